@@ -1,0 +1,212 @@
+//! Check-ins: members answer done / next / blockers once per round; leads see who has answered.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Actor, Scope, ts};
+use crate::domain::schedule::Schedule;
+use crate::domain::{text, when, *};
+use crate::error::{Error, Result};
+use crate::store::deliveries::{self, DeliveryKind};
+use crate::store::{self, Store, checkins::Answer};
+
+/// What the check-in modal needs: the round it answers and any earlier answer to pre-fill.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinForm {
+    pub round_id: RoundId,
+    pub coalition_name: String,
+    /// When the round opened (UTC seconds).
+    pub opens_at: i64,
+    /// The actor's earlier answer to this round, if any.
+    pub existing: Option<Checkin>,
+}
+
+/// `/checkin submit` (member): the form for the coalition's current round. A coalition with no
+/// round yet gets one opened now, so members can answer before the first scheduled prompt.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn open_form(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<CheckinForm> {
+    let scope = super::scope(store, actor, coalition).await?;
+    scope.require_member()?;
+    let now_s = ts(now);
+    let round = match store::checkins::current_round(store, scope.id(), now_s).await? {
+        Some(round) => round,
+        None => {
+            let mut tx = store.write().await?;
+            let id = store::checkins::open_round(&mut tx, scope.id(), now_s, None, now_s).await?;
+            let subject = format!("round {id}");
+            store::record_event(&mut tx, scope.id(), actor.user, "checkin.round_open", &subject, "ad hoc", now_s).await?;
+            tx.commit().await?;
+            store::checkins::round_any(store, id)
+                .await?
+                .ok_or_else(|| Error::internal("check-in round vanished after insert"))?
+        }
+    };
+    form(store, &scope, round).await
+}
+
+/// The `checkin:open:<round>` button (member): the form for that round, if it is still current.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn open_form_for_round(store: &Store, actor: &Actor, now: DateTime<Utc>, round: RoundId) -> Result<CheckinForm> {
+    let (round, scope) = round_scope(store, actor, round).await?;
+    scope.require_member()?;
+    let current = store::checkins::current_round(store, scope.id(), ts(now)).await?;
+    if current.as_ref().map(|r| r.id) != Some(round.id) {
+        return Err(Error::user(format!(
+            "That check-in round of **{}** has closed — use `/checkin submit` to answer the current one.",
+            scope.coalition.name
+        )));
+    }
+    form(store, &scope, round).await
+}
+
+async fn form(store: &Store, scope: &Scope, round: CheckinRound) -> Result<CheckinForm> {
+    let existing = store::checkins::answer(store, round.id, scope.actor.user).await?;
+    Ok(CheckinForm { round_id: round.id, coalition_name: scope.coalition.name.clone(), opens_at: round.opens_at, existing })
+}
+
+/// Finds a round in the actor's guild and the actor's place in its coalition.
+async fn round_scope(store: &Store, actor: &Actor, round: RoundId) -> Result<(CheckinRound, Scope)> {
+    let Some((round, coalition)) = store::checkins::round_by_id(store, actor.guild, round).await? else {
+        return Err(Error::user(
+            "That check-in round no longer exists — use `/checkin submit` to answer the current one.",
+        ));
+    };
+    let member = store::members::get(store, coalition.id, actor.user).await?;
+    Ok((round, Scope { coalition, member, actor: actor.clone() }))
+}
+
+/// Input of the check-in modal.
+#[derive(Debug, Clone)]
+pub struct SubmitCheckin {
+    pub round: RoundId,
+    pub done: String,
+    pub next: String,
+    pub blockers: String,
+}
+
+/// A check-in answer was stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinSubmitted {
+    pub coalition_name: String,
+    pub round_id: RoundId,
+    pub checkin_id: i64,
+    /// True when this replaced an earlier answer to the same round.
+    pub updated: bool,
+    pub has_blockers: bool,
+    /// How many leads were sent a blocker alert (0 when there is no new blocker).
+    pub leads_alerted: usize,
+}
+
+/// Submitting the check-in modal (member): stores (or replaces) the actor's answer, and alerts the
+/// leads when it reports a blocker that they have not already been told about.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn submit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: SubmitCheckin) -> Result<CheckinSubmitted> {
+    let (round, scope) = round_scope(store, actor, input.round).await?;
+    scope.require_member()?;
+    let done = answer_text("“done” answer", &input.done)?;
+    let next = answer_text("“next” answer", &input.next)?;
+    let blockers = answer_text("“blockers” answer", &input.blockers)?;
+    if done.is_empty() && next.is_empty() && blockers.is_empty() {
+        return Err(Error::user(
+            "Your check-in is empty — fill in at least one of done, next or blockers, then submit again with `/checkin submit`.",
+        ));
+    }
+    let now_s = ts(now);
+
+    let mut tx = store.write().await?;
+    let answer = Answer { done: &done, next: &next, blockers: &blockers };
+    let (checkin_id, previous) = store::checkins::upsert_answer(&mut tx, &round, actor.user, &answer, now_s).await?;
+    // Re-submitting to fix a typo elsewhere should not alert the leads twice for the same blocker.
+    let new_blocker = !blockers.is_empty() && previous.as_ref().is_none_or(|p| p.blockers != blockers);
+    let mut leads_alerted = 0;
+    if new_blocker {
+        let payload = serde_json::json!({
+            "source": "checkin",
+            "round_id": round.id,
+            "user_id": actor.user,
+            "name": actor.name,
+            "blockers": blockers,
+        })
+        .to_string();
+        let key = format!("blocker:checkin:{checkin_id}:{now_s}");
+        leads_alerted = deliveries::enqueue_to_leads(
+            &mut tx,
+            scope.id(),
+            DeliveryKind::BlockerAlert,
+            &key,
+            Some(checkin_id),
+            &payload,
+            now_s,
+        )
+        .await?;
+    }
+    let kind = if previous.is_some() { "checkin.update" } else { "checkin.submit" };
+    let detail = if blockers.is_empty() { "" } else { "blockers" };
+    store::record_event(&mut tx, scope.id(), actor.user, kind, &format!("round {}", round.id), detail, now_s).await?;
+    tx.commit().await?;
+
+    Ok(CheckinSubmitted {
+        coalition_name: scope.coalition.name.clone(),
+        round_id: round.id,
+        checkin_id,
+        updated: previous.is_some(),
+        has_blockers: !blockers.is_empty(),
+        leads_alerted,
+    })
+}
+
+/// An optional answer: empty stays empty, anything else is trimmed and bounded.
+fn answer_text(what: &str, typed: &str) -> Result<String> {
+    if typed.trim().is_empty() {
+        return Ok(String::new());
+    }
+    text::multi_line(what, typed, text::MAX_TEXT)
+}
+
+/// Who answered the current round and who has not.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinStatus {
+    pub coalition_name: String,
+    pub round_id: RoundId,
+    /// When the round opened (UTC seconds).
+    pub opens_at: i64,
+    pub answered: Vec<store::checkins::Answered>,
+    /// Members who have not answered: (user, name).
+    pub missing: Vec<(UserId, String)>,
+}
+
+/// `/checkin status` (lead): who has answered the current round and who has not.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn status(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<CheckinStatus> {
+    let scope = super::scope(store, actor, coalition).await?;
+    scope.require_lead()?;
+    let Some(round) = store::checkins::current_round(store, scope.id(), ts(now)).await? else {
+        return Err(Error::user(no_round_yet(&scope.coalition, now)));
+    };
+    let answered = store::checkins::answered(store, &round).await?;
+    let missing = store::checkins::missing_members(store, &round).await?;
+    Ok(CheckinStatus {
+        coalition_name: scope.coalition.name.clone(),
+        round_id: round.id,
+        opens_at: round.opens_at,
+        answered,
+        missing,
+    })
+}
+
+/// Explains that no round has opened, and when the next one will.
+fn no_round_yet(coalition: &Coalition, now: DateTime<Utc>) -> String {
+    let tz = coalition.tz();
+    let next = Schedule::parse(&coalition.checkin_schedule).ok().and_then(|s| s.next_after(now, tz));
+    match next {
+        Some(at) => format!(
+            "No check-in has opened in **{}** yet — the next one opens {}. Members can answer early with `/checkin submit`.",
+            coalition.name,
+            when::describe(at, tz)
+        ),
+        None => format!(
+            "No check-in has opened in **{}** yet and none is scheduled — a lead can set one with `/coalition settings checkin_schedule`, and members can answer now with `/checkin submit`.",
+            coalition.name
+        ),
+    }
+}

@@ -1,0 +1,373 @@
+//! Creating, inspecting and configuring coalitions; joining and leaving them.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::{Actor, ts};
+use crate::domain::schedule::{self, Schedule};
+use crate::domain::{pings, text, when, *};
+use crate::error::{Error, Result};
+use crate::store::coalitions::{CoalitionSummary, GoalProgress, NewCoalition, Settings};
+use crate::store::members::UnassignedTask;
+use crate::store::{self, Store};
+
+/// Input of `/coalition create`.
+#[derive(Debug, Clone, Default)]
+pub struct CreateCoalition {
+    pub name: String,
+    /// Home channel; defaults to the channel the command ran in.
+    pub channel: Option<ChannelId>,
+    /// IANA time zone; defaults to UTC.
+    pub timezone: Option<String>,
+}
+
+/// A coalition was created; the actor is its first lead.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoalitionCreated {
+    pub coalition: Coalition,
+    /// Next check-in and digest times (UTC seconds).
+    pub next_checkin_at: Option<i64>,
+    pub next_digest_at: Option<i64>,
+}
+
+/// `/coalition create` (admin): creates a coalition; the invoker becomes its first lead.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn create(store: &Store, actor: &Actor, now: DateTime<Utc>, input: CreateCoalition) -> Result<CoalitionCreated> {
+    if !actor.manage_server {
+        return Err(Error::user(
+            "Only server admins (Manage Server permission) can create a coalition — ask one to run `/coalition create`.",
+        ));
+    }
+    let name = text::single_line("coalition name", &input.name, text::MAX_NAME)?;
+    let tz: Tz = match input.timezone.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => when::parse_timezone(t)?,
+        None => chrono_tz::UTC,
+    };
+    let channel = input.channel.or(actor.channel).ok_or_else(|| {
+        Error::user("Pick a home channel with the `channel` option — it's where check-ins and digests are posted.")
+    })?;
+    let checkin = Schedule::parse(schedule::DEFAULT_CHECKIN)?;
+    let digest = Schedule::parse(schedule::DEFAULT_DIGEST)?;
+    let offsets = pings::format_offsets(&pings::parse_offsets(DEFAULT_PING_OFFSETS)?);
+    let next_checkin_at = checkin.next_after(now, tz).map(|t| t.timestamp());
+    let next_digest_at = digest.next_after(now, tz).map(|t| t.timestamp());
+    let now_s = ts(now);
+
+    let mut tx = store.write().await?;
+    let new = NewCoalition {
+        guild_id: actor.guild,
+        name: &name,
+        home_channel_id: channel,
+        timezone: tz.name(),
+        checkin_schedule: checkin.source(),
+        digest_schedule: digest.source(),
+        ping_offsets: &offsets,
+        next_checkin_at,
+        next_digest_at,
+        created_by: actor.user,
+    };
+    let Some(id) = store::coalitions::insert(&mut tx, &new, now_s).await? else {
+        return Err(Error::user(format!(
+            "This server already has a coalition named **{name}** — pick another name, or see `/coalition list`."
+        )));
+    };
+    store::members::upsert(&mut tx, id, actor.user, Role::Lead, None, &actor.name, now_s).await?;
+    store::record_event(&mut tx, id, actor.user, "coalition.create", &name, tz.name(), now_s).await?;
+    tx.commit().await?;
+
+    let coalition = store::coalitions::get(store, actor.guild, id)
+        .await?
+        .ok_or_else(|| Error::internal("coalition vanished after insert"))?;
+    Ok(CoalitionCreated { coalition, next_checkin_at, next_digest_at })
+}
+
+/// Deadline pings before each due date unless a coalition says otherwise.
+pub const DEFAULT_PING_OFFSETS: &str = "72h,24h";
+
+/// `/coalition list` (anyone): the server's coalitions with member and open-task counts.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<CoalitionSummary>> {
+    store::coalitions::summaries(store, actor.guild).await
+}
+
+/// A schedule as people read it, with its next occurrence.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleInfo {
+    /// As stored: cron or plain words.
+    pub source: String,
+    pub description: String,
+    /// Next occurrence (UTC seconds).
+    pub next_at: Option<i64>,
+}
+
+impl ScheduleInfo {
+    fn of(stored: &str, tz: Tz, now: DateTime<Utc>) -> ScheduleInfo {
+        match Schedule::parse(stored) {
+            Ok(s) => ScheduleInfo {
+                source: s.source().to_string(),
+                description: s.describe(),
+                next_at: s.next_after(now, tz).map(|t| t.timestamp()),
+            },
+            // A stored schedule always parsed once; show it as typed if the rules ever tighten.
+            Err(_) => ScheduleInfo { source: stored.to_string(), description: stored.to_string(), next_at: None },
+        }
+    }
+}
+
+/// A person shown by id and remembered display name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub user_id: UserId,
+    pub name: String,
+}
+
+/// What `/coalition info` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoalitionInfo {
+    pub coalition: Coalition,
+    pub checkin: ScheduleInfo,
+    pub digest: ScheduleInfo,
+    /// Deadline ping offsets, e.g. `72h,24h`.
+    pub ping_offsets: String,
+    pub leads: Vec<Person>,
+    pub orgs: Vec<String>,
+    pub member_count: i64,
+    pub goals: Vec<GoalProgress>,
+}
+
+/// `/coalition info` (anyone): settings, leads, orgs, member count and goal progress.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn info(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<CoalitionInfo> {
+    let scope = super::scope(store, actor, coalition).await?;
+    let c = scope.coalition;
+    let tz = c.tz();
+    let leads = store::members::leads(store, c.id).await?;
+    Ok(CoalitionInfo {
+        checkin: ScheduleInfo::of(&c.checkin_schedule, tz, now),
+        digest: ScheduleInfo::of(&c.digest_schedule, tz, now),
+        ping_offsets: pings::parse_offsets(&c.ping_offsets)
+            .map(|o| pings::format_offsets(&o))
+            .unwrap_or_else(|_| c.ping_offsets.clone()),
+        leads: leads.into_iter().map(|m| Person { user_id: m.user_id, name: m.display_name }).collect(),
+        orgs: store::coalitions::orgs(store, c.id).await?.into_iter().map(|o| o.name).collect(),
+        member_count: store::members::count(store, c.id).await?,
+        goals: store::coalitions::active_goals(store, c.id).await?,
+        coalition: c,
+    })
+}
+
+/// Input of `/coalition settings`; every field is optional, at least one is needed.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateSettings {
+    pub coalition: Option<String>,
+    pub channel: Option<ChannelId>,
+    pub timezone: Option<String>,
+    pub checkin_schedule: Option<String>,
+    pub digest_schedule: Option<String>,
+    pub ping_offsets: Option<String>,
+}
+
+/// One setting that changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingChange {
+    /// The option's name: `channel`, `timezone`, `checkin_schedule`, `digest_schedule`, `ping_offsets`.
+    pub setting: &'static str,
+    pub from: String,
+    pub to: String,
+}
+
+/// Settings were changed (or were already as asked, when `changes` is empty).
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsUpdated {
+    pub coalition: Coalition,
+    pub changes: Vec<SettingChange>,
+    /// The next three check-ins and digests (UTC seconds), to show in the coalition's time zone.
+    pub next_checkins: Vec<i64>,
+    pub next_digests: Vec<i64>,
+}
+
+/// `/coalition settings` (lead): changes the home channel, time zone, schedules or ping offsets.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn settings(store: &Store, actor: &Actor, now: DateTime<Utc>, input: UpdateSettings) -> Result<SettingsUpdated> {
+    let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    scope.require_lead()?;
+    let given = |o: &Option<String>| o.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    let (tz_in, checkin_in, digest_in, offsets_in) = (
+        given(&input.timezone),
+        given(&input.checkin_schedule),
+        given(&input.digest_schedule),
+        given(&input.ping_offsets),
+    );
+    if input.channel.is_none() && tz_in.is_none() && checkin_in.is_none() && digest_in.is_none() && offsets_in.is_none() {
+        return Err(Error::user(
+            "Nothing to change — give `/coalition settings` at least one of `channel`, `timezone`, \
+             `checkin_schedule`, `digest_schedule` or `ping_offsets`.",
+        ));
+    }
+    let old = scope.coalition;
+    let tz = match &tz_in {
+        Some(t) => when::parse_timezone(t)?,
+        None => old.tz(),
+    };
+    let checkin = Schedule::parse(checkin_in.as_deref().unwrap_or(&old.checkin_schedule))?;
+    let digest = Schedule::parse(digest_in.as_deref().unwrap_or(&old.digest_schedule))?;
+    let offsets = pings::parse_offsets(offsets_in.as_deref().unwrap_or(&old.ping_offsets))?;
+    let offsets_text = pings::format_offsets(&offsets);
+    let channel = input.channel.unwrap_or(old.home_channel_id);
+    if channel != old.home_channel_id
+        && let Some(other) = store::coalitions::home_of_channel(store, actor.guild, channel, old.id).await?
+    {
+        return Err(Error::user(format!(
+            "<#{channel}> is already the home channel of **{}** — pick another channel for **{}**.",
+            other.name, old.name
+        )));
+    }
+
+    let mut changes = Vec::new();
+    let mut note = |setting: &'static str, from: &str, to: &str| {
+        if from != to {
+            changes.push(SettingChange { setting, from: from.to_string(), to: to.to_string() });
+        }
+    };
+    note("channel", &format!("<#{}>", old.home_channel_id), &format!("<#{channel}>"));
+    note("timezone", &old.timezone, tz.name());
+    note("checkin_schedule", &old.checkin_schedule, checkin.source());
+    note("digest_schedule", &old.digest_schedule, digest.source());
+    note("ping_offsets", &old.ping_offsets, &offsets_text);
+    let changed = |s: &str| changes.iter().any(|c| c.setting == s);
+    let tz_changed = changed("timezone");
+    let upcoming = |s: &Schedule| s.upcoming(now, tz, 3).iter().map(|t| t.timestamp()).collect::<Vec<_>>();
+    let (next_checkins, next_digests) = (upcoming(&checkin), upcoming(&digest));
+
+    if changes.is_empty() {
+        return Ok(SettingsUpdated { coalition: old, changes, next_checkins, next_digests });
+    }
+    // Only a changed schedule (or zone) moves its next occurrence: one the scheduler is about to
+    // plan must not be skipped because the home channel changed.
+    let next_checkin_at = if tz_changed || changed("checkin_schedule") {
+        checkin.next_after(now, tz).map(|t| t.timestamp())
+    } else {
+        old.next_checkin_at
+    };
+    let next_digest_at = if tz_changed || changed("digest_schedule") {
+        digest.next_after(now, tz).map(|t| t.timestamp())
+    } else {
+        old.next_digest_at
+    };
+    let now_s = ts(now);
+    let mut tx = store.write().await?;
+    let new = Settings {
+        home_channel_id: channel,
+        timezone: tz.name(),
+        checkin_schedule: checkin.source(),
+        digest_schedule: digest.source(),
+        ping_offsets: &offsets_text,
+        next_checkin_at,
+        next_digest_at,
+    };
+    store::coalitions::update_settings(&mut tx, old.id, &new).await?;
+    if tz_changed || changed("ping_offsets") {
+        for (subject, due_at) in store::coalitions::ping_subjects(&mut tx, old.id).await? {
+            let next = pings::next_ping_at(due_at, &offsets, now_s);
+            store::coalitions::set_next_ping(&mut tx, old.id, subject, next).await?;
+        }
+    }
+    let detail: Vec<String> = changes.iter().map(|c| format!("{}: {} → {}", c.setting, c.from, c.to)).collect();
+    store::record_event(&mut tx, old.id, actor.user, "coalition.settings", &old.name, &detail.join("; "), now_s).await?;
+    tx.commit().await?;
+
+    let coalition = store::coalitions::get(store, actor.guild, old.id)
+        .await?
+        .ok_or_else(|| Error::internal("coalition vanished after update"))?;
+    Ok(SettingsUpdated { coalition, changes, next_checkins, next_digests })
+}
+
+/// The actor joined a coalition, or changed their org in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Joined {
+    pub coalition: String,
+    /// Their org's name, if they have one.
+    pub org: Option<String>,
+    /// Whether they were already a member and only their org changed.
+    pub updated: bool,
+}
+
+/// `/coalition join` (anyone in the server): joins as a member, optionally with an org.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn join(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<String>,
+    org: Option<String>,
+) -> Result<Joined> {
+    let scope = super::scope(store, actor, coalition.as_deref()).await?;
+    let c = &scope.coalition;
+    let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
+        None => None,
+    };
+    let now_s = ts(now);
+    if let Some(m) = &scope.member {
+        let Some(org) = org.filter(|o| Some(o.id) != m.org_id) else {
+            return Err(Error::user(format!(
+                "You're already a member of **{}**. To change your org, use `/coalition join org:…`; `/member list` shows everyone.",
+                c.name
+            )));
+        };
+        let mut tx = store.write().await?;
+        store::members::upsert(&mut tx, c.id, actor.user, m.role(), Some(org.id), &actor.name, now_s).await?;
+        store::record_event(&mut tx, c.id, actor.user, "member.org", &actor.name, &org.name, now_s).await?;
+        tx.commit().await?;
+        return Ok(Joined { coalition: c.name.clone(), org: Some(org.name), updated: true });
+    }
+    let mut tx = store.write().await?;
+    store::members::upsert(&mut tx, c.id, actor.user, Role::Member, org.as_ref().map(|o| o.id), &actor.name, now_s)
+        .await?;
+    let detail = org.as_ref().map(|o| o.name.as_str()).unwrap_or("");
+    store::record_event(&mut tx, c.id, actor.user, "member.join", &actor.name, detail, now_s).await?;
+    tx.commit().await?;
+    Ok(Joined { coalition: c.name.clone(), org: org.map(|o| o.name), updated: false })
+}
+
+/// The actor left a coalition; their open tasks are now unassigned.
+#[derive(Debug, Clone, Serialize)]
+pub struct Left {
+    pub coalition: String,
+    /// Their not-done tasks, now without an assignee, for leads to reassign.
+    pub unassigned: Vec<UnassignedTask>,
+}
+
+/// `/coalition leave` (member): leaves; the last lead must hand over first.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn leave(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<String>) -> Result<Left> {
+    let scope = super::scope(store, actor, coalition.as_deref()).await?;
+    let c = &scope.coalition;
+    let Some(member) = &scope.member else {
+        return Err(Error::user(format!(
+            "You're not a member of **{}**, so there's nothing to leave — `/coalition list` shows the coalitions here.",
+            c.name
+        )));
+    };
+    let now_s = ts(now);
+    let mut tx = store.write().await?;
+    if member.role() == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
+        return Err(Error::user(format!(
+            "You're the last lead of **{}** — make someone else lead with `/member add user role:lead` first, then leave.",
+            c.name
+        )));
+    }
+    let unassigned = store::members::unassign_open_tasks(&mut tx, c.id, actor.user, now_s).await?;
+    store::members::remove(&mut tx, c.id, actor.user).await?;
+    let detail = super::members::task_list(&unassigned);
+    store::record_event(&mut tx, c.id, actor.user, "member.leave", &actor.name, &detail, now_s).await?;
+    tx.commit().await?;
+    Ok(Left { coalition: c.name.clone(), unassigned })
+}
+
+/// Coalition names for autocomplete: those containing `typed`, prefix matches first.
+pub async fn suggest(store: &Store, guild: GuildId, typed: &str) -> Result<Vec<(String, String)>> {
+    let names = store::coalitions::suggest_names(store, guild, typed, 25).await?;
+    Ok(names.into_iter().map(|n| (text::truncate(&n, 100), n)).collect())
+}

@@ -1,0 +1,157 @@
+//! The weekly digest: built from the store for the scheduler, the CLI and `/digest` commands.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Actor, ts};
+use crate::domain::digest::{self as d, Digest, DigestBlocker, DigestDue, DueKind};
+use crate::domain::{text, *};
+use crate::error::{Error, Result};
+use crate::store::deliveries::{self, DeliveryKind, NewDelivery, Target};
+use crate::store::{self, Store};
+
+/// Length of the period a digest covers.
+pub const PERIOD_SECONDS: i64 = 7 * 86_400;
+
+/// The digest of `coalition` for the 7 days up to `now`. No permission check: the scheduler and
+/// the CLI call it directly.
+#[tracing::instrument(skip_all, fields(coalition = %coalition.id))]
+pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> Result<Digest> {
+    let id = coalition.id;
+    let end = ts(now);
+    let start = end - PERIOD_SECONDS;
+    let items = d::MAX_ITEMS as i64;
+
+    let wins_count = store::digest::wins_count(store, id, start, end).await?;
+    let wins = store::digest::recent_wins(store, id, start, end, items).await?;
+    let top_contributors = store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;
+    let tasks_completed = store::digest::tasks_completed(store, id, start, end).await?;
+    let overdue_count = store::digest::overdue_count(store, id, end).await?;
+    let overdue = store::digest::overdue(store, id, end, items).await?;
+
+    let until = end + d::UPCOMING_DAYS * 86_400;
+    let (tasks_due, task_rows) = store::digest::tasks_due(store, id, end, until, items).await?;
+    let (milestones_due, milestone_rows) = store::digest::milestones_due(store, id, end, until, items).await?;
+    let mut upcoming: Vec<DigestDue> = milestone_rows
+        .into_iter()
+        .map(|r| (DueKind::Milestone, r))
+        .chain(task_rows.into_iter().map(|r| (DueKind::Task, r)))
+        .map(|(kind, (number, title, who, due_at))| DigestDue { kind, number, title, who, due_at })
+        .collect();
+    // Milestones first on the same instant: they are what the tasks work toward.
+    upcoming.sort_by_key(|u| (u.due_at, u.kind != DueKind::Milestone, u.number));
+    upcoming.truncate(d::MAX_ITEMS);
+
+    let (goals_active, mut goals) = store::digest::active_goals(store, id, d::MAX_GOALS as i64).await?;
+    for g in &mut goals {
+        g.fraction = g.target.filter(|t| *t > 0.0).map(|t| (g.current / t).clamp(0.0, 1.0));
+    }
+
+    let round = store::checkins::current_round(store, id, end).await?;
+    let participation = match &round {
+        Some(r) => {
+            let (answered, members) = store::digest::participation(store, id, r.id).await?;
+            Some(d::Participation { round_id: r.id, opens_at: r.opens_at, answered, members })
+        }
+        None => None,
+    };
+
+    let (blocked_count, blocked) = store::digest::blocked_tasks(store, id, items).await?;
+    let (checkin_count, checkin_blockers) = match &round {
+        Some(r) => store::digest::checkin_blockers(store, id, r.id, items).await?,
+        None => (0, Vec::new()),
+    };
+    let mut blockers: Vec<DigestBlocker> = blocked
+        .into_iter()
+        .map(|(number, title, who, reason)| DigestBlocker {
+            source: d::BlockerSource::Task { number, title },
+            who,
+            reason: text::truncate(&reason, 300),
+        })
+        .chain(checkin_blockers.into_iter().map(|(who, reason)| DigestBlocker {
+            source: d::BlockerSource::Checkin,
+            who: Some(who),
+            reason: text::truncate(&reason, 300),
+        }))
+        .collect();
+    blockers.truncate(d::MAX_ITEMS);
+
+    Ok(Digest {
+        coalition_id: id,
+        coalition: coalition.name.clone(),
+        timezone: coalition.timezone.clone(),
+        period_start: start,
+        period_end: end,
+        wins_count,
+        wins,
+        tasks_completed,
+        overdue_count,
+        overdue,
+        upcoming_count: tasks_due + milestones_due,
+        upcoming,
+        goals_active,
+        goals,
+        participation,
+        blockers_count: blocked_count + checkin_count,
+        blockers,
+        top_contributors,
+    })
+}
+
+/// `/digest preview` (anyone): this week's digest so far.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn preview(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<Digest> {
+    let scope = super::scope(store, actor, coalition).await?;
+    build(store, &scope.coalition, now).await
+}
+
+/// The digest was queued for the home channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestQueued {
+    pub coalition_name: String,
+    pub channel: ChannelId,
+    /// When it goes out (UTC seconds): now.
+    pub due_at: i64,
+}
+
+/// `/digest send` (lead): queues the digest for the home channel now.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn send(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<DigestQueued> {
+    let scope = super::scope(store, actor, coalition).await?;
+    scope.require_lead()?;
+    let c = &scope.coalition;
+    let now_s = ts(now);
+    let delivery = NewDelivery {
+        coalition: c.id,
+        kind: DeliveryKind::Digest,
+        dedupe_key: format!("digest:manual:{}:{now_s}", c.id),
+        target: Target::Channel(c.home_channel_id),
+        subject_id: None,
+        payload: serde_json::json!({ "manual": true, "requested_by": actor.user }).to_string(),
+        due_at: now_s,
+    };
+    let mut tx = store.write().await?;
+    deliveries::enqueue(&mut tx, &delivery, now_s).await?;
+    let channel = c.home_channel_id.to_string();
+    store::record_event(&mut tx, c.id, actor.user, "digest.send", &channel, "manual", now_s).await?;
+    tx.commit().await?;
+    Ok(DigestQueued { coalition_name: c.name.clone(), channel: c.home_channel_id, due_at: now_s })
+}
+
+/// The coalition named `name` in `guild`, for `backbone digest --preview` and `backbone export`.
+pub async fn find_for_cli(store: &Store, guild: GuildId, name: &str) -> Result<Coalition> {
+    if let Some(c) = store::coalitions::find_by_name(store, guild, name).await? {
+        return Ok(c);
+    }
+    let all = store::coalitions::list_in_guild(store, guild).await?;
+    if all.is_empty() {
+        return Err(Error::user(format!(
+            "No coalition named `{name}` — guild {guild} has no coalitions; check the guild id."
+        )));
+    }
+    let names: Vec<String> = all.iter().map(|c| format!("`{}`", c.name)).collect();
+    Err(Error::user(format!(
+        "No coalition named `{name}` in guild {guild} — choose one of: {}.",
+        names.join(", ")
+    )))
+}

@@ -1,0 +1,188 @@
+//! Members of a coalition: adding or updating them, removing them, listing them by org.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Actor, ts};
+use crate::domain::{text, *};
+use crate::error::{Error, Result};
+use crate::store::members::UnassignedTask;
+use crate::store::{self, Store};
+
+/// Input of `/member add`.
+#[derive(Debug, Clone)]
+pub struct AddMember {
+    pub coalition: Option<String>,
+    pub user: UserId,
+    /// The user's display name, remembered for digests and exports.
+    pub user_name: String,
+    /// Defaults to member for someone new, and to their current role otherwise.
+    pub role: Option<Role>,
+    pub org: Option<String>,
+}
+
+/// A member was added or updated.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberAdded {
+    pub coalition: String,
+    pub user_id: UserId,
+    pub name: String,
+    /// Whether they were not a member before.
+    pub is_new: bool,
+    pub role: Role,
+    /// Their org's name, if they have one.
+    pub org: Option<String>,
+}
+
+/// `/member add` (lead): adds a member, or changes a member's role or org.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMember) -> Result<MemberAdded> {
+    let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    scope.require_lead()?;
+    let c = &scope.coalition;
+    let org = match input.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
+        None => None,
+    };
+    let existing = store::members::get(store, c.id, input.user).await?;
+    let role = input.role.or(existing.as_ref().map(Member::role)).unwrap_or(Role::Member);
+    let name = text::truncate(input.user_name.trim(), text::MAX_NAME);
+    let shown = if name.is_empty() { existing.as_ref().map(|m| m.display_name.clone()).unwrap_or_default() } else { name.clone() };
+    let org_name = match (&org, existing.as_ref().and_then(|m| m.org_id)) {
+        (Some(o), _) => Some(o.name.clone()),
+        (None, Some(id)) => store::coalitions::orgs(store, c.id).await?.into_iter().find(|o| o.id == id).map(|o| o.name),
+        (None, None) => None,
+    };
+    let now_s = ts(now);
+    let mut tx = store.write().await?;
+    if existing.as_ref().is_some_and(|m| m.role() == Role::Lead)
+        && role != Role::Lead
+        && store::members::count_leads(&mut tx, c.id).await? <= 1
+    {
+        return Err(Error::user(format!(
+            "<@{}> is the last lead of **{}** — make someone else lead with `/member add user role:lead` first.",
+            input.user, c.name
+        )));
+    }
+    store::members::upsert(&mut tx, c.id, input.user, role, org.as_ref().map(|o| o.id), &name, now_s).await?;
+    let kind = if existing.is_some() { "member.update" } else { "member.add" };
+    let detail = format!("user={} role={} org={}", input.user, role.as_str(), org_name.as_deref().unwrap_or("-"));
+    store::record_event(&mut tx, c.id, actor.user, kind, &shown, &detail, now_s).await?;
+    tx.commit().await?;
+    Ok(MemberAdded {
+        coalition: c.name.clone(),
+        user_id: input.user,
+        name: shown,
+        is_new: existing.is_none(),
+        role,
+        org: org_name,
+    })
+}
+
+/// Input of `/member remove`.
+#[derive(Debug, Clone)]
+pub struct RemoveMember {
+    pub coalition: Option<String>,
+    pub user: UserId,
+}
+
+/// A member was removed; their open tasks are now unassigned.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberRemoved {
+    pub coalition: String,
+    pub user_id: UserId,
+    pub name: String,
+    /// Their not-done tasks, now without an assignee, for leads to reassign.
+    pub unassigned: Vec<UnassignedTask>,
+}
+
+/// `/member remove` (lead): removes a member; the last lead cannot be removed.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn remove(store: &Store, actor: &Actor, now: DateTime<Utc>, input: RemoveMember) -> Result<MemberRemoved> {
+    let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    scope.require_lead()?;
+    let c = &scope.coalition;
+    let Some(member) = store::members::get(store, c.id, input.user).await? else {
+        return Err(Error::user(format!(
+            "<@{}> isn't a member of **{}** — `/member list` shows who is.",
+            input.user, c.name
+        )));
+    };
+    let now_s = ts(now);
+    let mut tx = store.write().await?;
+    if member.role() == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
+        return Err(Error::user(format!(
+            "<@{}> is the last lead of **{}** — make someone else lead with `/member add user role:lead` first.",
+            input.user, c.name
+        )));
+    }
+    let unassigned = store::members::unassign_open_tasks(&mut tx, c.id, input.user, now_s).await?;
+    store::members::remove(&mut tx, c.id, input.user).await?;
+    let detail = format!("user={} {}", input.user, task_list(&unassigned));
+    store::record_event(&mut tx, c.id, actor.user, "member.remove", &member.display_name, detail.trim_end(), now_s)
+        .await?;
+    tx.commit().await?;
+    Ok(MemberRemoved { coalition: c.name.clone(), user_id: input.user, name: member.display_name, unassigned })
+}
+
+/// Tasks as `#3 Title, #5 Title` for an event's detail.
+pub(crate) fn task_list(tasks: &[UnassignedTask]) -> String {
+    let shown: Vec<String> = tasks.iter().map(|t| format!("#{} {}", t.number, t.title)).collect();
+    shown.join(", ")
+}
+
+/// One member in `/member list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberEntry {
+    pub user_id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub responsibilities: Vec<String>,
+}
+
+/// The members of one org (or of no org, when `org` is `None`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberGroup {
+    pub org: Option<String>,
+    pub members: Vec<MemberEntry>,
+}
+
+/// What `/member list` shows: groups by org name, the no-org group last, leads first in each.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberList {
+    pub coalition: String,
+    pub groups: Vec<MemberGroup>,
+}
+
+/// `/member list` (anyone): members by org with role and responsibilities.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn list(store: &Store, actor: &Actor, coalition: Option<&str>, org: Option<String>) -> Result<MemberList> {
+    let scope = super::scope(store, actor, coalition).await?;
+    let c = &scope.coalition;
+    let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
+        None => None,
+    };
+    let rows = store::members::list(store, c.id, org.map(|o| o.id)).await?;
+    let mut duties: HashMap<UserId, Vec<String>> = HashMap::new();
+    for held in store::members::responsibilities(store, c.id).await? {
+        duties.entry(held.user_id).or_default().push(held.name);
+    }
+    let mut groups: Vec<MemberGroup> = Vec::new();
+    for row in rows {
+        let entry = MemberEntry {
+            user_id: row.user_id,
+            role: Role::parse(&row.role).unwrap_or(Role::Member),
+            responsibilities: duties.remove(&row.user_id).unwrap_or_default(),
+            name: row.display_name,
+        };
+        // Rows come sorted by org, so a new org name starts a new group.
+        match groups.last_mut() {
+            Some(g) if g.org == row.org_name => g.members.push(entry),
+            _ => groups.push(MemberGroup { org: row.org_name, members: vec![entry] }),
+        }
+    }
+    Ok(MemberList { coalition: c.name.clone(), groups })
+}

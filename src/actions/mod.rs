@@ -1,0 +1,170 @@
+//! One function per use case: `(store, actor, now, input) -> Result<Outcome>`. Permissions are
+//! checked here — not in the Discord layer — and every change records an `events` row.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::store::{self, Store};
+
+pub mod checkins;
+pub mod coalitions;
+pub mod deadlines;
+pub mod digest;
+pub mod export;
+pub mod goals;
+pub mod members;
+pub mod orgs;
+pub mod roles;
+pub mod task_changes;
+pub mod tasks;
+pub mod wins;
+
+/// Who is acting: the Discord user, the guild the interaction came from, and whether they hold
+/// the Manage Server permission (admins count as leads everywhere).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: UserId,
+    pub guild: GuildId,
+    pub manage_server: bool,
+    /// The user's display name, remembered for digests and exports.
+    pub name: String,
+    /// The channel the command was run in, used to pick the coalition by its home channel.
+    pub channel: Option<ChannelId>,
+}
+
+/// The coalition an action works on, with the actor's place in it.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub coalition: Coalition,
+    pub member: Option<Member>,
+    pub actor: Actor,
+}
+
+impl Scope {
+    /// Whether the actor is a lead of this coalition or a server admin.
+    pub fn is_lead(&self) -> bool {
+        self.actor.manage_server || self.member.as_ref().is_some_and(|m| m.role() == Role::Lead)
+    }
+
+    /// Whether the actor is a member (or lead) of this coalition, or a server admin.
+    pub fn is_member(&self) -> bool {
+        self.actor.manage_server || self.member.is_some()
+    }
+
+    /// Refuses unless the actor is a member.
+    pub fn require_member(&self) -> Result<()> {
+        if self.is_member() {
+            return Ok(());
+        }
+        Err(Error::user(format!(
+            "You're not a member of **{}** — use `/coalition join` first, or ask a lead to add you.",
+            self.coalition.name
+        )))
+    }
+
+    /// Refuses unless the actor is a lead or admin.
+    pub fn require_lead(&self) -> Result<()> {
+        if self.is_lead() {
+            return Ok(());
+        }
+        Err(Error::user(format!(
+            "Only leads of **{}** (or server admins) can do that — ask a lead, or see `/member list`.",
+            self.coalition.name
+        )))
+    }
+
+    /// The coalition's id.
+    pub fn id(&self) -> CoalitionId {
+        self.coalition.id
+    }
+}
+
+/// Finds the coalition a command acts on: by `name` when given; else the one whose home channel
+/// the command ran in; else the guild's only coalition. Ambiguity is an error listing the choices.
+pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Scope> {
+    let coalition = resolve_coalition(store, actor, name).await?;
+    let member = store::members::get(store, coalition.id, actor.user).await?;
+    Ok(Scope { coalition, member, actor: actor.clone() })
+}
+
+async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Coalition> {
+    if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+        if let Some(c) = store::coalitions::find_by_name(store, actor.guild, name).await? {
+            return Ok(c);
+        }
+        let all = store::coalitions::list_in_guild(store, actor.guild).await?;
+        return Err(Error::user(if all.is_empty() {
+            format!("No coalition named `{name}` — this server has none yet; an admin can create one with `/coalition create`.")
+        } else {
+            format!("No coalition named `{name}` in this server — choose one of: {}.", names(&all))
+        }));
+    }
+    let all = store::coalitions::list_in_guild(store, actor.guild).await?;
+    if let Some(channel) = actor.channel
+        && let Some(c) = all.iter().find(|c| c.home_channel_id == channel)
+    {
+        return Ok(c.clone());
+    }
+    match all.len() {
+        0 => Err(Error::user(
+            "This server has no coalition yet — an admin can create one with `/coalition create`.",
+        )),
+        1 => Ok(all.into_iter().next().expect("one coalition")),
+        _ => Err(Error::user(format!(
+            "This server has several coalitions — pick one with the `coalition` option: {}.",
+            names(&all)
+        ))),
+    }
+}
+
+fn names(all: &[Coalition]) -> String {
+    let shown: Vec<String> = all.iter().take(10).map(|c| format!("`{}`", c.name)).collect();
+    let more = all.len().saturating_sub(10);
+    if more > 0 { format!("{} … and {more} more", shown.join(", ")) } else { shown.join(", ") }
+}
+
+/// How a user referred to a task, goal or deadline: `#12`, `12`, or the start of its title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ref {
+    Number(i64),
+    Title(String),
+}
+
+impl Ref {
+    /// Reads a reference; empty text is an error that names `what` is missing.
+    pub fn parse(what: &str, text: &str) -> Result<Ref> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(Error::user(format!("Say which {what}: its number like `#12`, or the start of its title.")));
+        }
+        let digits = t.strip_prefix('#').unwrap_or(t);
+        match digits.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(Ref::Number(n)),
+            Ok(_) => Err(Error::user(format!("`{t}` is not a {what} number — numbers start at #1."))),
+            Err(_) => Ok(Ref::Title(t.to_string())),
+        }
+    }
+}
+
+/// Seconds since the epoch of `now`: the store's unit of time.
+pub fn ts(now: DateTime<Utc>) -> i64 {
+    now.timestamp()
+}
+
+/// Picks the single match of a title prefix, or explains the problem.
+pub fn one_match<T>(what: &str, text: &str, coalition: &str, list_cmd: &str, mut found: Vec<T>, label: impl Fn(&T) -> String) -> Result<T> {
+    match found.len() {
+        0 => Err(Error::user(format!(
+            "No {what} matching `{text}` in **{coalition}** — `{list_cmd}` shows them."
+        ))),
+        1 => Ok(found.remove(0)),
+        n => {
+            let shown: Vec<String> = found.iter().take(5).map(&label).collect();
+            Err(Error::user(format!(
+                "`{text}` matches {n} {what}s ({}) — use its number instead.",
+                shown.join(", ")
+            )))
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Changing tasks after they were assigned: status, assignee and due date. Re-exported by
+//! [`super::tasks`], which is where callers find them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::tasks::{TaskSel, assigned_dm, display_name, load, ping_offsets, require_assignee, resolve};
+use super::{Actor, Scope, ts};
+use crate::domain::{pings, text, when, *};
+use crate::error::{Error, Result};
+use crate::store::deliveries::DeliveryKind;
+use crate::store::tasks::StatusChange;
+use crate::store::{self, Store};
+
+/// Input of `/task update` (and of the Start / Done / Blocked buttons).
+#[derive(Debug, Clone)]
+pub struct UpdateTask {
+    pub coalition: Option<String>,
+    pub task: TaskSel,
+    pub status: TaskStatus,
+    /// Required for `blocked`: what is in the way.
+    pub note: Option<String>,
+}
+
+/// A task's status changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskUpdated {
+    pub task: Task,
+    pub previous: TaskStatus,
+    pub coalition_name: String,
+    pub timezone: String,
+    pub assignee_name: Option<String>,
+    /// For `done`: offer to log it as a win (no win is logged for it yet).
+    pub offer_win: bool,
+    /// For `blocked`: how many leads were queued an alert.
+    pub leads_alerted: usize,
+}
+
+/// `/task update` (assignee or lead): changes status; `blocked` needs a note and alerts the leads.
+/// A done task can only be reopened (to open or in progress).
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn update(store: &Store, actor: &Actor, now: DateTime<Utc>, input: UpdateTask) -> Result<TaskUpdated> {
+    let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
+    let is_assignee = task.assignee_id == Some(actor.user);
+    if !is_assignee && !scope.is_lead() {
+        return Err(Error::user(format!(
+            "Only task #{}'s assignee or a lead of **{}** can change its status — ask a lead, or see `/task mine` for yours.",
+            task.number, scope.coalition.name
+        )));
+    }
+    let previous = task.status();
+    let status = input.status;
+    if previous == status {
+        return Err(Error::user(format!(
+            "Task #{} is already {} — `/task update` with another status changes it.",
+            task.number,
+            status.label()
+        )));
+    }
+    if previous == TaskStatus::Done && status == TaskStatus::Blocked {
+        return Err(Error::user(format!(
+            "Task #{} is done — reopen it first with `/task update status:open`.",
+            task.number
+        )));
+    }
+    let note = match input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(text::multi_line("note", n, text::MAX_TEXT)?),
+        None => None,
+    };
+    if status == TaskStatus::Blocked && note.is_none() {
+        return Err(Error::user(format!(
+            "Say what's blocking task #{} — add `note:` (for example `note: waiting for the venue to confirm`).",
+            task.number
+        )));
+    }
+    let now_s = ts(now);
+    let change = match status {
+        TaskStatus::Done => StatusChange { status, blocked_reason: None, completed_at: Some(now_s), next_ping_at: None },
+        TaskStatus::Blocked => StatusChange {
+            status,
+            blocked_reason: note.as_deref(),
+            completed_at: None,
+            next_ping_at: task.next_ping_at,
+        },
+        TaskStatus::Open | TaskStatus::InProgress => StatusChange {
+            status,
+            blocked_reason: None,
+            completed_at: None,
+            // Reopening restarts the pings from now; other moves keep the schedule as it was.
+            next_ping_at: if previous == TaskStatus::Done {
+                task.due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s))
+            } else {
+                task.next_ping_at
+            },
+        },
+    };
+
+    let mut tx = store.write().await?;
+    store::tasks::set_status(&mut tx, scope.id(), task.id, &change, now_s).await?;
+    let mut leads_alerted = 0;
+    if status == TaskStatus::Blocked {
+        let payload = serde_json::json!({ "reason": note, "by": actor.user.0, "by_name": actor.name }).to_string();
+        let prefix = format!("blocker:task:{}:{now_s}", task.id.0);
+        leads_alerted = store::deliveries::enqueue_to_leads(
+            &mut tx,
+            scope.id(),
+            DeliveryKind::BlockerAlert,
+            &prefix,
+            Some(task.id.0),
+            &payload,
+            now_s,
+        )
+        .await?;
+    }
+    let mut detail = format!("{} → {}", previous.as_str(), status.as_str());
+    if let Some(n) = &note {
+        detail.push_str(": ");
+        detail.push_str(n);
+    }
+    store::record_event(&mut tx, scope.id(), actor.user, "task.update", &format!("task #{}", task.number), &detail, now_s)
+        .await?;
+    tx.commit().await?;
+
+    let offer_win = status == TaskStatus::Done && !store::wins::logged_for_task(store, scope.id(), task.id).await?;
+    let task = load(store, &scope, task.id).await?;
+    let assignee_name = assignee_name(store, &scope, &task).await?;
+    Ok(TaskUpdated {
+        task,
+        previous,
+        coalition_name: scope.coalition.name.clone(),
+        timezone: scope.coalition.timezone.clone(),
+        assignee_name,
+        offer_win,
+        leads_alerted,
+    })
+}
+
+/// `/task done` (assignee or lead): shortcut for status done; the outcome offers to log a win.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn done(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<String>, task: TaskSel) -> Result<TaskUpdated> {
+    update(store, actor, now, UpdateTask { coalition, task, status: TaskStatus::Done, note: None }).await
+}
+
+/// Input of `/task reassign`.
+#[derive(Debug, Clone)]
+pub struct ReassignTask {
+    pub coalition: Option<String>,
+    pub task: TaskSel,
+    pub assignee: UserId,
+    pub assignee_name: String,
+}
+
+/// A task moved to another member.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskReassigned {
+    pub task: Task,
+    pub previous_assignee: Option<UserId>,
+    pub coalition_name: String,
+    pub assignee_name: String,
+    /// Whether a DM to the new assignee was queued (not when they took it themselves).
+    pub notified: bool,
+}
+
+/// `/task reassign` (creator or lead): moves a task (and its org) to another member.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn reassign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ReassignTask) -> Result<TaskReassigned> {
+    let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
+    require_creator_or_lead(&scope, &task, "reassign")?;
+    require_not_done(&task)?;
+    let assignee = require_assignee(store, &scope, input.assignee, &input.assignee_name).await?;
+    let name = display_name(&input.assignee_name, &assignee);
+    if task.assignee_id == Some(input.assignee) {
+        return Err(Error::user(format!(
+            "Task #{} is already assigned to **{name}** — pick someone else.",
+            task.number
+        )));
+    }
+    let now_s = ts(now);
+
+    let mut tx = store.write().await?;
+    store::tasks::set_assignee(&mut tx, scope.id(), task.id, input.assignee, assignee.org_id, now_s).await?;
+    let notified = input.assignee != actor.user;
+    if notified {
+        let key = format!("task_assigned:{}:{now_s}", task.id.0);
+        store::deliveries::enqueue(&mut tx, &assigned_dm(&scope, task.id, input.assignee, key, now_s), now_s).await?;
+    }
+    let detail = format!("to {} ({name})", input.assignee.0);
+    store::record_event(&mut tx, scope.id(), actor.user, "task.reassign", &format!("task #{}", task.number), &detail, now_s)
+        .await?;
+    tx.commit().await?;
+
+    let previous_assignee = task.assignee_id;
+    let task = load(store, &scope, task.id).await?;
+    Ok(TaskReassigned {
+        task,
+        previous_assignee,
+        coalition_name: scope.coalition.name.clone(),
+        assignee_name: name,
+        notified,
+    })
+}
+
+/// Input of `/task due`.
+#[derive(Debug, Clone)]
+pub struct SetDue {
+    pub coalition: Option<String>,
+    pub task: TaskSel,
+    /// Free text read in the coalition's time zone.
+    pub due: String,
+}
+
+/// A task's due date moved.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskDueSet {
+    pub task: Task,
+    pub previous_due: Option<i64>,
+    pub coalition_name: String,
+    pub timezone: String,
+    /// The new due date as people in the coalition read it.
+    pub due_text: String,
+}
+
+/// `/task due` (creator or lead): moves the due date; the pings follow it.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: SetDue) -> Result<TaskDueSet> {
+    let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
+    require_creator_or_lead(&scope, &task, "move the due date of")?;
+    require_not_done(&task)?;
+    let tz = scope.coalition.tz();
+    let due = when::parse_due(&input.due, tz, now)?;
+    let now_s = ts(now);
+    let due_at = due.timestamp();
+    let next_ping_at = pings::next_ping_at(due_at, &ping_offsets(&scope.coalition), now_s);
+    let due_text = when::describe(due, tz);
+
+    let mut tx = store.write().await?;
+    store::tasks::set_due(&mut tx, scope.id(), task.id, due_at, next_ping_at, now_s).await?;
+    store::record_event(&mut tx, scope.id(), actor.user, "task.due", &format!("task #{}", task.number), &due_text, now_s)
+        .await?;
+    tx.commit().await?;
+
+    let previous_due = task.due_at;
+    let task = load(store, &scope, task.id).await?;
+    Ok(TaskDueSet {
+        task,
+        previous_due,
+        coalition_name: scope.coalition.name.clone(),
+        timezone: scope.coalition.timezone.clone(),
+        due_text,
+    })
+}
+
+fn require_creator_or_lead(scope: &Scope, task: &Task, verb: &str) -> Result<()> {
+    if task.created_by == scope.actor.user || scope.is_lead() {
+        return Ok(());
+    }
+    Err(Error::user(format!(
+        "Only whoever assigned task #{} or a lead of **{}** can {verb} it — ask a lead.",
+        task.number, scope.coalition.name
+    )))
+}
+
+fn require_not_done(task: &Task) -> Result<()> {
+    if task.status() != TaskStatus::Done {
+        return Ok(());
+    }
+    Err(Error::user(format!(
+        "Task #{} is done — reopen it first with `/task update status:open`.",
+        task.number
+    )))
+}
+
+async fn assignee_name(store: &Store, scope: &Scope, task: &Task) -> Result<Option<String>> {
+    Ok(match task.assignee_id {
+        Some(user) => store::members::get(store, scope.id(), user).await?.map(|m| m.display_name),
+        None => None,
+    })
+}

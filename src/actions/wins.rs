@@ -1,0 +1,212 @@
+//! Wins: logging and celebrating them, counting them against goals, listing recent ones.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::tasks::TaskSel;
+use super::{Actor, Scope, ts};
+use crate::domain::{text, *};
+use crate::error::{Error, Result};
+use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
+use crate::store::wins::{NewWin, WinRow};
+use crate::store::{self, Store, Tx};
+
+/// Most wins a list returns; the total count says how many there are.
+pub const LIST_LIMIT: i64 = 100;
+/// Days `/win list` looks back when `days` is not given.
+pub const DEFAULT_DAYS: i64 = 7;
+
+/// Input of `/win log`.
+#[derive(Debug, Clone, Default)]
+pub struct LogWin {
+    pub coalition: Option<String>,
+    pub text: String,
+    /// `#3`, `3`, or the start of an active goal's title.
+    pub goal: Option<String>,
+    /// Added to the goal's current value; needs `goal`.
+    pub amount: Option<f64>,
+    /// A partner organization's name; defaults to the member's org.
+    pub org: Option<String>,
+}
+
+/// A win was logged and its celebration queued.
+#[derive(Debug, Clone, Serialize)]
+pub struct WinLogged {
+    pub win: Win,
+    pub coalition_name: String,
+    /// The goal it counts toward, after the amount was added.
+    pub goal: Option<Goal>,
+    pub org_name: Option<String>,
+    /// Whether a celebration post in the home channel was queued.
+    pub celebrated: bool,
+}
+
+/// `/win log` (member): records a win, adds its amount to the goal, celebrates it in the home channel.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin) -> Result<WinLogged> {
+    let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    scope.require_member()?;
+    let text = text::multi_line("win", &input.text, text::MAX_TEXT)?;
+    let goal_text = input.goal.as_deref().map(str::trim).filter(|g| !g.is_empty());
+    if let Some(amount) = input.amount {
+        if goal_text.is_none() {
+            return Err(Error::user(
+                "An amount counts toward a goal — add `goal:` (see `/goal list`), or leave the amount out.",
+            ));
+        }
+        if !amount.is_finite() || amount <= 0.0 {
+            return Err(Error::user("The amount must be a number above 0, like `25` — or leave it out."));
+        }
+    }
+    let goal = match goal_text {
+        Some(g) => {
+            let goal = super::goals::resolve(store, &scope, g).await?;
+            super::goals::require_active(&goal, &scope)?;
+            Some(goal)
+        }
+        None => None,
+    };
+    let org = match input.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(name) => Some(store::tasks::org_by_name(store, scope.id(), name).await?.ok_or_else(|| {
+            Error::user(format!("No organization named `{name}` in **{}** — `/org list` shows them.", scope.coalition.name))
+        })?),
+        None => None,
+    };
+    let org_id = org.as_ref().map(|o| o.id).or_else(|| scope.member.as_ref().and_then(|m| m.org_id));
+    let now_s = ts(now);
+
+    let mut tx = store.write().await?;
+    let new = NewWin {
+        coalition: scope.id(),
+        user: actor.user,
+        text: &text,
+        org: org_id,
+        goal: goal.as_ref().map(|g| g.id),
+        task: None,
+        amount: input.amount,
+    };
+    let id = store::wins::insert(&mut tx, &new, now_s).await?;
+    if let (Some(goal), Some(amount)) = (&goal, input.amount)
+        && !store::goals::add_to_current(&mut tx, scope.id(), goal.id, amount).await?
+    {
+        // Closed between the check and the write: refuse; dropping `tx` rolls the win back.
+        return Err(super::goals::closed_error(goal, &scope));
+    }
+    celebrate_and_record(&mut tx, &scope, id, &text, now_s).await?;
+    tx.commit().await?;
+    outcome(store, &scope, id).await
+}
+
+/// The `win:log-task:<id>` button (assignee or lead): logs a done task as a win, once.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn log_task_win(store: &Store, actor: &Actor, now: DateTime<Utc>, task: TaskId) -> Result<WinLogged> {
+    let (scope, task) = super::tasks::resolve(store, actor, None, &TaskSel::Id(task)).await?;
+    if task.assignee_id != Some(actor.user) && !scope.is_lead() {
+        return Err(Error::user(format!(
+            "Only task #{}'s assignee or a lead of **{}** can log it as a win — `/win log` records your own.",
+            task.number, scope.coalition.name
+        )));
+    }
+    if task.status() != TaskStatus::Done {
+        return Err(Error::user(format!(
+            "Task #{} isn't done yet — mark it done with `/task done` first.",
+            task.number
+        )));
+    }
+    let text = format!("Completed task #{}: {}", task.number, task.title);
+    let now_s = ts(now);
+
+    let mut tx = store.write().await?;
+    // Checked inside the write so two quick clicks log one win.
+    if store::wins::exists_for_task(&mut tx, scope.id(), task.id).await? {
+        return Err(Error::user(format!(
+            "Task #{} is already logged as a win — `/win list` shows it.",
+            task.number
+        )));
+    }
+    let new = NewWin {
+        coalition: scope.id(),
+        // The win is the assignee's, even when a lead logs it for them.
+        user: task.assignee_id.unwrap_or(actor.user),
+        text: &text,
+        org: task.org_id,
+        goal: task.goal_id,
+        task: Some(task.id),
+        amount: None,
+    };
+    let id = store::wins::insert(&mut tx, &new, now_s).await?;
+    celebrate_and_record(&mut tx, &scope, id, &text, now_s).await?;
+    tx.commit().await?;
+    outcome(store, &scope, id).await
+}
+
+/// Input of `/win list`.
+#[derive(Debug, Clone, Default)]
+pub struct ListWins {
+    pub coalition: Option<String>,
+    /// How many days back (1..=365, default 7).
+    pub days: Option<i64>,
+}
+
+/// Recent wins, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct WinList {
+    pub coalition_name: String,
+    pub timezone: String,
+    pub days: i64,
+    /// Start of the period (UTC seconds).
+    pub since: i64,
+    /// At most [`LIST_LIMIT`] rows.
+    pub wins: Vec<WinRow>,
+    /// How many wins the period holds in all.
+    pub total: i64,
+}
+
+/// `/win list` (anyone): wins of the last `days` days.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListWins) -> Result<WinList> {
+    let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    let days = input.days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=365).contains(&days) {
+        return Err(Error::user("`days` must be between 1 and 365 — for example `days: 30`."));
+    }
+    let since = ts(now) - days * 24 * 3600;
+    let wins = store::wins::since(store, scope.id(), since, LIST_LIMIT).await?;
+    let total = store::wins::count_since(store, scope.id(), since).await?;
+    Ok(WinList {
+        coalition_name: scope.coalition.name.clone(),
+        timezone: scope.coalition.timezone.clone(),
+        days,
+        since,
+        wins,
+        total,
+    })
+}
+
+/// Queues the celebration post in the home channel and records the event.
+async fn celebrate_and_record(tx: &mut Tx, scope: &Scope, id: WinId, text: &str, now: i64) -> Result<()> {
+    let post = NewDelivery {
+        coalition: scope.id(),
+        kind: DeliveryKind::WinCelebration,
+        dedupe_key: format!("win:{}", id.0),
+        target: Target::Channel(scope.coalition.home_channel_id),
+        subject_id: Some(id.0),
+        payload: "{}".into(),
+        due_at: now,
+    };
+    store::deliveries::enqueue(tx, &post, now).await?;
+    store::record_event(tx, scope.id(), scope.actor.user, "win.log", &format!("win {}", id.0), text, now).await
+}
+
+async fn outcome(store: &Store, scope: &Scope, id: WinId) -> Result<WinLogged> {
+    let win = store::wins::get(store, scope.id(), id).await?.ok_or_else(|| Error::internal("win vanished after insert"))?;
+    let goal = match win.goal_id {
+        Some(g) => store::goals::get(store, scope.id(), g).await?,
+        None => None,
+    };
+    let org_name = match win.org_id {
+        Some(o) => store::tasks::org_name(store, scope.id(), o).await?,
+        None => None,
+    };
+    Ok(WinLogged { win, coalition_name: scope.coalition.name.clone(), goal, org_name, celebrated: true })
+}

@@ -1,0 +1,122 @@
+//! The command line: `run | migrate | check-config | digest --preview | export | backup`.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::actions::{digest, export};
+use crate::config::Config;
+use crate::domain::GuildId;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Backbone: the shared hub of a nonprofit coalition, as a Discord bot.
+#[derive(Debug, Parser)]
+#[command(name = "backbone", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect to Discord and serve the coalition (needs DISCORD_TOKEN).
+    Run,
+    /// Create the database if needed and apply migrations.
+    Migrate,
+    /// Print the effective configuration (token redacted); fail on a bad setting.
+    CheckConfig,
+    /// Print a coalition's digest as text.
+    Digest {
+        /// Print the digest of the last 7 days up to now (the only mode for now).
+        #[arg(long)]
+        preview: bool,
+        /// The coalition's name.
+        #[arg(long)]
+        coalition: String,
+        /// The Discord server (guild) id the coalition lives in.
+        #[arg(long)]
+        guild: i64,
+    },
+    /// Write all of one coalition's data to a file (CSV files in a zip, or JSON).
+    Export {
+        /// The coalition's name.
+        #[arg(long)]
+        coalition: String,
+        /// The Discord server (guild) id the coalition lives in.
+        #[arg(long)]
+        guild: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Output file (default: a dated name in the current directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the database (safe while the bot runs).
+    Backup {
+        /// Output file (default: backbone-backup-<timestamp>.db).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// Runs one CLI command to completion. The clock is read here, at the edge.
+pub async fn execute(command: Command, config: Config) -> Result<()> {
+    match command {
+        Command::Run => crate::discord::run(config).await,
+        Command::Migrate => {
+            let store = Store::connect(&config.database_url).await?;
+            store.close().await;
+            println!("Database `{}` is migrated.", config.database_url);
+            Ok(())
+        }
+        Command::CheckConfig => {
+            print!("{}", config.redacted());
+            Ok(())
+        }
+        Command::Digest { preview, coalition, guild } => {
+            if !preview {
+                return Err(Error::user(
+                    "Only `--preview` is available on the command line; `/digest send` posts it in Discord.",
+                ));
+            }
+            let store = Store::connect(&config.database_url).await?;
+            let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
+            let d = digest::build(&store, &c, Utc::now()).await?;
+            print!("{}", crate::domain::digest::to_text(&d));
+            Ok(())
+        }
+        Command::Export { coalition, guild, format, out } => {
+            let store = Store::connect(&config.database_url).await?;
+            let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
+            let format = match format {
+                Format::Csv => export::ExportFormat::Csv,
+                Format::Json => export::ExportFormat::Json,
+            };
+            let file = export::export_coalition(&store, &c, format, Utc::now()).await?;
+            let path = out.unwrap_or_else(|| PathBuf::from(&file.filename));
+            std::fs::write(&path, &file.bytes)?;
+            println!("Wrote {} ({} bytes).", path.display(), file.bytes.len());
+            Ok(())
+        }
+        Command::Backup { out } => {
+            let store = Store::connect(&config.database_url).await?;
+            let path = out.unwrap_or_else(|| {
+                PathBuf::from(format!("backbone-backup-{}.db", Utc::now().format("%Y%m%d-%H%M%S")))
+            });
+            store.backup_to(&path).await?;
+            println!("Backed up `{}` to {}.", config.database_url, path.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Configuration: `config/default.toml` (embedded) < `config/local.toml` < `.env` < `BACKBONE_*`
+//! environment variables. Discord credentials come from the environment only.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The defaults, compiled in so the binary runs from any directory.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Backbone's settings (see `config/default.toml` for what each one means).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub database_url: String,
+    pub tick_seconds: u64,
+    pub nudge_after_hours: u64,
+    pub grace_hours: u64,
+    pub send_concurrency: usize,
+    pub max_attempts: u32,
+    pub claim_seconds: u64,
+    pub log_format: String,
+    /// Discord credentials and endpoints (environment only).
+    #[serde(skip)]
+    pub discord: DiscordConfig,
+}
+
+/// Discord settings, read from `DISCORD_*` environment variables.
+#[derive(Clone, Default)]
+pub struct DiscordConfig {
+    pub token: Option<String>,
+    pub guild_id: Option<u64>,
+    pub api_base: Option<String>,
+}
+
+impl std::fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("guild_id", &self.guild_id)
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Loads the layered configuration from the working directory and the process environment.
+    pub fn load() -> Result<Config> {
+        // `.env` fills in variables the environment doesn't already set.
+        let _ = dotenvy::dotenv();
+        let local = Path::new("config/local.toml");
+        let local = if local.exists() {
+            Some(std::fs::read_to_string(local).map_err(|e| Error::user(format!("cannot read config/local.toml: {e}")))?)
+        } else {
+            None
+        };
+        Config::from_sources(local.as_deref(), |k| std::env::var(k).ok())
+    }
+
+    /// Builds the configuration from an optional local TOML and an environment lookup.
+    pub fn from_sources(local: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let mut table: toml::Table = DEFAULT_TOML.parse().map_err(|e| Error::internal(format!("default.toml: {e}")))?;
+        if let Some(local) = local {
+            let over: toml::Table = local
+                .parse()
+                .map_err(|e| Error::user(format!("config/local.toml is not valid TOML: {e}")))?;
+            for (k, v) in over {
+                if !table.contains_key(&k) {
+                    return Err(Error::user(format!(
+                        "config/local.toml: unknown setting `{k}` — see config/default.toml for the settings."
+                    )));
+                }
+                table.insert(k, v);
+            }
+        }
+        let keys: Vec<String> = table.keys().cloned().collect();
+        for key in keys {
+            let var = format!("BACKBONE_{}", key.to_ascii_uppercase());
+            let Some(raw) = env(&var) else { continue };
+            let value = match &table[&key] {
+                toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().map_err(|_| {
+                    Error::user(format!("{var}=`{raw}` is not a whole number — set it to e.g. `15`."))
+                })?),
+                _ => toml::Value::String(raw),
+            };
+            table.insert(key, value);
+        }
+        let mut config: Config = toml::Table::try_into(table)
+            .map_err(|e| Error::user(format!("invalid configuration: {e}")))?;
+        config.discord = DiscordConfig {
+            token: env("DISCORD_TOKEN").map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+            guild_id: match env("DISCORD_GUILD_ID").map(|g| g.trim().to_string()).filter(|g| !g.is_empty()) {
+                Some(g) => Some(g.parse().map_err(|_| {
+                    Error::user(format!("DISCORD_GUILD_ID=`{g}` is not a server id — copy it from Discord (Developer Mode → right-click the server → Copy Server ID)."))
+                })?),
+                None => None,
+            },
+            api_base: env("DISCORD_API_BASE").map(|b| b.trim().trim_end_matches('/').to_string()).filter(|b| !b.is_empty()),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every setting, with a message that says how to fix a bad one.
+    pub fn validate(&self) -> Result<()> {
+        if !self.database_url.starts_with("sqlite:") {
+            return Err(Error::user(format!(
+                "database_url `{}` is not a SQLite URL — use e.g. `sqlite://backbone.db`.",
+                self.database_url
+            )));
+        }
+        let positive = [
+            ("tick_seconds", self.tick_seconds),
+            ("nudge_after_hours", self.nudge_after_hours),
+            ("grace_hours", self.grace_hours),
+            ("send_concurrency", self.send_concurrency as u64),
+            ("max_attempts", u64::from(self.max_attempts)),
+            ("claim_seconds", self.claim_seconds),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(Error::user(format!("{name} must be at least 1 (it is 0).")));
+            }
+        }
+        if self.send_concurrency > 40 {
+            return Err(Error::user(format!(
+                "send_concurrency is {}; Discord allows 50 requests/s — use 40 or less.",
+                self.send_concurrency
+            )));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(Error::user(format!("log_format `{}` must be `text` or `json`.", self.log_format)));
+        }
+        if let Some(base) = &self.discord.api_base
+            && !(base.starts_with("http://") || base.starts_with("https://"))
+        {
+            return Err(Error::user(format!(
+                "DISCORD_API_BASE `{base}` must start with http:// or https://."
+            )));
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, with the token redacted.
+    pub fn redacted(&self) -> String {
+        let mut out = toml::to_string(self).unwrap_or_default();
+        let d = &self.discord;
+        out.push_str("\n# from the environment\n");
+        out.push_str(&format!(
+            "DISCORD_TOKEN = {}\n",
+            if d.token.is_some() { "\"<redacted>\"" } else { "(not set)" }
+        ));
+        out.push_str(&format!(
+            "DISCORD_GUILD_ID = {}\n",
+            d.guild_id.map_or("(not set: commands register globally)".into(), |g| g.to_string())
+        ));
+        out.push_str(&format!(
+            "DISCORD_API_BASE = {}\n",
+            d.api_base.as_deref().unwrap_or("(not set: discord.com)")
+        ));
+        out
+    }
+}

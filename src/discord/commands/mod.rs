@@ -1,0 +1,37 @@
+//! Every slash command, one file per command group. Names follow ../shared/COMMANDS.md exactly.
+
+use super::Command;
+
+pub mod checkin;
+pub mod coalition;
+pub mod deadline;
+pub mod digest;
+pub mod export;
+pub mod goal;
+pub mod help;
+pub mod member;
+pub mod org;
+pub mod role;
+pub mod task;
+pub mod win;
+
+/// All of Backbone's commands, as registered with Discord.
+pub fn all() -> Vec<Command> {
+    [
+        coalition::all(),
+        org::all(),
+        member::all(),
+        role::all(),
+        goal::all(),
+        task::all(),
+        deadline::all(),
+        win::all(),
+        checkin::all(),
+        digest::all(),
+        export::all(),
+        help::all(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

@@ -1,0 +1,21 @@
+//! (being written)
+
+use poise::serenity_prelude as serenity;
+
+use crate::discord::{Command, Data};
+use crate::error::{Error, Result};
+
+/// This group's commands.
+pub fn all() -> Vec<Command> {
+    vec![]
+}
+
+/// Task card buttons.
+pub async fn on_button(_ctx: &serenity::Context, _data: &Data, _c: &serenity::ComponentInteraction, _action: &str, _id: i64) -> Result<()> {
+    Err(Error::user("not yet"))
+}
+
+/// The blocker modal.
+pub async fn on_block_modal(_ctx: &serenity::Context, _data: &Data, _m: &serenity::ModalInteraction, _id: i64) -> Result<()> {
+    Err(Error::user("not yet"))
+}

@@ -1,0 +1,86 @@
+//! Buttons and modals. Custom ids are stable and carry the row id (`task:done:42`), so they keep
+//! working after a restart; the handlers re-check everything through the actions.
+
+use poise::serenity_prelude as serenity;
+use serenity::{ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup, ModalInteraction};
+
+use super::{Data, commands, convert, error_message};
+use crate::actions::Actor;
+use crate::domain::message::Message;
+use crate::error::{Error, Result};
+
+/// Splits `group:action:id` into its parts.
+pub fn parse_custom_id(id: &str) -> Option<(&str, &str, i64)> {
+    let mut parts = id.splitn(3, ':');
+    let group = parts.next()?;
+    let action = parts.next()?;
+    let row = parts.next()?.parse().ok()?;
+    Some((group, action, row))
+}
+
+/// The user who clicked or submitted.
+pub fn component_actor(c: &ComponentInteraction) -> Result<Actor> {
+    super::actor_from(c.guild_id, c.member.as_ref(), &c.user, c.channel_id)
+}
+
+/// The user who submitted a modal.
+pub fn modal_actor(m: &ModalInteraction) -> Result<Actor> {
+    super::actor_from(m.guild_id, m.member.as_ref(), &m.user, m.channel_id)
+}
+
+/// Handles a button click.
+#[tracing::instrument(skip_all, fields(custom_id = %c.data.custom_id, user = %c.user.id))]
+pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) {
+    let result = match parse_custom_id(&c.data.custom_id) {
+        Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
+        Some(("checkin", "open", id)) => commands::checkin::on_button(ctx, data, c, id).await,
+        Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,
+        _ => Err(Error::user("This button is from an older version of Backbone — run the command again.")),
+    };
+    if let Err(e) = result {
+        let msg = error_message(&e);
+        if c.create_response(ctx, CreateInteractionResponse::Message(convert::interaction_message(&msg))).await.is_err() {
+            followup(ctx, &c.token, &msg).await;
+        }
+    }
+}
+
+/// Handles a modal submission (`modal:task-block:<id>`, `modal:checkin:<round>`).
+#[tracing::instrument(skip_all, fields(custom_id = %m.data.custom_id, user = %m.user.id))]
+pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) {
+    let result = match parse_custom_id(&m.data.custom_id) {
+        Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
+        Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
+        _ => Err(Error::user("This form is from an older version of Backbone — run the command again.")),
+    };
+    if let Err(e) = result {
+        let msg = error_message(&e);
+        if m.create_response(ctx, CreateInteractionResponse::Message(convert::interaction_message(&msg))).await.is_err() {
+            followup(ctx, &m.token, &msg).await;
+        }
+    }
+}
+
+/// The value of a text input in a submitted modal.
+pub fn modal_value(m: &ModalInteraction, custom_id: &str) -> String {
+    m.data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(t) if t.custom_id == custom_id => t.value.clone(),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+async fn followup(ctx: &serenity::Context, token: &str, msg: &Message) {
+    let msg = msg.clone().fit();
+    let f = CreateInteractionResponseFollowup::new()
+        .content(msg.content.clone())
+        .ephemeral(msg.ephemeral)
+        .allowed_mentions(convert::allowed_mentions(&msg));
+    if let Err(e) = ctx.http.create_followup_message(token, &f, vec![]).await {
+        tracing::warn!(error = %e, "could not send an error follow-up");
+    }
+}

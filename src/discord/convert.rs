@@ -1,0 +1,121 @@
+//! Turns Backbone's neutral [`Message`] into serenity builders. The only place that knows how
+//! our messages look on the wire; every builder sets `allowed_mentions` explicitly.
+
+use poise::CreateReply;
+use serenity::all::{
+    ButtonStyle as SButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
+    CreateEmbed, CreateEmbedFooter, CreateInteractionResponseMessage, CreateMessage, EditMessage,
+    UserId as SUserId,
+};
+
+use crate::domain::message::{ButtonStyle, Embed, Message};
+
+/// Only the users a message names in `ping_users` may be pinged; never roles, @everyone or @here.
+pub fn allowed_mentions(msg: &Message) -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .everyone(false)
+        .all_roles(false)
+        .all_users(false)
+        .users(msg.ping_users.iter().map(|u| SUserId::new(u.0 as u64)))
+        .replied_user(false)
+}
+
+/// The embeds of a message.
+pub fn embeds(msg: &Message) -> Vec<CreateEmbed> {
+    msg.embeds.iter().map(embed).collect()
+}
+
+fn embed(e: &Embed) -> CreateEmbed {
+    let mut out = CreateEmbed::new().color(e.color);
+    if !e.title.is_empty() {
+        out = out.title(&e.title);
+    }
+    if !e.description.is_empty() {
+        out = out.description(&e.description);
+    }
+    for f in &e.fields {
+        out = out.field(&f.name, &f.value, f.inline);
+    }
+    if !e.footer.is_empty() {
+        out = out.footer(CreateEmbedFooter::new(&e.footer));
+    }
+    out
+}
+
+/// Buttons laid out in action rows of five.
+pub fn components(msg: &Message) -> Vec<CreateActionRow> {
+    msg.buttons
+        .chunks(5)
+        .map(|row| {
+            CreateActionRow::Buttons(
+                row.iter()
+                    .map(|b| {
+                        CreateButton::new(&b.custom_id).label(&b.label).style(match b.style {
+                            ButtonStyle::Primary => SButtonStyle::Primary,
+                            ButtonStyle::Secondary => SButtonStyle::Secondary,
+                            ButtonStyle::Success => SButtonStyle::Success,
+                            ButtonStyle::Danger => SButtonStyle::Danger,
+                        })
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// A channel or DM message.
+pub fn create_message(msg: &Message) -> CreateMessage {
+    let msg = msg.clone().fit();
+    let mut out = CreateMessage::new()
+        .content(&msg.content)
+        .embeds(embeds(&msg))
+        .components(components(&msg))
+        .allowed_mentions(allowed_mentions(&msg));
+    if let Some((name, bytes)) = &msg.attachment {
+        out = out.add_file(CreateAttachment::bytes(bytes.clone(), name.clone()));
+    }
+    out
+}
+
+/// An edit of an existing message (a task card after a button click).
+pub fn edit_message(msg: &Message) -> EditMessage {
+    let msg = msg.clone().fit();
+    EditMessage::new()
+        .content(&msg.content)
+        .embeds(embeds(&msg))
+        .components(components(&msg))
+        .allowed_mentions(allowed_mentions(&msg))
+}
+
+/// A reply to a slash command.
+pub fn reply(msg: &Message) -> CreateReply {
+    let msg = msg.clone().fit();
+    let mut out = CreateReply::default()
+        .ephemeral(msg.ephemeral)
+        .components(components(&msg))
+        .allowed_mentions(allowed_mentions(&msg));
+    if !msg.content.is_empty() {
+        out = out.content(&msg.content);
+    }
+    for e in embeds(&msg) {
+        out = out.embed(e);
+    }
+    if let Some((name, bytes)) = &msg.attachment {
+        out = out.attachment(CreateAttachment::bytes(bytes.clone(), name.clone()));
+    }
+    out
+}
+
+/// A reply to a button click or modal submission.
+pub fn interaction_message(msg: &Message) -> CreateInteractionResponseMessage {
+    let msg = msg.clone().fit();
+    let mut out = CreateInteractionResponseMessage::new()
+        .ephemeral(msg.ephemeral)
+        .embeds(embeds(&msg))
+        .components(components(&msg))
+        .allowed_mentions(allowed_mentions(&msg));
+    if !msg.content.is_empty() {
+        out = out.content(&msg.content);
+    }
+    out
+}

@@ -1,0 +1,327 @@
+//! The Discord edge: builds the poise framework and serenity client, turns interactions into
+//! actions and outcomes into replies. The only module that imports poise or serenity.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use serenity::{ClientBuilder, FullEvent, GatewayIntents, HttpBuilder, Interaction};
+use tokio::sync::{Notify, watch};
+
+use crate::actions::Actor;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::domain::message::Message;
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+pub mod autocomplete;
+pub mod commands;
+pub mod components;
+pub mod convert;
+pub mod notifier;
+#[allow(unused_imports)]
+use crate::scheduler as _;
+pub mod render;
+
+/// What every command handler can reach.
+pub struct Data {
+    pub store: Store,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the scheduler's sender at once (after a command queued a delivery).
+    pub wake: Arc<Notify>,
+    inflight: Arc<InFlight>,
+}
+
+impl Data {
+    /// The current time, from the bot's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+/// The poise context of Backbone's commands.
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// A poise command of Backbone.
+pub type Command = poise::Command<Data, Error>;
+
+impl From<serenity::Error> for Error {
+    fn from(e: serenity::Error) -> Self {
+        Error::internal(format!("discord: {e}"))
+    }
+}
+
+/// Counts commands and interactions in flight so shutdown can wait for them.
+#[derive(Default)]
+pub struct InFlight {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+/// Held while a command runs; dropping it marks the command finished.
+pub struct InFlightGuard(Arc<InFlight>);
+
+impl InFlight {
+    fn enter(self: &Arc<Self>) -> InFlightGuard {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        InFlightGuard(self.clone())
+    }
+
+    async fn wait_idle(&self, limit: Duration) {
+        let _ = tokio::time::timeout(limit, async {
+            while self.count.load(Ordering::SeqCst) > 0 {
+                self.idle.notified().await;
+            }
+        })
+        .await;
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// The start of every command: who is acting, and a guard that keeps shutdown waiting for us.
+pub fn begin(ctx: Context<'_>) -> Result<(Actor, InFlightGuard)> {
+    let guard = ctx.data().inflight.enter();
+    let Context::Application(app) = ctx else {
+        return Err(Error::user("Backbone only answers slash commands."));
+    };
+    let interaction = app.interaction;
+    let actor = actor_from(interaction.guild_id, interaction.member.as_deref(), &interaction.user, interaction.channel_id)?;
+    Ok((actor, guard))
+}
+
+/// Builds the acting user from interaction data (no cache: members come with the interaction).
+pub fn actor_from(
+    guild: Option<serenity::GuildId>,
+    member: Option<&serenity::Member>,
+    user: &serenity::User,
+    channel: serenity::ChannelId,
+) -> Result<Actor> {
+    let guild = guild.ok_or_else(|| Error::user("Backbone works inside a server — run this command in your coalition's server."))?;
+    let manage_server = member.and_then(|m| m.permissions).is_some_and(|p| p.manage_guild() || p.administrator());
+    let name = member
+        .and_then(|m| m.nick.clone())
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
+    Ok(Actor {
+        user: UserId(user.id.get() as i64),
+        guild: GuildId(guild.get() as i64),
+        manage_server,
+        name,
+        channel: Some(ChannelId(channel.get() as i64)),
+    })
+}
+
+/// Replies with a neutral message.
+pub async fn reply(ctx: Context<'_>, msg: Message) -> Result<()> {
+    ctx.send(convert::reply(&msg)).await?;
+    Ok(())
+}
+
+/// A user id as serenity wants it.
+pub fn user_id(u: UserId) -> serenity::UserId {
+    serenity::UserId::new(u.0.max(1) as u64)
+}
+
+/// A short reference for an internal error, to quote to admins.
+pub fn reference() -> String {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u8(0);
+    format!("{:06x}", h.finish() & 0xFF_FFFF)
+}
+
+/// What a user sees for an error: their own fix, or a reference to an internal problem.
+pub fn error_message(e: &Error) -> Message {
+    match e {
+        Error::User(m) => Message::text(format!("⚠️ {m}")).ephemeral(),
+        Error::Internal(m) => {
+            let r = reference();
+            tracing::error!(reference = %r, error = %m, "internal error");
+            Message::text(format!(
+                "Something went wrong on Backbone's side (reference `{r}`). Nothing was changed — try again, and if it keeps happening give the reference to your server admins."
+            ))
+            .ephemeral()
+        }
+    }
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            if let Err(e) = ctx.send(convert::reply(&error_message(&error))).await {
+                tracing::warn!(error = %e, "could not send the error reply");
+            }
+        }
+        poise::FrameworkError::ArgumentParse { error, input, ctx, .. } => {
+            let msg = match input {
+                Some(input) => format!("`{input}` isn't valid there: {error}. Check the option and try again."),
+                None => format!("An option isn't valid: {error}. Check the options and try again."),
+            };
+            let _ = ctx.send(convert::reply(&Message::text(msg).ephemeral())).await;
+        }
+        poise::FrameworkError::CommandStructureMismatch { ctx, description, .. } => {
+            tracing::warn!(command = %ctx.command().qualified_name, description = %description, "command structure mismatch");
+            let msg = Message::text("This command changed since Discord last loaded it — wait a minute and try again.").ephemeral();
+            let _ = poise::Context::Application(ctx).send(convert::reply(&msg)).await;
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!(error = %e, "error while handling an error");
+            }
+        }
+    }
+}
+
+async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<()> {
+    match event {
+        FullEvent::InteractionCreate { interaction: Interaction::Component(c) } => {
+            let _guard = data.inflight.enter();
+            components::handle_component(ctx, data, c).await;
+        }
+        FullEvent::InteractionCreate { interaction: Interaction::Modal(m) } => {
+            let _guard = data.inflight.enter();
+            components::handle_modal(ctx, data, m).await;
+        }
+        FullEvent::GuildCreate { guild, .. } => {
+            tracing::debug!(guild = %guild.id, name = %guild.name, "guild available");
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `backbone run`: serve Discord with the real clock until SIGINT/SIGTERM.
+pub async fn run(config: Config) -> Result<()> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: finishing in-flight commands");
+        let _ = tx.send(true);
+    });
+    serve(config, Arc::new(SystemClock), rx).await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Connects to Discord and serves until `shutdown` turns true. Tests call this with a manual clock
+/// and `DISCORD_API_BASE` pointing at a fake Discord.
+pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver<bool>) -> Result<()> {
+    let token = config.discord.token.clone().ok_or_else(|| {
+        Error::user(
+            "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal (Applications → your app → Bot → Reset Token), then put DISCORD_TOKEN=<token> in a .env file (see config/example.env) or the environment.",
+        )
+    })?;
+    let store = Store::connect(&config.database_url).await?;
+
+    let mut http = HttpBuilder::new(&token);
+    if let Some(base) = &config.discord.api_base {
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    let http = http.build();
+    let base = config.discord.api_base.clone().unwrap_or_else(|| "https://discord.com".into());
+    let me = http.get_current_user().await.map_err(|e| match &e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401 => {
+            Error::user("Discord refused DISCORD_TOKEN (401 Unauthorized) — copy a fresh token from the developer portal (Bot → Reset Token).")
+        }
+        _ => Error::user(format!("Cannot reach Discord at {base}: {e}. Check your network, or DISCORD_API_BASE if you set it.")),
+    })?;
+    tracing::info!(bot = %me.name, "token accepted");
+
+    let wake = Arc::new(Notify::new());
+    let inflight = Arc::new(InFlight::default());
+    let data = Data {
+        store: store.clone(),
+        config: config.clone(),
+        clock: clock.clone(),
+        wake: wake.clone(),
+        inflight: inflight.clone(),
+    };
+    let guild = config.discord.guild_id;
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |e| Box::pin(on_error(e)),
+            pre_command: |ctx| {
+                Box::pin(async move {
+                    tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, "command");
+                })
+            },
+            event_handler: |fctx, event| Box::pin(event_handler(fctx.serenity_context, event, fctx.user_data)),
+            allowed_mentions: Some(serenity::CreateAllowedMentions::new().everyone(false).all_roles(false).all_users(false)),
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                match guild {
+                    Some(g) => poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(g)).await?,
+                    None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
+                }
+                tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), commands = framework.options().commands.len(), "READY");
+                Ok(data)
+            })
+        })
+        .build();
+
+    let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .map_err(|e| Error::internal(format!("cannot build the Discord client: {e}")))?;
+
+    // SCHEDULER-WIRING (restored when src/scheduler lands)
+    let (stop_scheduler, _scheduler_stopped) = watch::channel(false);
+    let sched = tokio::spawn(async {});
+    let _ = (&wake, &clock);
+
+    let http = client.http.clone();
+    let _ = &http;
+    let shards = client.shard_manager.clone();
+    let stopper = {
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            while !*shutdown.borrow() {
+                if shutdown.changed().await.is_err() {
+                    break;
+                }
+            }
+            shards.shutdown_all().await;
+        })
+    };
+
+    let result = client.start().await;
+    // However the gateway ended, stop everything else too: commands finish, the scheduler hands
+    // back what it claimed, then the database closes.
+    stopper.abort();
+    if !*shutdown.borrow_and_update() {
+        tracing::warn!("gateway connection ended; stopping");
+    }
+    inflight.wait_idle(Duration::from_secs(20)).await;
+    let _ = stop_scheduler.send(true);
+    if tokio::time::timeout(Duration::from_secs(20), sched).await.is_err() {
+        tracing::warn!("scheduler did not stop in time");
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    result.map_err(|e| Error::user(format!("Discord connection failed: {e}")))
+}

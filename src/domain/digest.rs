@@ -1,0 +1,251 @@
+//! The weekly digest: what a coalition did and what is coming, as plain data plus a text rendering.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::ids::*;
+use super::text;
+
+/// Most items listed in any one section; counts say how many there are in all.
+pub const MAX_ITEMS: usize = 10;
+/// Most goals shown.
+pub const MAX_GOALS: usize = 25;
+/// Most contributors shown.
+pub const MAX_CONTRIBUTORS: usize = 5;
+/// How far ahead "coming up" looks.
+pub const UPCOMING_DAYS: i64 = 14;
+
+/// A week of a coalition, ready to render.
+#[derive(Debug, Clone, Serialize)]
+pub struct Digest {
+    pub coalition_id: CoalitionId,
+    pub coalition: String,
+    /// IANA name of the coalition's time zone; times below are UTC seconds.
+    pub timezone: String,
+    pub period_start: i64,
+    pub period_end: i64,
+    pub wins_count: i64,
+    /// Most recent first.
+    pub wins: Vec<DigestWin>,
+    pub tasks_completed: i64,
+    pub overdue_count: i64,
+    /// Most overdue first.
+    pub overdue: Vec<DigestTask>,
+    /// Open tasks and milestones due within [`UPCOMING_DAYS`].
+    pub upcoming_count: i64,
+    /// Soonest first.
+    pub upcoming: Vec<DigestDue>,
+    pub goals_active: i64,
+    pub goals: Vec<DigestGoal>,
+    pub participation: Option<Participation>,
+    pub blockers_count: i64,
+    pub blockers: Vec<DigestBlocker>,
+    /// Members with the most wins in the period, most first.
+    pub top_contributors: Vec<Contributor>,
+}
+
+/// A win in the digest.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DigestWin {
+    pub text: String,
+    pub user_id: UserId,
+    pub who: String,
+    pub org: Option<String>,
+    pub created_at: i64,
+}
+
+/// An overdue task.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DigestTask {
+    pub number: i64,
+    pub title: String,
+    pub assignee: Option<String>,
+    pub due_at: i64,
+}
+
+/// What kind of thing is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DueKind {
+    Task,
+    Milestone,
+}
+
+impl DueKind {
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            DueKind::Task => "task",
+            DueKind::Milestone => "milestone",
+        }
+    }
+}
+
+/// A task or milestone due soon.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestDue {
+    pub kind: DueKind,
+    pub number: i64,
+    pub title: String,
+    /// The task's assignee; `None` for milestones and unassigned tasks.
+    pub who: Option<String>,
+    pub due_at: i64,
+}
+
+/// An active goal's progress.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DigestGoal {
+    pub number: i64,
+    pub title: String,
+    pub current: f64,
+    pub target: Option<f64>,
+    pub unit: Option<String>,
+    /// current / target in 0..=1, when there is a target.
+    #[sqlx(skip)]
+    pub fraction: Option<f64>,
+}
+
+/// How many members answered the current check-in round.
+#[derive(Debug, Clone, Serialize)]
+pub struct Participation {
+    pub round_id: RoundId,
+    pub opens_at: i64,
+    pub answered: i64,
+    pub members: i64,
+}
+
+/// Where a blocker was reported.
+#[derive(Debug, Clone, Serialize)]
+pub enum BlockerSource {
+    /// A task marked blocked.
+    Task { number: i64, title: String },
+    /// A check-in answer in the current round.
+    Checkin,
+}
+
+/// Something standing in someone's way.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestBlocker {
+    pub source: BlockerSource,
+    pub who: Option<String>,
+    pub reason: String,
+}
+
+/// A member and their wins in the period.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Contributor {
+    pub user_id: UserId,
+    pub name: String,
+    pub wins: i64,
+}
+
+/// A bar of `width` cells, `▓` for done and `░` for the rest (`fraction` is clamped to 0..=1).
+pub fn progress_bar(fraction: f64, width: usize) -> String {
+    let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+    let filled = ((f * width as f64).round() as usize).min(width);
+    "▓".repeat(filled) + &"░".repeat(width - filled)
+}
+
+/// Renders the digest as plain text for the terminal, times in the coalition's time zone.
+pub fn to_text(d: &Digest) -> String {
+    let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let at = |s: i64| local(s, tz, "%a %-d %b %H:%M");
+    let mut out = format!(
+        "{} — week of {} to {} ({})\n",
+        d.coalition,
+        local(d.period_start, tz, "%a %-d %b %Y"),
+        local(d.period_end, tz, "%a %-d %b %Y"),
+        d.timezone
+    );
+
+    out += &format!("\nWins: {}\n", d.wins_count);
+    for w in &d.wins {
+        let org = w.org.as_deref().map(|o| format!(" ({o})")).unwrap_or_default();
+        out += &format!("  • {} — {}{}\n", text::truncate(&w.text, 200), w.who, org);
+    }
+    more(&mut out, d.wins_count, d.wins.len());
+    if !d.top_contributors.is_empty() {
+        let top: Vec<String> = d.top_contributors.iter().map(|c| format!("{} ({})", c.name, c.wins)).collect();
+        out += &format!("  Most wins: {}\n", top.join(", "));
+    }
+
+    out += &format!("\nTasks completed: {}\n", d.tasks_completed);
+
+    out += &format!("\nOverdue tasks: {}\n", d.overdue_count);
+    for t in &d.overdue {
+        let who = t.assignee.as_deref().unwrap_or("unassigned");
+        out += &format!("  • #{} {} — {}, due {}\n", t.number, t.title, who, at(t.due_at));
+    }
+    more(&mut out, d.overdue_count, d.overdue.len());
+
+    out += &format!("\nDue in the next {UPCOMING_DAYS} days: {}\n", d.upcoming_count);
+    for u in &d.upcoming {
+        let who = u.who.as_deref().map(|w| format!(" — {w}")).unwrap_or_default();
+        out += &format!("  • {} {} #{} {}{}\n", at(u.due_at), u.kind.label(), u.number, u.title, who);
+    }
+    more(&mut out, d.upcoming_count, d.upcoming.len());
+
+    out += &format!("\nGoals: {} active\n", d.goals_active);
+    for g in &d.goals {
+        let unit = g.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+        let progress = match (g.target, g.fraction) {
+            (Some(t), Some(f)) => format!(
+                "{} {}/{}{} ({:.0}%)",
+                progress_bar(f, 10),
+                text::number(g.current),
+                text::number(t),
+                unit,
+                f * 100.0
+            ),
+            _ => format!("{}{}", text::number(g.current), unit),
+        };
+        out += &format!("  • #{} {} {}\n", g.number, g.title, progress);
+    }
+    more(&mut out, d.goals_active, d.goals.len());
+
+    out += "\nCheck-in: ";
+    out += &match &d.participation {
+        Some(p) => format!("{} of {} members answered the round of {}\n", p.answered, p.members, at(p.opens_at)),
+        None => "no round yet\n".to_string(),
+    };
+
+    out += &format!("\nOpen blockers: {}\n", d.blockers_count);
+    for b in &d.blockers {
+        let who = b.who.as_deref().unwrap_or("unassigned");
+        let what = match &b.source {
+            BlockerSource::Task { number, title } => format!("#{number} {title}"),
+            BlockerSource::Checkin => "check-in".to_string(),
+        };
+        out += &format!("  • {what} ({who}): {}\n", text::truncate(&b.reason, 200));
+    }
+    more(&mut out, d.blockers_count, d.blockers.len());
+    out
+}
+
+fn more(out: &mut String, total: i64, shown: usize) {
+    let rest = total - shown as i64;
+    if rest > 0 {
+        *out += &format!("  … and {rest} more\n");
+    }
+}
+
+fn local(s: i64, tz: Tz, fmt: &str) -> String {
+    match Utc.timestamp_opt(s, 0).single() {
+        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz).format(fmt).to_string(),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_round_and_clamp() {
+        assert_eq!(progress_bar(0.4, 10), "▓▓▓▓░░░░░░");
+        assert_eq!(progress_bar(0.0, 4), "░░░░");
+        assert_eq!(progress_bar(1.7, 4), "▓▓▓▓");
+        assert_eq!(progress_bar(-1.0, 3), "░░░");
+        assert_eq!(progress_bar(f64::NAN, 2), "░░");
+    }
+}

@@ -1,0 +1,13 @@
+//! Pure types and rules: no I/O, no clock. Everything here is a plain function of its inputs.
+
+pub mod digest;
+pub mod ids;
+pub mod message;
+pub mod model;
+pub mod pings;
+pub mod schedule;
+pub mod text;
+pub mod when;
+
+pub use ids::*;
+pub use model::*;

@@ -1,0 +1,300 @@
+//! The coalition's vocabulary: rows as the rest of the code sees them.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::ids::*;
+
+/// A member's role in a coalition. Admins (Manage Server) count as leads everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Role {
+    Lead,
+    Member,
+}
+
+impl Role {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Lead => "lead",
+            Role::Member => "member",
+        }
+    }
+
+    /// Reads a stored or typed role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "lead" => Some(Role::Lead),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+/// A task's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TaskStatus {
+    Open,
+    InProgress,
+    Blocked,
+    Done,
+}
+
+impl TaskStatus {
+    /// All statuses, in display order.
+    pub const ALL: [TaskStatus; 4] = [
+        TaskStatus::Open,
+        TaskStatus::InProgress,
+        TaskStatus::Blocked,
+        TaskStatus::Done,
+    ];
+
+    /// The stored name (also the slash-command choice value).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Blocked => "blocked",
+            TaskStatus::Done => "done",
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::InProgress => "in progress",
+            TaskStatus::Blocked => "blocked",
+            TaskStatus::Done => "done",
+        }
+    }
+
+    /// Reads a stored or typed status (`in progress` and `in-progress` too).
+    pub fn parse(s: &str) -> Option<TaskStatus> {
+        match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+            "open" => Some(TaskStatus::Open),
+            "in_progress" | "started" => Some(TaskStatus::InProgress),
+            "blocked" => Some(TaskStatus::Blocked),
+            "done" => Some(TaskStatus::Done),
+            _ => None,
+        }
+    }
+}
+
+/// A goal's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum GoalStatus {
+    Active,
+    Achieved,
+    Dropped,
+}
+
+impl GoalStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GoalStatus::Active => "active",
+            GoalStatus::Achieved => "achieved",
+            GoalStatus::Dropped => "dropped",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<GoalStatus> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "active" => Some(GoalStatus::Active),
+            "achieved" => Some(GoalStatus::Achieved),
+            "dropped" => Some(GoalStatus::Dropped),
+            _ => None,
+        }
+    }
+}
+
+/// A coalition: partner organizations working toward shared goals, living in one guild.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Coalition {
+    pub id: CoalitionId,
+    pub guild_id: GuildId,
+    pub name: String,
+    pub home_channel_id: ChannelId,
+    pub timezone: String,
+    pub checkin_schedule: String,
+    pub digest_schedule: String,
+    pub ping_offsets: String,
+    pub next_checkin_at: Option<i64>,
+    pub next_digest_at: Option<i64>,
+    pub created_by: UserId,
+    pub created_at: i64,
+    pub archived_at: Option<i64>,
+}
+
+impl Coalition {
+    /// The coalition's time zone (UTC if the stored name is somehow unknown).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+}
+
+/// A partner organization.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Org {
+    pub id: OrgId,
+    pub coalition_id: CoalitionId,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// A person in a coalition.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Member {
+    pub coalition_id: CoalitionId,
+    pub user_id: UserId,
+    pub role: String,
+    pub org_id: Option<OrgId>,
+    pub display_name: String,
+    pub joined_at: i64,
+}
+
+impl Member {
+    /// The member's role.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Member)
+    }
+}
+
+/// A shared, measurable goal.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Goal {
+    pub id: GoalId,
+    pub coalition_id: CoalitionId,
+    pub number: i64,
+    pub title: String,
+    pub metric: Option<String>,
+    pub unit: Option<String>,
+    pub target: Option<f64>,
+    pub current: f64,
+    pub due_at: Option<i64>,
+    pub status: String,
+    pub created_by: UserId,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+impl Goal {
+    /// The goal's status.
+    pub fn status(&self) -> GoalStatus {
+        GoalStatus::parse(&self.status).unwrap_or(GoalStatus::Active)
+    }
+
+    /// Progress toward the target in 0..=1, if there is a target.
+    pub fn progress(&self) -> Option<f64> {
+        self.target.map(|t| (self.current / t).clamp(0.0, 1.0))
+    }
+}
+
+/// A piece of work assigned to a member.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub coalition_id: CoalitionId,
+    pub number: i64,
+    pub title: String,
+    pub assignee_id: Option<UserId>,
+    pub org_id: Option<OrgId>,
+    pub goal_id: Option<GoalId>,
+    pub due_at: Option<i64>,
+    pub status: String,
+    pub blocked_reason: Option<String>,
+    pub created_by: UserId,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+    pub next_ping_at: Option<i64>,
+    pub channel_id: Option<ChannelId>,
+    pub message_id: Option<MessageId>,
+}
+
+impl Task {
+    /// The task's status.
+    pub fn status(&self) -> TaskStatus {
+        TaskStatus::parse(&self.status).unwrap_or(TaskStatus::Open)
+    }
+
+    /// Whether the task is past due and not done.
+    pub fn is_overdue(&self, now: i64) -> bool {
+        self.status() != TaskStatus::Done && self.due_at.is_some_and(|d| d < now)
+    }
+}
+
+/// A milestone with a due date.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Deadline {
+    pub id: DeadlineId,
+    pub coalition_id: CoalitionId,
+    pub number: i64,
+    pub title: String,
+    pub goal_id: Option<GoalId>,
+    pub due_at: i64,
+    pub status: String,
+    pub created_by: UserId,
+    pub created_at: i64,
+    pub met_at: Option<i64>,
+    pub next_ping_at: Option<i64>,
+}
+
+impl Deadline {
+    /// Whether the milestone has been met.
+    pub fn is_met(&self) -> bool {
+        self.status == "met"
+    }
+}
+
+/// A win worth celebrating.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Win {
+    pub id: WinId,
+    pub coalition_id: CoalitionId,
+    pub user_id: UserId,
+    pub text: String,
+    pub org_id: Option<OrgId>,
+    pub goal_id: Option<GoalId>,
+    pub task_id: Option<TaskId>,
+    pub amount: Option<f64>,
+    pub created_at: i64,
+}
+
+/// One scheduled period of check-ins.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct CheckinRound {
+    pub id: RoundId,
+    pub coalition_id: CoalitionId,
+    pub opens_at: i64,
+    pub nudge_at: Option<i64>,
+    pub channel_id: Option<ChannelId>,
+    pub message_id: Option<MessageId>,
+    pub created_at: i64,
+}
+
+/// One member's answer in a round.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Checkin {
+    pub id: i64,
+    pub round_id: RoundId,
+    pub coalition_id: CoalitionId,
+    pub user_id: UserId,
+    pub done: String,
+    pub next: String,
+    pub blockers: String,
+    pub submitted_at: i64,
+    pub updated_at: i64,
+}
+
+/// A named duty held by a member.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Responsibility {
+    pub id: i64,
+    pub coalition_id: CoalitionId,
+    pub user_id: UserId,
+    pub name: String,
+    pub assigned_at: i64,
+}

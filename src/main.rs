@@ -1,0 +1,37 @@
+//! The `backbone` binary: parse the command line, load config, start logging, hand over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use backbone::cli::{Cli, execute};
+use backbone::config::Config;
+use backbone::error::Error;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    backbone::telemetry::init(&config.log_format);
+    match execute(cli.command, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// User errors (bad settings, missing token) exit 2 with the message; internal errors exit 1.
+fn fail(e: &Error) -> ExitCode {
+    match e {
+        Error::User(m) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Error::Internal(m) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}

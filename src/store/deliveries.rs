@@ -1,0 +1,311 @@
+//! The outbox. Rows are inserted idempotently by `dedupe_key`, claimed atomically by senders and
+//! recorded when sent; the scheduler module owns the claim/record side.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+use crate::error::Result;
+
+use super::{Store, Tx};
+
+/// What a delivery is; decides how it is rendered when it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryKind {
+    /// Check-in prompt in the home channel, with a button (subject: round id).
+    CheckinPrompt,
+    /// DM to a member who has not answered the round (subject: round id).
+    Nudge,
+    /// DM to a lead or assignee before a task is due (subject: task id).
+    TaskPing,
+    /// DM to a lead before a milestone is due (subject: deadline id).
+    DeadlinePing,
+    /// DM to a lead: a task or check-in reports a blocker (subject: task id or check-in id).
+    BlockerAlert,
+    /// The weekly digest in the home channel.
+    Digest,
+    /// DM to a member who was just assigned a task (subject: task id).
+    TaskAssigned,
+    /// A celebration post in the home channel (subject: win id).
+    WinCelebration,
+    /// DM to a lead: the bot can't post in the home channel (subject: channel id).
+    ChannelWarning,
+}
+
+impl DeliveryKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryKind::CheckinPrompt => "checkin_prompt",
+            DeliveryKind::Nudge => "nudge",
+            DeliveryKind::TaskPing => "task_ping",
+            DeliveryKind::DeadlinePing => "deadline_ping",
+            DeliveryKind::BlockerAlert => "blocker_alert",
+            DeliveryKind::Digest => "digest",
+            DeliveryKind::TaskAssigned => "task_assigned",
+            DeliveryKind::WinCelebration => "win_celebration",
+            DeliveryKind::ChannelWarning => "channel_warning",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<DeliveryKind> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+}
+
+/// Where a delivery goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Target {
+    Channel(ChannelId),
+    User(UserId),
+}
+
+/// A delivery to plan.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub coalition: CoalitionId,
+    pub kind: DeliveryKind,
+    /// Unique across all deliveries: planning the same thing twice inserts nothing.
+    pub dedupe_key: String,
+    pub target: Target,
+    pub subject_id: Option<i64>,
+    /// Extra JSON the renderer needs (e.g. the offset of a ping); `{}` when nothing.
+    pub payload: String,
+    /// When it should go out (UTC seconds).
+    pub due_at: i64,
+}
+
+/// Inserts a delivery unless one with the same dedupe key exists; returns whether it was new.
+pub async fn enqueue(tx: &mut Tx, d: &NewDelivery, now: i64) -> Result<bool> {
+    let (target_kind, target_id) = match d.target {
+        Target::Channel(c) => ("channel", c.0),
+        Target::User(u) => ("user", u.0),
+    };
+    let done = sqlx::query(
+        "INSERT INTO deliveries (coalition_id, kind, dedupe_key, target_kind, target_id, subject_id,
+                                 payload, due_at, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(d.coalition)
+    .bind(d.kind.as_str())
+    .bind(&d.dedupe_key)
+    .bind(target_kind)
+    .bind(target_id)
+    .bind(d.subject_id)
+    .bind(&d.payload)
+    .bind(d.due_at)
+    .bind(d.due_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Queues one DM of `kind` to each lead of `coalition` (a blocker alert, a ping…).
+pub async fn enqueue_to_leads(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    kind: DeliveryKind,
+    key_prefix: &str,
+    subject_id: Option<i64>,
+    payload: &str,
+    now: i64,
+) -> Result<usize> {
+    let leads: Vec<UserId> =
+        sqlx::query_scalar("SELECT user_id FROM members WHERE coalition_id = ? AND role = 'lead'")
+            .bind(coalition)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut n = 0;
+    for lead in leads {
+        let d = NewDelivery {
+            coalition,
+            kind,
+            dedupe_key: format!("{key_prefix}:u{}", lead.0),
+            target: Target::User(lead),
+            subject_id,
+            payload: payload.to_string(),
+            due_at: now,
+        };
+        n += usize::from(enqueue(tx, &d, now).await?);
+    }
+    Ok(n)
+}
+
+// ---- the sender's side: claim, record, release ----
+
+/// `… id, coalition_id, kind, …` of a delivery, to extend with `concat!`.
+macro_rules! delivery_columns {
+    () => {
+        "id, coalition_id, kind, dedupe_key, target_kind, target_id, subject_id, payload, status,
+         attempts, due_at, next_attempt_at, claimed_until, message_id, channel_id, last_error,
+         created_at, sent_at"
+    };
+}
+
+/// A delivery row as stored.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub coalition_id: CoalitionId,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub target_kind: String,
+    pub target_id: i64,
+    pub subject_id: Option<i64>,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub due_at: i64,
+    pub next_attempt_at: i64,
+    pub claimed_until: Option<i64>,
+    pub message_id: Option<MessageId>,
+    pub channel_id: Option<ChannelId>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+impl Delivery {
+    /// What the delivery is (None for a kind this build doesn't know).
+    pub fn kind(&self) -> Option<DeliveryKind> {
+        DeliveryKind::parse(&self.kind)
+    }
+
+    /// Where it goes.
+    pub fn target(&self) -> Target {
+        if self.target_kind == "channel" {
+            Target::Channel(ChannelId(self.target_id))
+        } else {
+            Target::User(UserId(self.target_id))
+        }
+    }
+
+    /// The payload as JSON (`{}` when it isn't valid JSON).
+    pub fn payload_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.payload).unwrap_or_else(|_| serde_json::json!({}))
+    }
+}
+
+/// Claims up to `limit` due rows for one sender: pending rows whose time has come, and rows whose
+/// sender's claim expired (it crashed mid-send). One statement in a write transaction, so two
+/// senders never claim the same row.
+#[tracing::instrument(skip_all)]
+pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Result<Vec<Delivery>> {
+    let mut tx = store.write().await?;
+    let rows: Vec<Delivery> = sqlx::query_as(concat!(
+        "UPDATE deliveries SET status = 'sending', claimed_until = ?
+         WHERE id IN (
+             SELECT id FROM (
+                 SELECT id, next_attempt_at AS at FROM deliveries
+                 WHERE status = 'pending' AND next_attempt_at <= ?
+                 UNION ALL
+                 SELECT id, claimed_until AS at FROM deliveries
+                 WHERE status = 'sending' AND claimed_until <= ?
+             ) ORDER BY at, id LIMIT ?)
+         RETURNING ",
+        delivery_columns!()
+    ))
+    .bind(claim_until)
+    .bind(now)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut rows = rows;
+    rows.sort_by_key(|d| (d.next_attempt_at, d.id));
+    Ok(rows)
+}
+
+/// Records a sent delivery (only if this sender still holds it); returns whether it did.
+pub async fn mark_sent(tx: &mut Tx, id: DeliveryId, channel: Option<ChannelId>, message: MessageId, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET status = 'sent', message_id = ?, channel_id = ?, sent_at = ?,
+                claimed_until = NULL, last_error = NULL
+         WHERE id = ? AND status = 'sending'",
+    )
+    .bind(message)
+    .bind(channel)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Puts a delivery back in the queue for `next_attempt_at`, counting a failed attempt if `failed`.
+pub async fn mark_retry(store: &Store, id: DeliveryId, next_attempt_at: i64, failed: bool, error: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, claimed_until = NULL,
+                attempts = attempts + ?, last_error = ?
+         WHERE id = ? AND status = 'sending'",
+    )
+    .bind(next_attempt_at)
+    .bind(i64::from(failed))
+    .bind(error)
+    .bind(id)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Gives up on a delivery, keeping the error (`dead`), or drops it as no longer wanted (`cancelled`).
+pub async fn mark_final(tx: &mut Tx, id: DeliveryId, dead: bool, error: &str, failed: bool) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET status = ?, claimed_until = NULL, last_error = ?, attempts = attempts + ?
+         WHERE id = ? AND status = 'sending'",
+    )
+    .bind(if dead { "dead" } else { "cancelled" })
+    .bind(error)
+    .bind(i64::from(failed))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Hands claimed-but-unsent rows back (on shutdown): they are due again at once.
+pub async fn release(store: &Store, ids: &[DeliveryId]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.write().await?;
+    for id in ids {
+        sqlx::query("UPDATE deliveries SET status = 'pending', claimed_until = NULL WHERE id = ? AND status = 'sending'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A delivery by id.
+pub async fn get(store: &Store, id: DeliveryId) -> Result<Option<Delivery>> {
+    Ok(sqlx::query_as(concat!("SELECT ", delivery_columns!(), " FROM deliveries WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+/// All deliveries of a coalition in creation order (for tests and diagnostics).
+pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<Delivery>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM deliveries WHERE coalition_id = ? ORDER BY id"
+    ))
+    .bind(coalition)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// The soonest time any pending delivery is due (lets the runner sleep until then).
+pub async fn next_due(store: &Store) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+        .fetch_one(store.pool())
+        .await?)
+}

@@ -1,0 +1,274 @@
+//! The digest's numbers: counts and short, LIMITed lists, each answered from an index so a
+//! coalition with tens of thousands of tasks and wins costs no more than a small one.
+
+use crate::domain::digest::{Contributor, DigestGoal, DigestTask, DigestWin};
+use crate::domain::*;
+use crate::error::Result;
+
+use super::Store;
+
+/// A member's name by user id, with a fallback for people who have left or never gave one.
+/// Expects `members m` joined on the user column named by the argument.
+macro_rules! name_of {
+    ($user:literal) => {
+        concat!("COALESCE(NULLIF(m.display_name, ''), 'user ' || ", $user, ")")
+    };
+}
+
+/// Statuses of tasks that still need doing (spelled out so the (coalition, status, due) index is used).
+macro_rules! open_status {
+    () => {
+        "t.status IN ('open', 'in_progress', 'blocked')"
+    };
+}
+
+/// Wins in `(start, end]`.
+#[tracing::instrument(skip_all)]
+pub async fn wins_count(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at > ? AND created_at <= ?")
+        .bind(coalition)
+        .bind(start)
+        .bind(end)
+        .fetch_one(store.pool())
+        .await?)
+}
+
+/// The most recent `limit` wins in `(start, end]`, newest first.
+#[tracing::instrument(skip_all)]
+pub async fn recent_wins(store: &Store, coalition: CoalitionId, start: i64, end: i64, limit: i64) -> Result<Vec<DigestWin>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT w.text, w.user_id, ",
+        name_of!("w.user_id"),
+        " AS who, COALESCE(o.name, mo.name) AS org, w.created_at
+         FROM wins w
+         LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
+         LEFT JOIN orgs o ON o.id = w.org_id
+         LEFT JOIN orgs mo ON mo.id = m.org_id
+         WHERE w.coalition_id = ? AND w.created_at > ? AND w.created_at <= ?
+         ORDER BY w.created_at DESC, w.id DESC LIMIT ?"
+    ))
+    .bind(coalition)
+    .bind(start)
+    .bind(end)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// The `limit` members with the most wins in `(start, end]`; ties go to whoever won first.
+#[tracing::instrument(skip_all)]
+pub async fn top_contributors(store: &Store, coalition: CoalitionId, start: i64, end: i64, limit: i64) -> Result<Vec<Contributor>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT w.user_id, ",
+        name_of!("w.user_id"),
+        " AS name, w.wins
+         FROM (SELECT user_id, COUNT(*) AS wins, MIN(created_at) AS first_at FROM wins
+               WHERE coalition_id = ? AND created_at > ? AND created_at <= ?
+               GROUP BY user_id) w
+         LEFT JOIN members m ON m.coalition_id = ? AND m.user_id = w.user_id
+         ORDER BY w.wins DESC, w.first_at, w.user_id LIMIT ?"
+    ))
+    .bind(coalition)
+    .bind(start)
+    .bind(end)
+    .bind(coalition)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// Tasks completed in `(start, end]`.
+#[tracing::instrument(skip_all)]
+pub async fn tasks_completed(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tasks
+         WHERE coalition_id = ? AND status = 'done' AND completed_at > ? AND completed_at <= ?",
+    )
+    .bind(coalition)
+    .bind(start)
+    .bind(end)
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// Open tasks whose due date is before `now`.
+#[tracing::instrument(skip_all)]
+pub async fn overdue_count(store: &Store, coalition: CoalitionId, now: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(concat!(
+        "SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = ? AND ",
+        open_status!(),
+        " AND t.due_at < ?"
+    ))
+    .bind(coalition)
+    .bind(now)
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// The `limit` most overdue open tasks.
+#[tracing::instrument(skip_all)]
+pub async fn overdue(store: &Store, coalition: CoalitionId, now: i64, limit: i64) -> Result<Vec<DigestTask>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
+        name_of!("t.assignee_id"),
+        " END AS assignee, t.due_at
+         FROM tasks t
+         LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
+         WHERE t.coalition_id = ? AND ",
+        open_status!(),
+        " AND t.due_at < ?
+         ORDER BY t.due_at, t.number LIMIT ?"
+    ))
+    .bind(coalition)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// A task or milestone due soon: (number, title, assignee name, due).
+pub type DueRow = (i64, String, Option<String>, i64);
+
+/// Open tasks due in `[from, until]`: how many, and the first `limit`.
+#[tracing::instrument(skip_all)]
+pub async fn tasks_due(store: &Store, coalition: CoalitionId, from: i64, until: i64, limit: i64) -> Result<(i64, Vec<DueRow>)> {
+    let count = sqlx::query_scalar(concat!(
+        "SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = ? AND ",
+        open_status!(),
+        " AND t.due_at >= ? AND t.due_at <= ?"
+    ))
+    .bind(coalition)
+    .bind(from)
+    .bind(until)
+    .fetch_one(store.pool())
+    .await?;
+    let rows = sqlx::query_as(concat!(
+        "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
+        name_of!("t.assignee_id"),
+        " END, t.due_at
+         FROM tasks t
+         LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
+         WHERE t.coalition_id = ? AND ",
+        open_status!(),
+        " AND t.due_at >= ? AND t.due_at <= ?
+         ORDER BY t.due_at, t.number LIMIT ?"
+    ))
+    .bind(coalition)
+    .bind(from)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok((count, rows))
+}
+
+/// Open milestones due in `[from, until]`: how many, and the first `limit`.
+#[tracing::instrument(skip_all)]
+pub async fn milestones_due(store: &Store, coalition: CoalitionId, from: i64, until: i64, limit: i64) -> Result<(i64, Vec<DueRow>)> {
+    let count = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deadlines WHERE coalition_id = ? AND status = 'open' AND due_at >= ? AND due_at <= ?",
+    )
+    .bind(coalition)
+    .bind(from)
+    .bind(until)
+    .fetch_one(store.pool())
+    .await?;
+    let rows = sqlx::query_as(
+        "SELECT number, title, NULL, due_at FROM deadlines
+         WHERE coalition_id = ? AND status = 'open' AND due_at >= ? AND due_at <= ?
+         ORDER BY due_at, number LIMIT ?",
+    )
+    .bind(coalition)
+    .bind(from)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok((count, rows))
+}
+
+/// Active goals: how many, and the first `limit` by number.
+#[tracing::instrument(skip_all)]
+pub async fn active_goals(store: &Store, coalition: CoalitionId, limit: i64) -> Result<(i64, Vec<DigestGoal>)> {
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM goals WHERE coalition_id = ? AND status = 'active'")
+        .bind(coalition)
+        .fetch_one(store.pool())
+        .await?;
+    let rows = sqlx::query_as(
+        "SELECT number, title, current, target, unit FROM goals
+         WHERE coalition_id = ? AND status = 'active' ORDER BY number LIMIT ?",
+    )
+    .bind(coalition)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok((count, rows))
+}
+
+/// Current members who answered `round`, and current members in all.
+#[tracing::instrument(skip_all)]
+pub async fn participation(store: &Store, coalition: CoalitionId, round: RoundId) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM checkins k
+                 JOIN members m ON m.coalition_id = k.coalition_id AND m.user_id = k.user_id
+                 WHERE k.round_id = ? AND k.coalition_id = ?),
+                (SELECT COUNT(*) FROM members WHERE coalition_id = ?)",
+    )
+    .bind(round)
+    .bind(coalition)
+    .bind(coalition)
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// A blocked task: (number, title, assignee name, reason).
+pub type BlockedTaskRow = (i64, String, Option<String>, String);
+
+/// Blocked tasks: how many, and the `limit` most recently blocked.
+#[tracing::instrument(skip_all)]
+pub async fn blocked_tasks(store: &Store, coalition: CoalitionId, limit: i64) -> Result<(i64, Vec<BlockedTaskRow>)> {
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ? AND status = 'blocked'")
+        .bind(coalition)
+        .fetch_one(store.pool())
+        .await?;
+    let rows = sqlx::query_as(concat!(
+        "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
+        name_of!("t.assignee_id"),
+        " END, COALESCE(t.blocked_reason, '')
+         FROM tasks t
+         LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
+         WHERE t.coalition_id = ? AND t.status = 'blocked'
+         ORDER BY t.updated_at DESC, t.number DESC LIMIT ?"
+    ))
+    .bind(coalition)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok((count, rows))
+}
+
+/// Check-in answers in `round` that report a blocker: how many, and the `limit` latest as
+/// (name, blockers).
+#[tracing::instrument(skip_all)]
+pub async fn checkin_blockers(store: &Store, coalition: CoalitionId, round: RoundId, limit: i64) -> Result<(i64, Vec<(String, String)>)> {
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE round_id = ? AND coalition_id = ? AND blockers <> ''")
+        .bind(round)
+        .bind(coalition)
+        .fetch_one(store.pool())
+        .await?;
+    let rows = sqlx::query_as(concat!(
+        "SELECT ",
+        name_of!("k.user_id"),
+        ", k.blockers
+         FROM checkins k
+         LEFT JOIN members m ON m.coalition_id = k.coalition_id AND m.user_id = k.user_id
+         WHERE k.round_id = ? AND k.coalition_id = ? AND k.blockers <> ''
+         ORDER BY k.updated_at DESC, k.id DESC LIMIT ?"
+    ))
+    .bind(round)
+    .bind(coalition)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok((count, rows))
+}

@@ -1,0 +1,225 @@
+//! Members, their roles, and their responsibilities.
+
+use crate::domain::*;
+use crate::error::Result;
+
+use super::{Store, Tx};
+
+/// A member of a coalition, if `user` is one.
+pub async fn get(store: &Store, coalition: CoalitionId, user: UserId) -> Result<Option<Member>> {
+    Ok(sqlx::query_as(
+        "SELECT coalition_id, user_id, role, org_id, display_name, joined_at
+         FROM members WHERE coalition_id = ? AND user_id = ?",
+    )
+    .bind(coalition)
+    .bind(user)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
+/// Adds `user` to a coalition, or updates their role and org if they are already in it.
+pub async fn upsert(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    user: UserId,
+    role: Role,
+    org: Option<OrgId>,
+    display_name: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO members (coalition_id, user_id, role, org_id, display_name, joined_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (coalition_id, user_id) DO UPDATE SET
+             role = excluded.role,
+             org_id = COALESCE(excluded.org_id, members.org_id),
+             display_name = CASE WHEN excluded.display_name = '' THEN members.display_name
+                                 ELSE excluded.display_name END",
+    )
+    .bind(coalition)
+    .bind(user)
+    .bind(role.as_str())
+    .bind(org)
+    .bind(display_name)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The leads of a coalition.
+pub async fn leads(store: &Store, coalition: CoalitionId) -> Result<Vec<Member>> {
+    Ok(sqlx::query_as(
+        "SELECT coalition_id, user_id, role, org_id, display_name, joined_at
+         FROM members WHERE coalition_id = ? AND role = 'lead' ORDER BY joined_at",
+    )
+    .bind(coalition)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// How many members (leads included) a coalition has.
+pub async fn count(store: &Store, coalition: CoalitionId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ?")
+        .bind(coalition)
+        .fetch_one(store.pool())
+        .await?)
+}
+
+/// How many leads a coalition has, read inside the write transaction that may remove one.
+pub async fn count_leads(tx: &mut Tx, coalition: CoalitionId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND role = 'lead'")
+        .bind(coalition)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// Removes `user` from a coalition (their responsibilities go with the row); returns whether they were in it.
+pub async fn remove(tx: &mut Tx, coalition: CoalitionId, user: UserId) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM members WHERE coalition_id = ? AND user_id = ?")
+        .bind(coalition)
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A task left without an assignee when its assignee left the coalition.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct UnassignedTask {
+    pub number: i64,
+    pub title: String,
+}
+
+/// Unassigns `user`'s not-done tasks in `coalition`; returns them by number.
+pub async fn unassign_open_tasks(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    user: UserId,
+    now: i64,
+) -> Result<Vec<UnassignedTask>> {
+    let mut tasks: Vec<UnassignedTask> = sqlx::query_as(
+        "UPDATE tasks SET assignee_id = NULL, updated_at = ?
+         WHERE coalition_id = ? AND assignee_id = ? AND status <> 'done'
+         RETURNING number, title",
+    )
+    .bind(now)
+    .bind(coalition)
+    .bind(user)
+    .fetch_all(&mut **tx)
+    .await?;
+    tasks.sort_by_key(|t| t.number);
+    Ok(tasks)
+}
+
+/// A member with their org's name, for `/member list`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub role: String,
+    pub org_id: Option<OrgId>,
+    pub org_name: Option<String>,
+}
+
+/// The coalition's members (only `org`'s when given), grouped by org name with the no-org
+/// group last, leads first within a group.
+#[tracing::instrument(skip_all)]
+pub async fn list(store: &Store, coalition: CoalitionId, org: Option<OrgId>) -> Result<Vec<MemberRow>> {
+    Ok(sqlx::query_as(
+        "SELECT m.user_id, m.display_name, m.role, m.org_id, o.name AS org_name
+         FROM members m LEFT JOIN orgs o ON o.id = m.org_id AND o.coalition_id = m.coalition_id
+         WHERE m.coalition_id = ? AND (? IS NULL OR m.org_id = ?)
+         ORDER BY m.org_id IS NULL, o.name, m.role <> 'lead', m.display_name COLLATE NOCASE, m.user_id",
+    )
+    .bind(coalition)
+    .bind(org)
+    .bind(org)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+// ---- responsibilities ----
+
+/// A responsibility with its holder's display name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Held {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub name: String,
+}
+
+/// The coalition's responsibilities, by name (any case) then holder's name.
+pub async fn responsibilities(store: &Store, coalition: CoalitionId) -> Result<Vec<Held>> {
+    Ok(sqlx::query_as(
+        "SELECT r.user_id, m.display_name, r.name
+         FROM responsibilities r
+         JOIN members m ON m.coalition_id = r.coalition_id AND m.user_id = r.user_id
+         WHERE r.coalition_id = ?
+         ORDER BY r.name COLLATE NOCASE, m.display_name COLLATE NOCASE, r.user_id",
+    )
+    .bind(coalition)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// Gives `user` a responsibility; `false` when they already hold one with that name (any case).
+pub async fn add_responsibility(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    user: UserId,
+    name: &str,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO responsibilities (coalition_id, user_id, name, assigned_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (coalition_id, user_id, name) DO NOTHING",
+    )
+    .bind(coalition)
+    .bind(user)
+    .bind(name)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes a responsibility (any case) away from `user`; returns its name as stored, if they held it.
+pub async fn remove_responsibility(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    user: UserId,
+    name: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "DELETE FROM responsibilities WHERE coalition_id = ? AND user_id = ? AND name = ? RETURNING name",
+    )
+    .bind(coalition)
+    .bind(user)
+    .bind(name.trim())
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Distinct responsibility names of the coalition containing `typed` (any case), for autocomplete.
+pub async fn suggest_responsibilities(
+    store: &Store,
+    coalition: CoalitionId,
+    typed: &str,
+    limit: i64,
+) -> Result<Vec<String>> {
+    let typed = super::coalitions::escape_like(typed.trim());
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(name) FROM responsibilities
+         WHERE coalition_id = ? AND name LIKE ? ESCAPE '\\'
+         GROUP BY name COLLATE NOCASE
+         ORDER BY MIN(name) NOT LIKE ? ESCAPE '\\', MIN(name) COLLATE NOCASE
+         LIMIT ?",
+    )
+    .bind(coalition)
+    .bind(format!("%{typed}%"))
+    .bind(format!("{typed}%"))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}

@@ -1,0 +1,126 @@
+//! All SQL lives here, one file per table group. Every query that reads coalition data takes the
+//! coalition (and so the guild) it belongs to. No function here reads the clock.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use crate::domain::{CoalitionId, UserId};
+use crate::error::{Error, Result};
+
+pub mod checkins;
+pub mod coalitions;
+pub mod deadlines;
+pub mod deliveries;
+pub mod digest;
+pub mod export;
+pub mod goals;
+pub mod members;
+pub mod schedule;
+pub mod tasks;
+pub mod wins;
+
+/// A write transaction. Begun with `BEGIN IMMEDIATE` so a read-then-write never fails with
+/// SQLITE_BUSY when another connection wrote in between: the busy timeout covers the wait.
+pub type Tx = Transaction<'static, Sqlite>;
+
+/// The database: a pool of SQLite connections in WAL mode.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) and migrates the database at `url`, e.g. `sqlite://backbone.db`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::user(format!("database_url `{url}` is not a SQLite URL ({e}) — use e.g. `sqlite://backbone.db`.")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::internal(format!("cannot open database `{url}`: {e}")))?;
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens a fresh database file at `path` (for tests, tools and benchmarks).
+    pub async fn open_file(path: &std::path::Path) -> Result<Store> {
+        Store::connect(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// Applies the embedded migrations in `migrations/`.
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The connection pool, for the store's own modules.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Begins a write transaction (`BEGIN IMMEDIATE`).
+    pub async fn write(&self) -> Result<Tx> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Writes a consistent copy of the database to `path` while others may be using it.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
+        if path.exists() {
+            return Err(Error::user(format!(
+                "`{}` already exists — choose a new file name for the backup.",
+                path.display()
+            )));
+        }
+        let target = path.to_string_lossy().to_string();
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Appends an audit event in the same transaction as the change it describes.
+pub async fn record_event(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    actor: UserId,
+    kind: &str,
+    subject: &str,
+    detail: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (coalition_id, actor_id, kind, subject, detail, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(coalition)
+    .bind(actor)
+    .bind(kind)
+    .bind(subject)
+    .bind(detail)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Counts the events of one coalition (used by tests and `/coalition info`).
+pub async fn count_events(store: &Store, coalition: CoalitionId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE coalition_id = ?")
+        .bind(coalition)
+        .fetch_one(store.pool())
+        .await?)
+}

@@ -1,0 +1,289 @@
+//! Tasks: numbered per coalition, assigned to members (and so to their org).
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::domain::*;
+use crate::error::Result;
+
+use super::goals::like_escape;
+use super::{Store, Tx};
+
+/// `SELECT … FROM tasks t` with every column of [`Task`], to extend with `concat!`.
+macro_rules! select_task {
+    () => {
+        "SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
+                t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
+                t.next_ping_at, t.channel_id, t.message_id
+         FROM tasks t "
+    };
+}
+
+/// A task with the names a list shows next to it.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct TaskRow {
+    #[sqlx(flatten)]
+    pub task: Task,
+    /// The assignee's remembered display name (None when unassigned or no longer a member).
+    pub assignee_name: Option<String>,
+    pub org_name: Option<String>,
+    pub goal_title: Option<String>,
+}
+
+/// Fields of a new task.
+pub struct NewTask<'a> {
+    pub coalition: CoalitionId,
+    pub title: &'a str,
+    pub assignee: UserId,
+    pub org: Option<OrgId>,
+    pub goal: Option<GoalId>,
+    pub due_at: Option<i64>,
+    pub next_ping_at: Option<i64>,
+    pub created_by: UserId,
+}
+
+/// Inserts a task with the coalition's next number; returns its id and number.
+#[tracing::instrument(skip_all)]
+pub async fn insert(tx: &mut Tx, t: &NewTask<'_>, now: i64) -> Result<(TaskId, i64)> {
+    Ok(sqlx::query_as(
+        "INSERT INTO tasks (coalition_id, number, title, assignee_id, org_id, goal_id, due_at,
+                            next_ping_at, created_by, created_at, updated_at)
+         VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE coalition_id = ?),
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING id, number",
+    )
+    .bind(t.coalition)
+    .bind(t.coalition)
+    .bind(t.title)
+    .bind(t.assignee)
+    .bind(t.org)
+    .bind(t.goal)
+    .bind(t.due_at)
+    .bind(t.next_ping_at)
+    .bind(t.created_by)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// A task of `coalition` by row id.
+pub async fn get(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Option<Task>> {
+    Ok(sqlx::query_as(concat!(select_task!(), "WHERE t.coalition_id = ? AND t.id = ?"))
+        .bind(coalition)
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+/// A task by row id, only if its coalition belongs to `guild` (button ids are untrusted).
+pub async fn get_in_guild(store: &Store, guild: GuildId, id: TaskId) -> Result<Option<Task>> {
+    Ok(sqlx::query_as(concat!(
+        select_task!(),
+        "JOIN coalitions c ON c.id = t.coalition_id WHERE c.guild_id = ? AND t.id = ?"
+    ))
+    .bind(guild)
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
+/// A task of `coalition` by its number, whatever its status.
+pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Result<Option<Task>> {
+    Ok(sqlx::query_as(concat!(select_task!(), "WHERE t.coalition_id = ? AND t.number = ?"))
+        .bind(coalition)
+        .bind(number)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+/// Not-done tasks of `coalition` whose title starts with `prefix` (case-insensitive), at most 6.
+pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Task>> {
+    Ok(sqlx::query_as(concat!(
+        select_task!(),
+        "WHERE t.coalition_id = ? AND t.status <> 'done' AND t.title LIKE ? ESCAPE '\\'
+         ORDER BY t.number LIMIT 6"
+    ))
+    .bind(coalition)
+    .bind(format!("{}%", like_escape(prefix)))
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// Which tasks a list shows. `status: None` means every status except done.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub assignee: Option<UserId>,
+    pub status: Option<TaskStatus>,
+    pub org: Option<OrgId>,
+}
+
+/// The shared WHERE clause of [`list`] and [`count`]; binds: coalition, assignee ×2, status ×2, org ×2.
+macro_rules! task_filter {
+    () => {
+        "WHERE t.coalition_id = ?
+           AND (? IS NULL OR t.assignee_id = ?)
+           AND (CASE WHEN ? IS NULL THEN t.status <> 'done' ELSE t.status = ? END)
+           AND (? IS NULL OR t.org_id = ?) "
+    };
+}
+
+/// Tasks matching `filter`: overdue first, then by due date (undated last), then number.
+#[tracing::instrument(skip_all)]
+pub async fn list(store: &Store, coalition: CoalitionId, filter: &TaskFilter, now: i64, limit: i64) -> Result<Vec<TaskRow>> {
+    let status = filter.status.map(TaskStatus::as_str);
+    Ok(sqlx::query_as(concat!(
+        "SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
+                t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
+                t.next_ping_at, t.channel_id, t.message_id,
+                m.display_name AS assignee_name, o.name AS org_name, g.title AS goal_title
+         FROM tasks t
+         LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
+         LEFT JOIN orgs o ON o.id = t.org_id AND o.coalition_id = t.coalition_id
+         LEFT JOIN goals g ON g.id = t.goal_id AND g.coalition_id = t.coalition_id ",
+        task_filter!(),
+        "ORDER BY (t.status <> 'done' AND t.due_at IS NOT NULL AND t.due_at < ?) DESC,
+                  t.due_at IS NULL, t.due_at, t.number
+         LIMIT ?"
+    ))
+    .bind(coalition)
+    .bind(filter.assignee)
+    .bind(filter.assignee)
+    .bind(status)
+    .bind(status)
+    .bind(filter.org)
+    .bind(filter.org)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// How many tasks match `filter`.
+pub async fn count(store: &Store, coalition: CoalitionId, filter: &TaskFilter) -> Result<i64> {
+    let status = filter.status.map(TaskStatus::as_str);
+    Ok(sqlx::query_scalar(concat!("SELECT COUNT(*) FROM tasks t ", task_filter!()))
+        .bind(coalition)
+        .bind(filter.assignee)
+        .bind(filter.assignee)
+        .bind(status)
+        .bind(status)
+        .bind(filter.org)
+        .bind(filter.org)
+        .fetch_one(store.pool())
+        .await?)
+}
+
+/// A status change with everything that moves with it.
+pub struct StatusChange<'a> {
+    pub status: TaskStatus,
+    pub blocked_reason: Option<&'a str>,
+    pub completed_at: Option<i64>,
+    pub next_ping_at: Option<i64>,
+}
+
+/// Changes a task's status (and the fields that follow it).
+pub async fn set_status(tx: &mut Tx, coalition: CoalitionId, id: TaskId, c: &StatusChange<'_>, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE tasks SET status = ?, blocked_reason = ?, completed_at = ?, next_ping_at = ?, updated_at = ?
+         WHERE coalition_id = ? AND id = ?",
+    )
+    .bind(c.status.as_str())
+    .bind(c.blocked_reason)
+    .bind(c.completed_at)
+    .bind(c.next_ping_at)
+    .bind(now)
+    .bind(coalition)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a task to another member (and their org).
+pub async fn set_assignee(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    id: TaskId,
+    assignee: UserId,
+    org: Option<OrgId>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE tasks SET assignee_id = ?, org_id = ?, updated_at = ? WHERE coalition_id = ? AND id = ?")
+        .bind(assignee)
+        .bind(org)
+        .bind(now)
+        .bind(coalition)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Moves a task's due date, with its next ping.
+pub async fn set_due(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    id: TaskId,
+    due_at: i64,
+    next_ping_at: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ? WHERE coalition_id = ? AND id = ?",
+    )
+    .bind(due_at)
+    .bind(next_ping_at)
+    .bind(now)
+    .bind(coalition)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Remembers where a task's card was posted, so its buttons and later edits can find it.
+pub async fn set_message(store: &Store, id: TaskId, channel: ChannelId, message: MessageId) -> Result<()> {
+    sqlx::query("UPDATE tasks SET channel_id = ?, message_id = ? WHERE id = ?")
+        .bind(channel)
+        .bind(message)
+        .bind(id)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Not-done tasks for autocomplete: title containing `typed`, or number starting with it.
+pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: i64) -> Result<Vec<Task>> {
+    let typed = typed.trim().trim_start_matches('#');
+    Ok(sqlx::query_as(concat!(
+        select_task!(),
+        "WHERE t.coalition_id = ? AND t.status <> 'done'
+           AND (t.title LIKE ? ESCAPE '\\' OR CAST(t.number AS TEXT) LIKE ? ESCAPE '\\')
+         ORDER BY t.number DESC LIMIT ?"
+    ))
+    .bind(coalition)
+    .bind(format!("%{}%", like_escape(typed)))
+    .bind(format!("{}%", like_escape(typed)))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// A partner organization of `coalition` by name (case-insensitive).
+pub async fn org_by_name(store: &Store, coalition: CoalitionId, name: &str) -> Result<Option<Org>> {
+    Ok(sqlx::query_as("SELECT id, coalition_id, name, created_at FROM orgs WHERE coalition_id = ? AND name = ?")
+        .bind(coalition)
+        .bind(name.trim())
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+/// A partner organization's name, if `org` belongs to `coalition`.
+pub async fn org_name(store: &Store, coalition: CoalitionId, org: OrgId) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
+        .bind(coalition)
+        .bind(org)
+        .fetch_optional(store.pool())
+        .await?)
+}

@@ -1,0 +1,111 @@
+//! Wins: small victories, counted in the digest and (with an amount) against a goal.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use crate::domain::*;
+use crate::error::Result;
+
+use super::{Store, Tx};
+
+/// A win with the names a list shows next to it.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct WinRow {
+    #[sqlx(flatten)]
+    pub win: Win,
+    /// The author's remembered display name (None when no longer a member).
+    pub user_name: Option<String>,
+    pub org_name: Option<String>,
+    pub goal_title: Option<String>,
+}
+
+/// Fields of a new win.
+pub struct NewWin<'a> {
+    pub coalition: CoalitionId,
+    pub user: UserId,
+    pub text: &'a str,
+    pub org: Option<OrgId>,
+    pub goal: Option<GoalId>,
+    pub task: Option<TaskId>,
+    pub amount: Option<f64>,
+}
+
+/// Inserts a win; returns its id.
+#[tracing::instrument(skip_all)]
+pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<WinId> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO wins (coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING id",
+    )
+    .bind(w.coalition)
+    .bind(w.user)
+    .bind(w.text)
+    .bind(w.org)
+    .bind(w.goal)
+    .bind(w.task)
+    .bind(w.amount)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// A win of `coalition` by row id.
+pub async fn get(store: &Store, coalition: CoalitionId, id: WinId) -> Result<Option<Win>> {
+    Ok(sqlx::query_as(
+        "SELECT id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at
+         FROM wins WHERE coalition_id = ? AND id = ?",
+    )
+    .bind(coalition)
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
+/// Whether a win was already logged for `task` (read inside the write so two clicks log one).
+pub async fn exists_for_task(tx: &mut Tx, coalition: CoalitionId, task: TaskId) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
+        .bind(coalition)
+        .bind(task)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// Whether a win was already logged for `task`, outside a write.
+pub async fn logged_for_task(store: &Store, coalition: CoalitionId, task: TaskId) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
+        .bind(coalition)
+        .bind(task)
+        .fetch_one(store.pool())
+        .await?)
+}
+
+/// Wins logged since `since`, newest first.
+#[tracing::instrument(skip_all)]
+pub async fn since(store: &Store, coalition: CoalitionId, since: i64, limit: i64) -> Result<Vec<WinRow>> {
+    Ok(sqlx::query_as(
+        "SELECT w.id, w.coalition_id, w.user_id, w.text, w.org_id, w.goal_id, w.task_id, w.amount, w.created_at,
+                m.display_name AS user_name, o.name AS org_name, g.title AS goal_title
+         FROM wins w
+         LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
+         LEFT JOIN orgs o ON o.id = w.org_id AND o.coalition_id = w.coalition_id
+         LEFT JOIN goals g ON g.id = w.goal_id AND g.coalition_id = w.coalition_id
+         WHERE w.coalition_id = ? AND w.created_at >= ?
+         ORDER BY w.created_at DESC, w.id DESC
+         LIMIT ?",
+    )
+    .bind(coalition)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// How many wins were logged since `since`.
+pub async fn count_since(store: &Store, coalition: CoalitionId, since: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at >= ?")
+        .bind(coalition)
+        .bind(since)
+        .fetch_one(store.pool())
+        .await?)
+}
