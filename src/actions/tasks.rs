@@ -137,7 +137,7 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListT
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     let org = match input.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         Some(name) => Some(
-            store::tasks::org_by_name(store, scope.id(), name)
+            store::coalitions::find_org(store, scope.id(), name)
                 .await?
                 .ok_or_else(|| {
                     Error::user(format!(

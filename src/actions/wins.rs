@@ -67,7 +67,7 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         None => None,
     };
     let org = match input.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(name) => Some(store::tasks::org_by_name(store, scope.id(), name).await?.ok_or_else(|| {
+        Some(name) => Some(store::coalitions::find_org(store, scope.id(), name).await?.ok_or_else(|| {
             Error::user(format!("No organization named `{name}` in **{}** — `/org list` shows them.", scope.coalition.name))
         })?),
         None => None,

@@ -1,1 +1,80 @@
+//! The scheduler: [`tick`] plans check-ins, nudges, deadline pings and digests into the
+//! `deliveries` outbox (idempotently, by dedupe key); [`deliver`] claims due rows, renders them from
+//! current data, sends them through a [`Notifier`] and records the result; [`run`] drives both.
+//! The time is always passed in: nothing here reads the clock except [`run`], through a `Clock`.
 
+use std::time::Duration;
+
+use crate::config::Config;
+
+mod content;
+pub mod deliver;
+pub mod notifier;
+pub mod plan;
+pub mod runner;
+
+pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
+pub use notifier::{Notifier, RecordingNotifier, Scripted, SendError, Sent};
+pub use plan::{TickReport, tick};
+pub use runner::run;
+
+/// How the scheduler plans and sends.
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// Time between ticks.
+    pub tick: Duration,
+    /// Seconds after a round opens before members who haven't answered are nudged.
+    pub nudge_after: i64,
+    /// A missed check-in or digest is still sent if at most this many seconds late.
+    pub grace: i64,
+    /// Sends in flight at once.
+    pub send_concurrency: usize,
+    /// Sends started per second at most (Discord allows 50 requests/s per bot); 0 = no pacing.
+    pub max_sends_per_second: u32,
+    /// Failed attempts (5xx, timeouts) before a delivery is marked dead.
+    pub max_attempts: u32,
+    /// Seconds a claimed row stays reserved for its sender.
+    pub claim_seconds: i64,
+    /// First retry delay after a transient failure, in seconds (doubles each attempt).
+    pub backoff_base: i64,
+    /// Longest retry delay, in seconds.
+    pub backoff_max: i64,
+    /// Rows each planning query or claim takes at once.
+    pub batch: i64,
+    /// How long shutdown waits for sends in flight before giving up on them.
+    pub shutdown_wait: Duration,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        SchedulerSettings {
+            tick: Duration::from_secs(15),
+            nudge_after: 24 * 3600,
+            grace: 12 * 3600,
+            send_concurrency: 5,
+            max_sends_per_second: 40,
+            max_attempts: 6,
+            claim_seconds: 120,
+            backoff_base: 10,
+            backoff_max: 3600,
+            batch: 200,
+            shutdown_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+impl SchedulerSettings {
+    /// The settings of `config` (tick, nudge delay, grace window, concurrency, attempts, claim time).
+    pub fn from_config(config: &Config) -> SchedulerSettings {
+        let hours = |h: u64| i64::try_from(h.saturating_mul(3600)).unwrap_or(i64::MAX);
+        SchedulerSettings {
+            tick: Duration::from_secs(config.tick_seconds.max(1)),
+            nudge_after: hours(config.nudge_after_hours),
+            grace: hours(config.grace_hours),
+            send_concurrency: config.send_concurrency.clamp(1, 40),
+            max_attempts: config.max_attempts.max(1),
+            claim_seconds: i64::try_from(config.claim_seconds.max(1)).unwrap_or(120),
+            ..SchedulerSettings::default()
+        }
+    }
+}

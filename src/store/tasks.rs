@@ -270,15 +270,6 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
     .await?)
 }
 
-/// A partner organization of `coalition` by name (case-insensitive).
-pub async fn org_by_name(store: &Store, coalition: CoalitionId, name: &str) -> Result<Option<Org>> {
-    Ok(sqlx::query_as("SELECT id, coalition_id, name, created_at FROM orgs WHERE coalition_id = ? AND name = ?")
-        .bind(coalition)
-        .bind(name.trim())
-        .fetch_optional(store.pool())
-        .await?)
-}
-
 /// A partner organization's name, if `org` belongs to `coalition`.
 pub async fn org_name(store: &Store, coalition: CoalitionId, org: OrgId) -> Result<Option<String>> {
     Ok(sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")

@@ -121,3 +121,130 @@ pub fn user_err<T: std::fmt::Debug>(r: backbone::Result<T>, needle: &str) -> Str
         other => panic!("expected a user error containing `{needle}`, got {other:?}"),
     }
 }
+
+// ---- Raw rows for digest/export tests: exact timestamps that actions (rightly) refuse, e.g. past due dates.
+
+/// A task row to insert directly; the number is the coalition's next one.
+#[derive(Default)]
+pub struct RawTask<'a> {
+    pub title: &'a str,
+    pub assignee: Option<UserId>,
+    /// `open` when empty.
+    pub status: &'a str,
+    pub due_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub blocked_reason: Option<&'a str>,
+}
+
+impl World {
+    /// Inserts a task row as written; returns (id, number).
+    pub async fn raw_task(&self, c: &Coalition, t: RawTask<'_>) -> (TaskId, i64) {
+        let now = self.now.timestamp();
+        let status = if t.status.is_empty() { "open" } else { t.status };
+        sqlx::query_as(
+            "INSERT INTO tasks (coalition_id, number, title, assignee_id, due_at, status, blocked_reason,
+                                created_by, created_at, updated_at, completed_at)
+             VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             RETURNING id, number",
+        )
+        .bind(c.id)
+        .bind(c.id)
+        .bind(t.title)
+        .bind(t.assignee)
+        .bind(t.due_at)
+        .bind(status)
+        .bind(t.blocked_reason)
+        .bind(LEAD)
+        .bind(now)
+        .bind(now)
+        .bind(t.completed_at)
+        .fetch_one(self.store.pool())
+        .await
+        .expect("insert task")
+    }
+
+    /// Inserts a win by `user` at `at` (unix seconds).
+    pub async fn raw_win(&self, c: &Coalition, user: UserId, text: &str, at: i64) -> WinId {
+        sqlx::query_scalar("INSERT INTO wins (coalition_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id")
+            .bind(c.id)
+            .bind(user)
+            .bind(text)
+            .bind(at)
+            .fetch_one(self.store.pool())
+            .await
+            .expect("insert win")
+    }
+
+    /// Inserts a goal with the next number.
+    pub async fn raw_goal(&self, c: &Coalition, title: &str, current: f64, target: Option<f64>, unit: Option<&str>, status: &str) -> GoalId {
+        sqlx::query_scalar(
+            "INSERT INTO goals (coalition_id, number, title, unit, target, current, status, created_by, created_at)
+             VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM goals WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(c.id)
+        .bind(c.id)
+        .bind(title)
+        .bind(unit)
+        .bind(target)
+        .bind(current)
+        .bind(status)
+        .bind(LEAD)
+        .bind(self.now.timestamp())
+        .fetch_one(self.store.pool())
+        .await
+        .expect("insert goal")
+    }
+
+    /// Inserts a milestone due at `due_at` with `status` (`open` or `met`).
+    pub async fn raw_deadline(&self, c: &Coalition, title: &str, due_at: i64, status: &str) -> DeadlineId {
+        sqlx::query_scalar(
+            "INSERT INTO deadlines (coalition_id, number, title, due_at, status, created_by, created_at)
+             VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM deadlines WHERE coalition_id = ?), ?, ?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(c.id)
+        .bind(c.id)
+        .bind(title)
+        .bind(due_at)
+        .bind(status)
+        .bind(LEAD)
+        .bind(self.now.timestamp())
+        .fetch_one(self.store.pool())
+        .await
+        .expect("insert deadline")
+    }
+
+    /// Rows of `table` (a literal table name with a coalition_id column) belonging to `c`.
+    pub async fn rows_in(&self, table: &str, c: &Coalition) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE coalition_id = ?")))
+            .bind(c.id)
+            .fetch_one(self.store.pool())
+            .await
+            .expect("count rows")
+    }
+}
+
+/// Everything coalition, org, member and responsibility tests may touch, as one comparable
+/// string: assert it is unchanged after a refused action.
+pub async fn people_state(w: &World) -> String {
+    let queries = [
+        "SELECT group_concat(x, ' | ') FROM (SELECT id || ',' || name || ',' || home_channel_id || ',' || timezone || ','
+            || checkin_schedule || ',' || digest_schedule || ',' || ping_offsets || ','
+            || IFNULL(next_checkin_at, '-') || ',' || IFNULL(next_digest_at, '-') AS x FROM coalitions ORDER BY id)",
+        "SELECT group_concat(x, ' | ') FROM (SELECT id || ',' || coalition_id || ',' || name AS x FROM orgs ORDER BY id)",
+        "SELECT group_concat(x, ' | ') FROM (SELECT coalition_id || ',' || user_id || ',' || role || ','
+            || IFNULL(org_id, '-') || ',' || display_name AS x FROM members ORDER BY coalition_id, user_id)",
+        "SELECT group_concat(x, ' | ') FROM (SELECT id || ',' || user_id || ',' || name AS x FROM responsibilities ORDER BY id)",
+        "SELECT group_concat(x, ' | ') FROM (SELECT id || ',' || IFNULL(assignee_id, '-') || ',' || status || ','
+            || IFNULL(next_ping_at, '-') || ',' || updated_at AS x FROM tasks ORDER BY id)",
+        "SELECT group_concat(x, ' | ') FROM (SELECT id || ',' || IFNULL(next_ping_at, '-') AS x FROM deadlines ORDER BY id)",
+        "SELECT CAST(COUNT(*) AS TEXT) FROM events",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        let row: Option<String> = sqlx::query_scalar(q).fetch_one(w.store.pool()).await.expect("state query");
+        out.push(row.unwrap_or_default());
+    }
+    out.join("\n")
+}
