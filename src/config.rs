@@ -163,3 +163,45 @@ impl Config {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn defaults_load() {
+        let c = Config::from_sources(None, env(&[])).unwrap();
+        assert_eq!(c.database_url, "sqlite://backbone.db");
+        assert_eq!(c.tick_seconds, 15);
+        assert!(c.discord.token.is_none());
+    }
+
+    #[test]
+    fn env_beats_local_beats_default() {
+        let local = "tick_seconds = 5\nnudge_after_hours = 12\n";
+        let c = Config::from_sources(Some(local), env(&[("BACKBONE_TICK_SECONDS", "2")])).unwrap();
+        assert_eq!(c.tick_seconds, 2);
+        assert_eq!(c.nudge_after_hours, 12);
+    }
+
+    #[test]
+    fn bad_values_say_how_to_fix() {
+        let e = Config::from_sources(None, env(&[("DISCORD_GUILD_ID", "my server")])).unwrap_err();
+        assert!(e.to_string().contains("Copy Server ID"), "{e}");
+        let e = Config::from_sources(None, env(&[("BACKBONE_DATABASE_URL", "postgres://x")])).unwrap_err();
+        assert!(e.to_string().contains("sqlite://"), "{e}");
+        let e = Config::from_sources(None, env(&[("DISCORD_API_BASE", "localhost:80")])).unwrap_err();
+        assert!(e.to_string().contains("http://"), "{e}");
+    }
+
+    #[test]
+    fn token_is_redacted() {
+        let c = Config::from_sources(None, env(&[("DISCORD_TOKEN", "secret")])).unwrap();
+        assert!(!c.redacted().contains("secret"));
+        assert!(!format!("{c:?}").contains("secret"));
+    }
+}

@@ -9,8 +9,10 @@ use crate::domain::schedule::{self, Schedule};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::coalitions::{CoalitionSummary, GoalProgress, NewCoalition, Settings};
-use crate::store::members::UnassignedTask;
 use crate::store::{self, Store};
+
+/// Joining and leaving change membership rows, so they live with the other member actions.
+pub use super::members::{Joined, Left, join, leave};
 
 /// Input of `/coalition create`.
 #[derive(Debug, Clone, Default)]
@@ -33,7 +35,12 @@ pub struct CoalitionCreated {
 
 /// `/coalition create` (admin): creates a coalition; the invoker becomes its first lead.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn create(store: &Store, actor: &Actor, now: DateTime<Utc>, input: CreateCoalition) -> Result<CoalitionCreated> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: CreateCoalition,
+) -> Result<CoalitionCreated> {
     if !actor.manage_server {
         return Err(Error::user(
             "Only server admins (Manage Server permission) can create a coalition — ask one to run `/coalition create`.",
@@ -45,7 +52,9 @@ pub async fn create(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Cre
         None => chrono_tz::UTC,
     };
     let channel = input.channel.or(actor.channel).ok_or_else(|| {
-        Error::user("Pick a home channel with the `channel` option — it's where check-ins and digests are posted.")
+        Error::user(
+            "Pick a home channel with the `channel` option — it's where check-ins and digests are posted.",
+        )
     })?;
     let checkin = Schedule::parse(schedule::DEFAULT_CHECKIN)?;
     let digest = Schedule::parse(schedule::DEFAULT_DIGEST)?;
@@ -73,13 +82,26 @@ pub async fn create(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Cre
         )));
     };
     store::members::upsert(&mut tx, id, actor.user, Role::Lead, None, &actor.name, now_s).await?;
-    store::record_event(&mut tx, id, actor.user, "coalition.create", &name, tz.name(), now_s).await?;
+    store::record_event(
+        &mut tx,
+        id,
+        actor.user,
+        "coalition.create",
+        &name,
+        tz.name(),
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let coalition = store::coalitions::get(store, actor.guild, id)
         .await?
         .ok_or_else(|| Error::internal("coalition vanished after insert"))?;
-    Ok(CoalitionCreated { coalition, next_checkin_at, next_digest_at })
+    Ok(CoalitionCreated {
+        coalition,
+        next_checkin_at,
+        next_digest_at,
+    })
 }
 
 /// Deadline pings before each due date unless a coalition says otherwise.
@@ -110,7 +132,11 @@ impl ScheduleInfo {
                 next_at: s.next_after(now, tz).map(|t| t.timestamp()),
             },
             // A stored schedule always parsed once; show it as typed if the rules ever tighten.
-            Err(_) => ScheduleInfo { source: stored.to_string(), description: stored.to_string(), next_at: None },
+            Err(_) => ScheduleInfo {
+                source: stored.to_string(),
+                description: stored.to_string(),
+                next_at: None,
+            },
         }
     }
 }
@@ -138,7 +164,12 @@ pub struct CoalitionInfo {
 
 /// `/coalition info` (anyone): settings, leads, orgs, member count and goal progress.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn info(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<CoalitionInfo> {
+pub async fn info(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<&str>,
+) -> Result<CoalitionInfo> {
     let scope = super::scope(store, actor, coalition).await?;
     let c = scope.coalition;
     let tz = c.tz();
@@ -149,8 +180,18 @@ pub async fn info(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: O
         ping_offsets: pings::parse_offsets(&c.ping_offsets)
             .map(|o| pings::format_offsets(&o))
             .unwrap_or_else(|_| c.ping_offsets.clone()),
-        leads: leads.into_iter().map(|m| Person { user_id: m.user_id, name: m.display_name }).collect(),
-        orgs: store::coalitions::orgs(store, c.id).await?.into_iter().map(|o| o.name).collect(),
+        leads: leads
+            .into_iter()
+            .map(|m| Person {
+                user_id: m.user_id,
+                name: m.display_name,
+            })
+            .collect(),
+        orgs: store::coalitions::orgs(store, c.id)
+            .await?
+            .into_iter()
+            .map(|o| o.name)
+            .collect(),
         member_count: store::members::count(store, c.id).await?,
         goals: store::coalitions::active_goals(store, c.id).await?,
         coalition: c,
@@ -189,17 +230,32 @@ pub struct SettingsUpdated {
 
 /// `/coalition settings` (lead): changes the home channel, time zone, schedules or ping offsets.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn settings(store: &Store, actor: &Actor, now: DateTime<Utc>, input: UpdateSettings) -> Result<SettingsUpdated> {
+pub async fn settings(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: UpdateSettings,
+) -> Result<SettingsUpdated> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
-    let given = |o: &Option<String>| o.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    let given = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
     let (tz_in, checkin_in, digest_in, offsets_in) = (
         given(&input.timezone),
         given(&input.checkin_schedule),
         given(&input.digest_schedule),
         given(&input.ping_offsets),
     );
-    if input.channel.is_none() && tz_in.is_none() && checkin_in.is_none() && digest_in.is_none() && offsets_in.is_none() {
+    if input.channel.is_none()
+        && tz_in.is_none()
+        && checkin_in.is_none()
+        && digest_in.is_none()
+        && offsets_in.is_none()
+    {
         return Err(Error::user(
             "Nothing to change — give `/coalition settings` at least one of `channel`, `timezone`, \
              `checkin_schedule`, `digest_schedule` or `ping_offsets`.",
@@ -227,21 +283,39 @@ pub async fn settings(store: &Store, actor: &Actor, now: DateTime<Utc>, input: U
     let mut changes = Vec::new();
     let mut note = |setting: &'static str, from: &str, to: &str| {
         if from != to {
-            changes.push(SettingChange { setting, from: from.to_string(), to: to.to_string() });
+            changes.push(SettingChange {
+                setting,
+                from: from.to_string(),
+                to: to.to_string(),
+            });
         }
     };
-    note("channel", &format!("<#{}>", old.home_channel_id), &format!("<#{channel}>"));
+    note(
+        "channel",
+        &format!("<#{}>", old.home_channel_id),
+        &format!("<#{channel}>"),
+    );
     note("timezone", &old.timezone, tz.name());
     note("checkin_schedule", &old.checkin_schedule, checkin.source());
     note("digest_schedule", &old.digest_schedule, digest.source());
     note("ping_offsets", &old.ping_offsets, &offsets_text);
     let changed = |s: &str| changes.iter().any(|c| c.setting == s);
     let tz_changed = changed("timezone");
-    let upcoming = |s: &Schedule| s.upcoming(now, tz, 3).iter().map(|t| t.timestamp()).collect::<Vec<_>>();
+    let upcoming = |s: &Schedule| {
+        s.upcoming(now, tz, 3)
+            .iter()
+            .map(|t| t.timestamp())
+            .collect::<Vec<_>>()
+    };
     let (next_checkins, next_digests) = (upcoming(&checkin), upcoming(&digest));
 
     if changes.is_empty() {
-        return Ok(SettingsUpdated { coalition: old, changes, next_checkins, next_digests });
+        return Ok(SettingsUpdated {
+            coalition: old,
+            changes,
+            next_checkins,
+            next_digests,
+        });
     }
     // Only a changed schedule (or zone) moves its next occurrence: one the scheduler is about to
     // plan must not be skipped because the home channel changed.
@@ -273,97 +347,31 @@ pub async fn settings(store: &Store, actor: &Actor, now: DateTime<Utc>, input: U
             store::coalitions::set_next_ping(&mut tx, old.id, subject, next).await?;
         }
     }
-    let detail: Vec<String> = changes.iter().map(|c| format!("{}: {} → {}", c.setting, c.from, c.to)).collect();
-    store::record_event(&mut tx, old.id, actor.user, "coalition.settings", &old.name, &detail.join("; "), now_s).await?;
+    let detail: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{}: {} → {}", c.setting, c.from, c.to))
+        .collect();
+    store::record_event(
+        &mut tx,
+        old.id,
+        actor.user,
+        "coalition.settings",
+        &old.name,
+        &detail.join("; "),
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let coalition = store::coalitions::get(store, actor.guild, old.id)
         .await?
         .ok_or_else(|| Error::internal("coalition vanished after update"))?;
-    Ok(SettingsUpdated { coalition, changes, next_checkins, next_digests })
-}
-
-/// The actor joined a coalition, or changed their org in it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Joined {
-    pub coalition: String,
-    /// Their org's name, if they have one.
-    pub org: Option<String>,
-    /// Whether they were already a member and only their org changed.
-    pub updated: bool,
-}
-
-/// `/coalition join` (anyone in the server): joins as a member, optionally with an org.
-#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn join(
-    store: &Store,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    coalition: Option<String>,
-    org: Option<String>,
-) -> Result<Joined> {
-    let scope = super::scope(store, actor, coalition.as_deref()).await?;
-    let c = &scope.coalition;
-    let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
-        None => None,
-    };
-    let now_s = ts(now);
-    if let Some(m) = &scope.member {
-        let Some(org) = org.filter(|o| Some(o.id) != m.org_id) else {
-            return Err(Error::user(format!(
-                "You're already a member of **{}**. To change your org, use `/coalition join org:…`; `/member list` shows everyone.",
-                c.name
-            )));
-        };
-        let mut tx = store.write().await?;
-        store::members::upsert(&mut tx, c.id, actor.user, m.role(), Some(org.id), &actor.name, now_s).await?;
-        store::record_event(&mut tx, c.id, actor.user, "member.org", &actor.name, &org.name, now_s).await?;
-        tx.commit().await?;
-        return Ok(Joined { coalition: c.name.clone(), org: Some(org.name), updated: true });
-    }
-    let mut tx = store.write().await?;
-    store::members::upsert(&mut tx, c.id, actor.user, Role::Member, org.as_ref().map(|o| o.id), &actor.name, now_s)
-        .await?;
-    let detail = org.as_ref().map(|o| o.name.as_str()).unwrap_or("");
-    store::record_event(&mut tx, c.id, actor.user, "member.join", &actor.name, detail, now_s).await?;
-    tx.commit().await?;
-    Ok(Joined { coalition: c.name.clone(), org: org.map(|o| o.name), updated: false })
-}
-
-/// The actor left a coalition; their open tasks are now unassigned.
-#[derive(Debug, Clone, Serialize)]
-pub struct Left {
-    pub coalition: String,
-    /// Their not-done tasks, now without an assignee, for leads to reassign.
-    pub unassigned: Vec<UnassignedTask>,
-}
-
-/// `/coalition leave` (member): leaves; the last lead must hand over first.
-#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn leave(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<String>) -> Result<Left> {
-    let scope = super::scope(store, actor, coalition.as_deref()).await?;
-    let c = &scope.coalition;
-    let Some(member) = &scope.member else {
-        return Err(Error::user(format!(
-            "You're not a member of **{}**, so there's nothing to leave — `/coalition list` shows the coalitions here.",
-            c.name
-        )));
-    };
-    let now_s = ts(now);
-    let mut tx = store.write().await?;
-    if member.role() == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
-        return Err(Error::user(format!(
-            "You're the last lead of **{}** — make someone else lead with `/member add user role:lead` first, then leave.",
-            c.name
-        )));
-    }
-    let unassigned = store::members::unassign_open_tasks(&mut tx, c.id, actor.user, now_s).await?;
-    store::members::remove(&mut tx, c.id, actor.user).await?;
-    let detail = super::members::task_list(&unassigned);
-    store::record_event(&mut tx, c.id, actor.user, "member.leave", &actor.name, &detail, now_s).await?;
-    tx.commit().await?;
-    Ok(Left { coalition: c.name.clone(), unassigned })
+    Ok(SettingsUpdated {
+        coalition,
+        changes,
+        next_checkins,
+        next_digests,
+    })
 }
 
 /// Coalition names for autocomplete: those containing `typed`, prefix matches first.

@@ -1,4 +1,5 @@
-//! Members of a coalition: adding or updating them, removing them, listing them by org.
+//! Members of a coalition: joining and leaving, adding or updating them, removing them, listing
+//! them by org.
 
 use std::collections::HashMap;
 
@@ -47,12 +48,26 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
         None => None,
     };
     let existing = store::members::get(store, c.id, input.user).await?;
-    let role = input.role.or(existing.as_ref().map(Member::role)).unwrap_or(Role::Member);
+    let role = input
+        .role
+        .or(existing.as_ref().map(Member::role))
+        .unwrap_or(Role::Member);
     let name = text::truncate(input.user_name.trim(), text::MAX_NAME);
-    let shown = if name.is_empty() { existing.as_ref().map(|m| m.display_name.clone()).unwrap_or_default() } else { name.clone() };
+    let shown = if name.is_empty() {
+        existing
+            .as_ref()
+            .map(|m| m.display_name.clone())
+            .unwrap_or_default()
+    } else {
+        name.clone()
+    };
     let org_name = match (&org, existing.as_ref().and_then(|m| m.org_id)) {
         (Some(o), _) => Some(o.name.clone()),
-        (None, Some(id)) => store::coalitions::orgs(store, c.id).await?.into_iter().find(|o| o.id == id).map(|o| o.name),
+        (None, Some(id)) => store::coalitions::orgs(store, c.id)
+            .await?
+            .into_iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name),
         (None, None) => None,
     };
     let now_s = ts(now);
@@ -66,9 +81,27 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
             input.user, c.name
         )));
     }
-    store::members::upsert(&mut tx, c.id, input.user, role, org.as_ref().map(|o| o.id), &name, now_s).await?;
-    let kind = if existing.is_some() { "member.update" } else { "member.add" };
-    let detail = format!("user={} role={} org={}", input.user, role.as_str(), org_name.as_deref().unwrap_or("-"));
+    store::members::upsert(
+        &mut tx,
+        c.id,
+        input.user,
+        role,
+        org.as_ref().map(|o| o.id),
+        &name,
+        now_s,
+    )
+    .await?;
+    let kind = if existing.is_some() {
+        "member.update"
+    } else {
+        "member.add"
+    };
+    let detail = format!(
+        "user={} role={} org={}",
+        input.user,
+        role.as_str(),
+        org_name.as_deref().unwrap_or("-")
+    );
     store::record_event(&mut tx, c.id, actor.user, kind, &shown, &detail, now_s).await?;
     tx.commit().await?;
     Ok(MemberAdded {
@@ -100,7 +133,12 @@ pub struct MemberRemoved {
 
 /// `/member remove` (lead): removes a member; the last lead cannot be removed.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn remove(store: &Store, actor: &Actor, now: DateTime<Utc>, input: RemoveMember) -> Result<MemberRemoved> {
+pub async fn remove(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: RemoveMember,
+) -> Result<MemberRemoved> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let c = &scope.coalition;
@@ -121,15 +159,174 @@ pub async fn remove(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Rem
     let unassigned = store::members::unassign_open_tasks(&mut tx, c.id, input.user, now_s).await?;
     store::members::remove(&mut tx, c.id, input.user).await?;
     let detail = format!("user={} {}", input.user, task_list(&unassigned));
-    store::record_event(&mut tx, c.id, actor.user, "member.remove", &member.display_name, detail.trim_end(), now_s)
-        .await?;
+    store::record_event(
+        &mut tx,
+        c.id,
+        actor.user,
+        "member.remove",
+        &member.display_name,
+        detail.trim_end(),
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(MemberRemoved { coalition: c.name.clone(), user_id: input.user, name: member.display_name, unassigned })
+    Ok(MemberRemoved {
+        coalition: c.name.clone(),
+        user_id: input.user,
+        name: member.display_name,
+        unassigned,
+    })
+}
+
+/// The actor joined a coalition, or changed their org in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Joined {
+    pub coalition: String,
+    /// Their org's name, if they have one.
+    pub org: Option<String>,
+    /// Whether they were already a member and only their org changed.
+    pub updated: bool,
+}
+
+/// `/coalition join` (anyone in the server): joins as a member, optionally with an org.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn join(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<String>,
+    org: Option<String>,
+) -> Result<Joined> {
+    let scope = super::scope(store, actor, coalition.as_deref()).await?;
+    let c = &scope.coalition;
+    let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
+        None => None,
+    };
+    let now_s = ts(now);
+    if let Some(m) = &scope.member {
+        let Some(org) = org.filter(|o| Some(o.id) != m.org_id) else {
+            return Err(Error::user(format!(
+                "You're already a member of **{}**. To change your org, use `/coalition join org:…`; `/member list` shows everyone.",
+                c.name
+            )));
+        };
+        let mut tx = store.write().await?;
+        store::members::upsert(
+            &mut tx,
+            c.id,
+            actor.user,
+            m.role(),
+            Some(org.id),
+            &actor.name,
+            now_s,
+        )
+        .await?;
+        store::record_event(
+            &mut tx,
+            c.id,
+            actor.user,
+            "member.org",
+            &actor.name,
+            &org.name,
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Joined {
+            coalition: c.name.clone(),
+            org: Some(org.name),
+            updated: true,
+        });
+    }
+    let mut tx = store.write().await?;
+    store::members::upsert(
+        &mut tx,
+        c.id,
+        actor.user,
+        Role::Member,
+        org.as_ref().map(|o| o.id),
+        &actor.name,
+        now_s,
+    )
+    .await?;
+    let detail = org.as_ref().map(|o| o.name.as_str()).unwrap_or("");
+    store::record_event(
+        &mut tx,
+        c.id,
+        actor.user,
+        "member.join",
+        &actor.name,
+        detail,
+        now_s,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Joined {
+        coalition: c.name.clone(),
+        org: org.map(|o| o.name),
+        updated: false,
+    })
+}
+
+/// The actor left a coalition; their open tasks are now unassigned.
+#[derive(Debug, Clone, Serialize)]
+pub struct Left {
+    pub coalition: String,
+    /// Their not-done tasks, now without an assignee, for leads to reassign.
+    pub unassigned: Vec<UnassignedTask>,
+}
+
+/// `/coalition leave` (member): leaves; the last lead must hand over first.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn leave(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<String>,
+) -> Result<Left> {
+    let scope = super::scope(store, actor, coalition.as_deref()).await?;
+    let c = &scope.coalition;
+    let Some(member) = &scope.member else {
+        return Err(Error::user(format!(
+            "You're not a member of **{}**, so there's nothing to leave — `/coalition list` shows the coalitions here.",
+            c.name
+        )));
+    };
+    let now_s = ts(now);
+    let mut tx = store.write().await?;
+    if member.role() == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
+        return Err(Error::user(format!(
+            "You're the last lead of **{}** — make someone else lead with `/member add user role:lead` first, then leave.",
+            c.name
+        )));
+    }
+    let unassigned = store::members::unassign_open_tasks(&mut tx, c.id, actor.user, now_s).await?;
+    store::members::remove(&mut tx, c.id, actor.user).await?;
+    let detail = task_list(&unassigned);
+    store::record_event(
+        &mut tx,
+        c.id,
+        actor.user,
+        "member.leave",
+        &actor.name,
+        &detail,
+        now_s,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Left {
+        coalition: c.name.clone(),
+        unassigned,
+    })
 }
 
 /// Tasks as `#3 Title, #5 Title` for an event's detail.
-pub(crate) fn task_list(tasks: &[UnassignedTask]) -> String {
-    let shown: Vec<String> = tasks.iter().map(|t| format!("#{} {}", t.number, t.title)).collect();
+fn task_list(tasks: &[UnassignedTask]) -> String {
+    let shown: Vec<String> = tasks
+        .iter()
+        .map(|t| format!("#{} {}", t.number, t.title))
+        .collect();
     shown.join(", ")
 }
 
@@ -158,7 +355,12 @@ pub struct MemberList {
 
 /// `/member list` (anyone): members by org with role and responsibilities.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn list(store: &Store, actor: &Actor, coalition: Option<&str>, org: Option<String>) -> Result<MemberList> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    coalition: Option<&str>,
+    org: Option<String>,
+) -> Result<MemberList> {
     let scope = super::scope(store, actor, coalition).await?;
     let c = &scope.coalition;
     let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
@@ -181,8 +383,14 @@ pub async fn list(store: &Store, actor: &Actor, coalition: Option<&str>, org: Op
         // Rows come sorted by org, so a new org name starts a new group.
         match groups.last_mut() {
             Some(g) if g.org == row.org_name => g.members.push(entry),
-            _ => groups.push(MemberGroup { org: row.org_name, members: vec![entry] }),
+            _ => groups.push(MemberGroup {
+                org: row.org_name,
+                members: vec![entry],
+            }),
         }
     }
-    Ok(MemberList { coalition: c.name.clone(), groups })
+    Ok(MemberList {
+        coalition: c.name.clone(),
+        groups,
+    })
 }

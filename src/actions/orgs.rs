@@ -40,8 +40,16 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddOrg
     };
     store::record_event(&mut tx, c.id, actor.user, "org.add", &name, "", now_s).await?;
     tx.commit().await?;
-    let org = Org { id, coalition_id: c.id, name, created_at: now_s };
-    Ok(OrgAdded { coalition: c.name.clone(), org })
+    let org = Org {
+        id,
+        coalition_id: c.id,
+        name,
+        created_at: now_s,
+    };
+    Ok(OrgAdded {
+        coalition: c.name.clone(),
+        org,
+    })
 }
 
 /// What `/org list` shows.
@@ -55,12 +63,21 @@ pub struct OrgList {
 
 /// `/org list` (anyone): each org with members, open tasks and wins this month.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<OrgList> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<&str>,
+) -> Result<OrgList> {
     let scope = super::scope(store, actor, coalition).await?;
     let c = &scope.coalition;
     let month_start = month_start(now, c.tz());
     let orgs = store::coalitions::org_stats(store, c.id, month_start).await?;
-    Ok(OrgList { coalition: c.name.clone(), month_start, orgs })
+    Ok(OrgList {
+        coalition: c.name.clone(),
+        month_start,
+        orgs,
+    })
 }
 
 /// Midnight on the first of `now`'s month in `tz`, as UTC seconds.
@@ -86,7 +103,12 @@ pub struct OrgRemoved {
 
 /// `/org remove` (lead): removes an org that has no members left.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn remove(store: &Store, actor: &Actor, now: DateTime<Utc>, input: RemoveOrg) -> Result<OrgRemoved> {
+pub async fn remove(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: RemoveOrg,
+) -> Result<OrgRemoved> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let c = &scope.coalition;
@@ -95,7 +117,11 @@ pub async fn remove(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Rem
     let mut tx = store.write().await?;
     let members = store::coalitions::org_member_count(&mut tx, c.id, org.id).await?;
     if members > 0 {
-        let who = if members == 1 { "1 member".to_string() } else { format!("{members} members") };
+        let who = if members == 1 {
+            "1 member".to_string()
+        } else {
+            format!("{members} members")
+        };
         return Err(Error::user(format!(
             "**{}** still has {who} — move them to another org with `/member add user:… org:…` \
              (`/member list org:{}` shows them), then remove it.",
@@ -105,7 +131,10 @@ pub async fn remove(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Rem
     store::coalitions::delete_org(&mut tx, c.id, org.id).await?;
     store::record_event(&mut tx, c.id, actor.user, "org.remove", &org.name, "", now_s).await?;
     tx.commit().await?;
-    Ok(OrgRemoved { coalition: c.name.clone(), org: org.name })
+    Ok(OrgRemoved {
+        coalition: c.name.clone(),
+        org: org.name,
+    })
 }
 
 /// Org names for autocomplete; empty when the coalition is unknown or ambiguous.
@@ -128,13 +157,15 @@ pub(crate) async fn resolve(store: &Store, c: &Coalition, name: &str) -> Result<
     if name.is_empty() {
         return Err(Error::user("Say which org — `/org list` shows them."));
     }
-    store::coalitions::find_org(store, c.id, name).await?.ok_or_else(|| {
-        Error::user(format!(
-            "No org named `{}` in **{}** — `/org list` shows them; a lead can add one with `/org add`.",
-            text::truncate(name, text::MAX_NAME),
-            c.name
-        ))
-    })
+    store::coalitions::find_org(store, c.id, name)
+        .await?
+        .ok_or_else(|| {
+            Error::user(format!(
+                "No org named `{}` in **{}** — `/org list` shows them; a lead can add one with `/org add`.",
+                text::truncate(name, text::MAX_NAME),
+                c.name
+            ))
+        })
 }
 
 /// The coalition autocomplete works in: by name, else the guild's only one. Autocomplete has no
@@ -144,7 +175,13 @@ pub(crate) async fn coalition_for_suggest(
     guild: GuildId,
     coalition: Option<&str>,
 ) -> Result<Option<Coalition>> {
-    let nobody = Actor { user: UserId(0), guild, manage_server: false, name: String::new(), channel: None };
+    let nobody = Actor {
+        user: UserId(0),
+        guild,
+        manage_server: false,
+        name: String::new(),
+        channel: None,
+    };
     match super::scope(store, &nobody, coalition).await {
         Ok(scope) => Ok(Some(scope.coalition)),
         Err(Error::User(_)) => Ok(None),

@@ -28,7 +28,12 @@ pub struct RoleChanged {
 
 /// `/role assign` (lead): gives a member a named responsibility.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn assign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AssignRole) -> Result<RoleChanged> {
+pub async fn assign(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: AssignRole,
+) -> Result<RoleChanged> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let c = &scope.coalition;
@@ -43,9 +48,23 @@ pub async fn assign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Ass
         )));
     }
     let detail = format!("user={}", input.user);
-    store::record_event(&mut tx, c.id, actor.user, "role.assign", &responsibility, &detail, now_s).await?;
+    store::record_event(
+        &mut tx,
+        c.id,
+        actor.user,
+        "role.assign",
+        &responsibility,
+        &detail,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(RoleChanged { coalition: c.name.clone(), user_id: input.user, name: member.display_name, responsibility })
+    Ok(RoleChanged {
+        coalition: c.name.clone(),
+        user_id: input.user,
+        name: member.display_name,
+        responsibility,
+    })
 }
 
 /// Input of `/role unassign`.
@@ -53,7 +72,12 @@ pub type UnassignRole = AssignRole;
 
 /// `/role unassign` (lead): takes a responsibility away from a member.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn unassign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: UnassignRole) -> Result<RoleChanged> {
+pub async fn unassign(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: UnassignRole,
+) -> Result<RoleChanged> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let c = &scope.coalition;
@@ -61,26 +85,44 @@ pub async fn unassign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: U
     let member = holder(store, &scope, input.user).await?;
     let now_s = ts(now);
     let mut tx = store.write().await?;
-    let Some(responsibility) = store::members::remove_responsibility(&mut tx, c.id, input.user, &wanted).await? else {
+    let Some(responsibility) =
+        store::members::remove_responsibility(&mut tx, c.id, input.user, &wanted).await?
+    else {
         return Err(Error::user(format!(
             "<@{}> isn't responsible for **{wanted}** in **{}** — `/role list` shows who holds what.",
             input.user, c.name
         )));
     };
     let detail = format!("user={}", input.user);
-    store::record_event(&mut tx, c.id, actor.user, "role.unassign", &responsibility, &detail, now_s).await?;
+    store::record_event(
+        &mut tx,
+        c.id,
+        actor.user,
+        "role.unassign",
+        &responsibility,
+        &detail,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(RoleChanged { coalition: c.name.clone(), user_id: input.user, name: member.display_name, responsibility })
+    Ok(RoleChanged {
+        coalition: c.name.clone(),
+        user_id: input.user,
+        name: member.display_name,
+        responsibility,
+    })
 }
 
 /// The member who holds (or is to hold) a responsibility, or an error saying how to add them.
 async fn holder(store: &Store, scope: &Scope, user: UserId) -> Result<Member> {
-    store::members::get(store, scope.id(), user).await?.ok_or_else(|| {
-        Error::user(format!(
-            "<@{user}> isn't a member of **{}** — add them with `/member add` first.",
-            scope.coalition.name
-        ))
-    })
+    store::members::get(store, scope.id(), user)
+        .await?
+        .ok_or_else(|| {
+            Error::user(format!(
+                "<@{user}> isn't a member of **{}** — add them with `/member add` first.",
+                scope.coalition.name
+            ))
+        })
 }
 
 /// One responsibility and the members who hold it.
@@ -103,14 +145,23 @@ pub async fn list(store: &Store, actor: &Actor, coalition: Option<&str>) -> Resu
     let scope = super::scope(store, actor, coalition).await?;
     let mut groups: Vec<ResponsibilityGroup> = Vec::new();
     for held in store::members::responsibilities(store, scope.id()).await? {
-        let person = Person { user_id: held.user_id, name: held.display_name };
+        let person = Person {
+            user_id: held.user_id,
+            name: held.display_name,
+        };
         // Rows come sorted by name ignoring case, so "Comms" and "comms" share a group.
         match groups.last_mut() {
             Some(g) if g.name.eq_ignore_ascii_case(&held.name) => g.holders.push(person),
-            _ => groups.push(ResponsibilityGroup { name: held.name, holders: vec![person] }),
+            _ => groups.push(ResponsibilityGroup {
+                name: held.name,
+                holders: vec![person],
+            }),
         }
     }
-    Ok(RoleList { coalition: scope.coalition.name, responsibilities: groups })
+    Ok(RoleList {
+        coalition: scope.coalition.name,
+        responsibilities: groups,
+    })
 }
 
 /// Responsibility names already used in the coalition, for autocomplete; empty when unclear.

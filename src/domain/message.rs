@@ -249,7 +249,7 @@ impl Embed {
         }
         if dropped > 0 {
             let note = format!("… and {dropped} more");
-            if self.size() + note.chars().count() + 1 <= budget {
+            if self.size() + note.chars().count() < budget {
                 self.fields.push(Field { name: "…".into(), value: note, inline: false });
             }
         }

@@ -16,9 +16,10 @@ macro_rules! select_coalition {
 
 /// The active coalitions of a guild, by name.
 pub async fn list_in_guild(store: &Store, guild: GuildId) -> Result<Vec<Coalition>> {
-    Ok(sqlx::query_as(
-        concat!(select_coalition!(), "WHERE guild_id = ? AND archived_at IS NULL ORDER BY name"),
-    )
+    Ok(sqlx::query_as(concat!(
+        select_coalition!(),
+        "WHERE guild_id = ? AND archived_at IS NULL ORDER BY name"
+    ))
     .bind(guild)
     .fetch_all(store.pool())
     .await?)
@@ -26,9 +27,10 @@ pub async fn list_in_guild(store: &Store, guild: GuildId) -> Result<Vec<Coalitio
 
 /// The coalition of this guild with this name (case-insensitive).
 pub async fn find_by_name(store: &Store, guild: GuildId, name: &str) -> Result<Option<Coalition>> {
-    Ok(sqlx::query_as(
-        concat!(select_coalition!(), "WHERE guild_id = ? AND name = ? AND archived_at IS NULL"),
-    )
+    Ok(sqlx::query_as(concat!(
+        select_coalition!(),
+        "WHERE guild_id = ? AND name = ? AND archived_at IS NULL"
+    ))
     .bind(guild)
     .bind(name.trim())
     .fetch_optional(store.pool())
@@ -37,23 +39,21 @@ pub async fn find_by_name(store: &Store, guild: GuildId, name: &str) -> Result<O
 
 /// A coalition by id, only if it belongs to `guild`.
 pub async fn get(store: &Store, guild: GuildId, id: CoalitionId) -> Result<Option<Coalition>> {
-    Ok(sqlx::query_as(
-        concat!(select_coalition!(), "WHERE guild_id = ? AND id = ?"),
+    Ok(
+        sqlx::query_as(concat!(select_coalition!(), "WHERE guild_id = ? AND id = ?"))
+            .bind(guild)
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?,
     )
-    .bind(guild)
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?)
 }
 
 /// A coalition by id regardless of guild — for the scheduler, which works across guilds.
 pub async fn get_any(store: &Store, id: CoalitionId) -> Result<Option<Coalition>> {
-    Ok(sqlx::query_as(
-        concat!(select_coalition!(), "WHERE id = ?"),
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?)
+    Ok(sqlx::query_as(concat!(select_coalition!(), "WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
 }
 
 /// Fields of a new coalition.
@@ -210,7 +210,11 @@ pub async fn ping_subjects(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<(P
     Ok(rows
         .into_iter()
         .map(|(kind, id, due)| {
-            let subject = if kind == "task" { PingSubject::Task(id) } else { PingSubject::Deadline(id) };
+            let subject = if kind == "task" {
+                PingSubject::Task(id)
+            } else {
+                PingSubject::Deadline(id)
+            };
             (subject, due)
         })
         .collect())
@@ -224,12 +228,21 @@ pub async fn set_next_ping(
     next_ping_at: Option<i64>,
 ) -> Result<()> {
     let (sql, id) = match subject {
-        PingSubject::Task(id) => ("UPDATE tasks SET next_ping_at = ? WHERE id = ? AND coalition_id = ?", id),
-        PingSubject::Deadline(id) => {
-            ("UPDATE deadlines SET next_ping_at = ? WHERE id = ? AND coalition_id = ?", id)
-        }
+        PingSubject::Task(id) => (
+            "UPDATE tasks SET next_ping_at = ? WHERE id = ? AND coalition_id = ?",
+            id,
+        ),
+        PingSubject::Deadline(id) => (
+            "UPDATE deadlines SET next_ping_at = ? WHERE id = ? AND coalition_id = ?",
+            id,
+        ),
     };
-    sqlx::query(sql).bind(next_ping_at).bind(id).bind(coalition).execute(&mut **tx).await?;
+    sqlx::query(sql)
+        .bind(next_ping_at)
+        .bind(id)
+        .bind(coalition)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -293,11 +306,13 @@ pub async fn insert_org(tx: &mut Tx, coalition: CoalitionId, name: &str, now: i6
 
 /// How many members belong to `org` (read in the write transaction that may remove it).
 pub async fn org_member_count(tx: &mut Tx, coalition: CoalitionId, org: OrgId) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND org_id = ?")
-        .bind(coalition)
-        .bind(org)
-        .fetch_one(&mut **tx)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND org_id = ?")
+            .bind(coalition)
+            .bind(org)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
 }
 
 /// Removes an org of `coalition`; returns whether it existed.
@@ -343,7 +358,12 @@ pub async fn org_stats(store: &Store, coalition: CoalitionId, since: i64) -> Res
 }
 
 /// Org names of the coalition containing `typed` (any case), prefix matches first.
-pub async fn suggest_orgs(store: &Store, coalition: CoalitionId, typed: &str, limit: i64) -> Result<Vec<String>> {
+pub async fn suggest_orgs(
+    store: &Store,
+    coalition: CoalitionId,
+    typed: &str,
+    limit: i64,
+) -> Result<Vec<String>> {
     let typed = escape_like(typed.trim());
     Ok(sqlx::query_scalar(
         "SELECT name FROM orgs

@@ -60,18 +60,22 @@ pub async fn leads(store: &Store, coalition: CoalitionId) -> Result<Vec<Member>>
 
 /// How many members (leads included) a coalition has.
 pub async fn count(store: &Store, coalition: CoalitionId) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ?")
-        .bind(coalition)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ?")
+            .bind(coalition)
+            .fetch_one(store.pool())
+            .await?,
+    )
 }
 
 /// How many leads a coalition has, read inside the write transaction that may remove one.
 pub async fn count_leads(tx: &mut Tx, coalition: CoalitionId) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND role = 'lead'")
-        .bind(coalition)
-        .fetch_one(&mut **tx)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND role = 'lead'")
+            .bind(coalition)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
 }
 
 /// Removes `user` from a coalition (their responsibilities go with the row); returns whether they were in it.

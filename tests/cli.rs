@@ -1,0 +1,94 @@
+//! The binary as a newcomer meets it: clear errors, redacted config, migrate/backup/export/digest.
+
+use std::process::{Command, Output};
+
+fn backbone(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backbone"));
+    cmd.current_dir(dir).args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run backbone")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn run_without_token_exits_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = backbone(dir.path(), &["run"], &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("DISCORD_TOKEN is not set"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+}
+
+#[test]
+fn run_against_a_closed_port_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    // Bind then drop a listener to find a port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let o = backbone(dir.path(), &["run"], &[("DISCORD_TOKEN", "abc.def.ghi"), ("DISCORD_API_BASE", &base)]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("Cannot reach Discord at"), "{err}");
+    assert!(err.contains(&base), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn check_config_redacts_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = backbone(dir.path(), &["check-config"], &[("DISCORD_TOKEN", "super-secret-token"), ("BACKBONE_TICK_SECONDS", "3")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("super-secret-token"), "{out}");
+    assert!(out.contains("<redacted>"), "{out}");
+    assert!(out.contains("tick_seconds = 3"), "{out}");
+}
+
+#[test]
+fn check_config_rejects_a_bad_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = backbone(dir.path(), &["check-config"], &[("BACKBONE_TICK_SECONDS", "soon")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("BACKBONE_TICK_SECONDS"), "{}", stderr(&o));
+    let o = backbone(dir.path(), &["check-config"], &[("BACKBONE_TICK_SECONDS", "0")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("tick_seconds must be at least 1"), "{}", stderr(&o));
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("config/local.toml"), "tick_secnds = 5\n").unwrap();
+    let o = backbone(dir.path(), &["check-config"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown setting `tick_secnds`"), "{}", stderr(&o));
+}
+
+#[test]
+fn migrate_then_backup_writes_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = backbone(dir.path(), &["migrate"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("backbone.db").exists());
+    let o = backbone(dir.path(), &["backup", "--out", "copy.db"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.path().join("copy.db").metadata().unwrap().len() > 0);
+    // A second backup to the same file refuses rather than overwriting.
+    let o = backbone(dir.path(), &["backup", "--out", "copy.db"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+}
+
+#[test]
+fn digest_preview_of_an_unknown_coalition_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = backbone(dir.path(), &["digest", "--preview", "--coalition", "Nope", "--guild", "1"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Nope"), "{}", stderr(&o));
+}
