@@ -1,1 +1,176 @@
-fn main() {}
+//! Benchmarks (not timed tests): an idle scheduler tick over 10,000 coalitions and 100,000 open
+//! tasks, and building + rendering one digest for a coalition with 1,000 members, 50,000 tasks
+//! and 20,000 wins. Targets: tick < 10 ms when nothing is due, digest < 50 ms.
+//!
+//! Run with `cargo bench --bench scheduler`.
+
+use std::time::{Duration, Instant};
+
+use backbone::discord::render::digest as render_digest;
+use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
+use backbone::store::Store;
+use chrono::{TimeZone, Utc};
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let min = samples[0];
+    let median = samples[samples.len() / 2];
+    println!(
+        "{name:<48} n={:<4} min {:>9.3} ms   median {:>9.3} ms",
+        samples.len(),
+        ms(min),
+        ms(median)
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn exec(store: &Store, sql: &'static str, binds: &[i64]) {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    q.execute(store.pool()).await.expect(sql);
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_file(&dir.path().join("bench.db"))
+        .await
+        .expect("open");
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let n = now.timestamp();
+    let future = n + 3 * 86_400;
+
+    let setup = Instant::now();
+    // 10,000 coalitions in 100 guilds, all with their next check-in and digest in the future.
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 10000)
+         INSERT INTO coalitions (guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
+                                 next_checkin_at, next_digest_at, created_by, created_at)
+         SELECT 1000 + i % 100, 'coalition ' || i, 5000 + i, 'Europe/Berlin', 'fridays 10:00', 'mondays 9:00',
+                ?1 + i, ?1 + 2 * i, 1, ?2 FROM seq",
+        &[future, n],
+    )
+    .await;
+    // 100,000 open tasks with due dates and next pings in the future.
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 100000)
+         INSERT INTO tasks (coalition_id, number, title, assignee_id, due_at, next_ping_at, created_by, created_at, updated_at)
+         SELECT 1 + i % 10000, i, 'task ' || i, 10 + i % 7, ?1 + 86400 * 4 + i, ?1 + i, 1, ?2, ?2 FROM seq",
+        &[future, n],
+    )
+    .await;
+    exec(&store, "ANALYZE", &[]).await;
+    println!(
+        "setup: 10,000 coalitions and 100,000 tasks in {:.1} s",
+        setup.elapsed().as_secs_f64()
+    );
+
+    let settings = SchedulerSettings::default();
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let r = scheduler::tick(&store, &settings, now).await.expect("tick");
+        samples.push(t.elapsed());
+        assert_eq!(r, scheduler::TickReport::default());
+    }
+    report("tick, nothing due (target < 10 ms)", samples);
+
+    let notifier = RecordingNotifier::new();
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let r = scheduler::deliver(&store, &notifier, &settings, now)
+            .await
+            .expect("deliver");
+        samples.push(t.elapsed());
+        assert_eq!(r.claimed, 0);
+    }
+    report("deliver, nothing due", samples);
+
+    // One big coalition: 1,000 members, 50,000 tasks, 20,000 wins, 30 goals, a check-in round.
+    let setup = Instant::now();
+    let big: i64 = 1;
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 1000)
+         INSERT INTO members (coalition_id, user_id, role, display_name, joined_at)
+         SELECT ?1, 100000 + i, CASE WHEN i <= 5 THEN 'lead' ELSE 'member' END, 'member ' || i, ?2 FROM seq",
+        &[big, n],
+    )
+    .await;
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 50000)
+         INSERT INTO tasks (coalition_id, number, title, assignee_id, due_at, status, blocked_reason,
+                            created_by, created_at, updated_at, completed_at)
+         SELECT ?1, 1000000 + i, 'big task ' || i || ' with a reasonably long title to render', 100000 + i % 1000,
+                ?2 + (i % 60 - 30) * 86400,
+                CASE i % 5 WHEN 0 THEN 'done' WHEN 1 THEN 'in_progress' WHEN 2 THEN 'blocked' ELSE 'open' END,
+                CASE i % 5 WHEN 2 THEN 'waiting on partner ' || i ELSE NULL END,
+                100001, ?2 - 90 * 86400, ?2, CASE i % 5 WHEN 0 THEN ?2 - (i % 30) * 86400 ELSE NULL END
+         FROM seq",
+        &[big, n],
+    )
+    .await;
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 20000)
+         INSERT INTO wins (coalition_id, user_id, text, created_at)
+         SELECT ?1, 100000 + i % 1000, 'win number ' || i || ': another small step forward', ?2 - (i % 60) * 86400 FROM seq",
+        &[big, n],
+    )
+    .await;
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 30)
+         INSERT INTO goals (coalition_id, number, title, unit, target, current, created_by, created_at)
+         SELECT ?1, i, 'goal ' || i, 'people', 100, i * 3, 100001, ?2 FROM seq",
+        &[big, n],
+    )
+    .await;
+    exec(
+        &store,
+        "INSERT INTO checkin_rounds (coalition_id, opens_at, created_at) VALUES (?1, ?2 - 86400, ?2)",
+        &[big, n],
+    )
+    .await;
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 600)
+         INSERT INTO checkins (round_id, coalition_id, user_id, done, next, blockers, submitted_at, updated_at)
+         SELECT (SELECT MAX(id) FROM checkin_rounds), ?1, 100000 + i, 'done', 'next',
+                CASE WHEN i % 10 = 0 THEN 'blocked by ' || i ELSE '' END, ?2, ?2 FROM seq",
+        &[big, n],
+    )
+    .await;
+    exec(&store, "ANALYZE", &[]).await;
+    println!("setup: big coalition in {:.1} s", setup.elapsed().as_secs_f64());
+
+    let coalition = backbone::store::coalitions::get_any(&store, backbone::domain::CoalitionId(big))
+        .await
+        .expect("load")
+        .expect("coalition");
+    let mut samples = Vec::new();
+    let mut render_samples = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let digest = backbone::actions::digest::build(&store, &coalition, now)
+            .await
+            .expect("digest");
+        let msg = render_digest::digest(&digest);
+        samples.push(t.elapsed());
+        assert!(msg.limit_violations().is_empty());
+        let t = Instant::now();
+        let _ = render_digest::digest(&digest);
+        render_samples.push(t.elapsed());
+    }
+    report("digest build + render, big coalition (< 50 ms)", samples);
+    report("digest render only", render_samples);
+}

@@ -39,7 +39,12 @@ pub struct DeadlineAdded {
 
 /// `/deadline add` (lead): adds a milestone; leads are pinged before it.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddDeadline) -> Result<DeadlineAdded> {
+pub async fn add(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: AddDeadline,
+) -> Result<DeadlineAdded> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let title = text::single_line("deadline title", &input.title, text::MAX_TITLE)?;
@@ -68,8 +73,16 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddDea
     };
     let (id, number) = store::deadlines::insert(&mut tx, &new, now_s).await?;
     let detail = format!("{title} (due {due_text})");
-    store::record_event(&mut tx, scope.id(), actor.user, "deadline.add", &format!("deadline #{number}"), &detail, now_s)
-        .await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "deadline.add",
+        &format!("deadline #{number}"),
+        &detail,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let deadline = load(store, &scope, id).await?;
@@ -107,7 +120,12 @@ pub struct DeadlineList {
 
 /// `/deadline list` (anyone): upcoming and missed deadlines, plus the ones met recently.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListDeadlines) -> Result<DeadlineList> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: ListDeadlines,
+) -> Result<DeadlineList> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     let now_s = ts(now);
     let upcoming = store::deadlines::open(store, scope.id(), now_s, true, LIST_LIMIT).await?;
@@ -146,7 +164,12 @@ pub struct DeadlineMet {
 
 /// `/deadline done` (lead): marks a milestone met and stops its pings.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn done(store: &Store, actor: &Actor, now: DateTime<Utc>, input: DeadlineDone) -> Result<DeadlineMet> {
+pub async fn done(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: DeadlineDone,
+) -> Result<DeadlineMet> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let deadline = resolve(store, &scope, &input.deadline).await?;
@@ -166,37 +189,70 @@ pub async fn done(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Deadl
         return Err(already());
     }
     let subject = format!("deadline #{}", deadline.number);
-    store::record_event(&mut tx, scope.id(), actor.user, "deadline.done", &subject, &deadline.title, now_s).await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "deadline.done",
+        &subject,
+        &deadline.title,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let late = deadline.due_at < now_s;
     let deadline = load(store, &scope, deadline.id).await?;
-    Ok(DeadlineMet { deadline, coalition_name: scope.coalition.name.clone(), late })
+    Ok(DeadlineMet {
+        deadline,
+        coalition_name: scope.coalition.name.clone(),
+        late,
+    })
 }
 
 /// Autocomplete for `deadline` options: open deadlines whose number or title matches `typed`.
-pub async fn suggest(store: &Store, guild: GuildId, coalition: Option<&str>, typed: &str) -> Result<Vec<(String, String)>> {
+pub async fn suggest(
+    store: &Store,
+    guild: GuildId,
+    coalition: Option<&str>,
+    typed: &str,
+) -> Result<Vec<(String, String)>> {
     let Some(c) = super::goals::suggest_coalition(store, guild, coalition).await? else {
         return Ok(Vec::new());
     };
     Ok(store::deadlines::suggest(store, c.id, typed, 25)
         .await?
         .into_iter()
-        .map(|d| (text::truncate(&format!("#{} {}", d.number, d.title), 100), format!("#{}", d.number)))
+        .map(|d| {
+            (
+                text::truncate(&format!("#{} {}", d.number, d.title), 100),
+                format!("#{}", d.number),
+            )
+        })
         .collect())
 }
 
 /// Finds a deadline by `#N` (any status) or by the start of an open deadline's title.
 async fn resolve(store: &Store, scope: &Scope, text: &str) -> Result<Deadline> {
     match Ref::parse("deadline", text)? {
-        Ref::Number(n) => store::deadlines::by_number(store, scope.id(), n).await?.ok_or_else(|| {
-            Error::user(format!("No deadline #{n} in **{}** — `/deadline list` shows them.", scope.coalition.name))
-        }),
+        Ref::Number(n) => store::deadlines::by_number(store, scope.id(), n)
+            .await?
+            .ok_or_else(|| {
+                Error::user(format!(
+                    "No deadline #{n} in **{}** — `/deadline list` shows them.",
+                    scope.coalition.name
+                ))
+            }),
         Ref::Title(prefix) => {
             let found = store::deadlines::open_by_title(store, scope.id(), &prefix).await?;
-            super::one_match("deadline", &prefix, &scope.coalition.name, "/deadline list", found, |d| {
-                format!("#{} {}", d.number, d.title)
-            })
+            super::one_match(
+                "deadline",
+                &prefix,
+                &scope.coalition.name,
+                "/deadline list",
+                found,
+                |d| format!("#{} {}", d.number, d.title),
+            )
         }
     }
 }

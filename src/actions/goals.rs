@@ -54,11 +54,24 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddGoa
         created_by: actor.user,
     };
     let (id, number) = store::goals::insert(&mut tx, &new, now_s).await?;
-    store::record_event(&mut tx, scope.id(), actor.user, "goal.add", &format!("goal #{number}"), &title, now_s).await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "goal.add",
+        &format!("goal #{number}"),
+        &title,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let goal = load(store, &scope, id).await?;
-    Ok(GoalAdded { goal, coalition_name: scope.coalition.name.clone(), timezone: scope.coalition.timezone.clone() })
+    Ok(GoalAdded {
+        goal,
+        coalition_name: scope.coalition.name.clone(),
+        timezone: scope.coalition.timezone.clone(),
+    })
 }
 
 /// Input of `/goal progress`.
@@ -80,11 +93,18 @@ pub struct GoalProgressed {
 
 /// `/goal progress` (lead): sets an active goal's current value.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn progress(store: &Store, actor: &Actor, now: DateTime<Utc>, input: SetProgress) -> Result<GoalProgressed> {
+pub async fn progress(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: SetProgress,
+) -> Result<GoalProgressed> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     if !input.value.is_finite() || input.value < 0.0 {
-        return Err(Error::user("The value must be a number of 0 or more, like `120` or `3.5`."));
+        return Err(Error::user(
+            "The value must be a number of 0 or more, like `120` or `3.5`.",
+        ));
     }
     let goal = resolve(store, &scope, &input.goal).await?;
     require_active(&goal, &scope)?;
@@ -95,12 +115,24 @@ pub async fn progress(store: &Store, actor: &Actor, now: DateTime<Utc>, input: S
         return Err(closed_error(&goal, &scope));
     }
     let detail = format!("{} → {}", text::number(goal.current), text::number(input.value));
-    store::record_event(&mut tx, scope.id(), actor.user, "goal.progress", &format!("goal #{}", goal.number), &detail, now_s)
-        .await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "goal.progress",
+        &format!("goal #{}", goal.number),
+        &detail,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let updated = load(store, &scope, goal.id).await?;
-    Ok(GoalProgressed { goal: updated, previous: goal.current, coalition_name: scope.coalition.name.clone() })
+    Ok(GoalProgressed {
+        goal: updated,
+        previous: goal.current,
+        coalition_name: scope.coalition.name.clone(),
+    })
 }
 
 /// Input of `/goal list`.
@@ -135,7 +167,11 @@ pub async fn list(store: &Store, actor: &Actor, _now: DateTime<Utc>, input: List
     let goals: Vec<GoalLine> = store::goals::list(store, scope.id())
         .await?
         .into_iter()
-        .map(|goal| GoalLine { progress: goal.progress(), active: goal.status() == GoalStatus::Active, goal })
+        .map(|goal| GoalLine {
+            progress: goal.progress(),
+            active: goal.status() == GoalStatus::Active,
+            goal,
+        })
         .collect();
     let active = goals.iter().filter(|g| g.active).count();
     Ok(GoalList {
@@ -199,23 +235,40 @@ pub async fn close(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Clos
     tx.commit().await?;
 
     let goal = load(store, &scope, goal.id).await?;
-    Ok(GoalClosed { goal, coalition_name: scope.coalition.name.clone() })
+    Ok(GoalClosed {
+        goal,
+        coalition_name: scope.coalition.name.clone(),
+    })
 }
 
 /// Autocomplete for `goal` options: active goals whose number or title matches `typed`.
-pub async fn suggest(store: &Store, guild: GuildId, coalition: Option<&str>, typed: &str) -> Result<Vec<(String, String)>> {
+pub async fn suggest(
+    store: &Store,
+    guild: GuildId,
+    coalition: Option<&str>,
+    typed: &str,
+) -> Result<Vec<(String, String)>> {
     let Some(c) = suggest_coalition(store, guild, coalition).await? else {
         return Ok(Vec::new());
     };
     Ok(store::goals::suggest(store, c.id, typed, 25)
         .await?
         .into_iter()
-        .map(|g| (text::truncate(&format!("#{} {}", g.number, g.title), 100), format!("#{}", g.number)))
+        .map(|g| {
+            (
+                text::truncate(&format!("#{} {}", g.number, g.title), 100),
+                format!("#{}", g.number),
+            )
+        })
         .collect())
 }
 
 /// The coalition autocomplete works in: the named one, else the guild's only one; None otherwise.
-pub async fn suggest_coalition(store: &Store, guild: GuildId, name: Option<&str>) -> Result<Option<Coalition>> {
+pub async fn suggest_coalition(
+    store: &Store,
+    guild: GuildId,
+    name: Option<&str>,
+) -> Result<Option<Coalition>> {
     if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
         return store::coalitions::find_by_name(store, guild, name).await;
     }
@@ -226,9 +279,14 @@ pub async fn suggest_coalition(store: &Store, guild: GuildId, name: Option<&str>
 /// Finds a goal by `#N` (any status) or by the start of an active goal's title.
 pub async fn resolve(store: &Store, scope: &Scope, text: &str) -> Result<Goal> {
     match Ref::parse("goal", text)? {
-        Ref::Number(n) => store::goals::by_number(store, scope.id(), n).await?.ok_or_else(|| {
-            Error::user(format!("No goal #{n} in **{}** — `/goal list` shows them.", scope.coalition.name))
-        }),
+        Ref::Number(n) => store::goals::by_number(store, scope.id(), n)
+            .await?
+            .ok_or_else(|| {
+                Error::user(format!(
+                    "No goal #{n} in **{}** — `/goal list` shows them.",
+                    scope.coalition.name
+                ))
+            }),
         Ref::Title(prefix) => {
             let found = store::goals::active_by_title(store, scope.id(), &prefix).await?;
             super::one_match("goal", &prefix, &scope.coalition.name, "/goal list", found, |g| {
@@ -240,7 +298,11 @@ pub async fn resolve(store: &Store, scope: &Scope, text: &str) -> Result<Goal> {
 
 /// Refuses a goal that is achieved or dropped.
 pub fn require_active(goal: &Goal, scope: &Scope) -> Result<()> {
-    if goal.status() == GoalStatus::Active { Ok(()) } else { Err(closed_error(goal, scope)) }
+    if goal.status() == GoalStatus::Active {
+        Ok(())
+    } else {
+        Err(closed_error(goal, scope))
+    }
 }
 
 /// The error for a goal that is no longer active.
@@ -255,7 +317,9 @@ fn check_target(t: f64) -> Result<f64> {
     if t.is_finite() && t > 0.0 {
         Ok(t)
     } else {
-        Err(Error::user("The target must be a number above 0, like `500` — or leave it out."))
+        Err(Error::user(
+            "The target must be a number above 0, like `500` — or leave it out.",
+        ))
     }
 }
 
@@ -267,5 +331,7 @@ fn optional_name(what: &str, value: Option<&str>) -> Result<Option<String>> {
 }
 
 async fn load(store: &Store, scope: &Scope, id: GoalId) -> Result<Goal> {
-    store::goals::get(store, scope.id(), id).await?.ok_or_else(|| Error::internal("goal vanished after write"))
+    store::goals::get(store, scope.id(), id)
+        .await?
+        .ok_or_else(|| Error::internal("goal vanished after write"))
 }

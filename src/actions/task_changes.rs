@@ -39,7 +39,12 @@ pub struct TaskUpdated {
 /// `/task update` (assignee or lead): changes status; `blocked` needs a note and alerts the leads.
 /// A done task can only be reopened (to open or in progress).
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn update(store: &Store, actor: &Actor, now: DateTime<Utc>, input: UpdateTask) -> Result<TaskUpdated> {
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: UpdateTask,
+) -> Result<TaskUpdated> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     let is_assignee = task.assignee_id == Some(actor.user);
     if !is_assignee && !scope.is_lead() {
@@ -75,7 +80,12 @@ pub async fn update(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Upd
     }
     let now_s = ts(now);
     let change = match status {
-        TaskStatus::Done => StatusChange { status, blocked_reason: None, completed_at: Some(now_s), next_ping_at: None },
+        TaskStatus::Done => StatusChange {
+            status,
+            blocked_reason: None,
+            completed_at: Some(now_s),
+            next_ping_at: None,
+        },
         TaskStatus::Blocked => StatusChange {
             status,
             blocked_reason: note.as_deref(),
@@ -88,7 +98,8 @@ pub async fn update(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Upd
             completed_at: None,
             // Reopening restarts the pings from now; other moves keep the schedule as it was.
             next_ping_at: if previous == TaskStatus::Done {
-                task.due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s))
+                task.due_at
+                    .and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s))
             } else {
                 task.next_ping_at
             },
@@ -99,7 +110,8 @@ pub async fn update(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Upd
     store::tasks::set_status(&mut tx, scope.id(), task.id, &change, now_s).await?;
     let mut leads_alerted = 0;
     if status == TaskStatus::Blocked {
-        let payload = serde_json::json!({ "reason": note, "by": actor.user.0, "by_name": actor.name }).to_string();
+        let payload =
+            serde_json::json!({ "reason": note, "by": actor.user.0, "by_name": actor.name }).to_string();
         let prefix = format!("blocker:task:{}:{now_s}", task.id.0);
         leads_alerted = store::deliveries::enqueue_to_leads(
             &mut tx,
@@ -117,11 +129,20 @@ pub async fn update(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Upd
         detail.push_str(": ");
         detail.push_str(n);
     }
-    store::record_event(&mut tx, scope.id(), actor.user, "task.update", &format!("task #{}", task.number), &detail, now_s)
-        .await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "task.update",
+        &format!("task #{}", task.number),
+        &detail,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
-    let offer_win = status == TaskStatus::Done && !store::wins::logged_for_task(store, scope.id(), task.id).await?;
+    let offer_win =
+        status == TaskStatus::Done && !store::wins::logged_for_task(store, scope.id(), task.id).await?;
     let task = load(store, &scope, task.id).await?;
     let assignee_name = assignee_name(store, &scope, &task).await?;
     Ok(TaskUpdated {
@@ -137,8 +158,25 @@ pub async fn update(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Upd
 
 /// `/task done` (assignee or lead): shortcut for status done; the outcome offers to log a win.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn done(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<String>, task: TaskSel) -> Result<TaskUpdated> {
-    update(store, actor, now, UpdateTask { coalition, task, status: TaskStatus::Done, note: None }).await
+pub async fn done(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<String>,
+    task: TaskSel,
+) -> Result<TaskUpdated> {
+    update(
+        store,
+        actor,
+        now,
+        UpdateTask {
+            coalition,
+            task,
+            status: TaskStatus::Done,
+            note: None,
+        },
+    )
+    .await
 }
 
 /// Input of `/task reassign`.
@@ -163,7 +201,12 @@ pub struct TaskReassigned {
 
 /// `/task reassign` (creator or lead): moves a task (and its org) to another member.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn reassign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ReassignTask) -> Result<TaskReassigned> {
+pub async fn reassign(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: ReassignTask,
+) -> Result<TaskReassigned> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     require_creator_or_lead(&scope, &task, "reassign")?;
     require_not_done(&task)?;
@@ -178,15 +221,36 @@ pub async fn reassign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: R
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
-    store::tasks::set_assignee(&mut tx, scope.id(), task.id, input.assignee, assignee.org_id, now_s).await?;
+    store::tasks::set_assignee(
+        &mut tx,
+        scope.id(),
+        task.id,
+        input.assignee,
+        assignee.org_id,
+        now_s,
+    )
+    .await?;
     let notified = input.assignee != actor.user;
     if notified {
         let key = format!("task_assigned:{}:{now_s}", task.id.0);
-        store::deliveries::enqueue(&mut tx, &assigned_dm(&scope, task.id, input.assignee, key, now_s), now_s).await?;
+        store::deliveries::enqueue(
+            &mut tx,
+            &assigned_dm(&scope, task.id, input.assignee, key, now_s),
+            now_s,
+        )
+        .await?;
     }
     let detail = format!("to {} ({name})", input.assignee.0);
-    store::record_event(&mut tx, scope.id(), actor.user, "task.reassign", &format!("task #{}", task.number), &detail, now_s)
-        .await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "task.reassign",
+        &format!("task #{}", task.number),
+        &detail,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let previous_assignee = task.assignee_id;
@@ -235,8 +299,16 @@ pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Se
 
     let mut tx = store.write().await?;
     store::tasks::set_due(&mut tx, scope.id(), task.id, due_at, next_ping_at, now_s).await?;
-    store::record_event(&mut tx, scope.id(), actor.user, "task.due", &format!("task #{}", task.number), &due_text, now_s)
-        .await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "task.due",
+        &format!("task #{}", task.number),
+        &due_text,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let previous_due = task.due_at;
@@ -272,7 +344,9 @@ fn require_not_done(task: &Task) -> Result<()> {
 
 async fn assignee_name(store: &Store, scope: &Scope, task: &Task) -> Result<Option<String>> {
     Ok(match task.assignee_id {
-        Some(user) => store::members::get(store, scope.id(), user).await?.map(|m| m.display_name),
+        Some(user) => store::members::get(store, scope.id(), user)
+            .await?
+            .map(|m| m.display_name),
         None => None,
     })
 }

@@ -12,7 +12,8 @@ use crate::store::tasks::{NewTask, TaskFilter, TaskRow};
 use crate::store::{self, Store};
 
 pub use super::task_changes::{
-    ReassignTask, SetDue, TaskDueSet, TaskReassigned, TaskUpdated, UpdateTask, done, reassign, set_due, update,
+    ReassignTask, SetDue, TaskDueSet, TaskReassigned, TaskUpdated, UpdateTask, done, reassign, set_due,
+    update,
 };
 
 /// Most rows a task list returns; the total count says how many more there are.
@@ -55,7 +56,12 @@ pub struct TaskAssigned {
 
 /// `/task assign` (member): creates task #N for a member and queues a DM to them.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn assign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AssignTask) -> Result<TaskAssigned> {
+pub async fn assign(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: AssignTask,
+) -> Result<TaskAssigned> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_member()?;
     let title = text::single_line("task title", &input.title, text::MAX_TITLE)?;
@@ -73,7 +79,8 @@ pub async fn assign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Ass
         None => None,
     };
     let now_s = ts(now);
-    let next_ping_at = due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s));
+    let next_ping_at =
+        due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s));
 
     let mut tx = store.write().await?;
     let new = NewTask {
@@ -89,10 +96,25 @@ pub async fn assign(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Ass
     let (id, number) = store::tasks::insert(&mut tx, &new, now_s).await?;
     let notified = input.assignee != actor.user;
     if notified {
-        let dm = assigned_dm(&scope, id, input.assignee, format!("task_assigned:{}", id.0), now_s);
+        let dm = assigned_dm(
+            &scope,
+            id,
+            input.assignee,
+            format!("task_assigned:{}", id.0),
+            now_s,
+        );
         store::deliveries::enqueue(&mut tx, &dm, now_s).await?;
     }
-    store::record_event(&mut tx, scope.id(), actor.user, "task.assign", &format!("task #{number}"), &title, now_s).await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        "task.assign",
+        &format!("task #{number}"),
+        &title,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     let task = load(store, &scope, id).await?;
@@ -149,7 +171,11 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListT
         ),
         None => None,
     };
-    let filter = TaskFilter { assignee: input.assignee, status: input.status, org };
+    let filter = TaskFilter {
+        assignee: input.assignee,
+        status: input.status,
+        org,
+    };
     list_with(store, &scope, &filter, now).await
 }
 
@@ -164,11 +190,19 @@ pub struct MyTasks {
 pub async fn mine(store: &Store, actor: &Actor, now: DateTime<Utc>, input: MyTasks) -> Result<TaskList> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_member()?;
-    let filter = TaskFilter { assignee: Some(actor.user), ..TaskFilter::default() };
+    let filter = TaskFilter {
+        assignee: Some(actor.user),
+        ..TaskFilter::default()
+    };
     list_with(store, &scope, &filter, now).await
 }
 
-async fn list_with(store: &Store, scope: &Scope, filter: &TaskFilter, now: DateTime<Utc>) -> Result<TaskList> {
+async fn list_with(
+    store: &Store,
+    scope: &Scope,
+    filter: &TaskFilter,
+    now: DateTime<Utc>,
+) -> Result<TaskList> {
     let now_s = ts(now);
     let tasks = store::tasks::list(store, scope.id(), filter, now_s, LIST_LIMIT).await?;
     let total = store::tasks::count(store, scope.id(), filter).await?;
@@ -187,16 +221,28 @@ pub async fn get_by_id(store: &Store, guild: GuildId, id: TaskId) -> Result<Opti
     let Some(task) = store::tasks::get_in_guild(store, guild, id).await? else {
         return Ok(None);
     };
-    Ok(store::coalitions::get(store, guild, task.coalition_id).await?.map(|c| (task, c)))
+    Ok(store::coalitions::get(store, guild, task.coalition_id)
+        .await?
+        .map(|c| (task, c)))
 }
 
 /// Remembers where a task's card was posted (channel and message), so buttons can update it.
-pub async fn remember_message(store: &Store, task: TaskId, channel: ChannelId, message: MessageId) -> Result<()> {
+pub async fn remember_message(
+    store: &Store,
+    task: TaskId,
+    channel: ChannelId,
+    message: MessageId,
+) -> Result<()> {
     store::tasks::set_message(store, task, channel, message).await
 }
 
 /// Autocomplete for `task` options: not-done tasks whose number or title matches `typed`.
-pub async fn suggest(store: &Store, guild: GuildId, coalition: Option<&str>, typed: &str) -> Result<Vec<(String, String)>> {
+pub async fn suggest(
+    store: &Store,
+    guild: GuildId,
+    coalition: Option<&str>,
+    typed: &str,
+) -> Result<Vec<(String, String)>> {
     let Some(c) = super::goals::suggest_coalition(store, guild, coalition).await? else {
         return Ok(Vec::new());
     };
@@ -212,24 +258,38 @@ pub async fn suggest(store: &Store, guild: GuildId, coalition: Option<&str>, typ
 
 /// Finds the task a command or button means, with the scope of its coalition. A button's row id
 /// from another guild is "not found", like any unknown task.
-pub(crate) async fn resolve(store: &Store, actor: &Actor, coalition: Option<&str>, sel: &TaskSel) -> Result<(Scope, Task)> {
+pub(crate) async fn resolve(
+    store: &Store,
+    actor: &Actor,
+    coalition: Option<&str>,
+    sel: &TaskSel,
+) -> Result<(Scope, Task)> {
     match sel {
         TaskSel::Id(id) => {
             let (task, coalition) = get_by_id(store, actor.guild, *id).await?.ok_or_else(|| {
                 Error::user("That task no longer exists — `/task list` shows the open ones.")
             })?;
             let member = store::members::get(store, coalition.id, actor.user).await?;
-            Ok((Scope { coalition, member, actor: actor.clone() }, task))
+            Ok((
+                Scope {
+                    coalition,
+                    member,
+                    actor: actor.clone(),
+                },
+                task,
+            ))
         }
         TaskSel::Ref(text) => {
             let scope = super::scope(store, actor, coalition).await?;
             let task = match Ref::parse("task", text)? {
-                Ref::Number(n) => store::tasks::by_number(store, scope.id(), n).await?.ok_or_else(|| {
-                    Error::user(format!(
-                        "No task #{n} in **{}** — `/task list` shows open tasks.",
-                        scope.coalition.name
-                    ))
-                })?,
+                Ref::Number(n) => store::tasks::by_number(store, scope.id(), n)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::user(format!(
+                            "No task #{n} in **{}** — `/task list` shows open tasks.",
+                            scope.coalition.name
+                        ))
+                    })?,
                 Ref::Title(prefix) => {
                     let found = store::tasks::open_by_title(store, scope.id(), &prefix).await?;
                     super::one_match("task", &prefix, &scope.coalition.name, "/task list", found, |t| {
@@ -243,7 +303,12 @@ pub(crate) async fn resolve(store: &Store, actor: &Actor, coalition: Option<&str
 }
 
 /// The member a task can go to; anyone else is refused with how to add them.
-pub(crate) async fn require_assignee(store: &Store, scope: &Scope, user: UserId, name: &str) -> Result<Member> {
+pub(crate) async fn require_assignee(
+    store: &Store,
+    scope: &Scope,
+    user: UserId,
+    name: &str,
+) -> Result<Member> {
     store::members::get(store, scope.id(), user).await?.ok_or_else(|| {
         let who = if name.trim().is_empty() { format!("<@{}>", user.0) } else { format!("**{}**", name.trim()) };
         Error::user(format!(
@@ -256,7 +321,11 @@ pub(crate) async fn require_assignee(store: &Store, scope: &Scope, user: UserId,
 /// The name to show for a member: what Discord told us, else what we remembered.
 pub(crate) fn display_name(given: &str, member: &Member) -> String {
     let given = given.trim();
-    if given.is_empty() { member.display_name.clone() } else { given.to_string() }
+    if given.is_empty() {
+        member.display_name.clone()
+    } else {
+        given.to_string()
+    }
 }
 
 /// The coalition's ping offsets in seconds (the default if the stored text is somehow unreadable).
@@ -265,7 +334,13 @@ pub(crate) fn ping_offsets(c: &Coalition) -> Vec<i64> {
 }
 
 /// The DM telling `assignee` about a task; `key` makes it unique.
-pub(crate) fn assigned_dm(scope: &Scope, task: TaskId, assignee: UserId, key: String, now: i64) -> NewDelivery {
+pub(crate) fn assigned_dm(
+    scope: &Scope,
+    task: TaskId,
+    assignee: UserId,
+    key: String,
+    now: i64,
+) -> NewDelivery {
     NewDelivery {
         coalition: scope.id(),
         kind: DeliveryKind::TaskAssigned,
@@ -279,5 +354,7 @@ pub(crate) fn assigned_dm(scope: &Scope, task: TaskId, assignee: UserId, key: St
 
 /// Reads a task back after a write.
 pub(crate) async fn load(store: &Store, scope: &Scope, id: TaskId) -> Result<Task> {
-    store::tasks::get(store, scope.id(), id).await?.ok_or_else(|| Error::internal("task vanished after write"))
+    store::tasks::get(store, scope.id(), id)
+        .await?
+        .ok_or_else(|| Error::internal("task vanished after write"))
 }

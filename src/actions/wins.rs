@@ -55,7 +55,9 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
             ));
         }
         if !amount.is_finite() || amount <= 0.0 {
-            return Err(Error::user("The amount must be a number above 0, like `25` — or leave it out."));
+            return Err(Error::user(
+                "The amount must be a number above 0, like `25` — or leave it out.",
+            ));
         }
     }
     let goal = match goal_text {
@@ -67,12 +69,22 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         None => None,
     };
     let org = match input.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(name) => Some(store::coalitions::find_org(store, scope.id(), name).await?.ok_or_else(|| {
-            Error::user(format!("No organization named `{name}` in **{}** — `/org list` shows them.", scope.coalition.name))
-        })?),
+        Some(name) => Some(
+            store::coalitions::find_org(store, scope.id(), name)
+                .await?
+                .ok_or_else(|| {
+                    Error::user(format!(
+                        "No organization named `{name}` in **{}** — `/org list` shows them.",
+                        scope.coalition.name
+                    ))
+                })?,
+        ),
         None => None,
     };
-    let org_id = org.as_ref().map(|o| o.id).or_else(|| scope.member.as_ref().and_then(|m| m.org_id));
+    let org_id = org
+        .as_ref()
+        .map(|o| o.id)
+        .or_else(|| scope.member.as_ref().and_then(|m| m.org_id));
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
@@ -99,7 +111,12 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
 
 /// The `win:log-task:<id>` button (assignee or lead): logs a done task as a win, once.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn log_task_win(store: &Store, actor: &Actor, now: DateTime<Utc>, task: TaskId) -> Result<WinLogged> {
+pub async fn log_task_win(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    task: TaskId,
+) -> Result<WinLogged> {
     let (scope, task) = super::tasks::resolve(store, actor, None, &TaskSel::Id(task)).await?;
     if task.assignee_id != Some(actor.user) && !scope.is_lead() {
         return Err(Error::user(format!(
@@ -168,7 +185,9 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListW
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     let days = input.days.unwrap_or(DEFAULT_DAYS);
     if !(1..=365).contains(&days) {
-        return Err(Error::user("`days` must be between 1 and 365 — for example `days: 30`."));
+        return Err(Error::user(
+            "`days` must be between 1 and 365 — for example `days: 30`.",
+        ));
     }
     let since = ts(now) - days * 24 * 3600;
     let wins = store::wins::since(store, scope.id(), since, LIST_LIMIT).await?;
@@ -195,11 +214,22 @@ async fn celebrate_and_record(tx: &mut Tx, scope: &Scope, id: WinId, text: &str,
         due_at: now,
     };
     store::deliveries::enqueue(tx, &post, now).await?;
-    store::record_event(tx, scope.id(), scope.actor.user, "win.log", &format!("win {}", id.0), text, now).await
+    store::record_event(
+        tx,
+        scope.id(),
+        scope.actor.user,
+        "win.log",
+        &format!("win {}", id.0),
+        text,
+        now,
+    )
+    .await
 }
 
 async fn outcome(store: &Store, scope: &Scope, id: WinId) -> Result<WinLogged> {
-    let win = store::wins::get(store, scope.id(), id).await?.ok_or_else(|| Error::internal("win vanished after insert"))?;
+    let win = store::wins::get(store, scope.id(), id)
+        .await?
+        .ok_or_else(|| Error::internal("win vanished after insert"))?;
     let goal = match win.goal_id {
         Some(g) => store::goals::get(store, scope.id(), g).await?,
         None => None,
@@ -208,5 +238,11 @@ async fn outcome(store: &Store, scope: &Scope, id: WinId) -> Result<WinLogged> {
         Some(o) => store::tasks::org_name(store, scope.id(), o).await?,
         None => None,
     };
-    Ok(WinLogged { win, coalition_name: scope.coalition.name.clone(), goal, org_name, celebrated: true })
+    Ok(WinLogged {
+        win,
+        coalition_name: scope.coalition.name.clone(),
+        goal,
+        org_name,
+        celebrated: true,
+    })
 }

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::domain::message::Message;
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::scheduler;
 use crate::store::Store;
 
 pub mod autocomplete;
@@ -23,8 +24,6 @@ pub mod commands;
 pub mod components;
 pub mod convert;
 pub mod notifier;
-#[allow(unused_imports)]
-use crate::scheduler as _;
 pub mod render;
 
 /// What every command handler can reach.
@@ -289,13 +288,11 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         .await
         .map_err(|e| Error::internal(format!("cannot build the Discord client: {e}")))?;
 
-    // SCHEDULER-WIRING (restored when src/scheduler lands)
-    let (stop_scheduler, _scheduler_stopped) = watch::channel(false);
-    let sched = tokio::spawn(async {});
-    let _ = (&wake, &clock);
+    let notifier = Arc::new(notifier::DiscordNotifier::new(client.http.clone()));
+    let settings = scheduler::SchedulerSettings::from_config(&config);
+    let (stop_scheduler, scheduler_stopped) = watch::channel(false);
+    let sched = tokio::spawn(scheduler::run(store.clone(), notifier, settings, clock, scheduler_stopped, wake));
 
-    let http = client.http.clone();
-    let _ = &http;
     let shards = client.shard_manager.clone();
     let stopper = {
         let mut shutdown = shutdown.clone();

@@ -47,20 +47,25 @@ pub async fn insert(tx: &mut Tx, d: &NewDeadline<'_>, now: i64) -> Result<(Deadl
 
 /// A deadline of `coalition` by row id.
 pub async fn get(store: &Store, coalition: CoalitionId, id: DeadlineId) -> Result<Option<Deadline>> {
-    Ok(sqlx::query_as(concat!(select_deadline!(), "WHERE coalition_id = ? AND id = ?"))
-        .bind(coalition)
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_as(concat!(select_deadline!(), "WHERE coalition_id = ? AND id = ?"))
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }
 
 /// A deadline of `coalition` by its number, whatever its status.
 pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Result<Option<Deadline>> {
-    Ok(sqlx::query_as(concat!(select_deadline!(), "WHERE coalition_id = ? AND number = ?"))
-        .bind(coalition)
-        .bind(number)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(sqlx::query_as(concat!(
+        select_deadline!(),
+        "WHERE coalition_id = ? AND number = ?"
+    ))
+    .bind(coalition)
+    .bind(number)
+    .fetch_optional(store.pool())
+    .await?)
 }
 
 /// Open deadlines of `coalition` whose title starts with `prefix` (case-insensitive), at most 6.
@@ -78,13 +83,30 @@ pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) 
 
 /// Open deadlines due at or after `now` (`upcoming`) or before it (missed), soonest/oldest first.
 #[tracing::instrument(skip_all)]
-pub async fn open(store: &Store, coalition: CoalitionId, now: i64, upcoming: bool, limit: i64) -> Result<Vec<Deadline>> {
+pub async fn open(
+    store: &Store,
+    coalition: CoalitionId,
+    now: i64,
+    upcoming: bool,
+    limit: i64,
+) -> Result<Vec<Deadline>> {
     let sql = if upcoming {
-        concat!(select_deadline!(), "WHERE coalition_id = ? AND status = 'open' AND due_at >= ? ORDER BY due_at, number LIMIT ?")
+        concat!(
+            select_deadline!(),
+            "WHERE coalition_id = ? AND status = 'open' AND due_at >= ? ORDER BY due_at, number LIMIT ?"
+        )
     } else {
-        concat!(select_deadline!(), "WHERE coalition_id = ? AND status = 'open' AND due_at < ? ORDER BY due_at, number LIMIT ?")
+        concat!(
+            select_deadline!(),
+            "WHERE coalition_id = ? AND status = 'open' AND due_at < ? ORDER BY due_at, number LIMIT ?"
+        )
     };
-    Ok(sqlx::query_as(sql).bind(coalition).bind(now).bind(limit).fetch_all(store.pool()).await?)
+    Ok(sqlx::query_as(sql)
+        .bind(coalition)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await?)
 }
 
 /// How many open deadlines are upcoming (due at or after `now`) and how many are missed.
@@ -101,7 +123,12 @@ pub async fn count_open(store: &Store, coalition: CoalitionId, now: i64) -> Resu
 }
 
 /// Deadlines met since `since`, most recent first.
-pub async fn met_since(store: &Store, coalition: CoalitionId, since: i64, limit: i64) -> Result<Vec<Deadline>> {
+pub async fn met_since(
+    store: &Store,
+    coalition: CoalitionId,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<Deadline>> {
     Ok(sqlx::query_as(concat!(
         select_deadline!(),
         "WHERE coalition_id = ? AND status = 'met' AND met_at >= ? ORDER BY met_at DESC, number LIMIT ?"
@@ -128,7 +155,12 @@ pub async fn mark_met(tx: &mut Tx, coalition: CoalitionId, id: DeadlineId, now: 
 }
 
 /// Open deadlines for autocomplete: title containing `typed`, or number starting with it.
-pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: i64) -> Result<Vec<Deadline>> {
+pub async fn suggest(
+    store: &Store,
+    coalition: CoalitionId,
+    typed: &str,
+    limit: i64,
+) -> Result<Vec<Deadline>> {
     let typed = typed.trim().trim_start_matches('#');
     Ok(sqlx::query_as(concat!(
         select_deadline!(),

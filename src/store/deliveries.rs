@@ -194,6 +194,17 @@ impl Delivery {
 /// senders never claim the same row.
 #[tracing::instrument(skip_all)]
 pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Result<Vec<Delivery>> {
+    // A read first, so an idle sender takes no write lock.
+    let due: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1)
+             OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND claimed_until <= ?1)",
+    )
+    .bind(now)
+    .fetch_one(store.pool())
+    .await?;
+    if !due {
+        return Ok(Vec::new());
+    }
     let mut tx = store.write().await?;
     let rows: Vec<Delivery> = sqlx::query_as(concat!(
         "UPDATE deliveries SET status = 'sending', claimed_until = ?
@@ -221,7 +232,13 @@ pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Res
 }
 
 /// Records a sent delivery (only if this sender still holds it); returns whether it did.
-pub async fn mark_sent(tx: &mut Tx, id: DeliveryId, channel: Option<ChannelId>, message: MessageId, now: i64) -> Result<bool> {
+pub async fn mark_sent(
+    tx: &mut Tx,
+    id: DeliveryId,
+    channel: Option<ChannelId>,
+    message: MessageId,
+    now: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE deliveries SET status = 'sent', message_id = ?, channel_id = ?, sent_at = ?,
                 claimed_until = NULL, last_error = NULL
@@ -237,7 +254,13 @@ pub async fn mark_sent(tx: &mut Tx, id: DeliveryId, channel: Option<ChannelId>, 
 }
 
 /// Puts a delivery back in the queue for `next_attempt_at`, counting a failed attempt if `failed`.
-pub async fn mark_retry(store: &Store, id: DeliveryId, next_attempt_at: i64, failed: bool, error: &str) -> Result<()> {
+pub async fn mark_retry(
+    store: &Store,
+    id: DeliveryId,
+    next_attempt_at: i64,
+    failed: bool,
+    error: &str,
+) -> Result<()> {
     sqlx::query(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, claimed_until = NULL,
                 attempts = attempts + ?, last_error = ?
@@ -285,10 +308,14 @@ pub async fn release(store: &Store, ids: &[DeliveryId]) -> Result<()> {
 
 /// A delivery by id.
 pub async fn get(store: &Store, id: DeliveryId) -> Result<Option<Delivery>> {
-    Ok(sqlx::query_as(concat!("SELECT ", delivery_columns!(), " FROM deliveries WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM deliveries WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?)
 }
 
 /// All deliveries of a coalition in creation order (for tests and diagnostics).
@@ -305,7 +332,9 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
 
 /// The soonest time any pending delivery is due (lets the runner sleep until then).
 pub async fn next_due(store: &Store) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
-        .fetch_one(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(store.pool())
+            .await?,
+    )
 }

@@ -60,20 +60,24 @@ pub async fn insert(tx: &mut Tx, g: &NewGoal<'_>, now: i64) -> Result<(GoalId, i
 
 /// A goal of `coalition` by row id.
 pub async fn get(store: &Store, coalition: CoalitionId, id: GoalId) -> Result<Option<Goal>> {
-    Ok(sqlx::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND id = ?"))
-        .bind(coalition)
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND id = ?"))
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }
 
 /// A goal of `coalition` by its number, whatever its status.
 pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Result<Option<Goal>> {
-    Ok(sqlx::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND number = ?"))
-        .bind(coalition)
-        .bind(number)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND number = ?"))
+            .bind(coalition)
+            .bind(number)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }
 
 /// Active goals of `coalition` whose title starts with `prefix` (case-insensitive), at most 6.
@@ -105,14 +109,13 @@ pub async fn list(store: &Store, coalition: CoalitionId) -> Result<Vec<Goal>> {
 
 /// Sets an active goal's current value; returns whether it was updated.
 pub async fn set_current(tx: &mut Tx, coalition: CoalitionId, id: GoalId, value: f64) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE goals SET current = ? WHERE coalition_id = ? AND id = ? AND status = 'active'",
-    )
-    .bind(value)
-    .bind(coalition)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+    let done =
+        sqlx::query("UPDATE goals SET current = ? WHERE coalition_id = ? AND id = ? AND status = 'active'")
+            .bind(value)
+            .bind(coalition)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -130,7 +133,13 @@ pub async fn add_to_current(tx: &mut Tx, coalition: CoalitionId, id: GoalId, amo
 }
 
 /// Closes an active goal as achieved or dropped; returns whether it was updated.
-pub async fn close(tx: &mut Tx, coalition: CoalitionId, id: GoalId, status: GoalStatus, now: i64) -> Result<bool> {
+pub async fn close(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    id: GoalId,
+    status: GoalStatus,
+    now: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE goals SET status = ?, closed_at = ?
          WHERE coalition_id = ? AND id = ? AND status = 'active'",

@@ -15,6 +15,21 @@ macro_rules! select_coalition {
     };
 }
 
+/// Whether anything at all has come due: one read over the five partial indexes, so an idle tick
+/// takes no write lock.
+pub async fn anything_due(store: &Store, now: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM coalitions WHERE archived_at IS NULL AND next_checkin_at <= ?1)
+             OR EXISTS (SELECT 1 FROM coalitions WHERE archived_at IS NULL AND next_digest_at <= ?1)
+             OR EXISTS (SELECT 1 FROM checkin_rounds WHERE nudge_at <= ?1)
+             OR EXISTS (SELECT 1 FROM tasks WHERE next_ping_at <= ?1)
+             OR EXISTS (SELECT 1 FROM deadlines WHERE next_ping_at <= ?1)",
+    )
+    .bind(now)
+    .fetch_one(store.pool())
+    .await?)
+}
+
 /// Active coalitions whose next check-in is at or before `now`, oldest first.
 pub async fn due_checkins(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<Coalition>> {
     Ok(sqlx::query_as(concat!(
@@ -179,16 +194,23 @@ pub async fn set_deadline_next_ping(tx: &mut Tx, id: i64, next: Option<i64>) -> 
 
 /// The leads of a coalition, read inside the planning transaction.
 pub async fn lead_ids(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<UserId>> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM members WHERE coalition_id = ? AND role = 'lead' ORDER BY user_id")
-        .bind(coalition)
-        .fetch_all(&mut **tx)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM members WHERE coalition_id = ? AND role = 'lead' ORDER BY user_id",
+    )
+    .bind(coalition)
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 // ---- checks made when a delivery is sent ----
 
 /// Whether `round` is still the round members answer (no later round has opened by `now`).
-pub async fn round_is_current(store: &Store, coalition: CoalitionId, round: RoundId, now: i64) -> Result<bool> {
+pub async fn round_is_current(
+    store: &Store,
+    coalition: CoalitionId,
+    round: RoundId,
+    now: i64,
+) -> Result<bool> {
     Ok(sqlx::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM checkin_rounds n, checkin_rounds r
                             WHERE r.id = ? AND r.coalition_id = ? AND n.coalition_id = r.coalition_id
@@ -203,11 +225,12 @@ pub async fn round_is_current(store: &Store, coalition: CoalitionId, round: Roun
 
 /// The role of `user` in `coalition`, if they are a member.
 pub async fn role_of(store: &Store, coalition: CoalitionId, user: UserId) -> Result<Option<Role>> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM members WHERE coalition_id = ? AND user_id = ?")
-        .bind(coalition)
-        .bind(user)
-        .fetch_optional(store.pool())
-        .await?;
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM members WHERE coalition_id = ? AND user_id = ?")
+            .bind(coalition)
+            .bind(user)
+            .fetch_optional(store.pool())
+            .await?;
     Ok(role.and_then(|r| Role::parse(&r)))
 }
 
@@ -219,7 +242,9 @@ pub async fn display_name(store: &Store, coalition: CoalitionId, user: UserId) -
             .bind(user)
             .fetch_optional(store.pool())
             .await?;
-    Ok(name.filter(|n| !n.is_empty()).unwrap_or_else(|| format!("user {user}")))
+    Ok(name
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("user {user}")))
 }
 
 /// How many members a coalition has and how many answered `round`.
@@ -241,9 +266,11 @@ pub async fn goal_progress(
     coalition: CoalitionId,
     goal: GoalId,
 ) -> Result<Option<(String, f64, Option<f64>, Option<String>)>> {
-    Ok(sqlx::query_as("SELECT title, current, target, unit FROM goals WHERE coalition_id = ? AND id = ?")
-        .bind(coalition)
-        .bind(goal)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_as("SELECT title, current, target, unit FROM goals WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(goal)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }

@@ -69,11 +69,13 @@ pub async fn insert(tx: &mut Tx, t: &NewTask<'_>, now: i64) -> Result<(TaskId, i
 
 /// A task of `coalition` by row id.
 pub async fn get(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Option<Task>> {
-    Ok(sqlx::query_as(concat!(select_task!(), "WHERE t.coalition_id = ? AND t.id = ?"))
-        .bind(coalition)
-        .bind(id)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_as(concat!(select_task!(), "WHERE t.coalition_id = ? AND t.id = ?"))
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }
 
 /// A task by row id, only if its coalition belongs to `guild` (button ids are untrusted).
@@ -90,11 +92,14 @@ pub async fn get_in_guild(store: &Store, guild: GuildId, id: TaskId) -> Result<O
 
 /// A task of `coalition` by its number, whatever its status.
 pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Result<Option<Task>> {
-    Ok(sqlx::query_as(concat!(select_task!(), "WHERE t.coalition_id = ? AND t.number = ?"))
-        .bind(coalition)
-        .bind(number)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(sqlx::query_as(concat!(
+        select_task!(),
+        "WHERE t.coalition_id = ? AND t.number = ?"
+    ))
+    .bind(coalition)
+    .bind(number)
+    .fetch_optional(store.pool())
+    .await?)
 }
 
 /// Not-done tasks of `coalition` whose title starts with `prefix` (case-insensitive), at most 6.
@@ -130,7 +135,13 @@ macro_rules! task_filter {
 
 /// Tasks matching `filter`: overdue first, then by due date (undated last), then number.
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &Store, coalition: CoalitionId, filter: &TaskFilter, now: i64, limit: i64) -> Result<Vec<TaskRow>> {
+pub async fn list(
+    store: &Store,
+    coalition: CoalitionId,
+    filter: &TaskFilter,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<TaskRow>> {
     let status = filter.status.map(TaskStatus::as_str);
     Ok(sqlx::query_as(concat!(
         "SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
@@ -162,16 +173,18 @@ pub async fn list(store: &Store, coalition: CoalitionId, filter: &TaskFilter, no
 /// How many tasks match `filter`.
 pub async fn count(store: &Store, coalition: CoalitionId, filter: &TaskFilter) -> Result<i64> {
     let status = filter.status.map(TaskStatus::as_str);
-    Ok(sqlx::query_scalar(concat!("SELECT COUNT(*) FROM tasks t ", task_filter!()))
-        .bind(coalition)
-        .bind(filter.assignee)
-        .bind(filter.assignee)
-        .bind(status)
-        .bind(status)
-        .bind(filter.org)
-        .bind(filter.org)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar(concat!("SELECT COUNT(*) FROM tasks t ", task_filter!()))
+            .bind(coalition)
+            .bind(filter.assignee)
+            .bind(filter.assignee)
+            .bind(status)
+            .bind(status)
+            .bind(filter.org)
+            .bind(filter.org)
+            .fetch_one(store.pool())
+            .await?,
+    )
 }
 
 /// A status change with everything that moves with it.
@@ -183,7 +196,13 @@ pub struct StatusChange<'a> {
 }
 
 /// Changes a task's status (and the fields that follow it).
-pub async fn set_status(tx: &mut Tx, coalition: CoalitionId, id: TaskId, c: &StatusChange<'_>, now: i64) -> Result<()> {
+pub async fn set_status(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    id: TaskId,
+    c: &StatusChange<'_>,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "UPDATE tasks SET status = ?, blocked_reason = ?, completed_at = ?, next_ping_at = ?, updated_at = ?
          WHERE coalition_id = ? AND id = ?",
@@ -209,14 +228,16 @@ pub async fn set_assignee(
     org: Option<OrgId>,
     now: i64,
 ) -> Result<()> {
-    sqlx::query("UPDATE tasks SET assignee_id = ?, org_id = ?, updated_at = ? WHERE coalition_id = ? AND id = ?")
-        .bind(assignee)
-        .bind(org)
-        .bind(now)
-        .bind(coalition)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE tasks SET assignee_id = ?, org_id = ?, updated_at = ? WHERE coalition_id = ? AND id = ?",
+    )
+    .bind(assignee)
+    .bind(org)
+    .bind(now)
+    .bind(coalition)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -272,9 +293,11 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
 
 /// A partner organization's name, if `org` belongs to `coalition`.
 pub async fn org_name(store: &Store, coalition: CoalitionId, org: OrgId) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
-        .bind(coalition)
-        .bind(org)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(org)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }

@@ -64,20 +64,24 @@ pub async fn get(store: &Store, coalition: CoalitionId, id: WinId) -> Result<Opt
 
 /// Whether a win was already logged for `task` (read inside the write so two clicks log one).
 pub async fn exists_for_task(tx: &mut Tx, coalition: CoalitionId, task: TaskId) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
-        .bind(coalition)
-        .bind(task)
-        .fetch_one(&mut **tx)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
+            .bind(coalition)
+            .bind(task)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
 }
 
 /// Whether a win was already logged for `task`, outside a write.
 pub async fn logged_for_task(store: &Store, coalition: CoalitionId, task: TaskId) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
-        .bind(coalition)
-        .bind(task)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
+            .bind(coalition)
+            .bind(task)
+            .fetch_one(store.pool())
+            .await?,
+    )
 }
 
 /// Wins logged since `since`, newest first.
@@ -103,9 +107,11 @@ pub async fn since(store: &Store, coalition: CoalitionId, since: i64, limit: i64
 
 /// How many wins were logged since `since`.
 pub async fn count_since(store: &Store, coalition: CoalitionId, since: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at >= ?")
-        .bind(coalition)
-        .bind(since)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at >= ?")
+            .bind(coalition)
+            .bind(since)
+            .fetch_one(store.pool())
+            .await?,
+    )
 }

@@ -27,8 +27,14 @@ impl World {
     /// A fresh, migrated database; the clock reads Monday 2026-11-23 10:00 UTC.
     pub async fn new() -> World {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open_file(&dir.path().join("test.db")).await.expect("open store");
-        World { store, now: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap(), _dir: dir }
+        let store = Store::open_file(&dir.path().join("test.db"))
+            .await
+            .expect("open store");
+        World {
+            store,
+            now: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap(),
+            _dir: dir,
+        }
     }
 
     /// Moves the clock forward.
@@ -49,7 +55,11 @@ impl World {
 
     /// The same person acting from another guild.
     pub fn foreign(&self, user: UserId) -> Actor {
-        Actor { guild: OTHER_GUILD, channel: Some(ChannelId(2100)), ..self.actor(user) }
+        Actor {
+            guild: OTHER_GUILD,
+            channel: Some(ChannelId(2100)),
+            ..self.actor(user)
+        }
     }
 
     /// Creates a coalition named `name` (as the admin) in the main guild.
@@ -58,7 +68,10 @@ impl World {
             &self.store,
             &self.actor(ADMIN),
             self.now,
-            actions::coalitions::CreateCoalition { name: name.into(), ..Default::default() },
+            actions::coalitions::CreateCoalition {
+                name: name.into(),
+                ..Default::default()
+            },
         )
         .await
         .expect("create coalition")
@@ -80,7 +93,11 @@ impl World {
         .await
         .expect("create coalition")
         .coalition;
-        for (user, role) in [(LEAD, Role::Lead), (MEMBER, Role::Member), (MEMBER2, Role::Member)] {
+        for (user, role) in [
+            (LEAD, Role::Lead),
+            (MEMBER, Role::Member),
+            (MEMBER2, Role::Member),
+        ] {
             self.add_member(&c, user, role).await;
         }
         c
@@ -165,18 +182,28 @@ impl World {
 
     /// Inserts a win by `user` at `at` (unix seconds).
     pub async fn raw_win(&self, c: &Coalition, user: UserId, text: &str, at: i64) -> WinId {
-        sqlx::query_scalar("INSERT INTO wins (coalition_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(c.id)
-            .bind(user)
-            .bind(text)
-            .bind(at)
-            .fetch_one(self.store.pool())
-            .await
-            .expect("insert win")
+        sqlx::query_scalar(
+            "INSERT INTO wins (coalition_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(c.id)
+        .bind(user)
+        .bind(text)
+        .bind(at)
+        .fetch_one(self.store.pool())
+        .await
+        .expect("insert win")
     }
 
     /// Inserts a goal with the next number.
-    pub async fn raw_goal(&self, c: &Coalition, title: &str, current: f64, target: Option<f64>, unit: Option<&str>, status: &str) -> GoalId {
+    pub async fn raw_goal(
+        &self,
+        c: &Coalition,
+        title: &str,
+        current: f64,
+        target: Option<f64>,
+        unit: Option<&str>,
+        status: &str,
+    ) -> GoalId {
         sqlx::query_scalar(
             "INSERT INTO goals (coalition_id, number, title, unit, target, current, status, created_by, created_at)
              VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM goals WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?)
@@ -217,11 +244,13 @@ impl World {
 
     /// Rows of `table` (a literal table name with a coalition_id column) belonging to `c`.
     pub async fn rows_in(&self, table: &str, c: &Coalition) -> i64 {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE coalition_id = ?")))
-            .bind(c.id)
-            .fetch_one(self.store.pool())
-            .await
-            .expect("count rows")
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {table} WHERE coalition_id = ?"
+        )))
+        .bind(c.id)
+        .fetch_one(self.store.pool())
+        .await
+        .expect("count rows")
     }
 }
 
@@ -243,7 +272,10 @@ pub async fn people_state(w: &World) -> String {
     ];
     let mut out = Vec::new();
     for q in queries {
-        let row: Option<String> = sqlx::query_scalar(q).fetch_one(w.store.pool()).await.expect("state query");
+        let row: Option<String> = sqlx::query_scalar(q)
+            .fetch_one(w.store.pool())
+            .await
+            .expect("state query");
         out.push(row.unwrap_or_default());
     }
     out.join("\n")

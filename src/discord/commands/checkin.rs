@@ -1,21 +1,100 @@
-//! (being written)
+//! `/checkin submit|status`, the `checkin:open:<round>` button and the `modal:checkin:<round>` form.
 
 use poise::serenity_prelude as serenity;
+use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
 
-use crate::discord::{Command, Data};
+use crate::actions::checkins::{self as act, CheckinForm, SubmitCheckin};
+use crate::discord::components::{component_actor, modal_actor, modal_value};
+use crate::discord::render::checkins as render;
+use crate::discord::{Command, Context, Data, begin, convert, reply};
+use crate::domain::RoundId;
+use crate::domain::text::MAX_TEXT;
 use crate::error::{Error, Result};
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {
-    vec![]
+    vec![checkin()]
 }
 
-/// Task card buttons.
-pub async fn on_button(_ctx: &serenity::Context, _data: &Data, _c: &serenity::ComponentInteraction, _id: i64) -> Result<()> {
-    Err(Error::user("not yet"))
+/// Check-ins: done, next, blockers.
+#[poise::command(slash_command, guild_only, subcommands("submit", "status"), subcommand_required)]
+pub async fn checkin(_ctx: Context<'_>) -> Result<()> {
+    Ok(())
 }
 
-/// The blocker modal.
-pub async fn on_modal(_ctx: &serenity::Context, _data: &Data, _m: &serenity::ModalInteraction, _id: i64) -> Result<()> {
-    Err(Error::user("not yet"))
+/// The check-in form of a round, pre-filled with the member's earlier answer.
+fn modal(form: &CheckinForm) -> CreateModal {
+    let [done, next, blockers] = render::form_defaults(form);
+    let input = |label: &str, id: &str, placeholder: &str, value: String| {
+        let mut t = CreateInputText::new(InputTextStyle::Paragraph, label, id)
+            .placeholder(placeholder)
+            .max_length(MAX_TEXT as u16)
+            .required(false);
+        if !value.is_empty() {
+            t = t.value(value);
+        }
+        CreateActionRow::InputText(t)
+    };
+    CreateModal::new(format!("modal:checkin:{}", form.round_id), render::form_title(form)).components(vec![
+        input("What did you get done?", "done", "Calls made, drafts finished, meetings held…", done),
+        input("What's next?", "next", "What you plan to do before the next check-in", next),
+        input("Anything blocking you?", "blockers", "Leave empty if nothing is — the leads are alerted", blockers),
+    ])
+}
+
+/// Open the check-in form for the current round.
+#[poise::command(slash_command, guild_only)]
+pub async fn submit(
+    ctx: Context<'_>,
+    #[description = "Which coalition (default: this channel's)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let poise::Context::Application(app) = ctx else {
+        return Err(Error::user("Use `/checkin submit` as a slash command."));
+    };
+    let form = act::open_form(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
+    app.interaction.create_response(ctx.http(), CreateInteractionResponse::Modal(modal(&form))).await?;
+    Ok(())
+}
+
+/// Who has answered the current check-in and who has not (leads).
+#[poise::command(slash_command, guild_only)]
+pub async fn status(
+    ctx: Context<'_>,
+    #[description = "Which coalition (default: this channel's)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let status = act::status(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
+    reply(ctx, render::status(&status)).await
+}
+
+/// The `checkin:open:<round>` button on a check-in prompt or nudge: opens the form of that round.
+pub async fn on_button(ctx: &serenity::Context, data: &Data, c: &serenity::ComponentInteraction, round: i64) -> Result<()> {
+    let actor = component_actor(c)?;
+    let form = act::open_form_for_round(&data.store, &actor, data.now(), RoundId(round)).await?;
+    c.create_response(ctx, CreateInteractionResponse::Modal(modal(&form))).await?;
+    Ok(())
+}
+
+/// The submitted `modal:checkin:<round>` form: stores the answer and thanks the member.
+pub async fn on_modal(ctx: &serenity::Context, data: &Data, m: &serenity::ModalInteraction, round: i64) -> Result<()> {
+    let actor = modal_actor(m)?;
+    let input = SubmitCheckin {
+        round: RoundId(round),
+        done: modal_value(m, "done"),
+        next: modal_value(m, "next"),
+        blockers: modal_value(m, "blockers"),
+    };
+    let submitted = act::submit(&data.store, &actor, data.now(), input).await?;
+    if submitted.has_blockers || submitted.leads_alerted > 0 {
+        // A blocker alert was queued: let the sender deliver it now rather than at the next tick.
+        data.wake.notify_one();
+    }
+    let msg = render::submitted(&submitted);
+    m.create_response(ctx, CreateInteractionResponse::Message(convert::interaction_message(&msg))).await?;
+    Ok(())
 }

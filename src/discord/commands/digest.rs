@@ -1,8 +1,46 @@
-//! (being written)
+//! `/digest preview|send`: the weekly digest on demand.
 
-use crate::discord::Command;
+use crate::actions;
+use crate::discord::render;
+use crate::discord::{Command, Context, begin, reply};
+use crate::error::Result;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {
-    vec![]
+    vec![digest()]
+}
+
+/// The weekly digest: wins, tasks, deadlines, goals, check-ins, blockers.
+#[poise::command(slash_command, guild_only, subcommands("preview", "send"), subcommand_required)]
+pub async fn digest(_ctx: Context<'_>) -> Result<()> {
+    Ok(())
+}
+
+/// Show this week's digest so far, just to you.
+#[poise::command(slash_command, guild_only)]
+pub async fn preview(
+    ctx: Context<'_>,
+    #[description = "Which coalition (default: this channel's)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    ctx.defer_ephemeral().await?;
+    let digest = actions::digest::preview(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
+    reply(ctx, render::digest::digest(&digest).ephemeral()).await
+}
+
+/// Post the digest to the coalition's home channel now (leads).
+#[poise::command(slash_command, guild_only)]
+pub async fn send(
+    ctx: Context<'_>,
+    #[description = "Which coalition (default: this channel's)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    ctx.defer_ephemeral().await?;
+    let queued = actions::digest::send(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
+    ctx.data().wake.notify_one();
+    reply(ctx, render::coalitions::digest_queued(&queued)).await
 }

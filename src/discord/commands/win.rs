@@ -1,17 +1,107 @@
-//! (being written)
+//! `/win log|list`, and the "Log as win" button of a done task card.
 
 use poise::serenity_prelude as serenity;
+use serenity::CreateInteractionResponse;
 
-use crate::discord::{Command, Data};
-use crate::error::{Error, Result};
+use crate::actions::wins;
+use crate::discord::render::wins as render;
+use crate::discord::{Command, Context, Data, begin, components, convert, reply};
+use crate::domain::TaskId;
+use crate::error::Result;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {
-    vec![]
+    vec![win()]
 }
 
-/// Task card buttons.
-pub async fn on_button(_ctx: &serenity::Context, _data: &Data, _c: &serenity::ComponentInteraction, _id: i64) -> Result<()> {
-    Err(Error::user("not yet"))
+/// Log and celebrate the coalition's wins.
+#[poise::command(slash_command, guild_only, subcommands("log", "list"), subcommand_required)]
+pub async fn win(_ctx: Context<'_>) -> Result<()> {
+    Ok(())
 }
 
+/// Records a win and celebrates it in the home channel.
+#[poise::command(slash_command, guild_only)]
+pub async fn log(
+    ctx: Context<'_>,
+    #[description = "What went well (up to 1000 characters)"]
+    #[max_length = 1000]
+    text: String,
+    #[description = "The goal it counts toward: #3 or the start of its title"]
+    #[autocomplete = "crate::discord::autocomplete::goal"]
+    goal: Option<String>,
+    #[description = "How much to add to the goal, like 25 (needs goal)"] amount: Option<f64>,
+    #[description = "The partner organization it belongs to (default: yours)"]
+    #[autocomplete = "crate::discord::autocomplete::org"]
+    org: Option<String>,
+    #[description = "Which coalition (default: this channel's, or the server's only one)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let out = wins::log(
+        &data.store,
+        &actor,
+        data.now(),
+        wins::LogWin {
+            coalition,
+            text,
+            goal,
+            amount,
+            org,
+        },
+    )
+    .await?;
+    // The celebration is a queued post in the home channel: send it now.
+    data.wake.notify_one();
+    reply(ctx, render::win_logged(&out)).await
+}
+
+/// Recent wins.
+#[poise::command(slash_command, guild_only)]
+pub async fn list(
+    ctx: Context<'_>,
+    #[description = "How many days back (default 7)"]
+    #[min = 1]
+    #[max = 365]
+    days: Option<i64>,
+    #[description = "Which coalition (default: this channel's, or the server's only one)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let out = wins::list(
+        &data.store,
+        &actor,
+        data.now(),
+        wins::ListWins { coalition, days },
+    )
+    .await?;
+    reply(ctx, render::win_list(&out)).await
+}
+
+/// The `win:log-task:<id>` button: logs a done task as a win, once.
+pub async fn on_button(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    id: i64,
+) -> Result<()> {
+    let actor = components::component_actor(c)?;
+    let out = wins::log_task_win(&data.store, &actor, data.now(), TaskId(id)).await?;
+    data.wake.notify_one();
+    let msg = render::task_win_logged(&out);
+    // The win is logged: a failed answer must not claim nothing changed.
+    if let Err(e) = c
+        .create_response(
+            ctx,
+            CreateInteractionResponse::Message(convert::interaction_message(&msg)),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, win = %out.win.id, "could not confirm the logged win");
+    }
+    Ok(())
+}

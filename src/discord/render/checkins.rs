@@ -1,0 +1,163 @@
+//! Check-in outcomes: the form's title and defaults, the thank-you, and who has answered.
+
+use super::{discord_time, safe};
+use crate::actions::checkins::{CheckinForm, CheckinStatus, CheckinSubmitted};
+use crate::domain::message::{Embed, Message, bounded_list, colors, limits};
+use crate::domain::text::{MAX_TEXT, truncate};
+
+/// Discord's limit on a modal's title.
+pub const MODAL_TITLE: usize = 45;
+
+/// The check-in modal's title, e.g. `Check-in — Climate Coalition` (plain text, at most 45 chars).
+pub fn form_title(form: &CheckinForm) -> String {
+    truncate(&format!("Check-in — {}", form.coalition_name), MODAL_TITLE)
+}
+
+/// The earlier answers to pre-fill (done, next, blockers), each within the input's limit.
+pub fn form_defaults(form: &CheckinForm) -> [String; 3] {
+    match &form.existing {
+        Some(k) => [&k.done, &k.next, &k.blockers].map(|s| truncate(s, MAX_TEXT)),
+        None => Default::default(),
+    }
+}
+
+/// The reply to a submitted check-in, for the member alone.
+pub fn submitted(s: &CheckinSubmitted) -> Message {
+    let mut text = format!("✅ Thanks — your check-in is in for **{}**.", safe(&truncate(&s.coalition_name, 200)));
+    if s.updated {
+        text.push_str(" It replaces your earlier answer to this round.");
+    }
+    if s.leads_alerted > 0 {
+        let leads = if s.leads_alerted == 1 { "1 lead".to_string() } else { format!("{} leads", s.leads_alerted) };
+        text.push_str(&format!(" Your blocker was sent to {leads} so someone can help."));
+    } else if s.has_blockers {
+        text.push_str(" The leads already know about your blocker.");
+    }
+    Message::text(text).ephemeral().fit()
+}
+
+/// `/checkin status`: who has answered the current round and who has not, for a lead.
+pub fn status(s: &CheckinStatus) -> Message {
+    let answered = s.answered.len();
+    let total = answered + s.missing.len();
+    let blocked = s.answered.iter().filter(|a| a.has_blockers).count();
+    let mut summary = format!("Round opened {}\n**{answered}** of **{total}** answered", discord_time(s.opens_at));
+    if blocked > 0 {
+        summary.push_str(&format!(" · ⚠️ **{blocked}** reported a blocker"));
+    }
+    let done: Vec<String> = s
+        .answered
+        .iter()
+        .map(|a| {
+            let flag = if a.has_blockers { " ⚠️ blocker" } else { "" };
+            format!("{}{flag} · <t:{}:R>", safe(&truncate(&a.name, 60)), a.updated_at.max(a.submitted_at))
+        })
+        .collect();
+    let missing: Vec<String> = s.missing.iter().map(|(_, name)| safe(&truncate(name, 60))).collect();
+    let list = |lines: &[String], empty: &str| {
+        if lines.is_empty() { empty.to_string() } else { bounded_list(lines, lines.len(), limits::FIELD_VALUE) }
+    };
+    let e = Embed::new(format!("Check-in — {}", safe(&truncate(&s.coalition_name, 200))), colors::INFO)
+        .description(summary)
+        .field(format!("Answered ({answered})"), list(&done, "Nobody yet."), false)
+        .field(format!("Not yet ({})", s.missing.len()), list(&missing, "Everyone has answered 🎉"), false)
+        .footer("Members who haven't answered get a reminder DM; blockers go to the leads.");
+    Message::embed(e).ephemeral().fit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Checkin, CoalitionId, RoundId, UserId};
+    use crate::store::checkins::Answered;
+
+    fn text(m: &Message) -> String {
+        let mut s = m.content.clone();
+        for e in &m.embeds {
+            s += &format!("{}\n{}\n{}\n", e.title, e.description, e.footer);
+            for f in &e.fields {
+                s += &format!("{}\n{}\n", f.name, f.value);
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn status_of_a_big_round_fits() {
+        let s = CheckinStatus {
+            coalition_name: "@everyone Coalition".into(),
+            round_id: RoundId(1),
+            opens_at: 1_800_000_000,
+            answered: (0..300)
+                .map(|n| Answered {
+                    user_id: UserId(n),
+                    name: format!("<@&1> member {n}"),
+                    has_blockers: n % 7 == 0,
+                    submitted_at: 1_800_000_100 + n,
+                    updated_at: 1_800_000_100 + n,
+                })
+                .collect(),
+            missing: (0..300).map(|n| (UserId(1000 + n), format!("@here late {n}"))).collect(),
+        };
+        let m = status(&s);
+        assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
+        assert!(m.ephemeral && m.ping_users.is_empty());
+        let t = text(&m);
+        assert!(t.contains("**300** of **600** answered") && t.contains("reported a blocker"), "{t}");
+        assert!(t.contains("Not yet (300)") && t.contains("… and"));
+        assert!(!t.contains("@everyone") && !t.contains("@here") && !t.contains("<@&"), "{t}");
+    }
+
+    #[test]
+    fn empty_round_says_nobody_yet() {
+        let s = CheckinStatus {
+            coalition_name: "C".into(),
+            round_id: RoundId(1),
+            opens_at: 0,
+            answered: vec![],
+            missing: vec![],
+        };
+        let t = text(&status(&s));
+        assert!(t.contains("Nobody yet.") && t.contains("Everyone has answered"));
+    }
+
+    #[test]
+    fn thanks_mentions_the_blocker_alert() {
+        let s = CheckinSubmitted {
+            coalition_name: "C".into(),
+            round_id: RoundId(1),
+            checkin_id: 1,
+            updated: true,
+            has_blockers: true,
+            leads_alerted: 2,
+        };
+        let m = submitted(&s);
+        assert!(m.ephemeral && m.ping_users.is_empty());
+        assert!(m.content.contains("Thanks — your check-in is in"));
+        assert!(m.content.contains("replaces") && m.content.contains("2 leads"), "{}", m.content);
+    }
+
+    #[test]
+    fn form_title_and_defaults_fit_the_modal() {
+        let form = CheckinForm {
+            round_id: RoundId(3),
+            coalition_name: "A very long coalition name that goes on and on".into(),
+            opens_at: 0,
+            existing: Some(Checkin {
+                id: 1,
+                round_id: RoundId(3),
+                coalition_id: CoalitionId(1),
+                user_id: UserId(2),
+                done: "d".repeat(1500),
+                next: "n".into(),
+                blockers: String::new(),
+                submitted_at: 0,
+                updated_at: 0,
+            }),
+        };
+        assert!(form_title(&form).chars().count() <= MODAL_TITLE);
+        let [done, next, blockers] = form_defaults(&form);
+        assert_eq!(done.chars().count(), MAX_TEXT);
+        assert_eq!((next.as_str(), blockers.as_str()), ("n", ""));
+    }
+}

@@ -1,0 +1,205 @@
+//! The weekly digest as one embed, within Discord's limits however big the coalition: every list
+//! has a character budget and ends with "… and N more". Used by the scheduler, `/digest preview`
+//! and `/digest send` alike.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::scheduled::safe;
+use crate::domain::digest::{BlockerSource, Digest, UPCOMING_DAYS, progress_bar};
+use crate::domain::message::{Embed, Message, bounded_list, colors};
+use crate::domain::text::number;
+
+/// Characters each list field may use: 7 lists × 700 stay well inside the 6000 total.
+const LIST_BUDGET: usize = 700;
+/// Longest user text (title, win) on one line of a list.
+const LINE_TEXT: usize = 90;
+
+/// The digest embed.
+pub fn digest(d: &Digest) -> Message {
+    let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let title = format!("Weekly digest — {}", safe(&d.coalition, 100));
+    let summary = format!(
+        "{} to {}\n**{}** win{} · **{}** task{} completed · **{}** overdue · **{}** due in the next {UPCOMING_DAYS} days",
+        local(d.period_start, tz),
+        local(d.period_end, tz),
+        d.wins_count,
+        plural(d.wins_count),
+        d.tasks_completed,
+        plural(d.tasks_completed),
+        d.overdue_count,
+        d.upcoming_count,
+    );
+    let mut e = Embed::new(title, colors::INFO).description(summary);
+
+    let wins: Vec<String> = d
+        .wins
+        .iter()
+        .map(|w| {
+            let org = w
+                .org
+                .as_deref()
+                .map(|o| format!(" ({})", safe(o, 40)))
+                .unwrap_or_default();
+            format!("• {} — {}{org}", safe(&w.text, LINE_TEXT), safe(&w.who, 40))
+        })
+        .collect();
+    e = e.field(
+        format!("🏆 Wins ({})", d.wins_count),
+        list(&wins, d.wins_count, "No wins logged this week — `/win log` one!"),
+        false,
+    );
+
+    let overdue: Vec<String> = d
+        .overdue
+        .iter()
+        .map(|t| {
+            let who = t
+                .assignee
+                .as_deref()
+                .map(|a| safe(a, 40))
+                .unwrap_or_else(|| "unassigned".into());
+            format!(
+                "• #{} {} — {who}, due <t:{}:d>",
+                t.number,
+                safe(&t.title, LINE_TEXT),
+                t.due_at
+            )
+        })
+        .collect();
+    e = e.field(
+        format!("⏰ Overdue ({})", d.overdue_count),
+        list(&overdue, d.overdue_count, "Nothing overdue."),
+        false,
+    );
+
+    let upcoming: Vec<String> = d
+        .upcoming
+        .iter()
+        .map(|u| {
+            let who = u
+                .who
+                .as_deref()
+                .map(|w| format!(" — {}", safe(w, 40)))
+                .unwrap_or_default();
+            format!(
+                "• <t:{}:d> {} #{} {}{who}",
+                u.due_at,
+                u.kind.label(),
+                u.number,
+                safe(&u.title, LINE_TEXT)
+            )
+        })
+        .collect();
+    e = e.field(
+        format!("📅 Due in the next {UPCOMING_DAYS} days ({})", d.upcoming_count),
+        list(&upcoming, d.upcoming_count, "Nothing due."),
+        false,
+    );
+
+    let goals: Vec<String> = d
+        .goals
+        .iter()
+        .map(|g| {
+            let unit = g
+                .unit
+                .as_deref()
+                .map(|u| format!(" {}", safe(u, 20)))
+                .unwrap_or_default();
+            let progress = match (g.target, g.fraction) {
+                (Some(t), Some(f)) => format!(
+                    "{} {:.0}% — {}/{}{unit}",
+                    progress_bar(f, 10),
+                    f * 100.0,
+                    number(g.current),
+                    number(t)
+                ),
+                _ => format!("{}{unit}", number(g.current)),
+            };
+            format!("**#{}** {}\n{progress}", g.number, safe(&g.title, 60))
+        })
+        .collect();
+    e = e.field(
+        format!("🎯 Goals ({} active)", d.goals_active),
+        list(&goals, d.goals_active, "No active goals — `/goal add` one."),
+        false,
+    );
+
+    let participation = match &d.participation {
+        Some(p) if p.members > 0 => format!(
+            "{} of {} members answered ({:.0}%) — round of {}",
+            p.answered,
+            p.members,
+            p.answered as f64 * 100.0 / p.members as f64,
+            local(p.opens_at, tz)
+        ),
+        Some(p) => format!("{} answered — round of {}", p.answered, local(p.opens_at, tz)),
+        None => "No check-in round yet.".into(),
+    };
+    e = e.field("📝 Check-in", participation, false);
+
+    let blockers: Vec<String> = d
+        .blockers
+        .iter()
+        .map(|b| {
+            let who = b
+                .who
+                .as_deref()
+                .map(|w| safe(w, 40))
+                .unwrap_or_else(|| "unassigned".into());
+            let what = match &b.source {
+                BlockerSource::Task { number, title } => format!("#{number} {}", safe(title, 50)),
+                BlockerSource::Checkin => "check-in".into(),
+            };
+            format!("• {what} ({who}): {}", safe(&b.reason, LINE_TEXT))
+        })
+        .collect();
+    e = e.field(
+        format!("🚧 Open blockers ({})", d.blockers_count),
+        list(&blockers, d.blockers_count, "None — nice."),
+        false,
+    );
+
+    if !d.top_contributors.is_empty() {
+        let top: Vec<String> = d
+            .top_contributors
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    "{}. {} — {} win{}",
+                    i + 1,
+                    safe(&c.name, 40),
+                    c.wins,
+                    plural(c.wins)
+                )
+            })
+            .collect();
+        e = e.field("⭐ Top contributors", list(&top, top.len() as i64, "—"), false);
+    }
+    Message::embed(e.footer(format!("Times in {}", d.timezone))).fit()
+}
+
+fn list(lines: &[String], total: i64, empty: &str) -> String {
+    if lines.is_empty() && total <= 0 {
+        return empty.to_string();
+    }
+    bounded_list(
+        lines,
+        usize::try_from(total).unwrap_or(0).max(lines.len()),
+        LIST_BUDGET,
+    )
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn local(at: i64, tz: Tz) -> String {
+    match Utc.timestamp_opt(at, 0).single() {
+        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz)
+            .format("%a %-d %b %Y")
+            .to_string(),
+        None => at.to_string(),
+    }
+}

@@ -24,46 +24,88 @@ pub fn when_text(at: i64, tz: Tz) -> String {
 /// The buttons of a task card: start, done, blocked.
 pub fn task_buttons(task: TaskId) -> Vec<Button> {
     vec![
-        Button { custom_id: format!("task:start:{task}"), label: "Start".into(), style: ButtonStyle::Secondary },
-        Button { custom_id: format!("task:done:{task}"), label: "Done".into(), style: ButtonStyle::Success },
-        Button { custom_id: format!("task:block:{task}"), label: "Blocked".into(), style: ButtonStyle::Danger },
+        Button {
+            custom_id: format!("task:start:{task}"),
+            label: "Start".into(),
+            style: ButtonStyle::Secondary,
+        },
+        Button {
+            custom_id: format!("task:done:{task}"),
+            label: "Done".into(),
+            style: ButtonStyle::Success,
+        },
+        Button {
+            custom_id: format!("task:block:{task}"),
+            label: "Blocked".into(),
+            style: ButtonStyle::Danger,
+        },
     ]
 }
 
 /// The button that opens the check-in form of `round`.
 pub fn checkin_button(round: RoundId) -> Button {
-    Button { custom_id: format!("checkin:open:{round}"), label: "Check in".into(), style: ButtonStyle::Primary }
+    Button {
+        custom_id: format!("checkin:open:{round}"),
+        label: "Check in".into(),
+        style: ButtonStyle::Primary,
+    }
 }
 
 /// The check-in prompt posted in the home channel when a round opens.
-pub fn checkin_prompt(coalition: &str, round: RoundId, opens_at: i64, nudge_at: Option<i64>, tz: Tz) -> Message {
+pub fn checkin_prompt(
+    coalition: &str,
+    round: RoundId,
+    opens_at: i64,
+    nudge_at: Option<i64>,
+    tz: Tz,
+) -> Message {
     let mut e = Embed::new(format!("Check-in time — {}", safe(coalition, 100)), colors::INFO).description(
         "What did you get done, what's next, and is anything in your way?\n\
          Press **Check in** (or use `/checkin submit`) — it takes a minute.",
     );
     if let Some(n) = nudge_at {
-        e = e.field("Reminders", format!("Members who haven't answered get a DM {}.", when_text(n, tz)), false);
+        e = e.field(
+            "Reminders",
+            format!("Members who haven't answered get a DM {}.", when_text(n, tz)),
+            false,
+        );
     }
     let e = e.footer(format!("Round of {}", local(opens_at, tz)));
-    Message { embeds: vec![e], buttons: vec![checkin_button(round)], ..Default::default() }.fit()
+    Message {
+        embeds: vec![e],
+        buttons: vec![checkin_button(round)],
+        ..Default::default()
+    }
+    .fit()
 }
 
 /// The DM to a member who hasn't answered the round.
 pub fn nudge(coalition: &str, round: RoundId, opens_at: i64, tz: Tz) -> Message {
-    let e = Embed::new(format!("Quick reminder — {} check-in", safe(coalition, 100)), colors::WARNING).description(
-        format!(
-            "The check-in that opened {} is still waiting for your answer. Press **Check in** \
+    let e = Embed::new(
+        format!("Quick reminder — {} check-in", safe(coalition, 100)),
+        colors::WARNING,
+    )
+    .description(format!(
+        "The check-in that opened {} is still waiting for your answer. Press **Check in** \
              (or use `/checkin submit` in the server).",
-            when_text(opens_at, tz)
-        ),
-    );
-    Message { embeds: vec![e], buttons: vec![checkin_button(round)], ..Default::default() }.fit()
+        when_text(opens_at, tz)
+    ));
+    Message {
+        embeds: vec![e],
+        buttons: vec![checkin_button(round)],
+        ..Default::default()
+    }
+    .fit()
 }
 
 fn due_phrase(offset: i64) -> String {
     match offset {
         0 => "is **overdue**".to_string(),
-        s if s % 86_400 == 0 => format!("is due in {} day{}", s / 86_400, if s == 86_400 { "" } else { "s" }),
+        s if s % 86_400 == 0 => format!(
+            "is due in {} day{}",
+            s / 86_400,
+            if s == 86_400 { "" } else { "s" }
+        ),
         s if s % 3600 == 0 => format!("is due in {} hours", s / 3600),
         s => format!("is due in {} minutes", s / 60),
     }
@@ -71,7 +113,8 @@ fn due_phrase(offset: i64) -> String {
 
 /// A task card: title, assignee, due date, status, with its buttons.
 fn task_embed(task: &Task, assignee: Option<&str>, tz: Tz, title: String, color: u32) -> Embed {
-    let mut e = Embed::new(title, color).description(format!("**#{}** {}", task.number, safe(&task.title, 200)));
+    let mut e =
+        Embed::new(title, color).description(format!("**#{}** {}", task.number, safe(&task.title, 200)));
     if let Some(who) = assignee {
         e = e.field("Assignee", safe(who, 100), true);
     }
@@ -87,27 +130,71 @@ fn task_embed(task: &Task, assignee: Option<&str>, tz: Tz, title: String, color:
 
 /// A deadline ping about a task, to its assignee or a lead (`offset` 0 = overdue).
 pub fn task_ping(coalition: &str, task: &Task, assignee: Option<&str>, offset: i64, tz: Tz) -> Message {
-    let title = format!("Task #{} {} — {}", task.number, due_phrase(offset).replace("**", ""), safe(coalition, 80));
-    let color = if offset == 0 { colors::DANGER } else { colors::WARNING };
-    let e = task_embed(task, assignee, tz, title, color).footer("Mark it done or blocked with the buttons below.");
-    Message { embeds: vec![e], buttons: task_buttons(task.id), ..Default::default() }.fit()
+    let title = format!(
+        "Task #{} {} — {}",
+        task.number,
+        due_phrase(offset).replace("**", ""),
+        safe(coalition, 80)
+    );
+    let color = if offset == 0 {
+        colors::DANGER
+    } else {
+        colors::WARNING
+    };
+    let e = task_embed(task, assignee, tz, title, color)
+        .footer("Mark it done or blocked with the buttons below.");
+    Message {
+        embeds: vec![e],
+        buttons: task_buttons(task.id),
+        ..Default::default()
+    }
+    .fit()
 }
 
 /// The DM to a member who was just assigned a task.
 pub fn task_assigned(coalition: &str, task: &Task, assigned_by: Option<&str>, tz: Tz) -> Message {
-    let by = assigned_by.map(|b| format!(" by {}", safe(b, 100))).unwrap_or_default();
+    let by = assigned_by
+        .map(|b| format!(" by {}", safe(b, 100)))
+        .unwrap_or_default();
     let title = format!("New task for you{by} — {}", safe(coalition, 80));
-    let e = task_embed(task, None, tz, title, colors::INFO).footer("Use the buttons to start it, finish it, or say what blocks it.");
-    Message { embeds: vec![e], buttons: task_buttons(task.id), ..Default::default() }.fit()
+    let e = task_embed(task, None, tz, title, colors::INFO)
+        .footer("Use the buttons to start it, finish it, or say what blocks it.");
+    Message {
+        embeds: vec![e],
+        buttons: task_buttons(task.id),
+        ..Default::default()
+    }
+    .fit()
 }
 
 /// A deadline ping about a milestone, to a lead.
-pub fn deadline_ping(coalition: &str, id: DeadlineId, number: i64, title: &str, due_at: i64, offset: i64, tz: Tz) -> Message {
-    let color = if offset == 0 { colors::DANGER } else { colors::WARNING };
-    let e = Embed::new(format!("Milestone #{number} {}", due_phrase(offset).replace("**", "")), color)
-        .description(format!("**#{number}** {} — {}", safe(title, 200), safe(coalition, 100)))
-        .field("Due", when_text(due_at, tz), false)
-        .footer(format!("Mark it met with `/deadline met {number}` (deadline {id})."));
+pub fn deadline_ping(
+    coalition: &str,
+    id: DeadlineId,
+    number: i64,
+    title: &str,
+    due_at: i64,
+    offset: i64,
+    tz: Tz,
+) -> Message {
+    let color = if offset == 0 {
+        colors::DANGER
+    } else {
+        colors::WARNING
+    };
+    let e = Embed::new(
+        format!("Milestone #{number} {}", due_phrase(offset).replace("**", "")),
+        color,
+    )
+    .description(format!(
+        "**#{number}** {} — {}",
+        safe(title, 200),
+        safe(coalition, 100)
+    ))
+    .field("Due", when_text(due_at, tz), false)
+    .footer(format!(
+        "Mark it met with `/deadline met {number}` (deadline {id})."
+    ));
     Message::embed(e).fit()
 }
 
@@ -115,14 +202,26 @@ pub fn deadline_ping(coalition: &str, id: DeadlineId, number: i64, title: &str, 
 pub fn blocker_alert_task(coalition: &str, task: &Task, who: Option<&str>, tz: Tz) -> Message {
     let title = format!("Blocked: task #{} — {}", task.number, safe(coalition, 80));
     let e = task_embed(task, who, tz, title, colors::DANGER).footer("Can you help unblock it?");
-    Message { embeds: vec![e], buttons: task_buttons(task.id), ..Default::default() }.fit()
+    Message {
+        embeds: vec![e],
+        buttons: task_buttons(task.id),
+        ..Default::default()
+    }
+    .fit()
 }
 
 /// A blocker alert to a lead: a check-in answer reported a blocker.
 pub fn blocker_alert_checkin(coalition: &str, who: &str, user: UserId, blockers: &str) -> Message {
-    let e = Embed::new(format!("Blocker reported — {}", safe(coalition, 100)), colors::DANGER)
-        .description(format!("{} (<@{user}>) reported in their check-in:\n>>> {}", safe(who, 100), safe(blockers, 1500)))
-        .footer("Reach out to help, or see `/checkin status`.");
+    let e = Embed::new(
+        format!("Blocker reported — {}", safe(coalition, 100)),
+        colors::DANGER,
+    )
+    .description(format!(
+        "{} (<@{user}>) reported in their check-in:\n>>> {}",
+        safe(who, 100),
+        safe(blockers, 1500)
+    ))
+    .footer("Reach out to help, or see `/checkin status`.");
     Message::embed(e).fit()
 }
 
@@ -135,12 +234,23 @@ pub struct WinGoal<'a> {
 }
 
 /// The celebration post for a win in the home channel.
-pub fn win_celebration(coalition: &str, who: &str, text: &str, amount: Option<f64>, goal: Option<WinGoal<'_>>) -> Message {
-    let mut e = Embed::new(format!("🎉 A win for {}!", safe(coalition, 100)), colors::CELEBRATE)
-        .description(format!("{}\n— {}", safe(text, 1000), safe(who, 100)));
+pub fn win_celebration(
+    coalition: &str,
+    who: &str,
+    text: &str,
+    amount: Option<f64>,
+    goal: Option<WinGoal<'_>>,
+) -> Message {
+    let mut e = Embed::new(
+        format!("🎉 A win for {}!", safe(coalition, 100)),
+        colors::CELEBRATE,
+    )
+    .description(format!("{}\n— {}", safe(text, 1000), safe(who, 100)));
     if let Some(g) = goal {
         let unit = g.unit.map(|u| format!(" {}", safe(u, 30))).unwrap_or_default();
-        let added = amount.map(|a| format!("+{}{unit} → ", number(a))).unwrap_or_default();
+        let added = amount
+            .map(|a| format!("+{}{unit} → ", number(a)))
+            .unwrap_or_default();
         let progress = match g.target {
             Some(t) if t > 0.0 => {
                 let f = (g.current / t).clamp(0.0, 1.0);
@@ -175,7 +285,11 @@ pub fn channel_warning(coalition: &str, channel: ChannelId, code: u32, error: &s
 pub fn dm_fallback(user: UserId, dm: &Message) -> Message {
     let mut m = dm.clone();
     let note = format!("<@{user}> I couldn't DM you (your DMs from this server are closed), so here it is:");
-    m.content = if m.content.is_empty() { note } else { format!("{note}\n{}", m.content) };
+    m.content = if m.content.is_empty() {
+        note
+    } else {
+        format!("{note}\n{}", m.content)
+    };
     m.ping_users = vec![user];
     m.ephemeral = false;
     m.fit()
@@ -183,7 +297,9 @@ pub fn dm_fallback(user: UserId, dm: &Message) -> Message {
 
 fn local(at: i64, tz: Tz) -> String {
     match Utc.timestamp_opt(at, 0).single() {
-        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz).format("%a %-d %b %Y %H:%M (%Z)").to_string(),
+        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz)
+            .format("%a %-d %b %Y %H:%M (%Z)")
+            .to_string(),
         None => at.to_string(),
     }
 }

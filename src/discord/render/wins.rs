@@ -1,0 +1,244 @@
+//! Wins: the reply to `/win log`, the "Log as win" confirmation, and `/win list`.
+
+use chrono::{TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::goals::progress_line;
+use super::{mention, safe};
+use crate::actions::wins::{WinList, WinLogged};
+use crate::domain::message::{Embed, Message, bounded_list, colors};
+use crate::domain::text::{number, truncate};
+
+/// Characters of a win's text on one line of a list.
+const LINE_TEXT: usize = 150;
+/// Characters the list may use (Discord allows 4096 in a description).
+const LIST_BUDGET: usize = 3800;
+/// Most lines a list shows before "… and N more".
+pub const LIST_LINES: usize = 25;
+
+fn tz_of(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// `/win log` (public): "🎉 Logged", the win, and the goal it moved.
+pub fn win_logged(out: &WinLogged) -> Message {
+    let w = &out.win;
+    let mut e = Embed::new("🎉 Logged", colors::CELEBRATE).description(format!(
+        "{}\n— {}",
+        safe(&truncate(&w.text, 3000)),
+        mention(w.user_id)
+    ));
+    if let Some(goal) = &out.goal {
+        let added = w.amount.map(|a| format!("+{} → ", number(a))).unwrap_or_default();
+        e = e.field(
+            format!("Goal #{}: {}", goal.number, safe(&truncate(&goal.title, 200))),
+            format!("{added}{}", progress_line(goal)),
+            false,
+        );
+    }
+    if let Some(org) = out.org_name.as_deref() {
+        e = e.field("Organization", safe(&truncate(org, 100)), true);
+    }
+    let note = if out.celebrated {
+        " · celebrating it in the home channel"
+    } else {
+        ""
+    };
+    let e = e.footer(format!("{}{note}", truncate(&out.coalition_name, 100)));
+    Message::embed(e).fit()
+}
+
+/// The "Log as win" button (ephemeral): the task is logged as a win.
+pub fn task_win_logged(out: &WinLogged) -> Message {
+    let task = out.win.task_id.map(|_| "This task").unwrap_or("It");
+    let goal = out
+        .goal
+        .as_ref()
+        .map(|g| format!(" It counts toward goal **#{}**.", g.number))
+        .unwrap_or_default();
+    Message::text(format!(
+        "🎉 Logged! {task} is now a win of {} — it'll be celebrated in the home channel.{goal}",
+        safe(&truncate(&out.coalition_name, 100))
+    ))
+    .ephemeral()
+    .fit()
+}
+
+fn short_date(ts: i64, tz: Tz) -> String {
+    match Utc.timestamp_opt(ts, 0).single() {
+        Some(t) => t.with_timezone(&tz).format("%a %-d %b").to_string(),
+        None => "—".into(),
+    }
+}
+
+/// `/win list` (ephemeral): recent wins, newest first.
+pub fn win_list(list: &WinList) -> Message {
+    let tz = tz_of(&list.timezone);
+    let period = if list.days == 1 {
+        "the last day".to_string()
+    } else {
+        format!("the last {} days", list.days)
+    };
+    let mut e = Embed::new(
+        format!(
+            "Wins in {period} — {}",
+            safe(&truncate(&list.coalition_name, 100))
+        ),
+        colors::CELEBRATE,
+    );
+    let total = (list.total.max(0) as usize).max(list.wins.len());
+    if total == 0 {
+        let e = e.description("No wins logged yet in this period — `/win log` records one (or try `days:`).");
+        return Message::embed(e).ephemeral().fit();
+    }
+    let lines: Vec<String> = list
+        .wins
+        .iter()
+        .take(LIST_LINES)
+        .map(|row| {
+            let w = &row.win;
+            let who = match row.user_name.as_deref().filter(|n| !n.trim().is_empty()) {
+                Some(n) => safe(&truncate(n, 40)),
+                None => mention(w.user_id),
+            };
+            let org = row
+                .org_name
+                .as_deref()
+                .map(|o| format!(" ({})", safe(&truncate(o, 40))))
+                .unwrap_or_default();
+            let goal = match (row.goal_title.as_deref(), w.amount) {
+                (Some(g), Some(a)) => format!(" · +{} to {}", number(a), safe(&truncate(g, 40))),
+                (Some(g), None) => format!(" · {}", safe(&truncate(g, 40))),
+                _ => String::new(),
+            };
+            // One line each: a multi-line win would break the list.
+            let text = w.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!(
+                "• {} — {who}{org}{goal} · {}",
+                safe(&truncate(&text, LINE_TEXT)),
+                short_date(w.created_at, tz)
+            )
+        })
+        .collect();
+    let mut body = bounded_list(&lines, total, LIST_BUDGET);
+    if body.lines().last().is_some_and(|l| l.starts_with("… and ")) {
+        body.push_str(" — a smaller `days:` narrows it, `/export` has them all");
+    }
+    let e = e.description(body).footer(format!(
+        "{total} win{} · dates in {}",
+        if total == 1 { "" } else { "s" },
+        tz.name()
+    ));
+    Message::embed(e).ephemeral().fit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CoalitionId, Goal, GoalId, TaskId, UserId, Win, WinId};
+    use crate::store::wins::WinRow;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn win(id: i64, text: &str) -> Win {
+        Win {
+            id: WinId(id),
+            coalition_id: CoalitionId(1),
+            user_id: UserId(9),
+            text: text.into(),
+            org_id: None,
+            goal_id: Some(GoalId(1)),
+            task_id: None,
+            amount: Some(5.0),
+            created_at: NOW - id * 60,
+        }
+    }
+
+    fn goal() -> Goal {
+        Goal {
+            id: GoalId(1),
+            coalition_id: CoalitionId(1),
+            number: 1,
+            title: "@everyone <@&123> goal".into(),
+            metric: None,
+            unit: Some("signatures".into()),
+            target: Some(100.0),
+            current: 40.0,
+            due_at: None,
+            status: "active".into(),
+            created_by: UserId(1),
+            created_at: NOW,
+            closed_at: None,
+        }
+    }
+
+    fn texts(m: &Message) -> String {
+        let mut s = m.content.clone();
+        for e in &m.embeds {
+            s.push_str(&e.title);
+            s.push_str(&e.description);
+            s.push_str(&e.footer);
+            for f in &e.fields {
+                s.push_str(&f.name);
+                s.push_str(&f.value);
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn huge_win_fits_and_is_defused() {
+        let text = "We did it @everyone <@&123> **bold** ".repeat(120);
+        let text = &text[..4000];
+        let out = WinLogged {
+            win: win(1, text),
+            coalition_name: "c".repeat(100),
+            goal: Some(goal()),
+            org_name: Some("@here org".into()),
+            celebrated: true,
+        };
+        let m = win_logged(&out);
+        assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
+        assert!(m.ping_users.is_empty() && !m.ephemeral);
+        let t = texts(&m);
+        assert!(t.starts_with("🎉 Logged"), "{t}");
+        assert!(
+            !t.contains("@everyone") && !t.contains("@here") && !t.contains("<@&"),
+            "{t}"
+        );
+        assert!(t.contains("▓▓▓▓░░░░░░ 40%"), "{t}");
+
+        let mut task_win = out.clone();
+        task_win.win.task_id = Some(TaskId(3));
+        let c = task_win_logged(&task_win);
+        assert!(c.ephemeral && c.limit_violations().is_empty());
+    }
+
+    #[test]
+    fn long_win_list_fits() {
+        let text = "big news @everyone <@&123>\nsecond line ".repeat(100);
+        let wins: Vec<WinRow> = (1..=100)
+            .map(|i| WinRow {
+                win: win(i, &text[..4000]),
+                user_name: Some("u".repeat(200)),
+                org_name: Some("o".repeat(100)),
+                goal_title: Some("g".repeat(200)),
+            })
+            .collect();
+        let list = WinList {
+            coalition_name: "C".into(),
+            timezone: "UTC".into(),
+            days: 7,
+            since: NOW - 7 * 86_400,
+            wins,
+            total: 340,
+        };
+        let m = win_list(&list);
+        assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
+        assert!(m.ephemeral && m.ping_users.is_empty());
+        let t = texts(&m);
+        assert!(!t.contains("@everyone") && !t.contains("<@&"));
+        assert!(t.contains("… and ") && t.contains("`days:`"), "{t}");
+        assert!(m.embeds[0].description.lines().count() <= LIST_LINES + 1);
+    }
+}

@@ -1,0 +1,240 @@
+//! What a delivery says, decided when it is sent: from current data, so a task finished or a
+//! deadline moved since planning cancels its ping, and a renamed task shows its new title.
+
+use chrono::{DateTime, Utc};
+
+use crate::discord::render::{digest as render_digest, scheduled as render};
+use crate::domain::message::Message;
+use crate::domain::*;
+use crate::error::Result;
+use crate::store::deliveries::{Delivery, DeliveryKind, Target};
+use crate::store::{self, Store};
+
+/// The outcome of rendering a delivery.
+pub(crate) enum Content {
+    /// Send `msg` to `target`; for a check-in prompt, `round` records the message on the round.
+    /// `home` is where a DM goes instead when the user's DMs are closed.
+    Send {
+        target: Target,
+        msg: Message,
+        round: Option<RoundId>,
+        home: ChannelId,
+    },
+    /// Not wanted any more; the reason is kept in `last_error`.
+    Cancel(String),
+}
+
+fn cancel(why: &str) -> Result<Content> {
+    Ok(Content::Cancel(why.to_string()))
+}
+
+/// Renders `d` from current data as of `now`.
+pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> Result<Content> {
+    let now_s = now.timestamp();
+    let Some(c) = store::coalitions::get_any(store, d.coalition_id).await? else {
+        return cancel("coalition deleted");
+    };
+    let kind = d.kind();
+    if c.archived_at.is_some() && kind != Some(DeliveryKind::ChannelWarning) {
+        return cancel("coalition archived");
+    }
+    let tz = c.tz();
+    let p = d.payload_json();
+    let int = |k: &str| p.get(k).and_then(serde_json::Value::as_i64);
+    let text = |k: &str| {
+        p.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let subject = d.subject_id.unwrap_or(0);
+    let target = d.target();
+    let user = match target {
+        Target::User(u) => Some(u),
+        Target::Channel(_) => None,
+    };
+    // Channel posts follow the home channel if a lead moved it after planning.
+    let home = Target::Channel(c.home_channel_id);
+    let home_id = c.home_channel_id;
+    let send = |target: Target, msg: Message| {
+        Ok(Content::Send {
+            target,
+            msg,
+            round: None,
+            home: home_id,
+        })
+    };
+
+    match kind {
+        Some(DeliveryKind::CheckinPrompt) => {
+            let round = RoundId(subject);
+            let Some(r) = store::checkins::round_any(store, round).await? else {
+                return cancel("round deleted");
+            };
+            if !store::schedule::round_is_current(store, c.id, round, now_s).await? {
+                return cancel("a later round has opened");
+            }
+            let msg = render::checkin_prompt(&c.name, round, r.opens_at, r.nudge_at, tz);
+            Ok(Content::Send {
+                target: home,
+                msg,
+                round: Some(round),
+                home: home_id,
+            })
+        }
+        Some(DeliveryKind::Nudge) => {
+            let (round, Some(user)) = (RoundId(subject), user) else {
+                return cancel("not a DM");
+            };
+            let Some(r) = store::checkins::round_any(store, round).await? else {
+                return cancel("round deleted");
+            };
+            if !store::schedule::round_is_current(store, c.id, round, now_s).await? {
+                return cancel("the round has closed");
+            }
+            if store::schedule::role_of(store, c.id, user).await?.is_none() {
+                return cancel("no longer a member");
+            }
+            if store::checkins::answer(store, round, user).await?.is_some() {
+                return cancel("already answered");
+            }
+            send(target, render::nudge(&c.name, round, r.opens_at, tz))
+        }
+        Some(DeliveryKind::TaskPing) => {
+            let Some(user) = user else {
+                return cancel("not a DM");
+            };
+            let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
+                return cancel("task deleted");
+            };
+            if task.status() == TaskStatus::Done {
+                return cancel("task done");
+            }
+            if task.due_at != int("due_at") {
+                return cancel("due date moved");
+            }
+            let lead = store::schedule::role_of(store, c.id, user).await? == Some(Role::Lead);
+            if task.assignee_id != Some(user) && !lead {
+                return cancel("no longer assignee or lead");
+            }
+            let assignee = match task.assignee_id {
+                Some(a) => Some(store::schedule::display_name(store, c.id, a).await?),
+                None => None,
+            };
+            let offset = int("offset").unwrap_or(0);
+            send(
+                target,
+                render::task_ping(&c.name, &task, assignee.as_deref(), offset, tz),
+            )
+        }
+        Some(DeliveryKind::DeadlinePing) => {
+            let Some(user) = user else {
+                return cancel("not a DM");
+            };
+            let Some(dl) = store::deadlines::get(store, c.id, DeadlineId(subject)).await? else {
+                return cancel("deadline deleted");
+            };
+            if dl.is_met() {
+                return cancel("deadline met");
+            }
+            if Some(dl.due_at) != int("due_at") {
+                return cancel("due date moved");
+            }
+            if store::schedule::role_of(store, c.id, user).await? != Some(Role::Lead) {
+                return cancel("no longer a lead");
+            }
+            let offset = int("offset").unwrap_or(0);
+            send(
+                target,
+                render::deadline_ping(&c.name, dl.id, dl.number, &dl.title, dl.due_at, offset, tz),
+            )
+        }
+        Some(DeliveryKind::BlockerAlert) => {
+            let Some(lead) = user else {
+                return cancel("not a DM");
+            };
+            if store::schedule::role_of(store, c.id, lead).await? != Some(Role::Lead) {
+                return cancel("no longer a lead");
+            }
+            if text("source") == "checkin" {
+                let (Some(round), Some(who)) = (int("round_id"), int("user_id")) else {
+                    return cancel("bad payload");
+                };
+                let answer = store::checkins::answer(store, RoundId(round), UserId(who)).await?;
+                let Some(answer) = answer.filter(|a| !a.blockers.trim().is_empty()) else {
+                    return cancel("blocker withdrawn");
+                };
+                let name = store::schedule::display_name(store, c.id, UserId(who)).await?;
+                return send(
+                    target,
+                    render::blocker_alert_checkin(&c.name, &name, UserId(who), &answer.blockers),
+                );
+            }
+            let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
+                return cancel("task deleted");
+            };
+            if task.status() != TaskStatus::Blocked {
+                return cancel("no longer blocked");
+            }
+            let who = match task.assignee_id {
+                Some(a) => Some(store::schedule::display_name(store, c.id, a).await?),
+                None => None,
+            };
+            send(
+                target,
+                render::blocker_alert_task(&c.name, &task, who.as_deref(), tz),
+            )
+        }
+        Some(DeliveryKind::Digest) => {
+            let digest = crate::actions::digest::build(store, &c, now).await?;
+            send(home, render_digest::digest(&digest))
+        }
+        Some(DeliveryKind::TaskAssigned) => {
+            let Some(user) = user else {
+                return cancel("not a DM");
+            };
+            let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
+                return cancel("task deleted");
+            };
+            if task.status() == TaskStatus::Done {
+                return cancel("task done");
+            }
+            if task.assignee_id != Some(user) {
+                return cancel("reassigned");
+            }
+            let by = Some(text("by_name")).filter(|b| !b.is_empty());
+            send(target, render::task_assigned(&c.name, &task, by.as_deref(), tz))
+        }
+        Some(DeliveryKind::WinCelebration) => {
+            let Some(win) = store::wins::get(store, c.id, WinId(subject)).await? else {
+                return cancel("win deleted");
+            };
+            let who = store::schedule::display_name(store, c.id, win.user_id).await?;
+            let goal = match win.goal_id {
+                Some(g) => store::schedule::goal_progress(store, c.id, g).await?,
+                None => None,
+            };
+            let goal = goal
+                .as_ref()
+                .map(|(title, current, target, unit)| render::WinGoal {
+                    title,
+                    current: *current,
+                    target: *target,
+                    unit: unit.as_deref(),
+                });
+            send(
+                home,
+                render::win_celebration(&c.name, &who, &win.text, win.amount, goal),
+            )
+        }
+        Some(DeliveryKind::ChannelWarning) => {
+            let channel = ChannelId(int("channel_id").unwrap_or(subject));
+            let code = u32::try_from(int("code").unwrap_or(0)).unwrap_or(0);
+            send(
+                target,
+                render::channel_warning(&c.name, channel, code, &text("error")),
+            )
+        }
+        None => cancel("unknown kind"),
+    }
+}

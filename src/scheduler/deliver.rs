@@ -1,0 +1,333 @@
+//! Sending: claim due rows atomically, render each from current data, send it, record the result.
+//! A channel post carries a nonce derived from the delivery id, so resending after a crash between
+//! send and record posts nothing new.
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::content::{self, Content};
+use super::{Notifier, SchedulerSettings, SendError};
+use crate::discord::render::scheduled as render;
+use crate::domain::*;
+use crate::error::Result;
+use crate::store::deliveries::{self, Delivery, DeliveryKind, Target};
+use crate::store::{self, Store};
+
+/// What one [`deliver`] call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeliverReport {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub dead: usize,
+    pub cancelled: usize,
+    /// Claimed but not started because of shutdown: handed back, due again.
+    pub released: usize,
+    /// Left claimed after an internal error: due again when the claim expires.
+    pub failed: usize,
+}
+
+/// The nonce of a delivery's channel post: deterministic, ≤ 25 characters (Discord's limit).
+pub fn nonce(id: DeliveryId) -> String {
+    format!("bb{}", id.0)
+}
+
+/// The nonce of the home-channel post that stands in for a refused DM.
+fn fallback_nonce(id: DeliveryId) -> String {
+    format!("bb{}d", id.0)
+}
+
+/// Sends everything due at `now` until nothing is left.
+pub async fn deliver<N: Notifier>(
+    store: &Store,
+    notifier: &N,
+    settings: &SchedulerSettings,
+    now: DateTime<Utc>,
+) -> Result<DeliverReport> {
+    deliver_until(store, notifier, settings, now, None).await
+}
+
+/// [`deliver`], stopping early when `stop` turns true: sends in flight finish and are recorded,
+/// claimed rows not yet started are handed back.
+pub async fn deliver_until<N: Notifier>(
+    store: &Store,
+    notifier: &N,
+    settings: &SchedulerSettings,
+    now: DateTime<Utc>,
+    stop: Option<&watch::Receiver<bool>>,
+) -> Result<DeliverReport> {
+    let stopped = || stop.is_some_and(|s| *s.borrow());
+    let now_s = now.timestamp();
+    let limit = (settings.send_concurrency.max(1) * 4) as i64;
+    let pacer = Pacer::new(settings.max_sends_per_second);
+    let mut report = DeliverReport::default();
+    while !stopped() {
+        let batch = deliveries::claim(store, now_s, now_s + settings.claim_seconds, limit).await?;
+        let full = batch.len() as i64 == limit;
+        report.claimed += batch.len();
+        let jobs = batch
+            .into_iter()
+            .map(|d| one(store, notifier, settings, now, d, &stopped, &pacer));
+        for outcome in bounded(jobs, settings.send_concurrency.max(1)).await {
+            match outcome {
+                Outcome::Sent => report.sent += 1,
+                Outcome::Retried => report.retried += 1,
+                Outcome::Dead => report.dead += 1,
+                Outcome::Cancelled => report.cancelled += 1,
+                Outcome::Released => report.released += 1,
+                Outcome::Failed => report.failed += 1,
+            }
+        }
+        if report.released > 0 || !full {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+enum Outcome {
+    Sent,
+    Retried,
+    Dead,
+    Cancelled,
+    Released,
+    Failed,
+}
+
+/// Sends one claimed delivery and records what happened, in its own span.
+async fn one<N: Notifier>(
+    store: &Store,
+    notifier: &N,
+    settings: &SchedulerSettings,
+    now: DateTime<Utc>,
+    d: Delivery,
+    stopped: &impl Fn() -> bool,
+    pacer: &Pacer,
+) -> Outcome {
+    if stopped() {
+        return match deliveries::release(store, &[d.id]).await {
+            Ok(()) => Outcome::Released,
+            Err(e) => {
+                tracing::warn!(id = %d.id, error = %e, "could not release a claimed delivery");
+                Outcome::Failed
+            }
+        };
+    }
+    let span = tracing::info_span!("delivery", id = %d.id, kind = %d.kind, attempt = d.attempts + 1);
+    async {
+        match send(store, notifier, settings, now, &d, pacer).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // The row stays claimed; it is due again when the claim expires.
+                tracing::error!(error = %e, "delivery failed internally");
+                Outcome::Failed
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+async fn send<N: Notifier>(
+    store: &Store,
+    notifier: &N,
+    s: &SchedulerSettings,
+    now: DateTime<Utc>,
+    d: &Delivery,
+    pacer: &Pacer,
+) -> Result<Outcome> {
+    let now_s = now.timestamp();
+    let content = match content::render(store, d, now).await {
+        Ok(c) => c,
+        Err(e) => return transient(store, s, now_s, d, &format!("render: {e}")).await,
+    };
+    let (target, msg, round, home) = match content {
+        Content::Cancel(why) => {
+            let mut tx = store.write().await?;
+            deliveries::mark_final(&mut tx, d.id, false, &why, false).await?;
+            tx.commit().await?;
+            tracing::info!(reason = %why, "cancelled");
+            return Ok(Outcome::Cancelled);
+        }
+        Content::Send {
+            target,
+            msg,
+            round,
+            home,
+        } => (target, msg.fit(), round, home),
+    };
+    pacer.wait().await;
+    let mut result = match target {
+        Target::Channel(c) => notifier.send_channel(c, &msg, &nonce(d.id)).await,
+        Target::User(u) => notifier.send_dm(u, &msg).await,
+    };
+    let mut channel = match target {
+        Target::Channel(c) => Some(c),
+        Target::User(_) => None,
+    };
+    if let (Err(SendError::DmClosed), Target::User(u)) = (&result, target) {
+        tracing::info!(user = %u, "DMs closed; mentioning in the home channel");
+        pacer.wait().await;
+        result = notifier
+            .send_channel(home, &render::dm_fallback(u, &msg), &fallback_nonce(d.id))
+            .await;
+        channel = Some(home);
+    }
+    match result {
+        Ok(message) => {
+            let mut tx = store.write().await?;
+            let recorded = deliveries::mark_sent(&mut tx, d.id, channel, message, now_s).await?;
+            if let (true, Some(round), Some(c)) = (recorded, round, channel) {
+                store::checkins::set_round_message_tx(&mut tx, round, c, message).await?;
+            }
+            tx.commit().await?;
+            tracing::info!(message = %message, "sent");
+            Ok(Outcome::Sent)
+        }
+        Err(SendError::RateLimited { retry_after }) => {
+            let wait = retry_after.max(0.0).ceil().min(86_400.0) as i64;
+            let error = SendError::RateLimited { retry_after }.to_string();
+            deliveries::mark_retry(store, d.id, now_s + wait.max(1), false, &error).await?;
+            tracing::warn!(retry_after, "rate limited");
+            Ok(Outcome::Retried)
+        }
+        Err(SendError::Transient(e)) => transient(store, s, now_s, d, &e).await,
+        Err(e @ SendError::NoAccess { .. }) => {
+            let mut tx = store.write().await?;
+            deliveries::mark_final(&mut tx, d.id, true, &e.to_string(), true).await?;
+            if let (Some(c), SendError::NoAccess { code, message }) = (channel, &e)
+                && d.kind() != Some(DeliveryKind::ChannelWarning)
+            {
+                // Once per coalition and channel, however many deliveries hit the dead channel.
+                let key = format!("warn:channel:{}:{c}", d.coalition_id);
+                let payload =
+                    serde_json::json!({ "channel_id": c, "code": code, "error": message }).to_string();
+                let kind = DeliveryKind::ChannelWarning;
+                deliveries::enqueue_to_leads(&mut tx, d.coalition_id, kind, &key, Some(c.0), &payload, now_s)
+                    .await?;
+            }
+            tx.commit().await?;
+            tracing::warn!(error = %e, "dead: no access");
+            Ok(Outcome::Dead)
+        }
+        Err(e) => {
+            let mut tx = store.write().await?;
+            deliveries::mark_final(&mut tx, d.id, true, &e.to_string(), true).await?;
+            tx.commit().await?;
+            tracing::warn!(error = %e, "dead");
+            Ok(Outcome::Dead)
+        }
+    }
+}
+
+/// A 5xx, timeout or internal hiccup: back off and retry, or give up after `max_attempts`.
+async fn transient(
+    store: &Store,
+    s: &SchedulerSettings,
+    now_s: i64,
+    d: &Delivery,
+    error: &str,
+) -> Result<Outcome> {
+    let attempt = d.attempts + 1;
+    if attempt >= i64::from(s.max_attempts) {
+        let mut tx = store.write().await?;
+        deliveries::mark_final(&mut tx, d.id, true, error, true).await?;
+        tx.commit().await?;
+        tracing::warn!(error, attempts = attempt, "dead: too many failures");
+        return Ok(Outcome::Dead);
+    }
+    let delay = backoff(s, d.id, attempt);
+    deliveries::mark_retry(store, d.id, now_s + delay, true, error).await?;
+    tracing::warn!(error, retry_in = delay, "transient failure");
+    Ok(Outcome::Retried)
+}
+
+/// Seconds to wait before attempt `attempt + 1`: base·2^(attempt-1), capped, plus up to half
+/// again of jitter derived from the id and attempt (so tests are repeatable).
+pub fn backoff(s: &SchedulerSettings, id: DeliveryId, attempt: i64) -> i64 {
+    let exp = u32::try_from((attempt - 1).clamp(0, 30)).unwrap_or(30);
+    let delay = s
+        .backoff_base
+        .max(1)
+        .saturating_mul(1_i64 << exp)
+        .min(s.backoff_max.max(1));
+    let jitter = (mix((id.0 as u64) << 8 ^ attempt as u64) % (delay as u64 / 2 + 1)) as i64;
+    delay + jitter
+}
+
+/// SplitMix64: a cheap, well-spread hash.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Spaces out the start of sends to stay under Discord's global rate limit.
+struct Pacer {
+    interval: Option<Duration>,
+    next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Pacer {
+    fn new(per_second: u32) -> Pacer {
+        let interval = (per_second > 0).then(|| Duration::from_secs(1) / per_second);
+        Pacer {
+            interval,
+            next: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn wait(&self) {
+        let Some(interval) = self.interval else { return };
+        let at = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let at = next.map_or(now, |n| n.max(now));
+            *next = Some(at + interval);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+/// Runs the futures with at most `limit` in flight, returning their outputs (in completion order).
+async fn bounded<F: Future>(jobs: impl Iterator<Item = F>, limit: usize) -> Vec<F::Output> {
+    let mut jobs = jobs.fuse();
+    let mut running: Vec<Pin<Box<F>>> = Vec::new();
+    let mut out = Vec::new();
+    loop {
+        while running.len() < limit {
+            match jobs.next() {
+                Some(job) => running.push(Box::pin(job)),
+                None => break,
+            }
+        }
+        if running.is_empty() {
+            return out;
+        }
+        poll_fn(|cx| {
+            let before = out.len();
+            running.retain_mut(|f| match f.as_mut().poll(cx) {
+                Poll::Ready(v) => {
+                    out.push(v);
+                    false
+                }
+                Poll::Pending => true,
+            });
+            if out.len() > before {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+}

@@ -1,0 +1,74 @@
+//! The scheduler's loop inside `backbone run`: tick, deliver, sleep until the next tick or a wake-up
+//! — and on shutdown, finish the sends in flight and hand back the rest.
+
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+use tracing::Instrument;
+
+use super::{Notifier, SchedulerSettings, deliver_until, tick};
+use crate::clock::Clock;
+use crate::store::Store;
+
+/// Runs the scheduler until `shutdown` turns true (or its sender is dropped). `wake` triggers an
+/// immediate round (after a command queued a win celebration or blocker alert).
+pub async fn run<N: Notifier + 'static>(
+    store: Store,
+    notifier: Arc<N>,
+    settings: SchedulerSettings,
+    clock: Arc<dyn Clock>,
+    mut shutdown: watch::Receiver<bool>,
+    wake: Arc<Notify>,
+) {
+    tracing::info!(tick = ?settings.tick, concurrency = settings.send_concurrency, "scheduler started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let now = clock.now();
+        if let Err(e) = tick(&store, &settings, now).await {
+            tracing::error!(error = %e, "tick failed");
+        }
+        let span = tracing::info_span!("deliver", now = %now);
+        let stop = shutdown.clone();
+        let sending = deliver_until(&store, notifier.as_ref(), &settings, now, Some(&stop)).instrument(span);
+        tokio::pin!(sending);
+        let mut watcher = shutdown.clone();
+        let outcome = tokio::select! {
+            r = &mut sending => Some(r),
+            _ = stopped_then(&mut watcher, settings.shutdown_wait) => None,
+        };
+        match outcome {
+            Some(Ok(report)) if report.claimed > 0 => tracing::info!(?report, "delivered"),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => tracing::error!(error = %e, "deliver failed"),
+            // Sends still hanging after the shutdown wait: their rows stay claimed and are sent
+            // again (deduplicated by nonce) when the claim expires.
+            None => {
+                tracing::warn!(
+                    "sends still in flight at shutdown; they will be retried after the claim expires"
+                );
+                break;
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(settings.tick) => {}
+            _ = wake.notified() => {}
+            r = shutdown.changed() => if r.is_err() { break },
+        }
+    }
+    tracing::info!("scheduler stopped");
+}
+
+/// Completes `wait` after shutdown has been signalled; never otherwise.
+async fn stopped_then(shutdown: &mut watch::Receiver<bool>, wait: std::time::Duration) {
+    loop {
+        if *shutdown.borrow_and_update() {
+            break;
+        }
+        if shutdown.changed().await.is_err() {
+            break;
+        }
+    }
+    tokio::time::sleep(wait).await;
+}
