@@ -12,7 +12,7 @@ use backbone::domain::message::Message;
 use backbone::domain::*;
 use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings, Scripted, SendError};
 use backbone::store::deliveries::{Delivery, Target};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn settings() -> SchedulerSettings {
     SchedulerSettings {
@@ -156,7 +156,6 @@ async fn checkin_prompt_has_its_button_and_the_round_keeps_the_message() {
         .unwrap();
     assert_eq!((r.channel_id, r.message_id), (Some(HOME), d.message_id));
 }
-use chrono::TimeZone;
 
 #[tokio::test]
 async fn a_crash_between_send_and_record_resends_with_the_same_nonce() {
@@ -533,7 +532,6 @@ fn settings_come_from_config() {
     assert_eq!(s.grace, 2 * 3600);
     assert_eq!(s.nudge_after, 24 * 3600);
     assert_eq!(s.send_concurrency, 7);
-    let _ = actions::digest::PERIOD_SECONDS;
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use backbone::actions::{checkins, deadlines, tasks};
 use backbone::domain::*;
 use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
 use backbone::store::deliveries::{Delivery, Target};
-use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
+use chrono::{Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Europe::Berlin;
 
 const STEP_MINUTES: i64 = 5;
@@ -254,5 +254,4 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
         .filter(|s| matches!(s.target, Target::User(_)))
         .count();
     assert_eq!(dms, total - 9, "everything but prompts and digests is a DM");
-    let _: Option<DateTime<Utc>> = None;
 }
