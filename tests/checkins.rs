@@ -7,13 +7,20 @@ use backbone::store;
 use chrono::Duration;
 
 fn answer(round: RoundId, done: &str, next: &str, blockers: &str) -> SubmitCheckin {
-    SubmitCheckin { round, done: done.into(), next: next.into(), blockers: blockers.into() }
+    SubmitCheckin {
+        round,
+        done: done.into(),
+        next: next.into(),
+        blockers: blockers.into(),
+    }
 }
 
 /// Opens a scheduled round of `c` at `opens_at` the way the scheduler does.
 async fn scheduled_round(w: &World, c: &Coalition, opens_at: i64) -> RoundId {
     let mut tx = w.store.write().await.unwrap();
-    let id = store::checkins::open_round(&mut tx, c.id, opens_at, Some(opens_at + 86_400), opens_at).await.unwrap();
+    let id = store::checkins::open_round(&mut tx, c.id, opens_at, Some(opens_at + 86_400), opens_at)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -36,15 +43,26 @@ async fn member_answers_and_lead_sees_who_is_missing() {
     let before = w.events(&c).await;
 
     // No round yet: the form opens an ad-hoc round right now.
-    let form = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None).await.unwrap();
+    let form = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None)
+        .await
+        .unwrap();
     assert_eq!(form.coalition_name, "Climate Coalition");
     assert_eq!(form.opens_at, w.now.timestamp());
     assert!(form.existing.is_none());
-    assert_eq!(w.events(&c).await, before + 1, "opening the ad-hoc round is recorded");
+    assert_eq!(
+        w.events(&c).await,
+        before + 1,
+        "opening the ad-hoc round is recorded"
+    );
 
-    let done = checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(form.round_id, "Wrote the op-ed", "Pitch it", ""))
-        .await
-        .unwrap();
+    let done = checkins::submit(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        answer(form.round_id, "Wrote the op-ed", "Pitch it", ""),
+    )
+    .await
+    .unwrap();
     assert!(!done.updated);
     assert!(!done.has_blockers);
     assert_eq!(done.leads_alerted, 0);
@@ -52,7 +70,9 @@ async fn member_answers_and_lead_sees_who_is_missing() {
     assert_eq!(w.events(&c).await, before + 2);
     assert_eq!(w.rows_in("checkins", &c).await, 1);
 
-    let status = checkins::status(&w.store, &w.actor(LEAD), w.now, None).await.unwrap();
+    let status = checkins::status(&w.store, &w.actor(LEAD), w.now, None)
+        .await
+        .unwrap();
     assert_eq!(status.round_id, form.round_id);
     let answered: Vec<&str> = status.answered.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(answered, ["user3"]);
@@ -65,7 +85,9 @@ async fn member_answers_and_lead_sees_who_is_missing() {
     assert!(!missing.contains(&MEMBER));
 
     // The same form again: the same round, pre-filled with the answer.
-    let again = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None).await.unwrap();
+    let again = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None)
+        .await
+        .unwrap();
     assert_eq!(again.round_id, form.round_id);
     assert_eq!(again.existing.unwrap().done, "Wrote the op-ed");
 }
@@ -76,18 +98,28 @@ async fn resubmitting_updates_the_answer() {
     let c = w.climate().await;
     let round = scheduled_round(&w, &c, w.now.timestamp() - 3600).await;
 
-    let first = checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, "draft", "", "")).await.unwrap();
-    w.advance(Duration::minutes(5));
-    let before = w.events(&c).await;
-    let second = checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, "  final  ", "review", ""))
+    let first = checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, "draft", "", ""))
         .await
         .unwrap();
+    w.advance(Duration::minutes(5));
+    let before = w.events(&c).await;
+    let second = checkins::submit(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        answer(round, "  final  ", "review", ""),
+    )
+    .await
+    .unwrap();
     assert!(second.updated);
     assert_eq!(second.checkin_id, first.checkin_id);
     assert_eq!(w.events(&c).await, before + 1);
     assert_eq!(w.rows_in("checkins", &c).await, 1);
 
-    let stored = store::checkins::answer(&w.store, round, MEMBER).await.unwrap().unwrap();
+    let stored = store::checkins::answer(&w.store, round, MEMBER)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((stored.done.as_str(), stored.next.as_str()), ("final", "review"));
     assert_eq!(stored.updated_at, w.now.timestamp());
     assert!(stored.submitted_at < stored.updated_at);
@@ -99,9 +131,14 @@ async fn blocker_alerts_each_lead_once_per_new_blocker() {
     let c = w.climate().await;
     let round = scheduled_round(&w, &c, w.now.timestamp()).await;
 
-    let out = checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, "", "", "Waiting on the permit"))
-        .await
-        .unwrap();
+    let out = checkins::submit(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        answer(round, "", "", "Waiting on the permit"),
+    )
+    .await
+    .unwrap();
     assert!(out.has_blockers);
     assert_eq!(out.leads_alerted, 2);
     let alerts = blocker_alerts(&w, &c).await;
@@ -109,19 +146,31 @@ async fn blocker_alerts_each_lead_once_per_new_blocker() {
 
     // Fixing a typo elsewhere does not alert again; a new blocker does.
     w.advance(Duration::minutes(1));
-    let same = checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, "typo fixed", "", "Waiting on the permit"))
-        .await
-        .unwrap();
+    let same = checkins::submit(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        answer(round, "typo fixed", "", "Waiting on the permit"),
+    )
+    .await
+    .unwrap();
     assert_eq!(same.leads_alerted, 0);
     assert_eq!(blocker_alerts(&w, &c).await.len(), 2);
     w.advance(Duration::minutes(1));
-    let changed = checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, "", "", "Permit refused"))
-        .await
-        .unwrap();
+    let changed = checkins::submit(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        answer(round, "", "", "Permit refused"),
+    )
+    .await
+    .unwrap();
     assert_eq!(changed.leads_alerted, 2);
     assert_eq!(blocker_alerts(&w, &c).await.len(), 4);
 
-    let status = checkins::status(&w.store, &w.actor(LEAD), w.now, None).await.unwrap();
+    let status = checkins::status(&w.store, &w.actor(LEAD), w.now, None)
+        .await
+        .unwrap();
     assert!(status.answered[0].has_blockers);
 }
 
@@ -154,7 +203,9 @@ async fn answer_over_1000_characters_is_refused() {
 
     // Exactly the limit is fine.
     let ok = "y".repeat(1000);
-    checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, &ok, "", "")).await.unwrap();
+    checkins::submit(&w.store, &w.actor(MEMBER), w.now, answer(round, &ok, "", ""))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -163,13 +214,23 @@ async fn non_member_cannot_check_in() {
     let c = w.climate().await;
     let before = w.events(&c).await;
 
-    user_err(checkins::open_form(&w.store, &w.actor(OUTSIDER), w.now, None).await, "not a member");
-    assert_eq!(w.rows_in("checkin_rounds", &c).await, 0, "a refused form opens no round");
+    user_err(
+        checkins::open_form(&w.store, &w.actor(OUTSIDER), w.now, None).await,
+        "not a member",
+    );
+    assert_eq!(
+        w.rows_in("checkin_rounds", &c).await,
+        0,
+        "a refused form opens no round"
+    );
 
     let round = scheduled_round(&w, &c, w.now.timestamp()).await;
     let r = checkins::submit(&w.store, &w.actor(OUTSIDER), w.now, answer(round, "hi", "", "")).await;
     user_err(r, "not a member");
-    user_err(checkins::open_form_for_round(&w.store, &w.actor(OUTSIDER), w.now, round).await, "not a member");
+    user_err(
+        checkins::open_form_for_round(&w.store, &w.actor(OUTSIDER), w.now, round).await,
+        "not a member",
+    );
     assert_eq!(w.events(&c).await, before);
     assert_eq!(w.rows_in("checkins", &c).await, 0);
 }
@@ -183,7 +244,10 @@ async fn round_from_another_guild_is_not_found() {
 
     let r = checkins::submit(&w.store, &w.foreign(MEMBER), w.now, answer(round, "hi", "", "")).await;
     user_err(r, "no longer exists");
-    user_err(checkins::open_form_for_round(&w.store, &w.foreign(MEMBER), w.now, round).await, "no longer exists");
+    user_err(
+        checkins::open_form_for_round(&w.store, &w.foreign(MEMBER), w.now, round).await,
+        "no longer exists",
+    );
     user_err(
         checkins::open_form_for_round(&w.store, &w.actor(MEMBER), w.now, RoundId(round.0 + 99)).await,
         "`/checkin submit`",
@@ -203,12 +267,16 @@ async fn button_for_an_old_round_points_to_checkin_submit() {
 
     let r = checkins::open_form_for_round(&w.store, &w.actor(MEMBER), w.now, old).await;
     user_err(r, "use `/checkin submit`");
-    let form = checkins::open_form_for_round(&w.store, &w.actor(MEMBER), w.now, current).await.unwrap();
+    let form = checkins::open_form_for_round(&w.store, &w.actor(MEMBER), w.now, current)
+        .await
+        .unwrap();
     assert_eq!(form.round_id, current);
 
     // `/checkin submit` picks the current round and opens none.
     w.advance(Duration::hours(1));
-    let form = checkins::open_form(&w.store, &w.actor(MEMBER2), w.now, Some("climate coalition")).await.unwrap();
+    let form = checkins::open_form(&w.store, &w.actor(MEMBER2), w.now, Some("climate coalition"))
+        .await
+        .unwrap();
     assert_eq!(form.round_id, current);
     assert_eq!(w.rows_in("checkin_rounds", &c).await, 3);
 }
@@ -219,7 +287,10 @@ async fn status_before_any_round_says_when_the_next_opens() {
     let c = w.climate().await;
     let r = checkins::status(&w.store, &w.actor(LEAD), w.now, None).await;
     let msg = user_err(r, "No check-in has opened in **Climate Coalition** yet");
-    assert!(msg.contains("Europe/Berlin"), "names when, in the coalition's zone: {msg}");
+    assert!(
+        msg.contains("Europe/Berlin"),
+        "names when, in the coalition's zone: {msg}"
+    );
     assert!(msg.contains("`/checkin submit`"));
     assert_eq!(w.rows_in("checkin_rounds", &c).await, 0);
 }
@@ -229,7 +300,10 @@ async fn member_cannot_see_checkin_status() {
     let w = World::new().await;
     let c = w.climate().await;
     scheduled_round(&w, &c, w.now.timestamp()).await;
-    user_err(checkins::status(&w.store, &w.actor(MEMBER), w.now, None).await, "Only leads");
+    user_err(
+        checkins::status(&w.store, &w.actor(MEMBER), w.now, None).await,
+        "Only leads",
+    );
     let foreign = checkins::status(&w.store, &w.foreign(LEAD), w.now, Some("Climate Coalition")).await;
     user_err(foreign, "No coalition named");
 }
@@ -244,9 +318,19 @@ async fn opening_the_same_round_twice_is_harmless() {
     assert_eq!(a, b);
     assert_eq!(w.rows_in("checkin_rounds", &c).await, 1);
 
-    store::checkins::set_round_message(&w.store, a, HOME, MessageId(77)).await.unwrap();
-    let (round, coalition) = store::checkins::round_by_id(&w.store, GUILD, a).await.unwrap().unwrap();
+    store::checkins::set_round_message(&w.store, a, HOME, MessageId(77))
+        .await
+        .unwrap();
+    let (round, coalition) = store::checkins::round_by_id(&w.store, GUILD, a)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(round.message_id, Some(MessageId(77)));
     assert_eq!(coalition.id, c.id);
-    assert!(store::checkins::round_by_id(&w.store, OTHER_GUILD, a).await.unwrap().is_none());
+    assert!(
+        store::checkins::round_by_id(&w.store, OTHER_GUILD, a)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -31,15 +31,40 @@ async fn week(w: &World) -> Coalition {
 
     // Completed this week ×2, last week ×1.
     for at in [now - 2 * D, now - D] {
-        let t = RawTask { title: "Done", status: "done", completed_at: Some(at), due_at: Some(now - 5 * D), ..Default::default() };
+        let t = RawTask {
+            title: "Done",
+            status: "done",
+            completed_at: Some(at),
+            due_at: Some(now - 5 * D),
+            ..Default::default()
+        };
         w.raw_task(&c, t).await;
     }
-    w.raw_task(&c, RawTask { title: "Old done", status: "done", completed_at: Some(now - 8 * D), ..Default::default() }).await;
+    w.raw_task(
+        &c,
+        RawTask {
+            title: "Old done",
+            status: "done",
+            completed_at: Some(now - 8 * D),
+            ..Default::default()
+        },
+    )
+    .await;
 
     // Overdue ×3 (one of them blocked).
-    let open = RawTask { title: "Draft letter", assignee: Some(MEMBER), due_at: Some(now - 2 * D), ..Default::default() };
+    let open = RawTask {
+        title: "Draft letter",
+        assignee: Some(MEMBER),
+        due_at: Some(now - 2 * D),
+        ..Default::default()
+    };
     w.raw_task(&c, open).await;
-    let started = RawTask { title: "Book hall", status: "in_progress", due_at: Some(now - H), ..Default::default() };
+    let started = RawTask {
+        title: "Book hall",
+        status: "in_progress",
+        due_at: Some(now - H),
+        ..Default::default()
+    };
     w.raw_task(&c, started).await;
     let blocked = RawTask {
         title: "Print flyers",
@@ -52,37 +77,100 @@ async fn week(w: &World) -> Coalition {
     w.raw_task(&c, blocked).await;
 
     // Due soon: within 14 days counts, 15 days does not, done never does.
-    w.raw_task(&c, RawTask { title: "Call press", assignee: Some(MEMBER), due_at: Some(now + D), ..Default::default() }).await;
-    w.raw_task(&c, RawTask { title: "Edge task", due_at: Some(now + 14 * D - 60), ..Default::default() }).await;
-    w.raw_task(&c, RawTask { title: "Far task", due_at: Some(now + 15 * D), ..Default::default() }).await;
-    w.raw_task(&c, RawTask { title: "Done early", status: "done", completed_at: Some(now - 10 * D), due_at: Some(now + 2 * D), ..Default::default() })
-        .await;
+    w.raw_task(
+        &c,
+        RawTask {
+            title: "Call press",
+            assignee: Some(MEMBER),
+            due_at: Some(now + D),
+            ..Default::default()
+        },
+    )
+    .await;
+    w.raw_task(
+        &c,
+        RawTask {
+            title: "Edge task",
+            due_at: Some(now + 14 * D - 60),
+            ..Default::default()
+        },
+    )
+    .await;
+    w.raw_task(
+        &c,
+        RawTask {
+            title: "Far task",
+            due_at: Some(now + 15 * D),
+            ..Default::default()
+        },
+    )
+    .await;
+    w.raw_task(
+        &c,
+        RawTask {
+            title: "Done early",
+            status: "done",
+            completed_at: Some(now - 10 * D),
+            due_at: Some(now + 2 * D),
+            ..Default::default()
+        },
+    )
+    .await;
     w.raw_deadline(&c, "Launch", now + 3 * D, "open").await;
     w.raw_deadline(&c, "Edge milestone", now + 14 * D, "open").await;
     w.raw_deadline(&c, "Far milestone", now + 15 * D, "open").await;
     w.raw_deadline(&c, "Met milestone", now + 5 * D, "met").await;
     w.raw_deadline(&c, "Missed milestone", now - D, "open").await;
 
-    w.raw_goal(&c, "Plant trees", 40.0, Some(100.0), Some("trees"), "active").await;
+    w.raw_goal(&c, "Plant trees", 40.0, Some(100.0), Some("trees"), "active")
+        .await;
     w.raw_goal(&c, "Sign petitions", 5.0, None, None, "active").await;
-    w.raw_goal(&c, "Old goal", 10.0, Some(10.0), None, "achieved").await;
+    w.raw_goal(&c, "Old goal", 10.0, Some(10.0), None, "achieved")
+        .await;
 
     // Check-in: 2 of 4 members answered, one with a blocker.
     let mut tx = w.store.write().await.unwrap();
-    let round = store::checkins::open_round(&mut tx, c.id, now - H, None, now - H).await.unwrap();
+    let round = store::checkins::open_round(&mut tx, c.id, now - H, None, now - H)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     for (user, blockers) in [(MEMBER, ""), (MEMBER2, "No venue")] {
-        let input = SubmitCheckin { round, done: "things".into(), next: "more".into(), blockers: blockers.into() };
-        checkins::submit(&w.store, &w.actor(user), w.now, input).await.unwrap();
+        let input = SubmitCheckin {
+            round,
+            done: "things".into(),
+            next: "more".into(),
+            blockers: blockers.into(),
+        };
+        checkins::submit(&w.store, &w.actor(user), w.now, input)
+            .await
+            .unwrap();
     }
 
     // The neighbour: everything here would change Climate's numbers if it leaked.
     let other = w.coalition("Water Coalition").await;
     w.raw_win(&other, MEMBER, "Water win", now - H).await;
-    w.raw_task(&other, RawTask { title: "Water overdue", due_at: Some(now - D), ..Default::default() }).await;
-    w.raw_task(&other, RawTask { title: "Water blocked", status: "blocked", blocked_reason: Some("x"), ..Default::default() }).await;
+    w.raw_task(
+        &other,
+        RawTask {
+            title: "Water overdue",
+            due_at: Some(now - D),
+            ..Default::default()
+        },
+    )
+    .await;
+    w.raw_task(
+        &other,
+        RawTask {
+            title: "Water blocked",
+            status: "blocked",
+            blocked_reason: Some("x"),
+            ..Default::default()
+        },
+    )
+    .await;
     w.raw_deadline(&other, "Water milestone", now + D, "open").await;
-    w.raw_goal(&other, "Water goal", 1.0, Some(2.0), None, "active").await;
+    w.raw_goal(&other, "Water goal", 1.0, Some(2.0), None, "active")
+        .await;
     c
 }
 
@@ -101,15 +189,42 @@ async fn digest_counts_a_hand_built_week() {
     assert_eq!(d.wins.len(), 8);
     assert_eq!(d.wins[0].text, "Council adopted the plan");
     assert_eq!(d.wins[0].who, "user4");
-    assert!(d.wins.iter().any(|w| w.who == "user 5"), "non-members get a fallback name");
-    let top: Vec<(&str, i64)> = d.top_contributors.iter().map(|c| (c.name.as_str(), c.wins)).collect();
-    assert_eq!(top, [("user3", 3), ("user4", 2), ("user1", 1), ("user2", 1), ("user 5", 1)]);
+    assert!(
+        d.wins.iter().any(|w| w.who == "user 5"),
+        "non-members get a fallback name"
+    );
+    let top: Vec<(&str, i64)> = d
+        .top_contributors
+        .iter()
+        .map(|c| (c.name.as_str(), c.wins))
+        .collect();
+    assert_eq!(
+        top,
+        [
+            ("user3", 3),
+            ("user4", 2),
+            ("user1", 1),
+            ("user2", 1),
+            ("user 5", 1)
+        ]
+    );
 
     assert_eq!(d.tasks_completed, 2);
 
     assert_eq!(d.overdue_count, 3);
-    let overdue: Vec<(&str, Option<&str>)> = d.overdue.iter().map(|t| (t.title.as_str(), t.assignee.as_deref())).collect();
-    assert_eq!(overdue, [("Print flyers", Some("user4")), ("Draft letter", Some("user3")), ("Book hall", None)]);
+    let overdue: Vec<(&str, Option<&str>)> = d
+        .overdue
+        .iter()
+        .map(|t| (t.title.as_str(), t.assignee.as_deref()))
+        .collect();
+    assert_eq!(
+        overdue,
+        [
+            ("Print flyers", Some("user4")),
+            ("Draft letter", Some("user3")),
+            ("Book hall", None)
+        ]
+    );
 
     assert_eq!(d.upcoming_count, 4);
     let upcoming: Vec<(DueKind, &str)> = d.upcoming.iter().map(|u| (u.kind, u.title.as_str())).collect();
@@ -138,7 +253,10 @@ async fn digest_counts_a_hand_built_week() {
     assert!(matches!(&d.blockers[0].source, BlockerSource::Task { title, .. } if title == "Print flyers"));
     assert_eq!(d.blockers[0].reason, "Need budget sign-off");
     assert!(matches!(d.blockers[1].source, BlockerSource::Checkin));
-    assert_eq!((d.blockers[1].who.as_deref(), d.blockers[1].reason.as_str()), (Some("user4"), "No venue"));
+    assert_eq!(
+        (d.blockers[1].who.as_deref(), d.blockers[1].reason.as_str()),
+        (Some("user4"), "No venue")
+    );
 }
 
 #[tokio::test]
@@ -147,12 +265,21 @@ async fn digest_text_shows_times_in_the_coalitions_zone() {
     let c = week(&w).await;
     let d = digest::build(&w.store, &c, w.now).await.unwrap();
     let text = to_text(&d);
-    assert!(text.starts_with("Climate Coalition — week of Mon 16 Nov 2026 to Mon 23 Nov 2026 (Europe/Berlin)"), "{text}");
+    assert!(
+        text.starts_with("Climate Coalition — week of Mon 16 Nov 2026 to Mon 23 Nov 2026 (Europe/Berlin)"),
+        "{text}"
+    );
     assert!(text.contains("Wins: 8"), "{text}");
     assert!(text.contains("Most wins: user3 (3), user4 (2)"), "{text}");
     // Due Sat 21 Nov 10:00 UTC is 11:00 in Berlin.
-    assert!(text.contains("#4 Draft letter — user3, due Sat 21 Nov 11:00"), "{text}");
-    assert!(text.contains("Plant trees ▓▓▓▓░░░░░░ 40/100 trees (40%)"), "{text}");
+    assert!(
+        text.contains("#4 Draft letter — user3, due Sat 21 Nov 11:00"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plant trees ▓▓▓▓░░░░░░ 40/100 trees (40%)"),
+        "{text}"
+    );
     assert!(text.contains("2 of 4 members answered"), "{text}");
     assert!(text.contains("milestone #1 Launch"), "{text}");
     assert!(text.contains("Open blockers: 2"), "{text}");
@@ -163,7 +290,16 @@ async fn empty_coalition_has_an_empty_digest() {
     let w = World::new().await;
     let c = w.climate().await;
     let d = digest::build(&w.store, &c, w.now).await.unwrap();
-    assert_eq!((d.wins_count, d.tasks_completed, d.overdue_count, d.upcoming_count, d.blockers_count), (0, 0, 0, 0, 0));
+    assert_eq!(
+        (
+            d.wins_count,
+            d.tasks_completed,
+            d.overdue_count,
+            d.upcoming_count,
+            d.blockers_count
+        ),
+        (0, 0, 0, 0, 0)
+    );
     assert!(d.participation.is_none() && d.goals.is_empty() && d.top_contributors.is_empty());
     assert!(to_text(&d).contains("Check-in: no round yet"));
 }
@@ -173,7 +309,9 @@ async fn anyone_can_preview_the_digest() {
     let w = World::new().await;
     let c = week(&w).await;
     let before = w.events(&c).await;
-    let d = digest::preview(&w.store, &w.actor(OUTSIDER), w.now, Some("Climate Coalition")).await.unwrap();
+    let d = digest::preview(&w.store, &w.actor(OUTSIDER), w.now, Some("Climate Coalition"))
+        .await
+        .unwrap();
     assert_eq!(d.wins_count, 8);
     assert_eq!(w.events(&c).await, before, "a preview changes nothing");
     let r = digest::preview(&w.store, &w.foreign(LEAD), w.now, Some("Climate Coalition")).await;
@@ -199,7 +337,10 @@ async fn lead_sends_the_digest_to_the_home_channel() {
     .await
     .unwrap();
     let key = format!("digest:manual:{}:{}", c.id, w.now.timestamp());
-    assert_eq!(row, ("digest".into(), key, "channel".into(), HOME.0, w.now.timestamp()));
+    assert_eq!(
+        row,
+        ("digest".into(), key, "channel".into(), HOME.0, w.now.timestamp())
+    );
 }
 
 #[tokio::test]
@@ -207,7 +348,10 @@ async fn member_cannot_send_the_digest() {
     let w = World::new().await;
     let c = w.climate().await;
     let before = w.events(&c).await;
-    user_err(digest::send(&w.store, &w.actor(MEMBER), w.now, None).await, "Only leads");
+    user_err(
+        digest::send(&w.store, &w.actor(MEMBER), w.now, None).await,
+        "Only leads",
+    );
     assert_eq!(w.events(&c).await, before);
     assert_eq!(w.rows_in("deliveries", &c).await, 0);
 }
@@ -217,10 +361,25 @@ async fn cli_finds_coalitions_by_name_or_lists_them() {
     let w = World::new().await;
     let c = w.climate().await;
     w.coalition("Water Coalition").await;
-    assert_eq!(digest::find_for_cli(&w.store, GUILD, "climate coalition").await.unwrap().id, c.id);
-    let msg = user_err(digest::find_for_cli(&w.store, GUILD, "Fire").await, "No coalition named `Fire`");
-    assert!(msg.contains("`Climate Coalition`") && msg.contains("`Water Coalition`"), "{msg}");
-    user_err(digest::find_for_cli(&w.store, OTHER_GUILD, "Climate Coalition").await, "no coalitions");
+    assert_eq!(
+        digest::find_for_cli(&w.store, GUILD, "climate coalition")
+            .await
+            .unwrap()
+            .id,
+        c.id
+    );
+    let msg = user_err(
+        digest::find_for_cli(&w.store, GUILD, "Fire").await,
+        "No coalition named `Fire`",
+    );
+    assert!(
+        msg.contains("`Climate Coalition`") && msg.contains("`Water Coalition`"),
+        "{msg}"
+    );
+    user_err(
+        digest::find_for_cli(&w.store, OTHER_GUILD, "Climate Coalition").await,
+        "no coalitions",
+    );
 }
 
 #[tokio::test]

@@ -30,35 +30,107 @@ async fn filled(w: &World) -> Coalition {
     let c = w.climate().await;
     let now = w.now.timestamp();
     let lead = w.actor(LEAD);
-    orgs::add(&w.store, &lead, w.now, orgs::AddOrg { coalition: None, name: "Sunrise".into() }).await.unwrap();
-    let comms = roles::AssignRole { coalition: None, user: MEMBER, responsibility: "comms".into() };
+    orgs::add(
+        &w.store,
+        &lead,
+        w.now,
+        orgs::AddOrg {
+            coalition: None,
+            name: "Sunrise".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let comms = roles::AssignRole {
+        coalition: None,
+        user: MEMBER,
+        responsibility: "comms".into(),
+    };
     roles::assign(&w.store, &lead, w.now, comms).await.unwrap();
-    w.raw_goal(&c, "Plant trees", 40.0, Some(100.0), Some("trees"), "active").await;
+    w.raw_goal(&c, "Plant trees", 40.0, Some(100.0), Some("trees"), "active")
+        .await;
     w.raw_goal(&c, "Old goal", 1.0, None, None, "achieved").await;
-    w.raw_task(&c, RawTask { title: "Draft letter", assignee: Some(MEMBER), due_at: Some(now + 86_400), ..Default::default() }).await;
-    w.raw_task(&c, RawTask { title: "Printed", status: "done", completed_at: Some(now), ..Default::default() }).await;
-    let blocked = RawTask { title: "Book hall", status: "blocked", blocked_reason: Some("No budget"), ..Default::default() };
+    w.raw_task(
+        &c,
+        RawTask {
+            title: "Draft letter",
+            assignee: Some(MEMBER),
+            due_at: Some(now + 86_400),
+            ..Default::default()
+        },
+    )
+    .await;
+    w.raw_task(
+        &c,
+        RawTask {
+            title: "Printed",
+            status: "done",
+            completed_at: Some(now),
+            ..Default::default()
+        },
+    )
+    .await;
+    let blocked = RawTask {
+        title: "Book hall",
+        status: "blocked",
+        blocked_reason: Some("No budget"),
+        ..Default::default()
+    };
     w.raw_task(&c, blocked).await;
     w.raw_deadline(&c, "Launch", now + 3 * 86_400, "open").await;
-    w.raw_win(&c, MEMBER, "Council adopted the plan", now - 3600).await;
+    w.raw_win(&c, MEMBER, "Council adopted the plan", now - 3600)
+        .await;
     w.raw_win(&c, MEMBER2, "=HYPERLINK(\"http://x\")", now - 60).await;
-    let form = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None).await.unwrap();
+    let form = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None)
+        .await
+        .unwrap();
     for (user, blockers) in [(MEMBER, ""), (MEMBER2, "No venue,\nstill")] {
-        let input = SubmitCheckin { round: form.round_id, done: "things".into(), next: "more".into(), blockers: blockers.into() };
-        checkins::submit(&w.store, &w.actor(user), w.now, input).await.unwrap();
+        let input = SubmitCheckin {
+            round: form.round_id,
+            done: "things".into(),
+            next: "more".into(),
+            blockers: blockers.into(),
+        };
+        checkins::submit(&w.store, &w.actor(user), w.now, input)
+            .await
+            .unwrap();
     }
 
     let other = w.coalition("Water Coalition").await;
     let admin = w.actor(ADMIN);
-    orgs::add(&w.store, &admin, w.now, orgs::AddOrg { coalition: Some(other.name.clone()), name: "Water Org".into() })
+    orgs::add(
+        &w.store,
+        &admin,
+        w.now,
+        orgs::AddOrg {
+            coalition: Some(other.name.clone()),
+            name: "Water Org".into(),
+        },
+    )
+    .await
+    .unwrap();
+    w.raw_goal(&other, "Water goal", 1.0, Some(2.0), None, "active")
+        .await;
+    w.raw_task(
+        &other,
+        RawTask {
+            title: "Water task",
+            ..Default::default()
+        },
+    )
+    .await;
+    w.raw_deadline(&other, "Water milestone", now + 86_400, "open")
+        .await;
+    w.raw_win(&other, ADMIN, "Water win", now).await;
+    let form = checkins::open_form(&w.store, &admin, w.now, Some("Water Coalition"))
         .await
         .unwrap();
-    w.raw_goal(&other, "Water goal", 1.0, Some(2.0), None, "active").await;
-    w.raw_task(&other, RawTask { title: "Water task", ..Default::default() }).await;
-    w.raw_deadline(&other, "Water milestone", now + 86_400, "open").await;
-    w.raw_win(&other, ADMIN, "Water win", now).await;
-    let form = checkins::open_form(&w.store, &admin, w.now, Some("Water Coalition")).await.unwrap();
-    let input = SubmitCheckin { round: form.round_id, done: "Water done".into(), next: String::new(), blockers: String::new() };
+    let input = SubmitCheckin {
+        round: form.round_id,
+        done: "Water done".into(),
+        next: String::new(),
+        blockers: String::new(),
+    };
     checkins::submit(&w.store, &admin, w.now, input).await.unwrap();
     c
 }
@@ -76,20 +148,31 @@ async fn lead_exports_json_with_every_table() {
     let c = filled(&w).await;
     let before = w.events(&c).await;
 
-    let input = ExportInput { coalition: None, format: ExportFormat::Json };
-    let file = export::export(&w.store, &w.actor(LEAD), w.now, input).await.unwrap();
+    let input = ExportInput {
+        coalition: None,
+        format: ExportFormat::Json,
+    };
+    let file = export::export(&w.store, &w.actor(LEAD), w.now, input)
+        .await
+        .unwrap();
     assert_eq!(file.filename, "climate-coalition-2026-11-23.json");
     assert_eq!(file.content_type, "application/json");
     assert_eq!(file.coalition_name, "Climate Coalition");
     assert_eq!(w.events(&c).await, before, "exporting changes nothing");
 
     let text = String::from_utf8(file.bytes.clone()).unwrap();
-    assert!(!text.contains("Water"), "another coalition's rows leaked into the export");
+    assert!(
+        !text.contains("Water"),
+        "another coalition's rows leaked into the export"
+    );
     let json: serde_json::Value = serde_json::from_slice(&file.bytes).unwrap();
     assert_eq!(json["coalition"]["name"], "Climate Coalition");
     assert_eq!(json["coalition"]["timezone"], "Europe/Berlin");
     for table in &TABLES[1..] {
-        let got = json[*table].as_array().unwrap_or_else(|| panic!("`{table}` is an array")).len();
+        let got = json[*table]
+            .as_array()
+            .unwrap_or_else(|| panic!("`{table}` is an array"))
+            .len();
         assert_eq!(got, rows(&w, table, &c).await, "rows of {table}");
     }
     assert_eq!(json["members"].as_array().unwrap().len(), 4);
@@ -111,13 +194,18 @@ async fn csv_export_is_a_zip_with_one_file_per_table() {
     let w = World::new().await;
     let c = filled(&w).await;
 
-    let input = ExportInput { coalition: Some("climate coalition".into()), format: ExportFormat::Csv };
-    let file = export::export(&w.store, &w.actor(ADMIN), w.now, input).await.unwrap();
+    let input = ExportInput {
+        coalition: Some("climate coalition".into()),
+        format: ExportFormat::Csv,
+    };
+    let file = export::export(&w.store, &w.actor(ADMIN), w.now, input)
+        .await
+        .unwrap();
     assert_eq!(file.filename, "climate-coalition-2026-11-23.zip");
     assert_eq!(file.content_type, "application/zip");
 
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(file.bytes)).unwrap();
-    let mut names: Vec<String> = zip.file_names().map(String::from).collect();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();
     let mut expected: Vec<String> = TABLES.iter().map(|t| format!("{t}.csv")).collect();
     expected.sort();
@@ -125,27 +213,45 @@ async fn csv_export_is_a_zip_with_one_file_per_table() {
 
     for table in TABLES {
         let mut body = String::new();
-        zip.by_name(&format!("{table}.csv")).unwrap().read_to_string(&mut body).unwrap();
+        zip.by_name(&format!("{table}.csv"))
+            .unwrap()
+            .read_to_string(&mut body)
+            .unwrap();
         assert!(!body.contains("Water"), "{table}.csv leaks another coalition");
         let mut reader = csv::Reader::from_reader(body.as_bytes());
         let header = reader.headers().unwrap().clone();
-        assert!(header.iter().next().is_some_and(|h| h == "id" || h == "user_id"), "{table}: header {header:?}");
+        assert!(
+            header.iter().next().is_some_and(|h| h == "id" || h == "user_id"),
+            "{table}: header {header:?}"
+        );
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(records.len(), rows(&w, table, &c).await, "rows of {table}.csv");
         assert!(records.iter().all(|r| r.len() == header.len()));
     }
 
     let mut tasks = String::new();
-    zip.by_name("tasks.csv").unwrap().read_to_string(&mut tasks).unwrap();
+    zip.by_name("tasks.csv")
+        .unwrap()
+        .read_to_string(&mut tasks)
+        .unwrap();
     assert!(tasks.starts_with("id,number,title,assignee_id,"), "{tasks}");
-    assert!(tasks.contains("due_at,due_at_utc,"), "time columns come with a readable twin");
+    assert!(
+        tasks.contains("due_at,due_at_utc,"),
+        "time columns come with a readable twin"
+    );
 
     let mut wins = String::new();
-    zip.by_name("wins.csv").unwrap().read_to_string(&mut wins).unwrap();
+    zip.by_name("wins.csv")
+        .unwrap()
+        .read_to_string(&mut wins)
+        .unwrap();
     assert!(wins.contains("'=HYPERLINK"), "formulas are defused: {wins}");
 
     let mut checkins_csv = String::new();
-    zip.by_name("checkins.csv").unwrap().read_to_string(&mut checkins_csv).unwrap();
+    zip.by_name("checkins.csv")
+        .unwrap()
+        .read_to_string(&mut checkins_csv)
+        .unwrap();
     let mut reader = csv::Reader::from_reader(checkins_csv.as_bytes());
     let blockers: Vec<String> = reader.records().map(|r| r.unwrap()[5].to_string()).collect();
     assert_eq!(blockers, ["", "No venue,\nstill"], "commas and newlines survive");
@@ -155,13 +261,23 @@ async fn csv_export_is_a_zip_with_one_file_per_table() {
 async fn empty_tables_still_have_headers() {
     let w = World::new().await;
     let c = w.climate().await;
-    let file = export::export_coalition(&w.store, &c, ExportFormat::Csv, w.now).await.unwrap();
+    let file = export::export_coalition(&w.store, &c, ExportFormat::Csv, w.now)
+        .await
+        .unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(file.bytes)).unwrap();
     let mut wins = String::new();
-    zip.by_name("wins.csv").unwrap().read_to_string(&mut wins).unwrap();
-    assert_eq!(wins.trim_end(), "id,user_id,text,org_id,goal_id,task_id,amount,created_at,created_at_utc");
+    zip.by_name("wins.csv")
+        .unwrap()
+        .read_to_string(&mut wins)
+        .unwrap();
+    assert_eq!(
+        wins.trim_end(),
+        "id,user_id,text,org_id,goal_id,task_id,amount,created_at,created_at_utc"
+    );
 
-    let json = export::export_coalition(&w.store, &c, ExportFormat::Json, w.now).await.unwrap();
+    let json = export::export_coalition(&w.store, &c, ExportFormat::Json, w.now)
+        .await
+        .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
     assert_eq!(json["wins"], serde_json::json!([]));
 }
@@ -172,7 +288,9 @@ async fn file_is_dated_in_the_coalitions_time_zone() {
     let c = w.climate().await;
     // 23:30 UTC on Monday is already Tuesday in Berlin.
     w.advance(Duration::minutes(13 * 60 + 30));
-    let file = export::export_coalition(&w.store, &c, ExportFormat::Json, w.now).await.unwrap();
+    let file = export::export_coalition(&w.store, &c, ExportFormat::Json, w.now)
+        .await
+        .unwrap();
     assert_eq!(file.filename, "climate-coalition-2026-11-24.json");
 }
 
@@ -181,9 +299,18 @@ async fn member_cannot_export() {
     let w = World::new().await;
     let c = filled(&w).await;
     let before = w.events(&c).await;
-    let input = ExportInput { coalition: None, format: ExportFormat::Json };
-    user_err(export::export(&w.store, &w.actor(MEMBER), w.now, input.clone()).await, "Only leads");
-    user_err(export::export(&w.store, &w.actor(OUTSIDER), w.now, input).await, "Only leads");
+    let input = ExportInput {
+        coalition: None,
+        format: ExportFormat::Json,
+    };
+    user_err(
+        export::export(&w.store, &w.actor(MEMBER), w.now, input.clone()).await,
+        "Only leads",
+    );
+    user_err(
+        export::export(&w.store, &w.actor(OUTSIDER), w.now, input).await,
+        "Only leads",
+    );
     assert_eq!(w.events(&c).await, before);
 }
 
@@ -191,9 +318,20 @@ async fn member_cannot_export() {
 async fn coalition_from_another_guild_cannot_be_exported() {
     let w = World::new().await;
     let c = filled(&w).await;
-    let input = ExportInput { coalition: Some("Climate Coalition".into()), format: ExportFormat::Csv };
-    user_err(export::export(&w.store, &w.foreign(LEAD), w.now, input).await, "No coalition named `Climate Coalition`");
-    assert!(store::coalitions::get(&w.store, OTHER_GUILD, c.id).await.unwrap().is_none());
+    let input = ExportInput {
+        coalition: Some("Climate Coalition".into()),
+        format: ExportFormat::Csv,
+    };
+    user_err(
+        export::export(&w.store, &w.foreign(LEAD), w.now, input).await,
+        "No coalition named `Climate Coalition`",
+    );
+    assert!(
+        store::coalitions::get(&w.store, OTHER_GUILD, c.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]

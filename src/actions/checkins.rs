@@ -24,7 +24,12 @@ pub struct CheckinForm {
 /// `/checkin submit` (member): the form for the coalition's current round. A coalition with no
 /// round yet gets one opened now, so members can answer before the first scheduled prompt.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn open_form(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<CheckinForm> {
+pub async fn open_form(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<&str>,
+) -> Result<CheckinForm> {
     let scope = super::scope(store, actor, coalition).await?;
     scope.require_member()?;
     let now_s = ts(now);
@@ -34,7 +39,16 @@ pub async fn open_form(store: &Store, actor: &Actor, now: DateTime<Utc>, coaliti
             let mut tx = store.write().await?;
             let id = store::checkins::open_round(&mut tx, scope.id(), now_s, None, now_s).await?;
             let subject = format!("round {id}");
-            store::record_event(&mut tx, scope.id(), actor.user, "checkin.round_open", &subject, "ad hoc", now_s).await?;
+            store::record_event(
+                &mut tx,
+                scope.id(),
+                actor.user,
+                "checkin.round_open",
+                &subject,
+                "ad hoc",
+                now_s,
+            )
+            .await?;
             tx.commit().await?;
             store::checkins::round_any(store, id)
                 .await?
@@ -46,7 +60,12 @@ pub async fn open_form(store: &Store, actor: &Actor, now: DateTime<Utc>, coaliti
 
 /// The `checkin:open:<round>` button (member): the form for that round, if it is still current.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn open_form_for_round(store: &Store, actor: &Actor, now: DateTime<Utc>, round: RoundId) -> Result<CheckinForm> {
+pub async fn open_form_for_round(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    round: RoundId,
+) -> Result<CheckinForm> {
     let (round, scope) = round_scope(store, actor, round).await?;
     scope.require_member()?;
     let current = store::checkins::current_round(store, scope.id(), ts(now)).await?;
@@ -61,7 +80,12 @@ pub async fn open_form_for_round(store: &Store, actor: &Actor, now: DateTime<Utc
 
 async fn form(store: &Store, scope: &Scope, round: CheckinRound) -> Result<CheckinForm> {
     let existing = store::checkins::answer(store, round.id, scope.actor.user).await?;
-    Ok(CheckinForm { round_id: round.id, coalition_name: scope.coalition.name.clone(), opens_at: round.opens_at, existing })
+    Ok(CheckinForm {
+        round_id: round.id,
+        coalition_name: scope.coalition.name.clone(),
+        opens_at: round.opens_at,
+        existing,
+    })
 }
 
 /// Finds a round in the actor's guild and the actor's place in its coalition.
@@ -72,7 +96,14 @@ async fn round_scope(store: &Store, actor: &Actor, round: RoundId) -> Result<(Ch
         ));
     };
     let member = store::members::get(store, coalition.id, actor.user).await?;
-    Ok((round, Scope { coalition, member, actor: actor.clone() }))
+    Ok((
+        round,
+        Scope {
+            coalition,
+            member,
+            actor: actor.clone(),
+        },
+    ))
 }
 
 /// Input of the check-in modal.
@@ -100,7 +131,12 @@ pub struct CheckinSubmitted {
 /// Submitting the check-in modal (member): stores (or replaces) the actor's answer, and alerts the
 /// leads when it reports a blocker that they have not already been told about.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn submit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: SubmitCheckin) -> Result<CheckinSubmitted> {
+pub async fn submit(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: SubmitCheckin,
+) -> Result<CheckinSubmitted> {
     let (round, scope) = round_scope(store, actor, input.round).await?;
     scope.require_member()?;
     let done = answer_text("“done” answer", &input.done)?;
@@ -114,8 +150,13 @@ pub async fn submit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Sub
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
-    let answer = Answer { done: &done, next: &next, blockers: &blockers };
-    let (checkin_id, previous) = store::checkins::upsert_answer(&mut tx, &round, actor.user, &answer, now_s).await?;
+    let answer = Answer {
+        done: &done,
+        next: &next,
+        blockers: &blockers,
+    };
+    let (checkin_id, previous) =
+        store::checkins::upsert_answer(&mut tx, &round, actor.user, &answer, now_s).await?;
     // Re-submitting to fix a typo elsewhere should not alert the leads twice for the same blocker.
     let new_blocker = !blockers.is_empty() && previous.as_ref().is_none_or(|p| p.blockers != blockers);
     let mut leads_alerted = 0;
@@ -140,9 +181,22 @@ pub async fn submit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Sub
         )
         .await?;
     }
-    let kind = if previous.is_some() { "checkin.update" } else { "checkin.submit" };
+    let kind = if previous.is_some() {
+        "checkin.update"
+    } else {
+        "checkin.submit"
+    };
     let detail = if blockers.is_empty() { "" } else { "blockers" };
-    store::record_event(&mut tx, scope.id(), actor.user, kind, &format!("round {}", round.id), detail, now_s).await?;
+    store::record_event(
+        &mut tx,
+        scope.id(),
+        actor.user,
+        kind,
+        &format!("round {}", round.id),
+        detail,
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
 
     Ok(CheckinSubmitted {
@@ -177,7 +231,12 @@ pub struct CheckinStatus {
 
 /// `/checkin status` (lead): who has answered the current round and who has not.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn status(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<CheckinStatus> {
+pub async fn status(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<&str>,
+) -> Result<CheckinStatus> {
     let scope = super::scope(store, actor, coalition).await?;
     scope.require_lead()?;
     let Some(round) = store::checkins::current_round(store, scope.id(), ts(now)).await? else {
@@ -197,7 +256,9 @@ pub async fn status(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition:
 /// Explains that no round has opened, and when the next one will.
 fn no_round_yet(coalition: &Coalition, now: DateTime<Utc>) -> String {
     let tz = coalition.tz();
-    let next = Schedule::parse(&coalition.checkin_schedule).ok().and_then(|s| s.next_after(now, tz));
+    let next = Schedule::parse(&coalition.checkin_schedule)
+        .ok()
+        .and_then(|s| s.next_after(now, tz));
     match next {
         Some(at) => format!(
             "No check-in has opened in **{}** yet — the next one opens {}. Members can answer early with `/checkin submit`.",

@@ -24,19 +24,27 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
 
     let wins_count = store::digest::wins_count(store, id, start, end).await?;
     let wins = store::digest::recent_wins(store, id, start, end, items).await?;
-    let top_contributors = store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;
+    let top_contributors =
+        store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;
     let tasks_completed = store::digest::tasks_completed(store, id, start, end).await?;
     let overdue_count = store::digest::overdue_count(store, id, end).await?;
     let overdue = store::digest::overdue(store, id, end, items).await?;
 
     let until = end + d::UPCOMING_DAYS * 86_400;
     let (tasks_due, task_rows) = store::digest::tasks_due(store, id, end, until, items).await?;
-    let (milestones_due, milestone_rows) = store::digest::milestones_due(store, id, end, until, items).await?;
+    let (milestones_due, milestone_rows) =
+        store::digest::milestones_due(store, id, end, until, items).await?;
     let mut upcoming: Vec<DigestDue> = milestone_rows
         .into_iter()
         .map(|r| (DueKind::Milestone, r))
         .chain(task_rows.into_iter().map(|r| (DueKind::Task, r)))
-        .map(|(kind, (number, title, who, due_at))| DigestDue { kind, number, title, who, due_at })
+        .map(|(kind, (number, title, who, due_at))| DigestDue {
+            kind,
+            number,
+            title,
+            who,
+            due_at,
+        })
         .collect();
     // Milestones first on the same instant: they are what the tasks work toward.
     upcoming.sort_by_key(|u| (u.due_at, u.kind != DueKind::Milestone, u.number));
@@ -44,14 +52,22 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
 
     let (goals_active, mut goals) = store::digest::active_goals(store, id, d::MAX_GOALS as i64).await?;
     for g in &mut goals {
-        g.fraction = g.target.filter(|t| *t > 0.0).map(|t| (g.current / t).clamp(0.0, 1.0));
+        g.fraction = g
+            .target
+            .filter(|t| *t > 0.0)
+            .map(|t| (g.current / t).clamp(0.0, 1.0));
     }
 
     let round = store::checkins::current_round(store, id, end).await?;
     let participation = match &round {
         Some(r) => {
             let (answered, members) = store::digest::participation(store, id, r.id).await?;
-            Some(d::Participation { round_id: r.id, opens_at: r.opens_at, answered, members })
+            Some(d::Participation {
+                round_id: r.id,
+                opens_at: r.opens_at,
+                answered,
+                members,
+            })
         }
         None => None,
     };
@@ -100,7 +116,12 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
 
 /// `/digest preview` (anyone): this week's digest so far.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn preview(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<Digest> {
+pub async fn preview(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<&str>,
+) -> Result<Digest> {
     let scope = super::scope(store, actor, coalition).await?;
     build(store, &scope.coalition, now).await
 }
@@ -116,7 +137,12 @@ pub struct DigestQueued {
 
 /// `/digest send` (lead): queues the digest for the home channel now.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn send(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: Option<&str>) -> Result<DigestQueued> {
+pub async fn send(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    coalition: Option<&str>,
+) -> Result<DigestQueued> {
     let scope = super::scope(store, actor, coalition).await?;
     scope.require_lead()?;
     let c = &scope.coalition;
@@ -133,9 +159,22 @@ pub async fn send(store: &Store, actor: &Actor, now: DateTime<Utc>, coalition: O
     let mut tx = store.write().await?;
     deliveries::enqueue(&mut tx, &delivery, now_s).await?;
     let channel = c.home_channel_id.to_string();
-    store::record_event(&mut tx, c.id, actor.user, "digest.send", &channel, "manual", now_s).await?;
+    store::record_event(
+        &mut tx,
+        c.id,
+        actor.user,
+        "digest.send",
+        &channel,
+        "manual",
+        now_s,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(DigestQueued { coalition_name: c.name.clone(), channel: c.home_channel_id, due_at: now_s })
+    Ok(DigestQueued {
+        coalition_name: c.name.clone(),
+        channel: c.home_channel_id,
+        due_at: now_s,
+    })
 }
 
 /// The coalition named `name` in `guild`, for `backbone digest --preview` and `backbone export`.

@@ -61,7 +61,12 @@ pub struct ExportFile {
 
 /// `/export` (lead): all of the coalition's data as a file.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn export(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ExportInput) -> Result<ExportFile> {
+pub async fn export(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: ExportInput,
+) -> Result<ExportFile> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     export_coalition(store, &scope.coalition, input.format, now).await
@@ -69,7 +74,12 @@ pub async fn export(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Exp
 
 /// All of `coalition`'s data as a file. No permission check: the CLI calls it directly.
 #[tracing::instrument(skip_all, fields(coalition = %coalition.id))]
-pub async fn export_coalition(store: &Store, coalition: &Coalition, format: ExportFormat, now: DateTime<Utc>) -> Result<ExportFile> {
+pub async fn export_coalition(
+    store: &Store,
+    coalition: &Coalition,
+    format: ExportFormat,
+    now: DateTime<Utc>,
+) -> Result<ExportFile> {
     let tables = store::export::dump(store, coalition.id).await?;
     let date = now.with_timezone(&coalition.tz()).format("%Y-%m-%d");
     let stem = format!("{}-{date}", slugify(&coalition.name));
@@ -78,8 +88,18 @@ pub async fn export_coalition(store: &Store, coalition: &Coalition, format: Expo
         ExportFormat::Csv => (format!("{stem}.zip"), "application/zip", to_zip(&tables, now)?),
     };
     // The coalition row itself is not a count worth reporting.
-    let counts = tables.iter().skip(1).map(|t| (t.name.to_string(), t.rows.len())).collect();
-    Ok(ExportFile { coalition_name: coalition.name.clone(), filename, content_type, counts, bytes })
+    let counts = tables
+        .iter()
+        .skip(1)
+        .map(|t| (t.name.to_string(), t.rows.len()))
+        .collect();
+    Ok(ExportFile {
+        coalition_name: coalition.name.clone(),
+        filename,
+        content_type,
+        counts,
+        bytes,
+    })
 }
 
 /// `Climate Coalition!` → `climate-coalition`: ASCII letters and digits joined by single dashes.
@@ -93,7 +113,11 @@ pub fn slugify(name: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-');
-    if out.is_empty() { "coalition".to_string() } else { out.to_string() }
+    if out.is_empty() {
+        "coalition".to_string()
+    } else {
+        out.to_string()
+    }
 }
 
 /// Columns holding unix seconds get a readable companion column `<name>_utc`.
@@ -111,7 +135,9 @@ fn json_row(columns: &[&str], row: &[Cell]) -> Value {
         let v = match cell {
             Cell::Null => Value::Null,
             Cell::Int(i) => Value::from(*i),
-            Cell::Real(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            Cell::Real(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
             Cell::Text(s) => Value::from(s.as_str()),
         };
         obj.insert(col.to_string(), v);
@@ -143,7 +169,11 @@ fn to_json(tables: &[TableDump], now: DateTime<Utc>) -> Result<Vec<u8>> {
 
 /// A text cell a spreadsheet would run as a formula gets a leading `'` (OWASP CSV injection advice).
 fn csv_text(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
 }
 
 fn csv_table(t: &TableDump) -> Result<Vec<u8>> {
@@ -192,7 +222,8 @@ fn to_zip(tables: &[TableDump], now: DateTime<Utc>) -> Result<Vec<u8>> {
         .last_modified_time(modified);
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for t in tables {
-        zip.start_file(format!("{}.csv", t.name), options).map_err(Error::internal)?;
+        zip.start_file(format!("{}.csv", t.name), options)
+            .map_err(Error::internal)?;
         zip.write_all(&csv_table(t)?)?;
     }
     Ok(zip.finish().map_err(Error::internal)?.into_inner())

@@ -28,9 +28,40 @@ pub fn modal_actor(m: &ModalInteraction) -> Result<Actor> {
     super::actor_from(m.guild_id, m.member.as_ref(), &m.user, m.channel_id)
 }
 
+/// The guild a button or modal in a DM acts in: the guild of the row its custom id carries.
+/// DMs carry no guild; the actions still check that the user may act on that row.
+async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId> {
+    let (group, action, id) = parse_custom_id(custom_id)?;
+    let guild = match (group, action) {
+        ("task", _) | ("win", _) | ("modal", "task-block") => {
+            crate::store::guild_of_task(&data.store, crate::domain::TaskId(id)).await
+        }
+        ("checkin", _) | ("modal", "checkin") => {
+            crate::store::guild_of_round(&data.store, crate::domain::RoundId(id)).await
+        }
+        _ => return None,
+    };
+    match guild {
+        Ok(Some(g)) if g.0 > 0 => Some(serenity::GuildId::new(g.0 as u64)),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not find the guild of a DM interaction");
+            None
+        }
+    }
+}
+
 /// Handles a button click.
 #[tracing::instrument(skip_all, fields(custom_id = %c.data.custom_id, user = %c.user.id))]
 pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) {
+    let mut dm;
+    let c = if c.guild_id.is_none() {
+        dm = c.clone();
+        dm.guild_id = guild_for_dm(data, &c.data.custom_id).await;
+        &dm
+    } else {
+        c
+    };
     let result = match parse_custom_id(&c.data.custom_id) {
         Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
         Some(("checkin", "open", id)) => commands::checkin::on_button(ctx, data, c, id).await,
@@ -48,6 +79,14 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
 /// Handles a modal submission (`modal:task-block:<id>`, `modal:checkin:<round>`).
 #[tracing::instrument(skip_all, fields(custom_id = %m.data.custom_id, user = %m.user.id))]
 pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) {
+    let mut dm;
+    let m = if m.guild_id.is_none() {
+        dm = m.clone();
+        dm.guild_id = guild_for_dm(data, &m.data.custom_id).await;
+        &dm
+    } else {
+        m
+    };
     let result = match parse_custom_id(&m.data.custom_id) {
         Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
         Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,

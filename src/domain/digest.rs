@@ -141,7 +141,11 @@ pub struct Contributor {
 
 /// A bar of `width` cells, `▓` for done and `░` for the rest (`fraction` is clamped to 0..=1).
 pub fn progress_bar(fraction: f64, width: usize) -> String {
-    let f = if fraction.is_finite() { fraction.clamp(0.0, 1.0) } else { 0.0 };
+    let f = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let filled = ((f * width as f64).round() as usize).min(width);
     "▓".repeat(filled) + &"░".repeat(width - filled)
 }
@@ -165,7 +169,11 @@ pub fn to_text(d: &Digest) -> String {
     }
     more(&mut out, d.wins_count, d.wins.len());
     if !d.top_contributors.is_empty() {
-        let top: Vec<String> = d.top_contributors.iter().map(|c| format!("{} ({})", c.name, c.wins)).collect();
+        let top: Vec<String> = d
+            .top_contributors
+            .iter()
+            .map(|c| format!("{} ({})", c.name, c.wins))
+            .collect();
         out += &format!("  Most wins: {}\n", top.join(", "));
     }
 
@@ -181,7 +189,14 @@ pub fn to_text(d: &Digest) -> String {
     out += &format!("\nDue in the next {UPCOMING_DAYS} days: {}\n", d.upcoming_count);
     for u in &d.upcoming {
         let who = u.who.as_deref().map(|w| format!(" — {w}")).unwrap_or_default();
-        out += &format!("  • {} {} #{} {}{}\n", at(u.due_at), u.kind.label(), u.number, u.title, who);
+        out += &format!(
+            "  • {} {} #{} {}{}\n",
+            at(u.due_at),
+            u.kind.label(),
+            u.number,
+            u.title,
+            who
+        );
     }
     more(&mut out, d.upcoming_count, d.upcoming.len());
 
@@ -205,7 +220,12 @@ pub fn to_text(d: &Digest) -> String {
 
     out += "\nCheck-in: ";
     out += &match &d.participation {
-        Some(p) => format!("{} of {} members answered the round of {}\n", p.answered, p.members, at(p.opens_at)),
+        Some(p) => format!(
+            "{} of {} members answered the round of {}\n",
+            p.answered,
+            p.members,
+            at(p.opens_at)
+        ),
         None => "no round yet\n".to_string(),
     };
 

@@ -42,11 +42,13 @@ pub async fn open_round(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(sqlx::query_scalar("SELECT id FROM checkin_rounds WHERE coalition_id = ? AND opens_at = ?")
-        .bind(coalition)
-        .bind(opens_at)
-        .fetch_one(&mut **tx)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT id FROM checkin_rounds WHERE coalition_id = ? AND opens_at = ?")
+            .bind(coalition)
+            .bind(opens_at)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
 }
 
 /// The round members are answering now: the latest one that has opened.
@@ -64,7 +66,11 @@ pub async fn current_round(store: &Store, coalition: CoalitionId, now: i64) -> R
 
 /// A round and its coalition, only if the coalition belongs to `guild`.
 #[tracing::instrument(skip_all)]
-pub async fn round_by_id(store: &Store, guild: GuildId, round: RoundId) -> Result<Option<(CheckinRound, Coalition)>> {
+pub async fn round_by_id(
+    store: &Store,
+    guild: GuildId,
+    round: RoundId,
+) -> Result<Option<(CheckinRound, Coalition)>> {
     let found: Option<CheckinRound> = sqlx::query_as(concat!(
         select_round!(),
         "WHERE id = ? AND coalition_id IN (SELECT id FROM coalitions WHERE guild_id = ?)"
@@ -88,11 +94,13 @@ pub async fn round_any(store: &Store, round: RoundId) -> Result<Option<CheckinRo
 
 /// `user`'s answer to `round`, if they have given one.
 pub async fn answer(store: &Store, round: RoundId, user: UserId) -> Result<Option<Checkin>> {
-    Ok(sqlx::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
-        .bind(round)
-        .bind(user)
-        .fetch_optional(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
+            .bind(round)
+            .bind(user)
+            .fetch_optional(store.pool())
+            .await?,
+    )
 }
 
 /// An answer to store; empty strings mean "nothing to say".
@@ -113,11 +121,12 @@ pub async fn upsert_answer(
     answer: &Answer<'_>,
     now: i64,
 ) -> Result<(i64, Option<Checkin>)> {
-    let previous: Option<Checkin> = sqlx::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
-        .bind(round.id)
-        .bind(user)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let previous: Option<Checkin> =
+        sqlx::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
+            .bind(round.id)
+            .bind(user)
+            .fetch_optional(&mut **tx)
+            .await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO checkins (round_id, coalition_id, user_id, done, next, blockers, submitted_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -183,7 +192,12 @@ pub async fn missing_members(store: &Store, round: &CheckinRound) -> Result<Vec<
 }
 
 /// Remembers the prompt message posted for a round (so its button can be found again).
-pub async fn set_round_message(store: &Store, round: RoundId, channel: ChannelId, message: MessageId) -> Result<()> {
+pub async fn set_round_message(
+    store: &Store,
+    round: RoundId,
+    channel: ChannelId,
+    message: MessageId,
+) -> Result<()> {
     sqlx::query("UPDATE checkin_rounds SET channel_id = ?, message_id = ? WHERE id = ?")
         .bind(channel)
         .bind(message)
@@ -194,7 +208,12 @@ pub async fn set_round_message(store: &Store, round: RoundId, channel: ChannelId
 }
 
 /// [`set_round_message`] inside a transaction, for recording it in the same step as the delivery.
-pub async fn set_round_message_tx(tx: &mut Tx, round: RoundId, channel: ChannelId, message: MessageId) -> Result<()> {
+pub async fn set_round_message_tx(
+    tx: &mut Tx,
+    round: RoundId,
+    channel: ChannelId,
+    message: MessageId,
+) -> Result<()> {
     sqlx::query("UPDATE checkin_rounds SET channel_id = ?, message_id = ? WHERE id = ?")
         .bind(channel)
         .bind(message)

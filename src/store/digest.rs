@@ -25,17 +25,25 @@ macro_rules! open_status {
 /// Wins in `(start, end]`.
 #[tracing::instrument(skip_all)]
 pub async fn wins_count(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at > ? AND created_at <= ?")
-        .bind(coalition)
-        .bind(start)
-        .bind(end)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at > ? AND created_at <= ?",
+    )
+    .bind(coalition)
+    .bind(start)
+    .bind(end)
+    .fetch_one(store.pool())
+    .await?)
 }
 
 /// The most recent `limit` wins in `(start, end]`, newest first.
 #[tracing::instrument(skip_all)]
-pub async fn recent_wins(store: &Store, coalition: CoalitionId, start: i64, end: i64, limit: i64) -> Result<Vec<DigestWin>> {
+pub async fn recent_wins(
+    store: &Store,
+    coalition: CoalitionId,
+    start: i64,
+    end: i64,
+    limit: i64,
+) -> Result<Vec<DigestWin>> {
     Ok(sqlx::query_as(concat!(
         "SELECT w.text, w.user_id, ",
         name_of!("w.user_id"),
@@ -57,7 +65,13 @@ pub async fn recent_wins(store: &Store, coalition: CoalitionId, start: i64, end:
 
 /// The `limit` members with the most wins in `(start, end]`; ties go to whoever won first.
 #[tracing::instrument(skip_all)]
-pub async fn top_contributors(store: &Store, coalition: CoalitionId, start: i64, end: i64, limit: i64) -> Result<Vec<Contributor>> {
+pub async fn top_contributors(
+    store: &Store,
+    coalition: CoalitionId,
+    start: i64,
+    end: i64,
+    limit: i64,
+) -> Result<Vec<Contributor>> {
     Ok(sqlx::query_as(concat!(
         "SELECT w.user_id, ",
         name_of!("w.user_id"),
@@ -131,7 +145,13 @@ pub type DueRow = (i64, String, Option<String>, i64);
 
 /// Open tasks due in `[from, until]`: how many, and the first `limit`.
 #[tracing::instrument(skip_all)]
-pub async fn tasks_due(store: &Store, coalition: CoalitionId, from: i64, until: i64, limit: i64) -> Result<(i64, Vec<DueRow>)> {
+pub async fn tasks_due(
+    store: &Store,
+    coalition: CoalitionId,
+    from: i64,
+    until: i64,
+    limit: i64,
+) -> Result<(i64, Vec<DueRow>)> {
     let count = sqlx::query_scalar(concat!(
         "SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = ? AND ",
         open_status!(),
@@ -164,7 +184,13 @@ pub async fn tasks_due(store: &Store, coalition: CoalitionId, from: i64, until: 
 
 /// Open milestones due in `[from, until]`: how many, and the first `limit`.
 #[tracing::instrument(skip_all)]
-pub async fn milestones_due(store: &Store, coalition: CoalitionId, from: i64, until: i64, limit: i64) -> Result<(i64, Vec<DueRow>)> {
+pub async fn milestones_due(
+    store: &Store,
+    coalition: CoalitionId,
+    from: i64,
+    until: i64,
+    limit: i64,
+) -> Result<(i64, Vec<DueRow>)> {
     let count = sqlx::query_scalar(
         "SELECT COUNT(*) FROM deadlines WHERE coalition_id = ? AND status = 'open' AND due_at >= ? AND due_at <= ?",
     )
@@ -189,7 +215,11 @@ pub async fn milestones_due(store: &Store, coalition: CoalitionId, from: i64, un
 
 /// Active goals: how many, and the first `limit` by number.
 #[tracing::instrument(skip_all)]
-pub async fn active_goals(store: &Store, coalition: CoalitionId, limit: i64) -> Result<(i64, Vec<DigestGoal>)> {
+pub async fn active_goals(
+    store: &Store,
+    coalition: CoalitionId,
+    limit: i64,
+) -> Result<(i64, Vec<DigestGoal>)> {
     let count = sqlx::query_scalar("SELECT COUNT(*) FROM goals WHERE coalition_id = ? AND status = 'active'")
         .bind(coalition)
         .fetch_one(store.pool())
@@ -226,11 +256,16 @@ pub type BlockedTaskRow = (i64, String, Option<String>, String);
 
 /// Blocked tasks: how many, and the `limit` most recently blocked.
 #[tracing::instrument(skip_all)]
-pub async fn blocked_tasks(store: &Store, coalition: CoalitionId, limit: i64) -> Result<(i64, Vec<BlockedTaskRow>)> {
-    let count = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ? AND status = 'blocked'")
-        .bind(coalition)
-        .fetch_one(store.pool())
-        .await?;
+pub async fn blocked_tasks(
+    store: &Store,
+    coalition: CoalitionId,
+    limit: i64,
+) -> Result<(i64, Vec<BlockedTaskRow>)> {
+    let count =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ? AND status = 'blocked'")
+            .bind(coalition)
+            .fetch_one(store.pool())
+            .await?;
     let rows = sqlx::query_as(concat!(
         "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
         name_of!("t.assignee_id"),
@@ -250,12 +285,19 @@ pub async fn blocked_tasks(store: &Store, coalition: CoalitionId, limit: i64) ->
 /// Check-in answers in `round` that report a blocker: how many, and the `limit` latest as
 /// (name, blockers).
 #[tracing::instrument(skip_all)]
-pub async fn checkin_blockers(store: &Store, coalition: CoalitionId, round: RoundId, limit: i64) -> Result<(i64, Vec<(String, String)>)> {
-    let count = sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE round_id = ? AND coalition_id = ? AND blockers <> ''")
-        .bind(round)
-        .bind(coalition)
-        .fetch_one(store.pool())
-        .await?;
+pub async fn checkin_blockers(
+    store: &Store,
+    coalition: CoalitionId,
+    round: RoundId,
+    limit: i64,
+) -> Result<(i64, Vec<(String, String)>)> {
+    let count = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM checkins WHERE round_id = ? AND coalition_id = ? AND blockers <> ''",
+    )
+    .bind(round)
+    .bind(coalition)
+    .fetch_one(store.pool())
+    .await?;
     let rows = sqlx::query_as(concat!(
         "SELECT ",
         name_of!("k.user_id"),

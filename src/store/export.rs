@@ -45,17 +45,101 @@ macro_rules! table {
 
 /// The exported tables, in the order a reader would want them.
 const TABLES: &[Table] = &[
-    table!("coalitions", [id, guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule, ping_offsets, created_by, created_at, archived_at], "WHERE id = ?"),
-    table!("orgs", [id, name, created_at], "WHERE coalition_id = ? ORDER BY id"),
-    table!("members", [user_id, display_name, role, org_id, joined_at], "WHERE coalition_id = ? ORDER BY joined_at, user_id"),
-    table!("responsibilities", [id, user_id, name, assigned_at], "WHERE coalition_id = ? ORDER BY id"),
-    table!("goals", [id, number, title, metric, unit, target, current, due_at, status, created_by, created_at, closed_at], "WHERE coalition_id = ? ORDER BY number"),
-    table!("tasks", [id, number, title, assignee_id, org_id, goal_id, due_at, status, blocked_reason, created_by, created_at, updated_at, completed_at], "WHERE coalition_id = ? ORDER BY number"),
-    table!("deadlines", [id, number, title, goal_id, due_at, status, created_by, created_at, met_at], "WHERE coalition_id = ? ORDER BY number"),
-    table!("wins", [id, user_id, text, org_id, goal_id, task_id, amount, created_at], "WHERE coalition_id = ? ORDER BY created_at, id"),
-    table!("checkin_rounds", [id, opens_at, created_at], "WHERE coalition_id = ? ORDER BY opens_at"),
-    table!("checkins", [id, round_id, user_id, done, next, blockers, submitted_at, updated_at], "WHERE coalition_id = ? ORDER BY round_id, id"),
-    table!("events", [id, actor_id, kind, subject, detail, created_at], "WHERE coalition_id = ? ORDER BY id"),
+    table!(
+        "coalitions",
+        [
+            id,
+            guild_id,
+            name,
+            home_channel_id,
+            timezone,
+            checkin_schedule,
+            digest_schedule,
+            ping_offsets,
+            created_by,
+            created_at,
+            archived_at
+        ],
+        "WHERE id = ?"
+    ),
+    table!(
+        "orgs",
+        [id, name, created_at],
+        "WHERE coalition_id = ? ORDER BY id"
+    ),
+    table!(
+        "members",
+        [user_id, display_name, role, org_id, joined_at],
+        "WHERE coalition_id = ? ORDER BY joined_at, user_id"
+    ),
+    table!(
+        "responsibilities",
+        [id, user_id, name, assigned_at],
+        "WHERE coalition_id = ? ORDER BY id"
+    ),
+    table!(
+        "goals",
+        [
+            id, number, title, metric, unit, target, current, due_at, status, created_by, created_at,
+            closed_at
+        ],
+        "WHERE coalition_id = ? ORDER BY number"
+    ),
+    table!(
+        "tasks",
+        [
+            id,
+            number,
+            title,
+            assignee_id,
+            org_id,
+            goal_id,
+            due_at,
+            status,
+            blocked_reason,
+            created_by,
+            created_at,
+            updated_at,
+            completed_at
+        ],
+        "WHERE coalition_id = ? ORDER BY number"
+    ),
+    table!(
+        "deadlines",
+        [
+            id, number, title, goal_id, due_at, status, created_by, created_at, met_at
+        ],
+        "WHERE coalition_id = ? ORDER BY number"
+    ),
+    table!(
+        "wins",
+        [id, user_id, text, org_id, goal_id, task_id, amount, created_at],
+        "WHERE coalition_id = ? ORDER BY created_at, id"
+    ),
+    table!(
+        "checkin_rounds",
+        [id, opens_at, created_at],
+        "WHERE coalition_id = ? ORDER BY opens_at"
+    ),
+    table!(
+        "checkins",
+        [
+            id,
+            round_id,
+            user_id,
+            done,
+            next,
+            blockers,
+            submitted_at,
+            updated_at
+        ],
+        "WHERE coalition_id = ? ORDER BY round_id, id"
+    ),
+    table!(
+        "events",
+        [id, actor_id, kind, subject, detail, created_at],
+        "WHERE coalition_id = ? ORDER BY id"
+    ),
 ];
 
 /// Reads every exported table of `coalition`.
@@ -64,8 +148,15 @@ pub async fn dump(store: &Store, coalition: CoalitionId) -> Result<Vec<TableDump
     let mut out = Vec::with_capacity(TABLES.len());
     for t in TABLES {
         let rows: Vec<SqliteRow> = sqlx::query(t.sql).bind(coalition).fetch_all(store.pool()).await?;
-        let rows = rows.iter().map(|r| cells(r, t.columns.len())).collect::<Result<Vec<_>>>()?;
-        out.push(TableDump { name: t.name, columns: t.columns, rows });
+        let rows = rows
+            .iter()
+            .map(|r| cells(r, t.columns.len()))
+            .collect::<Result<Vec<_>>>()?;
+        out.push(TableDump {
+            name: t.name,
+            columns: t.columns,
+            rows,
+        });
     }
     Ok(out)
 }
@@ -85,6 +176,10 @@ fn cell(row: &SqliteRow, i: usize) -> Result<Cell> {
         "INTEGER" | "BOOLEAN" => Cell::Int(row.try_get_unchecked(i)?),
         "REAL" => Cell::Real(row.try_get_unchecked(i)?),
         "TEXT" => Cell::Text(row.try_get_unchecked(i)?),
-        other => return Err(Error::internal(format!("export: unexpected SQLite type {other} in column {i}"))),
+        other => {
+            return Err(Error::internal(format!(
+                "export: unexpected SQLite type {other} in column {i}"
+            )));
+        }
     })
 }

@@ -124,3 +124,23 @@ pub async fn count_events(store: &Store, coalition: CoalitionId) -> Result<i64> 
         .fetch_one(store.pool())
         .await?)
 }
+
+/// The guild a task belongs to — for button clicks in DMs, which carry no guild.
+pub async fn guild_of_task(store: &Store, task: crate::domain::TaskId) -> Result<Option<crate::domain::GuildId>> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.guild_id FROM tasks t JOIN coalitions c ON c.id = t.coalition_id WHERE t.id = ?",
+    )
+    .bind(task)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
+/// The guild a check-in round belongs to — for button clicks and modals in DMs.
+pub async fn guild_of_round(store: &Store, round: crate::domain::RoundId) -> Result<Option<crate::domain::GuildId>> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.guild_id FROM checkin_rounds r JOIN coalitions c ON c.id = r.coalition_id WHERE r.id = ?",
+    )
+    .bind(round)
+    .fetch_optional(store.pool())
+    .await?)
+}

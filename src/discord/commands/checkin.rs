@@ -17,7 +17,12 @@ pub fn all() -> Vec<Command> {
 }
 
 /// Check-ins: done, next, blockers.
-#[poise::command(slash_command, guild_only, subcommands("submit", "status"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("submit", "status"),
+    subcommand_required
+)]
 pub async fn checkin(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
@@ -35,10 +40,29 @@ fn modal(form: &CheckinForm) -> CreateModal {
         }
         CreateActionRow::InputText(t)
     };
-    CreateModal::new(format!("modal:checkin:{}", form.round_id), render::form_title(form)).components(vec![
-        input("What did you get done?", "done", "Calls made, drafts finished, meetings held…", done),
-        input("What's next?", "next", "What you plan to do before the next check-in", next),
-        input("Anything blocking you?", "blockers", "Leave empty if nothing is — the leads are alerted", blockers),
+    CreateModal::new(
+        format!("modal:checkin:{}", form.round_id),
+        render::form_title(form),
+    )
+    .components(vec![
+        input(
+            "What did you get done?",
+            "done",
+            "Calls made, drafts finished, meetings held…",
+            done,
+        ),
+        input(
+            "What's next?",
+            "next",
+            "What you plan to do before the next check-in",
+            next,
+        ),
+        input(
+            "Anything blocking you?",
+            "blockers",
+            "Leave empty if nothing is — the leads are alerted",
+            blockers,
+        ),
     ])
 }
 
@@ -55,7 +79,9 @@ pub async fn submit(
         return Err(Error::user("Use `/checkin submit` as a slash command."));
     };
     let form = act::open_form(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
-    app.interaction.create_response(ctx.http(), CreateInteractionResponse::Modal(modal(&form))).await?;
+    app.interaction
+        .create_response(ctx.http(), CreateInteractionResponse::Modal(modal(&form)))
+        .await?;
     Ok(())
 }
 
@@ -73,15 +99,26 @@ pub async fn status(
 }
 
 /// The `checkin:open:<round>` button on a check-in prompt or nudge: opens the form of that round.
-pub async fn on_button(ctx: &serenity::Context, data: &Data, c: &serenity::ComponentInteraction, round: i64) -> Result<()> {
+pub async fn on_button(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &serenity::ComponentInteraction,
+    round: i64,
+) -> Result<()> {
     let actor = component_actor(c)?;
     let form = act::open_form_for_round(&data.store, &actor, data.now(), RoundId(round)).await?;
-    c.create_response(ctx, CreateInteractionResponse::Modal(modal(&form))).await?;
+    c.create_response(ctx, CreateInteractionResponse::Modal(modal(&form)))
+        .await?;
     Ok(())
 }
 
 /// The submitted `modal:checkin:<round>` form: stores the answer and thanks the member.
-pub async fn on_modal(ctx: &serenity::Context, data: &Data, m: &serenity::ModalInteraction, round: i64) -> Result<()> {
+pub async fn on_modal(
+    ctx: &serenity::Context,
+    data: &Data,
+    m: &serenity::ModalInteraction,
+    round: i64,
+) -> Result<()> {
     let actor = modal_actor(m)?;
     let input = SubmitCheckin {
         round: RoundId(round),
@@ -95,6 +132,10 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Data, m: &serenity::ModalI
         data.wake.notify_one();
     }
     let msg = render::submitted(&submitted);
-    m.create_response(ctx, CreateInteractionResponse::Message(convert::interaction_message(&msg))).await?;
+    m.create_response(
+        ctx,
+        CreateInteractionResponse::Message(convert::interaction_message(&msg)),
+    )
+    .await?;
     Ok(())
 }

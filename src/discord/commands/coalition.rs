@@ -47,7 +47,11 @@ pub async fn create(
     timezone: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let input = act::CreateCoalition { name, channel: channel.map(channel_id), timezone };
+    let input = act::CreateCoalition {
+        name,
+        channel: channel.map(channel_id),
+        timezone,
+    };
     let created = act::create(&ctx.data().store, &actor, ctx.data().now(), input).await?;
     reply(ctx, render::created(&created)).await
 }
@@ -144,7 +148,9 @@ async fn typing_tz(ctx: Context<'_>) -> chrono_tz::Tz {
     if let Some(tz) = option_str(ctx, "timezone").and_then(|t| when::parse_timezone(&t).ok()) {
         return tz;
     }
-    let Some(guild) = ctx.guild_id() else { return chrono_tz::UTC };
+    let Some(guild) = ctx.guild_id() else {
+        return chrono_tz::UTC;
+    };
     let actor = actions::Actor {
         user: UserId(ctx.author().id.get() as i64),
         guild: crate::domain::GuildId(guild.get() as i64),
@@ -163,7 +169,12 @@ async fn typing_tz(ctx: Context<'_>) -> chrono_tz::Tz {
 async fn schedule_preview(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let typed = partial.trim();
     if typed.is_empty() {
-        let examples = ["mondays 9:00", "weekdays 9:30", "every 2 weeks wed 15:00", "0 0 9 * * Mon"];
+        let examples = [
+            "mondays 9:00",
+            "weekdays 9:30",
+            "every 2 weeks wed 15:00",
+            "0 0 9 * * Mon",
+        ];
         return choices(examples.iter().map(|e| (e.to_string(), e.to_string())).collect());
     }
     let label = match Schedule::parse(typed) {

@@ -11,7 +11,12 @@ pub fn all() -> Vec<Command> {
 }
 
 /// The weekly digest: wins, tasks, deadlines, goals, check-ins, blockers.
-#[poise::command(slash_command, guild_only, subcommands("preview", "send"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("preview", "send"),
+    subcommand_required
+)]
 pub async fn digest(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
@@ -26,7 +31,8 @@ pub async fn preview(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     ctx.defer_ephemeral().await?;
-    let digest = actions::digest::preview(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
+    let digest =
+        actions::digest::preview(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
     reply(ctx, render::digest::digest(&digest).ephemeral()).await
 }
 
@@ -40,7 +46,8 @@ pub async fn send(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     ctx.defer_ephemeral().await?;
-    let queued = actions::digest::send(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
+    let queued =
+        actions::digest::send(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
     ctx.data().wake.notify_one();
     reply(ctx, render::coalitions::digest_queued(&queued)).await
 }

@@ -42,7 +42,10 @@ pub async fn export(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     ctx.defer_ephemeral().await?;
-    let input = ExportInput { coalition, format: format.into() };
+    let input = ExportInput {
+        coalition,
+        format: format.into(),
+    };
     let file = act::export(&ctx.data().store, &actor, ctx.data().now(), input).await?;
     if file.bytes.len() > UPLOAD_LIMIT {
         return Err(Error::user(format!(

@@ -25,14 +25,34 @@ pub struct HelpEntry {
     pub what: &'static str,
 }
 
-const fn entry(path: &'static str, options: &'static str, who: &'static str, what: &'static str) -> HelpEntry {
-    HelpEntry { path, options, who, what }
+const fn entry(
+    path: &'static str,
+    options: &'static str,
+    who: &'static str,
+    what: &'static str,
+) -> HelpEntry {
+    HelpEntry {
+        path,
+        options,
+        who,
+        what,
+    }
 }
 
 /// Every command, in the order of COMMANDS.md.
 pub const COMMANDS: &[HelpEntry] = &[
-    entry("coalition create", "name, channel?, timezone?", "admin", "Create a coalition; you become its first lead"),
-    entry("coalition info", "coalition?", "anyone", "Channel, time zone, schedules, leads, orgs, members, goals"),
+    entry(
+        "coalition create",
+        "name, channel?, timezone?",
+        "admin",
+        "Create a coalition; you become its first lead",
+    ),
+    entry(
+        "coalition info",
+        "coalition?",
+        "anyone",
+        "Channel, time zone, schedules, leads, orgs, members, goals",
+    ),
     entry("coalition list", "", "anyone", "Coalitions in this server"),
     entry(
         "coalition settings",
@@ -41,27 +61,97 @@ pub const COMMANDS: &[HelpEntry] = &[
         "Change settings; schedules take cron or words like `mondays 9:00`",
     ),
     entry("coalition join", "coalition?, org?", "anyone", "Join as a member"),
-    entry("coalition leave", "coalition?", "member", "Leave; your open tasks stay, unassigned, for the leads"),
-    entry("org add", "name, coalition?", "lead", "Add a partner organization"),
-    entry("org list", "coalition?", "anyone", "Organizations with members, open tasks, wins this month"),
-    entry("org remove", "name, coalition?", "lead", "Remove an organization with no members left"),
-    entry("member add", "user, role? (lead/member), org?, coalition?", "lead", "Add a member or change their role or org"),
-    entry("member remove", "user, coalition?", "lead", "Remove a member (not the last lead)"),
-    entry("member list", "coalition?, org?", "anyone", "Members by org with role and responsibilities"),
-    entry("role assign", "user, responsibility, coalition?", "lead", "Give a member a named responsibility"),
-    entry("role unassign", "user, responsibility, coalition?", "lead", "Take a responsibility away"),
+    entry(
+        "coalition leave",
+        "coalition?",
+        "member",
+        "Leave; your open tasks stay, unassigned, for the leads",
+    ),
+    entry(
+        "org add",
+        "name, coalition?",
+        "lead",
+        "Add a partner organization",
+    ),
+    entry(
+        "org list",
+        "coalition?",
+        "anyone",
+        "Organizations with members, open tasks, wins this month",
+    ),
+    entry(
+        "org remove",
+        "name, coalition?",
+        "lead",
+        "Remove an organization with no members left",
+    ),
+    entry(
+        "member add",
+        "user, role? (lead/member), org?, coalition?",
+        "lead",
+        "Add a member or change their role or org",
+    ),
+    entry(
+        "member remove",
+        "user, coalition?",
+        "lead",
+        "Remove a member (not the last lead)",
+    ),
+    entry(
+        "member list",
+        "coalition?, org?",
+        "anyone",
+        "Members by org with role and responsibilities",
+    ),
+    entry(
+        "role assign",
+        "user, responsibility, coalition?",
+        "lead",
+        "Give a member a named responsibility",
+    ),
+    entry(
+        "role unassign",
+        "user, responsibility, coalition?",
+        "lead",
+        "Take a responsibility away",
+    ),
     entry("role list", "coalition?", "anyone", "Who is responsible for what"),
-    entry("goal add", "title, target?, metric?, unit?, due?, coalition?", "lead", "Add a shared measurable goal"),
-    entry("goal progress", "goal, value, coalition?", "lead", "Set a goal's current value"),
-    entry("goal list", "coalition?", "anyone", "Goals with progress bars and due dates"),
-    entry("goal close", "goal, coalition?", "lead", "Mark a goal achieved or dropped"),
+    entry(
+        "goal add",
+        "title, target?, metric?, unit?, due?, coalition?",
+        "lead",
+        "Add a shared measurable goal",
+    ),
+    entry(
+        "goal progress",
+        "goal, value, coalition?",
+        "lead",
+        "Set a goal's current value",
+    ),
+    entry(
+        "goal list",
+        "coalition?",
+        "anyone",
+        "Goals with progress bars and due dates",
+    ),
+    entry(
+        "goal close",
+        "goal, coalition?",
+        "lead",
+        "Mark a goal achieved or dropped",
+    ),
     entry(
         "task assign",
         "title, assignee, due?, goal?, coalition?",
         "member",
         "Create a task for a member, with Start / Done / Blocked buttons",
     ),
-    entry("task list", "assignee?, status?, org?, coalition?", "anyone", "Open tasks, overdue first"),
+    entry(
+        "task list",
+        "assignee?, status?, org?, coalition?",
+        "anyone",
+        "Open tasks, overdue first",
+    ),
     entry("task mine", "coalition?", "member", "Your open tasks"),
     entry(
         "task update",
@@ -69,24 +159,84 @@ pub const COMMANDS: &[HelpEntry] = &[
         "assignee or lead",
         "Change a task's status; blocked needs a note and alerts the leads",
     ),
-    entry("task done", "task, coalition?", "assignee or lead", "Mark a task done; offers to log it as a win"),
-    entry("task reassign", "task, assignee, coalition?", "creator or lead", "Move a task to another member"),
-    entry("task due", "task, due, coalition?", "creator or lead", "Move a task's due date"),
-    entry("deadline add", "title, due, goal?, coalition?", "lead", "Add a milestone; leads are pinged before it"),
-    entry("deadline list", "coalition?", "anyone", "Upcoming and missed deadlines"),
-    entry("deadline done", "deadline, coalition?", "lead", "Mark a milestone met"),
+    entry(
+        "task done",
+        "task, coalition?",
+        "assignee or lead",
+        "Mark a task done; offers to log it as a win",
+    ),
+    entry(
+        "task reassign",
+        "task, assignee, coalition?",
+        "creator or lead",
+        "Move a task to another member",
+    ),
+    entry(
+        "task due",
+        "task, due, coalition?",
+        "creator or lead",
+        "Move a task's due date",
+    ),
+    entry(
+        "deadline add",
+        "title, due, goal?, coalition?",
+        "lead",
+        "Add a milestone; leads are pinged before it",
+    ),
+    entry(
+        "deadline list",
+        "coalition?",
+        "anyone",
+        "Upcoming and missed deadlines",
+    ),
+    entry(
+        "deadline done",
+        "deadline, coalition?",
+        "lead",
+        "Mark a milestone met",
+    ),
     entry(
         "win log",
         "text, goal?, amount?, org?, coalition?",
         "member",
         "Record a win and celebrate it in the home channel",
     ),
-    entry("win list", "days? (default 7), coalition?", "anyone", "Recent wins"),
-    entry("checkin submit", "coalition?", "member", "Answer the check-in: done, next, blockers"),
-    entry("checkin status", "coalition?", "lead", "Who has answered the current check-in and who has not"),
-    entry("digest preview", "coalition?", "anyone", "This week's digest so far, just for you"),
-    entry("digest send", "coalition?", "lead", "Post the digest to the home channel now"),
-    entry("export", "format (csv/json), coalition?", "lead", "All of the coalition's data as a file"),
+    entry(
+        "win list",
+        "days? (default 7), coalition?",
+        "anyone",
+        "Recent wins",
+    ),
+    entry(
+        "checkin submit",
+        "coalition?",
+        "member",
+        "Answer the check-in: done, next, blockers",
+    ),
+    entry(
+        "checkin status",
+        "coalition?",
+        "lead",
+        "Who has answered the current check-in and who has not",
+    ),
+    entry(
+        "digest preview",
+        "coalition?",
+        "anyone",
+        "This week's digest so far, just for you",
+    ),
+    entry(
+        "digest send",
+        "coalition?",
+        "lead",
+        "Post the digest to the home channel now",
+    ),
+    entry(
+        "export",
+        "format (csv/json), coalition?",
+        "lead",
+        "All of the coalition's data as a file",
+    ),
     entry("help", "command?", "anyone", "What each command does"),
 ];
 
@@ -109,7 +259,13 @@ fn group_of(path: &'static str) -> &'static str {
 /// The entries a `/help command:` filter picks: a whole group (`task`) or one command
 /// (`task assign`); a leading `/` and extra spaces are ignored. `None` when nothing matches.
 pub fn lookup(filter: &str) -> Option<Vec<&'static HelpEntry>> {
-    let wanted = filter.trim().trim_start_matches('/').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let wanted = filter
+        .trim()
+        .trim_start_matches('/')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     if wanted.is_empty() {
         return Some(COMMANDS.iter().collect());
     }
@@ -129,7 +285,11 @@ pub fn help_message(filter: Option<&str>) -> Result<Message> {
         let shown = crate::domain::text::truncate(shown, 40).replace('`', "'");
         return Err(Error::user(format!(
             "No command `{shown}` — try one of: {}.",
-            groups().iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+            groups()
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     };
     if entries.len() == COMMANDS.len() {
@@ -142,8 +302,16 @@ pub fn help_message(filter: Option<&str>) -> Result<Message> {
     };
     let mut e = Embed::new(title, colors::INFO);
     for h in &entries {
-        let options = if h.options.is_empty() { "no options".to_string() } else { h.options.to_string() };
-        e = e.field(format!("/{}", h.path), format!("{}\nOptions: {options}\nWho: {}", h.what, h.who), false);
+        let options = if h.options.is_empty() {
+            "no options".to_string()
+        } else {
+            h.options.to_string()
+        };
+        e = e.field(
+            format!("/{}", h.path),
+            format!("{}\nOptions: {options}\nWho: {}", h.what, h.who),
+            false,
+        );
     }
     let e = e.footer("Options marked ? are optional. coalition defaults to this channel's coalition.");
     Ok(Message::embed(e).ephemeral().fit())
@@ -155,8 +323,11 @@ fn overview() -> Message {
          `/help command:task` shows a group's options and who may use them.",
     );
     for g in groups() {
-        let lines: Vec<String> =
-            COMMANDS.iter().filter(|h| group_of(h.path) == g).map(|h| format!("`/{}` — {}", h.path, h.what)).collect();
+        let lines: Vec<String> = COMMANDS
+            .iter()
+            .filter(|h| group_of(h.path) == g)
+            .map(|h| format!("`/{}` — {}", h.path, h.what))
+            .collect();
         e = e.field(format!("/{g}"), lines.join("\n"), false);
     }
     Message::embed(e).ephemeral().fit()
@@ -179,7 +350,9 @@ pub async fn help(
 /// Group names and command paths containing what was typed, groups first.
 async fn command_names(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let typed = partial.trim().trim_start_matches('/').to_lowercase();
-    let paths = groups().into_iter().chain(COMMANDS.iter().map(|h| h.path).filter(|p| p.contains(' ')));
+    let paths = groups()
+        .into_iter()
+        .chain(COMMANDS.iter().map(|h| h.path).filter(|p| p.contains(' ')));
     let found: Vec<(String, String)> = paths
         .filter(|p| p.contains(typed.as_str()))
         .take(limits::CHOICES)
@@ -197,7 +370,11 @@ mod tests {
         let m = help_message(None).unwrap();
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
         assert!(m.ephemeral && m.ping_users.is_empty());
-        let text: String = m.embeds[0].fields.iter().map(|f| f.value.clone() + "\n").collect();
+        let text: String = m.embeds[0]
+            .fields
+            .iter()
+            .map(|f| f.value.clone() + "\n")
+            .collect();
         for h in COMMANDS {
             assert!(text.contains(&format!("`/{}`", h.path)), "missing /{}", h.path);
         }
@@ -220,7 +397,20 @@ mod tests {
     fn every_group_is_listed_once() {
         assert_eq!(
             groups(),
-            ["coalition", "org", "member", "role", "goal", "task", "deadline", "win", "checkin", "digest", "export", "help"]
+            [
+                "coalition",
+                "org",
+                "member",
+                "role",
+                "goal",
+                "task",
+                "deadline",
+                "win",
+                "checkin",
+                "digest",
+                "export",
+                "help"
+            ]
         );
     }
 }

@@ -14,7 +14,12 @@ pub fn all() -> Vec<Command> {
 }
 
 /// Members of a coalition.
-#[poise::command(slash_command, guild_only, subcommands("add", "remove", "list"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("add", "remove", "list"),
+    subcommand_required
+)]
 pub async fn member(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
@@ -41,12 +46,17 @@ impl From<RoleChoice> for Role {
 /// global display name, else their username.
 pub fn display_name(ctx: Context<'_>, user: &serenity::User) -> String {
     let nick = match ctx {
-        poise::Context::Application(app) => {
-            app.interaction.data.resolved.members.get(&user.id).and_then(|m| m.nick.clone())
-        }
+        poise::Context::Application(app) => app
+            .interaction
+            .data
+            .resolved
+            .members
+            .get(&user.id)
+            .and_then(|m| m.nick.clone()),
         poise::Context::Prefix(_) => None,
     };
-    nick.or_else(|| user.global_name.clone()).unwrap_or_else(|| user.name.clone())
+    nick.or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone())
 }
 
 /// A Discord user as Backbone's id.
@@ -89,7 +99,10 @@ pub async fn remove(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let input = act::RemoveMember { coalition, user: user_id(&user) };
+    let input = act::RemoveMember {
+        coalition,
+        user: user_id(&user),
+    };
     let removed = act::remove(&ctx.data().store, &actor, ctx.data().now(), input).await?;
     reply(ctx, render::member_removed(&removed)).await
 }

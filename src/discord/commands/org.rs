@@ -11,7 +11,12 @@ pub fn all() -> Vec<Command> {
 }
 
 /// Partner organizations of a coalition.
-#[poise::command(slash_command, guild_only, subcommands("add", "list", "remove"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("add", "list", "remove"),
+    subcommand_required
+)]
 pub async fn org(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
@@ -28,7 +33,13 @@ pub async fn add(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let added = act::add(&ctx.data().store, &actor, ctx.data().now(), act::AddOrg { coalition, name }).await?;
+    let added = act::add(
+        &ctx.data().store,
+        &actor,
+        ctx.data().now(),
+        act::AddOrg { coalition, name },
+    )
+    .await?;
     reply(ctx, render::org_added(&added)).await
 }
 
@@ -57,6 +68,12 @@ pub async fn remove(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let removed = act::remove(&ctx.data().store, &actor, ctx.data().now(), act::RemoveOrg { coalition, name }).await?;
+    let removed = act::remove(
+        &ctx.data().store,
+        &actor,
+        ctx.data().now(),
+        act::RemoveOrg { coalition, name },
+    )
+    .await?;
     reply(ctx, render::org_removed(&removed)).await
 }

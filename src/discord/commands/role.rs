@@ -16,7 +16,12 @@ pub fn all() -> Vec<Command> {
 }
 
 /// Named responsibilities held by members.
-#[poise::command(slash_command, guild_only, subcommands("assign", "unassign", "list"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("assign", "unassign", "list"),
+    subcommand_required
+)]
 pub async fn role(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
@@ -35,7 +40,11 @@ pub async fn assign(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let input = act::AssignRole { coalition, user: user_id(&user), responsibility };
+    let input = act::AssignRole {
+        coalition,
+        user: user_id(&user),
+        responsibility,
+    };
     let changed = act::assign(&ctx.data().store, &actor, ctx.data().now(), input).await?;
     reply(ctx, render::role_changed(&changed, true)).await
 }
@@ -53,7 +62,11 @@ pub async fn unassign(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let input = act::UnassignRole { coalition, user: user_id(&user), responsibility };
+    let input = act::UnassignRole {
+        coalition,
+        user: user_id(&user),
+        responsibility,
+    };
     let changed = act::unassign(&ctx.data().store, &actor, ctx.data().now(), input).await?;
     reply(ctx, render::role_changed(&changed, false)).await
 }
@@ -73,7 +86,9 @@ pub async fn list(
 
 /// Responsibilities already used in the coalition.
 async fn responsibility(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let Some(guild) = ctx.guild_id() else { return choices(vec![]) };
+    let Some(guild) = ctx.guild_id() else {
+        return choices(vec![]);
+    };
     let coalition = option_str(ctx, "coalition");
     let guild = GuildId(guild.get() as i64);
     match act::suggest(&ctx.data().store, guild, coalition.as_deref(), partial).await {

@@ -23,12 +23,19 @@ pub fn form_defaults(form: &CheckinForm) -> [String; 3] {
 
 /// The reply to a submitted check-in, for the member alone.
 pub fn submitted(s: &CheckinSubmitted) -> Message {
-    let mut text = format!("✅ Thanks — your check-in is in for **{}**.", safe(&truncate(&s.coalition_name, 200)));
+    let mut text = format!(
+        "✅ Thanks — your check-in is in for **{}**.",
+        safe(&truncate(&s.coalition_name, 200))
+    );
     if s.updated {
         text.push_str(" It replaces your earlier answer to this round.");
     }
     if s.leads_alerted > 0 {
-        let leads = if s.leads_alerted == 1 { "1 lead".to_string() } else { format!("{} leads", s.leads_alerted) };
+        let leads = if s.leads_alerted == 1 {
+            "1 lead".to_string()
+        } else {
+            format!("{} leads", s.leads_alerted)
+        };
         text.push_str(&format!(" Your blocker was sent to {leads} so someone can help."));
     } else if s.has_blockers {
         text.push_str(" The leads already know about your blocker.");
@@ -41,7 +48,10 @@ pub fn status(s: &CheckinStatus) -> Message {
     let answered = s.answered.len();
     let total = answered + s.missing.len();
     let blocked = s.answered.iter().filter(|a| a.has_blockers).count();
-    let mut summary = format!("Round opened {}\n**{answered}** of **{total}** answered", discord_time(s.opens_at));
+    let mut summary = format!(
+        "Round opened {}\n**{answered}** of **{total}** answered",
+        discord_time(s.opens_at)
+    );
     if blocked > 0 {
         summary.push_str(&format!(" · ⚠️ **{blocked}** reported a blocker"));
     }
@@ -50,18 +60,41 @@ pub fn status(s: &CheckinStatus) -> Message {
         .iter()
         .map(|a| {
             let flag = if a.has_blockers { " ⚠️ blocker" } else { "" };
-            format!("{}{flag} · <t:{}:R>", safe(&truncate(&a.name, 60)), a.updated_at.max(a.submitted_at))
+            format!(
+                "{}{flag} · <t:{}:R>",
+                safe(&truncate(&a.name, 60)),
+                a.updated_at.max(a.submitted_at)
+            )
         })
         .collect();
-    let missing: Vec<String> = s.missing.iter().map(|(_, name)| safe(&truncate(name, 60))).collect();
+    let missing: Vec<String> = s
+        .missing
+        .iter()
+        .map(|(_, name)| safe(&truncate(name, 60)))
+        .collect();
     let list = |lines: &[String], empty: &str| {
-        if lines.is_empty() { empty.to_string() } else { bounded_list(lines, lines.len(), limits::FIELD_VALUE) }
+        if lines.is_empty() {
+            empty.to_string()
+        } else {
+            bounded_list(lines, lines.len(), limits::FIELD_VALUE)
+        }
     };
-    let e = Embed::new(format!("Check-in — {}", safe(&truncate(&s.coalition_name, 200))), colors::INFO)
-        .description(summary)
-        .field(format!("Answered ({answered})"), list(&done, "Nobody yet."), false)
-        .field(format!("Not yet ({})", s.missing.len()), list(&missing, "Everyone has answered 🎉"), false)
-        .footer("Members who haven't answered get a reminder DM; blockers go to the leads.");
+    let e = Embed::new(
+        format!("Check-in — {}", safe(&truncate(&s.coalition_name, 200))),
+        colors::INFO,
+    )
+    .description(summary)
+    .field(
+        format!("Answered ({answered})"),
+        list(&done, "Nobody yet."),
+        false,
+    )
+    .field(
+        format!("Not yet ({})", s.missing.len()),
+        list(&missing, "Everyone has answered 🎉"),
+        false,
+    )
+    .footer("Members who haven't answered get a reminder DM; blockers go to the leads.");
     Message::embed(e).ephemeral().fit()
 }
 
@@ -97,15 +130,23 @@ mod tests {
                     updated_at: 1_800_000_100 + n,
                 })
                 .collect(),
-            missing: (0..300).map(|n| (UserId(1000 + n), format!("@here late {n}"))).collect(),
+            missing: (0..300)
+                .map(|n| (UserId(1000 + n), format!("@here late {n}")))
+                .collect(),
         };
         let m = status(&s);
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
         assert!(m.ephemeral && m.ping_users.is_empty());
         let t = text(&m);
-        assert!(t.contains("**300** of **600** answered") && t.contains("reported a blocker"), "{t}");
+        assert!(
+            t.contains("**300** of **600** answered") && t.contains("reported a blocker"),
+            "{t}"
+        );
         assert!(t.contains("Not yet (300)") && t.contains("… and"));
-        assert!(!t.contains("@everyone") && !t.contains("@here") && !t.contains("<@&"), "{t}");
+        assert!(
+            !t.contains("@everyone") && !t.contains("@here") && !t.contains("<@&"),
+            "{t}"
+        );
     }
 
     #[test]
@@ -134,7 +175,11 @@ mod tests {
         let m = submitted(&s);
         assert!(m.ephemeral && m.ping_users.is_empty());
         assert!(m.content.contains("Thanks — your check-in is in"));
-        assert!(m.content.contains("replaces") && m.content.contains("2 leads"), "{}", m.content);
+        assert!(
+            m.content.contains("replaces") && m.content.contains("2 leads"),
+            "{}",
+            m.content
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use chrono_tz::Tz;
 
 use super::{discord_time, local, mention, safe};
-use crate::actions::coalitions::{CoalitionCreated, CoalitionInfo, Joined, Left, ScheduleInfo, SettingsUpdated};
+use crate::actions::coalitions::{
+    CoalitionCreated, CoalitionInfo, Joined, Left, ScheduleInfo, SettingsUpdated,
+};
 use crate::actions::digest::DigestQueued;
 use crate::actions::export::ExportFile;
 use crate::actions::members::{MemberAdded, MemberGroup, MemberList, MemberRemoved};
@@ -30,7 +32,11 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 /// Splits `budget` characters among `groups` fields, each at most one field value long.
@@ -42,36 +48,52 @@ fn per_group(budget: usize, groups: usize) -> usize {
 pub fn created(c: &CoalitionCreated) -> Message {
     let tz = c.coalition.tz();
     let next = |at: Option<i64>| at.map(|t| local(t, tz)).unwrap_or_else(|| "not scheduled".into());
-    let e = Embed::new(format!("New coalition: {}", clip(&c.coalition.name, 200)), colors::SUCCESS)
-        .description(format!(
-            "Home channel <#{}> · time zone **{}**.\nYou're its first lead.",
-            c.coalition.home_channel_id, c.coalition.timezone
-        ))
-        .field("First check-in", next(c.next_checkin_at), true)
-        .field("First digest", next(c.next_digest_at), true)
-        .field(
-            "Next steps",
-            "• Add partner organizations with `/org add`\n\
+    let e = Embed::new(
+        format!("New coalition: {}", clip(&c.coalition.name, 200)),
+        colors::SUCCESS,
+    )
+    .description(format!(
+        "Home channel <#{}> · time zone **{}**.\nYou're its first lead.",
+        c.coalition.home_channel_id, c.coalition.timezone
+    ))
+    .field("First check-in", next(c.next_checkin_at), true)
+    .field("First digest", next(c.next_digest_at), true)
+    .field(
+        "Next steps",
+        "• Add partner organizations with `/org add`\n\
              • Invite people: `/coalition join`, or `/member add` for leads\n\
              • Set shared goals with `/goal add`\n\
              • Adjust schedules with `/coalition settings`",
-            false,
-        );
+        false,
+    );
     Message::embed(e).fit()
 }
 
 fn schedule_line(s: &ScheduleInfo, tz: Tz) -> String {
-    let next = s.next_at.map(|t| format!("\nnext {}", local(t, tz))).unwrap_or_default();
+    let next = s
+        .next_at
+        .map(|t| format!("\nnext {}", local(t, tz)))
+        .unwrap_or_default();
     format!("{}{next}", clip(&s.description, 200))
 }
 
 /// One goal as a line: number, title, bar and numbers.
 fn goal_line(g: &GoalProgress) -> String {
-    let unit = g.unit.as_deref().map(|u| format!(" {}", clip(u, 20))).unwrap_or_default();
+    let unit = g
+        .unit
+        .as_deref()
+        .map(|u| format!(" {}", clip(u, 20)))
+        .unwrap_or_default();
     let progress = match g.target.filter(|t| *t > 0.0) {
         Some(t) => {
             let f = (g.current / t).clamp(0.0, 1.0);
-            format!("{} {}/{}{unit} ({:.0}%)", progress_bar(f, 10), number(g.current), number(t), f * 100.0)
+            format!(
+                "{} {}/{}{unit} ({:.0}%)",
+                progress_bar(f, 10),
+                number(g.current),
+                number(t),
+                f * 100.0
+            )
         }
         None => format!("{}{unit}", number(g.current)),
     };
@@ -94,13 +116,21 @@ pub fn info(i: &CoalitionInfo) -> Message {
         ))
         .field("Check-ins", schedule_line(&i.checkin, tz), true)
         .field("Digest", schedule_line(&i.digest, tz), true)
-        .field("Deadline pings", format!("{} before each due date", clip(&i.ping_offsets, 100)), true)
+        .field(
+            "Deadline pings",
+            format!("{} before each due date", clip(&i.ping_offsets, 100)),
+            true,
+        )
         .field(
             format!("Leads ({})", i.leads.len()),
             joined_list(&leads, limits::FIELD_VALUE),
             false,
         )
-        .field(format!("Organizations ({})", i.orgs.len()), joined_list(&orgs, limits::FIELD_VALUE), false)
+        .field(
+            format!("Organizations ({})", i.orgs.len()),
+            joined_list(&orgs, limits::FIELD_VALUE),
+            false,
+        )
         .field(
             format!("Goals ({})", i.goals.len()),
             if goals.is_empty() {
@@ -119,9 +149,16 @@ fn joined_list(names: &[String], max: usize) -> String {
     for (shown, name) in names.iter().enumerate() {
         let rest = names.len() - shown;
         let sep = if out.is_empty() { "" } else { ", " };
-        let tail = if rest > 1 { format!(" … and {} more", rest - 1).chars().count() } else { 0 };
+        let tail = if rest > 1 {
+            format!(" … and {} more", rest - 1).chars().count()
+        } else {
+            0
+        };
         if out.chars().count() + sep.len() + name.chars().count() + tail > max {
-            out.push_str(&format!("{}… and {rest} more", if out.is_empty() { "" } else { " " }));
+            out.push_str(&format!(
+                "{}… and {rest} more",
+                if out.is_empty() { "" } else { " " }
+            ));
             return out;
         }
         out.push_str(sep);
@@ -160,18 +197,30 @@ pub fn list(all: &[CoalitionSummary]) -> Message {
 pub fn settings(s: &SettingsUpdated) -> Message {
     let tz = s.coalition.tz();
     let times = |ts: &[i64]| {
-        if ts.is_empty() { "none scheduled".to_string() } else { ts.iter().map(|t| local(*t, tz)).collect::<Vec<_>>().join("\n") }
+        if ts.is_empty() {
+            "none scheduled".to_string()
+        } else {
+            ts.iter().map(|t| local(*t, tz)).collect::<Vec<_>>().join("\n")
+        }
     };
     let name = clip(&s.coalition.name, 200);
     let (title, description, color) = if s.changes.is_empty() {
-        (format!("Settings of {name}"), "Nothing changed — everything was already set that way.".to_string(), colors::INFO)
+        (
+            format!("Settings of {name}"),
+            "Nothing changed — everything was already set that way.".to_string(),
+            colors::INFO,
+        )
     } else {
         let lines: Vec<String> = s
             .changes
             .iter()
             .map(|c| format!("**{}**: {} → {}", c.setting, clip(&c.from, 200), clip(&c.to, 200)))
             .collect();
-        (format!("Settings of {name} updated"), lines.join("\n"), colors::SUCCESS)
+        (
+            format!("Settings of {name} updated"),
+            lines.join("\n"),
+            colors::SUCCESS,
+        )
     };
     let e = Embed::new(title, color)
         .description(description)
@@ -179,16 +228,28 @@ pub fn settings(s: &SettingsUpdated) -> Message {
         .field("Next digests", times(&s.next_digests), true)
         .footer(format!("Times in {}", s.coalition.timezone));
     let msg = Message::embed(e);
-    if s.changes.is_empty() { msg.ephemeral().fit() } else { msg.fit() }
+    if s.changes.is_empty() {
+        msg.ephemeral().fit()
+    } else {
+        msg.fit()
+    }
 }
 
 /// `/coalition join`: a public welcome, or a private note when only the org changed.
 pub fn joined(j: &Joined, user: UserId) -> Message {
-    let org = j.org.as_deref().map(|o| format!(" with **{}**", clip(o, NAME))).unwrap_or_default();
+    let org = j
+        .org
+        .as_deref()
+        .map(|o| format!(" with **{}**", clip(o, NAME)))
+        .unwrap_or_default();
     if j.updated {
-        return Message::text(format!("Your org in **{}** is now **{}**.", clip(&j.coalition, 200), clip(j.org.as_deref().unwrap_or("—"), NAME)))
-            .ephemeral()
-            .fit();
+        return Message::text(format!(
+            "Your org in **{}** is now **{}**.",
+            clip(&j.coalition, 200),
+            clip(j.org.as_deref().unwrap_or("—"), NAME)
+        ))
+        .ephemeral()
+        .fit();
     }
     Message::text(format!(
         "👋 {} joined **{}**{org}. Welcome! See `/task mine` for your tasks and `/checkin submit` to check in.",
@@ -203,7 +264,10 @@ fn unassigned_field(e: Embed, tasks: &[UnassignedTask]) -> Embed {
     if tasks.is_empty() {
         return e;
     }
-    let lines: Vec<String> = tasks.iter().map(|t| format!("#{} {}", t.number, clip(&t.title, TITLE))).collect();
+    let lines: Vec<String> = tasks
+        .iter()
+        .map(|t| format!("#{} {}", t.number, clip(&t.title, TITLE)))
+        .collect();
     e.field(
         format!("Now unassigned ({})", tasks.len()),
         bounded_list(&lines, lines.len(), limits::FIELD_VALUE),
@@ -214,8 +278,11 @@ fn unassigned_field(e: Embed, tasks: &[UnassignedTask]) -> Embed {
 
 /// `/coalition leave`: public, so leads see which tasks need a new owner.
 pub fn left(l: &Left, user: UserId) -> Message {
-    let e = Embed::new(format!("Left {}", clip(&l.coalition, 200)), colors::WARNING)
-        .description(format!("{} left **{}**.", mention(user), clip(&l.coalition, 200)));
+    let e = Embed::new(format!("Left {}", clip(&l.coalition, 200)), colors::WARNING).description(format!(
+        "{} left **{}**.",
+        mention(user),
+        clip(&l.coalition, 200)
+    ));
     Message::embed(unassigned_field(e, &l.unassigned)).fit()
 }
 
@@ -251,15 +318,23 @@ pub fn org_list(l: &OrgList) -> Message {
             )
         })
         .collect();
-    let e = Embed::new(format!("Organizations of {} ({})", clip(&l.coalition, 200), l.orgs.len()), colors::INFO)
-        .description(bounded_list(&lines, lines.len(), limits::DESCRIPTION))
-        .footer("Wins count from the first of this month in the coalition's time zone.");
+    let e = Embed::new(
+        format!("Organizations of {} ({})", clip(&l.coalition, 200), l.orgs.len()),
+        colors::INFO,
+    )
+    .description(bounded_list(&lines, lines.len(), limits::DESCRIPTION))
+    .footer("Wins count from the first of this month in the coalition's time zone.");
     Message::embed(e).ephemeral().fit()
 }
 
 /// `/org remove`.
 pub fn org_removed(o: &OrgRemoved) -> Message {
-    Message::text(format!("Removed **{}** from **{}**.", clip(&o.org, NAME), clip(&o.coalition, 200))).fit()
+    Message::text(format!(
+        "Removed **{}** from **{}**.",
+        clip(&o.org, NAME),
+        clip(&o.coalition, 200)
+    ))
+    .fit()
 }
 
 /// `/member add`: added, or role/org updated.
@@ -268,15 +343,31 @@ pub fn member_added(m: &MemberAdded) -> Message {
         Role::Lead => "a lead",
         Role::Member => "a member",
     };
-    let org = m.org.as_deref().map(|o| format!(" (org: **{}**)", clip(o, NAME))).unwrap_or_default();
+    let org = m
+        .org
+        .as_deref()
+        .map(|o| format!(" (org: **{}**)", clip(o, NAME)))
+        .unwrap_or_default();
     let verb = if m.is_new { "is now" } else { "is now set as" };
-    Message::text(format!("{} {verb} {role} of **{}**{org}.", mention(m.user_id), clip(&m.coalition, 200))).fit()
+    Message::text(format!(
+        "{} {verb} {role} of **{}**{org}.",
+        mention(m.user_id),
+        clip(&m.coalition, 200)
+    ))
+    .fit()
 }
 
 /// `/member remove`: public, so leads see which tasks need a new owner.
 pub fn member_removed(m: &MemberRemoved) -> Message {
-    let e = Embed::new(format!("Member removed from {}", clip(&m.coalition, 200)), colors::WARNING)
-        .description(format!("{} ({}) is no longer a member.", clip(&m.name, NAME), mention(m.user_id)));
+    let e = Embed::new(
+        format!("Member removed from {}", clip(&m.coalition, 200)),
+        colors::WARNING,
+    )
+    .description(format!(
+        "{} ({}) is no longer a member.",
+        clip(&m.name, NAME),
+        mention(m.user_id)
+    ));
     Message::embed(unassigned_field(e, &m.unassigned)).fit()
 }
 
@@ -293,7 +384,11 @@ fn member_line(m: &crate::actions::members::MemberEntry) -> String {
 }
 
 fn group_name(g: &MemberGroup) -> String {
-    let org = g.org.as_deref().map(|o| clip(o, NAME)).unwrap_or_else(|| "No org".into());
+    let org = g
+        .org
+        .as_deref()
+        .map(|o| clip(o, NAME))
+        .unwrap_or_else(|| "No org".into());
     format!("{org} ({})", g.members.len())
 }
 
@@ -308,12 +403,19 @@ pub fn member_list(l: &MemberList) -> Message {
         ))
         .ephemeral();
     }
-    let summary = format!("{} in {}", plural(total as i64, "member", "members"), plural(l.groups.len() as i64, "group", "groups"));
+    let summary = format!(
+        "{} in {}",
+        plural(total as i64, "member", "members"),
+        plural(l.groups.len() as i64, "group", "groups")
+    );
     let mut e = Embed::new(title, colors::INFO);
     if let [only] = l.groups.as_slice() {
         let lines: Vec<String> = only.members.iter().map(member_line).collect();
         let head = format!("**{}**\n", group_name(only));
-        e = e.description(format!("{head}{}", bounded_list(&lines, lines.len(), limits::DESCRIPTION - head.len())));
+        e = e.description(format!(
+            "{head}{}",
+            bounded_list(&lines, lines.len(), limits::DESCRIPTION - head.len())
+        ));
     } else {
         // Each org gets an equal share of the embed; a list that overflows it ends "… and N more".
         let shown = l.groups.len().min(limits::FIELDS - 1);
@@ -327,10 +429,16 @@ pub fn member_list(l: &MemberList) -> Message {
         }
         let hidden = l.groups.len() - shown;
         if hidden > 0 {
-            e = e.field("…", format!("… and {hidden} more orgs — filter with `/member list org:`"), false);
+            e = e.field(
+                "…",
+                format!("… and {hidden} more orgs — filter with `/member list org:`"),
+                false,
+            );
         }
     }
-    Message::embed(e.footer("Responsibilities: /role list")).ephemeral().fit()
+    Message::embed(e.footer("Responsibilities: /role list"))
+        .ephemeral()
+        .fit()
 }
 
 /// `/role assign` and `/role unassign`.
@@ -364,8 +472,15 @@ pub fn role_list(l: &RoleList) -> Message {
     }
     let shown = l.responsibilities.len().min(limits::FIELDS - 1);
     let share = per_group(LIST_BUDGET, shown);
-    let mut e = Embed::new(format!("Responsibilities in {}", clip(&l.coalition, 200)), colors::INFO)
-        .description(plural(l.responsibilities.len() as i64, "responsibility", "responsibilities"));
+    let mut e = Embed::new(
+        format!("Responsibilities in {}", clip(&l.coalition, 200)),
+        colors::INFO,
+    )
+    .description(plural(
+        l.responsibilities.len() as i64,
+        "responsibility",
+        "responsibilities",
+    ));
     for r in &l.responsibilities[..shown] {
         let name = clip(&r.name, 100);
         let holders: Vec<String> = r.holders.iter().map(|p| clip(&p.name, NAME)).collect();
@@ -381,8 +496,16 @@ pub fn role_list(l: &RoleList) -> Message {
 
 /// `/export`: the file as an attachment, with what it holds.
 pub fn exported(file: ExportFile) -> Message {
-    let counts: Vec<String> = file.counts.iter().map(|(table, n)| format!("{table}: {n}")).collect();
-    let what = if file.filename.ends_with(".zip") { "a zip of CSV files, one per table" } else { "one JSON file" };
+    let counts: Vec<String> = file
+        .counts
+        .iter()
+        .map(|(table, n)| format!("{table}: {n}"))
+        .collect();
+    let what = if file.filename.ends_with(".zip") {
+        "a zip of CSV files, one per table"
+    } else {
+        "one JSON file"
+    };
     let mut msg = Message::text(format!(
         "📦 Export of **{}** — {what}.\n{}",
         clip(&file.coalition_name, 200),
@@ -447,7 +570,11 @@ mod tests {
     }
 
     fn schedule(d: &str) -> ScheduleInfo {
-        ScheduleInfo { source: d.into(), description: d.into(), next_at: Some(1_800_000_000) }
+        ScheduleInfo {
+            source: d.into(),
+            description: d.into(),
+            next_at: Some(1_800_000_000),
+        }
     }
 
     #[test]
@@ -457,8 +584,15 @@ mod tests {
             checkin: schedule("every Friday at 10:00"),
             digest: schedule("every Monday at 09:00"),
             ping_offsets: "72h,24h".into(),
-            leads: (0..100).map(|n| Person { user_id: UserId(n), name: format!("Lead number {n} with a long name") }).collect(),
-            orgs: (0..40).map(|n| format!("Organization {n} of the coalition")).collect(),
+            leads: (0..100)
+                .map(|n| Person {
+                    user_id: UserId(n),
+                    name: format!("Lead number {n} with a long name"),
+                })
+                .collect(),
+            orgs: (0..40)
+                .map(|n| format!("Organization {n} of the coalition"))
+                .collect(),
             member_count: 100,
             goals: (0..30)
                 .map(|n| GoalProgress {
@@ -482,7 +616,11 @@ mod tests {
     fn member_list_of_500_across_20_orgs_fits() {
         let groups = (0..20)
             .map(|o| MemberGroup {
-                org: if o == 19 { None } else { Some(format!("Org {o} {}", "x".repeat(80))) },
+                org: if o == 19 {
+                    None
+                } else {
+                    Some(format!("Org {o} {}", "x".repeat(80)))
+                },
                 members: (0..25)
                     .map(|n| MemberEntry {
                         user_id: UserId(o * 100 + n),
@@ -493,7 +631,10 @@ mod tests {
                     .collect(),
             })
             .collect();
-        let m = member_list(&MemberList { coalition: "Big Coalition".into(), groups });
+        let m = member_list(&MemberList {
+            coalition: "Big Coalition".into(),
+            groups,
+        });
         assert_fits(&m);
         let text = all_text(&m);
         assert!(text.contains("500 members in 20 groups"), "{text}");
@@ -505,11 +646,19 @@ mod tests {
     #[test]
     fn member_list_of_one_big_org_uses_the_description() {
         let members = (0..500)
-            .map(|n| MemberEntry { user_id: UserId(n), name: format!("Person {n}"), role: Role::Member, responsibilities: vec![] })
+            .map(|n| MemberEntry {
+                user_id: UserId(n),
+                name: format!("Person {n}"),
+                role: Role::Member,
+                responsibilities: vec![],
+            })
             .collect();
         let m = member_list(&MemberList {
             coalition: "C".into(),
-            groups: vec![MemberGroup { org: Some("Only Org".into()), members }],
+            groups: vec![MemberGroup {
+                org: Some("Only Org".into()),
+                members,
+            }],
         });
         assert_fits(&m);
         assert!(m.embeds[0].description.contains("… and"));
@@ -518,7 +667,11 @@ mod tests {
     #[test]
     fn user_text_is_defused_everywhere() {
         let evil = "@everyone <@&1> @here **bold**";
-        let created = created(&CoalitionCreated { coalition: coalition(evil), next_checkin_at: None, next_digest_at: None });
+        let created = created(&CoalitionCreated {
+            coalition: coalition(evil),
+            next_checkin_at: None,
+            next_digest_at: None,
+        });
         let added = member_added(&MemberAdded {
             coalition: evil.into(),
             user_id: UserId(5),
@@ -531,14 +684,29 @@ mod tests {
             coalition: evil.into(),
             responsibilities: vec![crate::actions::roles::ResponsibilityGroup {
                 name: evil.into(),
-                holders: vec![Person { user_id: UserId(2), name: evil.into() }],
+                holders: vec![Person {
+                    user_id: UserId(2),
+                    name: evil.into(),
+                }],
             }],
         });
-        let left = left(&Left { coalition: evil.into(), unassigned: vec![UnassignedTask { number: 3, title: evil.into() }] }, UserId(5));
+        let left = left(
+            &Left {
+                coalition: evil.into(),
+                unassigned: vec![UnassignedTask {
+                    number: 3,
+                    title: evil.into(),
+                }],
+            },
+            UserId(5),
+        );
         for m in [created, added, roles, left] {
             assert_fits(&m);
             let text = all_text(&m);
-            assert!(!text.contains("@everyone") && !text.contains("@here") && !text.contains("<@&"), "{text}");
+            assert!(
+                !text.contains("@everyone") && !text.contains("@here") && !text.contains("<@&"),
+                "{text}"
+            );
         }
     }
 
@@ -592,7 +760,10 @@ mod tests {
         assert_fits(&m);
         assert!(!m.ephemeral);
         let text = all_text(&m);
-        assert!(text.contains("checkin_schedule") && text.contains("none scheduled"), "{text}");
+        assert!(
+            text.contains("checkin_schedule") && text.contains("none scheduled"),
+            "{text}"
+        );
         assert_eq!(m.embeds[0].fields[0].value.lines().count(), 3);
         assert!(settings(&SettingsUpdated { changes: vec![], ..s }).ephemeral);
     }

@@ -3,6 +3,7 @@
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::tasks::plain_name;
 use super::{local, safe};
 use crate::actions::deadlines::{DeadlineAdded, DeadlineList, DeadlineMet, RECENTLY_MET_DAYS};
 use crate::actions::goals::{GoalAdded, GoalClosed, GoalList, GoalProgressed};
@@ -72,7 +73,7 @@ pub fn goal_added(out: &GoalAdded) -> Message {
     }
     let e = e.field("Progress", progress_line(g), false).footer(format!(
         "{} · leads update it with /goal progress {}; wins with an amount add to it",
-        truncate(&out.coalition_name, 100),
+        plain_name(&out.coalition_name),
         g.number
     ));
     Message::embed(e).fit()
@@ -94,7 +95,7 @@ pub fn goal_progressed(out: &GoalProgressed) -> Message {
     let color = if reached { colors::CELEBRATE } else { colors::INFO };
     let e = Embed::new(format!("{icon} Goal #{} progress", g.number), color)
         .description(d)
-        .footer(truncate(&out.coalition_name, 100));
+        .footer(plain_name(&out.coalition_name));
     Message::embed(e).fit()
 }
 
@@ -108,7 +109,7 @@ pub fn goal_closed(out: &GoalClosed) -> Message {
     };
     let e = Embed::new(title, color)
         .description(format!("{}\n{}", safe(&g.title), progress_line(g)))
-        .footer(truncate(&out.coalition_name, 100));
+        .footer(plain_name(&out.coalition_name));
     Message::embed(e).fit()
 }
 
@@ -188,7 +189,7 @@ pub fn deadline_added(out: &DeadlineAdded) -> Message {
     }
     let e = e.footer(format!(
         "{} · leads are pinged before it's due; mark it met with /deadline done {}",
-        truncate(&out.coalition_name, 100),
+        plain_name(&out.coalition_name),
         d.number
     ));
     Message::embed(e).fit()
@@ -285,7 +286,7 @@ pub fn deadline_met(out: &DeadlineMet) -> Message {
         .description(safe(&d.title))
         .footer(format!(
             "{} · no more pings for it",
-            truncate(&out.coalition_name, 100)
+            plain_name(&out.coalition_name)
         ));
     Message::embed(e).fit()
 }
@@ -345,7 +346,7 @@ mod tests {
         let title = format!("{}@everyone <@&123>", "t".repeat(182));
         let goals: Vec<GoalLine> = (1..=30)
             .map(|i| {
-                let status = if i % 3 == 0 {
+                let status = if i % 10 == 0 {
                     GoalStatus::Dropped
                 } else {
                     GoalStatus::Active
@@ -362,8 +363,8 @@ mod tests {
             coalition_name: "c".repeat(100),
             timezone: "Asia/Tokyo".into(),
             goals,
-            active: 20,
-            closed: 10,
+            active: 27,
+            closed: 3,
         };
         let m = goal_list(&list);
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());

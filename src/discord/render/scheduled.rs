@@ -193,7 +193,7 @@ pub fn deadline_ping(
     ))
     .field("Due", when_text(due_at, tz), false)
     .footer(format!(
-        "Mark it met with `/deadline met {number}` (deadline {id})."
+        "Mark it met with /deadline done deadline:#{number} (deadline {id})."
     ));
     Message::embed(e).fit()
 }

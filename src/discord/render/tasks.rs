@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use super::{local, mention, safe};
 use crate::actions::tasks::{TaskAssigned, TaskDueSet, TaskList, TaskReassigned, TaskUpdated};
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, bounded_list, colors};
-use crate::domain::text::truncate;
+use crate::domain::text::{defuse_mentions, truncate};
 use crate::domain::{Task, TaskId, TaskStatus};
 
 /// Most lines a task list shows before "… and N more".
@@ -128,14 +128,19 @@ pub fn task_card_with(
     {
         e = e.field("Blocked by", safe(&truncate(reason, 900)), false);
     }
-    // Footers show no markdown, so the coalition name goes in as typed.
-    let e = e.footer(truncate(coalition_name, 100));
+    let e = e.footer(plain_name(coalition_name));
     Message {
         embeds: vec![e],
         buttons: card_buttons(task, offer_win),
         ..Default::default()
     }
     .fit()
+}
+
+/// A coalition name for a footer: footers show no markdown, so it goes in unescaped, cut to 100
+/// characters and with mention syntax defused all the same.
+pub fn plain_name(name: &str) -> String {
+    defuse_mentions(&truncate(name, 100))
 }
 
 fn tz_of(name: &str) -> Tz {
@@ -226,7 +231,7 @@ pub fn reassigned(out: &TaskReassigned) -> Message {
         d.push_str(&format!(", previously {}", mention(prev)));
     }
     let mut e = Embed::new(format!("↪️ Task #{} reassigned", out.task.number), colors::INFO).description(d);
-    let mut footer = truncate(&out.coalition_name, 100);
+    let mut footer = plain_name(&out.coalition_name);
     if out.notified {
         footer.push_str(" · the new assignee gets a DM");
     }
@@ -256,7 +261,7 @@ pub fn due_set(out: &TaskDueSet) -> Message {
     .description(d)
     .footer(format!(
         "{} · deadline pings follow the new date",
-        truncate(&out.coalition_name, 100)
+        plain_name(&out.coalition_name)
     ));
     Message::embed(e).fit()
 }

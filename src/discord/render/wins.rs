@@ -4,6 +4,7 @@ use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::goals::progress_line;
+use super::tasks::plain_name;
 use super::{mention, safe};
 use crate::actions::wins::{WinList, WinLogged};
 use crate::domain::message::{Embed, Message, bounded_list, colors};
@@ -44,7 +45,7 @@ pub fn win_logged(out: &WinLogged) -> Message {
     } else {
         ""
     };
-    let e = e.footer(format!("{}{note}", truncate(&out.coalition_name, 100)));
+    let e = e.footer(format!("{}{note}", plain_name(&out.coalition_name)));
     Message::embed(e).fit()
 }
 
@@ -79,7 +80,7 @@ pub fn win_list(list: &WinList) -> Message {
     } else {
         format!("the last {} days", list.days)
     };
-    let mut e = Embed::new(
+    let e = Embed::new(
         format!(
             "Wins in {period} — {}",
             safe(&truncate(&list.coalition_name, 100))
@@ -216,7 +217,7 @@ mod tests {
 
     #[test]
     fn long_win_list_fits() {
-        let text = "big news @everyone <@&123>\nsecond line ".repeat(100);
+        let text = "big news @everyone <@&123>\nsecond line ".repeat(120);
         let wins: Vec<WinRow> = (1..=100)
             .map(|i| WinRow {
                 win: win(i, &text[..4000]),
