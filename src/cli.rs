@@ -84,7 +84,11 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             print!("{}", config.redacted());
             Ok(())
         }
-        Command::Digest { preview, coalition, guild } => {
+        Command::Digest {
+            preview,
+            coalition,
+            guild,
+        } => {
             if !preview {
                 return Err(Error::user(
                     "Only `--preview` is available on the command line; `/digest send` posts it in Discord.",
@@ -96,7 +100,12 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             print!("{}", crate::domain::digest::to_text(&d));
             Ok(())
         }
-        Command::Export { coalition, guild, format, out } => {
+        Command::Export {
+            coalition,
+            guild,
+            format,
+            out,
+        } => {
             let store = Store::connect(&config.database_url).await?;
             let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
             let format = match format {
@@ -112,7 +121,10 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
         Command::Backup { out } => {
             let store = Store::connect(&config.database_url).await?;
             let path = out.unwrap_or_else(|| {
-                PathBuf::from(format!("backbone-backup-{}.db", Utc::now().format("%Y%m%d-%H%M%S")))
+                PathBuf::from(format!(
+                    "backbone-backup-{}.db",
+                    Utc::now().format("%Y%m%d-%H%M%S")
+                ))
             });
             store.backup_to(&path).await?;
             println!("Backed up `{}` to {}.", config.database_url, path.display());

@@ -52,7 +52,10 @@ impl Config {
         let _ = dotenvy::dotenv();
         let local = Path::new("config/local.toml");
         let local = if local.exists() {
-            Some(std::fs::read_to_string(local).map_err(|e| Error::user(format!("cannot read config/local.toml: {e}")))?)
+            Some(
+                std::fs::read_to_string(local)
+                    .map_err(|e| Error::user(format!("cannot read config/local.toml: {e}")))?,
+            )
         } else {
             None
         };
@@ -61,7 +64,9 @@ impl Config {
 
     /// Builds the configuration from an optional local TOML and an environment lookup.
     pub fn from_sources(local: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
-        let mut table: toml::Table = DEFAULT_TOML.parse().map_err(|e| Error::internal(format!("default.toml: {e}")))?;
+        let mut table: toml::Table = DEFAULT_TOML
+            .parse()
+            .map_err(|e| Error::internal(format!("default.toml: {e}")))?;
         if let Some(local) = local {
             let over: toml::Table = local
                 .parse()
@@ -81,14 +86,16 @@ impl Config {
             let Some(raw) = env(&var) else { continue };
             let value = match &table[&key] {
                 toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().map_err(|_| {
-                    Error::user(format!("{var}=`{raw}` is not a whole number — set it to e.g. `15`."))
+                    Error::user(format!(
+                        "{var}=`{raw}` is not a whole number — set it to e.g. `15`."
+                    ))
                 })?),
                 _ => toml::Value::String(raw),
             };
             table.insert(key, value);
         }
-        let mut config: Config = toml::Table::try_into(table)
-            .map_err(|e| Error::user(format!("invalid configuration: {e}")))?;
+        let mut config: Config =
+            toml::Table::try_into(table).map_err(|e| Error::user(format!("invalid configuration: {e}")))?;
         config.discord = DiscordConfig {
             token: env("DISCORD_TOKEN").map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
             guild_id: match env("DISCORD_GUILD_ID").map(|g| g.trim().to_string()).filter(|g| !g.is_empty()) {
@@ -131,7 +138,10 @@ impl Config {
             )));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            return Err(Error::user(format!("log_format `{}` must be `text` or `json`.", self.log_format)));
+            return Err(Error::user(format!(
+                "log_format `{}` must be `text` or `json`.",
+                self.log_format
+            )));
         }
         if let Some(base) = &self.discord.api_base
             && !(base.starts_with("http://") || base.starts_with("https://"))
@@ -150,11 +160,16 @@ impl Config {
         out.push_str("\n# from the environment\n");
         out.push_str(&format!(
             "DISCORD_TOKEN = {}\n",
-            if d.token.is_some() { "\"<redacted>\"" } else { "(not set)" }
+            if d.token.is_some() {
+                "\"<redacted>\""
+            } else {
+                "(not set)"
+            }
         ));
         out.push_str(&format!(
             "DISCORD_GUILD_ID = {}\n",
-            d.guild_id.map_or("(not set: commands register globally)".into(), |g| g.to_string())
+            d.guild_id
+                .map_or("(not set: commands register globally)".into(), |g| g.to_string())
         ));
         out.push_str(&format!(
             "DISCORD_API_BASE = {}\n",

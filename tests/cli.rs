@@ -4,7 +4,10 @@ use std::process::{Command, Output};
 
 fn backbone(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_backbone"));
-    cmd.current_dir(dir).args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -33,9 +36,17 @@ fn run_without_token_exits_2_with_a_clear_message() {
 fn run_against_a_closed_port_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
     // Bind then drop a listener to find a port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base = format!("http://127.0.0.1:{port}");
-    let o = backbone(dir.path(), &["run"], &[("DISCORD_TOKEN", "abc.def.ghi"), ("DISCORD_API_BASE", &base)]);
+    let o = backbone(
+        dir.path(),
+        &["run"],
+        &[("DISCORD_TOKEN", "abc.def.ghi"), ("DISCORD_API_BASE", &base)],
+    );
     assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("Cannot reach Discord at"), "{err}");
@@ -46,7 +57,14 @@ fn run_against_a_closed_port_fails_clearly() {
 #[test]
 fn check_config_redacts_the_token() {
     let dir = tempfile::tempdir().unwrap();
-    let o = backbone(dir.path(), &["check-config"], &[("DISCORD_TOKEN", "super-secret-token"), ("BACKBONE_TICK_SECONDS", "3")]);
+    let o = backbone(
+        dir.path(),
+        &["check-config"],
+        &[
+            ("DISCORD_TOKEN", "super-secret-token"),
+            ("BACKBONE_TICK_SECONDS", "3"),
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(!out.contains("super-secret-token"), "{out}");
@@ -57,17 +75,29 @@ fn check_config_redacts_the_token() {
 #[test]
 fn check_config_rejects_a_bad_setting() {
     let dir = tempfile::tempdir().unwrap();
-    let o = backbone(dir.path(), &["check-config"], &[("BACKBONE_TICK_SECONDS", "soon")]);
+    let o = backbone(
+        dir.path(),
+        &["check-config"],
+        &[("BACKBONE_TICK_SECONDS", "soon")],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("BACKBONE_TICK_SECONDS"), "{}", stderr(&o));
     let o = backbone(dir.path(), &["check-config"], &[("BACKBONE_TICK_SECONDS", "0")]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("tick_seconds must be at least 1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("tick_seconds must be at least 1"),
+        "{}",
+        stderr(&o)
+    );
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
     std::fs::write(dir.path().join("config/local.toml"), "tick_secnds = 5\n").unwrap();
     let o = backbone(dir.path(), &["check-config"], &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown setting `tick_secnds`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown setting `tick_secnds`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -88,7 +118,11 @@ fn migrate_then_backup_writes_a_copy() {
 #[test]
 fn digest_preview_of_an_unknown_coalition_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let o = backbone(dir.path(), &["digest", "--preview", "--coalition", "Nope", "--guild", "1"], &[]);
+    let o = backbone(
+        dir.path(),
+        &["digest", "--preview", "--coalition", "Nope", "--guild", "1"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("Nope"), "{}", stderr(&o));
 }

@@ -490,3 +490,34 @@ fn table_parser_reads_options_notes_and_choices() {
         !valid_name("Task") && !valid_name("two words") && !valid_name("") && !valid_name(&"x".repeat(33))
     );
 }
+
+/// Choice options are strings whose values are the names users see (`in_progress`, not `1`), so
+/// tooling can drive the bot with the names COMMANDS.md gives.
+#[test]
+fn choice_values_are_the_names_in_commands_md() {
+    fn walk(v: &Value, path: &str, problems: &mut Vec<String>) {
+        for o in options(v) {
+            let at = format!("{path} {}", str_of(o, "name"));
+            for c in choices(o) {
+                if kind(o) != STRING || c.get("value").and_then(Value::as_str) != Some(str_of(c, "name")) {
+                    problems.push(format!("{at}: choice {c} should be a string valued as its name"));
+                }
+            }
+            walk(o, &at, problems);
+        }
+    }
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for cmd in registered() {
+        walk(&cmd, str_of(&cmd, "name"), &mut problems);
+        seen += serde_json::to_string(&cmd)
+            .unwrap()
+            .matches("\"choices\"")
+            .count();
+    }
+    assert!(
+        seen >= 5,
+        "expected the status, outcome, format and role choices, saw {seen}"
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}

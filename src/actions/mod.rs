@@ -85,7 +85,11 @@ impl Scope {
 pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Scope> {
     let coalition = resolve_coalition(store, actor, name).await?;
     let member = store::members::get(store, coalition.id, actor.user).await?;
-    Ok(Scope { coalition, member, actor: actor.clone() })
+    Ok(Scope {
+        coalition,
+        member,
+        actor: actor.clone(),
+    })
 }
 
 async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Coalition> {
@@ -95,9 +99,14 @@ async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> 
         }
         let all = store::coalitions::list_in_guild(store, actor.guild).await?;
         return Err(Error::user(if all.is_empty() {
-            format!("No coalition named `{name}` — this server has none yet; an admin can create one with `/coalition create`.")
+            format!(
+                "No coalition named `{name}` — this server has none yet; an admin can create one with `/coalition create`."
+            )
         } else {
-            format!("No coalition named `{name}` in this server — choose one of: {}.", names(&all))
+            format!(
+                "No coalition named `{name}` in this server — choose one of: {}.",
+                names(&all)
+            )
         }));
     }
     let all = store::coalitions::list_in_guild(store, actor.guild).await?;
@@ -121,7 +130,11 @@ async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> 
 fn names(all: &[Coalition]) -> String {
     let shown: Vec<String> = all.iter().take(10).map(|c| format!("`{}`", c.name)).collect();
     let more = all.len().saturating_sub(10);
-    if more > 0 { format!("{} … and {more} more", shown.join(", ")) } else { shown.join(", ") }
+    if more > 0 {
+        format!("{} … and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
 }
 
 /// How a user referred to a task, goal or deadline: `#12`, `12`, or the start of its title.
@@ -136,12 +149,16 @@ impl Ref {
     pub fn parse(what: &str, text: &str) -> Result<Ref> {
         let t = text.trim();
         if t.is_empty() {
-            return Err(Error::user(format!("Say which {what}: its number like `#12`, or the start of its title.")));
+            return Err(Error::user(format!(
+                "Say which {what}: its number like `#12`, or the start of its title."
+            )));
         }
         let digits = t.strip_prefix('#').unwrap_or(t);
         match digits.parse::<i64>() {
             Ok(n) if n > 0 => Ok(Ref::Number(n)),
-            Ok(_) => Err(Error::user(format!("`{t}` is not a {what} number — numbers start at #1."))),
+            Ok(_) => Err(Error::user(format!(
+                "`{t}` is not a {what} number — numbers start at #1."
+            ))),
             Err(_) => Ok(Ref::Title(t.to_string())),
         }
     }
@@ -153,7 +170,14 @@ pub fn ts(now: DateTime<Utc>) -> i64 {
 }
 
 /// Picks the single match of a title prefix, or explains the problem.
-pub fn one_match<T>(what: &str, text: &str, coalition: &str, list_cmd: &str, mut found: Vec<T>, label: impl Fn(&T) -> String) -> Result<T> {
+pub fn one_match<T>(
+    what: &str,
+    text: &str,
+    coalition: &str,
+    list_cmd: &str,
+    mut found: Vec<T>,
+    label: impl Fn(&T) -> String,
+) -> Result<T> {
     match found.len() {
         0 => Err(Error::user(format!(
             "No {what} matching `{text}` in **{coalition}** — `{list_cmd}` shows them."

@@ -12,12 +12,16 @@ use crate::domain::{GuildId, when};
 
 /// The string value of another option the user has already filled in (e.g. `coalition`).
 pub fn option_str(ctx: Context<'_>, name: &str) -> Option<String> {
-    let Context::Application(app) = ctx else { return None };
+    let Context::Application(app) = ctx else {
+        return None;
+    };
     fn find(opts: &[serenity::ResolvedOption<'_>], name: &str) -> Option<String> {
         for o in opts {
             match &o.value {
                 ResolvedValue::String(s) if o.name == name => return Some((*s).to_string()),
-                ResolvedValue::Autocomplete { value, .. } if o.name == name => return Some((*value).to_string()),
+                ResolvedValue::Autocomplete { value, .. } if o.name == name => {
+                    return Some((*value).to_string());
+                }
                 ResolvedValue::SubCommand(sub) | ResolvedValue::SubCommandGroup(sub) => {
                     if let Some(v) = find(sub, name) {
                         return Some(v);
@@ -40,7 +44,12 @@ pub fn choices(pairs: Vec<(String, String)>) -> CreateAutocompleteResponse {
     let list = pairs
         .into_iter()
         .take(limits::CHOICES)
-        .map(|(label, value)| AutocompleteChoice::new(truncate(&label, limits::CHOICE_NAME), truncate(&value, limits::CHOICE_NAME)))
+        .map(|(label, value)| {
+            AutocompleteChoice::new(
+                truncate(&label, limits::CHOICE_NAME),
+                truncate(&value, limits::CHOICE_NAME),
+            )
+        })
         .collect();
     CreateAutocompleteResponse::new().set_choices(list)
 }
@@ -54,41 +63,71 @@ fn logged(what: &str, r: crate::Result<Vec<(String, String)>>) -> Vec<(String, S
 
 /// Coalitions of this server.
 pub async fn coalition(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let Some(g) = guild(ctx) else { return choices(vec![]) };
-    choices(logged("coalition", actions::coalitions::suggest(&ctx.data().store, g, partial).await))
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
+    choices(logged(
+        "coalition",
+        actions::coalitions::suggest(&ctx.data().store, g, partial).await,
+    ))
 }
 
 /// Partner organizations of the chosen coalition.
 pub async fn org(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let Some(g) = guild(ctx) else { return choices(vec![]) };
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
     let c = option_str(ctx, "coalition");
-    choices(logged("org", actions::orgs::suggest(&ctx.data().store, g, c.as_deref(), partial).await))
+    choices(logged(
+        "org",
+        actions::orgs::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+    ))
 }
 
 /// Tasks of the chosen coalition.
 pub async fn task(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let Some(g) = guild(ctx) else { return choices(vec![]) };
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
     let c = option_str(ctx, "coalition");
-    choices(logged("task", actions::tasks::suggest(&ctx.data().store, g, c.as_deref(), partial).await))
+    choices(logged(
+        "task",
+        actions::tasks::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+    ))
 }
 
 /// Goals of the chosen coalition.
 pub async fn goal(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let Some(g) = guild(ctx) else { return choices(vec![]) };
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
     let c = option_str(ctx, "coalition");
-    choices(logged("goal", actions::goals::suggest(&ctx.data().store, g, c.as_deref(), partial).await))
+    choices(logged(
+        "goal",
+        actions::goals::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+    ))
 }
 
 /// Milestones of the chosen coalition.
 pub async fn deadline(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let Some(g) = guild(ctx) else { return choices(vec![]) };
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
     let c = option_str(ctx, "coalition");
-    choices(logged("deadline", actions::deadlines::suggest(&ctx.data().store, g, c.as_deref(), partial).await))
+    choices(logged(
+        "deadline",
+        actions::deadlines::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+    ))
 }
 
 /// IANA time zones.
 pub async fn timezone(_ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    choices(when::timezone_suggestions(partial, limits::CHOICES).into_iter().map(|t| (t.to_string(), t.to_string())).collect())
+    choices(
+        when::timezone_suggestions(partial, limits::CHOICES)
+            .into_iter()
+            .map(|t| (t.to_string(), t.to_string()))
+            .collect(),
+    )
 }
 
 /// How the typed due date is read, in the coalition's time zone — or why it can't be.
@@ -114,7 +153,12 @@ pub async fn due(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse 
     let typed = partial.trim();
     if typed.is_empty() {
         let examples = ["tomorrow 5pm", "friday", "in 3 days", "next week"];
-        return choices(examples.iter().map(|e| (format!("{e} → {}", when::preview_due(e, tz, now)), e.to_string())).collect());
+        return choices(
+            examples
+                .iter()
+                .map(|e| (format!("{e} → {}", when::preview_due(e, tz, now)), e.to_string()))
+                .collect(),
+        );
     }
     choices(vec![(when::preview_due(typed, tz, now), typed.to_string())])
 }

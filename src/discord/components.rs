@@ -2,7 +2,9 @@
 //! working after a restart; the handlers re-check everything through the actions.
 
 use poise::serenity_prelude as serenity;
-use serenity::{ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup, ModalInteraction};
+use serenity::{
+    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup, ModalInteraction,
+};
 
 use super::{Data, commands, convert, error_message};
 use crate::actions::Actor;
@@ -66,11 +68,19 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
         Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
         Some(("checkin", "open", id)) => commands::checkin::on_button(ctx, data, c, id).await,
         Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,
-        _ => Err(Error::user("This button is from an older version of Backbone — run the command again.")),
+        _ => Err(Error::user(
+            "This button is from an older version of Backbone — run the command again.",
+        )),
     };
     if let Err(e) = result {
         let msg = error_message(&e);
-        if c.create_response(ctx, CreateInteractionResponse::Message(convert::interaction_message(&msg))).await.is_err() {
+        if c.create_response(
+            ctx,
+            CreateInteractionResponse::Message(convert::interaction_message(&msg)),
+        )
+        .await
+        .is_err()
+        {
             followup(ctx, &c.token, &msg).await;
         }
     }
@@ -90,11 +100,19 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
     let result = match parse_custom_id(&m.data.custom_id) {
         Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
         Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
-        _ => Err(Error::user("This form is from an older version of Backbone — run the command again.")),
+        _ => Err(Error::user(
+            "This form is from an older version of Backbone — run the command again.",
+        )),
     };
     if let Err(e) = result {
         let msg = error_message(&e);
-        if m.create_response(ctx, CreateInteractionResponse::Message(convert::interaction_message(&msg))).await.is_err() {
+        if m.create_response(
+            ctx,
+            CreateInteractionResponse::Message(convert::interaction_message(&msg)),
+        )
+        .await
+        .is_err()
+        {
             followup(ctx, &m.token, &msg).await;
         }
     }

@@ -50,12 +50,14 @@ pub fn components(msg: &Message) -> Vec<CreateActionRow> {
             CreateActionRow::Buttons(
                 row.iter()
                     .map(|b| {
-                        CreateButton::new(&b.custom_id).label(&b.label).style(match b.style {
-                            ButtonStyle::Primary => SButtonStyle::Primary,
-                            ButtonStyle::Secondary => SButtonStyle::Secondary,
-                            ButtonStyle::Success => SButtonStyle::Success,
-                            ButtonStyle::Danger => SButtonStyle::Danger,
-                        })
+                        CreateButton::new(&b.custom_id)
+                            .label(&b.label)
+                            .style(match b.style {
+                                ButtonStyle::Primary => SButtonStyle::Primary,
+                                ButtonStyle::Secondary => SButtonStyle::Secondary,
+                                ButtonStyle::Success => SButtonStyle::Success,
+                                ButtonStyle::Danger => SButtonStyle::Danger,
+                            })
                     })
                     .collect(),
             )

@@ -20,6 +20,7 @@ use crate::scheduler;
 use crate::store::Store;
 
 pub mod autocomplete;
+pub mod choices;
 pub mod commands;
 pub mod components;
 pub mod convert;
@@ -96,7 +97,12 @@ pub fn begin(ctx: Context<'_>) -> Result<(Actor, InFlightGuard)> {
         return Err(Error::user("Backbone only answers slash commands."));
     };
     let interaction = app.interaction;
-    let actor = actor_from(interaction.guild_id, interaction.member.as_deref(), &interaction.user, interaction.channel_id)?;
+    let actor = actor_from(
+        interaction.guild_id,
+        interaction.member.as_deref(),
+        &interaction.user,
+        interaction.channel_id,
+    )?;
     Ok((actor, guard))
 }
 
@@ -107,8 +113,12 @@ pub fn actor_from(
     user: &serenity::User,
     channel: serenity::ChannelId,
 ) -> Result<Actor> {
-    let guild = guild.ok_or_else(|| Error::user("Backbone works inside a server — run this command in your coalition's server."))?;
-    let manage_server = member.and_then(|m| m.permissions).is_some_and(|p| p.manage_guild() || p.administrator());
+    let guild = guild.ok_or_else(|| {
+        Error::user("Backbone works inside a server — run this command in your coalition's server.")
+    })?;
+    let manage_server = member
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.manage_guild() || p.administrator());
     let name = member
         .and_then(|m| m.nick.clone())
         .or_else(|| user.global_name.clone())
@@ -162,16 +172,23 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
                 tracing::warn!(error = %e, "could not send the error reply");
             }
         }
-        poise::FrameworkError::ArgumentParse { error, input, ctx, .. } => {
+        poise::FrameworkError::ArgumentParse {
+            error, input, ctx, ..
+        } => {
             let msg = match input {
-                Some(input) => format!("`{input}` isn't valid there: {error}. Check the option and try again."),
+                Some(input) => {
+                    format!("`{input}` isn't valid there: {error}. Check the option and try again.")
+                }
                 None => format!("An option isn't valid: {error}. Check the options and try again."),
             };
             let _ = ctx.send(convert::reply(&Message::text(msg).ephemeral())).await;
         }
         poise::FrameworkError::CommandStructureMismatch { ctx, description, .. } => {
             tracing::warn!(command = %ctx.command().qualified_name, description = %description, "command structure mismatch");
-            let msg = Message::text("This command changed since Discord last loaded it — wait a minute and try again.").ephemeral();
+            let msg = Message::text(
+                "This command changed since Discord last loaded it — wait a minute and try again.",
+            )
+            .ephemeral();
             let _ = poise::Context::Application(ctx).send(convert::reply(&msg)).await;
         }
         other => {
@@ -184,11 +201,15 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
 
 async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<()> {
     match event {
-        FullEvent::InteractionCreate { interaction: Interaction::Component(c) } => {
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Component(c),
+        } => {
             let _guard = data.inflight.enter();
             components::handle_component(ctx, data, c).await;
         }
-        FullEvent::InteractionCreate { interaction: Interaction::Modal(m) } => {
+        FullEvent::InteractionCreate {
+            interaction: Interaction::Modal(m),
+        } => {
             let _guard = data.inflight.enter();
             components::handle_modal(ctx, data, m).await;
         }
@@ -214,7 +235,8 @@ pub async fn run(config: Config) -> Result<()> {
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {},
             _ = term.recv() => {},
@@ -239,7 +261,11 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
     let http = http.build();
-    let base = config.discord.api_base.clone().unwrap_or_else(|| "https://discord.com".into());
+    let base = config
+        .discord
+        .api_base
+        .clone()
+        .unwrap_or_else(|| "https://discord.com".into());
     let me = http.get_current_user().await.map_err(|e| match &e {
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401 => {
             Error::user("Discord refused DISCORD_TOKEN (401 Unauthorized) — copy a fresh token from the developer portal (Bot → Reset Token).")
@@ -291,7 +317,14 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     let notifier = Arc::new(notifier::DiscordNotifier::new(client.http.clone()));
     let settings = scheduler::SchedulerSettings::from_config(&config);
     let (stop_scheduler, scheduler_stopped) = watch::channel(false);
-    let sched = tokio::spawn(scheduler::run(store.clone(), notifier, settings, clock, scheduler_stopped, wake));
+    let sched = tokio::spawn(scheduler::run(
+        store.clone(),
+        notifier,
+        settings,
+        clock,
+        scheduler_stopped,
+        wake,
+    ));
 
     let shards = client.shard_manager.clone();
     let stopper = {
@@ -315,7 +348,10 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     }
     inflight.wait_idle(Duration::from_secs(20)).await;
     let _ = stop_scheduler.send(true);
-    if tokio::time::timeout(Duration::from_secs(20), sched).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(20), sched)
+        .await
+        .is_err()
+    {
         tracing::warn!("scheduler did not stop in time");
     }
     store.close().await;

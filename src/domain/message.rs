@@ -86,12 +86,18 @@ pub mod colors {
 impl Message {
     /// A plain text message.
     pub fn text(content: impl Into<String>) -> Message {
-        Message { content: content.into(), ..Default::default() }
+        Message {
+            content: content.into(),
+            ..Default::default()
+        }
     }
 
     /// A message with one embed.
     pub fn embed(embed: Embed) -> Message {
-        Message { embeds: vec![embed], ..Default::default() }
+        Message {
+            embeds: vec![embed],
+            ..Default::default()
+        }
     }
 
     /// Makes it ephemeral.
@@ -101,8 +107,17 @@ impl Message {
     }
 
     /// Adds a button.
-    pub fn button(mut self, custom_id: impl Into<String>, label: impl Into<String>, style: ButtonStyle) -> Message {
-        self.buttons.push(Button { custom_id: custom_id.into(), label: label.into(), style });
+    pub fn button(
+        mut self,
+        custom_id: impl Into<String>,
+        label: impl Into<String>,
+        style: ButtonStyle,
+    ) -> Message {
+        self.buttons.push(Button {
+            custom_id: custom_id.into(),
+            label: label.into(),
+            style,
+        });
         self
     }
 
@@ -193,7 +208,11 @@ impl Message {
 impl Embed {
     /// An embed with a title and a color.
     pub fn new(title: impl Into<String>, color: u32) -> Embed {
-        Embed { title: title.into(), color, ..Default::default() }
+        Embed {
+            title: title.into(),
+            color,
+            ..Default::default()
+        }
     }
 
     /// Sets the description.
@@ -205,8 +224,16 @@ impl Embed {
     /// Adds a field; empty values show as `—` (Discord rejects empty fields).
     pub fn field(mut self, name: impl Into<String>, value: impl Into<String>, inline: bool) -> Embed {
         let value = value.into();
-        let value = if value.trim().is_empty() { "—".to_string() } else { value };
-        self.fields.push(Field { name: name.into(), value, inline });
+        let value = if value.trim().is_empty() {
+            "—".to_string()
+        } else {
+            value
+        };
+        self.fields.push(Field {
+            name: name.into(),
+            value,
+            inline,
+        });
         self
     }
 
@@ -222,7 +249,11 @@ impl Embed {
         n(&self.title)
             + n(&self.description)
             + n(&self.footer)
-            + self.fields.iter().map(|f| n(&f.name) + n(&f.value)).sum::<usize>()
+            + self
+                .fields
+                .iter()
+                .map(|f| n(&f.name) + n(&f.value))
+                .sum::<usize>()
     }
 
     fn fit(&mut self) {
@@ -232,7 +263,11 @@ impl Embed {
         if self.fields.len() > limits::FIELDS {
             let dropped = self.fields.len() - (limits::FIELDS - 1);
             self.fields.truncate(limits::FIELDS - 1);
-            self.fields.push(Field { name: "…".into(), value: format!("… and {dropped} more"), inline: false });
+            self.fields.push(Field {
+                name: "…".into(),
+                value: format!("… and {dropped} more"),
+                inline: false,
+            });
         }
         for f in &mut self.fields {
             f.name = truncate(&f.name, limits::FIELD_NAME);
@@ -250,7 +285,11 @@ impl Embed {
         if dropped > 0 {
             let note = format!("… and {dropped} more");
             if self.size() + note.chars().count() < budget {
-                self.fields.push(Field { name: "…".into(), value: note, inline: false });
+                self.fields.push(Field {
+                    name: "…".into(),
+                    value: note,
+                    inline: false,
+                });
             }
         }
         if self.size() > budget {
@@ -266,7 +305,11 @@ pub fn bounded_list(lines: &[String], total: usize, max: usize) -> String {
     let mut shown = 0;
     for line in lines {
         let more = total.saturating_sub(shown + 1);
-        let tail = if more > 0 { format!("\n… and {more} more") } else { String::new() };
+        let tail = if more > 0 {
+            format!("\n… and {more} more")
+        } else {
+            String::new()
+        };
         let needed = out.chars().count() + line.chars().count() + 1 + tail.chars().count();
         if needed > max {
             break;
@@ -297,7 +340,12 @@ mod tests {
         for i in 0..40 {
             e = e.field(format!("f{i}"), "v".repeat(2000), false);
         }
-        let m = Message { content: "c".repeat(3000), embeds: vec![e.clone(), e], ..Default::default() }.fit();
+        let m = Message {
+            content: "c".repeat(3000),
+            embeds: vec![e.clone(), e],
+            ..Default::default()
+        }
+        .fit();
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
     }
 

@@ -33,9 +33,7 @@ pub fn parse_offsets(text: &str) -> Result<Vec<i64>> {
         offsets.push(seconds);
     }
     if offsets.is_empty() {
-        return Err(Error::user(format!(
-            "Give at least one ping offset — {HINT}."
-        )));
+        return Err(Error::user(format!("Give at least one ping offset — {HINT}.")));
     }
     offsets.sort_unstable_by(|a, b| b.cmp(a));
     offsets.dedup();
@@ -118,10 +116,7 @@ mod tests {
             parse_offsets("1w,2 hours,30 min").unwrap(),
             vec![7 * D, 2 * H, 1800]
         );
-        assert_eq!(
-            parse_offsets("72H, 3d ,24h,1d").unwrap(),
-            vec![72 * H, 24 * H]
-        );
+        assert_eq!(parse_offsets("72H, 3d ,24h,1d").unwrap(), vec![72 * H, 24 * H]);
     }
 
     #[test]
@@ -154,10 +149,7 @@ mod tests {
         let due = 1_000 * D;
         let offsets = [72 * H, 24 * H];
         assert_eq!(next_ping_at(due, &offsets, 0), Some(due - 72 * H));
-        assert_eq!(
-            next_ping_at(due, &offsets, due - 72 * H),
-            Some(due - 24 * H)
-        );
+        assert_eq!(next_ping_at(due, &offsets, due - 72 * H), Some(due - 24 * H));
         assert_eq!(next_ping_at(due, &offsets, due - 24 * H), Some(due));
         assert_eq!(next_ping_at(due, &offsets, due - 1), Some(due));
         assert_eq!(next_ping_at(due, &offsets, due), None);
@@ -178,10 +170,7 @@ mod tests {
             latest_stage_at_or_before(due, &offsets, due - H),
             Some((due - 24 * H, 24 * H))
         );
-        assert_eq!(
-            latest_stage_at_or_before(due, &offsets, due),
-            Some((due, 0))
-        );
+        assert_eq!(latest_stage_at_or_before(due, &offsets, due), Some((due, 0)));
         assert_eq!(
             latest_stage_at_or_before(due, &offsets, due + 9 * D),
             Some((due, 0))

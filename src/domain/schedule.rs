@@ -14,8 +14,7 @@ pub const DEFAULT_CHECKIN: &str = "fridays 10:00";
 /// The digest schedule a new coalition starts with.
 pub const DEFAULT_DIGEST: &str = "mondays 9:00";
 
-const HINT: &str =
-    "use cron like `0 0 9 * * Mon` or words like `mondays 9:00` or `every 2 weeks wed 15:00`";
+const HINT: &str = "use cron like `0 0 9 * * Mon` or words like `mondays 9:00` or `every 2 weeks wed 15:00`";
 /// Local hours looked at beyond each end of a window: more than any UTC offset change.
 const SLACK_HOURS: i64 = 3;
 /// Raw cron occurrences examined per query at most, so no query can run away.
@@ -347,11 +346,7 @@ mod tests {
                 "{text}"
             );
             let spring = s.upcoming(utc(2026, 3, 20, 0, 0), Berlin, 2);
-            assert_eq!(
-                spring,
-                [utc(2026, 3, 23, 8, 0), utc(2026, 3, 30, 7, 0)],
-                "{text}"
-            );
+            assert_eq!(spring, [utc(2026, 3, 23, 8, 0), utc(2026, 3, 30, 7, 0)], "{text}");
         }
     }
 
@@ -378,10 +373,7 @@ mod tests {
         let s = schedule("0 30 2 * * *");
         let days = s.upcoming(utc(2026, 10, 24, 12, 0), Berlin, 2);
         assert_eq!(days, [utc(2026, 10, 25, 0, 30), utc(2026, 10, 26, 1, 30)]);
-        assert_eq!(
-            s.next_after(utc(2026, 10, 25, 1, 15), Berlin),
-            Some(days[1])
-        );
+        assert_eq!(s.next_after(utc(2026, 10, 25, 1, 15), Berlin), Some(days[1]));
         let ny = schedule("every day 1:30").next_after(utc(2026, 11, 1, 0, 0), New_York);
         assert_eq!(ny, Some(utc(2026, 11, 1, 5, 30)));
         let hourly = schedule("0 0 * * * *").upcoming(utc(2026, 10, 24, 23, 30), Berlin, 3);
@@ -428,10 +420,7 @@ mod tests {
                 "mon, wed and fri 8:15",
                 "every Monday, Wednesday and Friday at 08:15",
             ),
-            (
-                "every 2 weeks wed 15:00",
-                "every 2 weeks on Wednesday at 15:00",
-            ),
+            ("every 2 weeks wed 15:00", "every 2 weeks on Wednesday at 15:00"),
             (
                 "every 3 weeks weekdays noon",
                 "every 3 weeks on weekdays at 12:00",
@@ -449,10 +438,7 @@ mod tests {
 
     #[test]
     fn defaults_are_valid() {
-        assert_eq!(
-            schedule(DEFAULT_CHECKIN).describe(),
-            "every Friday at 10:00"
-        );
+        assert_eq!(schedule(DEFAULT_CHECKIN).describe(), "every Friday at 10:00");
         assert_eq!(schedule(DEFAULT_DIGEST).describe(), "every Monday at 09:00");
     }
 
@@ -511,8 +497,7 @@ mod tests {
         let biweekly = schedule("every 2 weeks wed 15:00");
         let got = biweekly.latest_at_or_before(utc(2026, 3, 12, 0, 0), since, Tz::UTC);
         assert_eq!(got, Some(utc(2026, 3, 4, 15, 0)));
-        let gap =
-            schedule("daily 2:30").latest_at_or_before(utc(2026, 3, 29, 1, 30), since, Berlin);
+        let gap = schedule("daily 2:30").latest_at_or_before(utc(2026, 3, 29, 1, 30), since, Berlin);
         assert_eq!(gap, Some(utc(2026, 3, 29, 1, 0)));
     }
 }

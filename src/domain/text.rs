@@ -90,9 +90,19 @@ mod tests {
     #[test]
     fn titles_are_trimmed_and_bounded() {
         assert_eq!(single_line("title", "  a\n b  ", 10).unwrap(), "a b");
-        assert!(single_line("title", "   ", 10).unwrap_err().to_string().contains("empty"));
+        assert!(
+            single_line("title", "   ", 10)
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
         let long = "x".repeat(300);
-        assert!(single_line("title", &long, 200).unwrap_err().to_string().contains("300"));
+        assert!(
+            single_line("title", &long, 200)
+                .unwrap_err()
+                .to_string()
+                .contains("300")
+        );
     }
 
     #[test]

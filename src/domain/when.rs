@@ -1,16 +1,15 @@
 //! Due dates typed by users, read in the coalition's IANA time zone.
 
 use chrono::{
-    DateTime, Datelike, Days, Duration, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime,
-    TimeZone, Timelike, Utc, Weekday,
+    DateTime, Datelike, Days, Duration, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike, Utc, Weekday,
 };
 use chrono_tz::{TZ_VARIANTS, Tz};
 
 use crate::error::{Error, Result};
 
 /// How to write a due date, appended to every "couldn't read" message.
-const DUE_HINT: &str =
-    "try `2026-12-01`, `2026-12-01 17:00`, `tomorrow 5pm`, `friday` or `in 3 days`";
+const DUE_HINT: &str = "try `2026-12-01`, `2026-12-01 17:00`, `tomorrow 5pm`, `friday` or `in 3 days`";
 const TZ_HINT: &str = "use an IANA name such as `Europe/Berlin` or `America/New_York`.";
 /// Autocomplete choices may be at most this many characters long.
 const PREVIEW_MAX: usize = 100;
@@ -45,11 +44,7 @@ pub fn timezone_suggestions(prefix: &str, limit: usize) -> Vec<&'static str> {
             let lower = tz.name().to_ascii_lowercase();
             let rank = if lower.starts_with(&wanted) {
                 0
-            } else if lower
-                .split('/')
-                .skip(1)
-                .any(|part| part.starts_with(&wanted))
-            {
+            } else if lower.split('/').skip(1).any(|part| part.starts_with(&wanted)) {
                 1
             } else if lower.contains(&wanted) {
                 2
@@ -264,11 +259,9 @@ fn read_due(words: &[&str], tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>>
     }
     let five_pm = NaiveTime::from_hms_opt(17, 0, 0)?;
     let (date, default, rest) = match words {
-        [first, rest @ ..] if first.len() >= 8 && first.contains('-') => (
-            NaiveDate::parse_from_str(first, "%Y-%m-%d").ok()?,
-            five_pm,
-            rest,
-        ),
+        [first, rest @ ..] if first.len() >= 8 && first.contains('-') => {
+            (NaiveDate::parse_from_str(first, "%Y-%m-%d").ok()?, five_pm, rest)
+        }
         ["today" | "eod", rest @ ..] | ["end", "of", "day", rest @ ..] => (today, five_pm, rest),
         ["tonight", rest @ ..] => (today, NaiveTime::from_hms_opt(20, 0, 0)?, rest),
         ["tomorrow" | "tmrw" | "tmr", rest @ ..] => (today.succ_opt()?, five_pm, rest),
@@ -387,12 +380,7 @@ mod tests {
         assert_eq!(due("EOD"), utc(2026, 12, 1, 16, 0));
         assert_eq!(due("tonight"), utc(2026, 12, 1, 19, 0));
         assert_eq!(due("5:30pm"), utc(2026, 12, 1, 16, 30));
-        for text in [
-            "tomorrow",
-            "tomorrow 5pm",
-            "Tomorrow 17:00",
-            "tomorrow at 5 pm",
-        ] {
+        for text in ["tomorrow", "tomorrow 5pm", "Tomorrow 17:00", "tomorrow at 5 pm"] {
             assert_eq!(due(text), utc(2026, 12, 2, 16, 0), "{text}");
         }
         assert_eq!(due("tomorrow at 9:30am"), utc(2026, 12, 2, 8, 30));
@@ -429,10 +417,7 @@ mod tests {
         let march = utc(2026, 3, 28, 12, 0);
         let gap = parse_due("2026-03-29 02:30", Berlin, march).unwrap();
         assert_eq!(gap, utc(2026, 3, 29, 1, 0));
-        assert_eq!(
-            describe(gap, Berlin),
-            "Sun 29 Mar 2026 03:00 (Europe/Berlin)"
-        );
+        assert_eq!(describe(gap, Berlin), "Sun 29 Mar 2026 03:00 (Europe/Berlin)");
         let fold = parse_due("2026-10-25 02:30", Berlin, march).unwrap();
         assert_eq!(fold, utc(2026, 10, 25, 0, 30));
         let before_change = utc(2026, 3, 7, 15, 0);
@@ -458,10 +443,7 @@ mod tests {
             "next",
             "12",
         ] {
-            assert!(
-                err(text, Berlin, now()).starts_with("Couldn't read"),
-                "{text}"
-            );
+            assert!(err(text, Berlin, now()).starts_with("Couldn't read"), "{text}");
         }
     }
 
@@ -502,10 +484,7 @@ mod tests {
     fn unknown_time_zones_suggest_the_closest() {
         let e = parse_timezone("Europe/Berln").unwrap_err();
         assert!(e.is_user());
-        assert!(
-            e.to_string().contains("did you mean `Europe/Berlin`?"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("did you mean `Europe/Berlin`?"), "{e}");
         let e = parse_timezone("berlin").unwrap_err().to_string();
         assert!(e.contains("`Europe/Berlin`"), "{e}");
         assert_eq!(

@@ -36,7 +36,11 @@ impl Store {
     /// Opens (creating if missing) and migrates the database at `url`, e.g. `sqlite://backbone.db`.
     pub async fn connect(url: &str) -> Result<Store> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| Error::user(format!("database_url `{url}` is not a SQLite URL ({e}) — use e.g. `sqlite://backbone.db`.")))?
+            .map_err(|e| {
+                Error::user(format!(
+                    "database_url `{url}` is not a SQLite URL ({e}) — use e.g. `sqlite://backbone.db`."
+                ))
+            })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -82,7 +86,10 @@ impl Store {
             )));
         }
         let target = path.to_string_lossy().to_string();
-        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -119,14 +126,19 @@ pub async fn record_event(
 
 /// Counts the events of one coalition (used by tests and `/coalition info`).
 pub async fn count_events(store: &Store, coalition: CoalitionId) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE coalition_id = ?")
-        .bind(coalition)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE coalition_id = ?")
+            .bind(coalition)
+            .fetch_one(store.pool())
+            .await?,
+    )
 }
 
 /// The guild a task belongs to — for button clicks in DMs, which carry no guild.
-pub async fn guild_of_task(store: &Store, task: crate::domain::TaskId) -> Result<Option<crate::domain::GuildId>> {
+pub async fn guild_of_task(
+    store: &Store,
+    task: crate::domain::TaskId,
+) -> Result<Option<crate::domain::GuildId>> {
     Ok(sqlx::query_scalar(
         "SELECT c.guild_id FROM tasks t JOIN coalitions c ON c.id = t.coalition_id WHERE t.id = ?",
     )
@@ -136,7 +148,10 @@ pub async fn guild_of_task(store: &Store, task: crate::domain::TaskId) -> Result
 }
 
 /// The guild a check-in round belongs to — for button clicks and modals in DMs.
-pub async fn guild_of_round(store: &Store, round: crate::domain::RoundId) -> Result<Option<crate::domain::GuildId>> {
+pub async fn guild_of_round(
+    store: &Store,
+    round: crate::domain::RoundId,
+) -> Result<Option<crate::domain::GuildId>> {
     Ok(sqlx::query_scalar(
         "SELECT c.guild_id FROM checkin_rounds r JOIN coalitions c ON c.id = r.coalition_id WHERE r.id = ?",
     )

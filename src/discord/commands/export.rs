@@ -1,6 +1,7 @@
 //! `/export`: all of a coalition's data as a file attachment.
 
 use crate::actions::export::{self as act, ExportFormat, ExportInput};
+pub use crate::discord::choices::FormatChoice;
 use crate::discord::render::coalitions as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::error::{Error, Result};
@@ -11,15 +12,6 @@ pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024;
 /// This group's commands.
 pub fn all() -> Vec<Command> {
     vec![export()]
-}
-
-/// The `format` option.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
-pub enum FormatChoice {
-    #[name = "csv"]
-    Csv,
-    #[name = "json"]
-    Json,
 }
 
 impl From<FormatChoice> for ExportFormat {

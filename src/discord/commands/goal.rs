@@ -1,19 +1,11 @@
 //! `/goal add|progress|list|close`: the coalition's shared, measurable goals.
 
 use crate::actions::goals;
+pub use crate::discord::choices::OutcomeChoice;
 use crate::discord::render::goals as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::GoalStatus;
 use crate::error::Result;
-
-/// How a goal ends, as `/goal close` offers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
-pub enum OutcomeChoice {
-    #[name = "achieved"]
-    Achieved,
-    #[name = "dropped"]
-    Dropped,
-}
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

@@ -1,5 +1,6 @@
 //! `/member add|remove|list`: who is in a coalition, in which org, with which role.
 
+pub use crate::discord::choices::RoleChoice;
 use poise::serenity_prelude as serenity;
 
 use crate::actions::members as act;
@@ -22,15 +23,6 @@ pub fn all() -> Vec<Command> {
 )]
 pub async fn member(_ctx: Context<'_>) -> Result<()> {
     Ok(())
-}
-
-/// A member's role, as the `role` option offers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
-pub enum RoleChoice {
-    #[name = "lead"]
-    Lead,
-    #[name = "member"]
-    Member,
 }
 
 impl From<RoleChoice> for Role {

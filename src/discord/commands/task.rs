@@ -1,6 +1,7 @@
 //! `/task assign|list|mine|update|done|reassign|due`, and the task card's Start / Done / Blocked
 //! buttons with the blocker form they open.
 
+pub use crate::discord::choices::StatusChoice;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
 
@@ -12,19 +13,6 @@ use crate::domain::message::Message;
 use crate::domain::{ChannelId, GuildId, MessageId, Task, TaskId, TaskStatus, UserId};
 use crate::error::{Error, Result};
 use crate::store::Store;
-
-/// A task status, as `/task update` and `/task list` offer it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
-pub enum StatusChoice {
-    #[name = "open"]
-    Open,
-    #[name = "in_progress"]
-    InProgress,
-    #[name = "blocked"]
-    Blocked,
-    #[name = "done"]
-    Done,
-}
 
 impl From<StatusChoice> for TaskStatus {
     fn from(s: StatusChoice) -> Self {
