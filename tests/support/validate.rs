@@ -59,9 +59,9 @@ pub fn message(body: &Value, kind: MessageKind, files: usize) -> Vec<String> {
     errs.extend(self::embeds(embeds));
     errs.extend(components(array(body, "components"), false));
     match body.get("allowed_mentions") {
-        None | Some(Value::Null) => errs.push(
-            "allowed_mentions is missing (Backbone sets it explicitly on every message)".into(),
-        ),
+        None | Some(Value::Null) => {
+            errs.push("allowed_mentions is missing (Backbone sets it explicitly on every message)".into())
+        }
         Some(am) => errs.extend(allowed_mentions(am)),
     }
     if kind == MessageKind::Create {
@@ -146,10 +146,14 @@ pub fn embeds(embeds: &[Value]) -> Vec<String> {
             let value = f.get("value").map_or(0, chars);
             total += name + value;
             if name == 0 || name > 256 {
-                errs.push(format!("embed {i} field {j}: name is {name} characters (1..=256)"));
+                errs.push(format!(
+                    "embed {i} field {j}: name is {name} characters (1..=256)"
+                ));
             }
             if value == 0 || value > 1024 {
-                errs.push(format!("embed {i} field {j}: value is {value} characters (1..=1024)"));
+                errs.push(format!(
+                    "embed {i} field {j}: value is {value} characters (1..=1024)"
+                ));
             }
         }
         if let Some(c) = e.get("color").and_then(Value::as_u64)
@@ -308,9 +312,10 @@ pub fn choices(data: &Value) -> Vec<String> {
             errs.push(format!("choice name is {name} characters (1..=100): {c}"));
         }
         match c.get("value") {
-            Some(Value::String(s)) if s.chars().count() > 100 => {
-                errs.push(format!("choice value is {} characters (max 100)", s.chars().count()))
-            }
+            Some(Value::String(s)) if s.chars().count() > 100 => errs.push(format!(
+                "choice value is {} characters (max 100)",
+                s.chars().count()
+            )),
             Some(Value::String(_) | Value::Number(_)) => {}
             other => errs.push(format!("choice value {other:?} is not a string or number")),
         }
@@ -357,7 +362,9 @@ pub fn commands(list: &Value) -> Vec<String> {
         let mut total = name.chars().count() + cmd.get("description").map_or(0, chars);
         errs.extend(options(&at, array(cmd, "options"), 0, &mut total));
         if total > 4000 {
-            errs.push(format!("{at}: {total} characters of names, descriptions and choices (max 4000)"));
+            errs.push(format!(
+                "{at}: {total} characters of names, descriptions and choices (max 4000)"
+            ));
         }
     }
     errs
@@ -405,13 +412,19 @@ fn options(at: &str, opts: &[Value], depth: usize, total: &mut usize) -> Vec<Str
         let inner = array(o, "options");
         match ty {
             2 => {
-                if inner.iter().any(|i| i.get("type").and_then(Value::as_u64) != Some(1)) {
+                if inner
+                    .iter()
+                    .any(|i| i.get("type").and_then(Value::as_u64) != Some(1))
+                {
                     errs.push(format!("{here}: a group may only hold subcommands"));
                 }
                 errs.extend(options(&here, inner, depth + 1, total));
             }
             1 => {
-                if inner.iter().any(|i| matches!(i.get("type").and_then(Value::as_u64), Some(1 | 2))) {
+                if inner
+                    .iter()
+                    .any(|i| matches!(i.get("type").and_then(Value::as_u64), Some(1 | 2)))
+                {
                     errs.push(format!("{here}: a subcommand cannot hold subcommands"));
                 }
                 errs.extend(options(&here, inner, depth + 1, total));
@@ -466,7 +479,11 @@ fn options(at: &str, opts: &[Value], depth: usize, total: &mut usize) -> Vec<Str
                     errs.push(format!("{here}: {k} on an option of type {ty}"));
                 }
                 let v = v.as_u64().unwrap_or(u64::MAX);
-                let ok = if k == "min_length" { v <= 6000 } else { (1..=6000).contains(&v) };
+                let ok = if k == "min_length" {
+                    v <= 6000
+                } else {
+                    (1..=6000).contains(&v)
+                };
                 if !ok {
                     errs.push(format!("{here}: {k} {v} out of range"));
                 }
@@ -477,7 +494,11 @@ fn options(at: &str, opts: &[Value], depth: usize, total: &mut usize) -> Vec<Str
                 errs.push(format!("{here}: {k} on an option of type {ty}"));
             }
         }
-        if o.get("channel_types").is_some_and(|v| !v.is_null()) && ty != 7 {
+        if o.get("channel_types")
+            .and_then(Value::as_array)
+            .is_some_and(|v| !v.is_empty())
+            && ty != 7
+        {
             errs.push(format!("{here}: channel_types on an option of type {ty}"));
         }
     }

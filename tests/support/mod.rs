@@ -1,0 +1,12 @@
+//! Support for the end-to-end tests: a fake Discord (REST + gateway v10) and a harness running the
+//! real bot against it. See `tests/e2e.rs`.
+#![allow(dead_code)]
+
+pub mod fake_discord;
+pub mod gateway;
+pub mod rest;
+pub mod validate;
+pub mod world;
+
+pub use fake_discord::{FakeDiscord, Msg, Request};
+pub use world::*;
