@@ -185,6 +185,30 @@ async fn a_crash_between_send_and_record_resends_with_the_same_nonce() {
 }
 
 #[tokio::test]
+async fn a_crash_after_a_dm_resends_it_with_the_same_nonce() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let t = assign(&w, &c, MEMBER, "Draft the press release", None).await;
+    let n = RecordingNotifier::new();
+    n.script(Target::User(MEMBER), Scripted::SucceedThenHang);
+    let crashed = tokio::time::timeout(StdDuration::from_millis(300), deliver(&w, &n, w.now)).await;
+    assert!(
+        crashed.is_err(),
+        "the sender 'died' after Discord accepted the DM"
+    );
+    let later = w.now + Duration::seconds(settings().claim_seconds);
+    assert_eq!(deliver(&w, &n, later).await.sent, 1);
+    let calls = n.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].nonce, Some(scheduler::nonce(rows(&w, &c).await[0].id)));
+    assert_eq!(calls[0].nonce, calls[1].nonce, "same nonce both times");
+    assert!(calls[1].duplicate, "Discord drops the repeated DM");
+    let d = rows(&w, &c).await.remove(0);
+    assert_eq!((d.kind.as_str(), d.subject_id), ("task_assigned", Some(t.id.0)));
+    assert_eq!((d.status.as_str(), d.message_id), ("sent", calls[0].message_id));
+}
+
+#[tokio::test]
 async fn rate_limit_waits_for_retry_after_without_counting_an_attempt() {
     let w = World::new().await;
     let c = w.climate().await;

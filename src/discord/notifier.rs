@@ -41,14 +41,19 @@ impl Notifier for DiscordNotifier {
         Ok(MessageId(sent.id.get() as i64))
     }
 
-    async fn send_dm(&self, user: UserId, msg: &Message) -> Result<MessageId, SendError> {
+    async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
         let dm = serenity::UserId::new(user.0 as u64)
             .create_dm_channel(&*self.http)
             .await
             .map_err(classify)?;
         let sent = dm
             .id
-            .send_message(&*self.http, create_message(msg))
+            .send_message(
+                &*self.http,
+                create_message(msg)
+                    .nonce(Nonce::String(nonce.to_string()))
+                    .enforce_nonce(true),
+            )
             .await
             .map_err(classify)?;
         Ok(MessageId(sent.id.get() as i64))

@@ -166,7 +166,7 @@ async fn send<N: Notifier>(
     pacer.wait().await;
     let mut result = match target {
         Target::Channel(c) => notifier.send_channel(c, &msg, &nonce(d.id)).await,
-        Target::User(u) => notifier.send_dm(u, &msg).await,
+        Target::User(u) => notifier.send_dm(u, &msg, &nonce(d.id)).await,
     };
     let mut channel = match target {
         Target::Channel(c) => Some(c),

@@ -47,11 +47,12 @@ pub trait Notifier: Send + Sync {
         nonce: &str,
     ) -> impl Future<Output = Result<MessageId, SendError>> + Send;
 
-    /// Sends `msg` to `user` as a DM.
+    /// Sends `msg` to `user` as a DM, with `nonce` enforced in the DM channel like `send_channel`.
     fn send_dm(
         &self,
         user: UserId,
         msg: &Message,
+        nonce: &str,
     ) -> impl Future<Output = Result<MessageId, SendError>> + Send;
 }
 
@@ -91,7 +92,7 @@ struct Inner {
     calls: Vec<Sent>,
     scripts: HashMap<Target, VecDeque<Scripted>>,
     any: VecDeque<Scripted>,
-    nonces: HashMap<(ChannelId, String), MessageId>,
+    nonces: HashMap<(Target, String), MessageId>,
     next_id: i64,
 }
 
@@ -166,15 +167,15 @@ impl RecordingNotifier {
         let mut duplicate = false;
         let message_id = match (&error, target, nonce) {
             (Some(_), _, _) => None,
-            (None, Target::Channel(c), Some(n)) if inner.nonces.contains_key(&(c, n.to_string())) => {
+            (None, t, Some(n)) if inner.nonces.contains_key(&(t, n.to_string())) => {
                 duplicate = true;
-                inner.nonces.get(&(c, n.to_string())).copied()
+                inner.nonces.get(&(t, n.to_string())).copied()
             }
             (None, _, _) => {
                 inner.next_id += 1;
                 let id = MessageId(900_000 + inner.next_id);
-                if let (Target::Channel(c), Some(n)) = (target, nonce) {
-                    inner.nonces.insert((c, n.to_string()), id);
+                if let Some(n) = nonce {
+                    inner.nonces.insert((target, n.to_string()), id);
                 }
                 Some(id)
             }
@@ -220,7 +221,7 @@ impl Notifier for RecordingNotifier {
         self.send(Target::Channel(channel), msg, Some(nonce)).await
     }
 
-    async fn send_dm(&self, user: UserId, msg: &Message) -> Result<MessageId, SendError> {
-        self.send(Target::User(user), msg, None).await
+    async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
+        self.send(Target::User(user), msg, Some(nonce)).await
     }
 }
