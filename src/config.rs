@@ -1,5 +1,6 @@
-//! Configuration: `config/default.toml` (embedded) < `config/local.toml` < `.env` < `BACKBONE_*`
-//! environment variables. Discord credentials come from the environment only.
+//! Configuration: `config/default.toml` (embedded) < `config/local.toml` < `BACKBONE_*` environment
+//! variables < `.env` (as DESIGN.md orders them: the project's `.env` file wins).
+//! Discord credentials come from the environment (or `.env`) only.
 
 use std::path::Path;
 
@@ -48,8 +49,8 @@ impl std::fmt::Debug for DiscordConfig {
 impl Config {
     /// Loads the layered configuration from the working directory and the process environment.
     pub fn load() -> Result<Config> {
-        // `.env` fills in variables the environment doesn't already set.
-        let _ = dotenvy::dotenv();
+        // `.env` overrides the environment, as DESIGN.md orders the layers.
+        let _ = dotenvy::dotenv_override();
         let local = Path::new("config/local.toml");
         let local = if local.exists() {
             Some(

@@ -126,3 +126,12 @@ fn digest_preview_of_an_unknown_coalition_says_what_to_do() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("Nope"), "{}", stderr(&o));
 }
+
+#[test]
+fn dot_env_in_the_working_directory_wins_over_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "BACKBONE_TICK_SECONDS=7\n").unwrap();
+    let o = backbone(dir.path(), &["check-config"], &[("BACKBONE_TICK_SECONDS", "3")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("tick_seconds = 7"), "{}", stdout(&o));
+}

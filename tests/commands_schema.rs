@@ -268,9 +268,16 @@ fn parse_options(cell: &str) -> Vec<TableOption> {
     out
 }
 
-/// The command table of ../shared/COMMANDS.md, which lives beside the repository.
+/// The command table of ../shared/COMMANDS.md, which lives beside the repository; a clone without
+/// it uses the copy in tests/fixtures (refresh it with `cp ../shared/COMMANDS.md tests/fixtures/`).
 fn commands_md() -> Vec<TableRow> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/COMMANDS.md");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/COMMANDS.md");
+    let path = if shared.exists() {
+        shared
+    } else {
+        root.join("tests/fixtures/COMMANDS.md")
+    };
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let rows: Vec<TableRow> = text

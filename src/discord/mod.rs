@@ -158,7 +158,7 @@ pub fn error_message(e: &Error) -> Message {
             let r = reference();
             tracing::error!(reference = %r, error = %m, "internal error");
             Message::text(format!(
-                "Something went wrong on Backbone's side (reference `{r}`). Nothing was changed — try again, and if it keeps happening give the reference to your server admins."
+                "Something went wrong on Backbone's side (reference `{r}`). Check whether your change went through, try again if not, and if it keeps happening give the reference to your server admins."
             ))
             .ephemeral()
         }
@@ -270,7 +270,10 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401 => {
             Error::user("Discord refused DISCORD_TOKEN (401 Unauthorized) — copy a fresh token from the developer portal (Bot → Reset Token).")
         }
-        _ => Error::user(format!("Cannot reach Discord at {base}: {e}. Check your network, or DISCORD_API_BASE if you set it.")),
+        _ => Error::user(format!(
+            "Cannot reach Discord at {base}: {}. Check your network, or DISCORD_API_BASE if you set it.",
+            e.to_string().trim_end_matches('.')
+        )),
     })?;
     tracing::info!(bot = %me.name, "token accepted");
 
