@@ -20,8 +20,10 @@ pub struct Config {
     pub nudge_after_hours: u64,
     pub grace_hours: u64,
     pub send_concurrency: usize,
+    pub max_sends_per_second: u32,
     pub max_attempts: u32,
     pub claim_seconds: u64,
+    pub send_timeout_seconds: u64,
     pub log_format: String,
     /// Discord credentials and endpoints (environment only).
     #[serde(skip)]
@@ -124,8 +126,10 @@ impl Config {
             ("nudge_after_hours", self.nudge_after_hours),
             ("grace_hours", self.grace_hours),
             ("send_concurrency", self.send_concurrency as u64),
+            ("max_sends_per_second", u64::from(self.max_sends_per_second)),
             ("max_attempts", u64::from(self.max_attempts)),
             ("claim_seconds", self.claim_seconds),
+            ("send_timeout_seconds", self.send_timeout_seconds),
         ];
         for (name, value) in positive {
             if value == 0 {
@@ -136,6 +140,24 @@ impl Config {
             return Err(Error::user(format!(
                 "send_concurrency is {}; Discord allows 50 requests/s — use 40 or less.",
                 self.send_concurrency
+            )));
+        }
+        if self.max_sends_per_second > 45 {
+            return Err(Error::user(format!(
+                "max_sends_per_second is {}; Discord allows 50 requests/s for the whole bot (commands included) — use 45 or less.",
+                self.max_sends_per_second
+            )));
+        }
+        if self.claim_seconds < 30 {
+            return Err(Error::user(format!(
+                "claim_seconds is {}; a send must be able to finish within its claim — use 30 or more.",
+                self.claim_seconds
+            )));
+        }
+        if self.send_timeout_seconds >= self.claim_seconds {
+            return Err(Error::user(format!(
+                "send_timeout_seconds ({}) must be less than claim_seconds ({}), so a hung send is given up before another sender takes its row — lower it or raise claim_seconds.",
+                self.send_timeout_seconds, self.claim_seconds
             )));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
@@ -212,6 +234,32 @@ mod tests {
         assert!(e.to_string().contains("sqlite://"), "{e}");
         let e = Config::from_sources(None, env(&[("DISCORD_API_BASE", "localhost:80")])).unwrap_err();
         assert!(e.to_string().contains("http://"), "{e}");
+    }
+
+    #[test]
+    fn sending_limits_are_checked() {
+        let c = Config::from_sources(None, env(&[])).unwrap();
+        assert_eq!((c.max_sends_per_second, c.send_timeout_seconds), (40, 30));
+        let bad = |pairs: &[(&str, &str)]| Config::from_sources(None, env(pairs)).unwrap_err().to_string();
+        let e = bad(&[("BACKBONE_MAX_SENDS_PER_SECOND", "0")]);
+        assert!(e.contains("max_sends_per_second must be at least 1"), "{e}");
+        let e = bad(&[("BACKBONE_MAX_SENDS_PER_SECOND", "46")]);
+        assert!(e.contains("use 45 or less"), "{e}");
+        let e = bad(&[("BACKBONE_SEND_TIMEOUT_SECONDS", "0")]);
+        assert!(e.contains("send_timeout_seconds must be at least 1"), "{e}");
+        let e = bad(&[("BACKBONE_SEND_TIMEOUT_SECONDS", "120")]);
+        assert!(e.contains("must be less than claim_seconds (120)"), "{e}");
+        let e = bad(&[("BACKBONE_CLAIM_SECONDS", "29")]);
+        assert!(e.contains("use 30 or more"), "{e}");
+        let ok = Config::from_sources(
+            None,
+            env(&[
+                ("BACKBONE_MAX_SENDS_PER_SECOND", "45"),
+                ("BACKBONE_CLAIM_SECONDS", "30"),
+                ("BACKBONE_SEND_TIMEOUT_SECONDS", "29"),
+            ]),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
     }
 
     #[test]

@@ -453,8 +453,109 @@ async fn a_coalition_week() {
         bot.fake.requests_since(mark)
     );
     assert!(uploads[0].files[0].ends_with(".json"), "{:?}", uploads[0].files);
+    scheduled_posts_carry_their_deliverys_nonce(&bot).await;
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");
+}
+
+/// Every scheduled post (all the bot's `POST /channels/{id}/messages`) carries `nonce` = `bb<id>`
+/// of its delivery (`bb<id>d` for a DM's home-channel stand-in) with `enforce_nonce`, and is the
+/// message its delivery recorded; each DM channel is opened once; and the fake drops a repeated
+/// nonce as Discord does.
+async fn scheduled_posts_carry_their_deliverys_nonce(bot: &Bot) {
+    // Let sends in flight be recorded.
+    bot.fake
+        .settle(Duration::from_millis(400), Duration::from_secs(5))
+        .await;
+    let posts: Vec<Request> = bot
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.starts_with("/channels/") && r.path.ends_with("/messages"))
+        .collect();
+    assert!(posts.len() >= 10, "{posts:?}");
+    let pool = sqlx::SqlitePool::connect(&bot.db_url)
+        .await
+        .expect("the bot's database");
+    for p in &posts {
+        assert_eq!(p.body["enforce_nonce"], serde_json::json!(true), "{p:?}");
+        let nonce = p.body["nonce"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string nonce: {p:?}"));
+        let digits = nonce.strip_prefix("bb").map(|n| n.strip_suffix('d').unwrap_or(n));
+        let id: i64 = digits
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("nonce {nonce:?} is not bb<delivery id>"));
+        // A send that just happened may take a moment to be recorded.
+        let mut tries = 0;
+        let (status, message_id, channel_id) = loop {
+            let row: (String, Option<i64>, Option<i64>) =
+                sqlx::query_as("SELECT status, message_id, channel_id FROM deliveries WHERE id = ?")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("no delivery #{id} for nonce {nonce:?}: {e}"));
+            tries += 1;
+            if row.0 != "sending" || tries == 100 {
+                break row;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        if p.status == 200 {
+            let posted: i64 = p.response["id"].as_str().unwrap().parse().unwrap();
+            let channel: i64 = p.path.split('/').nth(2).unwrap().parse().unwrap();
+            assert_eq!(
+                (
+                    status.as_str(),
+                    message_id,
+                    channel_id.is_none_or(|c| c == channel)
+                ),
+                ("sent", Some(posted), true),
+                "delivery #{id} records the post it made: {p:?}"
+            );
+        }
+    }
+    pool.close().await;
+
+    let mut opened: Vec<String> = bot
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/users/@me/channels")
+        .map(|r| r.body["recipient_id"].to_string())
+        .collect();
+    let all = opened.len();
+    opened.sort();
+    opened.dedup();
+    assert_eq!(
+        opened.len(),
+        all,
+        "each DM channel is opened once, then remembered"
+    );
+
+    use poise::serenity_prelude as serenity;
+    let http = serenity::HttpBuilder::new(TOKEN)
+        .proxy(bot.fake.api_base())
+        .ratelimiter_disabled(true)
+        .build();
+    let post = || {
+        serenity::ChannelId::new(HOME).send_message(
+            &http,
+            serenity::CreateMessage::new()
+                .content("nonce check")
+                .allowed_mentions(serenity::CreateAllowedMentions::new())
+                .nonce(serenity::Nonce::String("bb999999".into()))
+                .enforce_nonce(true),
+        )
+    };
+    let first = post().await.expect("first post");
+    let again = post().await.expect("repeated post");
+    assert_eq!(first.id, again.id, "a repeated nonce returns the first message");
+    assert_eq!(
+        posts_containing(bot, HOME, "nonce check").len(),
+        1,
+        "and posts nothing new"
+    );
 }
 
 /// Requests since `mark` other than interaction answers (callbacks, follow-ups, @original reads).

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use backbone::actions::{self, tasks, wins};
-use backbone::clock::ManualClock;
+use backbone::clock::{Clock, ManualClock};
 use backbone::domain::message::Message;
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings, Scripted, SendError};
+use backbone::scheduler::{self, Notifier, RecordingNotifier, SchedulerSettings, Scripted, SendError};
+use backbone::store::Store;
 use backbone::store::deliveries::{Delivery, Target};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -547,7 +548,7 @@ async fn wait_for(cond: impl Fn() -> bool) {
 #[test]
 fn settings_come_from_config() {
     let config = backbone::config::Config::from_sources(
-        Some("tick_seconds = 3\ngrace_hours = 2\nsend_concurrency = 7"),
+        Some("tick_seconds = 3\ngrace_hours = 2\nsend_concurrency = 7\nmax_sends_per_second = 20\nsend_timeout_seconds = 9"),
         |_| None,
     )
     .unwrap();
@@ -556,6 +557,13 @@ fn settings_come_from_config() {
     assert_eq!(s.grace, 2 * 3600);
     assert_eq!(s.nudge_after, 24 * 3600);
     assert_eq!(s.send_concurrency, 7);
+    assert_eq!(s.max_sends_per_second, 20);
+    assert_eq!(s.send_timeout, StdDuration::from_secs(9));
+    let defaults =
+        SchedulerSettings::from_config(&backbone::config::Config::from_sources(None, |_| None).unwrap());
+    assert_eq!(defaults.max_sends_per_second, 40);
+    assert_eq!(defaults.send_timeout, StdDuration::from_secs(30));
+    assert!((defaults.send_timeout.as_secs() as i64) < defaults.claim_seconds);
 }
 
 #[tokio::test]
@@ -625,4 +633,300 @@ async fn the_digest_fits_discords_limits_however_big_the_coalition() {
     assert!(text.contains("🏆 Wins (300)") && text.contains("more"), "{text}");
     assert!(text.contains("▓▓▓░░░░░░░ 30%"), "progress bars: {text}");
     assert!(!text.contains("@everyone"));
+}
+
+#[tokio::test]
+async fn a_hung_send_times_out_and_is_retried_while_the_rest_go_out() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    log_win(&w, &c, MEMBER, "Hall booked").await;
+    assign(&w, &c, MEMBER, "Print the flyers", None).await;
+    let n = RecordingNotifier::new();
+    // The celebration's request never comes back.
+    n.script(Target::Channel(HOME), Scripted::Hang);
+    let s = SchedulerSettings {
+        send_concurrency: 1,
+        send_timeout: StdDuration::from_millis(200),
+        ..settings()
+    };
+    let report = tokio::time::timeout(
+        StdDuration::from_secs(10),
+        scheduler::deliver(&w.store, &n, &s, w.now),
+    )
+    .await
+    .expect("a hung send does not stall the round")
+    .unwrap();
+    assert_eq!(
+        (report.claimed, report.sent, report.retried),
+        (2, 1, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        n.posted_to(Target::User(MEMBER)).len(),
+        1,
+        "the DM went out after the hung send"
+    );
+    let win = rows(&w, &c)
+        .await
+        .into_iter()
+        .find(|d| d.kind == "win_celebration")
+        .unwrap();
+    assert_eq!((win.status.as_str(), win.attempts), ("pending", 1));
+    assert!(
+        win.last_error.as_deref().unwrap().contains("timed out"),
+        "{win:?}"
+    );
+    assert_eq!(
+        win.next_attempt_at,
+        w.now.timestamp() + scheduler::deliver::backoff(&s, win.id, 1),
+        "backoff applies"
+    );
+    // Retried later, it goes out.
+    let later = Utc.timestamp_opt(win.next_attempt_at, 0).unwrap();
+    assert_eq!(scheduler::deliver(&w.store, &n, &s, later).await.unwrap().sent, 1);
+    assert_eq!(n.posted_to(Target::Channel(HOME)).len(), 1);
+}
+
+/// Sends through a [`RecordingNotifier`], each send taking `step` on the clock; notes the claim
+/// each row was sent under.
+struct Slow {
+    inner: RecordingNotifier,
+    clock: Arc<ManualClock>,
+    step: Duration,
+    store: Store,
+    claims: std::sync::Mutex<Vec<(DeliveryId, Option<i64>)>>,
+}
+
+impl Slow {
+    async fn note(&self, nonce: &str) {
+        let id = DeliveryId(nonce.trim_start_matches("bb").parse().unwrap());
+        let d = backbone::store::deliveries::get(&self.store, id)
+            .await
+            .unwrap()
+            .unwrap();
+        self.claims.lock().unwrap().push((id, d.claimed_until));
+        self.clock.advance(self.step);
+    }
+}
+
+impl Notifier for Slow {
+    async fn send_channel(
+        &self,
+        channel: ChannelId,
+        msg: &Message,
+        nonce: &str,
+    ) -> Result<MessageId, SendError> {
+        self.note(nonce).await;
+        self.inner.send_channel(channel, msg, nonce).await
+    }
+
+    async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
+        self.note(nonce).await;
+        self.inner.send_dm(user, msg, nonce).await
+    }
+}
+
+#[tokio::test]
+async fn a_long_round_reads_the_clock_for_each_batch_and_each_result() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for i in 0..6 {
+        log_win(&w, &c, MEMBER, &format!("win {i}")).await;
+    }
+    let ids: Vec<DeliveryId> = rows(&w, &c).await.iter().map(|d| d.id).collect();
+    let t0 = w.now.timestamp();
+    // The last one is only due 3 s in: a round that lasts longer picks it up too.
+    sqlx::query("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?")
+        .bind(t0 + 3)
+        .bind(ids[5])
+        .execute(w.store.pool())
+        .await
+        .unwrap();
+    let clock = Arc::new(ManualClock::new(w.now));
+    let n = Slow {
+        inner: RecordingNotifier::new(),
+        clock: clock.clone(),
+        step: Duration::seconds(1),
+        store: w.store.clone(),
+        claims: Default::default(),
+    };
+    n.inner.fail_next(
+        Target::Channel(HOME),
+        SendError::Transient("502 Bad Gateway".into()),
+    );
+    // One at a time, so four rows a batch.
+    let s = SchedulerSettings {
+        send_concurrency: 1,
+        ..settings()
+    };
+    let report = scheduler::deliver_until(&w.store, &n, &s, clock.as_ref(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.claimed, report.sent, report.retried),
+        (6, 5, 1),
+        "{report:?}"
+    );
+    assert_eq!(clock.now().timestamp(), t0 + 6);
+
+    let all = rows(&w, &c).await;
+    // Each result carries the time its send ended.
+    let failed = &all[0];
+    assert_eq!(failed.status, "pending");
+    assert_eq!(
+        failed.next_attempt_at,
+        t0 + 1 + scheduler::deliver::backoff(&s, failed.id, 1),
+        "the retry counts from when the send failed"
+    );
+    let sent_at: Vec<Option<i64>> = all[1..].iter().map(|d| d.sent_at).collect();
+    assert_eq!(sent_at, (2..=6).map(|k| Some(t0 + k)).collect::<Vec<_>>());
+    // The second batch is claimed at the time it starts, with a claim running from then.
+    let claims = n.claims.lock().unwrap().clone();
+    let claim = s.claim_seconds;
+    let expected: Vec<(DeliveryId, Option<i64>)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, Some(if i < 4 { t0 + claim } else { t0 + 4 + claim })))
+        .collect();
+    assert_eq!(claims, expected);
+}
+
+/// A notifier whose sends each wait until the test says how they end.
+struct Gate {
+    started: tokio::sync::mpsc::UnboundedSender<String>,
+    results: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Result<MessageId, SendError>>>,
+}
+
+/// A gate, the nonces of sends that reached it, and the sender of their results.
+fn gate() -> (
+    Gate,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+    tokio::sync::mpsc::UnboundedSender<Result<MessageId, SendError>>,
+) {
+    let (started, started_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (finish, results) = tokio::sync::mpsc::unbounded_channel();
+    let g = Gate {
+        started,
+        results: tokio::sync::Mutex::new(results),
+    };
+    (g, started_rx, finish)
+}
+
+impl Gate {
+    async fn wait(&self, nonce: &str) -> Result<MessageId, SendError> {
+        let _ = self.started.send(nonce.to_string());
+        let mut results = self.results.lock().await;
+        results
+            .recv()
+            .await
+            .unwrap_or_else(|| Err(SendError::Other("gate dropped".into())))
+    }
+}
+
+impl Notifier for Gate {
+    async fn send_channel(&self, _: ChannelId, _: &Message, nonce: &str) -> Result<MessageId, SendError> {
+        self.wait(nonce).await
+    }
+
+    async fn send_dm(&self, _: UserId, _: &Message, nonce: &str) -> Result<MessageId, SendError> {
+        self.wait(nonce).await
+    }
+}
+
+#[tokio::test]
+async fn a_sender_whose_claim_was_taken_over_records_nothing() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    log_win(&w, &c, MEMBER, "Mayor signed").await;
+    let s = settings();
+
+    // A claims the row and its send hangs past the claim…
+    let (a, mut a_started, a_finish) = gate();
+    let (store, sa) = (w.store.clone(), s.clone());
+    let t0 = w.now;
+    let a_round = tokio::spawn(async move { scheduler::deliver(&store, &a, &sa, t0).await });
+    a_started.recv().await.unwrap();
+    // …so B claims it once the claim has expired, and starts sending.
+    let (b, mut b_started, b_finish) = gate();
+    let (store, sb) = (w.store.clone(), s.clone());
+    let t1 = w.now + Duration::seconds(s.claim_seconds);
+    let b_round = tokio::spawn(async move { scheduler::deliver(&store, &b, &sb, t1).await });
+    b_started.recv().await.unwrap();
+    let claimed = rows(&w, &c).await.remove(0);
+    assert_eq!(claimed.claimed_until, Some(t1.timestamp() + s.claim_seconds));
+
+    // A's late 5xx changes nothing: the row is B's.
+    a_finish
+        .send(Err(SendError::Transient("502 Bad Gateway".into())))
+        .unwrap();
+    let a_report = a_round.await.unwrap().unwrap();
+    assert_eq!((a_report.lost, a_report.retried), (1, 0), "{a_report:?}");
+    let d = rows(&w, &c).await.remove(0);
+    assert_eq!(
+        (
+            d.status.as_str(),
+            d.attempts,
+            d.claimed_until,
+            d.last_error.as_deref()
+        ),
+        ("sending", 0, claimed.claimed_until, None)
+    );
+
+    // B's send is recorded.
+    b_finish.send(Ok(MessageId(4242))).unwrap();
+    let b_report = b_round.await.unwrap().unwrap();
+    assert_eq!(b_report.sent, 1, "{b_report:?}");
+    let d = rows(&w, &c).await.remove(0);
+    assert_eq!(
+        (d.status.as_str(), d.message_id, d.attempts),
+        ("sent", Some(MessageId(4242)), 0)
+    );
+
+    // A stale sender can't mark or release it either.
+    let mut tx = w.store.write().await.unwrap();
+    let stale = claimed.claim_token - 1;
+    assert!(
+        !backbone::store::deliveries::mark_final(&mut tx, d.id, stale, true, "late", true)
+            .await
+            .unwrap()
+    );
+    drop(tx);
+    assert!(
+        !backbone::store::deliveries::mark_retry(&w.store, d.id, stale, 0, true, "late")
+            .await
+            .unwrap()
+    );
+    backbone::store::deliveries::release(&w.store, &[(d.id, stale)])
+        .await
+        .unwrap();
+    assert_eq!(rows(&w, &c).await.remove(0).status, "sent");
+}
+
+#[tokio::test]
+async fn a_channel_that_breaks_again_a_week_later_warns_again() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    let n = RecordingNotifier::new();
+    let no_access = || SendError::NoAccess {
+        code: 50013,
+        message: "Missing Permissions".into(),
+    };
+    let warnings = |all: &[Delivery]| all.iter().filter(|d| d.kind == "channel_warning").count();
+    // Monday, then Thursday of the same week: one warning per lead.
+    for (i, later) in [(0, Duration::days(3)), (1, Duration::days(7))] {
+        n.fail_next(Target::Channel(HOME), no_access());
+        log_win(&w, &c, MEMBER, &format!("win {i}")).await;
+        deliver(&w, &n, w.now).await;
+        deliver(&w, &n, w.now).await;
+        w.advance(later);
+    }
+    assert_eq!(warnings(&rows(&w, &c).await), 2, "once within a week");
+    // A week later it is broken again: the leads hear about it again.
+    n.fail_next(Target::Channel(HOME), no_access());
+    log_win(&w, &c, MEMBER, "win 2").await;
+    deliver(&w, &n, w.now).await;
+    deliver(&w, &n, w.now).await;
+    assert_eq!(warnings(&rows(&w, &c).await), 4, "again the next week");
+    assert_eq!(n.posted_to(Target::User(LEAD)).len(), 2);
+    assert_eq!(n.posted_to(Target::User(ADMIN)).len(), 2);
 }

@@ -256,7 +256,14 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     })?;
     let store = Store::connect(&config.database_url).await?;
 
-    let mut http = HttpBuilder::new(&token);
+    // Every request gives up after the send timeout, so a hung connection can't stall a command
+    // or the scheduler (which also bounds each whole send by the same timeout).
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(Duration::from_secs(config.send_timeout_seconds.max(1)))
+        .build()
+        .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
+    let mut http = HttpBuilder::new(&token).client(client);
     if let Some(base) = &config.discord.api_base {
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }

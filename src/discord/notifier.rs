@@ -1,7 +1,8 @@
 //! The serenity implementation of the scheduler's [`Notifier`]: posts through Discord's REST API
 //! and maps Discord's errors onto [`SendError`] so the scheduler knows whether to retry.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use poise::serenity_prelude as serenity;
 use serenity::{Http, HttpError, Nonce};
@@ -15,12 +16,35 @@ use crate::scheduler::{Notifier, SendError};
 #[derive(Clone)]
 pub struct DiscordNotifier {
     http: Arc<Http>,
+    /// Each user's DM channel: a user's DM channel never changes, so only the first DM to them
+    /// costs a "create DM" request.
+    dm_channels: Arc<Mutex<HashMap<UserId, serenity::ChannelId>>>,
 }
 
 impl DiscordNotifier {
     /// A notifier using `http` (the client's, so rate limits are shared with commands).
     pub fn new(http: Arc<Http>) -> DiscordNotifier {
-        DiscordNotifier { http }
+        DiscordNotifier {
+            http,
+            dm_channels: Arc::default(),
+        }
+    }
+
+    fn dm_channels(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, serenity::ChannelId>> {
+        self.dm_channels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The DM channel with `user`, created (and remembered) the first time.
+    async fn dm_channel(&self, user: UserId) -> Result<serenity::ChannelId, SendError> {
+        if let Some(c) = self.dm_channels().get(&user).copied() {
+            return Ok(c);
+        }
+        let dm = serenity::UserId::new(user.0 as u64)
+            .create_dm_channel(&*self.http)
+            .await
+            .map_err(classify)?;
+        self.dm_channels().insert(user, dm.id);
+        Ok(dm.id)
     }
 }
 
@@ -42,12 +66,8 @@ impl Notifier for DiscordNotifier {
     }
 
     async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
-        let dm = serenity::UserId::new(user.0 as u64)
-            .create_dm_channel(&*self.http)
-            .await
-            .map_err(classify)?;
+        let dm = self.dm_channel(user).await?;
         let sent = dm
-            .id
             .send_message(
                 &*self.http,
                 create_message(msg)
@@ -55,8 +75,12 @@ impl Notifier for DiscordNotifier {
                     .enforce_nonce(true),
             )
             .await
-            .map_err(classify)?;
-        Ok(MessageId(sent.id.get() as i64))
+            .map_err(classify);
+        if matches!(sent, Err(SendError::NoAccess { .. })) {
+            // Perhaps the remembered channel is gone: ask Discord afresh next time.
+            self.dm_channels().remove(&user);
+        }
+        Ok(MessageId(sent?.id.get() as i64))
     }
 }
 

@@ -1,19 +1,21 @@
 //! Sending: claim due rows atomically, render each from current data, send it, record the result.
 //! A channel post carries a nonce derived from the delivery id, so resending after a crash between
-//! send and record posts nothing new.
+//! send and record posts nothing new. Each send is given up after `send_timeout` (a hung request
+//! must not stall the loop), and a result is recorded only under the claim it was sent under.
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::content::{self, Content};
 use super::{Notifier, SchedulerSettings, SendError};
+use crate::clock::{Clock, ManualClock};
 use crate::discord::render::scheduled as render;
 use crate::domain::*;
 use crate::error::Result;
@@ -32,6 +34,9 @@ pub struct DeliverReport {
     pub released: usize,
     /// Left claimed after an internal error: due again when the claim expires.
     pub failed: usize,
+    /// Sent or tried after the claim had expired and another sender had taken the row over: the
+    /// result was not recorded (the newer sender's is).
+    pub lost: usize,
 }
 
 /// The nonce of a delivery's channel post: deterministic, ≤ 25 characters (Discord's limit).
@@ -44,37 +49,38 @@ fn fallback_nonce(id: DeliveryId) -> String {
     format!("bb{}d", id.0)
 }
 
-/// Sends everything due at `now` until nothing is left.
+/// Sends everything due at `now` until nothing is left, with the time standing still at `now`.
 pub async fn deliver<N: Notifier>(
     store: &Store,
     notifier: &N,
     settings: &SchedulerSettings,
     now: DateTime<Utc>,
 ) -> Result<DeliverReport> {
-    deliver_until(store, notifier, settings, now, None).await
+    deliver_until(store, notifier, settings, &ManualClock::new(now), None).await
 }
 
-/// [`deliver`], stopping early when `stop` turns true: sends in flight finish and are recorded,
-/// claimed rows not yet started are handed back.
+/// [`deliver`] on `clock`, read afresh for each batch claimed and each result recorded (a round of
+/// slow sends can outlast a claim), stopping early when `stop` turns true: sends in flight finish
+/// and are recorded, claimed rows not yet started are handed back.
 pub async fn deliver_until<N: Notifier>(
     store: &Store,
     notifier: &N,
     settings: &SchedulerSettings,
-    now: DateTime<Utc>,
+    clock: &dyn Clock,
     stop: Option<&watch::Receiver<bool>>,
 ) -> Result<DeliverReport> {
     let stopped = || stop.is_some_and(|s| *s.borrow());
-    let now_s = now.timestamp();
     let limit = (settings.send_concurrency.max(1) * 4) as i64;
     let pacer = Pacer::new(settings.max_sends_per_second);
     let mut report = DeliverReport::default();
     while !stopped() {
+        let now_s = clock.now().timestamp();
         let batch = deliveries::claim(store, now_s, now_s + settings.claim_seconds, limit).await?;
         let full = batch.len() as i64 == limit;
         report.claimed += batch.len();
         let jobs = batch
             .into_iter()
-            .map(|d| one(store, notifier, settings, now, d, &stopped, &pacer));
+            .map(|d| one(store, notifier, settings, clock, d, &stopped, &pacer));
         for outcome in bounded(jobs, settings.send_concurrency.max(1)).await {
             match outcome {
                 Outcome::Sent => report.sent += 1,
@@ -83,6 +89,7 @@ pub async fn deliver_until<N: Notifier>(
                 Outcome::Cancelled => report.cancelled += 1,
                 Outcome::Released => report.released += 1,
                 Outcome::Failed => report.failed += 1,
+                Outcome::Lost => report.lost += 1,
             }
         }
         if report.released > 0 || !full {
@@ -99,6 +106,13 @@ enum Outcome {
     Cancelled,
     Released,
     Failed,
+    Lost,
+}
+
+/// The claim expired and another sender took the row over: record nothing.
+fn lost() -> Outcome {
+    tracing::warn!("claim lost to another sender; result not recorded");
+    Outcome::Lost
 }
 
 /// Sends one claimed delivery and records what happened, in its own span.
@@ -106,13 +120,13 @@ async fn one<N: Notifier>(
     store: &Store,
     notifier: &N,
     settings: &SchedulerSettings,
-    now: DateTime<Utc>,
+    clock: &dyn Clock,
     d: Delivery,
     stopped: &impl Fn() -> bool,
     pacer: &Pacer,
 ) -> Outcome {
     if stopped() {
-        return match deliveries::release(store, &[d.id]).await {
+        return match deliveries::release(store, &[(d.id, d.claim_token)]).await {
             Ok(()) => Outcome::Released,
             Err(e) => {
                 tracing::warn!(id = %d.id, error = %e, "could not release a claimed delivery");
@@ -122,7 +136,7 @@ async fn one<N: Notifier>(
     }
     let span = tracing::info_span!("delivery", id = %d.id, kind = %d.kind, attempt = d.attempts + 1);
     async {
-        match send(store, notifier, settings, now, &d, pacer).await {
+        match send(store, notifier, settings, clock, &d, pacer).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 // The row stays claimed; it is due again when the claim expires.
@@ -139,19 +153,21 @@ async fn send<N: Notifier>(
     store: &Store,
     notifier: &N,
     s: &SchedulerSettings,
-    now: DateTime<Utc>,
+    clock: &dyn Clock,
     d: &Delivery,
     pacer: &Pacer,
 ) -> Result<Outcome> {
-    let now_s = now.timestamp();
+    let now = clock.now();
     let content = match content::render(store, d, now).await {
         Ok(c) => c,
-        Err(e) => return transient(store, s, now_s, d, &format!("render: {e}")).await,
+        Err(e) => return transient(store, s, now.timestamp(), d, &format!("render: {e}")).await,
     };
     let (target, msg, round, home) = match content {
         Content::Cancel(why) => {
             let mut tx = store.write().await?;
-            deliveries::mark_final(&mut tx, d.id, false, &why, false).await?;
+            if !deliveries::mark_final(&mut tx, d.id, d.claim_token, false, &why, false).await? {
+                return Ok(lost());
+            }
             tx.commit().await?;
             tracing::info!(reason = %why, "cancelled");
             return Ok(Outcome::Cancelled);
@@ -165,8 +181,8 @@ async fn send<N: Notifier>(
     };
     pacer.wait().await;
     let mut result = match target {
-        Target::Channel(c) => notifier.send_channel(c, &msg, &nonce(d.id)).await,
-        Target::User(u) => notifier.send_dm(u, &msg, &nonce(d.id)).await,
+        Target::Channel(c) => timed(s, notifier.send_channel(c, &msg, &nonce(d.id))).await,
+        Target::User(u) => timed(s, notifier.send_dm(u, &msg, &nonce(d.id))).await,
     };
     let mut channel = match target {
         Target::Channel(c) => Some(c),
@@ -175,16 +191,20 @@ async fn send<N: Notifier>(
     if let (Err(SendError::DmClosed), Target::User(u)) = (&result, target) {
         tracing::info!(user = %u, "DMs closed; mentioning in the home channel");
         pacer.wait().await;
-        result = notifier
-            .send_channel(home, &render::dm_fallback(u, &msg), &fallback_nonce(d.id))
-            .await;
+        let fallback = render::dm_fallback(u, &msg);
+        result = timed(s, notifier.send_channel(home, &fallback, &fallback_nonce(d.id))).await;
         channel = Some(home);
     }
+    // The send may have taken a while: record with the time it ended.
+    let now = clock.now();
+    let now_s = now.timestamp();
     match result {
         Ok(message) => {
             let mut tx = store.write().await?;
-            let recorded = deliveries::mark_sent(&mut tx, d.id, channel, message, now_s).await?;
-            if let (true, Some(round), Some(c)) = (recorded, round, channel) {
+            if !deliveries::mark_sent(&mut tx, d.id, d.claim_token, channel, message, now_s).await? {
+                return Ok(lost());
+            }
+            if let (Some(round), Some(c)) = (round, channel) {
                 store::checkins::set_round_message_tx(&mut tx, round, c, message).await?;
             }
             tx.commit().await?;
@@ -194,19 +214,31 @@ async fn send<N: Notifier>(
         Err(SendError::RateLimited { retry_after }) => {
             let wait = retry_after.max(0.0).ceil().min(86_400.0) as i64;
             let error = SendError::RateLimited { retry_after }.to_string();
-            deliveries::mark_retry(store, d.id, now_s + wait.max(1), false, &error).await?;
+            let next = now_s + wait.max(1);
+            if !deliveries::mark_retry(store, d.id, d.claim_token, next, false, &error).await? {
+                return Ok(lost());
+            }
             tracing::warn!(retry_after, "rate limited");
             Ok(Outcome::Retried)
         }
         Err(SendError::Transient(e)) => transient(store, s, now_s, d, &e).await,
         Err(e @ SendError::NoAccess { .. }) => {
             let mut tx = store.write().await?;
-            deliveries::mark_final(&mut tx, d.id, true, &e.to_string(), true).await?;
+            if !deliveries::mark_final(&mut tx, d.id, d.claim_token, true, &e.to_string(), true).await? {
+                return Ok(lost());
+            }
             if let (Some(c), SendError::NoAccess { code, message }) = (channel, &e)
                 && d.kind() != Some(DeliveryKind::ChannelWarning)
             {
-                // Once per coalition and channel, however many deliveries hit the dead channel.
-                let key = format!("warn:channel:{}:{c}", d.coalition_id);
+                // Once per coalition, channel and ISO week, however many deliveries hit the dead
+                // channel: a channel fixed and broken again later warns again.
+                let week = now.iso_week();
+                let key = format!(
+                    "warn:channel:{}:{c}:{}-W{:02}",
+                    d.coalition_id,
+                    week.year(),
+                    week.week()
+                );
                 let payload =
                     serde_json::json!({ "channel_id": c, "code": code, "error": message }).to_string();
                 let kind = DeliveryKind::ChannelWarning;
@@ -219,7 +251,9 @@ async fn send<N: Notifier>(
         }
         Err(e) => {
             let mut tx = store.write().await?;
-            deliveries::mark_final(&mut tx, d.id, true, &e.to_string(), true).await?;
+            if !deliveries::mark_final(&mut tx, d.id, d.claim_token, true, &e.to_string(), true).await? {
+                return Ok(lost());
+            }
             tx.commit().await?;
             tracing::warn!(error = %e, "dead");
             Ok(Outcome::Dead)
@@ -238,15 +272,36 @@ async fn transient(
     let attempt = d.attempts + 1;
     if attempt >= i64::from(s.max_attempts) {
         let mut tx = store.write().await?;
-        deliveries::mark_final(&mut tx, d.id, true, error, true).await?;
+        if !deliveries::mark_final(&mut tx, d.id, d.claim_token, true, error, true).await? {
+            return Ok(lost());
+        }
         tx.commit().await?;
         tracing::warn!(error, attempts = attempt, "dead: too many failures");
         return Ok(Outcome::Dead);
     }
     let delay = backoff(s, d.id, attempt);
-    deliveries::mark_retry(store, d.id, now_s + delay, true, error).await?;
+    if !deliveries::mark_retry(store, d.id, d.claim_token, now_s + delay, true, error).await? {
+        return Ok(lost());
+    }
     tracing::warn!(error, retry_in = delay, "transient failure");
     Ok(Outcome::Retried)
+}
+
+/// One notifier call, given up after `send_timeout` as a transient failure (backoff applies): a
+/// hung request must not stall the loop, and must end before the row's claim does. If Discord did
+/// take the message, the retry carries the same nonce and posts nothing new.
+async fn timed(
+    s: &SchedulerSettings,
+    call: impl Future<Output = std::result::Result<MessageId, SendError>>,
+) -> std::result::Result<MessageId, SendError> {
+    tokio::time::timeout(s.send_timeout, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(SendError::Transient(format!(
+                "timed out after {:?}",
+                s.send_timeout
+            )))
+        })
 }
 
 /// Seconds to wait before attempt `attempt + 1`: base·2^(attempt-1), capped, plus up to half

@@ -1,7 +1,8 @@
 //! The scheduler: [`tick`] plans check-ins, nudges, deadline pings and digests into the
 //! `deliveries` outbox (idempotently, by dedupe key); [`deliver`] claims due rows, renders them from
 //! current data, sends them through a [`Notifier`] and records the result; [`run`] drives both.
-//! The time is always passed in: nothing here reads the clock except [`run`], through a `Clock`.
+//! The time is always passed in: nothing here reads the clock except through a `Clock` handed to
+//! [`run`] or [`deliver_until`] (which reads it per batch and per result, as a round can take long).
 
 use std::time::Duration;
 
@@ -35,6 +36,9 @@ pub struct SchedulerSettings {
     pub max_attempts: u32,
     /// Seconds a claimed row stays reserved for its sender.
     pub claim_seconds: i64,
+    /// How long one send may take before it counts as a timeout (retried with backoff); must be
+    /// well under `claim_seconds`, so a hung send is given up before another sender takes the row.
+    pub send_timeout: Duration,
     /// First retry delay after a transient failure, in seconds (doubles each attempt).
     pub backoff_base: i64,
     /// Longest retry delay, in seconds.
@@ -55,6 +59,7 @@ impl Default for SchedulerSettings {
             max_sends_per_second: 40,
             max_attempts: 6,
             claim_seconds: 120,
+            send_timeout: Duration::from_secs(30),
             backoff_base: 10,
             backoff_max: 3600,
             batch: 200,
@@ -64,7 +69,8 @@ impl Default for SchedulerSettings {
 }
 
 impl SchedulerSettings {
-    /// The settings of `config` (tick, nudge delay, grace window, concurrency, attempts, claim time).
+    /// The settings of `config` (tick, nudge delay, grace window, concurrency, pacing, attempts,
+    /// claim time, send timeout).
     pub fn from_config(config: &Config) -> SchedulerSettings {
         let hours = |h: u64| i64::try_from(h.saturating_mul(3600)).unwrap_or(i64::MAX);
         SchedulerSettings {
@@ -72,8 +78,10 @@ impl SchedulerSettings {
             nudge_after: hours(config.nudge_after_hours),
             grace: hours(config.grace_hours),
             send_concurrency: config.send_concurrency.clamp(1, 40),
+            max_sends_per_second: config.max_sends_per_second.clamp(1, 45),
             max_attempts: config.max_attempts.max(1),
             claim_seconds: i64::try_from(config.claim_seconds.max(1)).unwrap_or(120),
+            send_timeout: Duration::from_secs(config.send_timeout_seconds.max(1)),
             ..SchedulerSettings::default()
         }
     }

@@ -65,6 +65,8 @@ pub enum Scripted {
     SucceedThenHang,
     /// Waits this long (real time), then posts.
     Delay(Duration),
+    /// Never returns and posts nothing: a request that hangs.
+    Hang,
 }
 
 /// One call to the notifier.
@@ -203,6 +205,7 @@ impl RecordingNotifier {
                 tokio::time::sleep(d).await;
                 self.record(target, msg, nonce, None)
             }
+            Some(Scripted::Hang) => std::future::pending().await,
             Some(Scripted::SucceedThenHang) => {
                 let _ = self.record(target, msg, nonce, None);
                 std::future::pending().await

@@ -31,7 +31,8 @@ pub async fn run<N: Notifier + 'static>(
         }
         let span = tracing::info_span!("deliver", now = %now);
         let stop = shutdown.clone();
-        let sending = deliver_until(&store, notifier.as_ref(), &settings, now, Some(&stop)).instrument(span);
+        let sending =
+            deliver_until(&store, notifier.as_ref(), &settings, clock.as_ref(), Some(&stop)).instrument(span);
         tokio::pin!(sending);
         let mut watcher = shutdown.clone();
         let outcome = tokio::select! {

@@ -141,7 +141,7 @@ macro_rules! delivery_columns {
     () => {
         "id, coalition_id, kind, dedupe_key, target_kind, target_id, subject_id, payload, status,
          attempts, due_at, next_attempt_at, claimed_until, message_id, channel_id, last_error,
-         created_at, sent_at"
+         created_at, sent_at, COALESCE(claim_token, 0) AS claim_token"
     };
 }
 
@@ -166,6 +166,8 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    /// The token of the latest claim (0 if never claimed): the sender holding it may record.
+    pub claim_token: i64,
 }
 
 impl Delivery {
@@ -189,52 +191,58 @@ impl Delivery {
     }
 }
 
+/// Whether any row is due for a sender at `?1` (read first, so an idle sender takes no write lock).
+pub const ANY_DUE_SQL: &str =
+    "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1)
+             OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND claimed_until <= ?1)";
+
+/// Claims due rows: `?1` claim expiry, `?2` now, `?3` limit. Each claim bumps the row's token.
+pub const CLAIM_SQL: &str = concat!(
+    "UPDATE deliveries SET status = 'sending', claimed_until = ?1,
+                           claim_token = COALESCE(claim_token, 0) + 1
+     WHERE id IN (
+         SELECT id FROM (
+             SELECT id, next_attempt_at AS at FROM deliveries
+             WHERE status = 'pending' AND next_attempt_at <= ?2
+             UNION ALL
+             SELECT id, claimed_until AS at FROM deliveries
+             WHERE status = 'sending' AND claimed_until <= ?2
+         ) ORDER BY at, id LIMIT ?3)
+     RETURNING ",
+    delivery_columns!()
+);
+
 /// Claims up to `limit` due rows for one sender: pending rows whose time has come, and rows whose
-/// sender's claim expired (it crashed mid-send). One statement in a write transaction, so two
-/// senders never claim the same row.
+/// sender's claim expired (it crashed or hung mid-send). One statement in a write transaction, so
+/// two senders never claim the same row; each row comes back with a fresh `claim_token`, which the
+/// sender must present to record the result.
 #[tracing::instrument(skip_all)]
 pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Result<Vec<Delivery>> {
-    // A read first, so an idle sender takes no write lock.
-    let due: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1)
-             OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND claimed_until <= ?1)",
-    )
-    .bind(now)
-    .fetch_one(store.pool())
-    .await?;
+    let due: bool = sqlx::query_scalar(ANY_DUE_SQL)
+        .bind(now)
+        .fetch_one(store.pool())
+        .await?;
     if !due {
         return Ok(Vec::new());
     }
     let mut tx = store.write().await?;
-    let rows: Vec<Delivery> = sqlx::query_as(concat!(
-        "UPDATE deliveries SET status = 'sending', claimed_until = ?
-         WHERE id IN (
-             SELECT id FROM (
-                 SELECT id, next_attempt_at AS at FROM deliveries
-                 WHERE status = 'pending' AND next_attempt_at <= ?
-                 UNION ALL
-                 SELECT id, claimed_until AS at FROM deliveries
-                 WHERE status = 'sending' AND claimed_until <= ?
-             ) ORDER BY at, id LIMIT ?)
-         RETURNING ",
-        delivery_columns!()
-    ))
-    .bind(claim_until)
-    .bind(now)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut rows: Vec<Delivery> = sqlx::query_as(CLAIM_SQL)
+        .bind(claim_until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
-    let mut rows = rows;
     rows.sort_by_key(|d| (d.next_attempt_at, d.id));
     Ok(rows)
 }
 
-/// Records a sent delivery (only if this sender still holds it); returns whether it did.
+/// Records a sent delivery (only if this sender still holds it: its claim `token` is the row's
+/// latest); returns whether it did.
 pub async fn mark_sent(
     tx: &mut Tx,
     id: DeliveryId,
+    token: i64,
     channel: Option<ChannelId>,
     message: MessageId,
     now: i64,
@@ -242,65 +250,83 @@ pub async fn mark_sent(
     let done = sqlx::query(
         "UPDATE deliveries SET status = 'sent', message_id = ?, channel_id = ?, sent_at = ?,
                 claimed_until = NULL, last_error = NULL
-         WHERE id = ? AND status = 'sending'",
+         WHERE id = ? AND status = 'sending' AND claim_token = ?",
     )
     .bind(message)
     .bind(channel)
     .bind(now)
     .bind(id)
+    .bind(token)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Puts a delivery back in the queue for `next_attempt_at`, counting a failed attempt if `failed`.
+/// Puts a delivery back in the queue for `next_attempt_at`, counting a failed attempt if `failed`
+/// (only if this sender's claim `token` still holds); returns whether it did.
 pub async fn mark_retry(
     store: &Store,
     id: DeliveryId,
+    token: i64,
     next_attempt_at: i64,
     failed: bool,
     error: &str,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<bool> {
+    let done = sqlx::query(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, claimed_until = NULL,
                 attempts = attempts + ?, last_error = ?
-         WHERE id = ? AND status = 'sending'",
+         WHERE id = ? AND status = 'sending' AND claim_token = ?",
     )
     .bind(next_attempt_at)
     .bind(i64::from(failed))
     .bind(error)
     .bind(id)
+    .bind(token)
     .execute(store.pool())
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Gives up on a delivery, keeping the error (`dead`), or drops it as no longer wanted (`cancelled`).
-pub async fn mark_final(tx: &mut Tx, id: DeliveryId, dead: bool, error: &str, failed: bool) -> Result<bool> {
+/// Gives up on a delivery, keeping the error (`dead`), or drops it as no longer wanted (`cancelled`)
+/// — only if this sender's claim `token` still holds; returns whether it did.
+pub async fn mark_final(
+    tx: &mut Tx,
+    id: DeliveryId,
+    token: i64,
+    dead: bool,
+    error: &str,
+    failed: bool,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE deliveries SET status = ?, claimed_until = NULL, last_error = ?, attempts = attempts + ?
-         WHERE id = ? AND status = 'sending'",
+         WHERE id = ? AND status = 'sending' AND claim_token = ?",
     )
     .bind(if dead { "dead" } else { "cancelled" })
     .bind(error)
     .bind(i64::from(failed))
     .bind(id)
+    .bind(token)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Hands claimed-but-unsent rows back (on shutdown): they are due again at once.
-pub async fn release(store: &Store, ids: &[DeliveryId]) -> Result<()> {
-    if ids.is_empty() {
+/// Hands claimed-but-unsent rows back (on shutdown), each as `(id, claim token)`: they are due
+/// again at once. Rows another sender has claimed since are left alone.
+pub async fn release(store: &Store, claims: &[(DeliveryId, i64)]) -> Result<()> {
+    if claims.is_empty() {
         return Ok(());
     }
     let mut tx = store.write().await?;
-    for id in ids {
-        sqlx::query("UPDATE deliveries SET status = 'pending', claimed_until = NULL WHERE id = ? AND status = 'sending'")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    for (id, token) in claims {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'pending', claimed_until = NULL
+             WHERE id = ? AND status = 'sending' AND claim_token = ?",
+        )
+        .bind(id)
+        .bind(token)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())

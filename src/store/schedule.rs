@@ -15,43 +15,51 @@ macro_rules! select_coalition {
     };
 }
 
-/// Whether anything at all has come due: one read over the five partial indexes, so an idle tick
-/// takes no write lock.
-pub async fn anything_due(store: &Store, now: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM coalitions WHERE archived_at IS NULL AND next_checkin_at <= ?1)
+/// Whether anything has come due by `?1` (see [`anything_due`]).
+pub const ANYTHING_DUE_SQL: &str =
+    "SELECT EXISTS (SELECT 1 FROM coalitions WHERE archived_at IS NULL AND next_checkin_at <= ?1)
              OR EXISTS (SELECT 1 FROM coalitions WHERE archived_at IS NULL AND next_digest_at <= ?1)
              OR EXISTS (SELECT 1 FROM checkin_rounds WHERE nudge_at <= ?1)
              OR EXISTS (SELECT 1 FROM tasks WHERE next_ping_at <= ?1)
-             OR EXISTS (SELECT 1 FROM deadlines WHERE next_ping_at <= ?1)",
-    )
-    .bind(now)
-    .fetch_one(store.pool())
-    .await?)
+             OR EXISTS (SELECT 1 FROM deadlines WHERE next_ping_at <= ?1)";
+
+/// Whether anything at all has come due: one read over the five partial indexes, so an idle tick
+/// takes no write lock.
+pub async fn anything_due(store: &Store, now: i64) -> Result<bool> {
+    Ok(sqlx::query_scalar(ANYTHING_DUE_SQL)
+        .bind(now)
+        .fetch_one(store.pool())
+        .await?)
 }
+
+/// Coalitions due a check-in: `?1` now, `?2` limit.
+pub const DUE_CHECKINS_SQL: &str = concat!(
+    select_coalition!(),
+    "WHERE archived_at IS NULL AND next_checkin_at <= ?1 ORDER BY next_checkin_at LIMIT ?2"
+);
+
+/// Coalitions due a digest: `?1` now, `?2` limit.
+pub const DUE_DIGESTS_SQL: &str = concat!(
+    select_coalition!(),
+    "WHERE archived_at IS NULL AND next_digest_at <= ?1 ORDER BY next_digest_at LIMIT ?2"
+);
 
 /// Active coalitions whose next check-in is at or before `now`, oldest first.
 pub async fn due_checkins(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<Coalition>> {
-    Ok(sqlx::query_as(concat!(
-        select_coalition!(),
-        "WHERE archived_at IS NULL AND next_checkin_at <= ? ORDER BY next_checkin_at LIMIT ?"
-    ))
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await?)
+    Ok(sqlx::query_as(DUE_CHECKINS_SQL)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?)
 }
 
 /// Active coalitions whose next digest is at or before `now`, oldest first.
 pub async fn due_digests(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<Coalition>> {
-    Ok(sqlx::query_as(concat!(
-        select_coalition!(),
-        "WHERE archived_at IS NULL AND next_digest_at <= ? ORDER BY next_digest_at LIMIT ?"
-    ))
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await?)
+    Ok(sqlx::query_as(DUE_DIGESTS_SQL)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?)
 }
 
 /// Moves a coalition's next check-in.
@@ -87,22 +95,22 @@ pub struct DueNudge {
     pub superseded: bool,
 }
 
-/// Rounds whose nudge time is at or before `now`, oldest first.
-pub async fn due_nudges(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DueNudge>> {
-    Ok(sqlx::query_as(
-        "SELECT r.id AS round_id, r.coalition_id, r.opens_at, r.nudge_at,
+/// Rounds due their nudges: `?1` now, `?2` limit.
+pub const DUE_NUDGES_SQL: &str = "SELECT r.id AS round_id, r.coalition_id, r.opens_at, r.nudge_at,
                 c.archived_at IS NOT NULL AS archived,
                 EXISTS (SELECT 1 FROM checkin_rounds n
                         WHERE n.coalition_id = r.coalition_id AND n.opens_at > r.opens_at
-                          AND n.opens_at <= ?) AS superseded
+                          AND n.opens_at <= ?1) AS superseded
          FROM checkin_rounds r JOIN coalitions c ON c.id = r.coalition_id
-         WHERE r.nudge_at <= ? ORDER BY r.nudge_at LIMIT ?",
-    )
-    .bind(now)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await?)
+         WHERE r.nudge_at <= ?1 ORDER BY r.nudge_at LIMIT ?2";
+
+/// Rounds whose nudge time is at or before `now`, oldest first.
+pub async fn due_nudges(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DueNudge>> {
+    Ok(sqlx::query_as(DUE_NUDGES_SQL)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?)
 }
 
 /// Members of the round's coalition who have not answered it.
@@ -144,32 +152,36 @@ pub struct DuePing {
     pub archived: bool,
 }
 
-/// Tasks whose next ping is at or before `now`, oldest first.
-pub async fn due_task_pings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DuePing>> {
-    Ok(sqlx::query_as(
-        "SELECT t.id, t.coalition_id, t.due_at, t.status = 'done' AS closed, t.assignee_id,
+/// Tasks due a ping: `?1` now, `?2` limit.
+pub const DUE_TASK_PINGS_SQL: &str =
+    "SELECT t.id, t.coalition_id, t.due_at, t.status = 'done' AS closed, t.assignee_id,
                 t.next_ping_at, c.ping_offsets, c.archived_at IS NOT NULL AS archived
          FROM tasks t JOIN coalitions c ON c.id = t.coalition_id
-         WHERE t.next_ping_at <= ? ORDER BY t.next_ping_at LIMIT ?",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await?)
+         WHERE t.next_ping_at <= ?1 ORDER BY t.next_ping_at LIMIT ?2";
+
+/// Tasks whose next ping is at or before `now`, oldest first.
+pub async fn due_task_pings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DuePing>> {
+    Ok(sqlx::query_as(DUE_TASK_PINGS_SQL)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?)
 }
+
+/// Milestones due a ping: `?1` now, `?2` limit.
+pub const DUE_DEADLINE_PINGS_SQL: &str =
+    "SELECT d.id, d.coalition_id, d.due_at, d.status <> 'open' AS closed, NULL AS assignee_id,
+                d.next_ping_at, c.ping_offsets, c.archived_at IS NOT NULL AS archived
+         FROM deadlines d JOIN coalitions c ON c.id = d.coalition_id
+         WHERE d.next_ping_at <= ?1 ORDER BY d.next_ping_at LIMIT ?2";
 
 /// Milestones whose next ping is at or before `now`, oldest first.
 pub async fn due_deadline_pings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DuePing>> {
-    Ok(sqlx::query_as(
-        "SELECT d.id, d.coalition_id, d.due_at, d.status <> 'open' AS closed, NULL AS assignee_id,
-                d.next_ping_at, c.ping_offsets, c.archived_at IS NOT NULL AS archived
-         FROM deadlines d JOIN coalitions c ON c.id = d.coalition_id
-         WHERE d.next_ping_at <= ? ORDER BY d.next_ping_at LIMIT ?",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await?)
+    Ok(sqlx::query_as(DUE_DEADLINE_PINGS_SQL)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?)
 }
 
 /// Moves a task's next ping.
