@@ -1,7 +1,7 @@
 mod common;
 use common::*;
 
-use backbone::actions::checkins::{self, SubmitCheckin};
+use backbone::actions::checkins::{self, SubmitCheckin, SubmitNewRound};
 use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
@@ -36,30 +36,35 @@ async fn blocker_alerts(w: &World, c: &Coalition) -> Vec<(i64, i64)> {
     .unwrap()
 }
 
+fn first_answer(c: &Coalition, done: &str, next: &str, blockers: &str) -> SubmitNewRound {
+    SubmitNewRound {
+        coalition: c.id,
+        done: done.into(),
+        next: next.into(),
+        blockers: blockers.into(),
+    }
+}
+
 #[tokio::test]
 async fn member_answers_and_lead_sees_who_is_missing() {
     let w = World::new().await;
     let c = w.climate().await;
     let before = w.events(&c).await;
 
-    // No round yet: the form opens an ad-hoc round right now.
+    // No round yet: the form is for a round that submitting it opens.
     let form = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None)
         .await
         .unwrap();
     assert_eq!(form.coalition_name, "Climate Coalition");
+    assert_eq!((form.round_id, form.coalition_id), (None, c.id));
     assert_eq!(form.opens_at, w.now.timestamp());
     assert!(form.existing.is_none());
-    assert_eq!(
-        w.events(&c).await,
-        before + 1,
-        "opening the ad-hoc round is recorded"
-    );
 
-    let done = checkins::submit(
+    let done = checkins::submit_new_round(
         &w.store,
         &w.actor(MEMBER),
         w.now,
-        answer(form.round_id, "Wrote the op-ed", "Pitch it", ""),
+        first_answer(&c, "Wrote the op-ed", "Pitch it", ""),
     )
     .await
     .unwrap();
@@ -67,13 +72,24 @@ async fn member_answers_and_lead_sees_who_is_missing() {
     assert!(!done.has_blockers);
     assert_eq!(done.leads_alerted, 0);
     assert_eq!(done.coalition_name, "Climate Coalition");
-    assert_eq!(w.events(&c).await, before + 2);
+    assert_eq!(
+        w.events(&c).await,
+        before + 2,
+        "the ad-hoc round and the answer are recorded"
+    );
     assert_eq!(w.rows_in("checkins", &c).await, 1);
+    let round = store::checkins::current_round(&w.store, c.id, w.now.timestamp())
+        .await
+        .unwrap()
+        .expect("the round opened on submit");
+    assert_eq!(round.id, done.round_id);
+    assert_eq!(round.opens_at, w.now.timestamp());
+    assert_eq!(round.nudge_at, None, "an ad-hoc round nudges nobody");
 
     let status = checkins::status(&w.store, &w.actor(LEAD), w.now, None)
         .await
         .unwrap();
-    assert_eq!(status.round_id, form.round_id);
+    assert_eq!(status.round_id, done.round_id);
     let answered: Vec<&str> = status.answered.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(answered, ["user3"]);
     assert!(!status.answered[0].has_blockers);
@@ -84,12 +100,118 @@ async fn member_answers_and_lead_sees_who_is_missing() {
     }
     assert!(!missing.contains(&MEMBER));
 
-    // The same form again: the same round, pre-filled with the answer.
+    // The form again: that round, pre-filled with the answer.
     let again = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None)
         .await
         .unwrap();
-    assert_eq!(again.round_id, form.round_id);
+    assert_eq!(again.round_id, Some(done.round_id));
     assert_eq!(again.existing.unwrap().done, "Wrote the op-ed");
+}
+
+#[tokio::test]
+async fn opening_the_form_without_submitting_leaves_no_round() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let before = w.events(&c).await;
+    for user in [MEMBER, MEMBER2, LEAD] {
+        let form = checkins::open_form(&w.store, &w.actor(user), w.now, None)
+            .await
+            .unwrap();
+        assert_eq!(form.round_id, None);
+    }
+    assert_eq!(w.rows_in("checkin_rounds", &c).await, 0);
+    assert_eq!(w.events(&c).await, before, "opening a form changes nothing");
+    // So `/checkin status` still says none has opened.
+    user_err(
+        checkins::status(&w.store, &w.actor(LEAD), w.now, None).await,
+        "No check-in has opened",
+    );
+}
+
+#[tokio::test]
+async fn two_first_answers_share_one_new_round() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    // Both opened the form while there was no round.
+    let a = checkins::submit_new_round(&w.store, &w.actor(MEMBER), w.now, first_answer(&c, "a", "", ""))
+        .await
+        .unwrap();
+    w.advance(Duration::minutes(3));
+    let b = checkins::submit_new_round(&w.store, &w.actor(MEMBER2), w.now, first_answer(&c, "b", "", ""))
+        .await
+        .unwrap();
+    assert_eq!(a.round_id, b.round_id);
+    assert_eq!(w.rows_in("checkin_rounds", &c).await, 1);
+    assert_eq!(w.rows_in("checkins", &c).await, 2);
+}
+
+#[tokio::test]
+async fn first_answer_goes_to_a_round_opened_meanwhile() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    let form = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None)
+        .await
+        .unwrap();
+    assert_eq!(form.round_id, None);
+    // The scheduled round opens while the member is typing.
+    let scheduled = scheduled_round(&w, &c, w.now.timestamp() + 60).await;
+    w.advance(Duration::minutes(5));
+    let before = w.events(&c).await;
+    let out = checkins::submit_new_round(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        first_answer(&c, "", "", "No venue"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.round_id, scheduled);
+    assert_eq!(out.leads_alerted, 2);
+    assert_eq!(w.rows_in("checkin_rounds", &c).await, 1);
+    assert_eq!(w.events(&c).await, before + 1, "only the answer is recorded");
+}
+
+#[tokio::test]
+async fn refused_first_answers_open_no_round() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let before = w.events(&c).await;
+    let refusals = [
+        (
+            w.actor(MEMBER),
+            first_answer(&c, " ", "", ""),
+            "Your check-in is empty",
+        ),
+        (
+            w.actor(MEMBER),
+            first_answer(&c, &"x".repeat(1001), "", ""),
+            "1001 characters",
+        ),
+        (w.actor(OUTSIDER), first_answer(&c, "hi", "", ""), "not a member"),
+        (
+            w.foreign(MEMBER),
+            first_answer(&c, "hi", "", ""),
+            "no longer exists",
+        ),
+        (
+            w.actor(MEMBER),
+            SubmitNewRound {
+                coalition: CoalitionId(c.id.0 + 99),
+                ..first_answer(&c, "hi", "", "")
+            },
+            "no longer exists",
+        ),
+    ];
+    for (actor, input, needle) in refusals {
+        user_err(
+            checkins::submit_new_round(&w.store, &actor, w.now, input).await,
+            needle,
+        );
+    }
+    assert_eq!(w.rows_in("checkin_rounds", &c).await, 0);
+    assert_eq!(w.rows_in("checkins", &c).await, 0);
+    assert_eq!(w.events(&c).await, before);
+    assert!(blocker_alerts(&w, &c).await.is_empty());
 }
 
 #[tokio::test]
@@ -270,14 +392,14 @@ async fn button_for_an_old_round_points_to_checkin_submit() {
     let form = checkins::open_form_for_round(&w.store, &w.actor(MEMBER), w.now, current)
         .await
         .unwrap();
-    assert_eq!(form.round_id, current);
+    assert_eq!(form.round_id, Some(current));
 
     // `/checkin submit` picks the current round and opens none.
     w.advance(Duration::hours(1));
     let form = checkins::open_form(&w.store, &w.actor(MEMBER2), w.now, Some("climate coalition"))
         .await
         .unwrap();
-    assert_eq!(form.round_id, current);
+    assert_eq!(form.round_id, Some(current));
     assert_eq!(w.rows_in("checkin_rounds", &c).await, 3);
 }
 
@@ -332,5 +454,22 @@ async fn opening_the_same_round_twice_is_harmless() {
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_new_round_form_finds_its_guild_from_the_coalition() {
+    // A form submitted in a DM carries no guild: `modal:checkin-new:<coalition>` names it.
+    let w = World::new().await;
+    let c = w.climate().await;
+    assert_eq!(
+        store::guild_of_coalition(&w.store, c.id).await.unwrap(),
+        Some(GUILD)
+    );
+    assert_eq!(
+        store::guild_of_coalition(&w.store, CoalitionId(c.id.0 + 99))
+            .await
+            .unwrap(),
+        None
     );
 }

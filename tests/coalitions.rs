@@ -139,6 +139,87 @@ async fn unknown_time_zone_is_refused_on_create() {
     assert_eq!(people_state(&w).await, before);
 }
 
+#[tokio::test]
+async fn create_refuses_a_channel_that_is_already_a_home() {
+    let w = World::new().await;
+    let climate = w.climate().await;
+    assert_eq!(climate.home_channel_id, HOME);
+    let before = people_state(&w).await;
+    // The channel the command runs in (the default) …
+    let msg = user_err(
+        coalitions::create(&w.store, &w.actor(ADMIN), w.now, create_input("Housing Alliance")).await,
+        "is already the home channel of **Climate Coalition**",
+    );
+    assert!(
+        msg.contains(&format!("<#{HOME}>")) && msg.contains("`channel:`"),
+        "{msg}"
+    );
+    // … or named explicitly, from anywhere.
+    let input = CreateCoalition {
+        channel: Some(HOME),
+        ..create_input("Housing Alliance")
+    };
+    user_err(
+        coalitions::create(&w.store, &in_channel(&w, ADMIN, 1300), w.now, input).await,
+        "is already the home channel of **Climate Coalition**",
+    );
+    assert_eq!(people_state(&w).await, before);
+
+    // Another channel is fine.
+    let input = CreateCoalition {
+        channel: Some(ChannelId(1300)),
+        ..create_input("Housing Alliance")
+    };
+    let made = coalitions::create(&w.store, &w.actor(ADMIN), w.now, input)
+        .await
+        .unwrap();
+    assert_eq!(made.coalition.home_channel_id, ChannelId(1300));
+}
+
+#[tokio::test]
+async fn a_home_shared_by_old_data_is_ambiguous_not_the_first_one() {
+    let w = World::new().await;
+    let (climate, housing) = two_coalitions(&w).await;
+    for c in [&climate, &housing] {
+        w.add_member(c, MEMBER, Role::Member).await;
+        let org = orgs::AddOrg {
+            coalition: Some(c.name.clone()),
+            name: "Sunrise".into(),
+        };
+        orgs::add(&w.store, &w.actor(ADMIN), w.now, org).await.unwrap();
+    }
+    // Written before sharing a home was refused.
+    sqlx::query("UPDATE coalitions SET home_channel_id = ? WHERE id = ?")
+        .bind(climate.home_channel_id)
+        .bind(housing.id)
+        .execute(w.store.pool())
+        .await
+        .unwrap();
+    let here = in_channel(&w, MEMBER, climate.home_channel_id.0);
+    let msg = user_err(
+        coalitions::info(&w.store, &here, w.now, None).await,
+        "Several coalitions have this channel as their home",
+    );
+    assert!(
+        msg.contains("`Climate Coalition`")
+            && msg.contains("`Housing Alliance`")
+            && msg.contains("`coalition`"),
+        "{msg}"
+    );
+    // Naming one still works.
+    let info = coalitions::info(&w.store, &here, w.now, Some("Housing Alliance"))
+        .await
+        .unwrap();
+    assert_eq!(info.coalition.id, housing.id);
+    // Autocomplete there suggests nothing rather than guessing.
+    assert!(
+        orgs::suggest(&w.store, GUILD, Some(climate.home_channel_id), None, "")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 // ---- list, info, resolving the coalition ----
 
 #[tokio::test]

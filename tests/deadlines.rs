@@ -208,11 +208,47 @@ async fn deadlines_are_scoped_to_their_guild() {
         "No coalition named",
     );
     assert!(
-        deadlines::suggest(&w.store, OTHER_GUILD, None, "")
+        deadlines::suggest(&w.store, OTHER_GUILD, None, None, "")
             .await
             .unwrap()
             .is_empty()
     );
-    let found = deadlines::suggest(&w.store, GUILD, None, "peti").await.unwrap();
+    let found = deadlines::suggest(&w.store, GUILD, None, None, "peti")
+        .await
+        .unwrap();
     assert_eq!(found, vec![("#1 Submit petition".to_string(), "#1".to_string())]);
+}
+
+#[tokio::test]
+async fn deadline_suggestions_follow_the_home_channel_among_several_coalitions() {
+    let w = World::new().await;
+    let climate = w.climate().await;
+    let housing = w.coalition("Housing Alliance").await;
+    let due = w.now.timestamp() + 86_400;
+    w.raw_deadline(&climate, "Climate milestone", due, "open").await;
+    w.raw_deadline(&housing, "Housing milestone", due, "open").await;
+    let labels = |v: Vec<(String, String)>| v.into_iter().map(|(label, _)| label).collect::<Vec<_>>();
+    let in_channel = |channel: ChannelId| deadlines::suggest(&w.store, GUILD, Some(channel), None, "");
+    assert_eq!(labels(in_channel(HOME).await.unwrap()), ["#1 Climate milestone"]);
+    assert_eq!(
+        labels(in_channel(housing.home_channel_id).await.unwrap()),
+        ["#1 Housing milestone"]
+    );
+    assert!(in_channel(ChannelId(9999)).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn ambiguous_deadline_title_says_or_more_at_the_lookup_limit() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for n in 1..=6 {
+        w.raw_deadline(&c, &format!("Hearing {n}"), w.now.timestamp() + 86_400, "open")
+            .await;
+    }
+    let before = w.events(&c).await;
+    user_err(
+        deadlines::done(&w.store, &w.actor(LEAD), w.now, done("hear")).await,
+        "`hear` matches 6 or more deadlines (",
+    );
+    assert_eq!(w.events(&c).await, before);
 }

@@ -3,7 +3,7 @@ use common::*;
 
 use std::io::Read;
 
-use backbone::actions::checkins::{self, SubmitCheckin};
+use backbone::actions::checkins::{self, SubmitNewRound};
 use backbone::actions::export::{self, ExportFormat, ExportInput};
 use backbone::actions::{orgs, roles};
 use backbone::domain::*;
@@ -81,17 +81,15 @@ async fn filled(w: &World) -> Coalition {
     w.raw_win(&c, MEMBER, "Council adopted the plan", now - 3600)
         .await;
     w.raw_win(&c, MEMBER2, "=HYPERLINK(\"http://x\")", now - 60).await;
-    let form = checkins::open_form(&w.store, &w.actor(MEMBER), w.now, None)
-        .await
-        .unwrap();
+    // The first answer opens the round; the second joins it.
     for (user, blockers) in [(MEMBER, ""), (MEMBER2, "No venue,\nstill")] {
-        let input = SubmitCheckin {
-            round: form.round_id,
+        let input = SubmitNewRound {
+            coalition: c.id,
             done: "things".into(),
             next: "more".into(),
             blockers: blockers.into(),
         };
-        checkins::submit(&w.store, &w.actor(user), w.now, input)
+        checkins::submit_new_round(&w.store, &w.actor(user), w.now, input)
             .await
             .unwrap();
     }
@@ -122,16 +120,15 @@ async fn filled(w: &World) -> Coalition {
     w.raw_deadline(&other, "Water milestone", now + 86_400, "open")
         .await;
     w.raw_win(&other, ADMIN, "Water win", now).await;
-    let form = checkins::open_form(&w.store, &admin, w.now, Some("Water Coalition"))
-        .await
-        .unwrap();
-    let input = SubmitCheckin {
-        round: form.round_id,
+    let input = SubmitNewRound {
+        coalition: other.id,
         done: "Water done".into(),
         next: String::new(),
         blockers: String::new(),
     };
-    checkins::submit(&w.store, &admin, w.now, input).await.unwrap();
+    checkins::submit_new_round(&w.store, &admin, w.now, input)
+        .await
+        .unwrap();
     c
 }
 

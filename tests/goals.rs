@@ -265,11 +265,51 @@ async fn goals_are_scoped_to_their_guild() {
         "No coalition named",
     );
     assert!(
-        goals::suggest(&w.store, OTHER_GUILD, None, "")
+        goals::suggest(&w.store, OTHER_GUILD, None, None, "")
             .await
             .unwrap()
             .is_empty()
     );
-    let found = goals::suggest(&w.store, GUILD, None, "sig").await.unwrap();
+    let found = goals::suggest(&w.store, GUILD, None, None, "sig").await.unwrap();
     assert_eq!(found, vec![("#1 Signatures".to_string(), "#1".to_string())]);
+}
+
+#[tokio::test]
+async fn goal_suggestions_follow_the_home_channel_among_several_coalitions() {
+    let w = World::new().await;
+    let climate = w.climate().await;
+    let housing = w.coalition("Housing Alliance").await;
+    w.raw_goal(&climate, "Climate goal", 1.0, Some(5.0), None, "active")
+        .await;
+    w.raw_goal(&housing, "Housing goal", 1.0, Some(5.0), None, "active")
+        .await;
+    let labels = |v: Vec<(String, String)>| v.into_iter().map(|(label, _)| label).collect::<Vec<_>>();
+    let in_channel = |channel: ChannelId| goals::suggest(&w.store, GUILD, Some(channel), None, "");
+    assert_eq!(labels(in_channel(HOME).await.unwrap()), ["#1 Climate goal"]);
+    assert_eq!(
+        labels(in_channel(housing.home_channel_id).await.unwrap()),
+        ["#1 Housing goal"]
+    );
+    assert!(in_channel(ChannelId(9999)).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn ambiguous_goal_title_says_or_more_at_the_lookup_limit() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for n in 1..=7 {
+        w.raw_goal(&c, &format!("Sign up {n}"), 0.0, Some(10.0), None, "active")
+            .await;
+    }
+    let before = w.events(&c).await;
+    let set = SetProgress {
+        coalition: None,
+        goal: "sign".into(),
+        value: 5.0,
+    };
+    user_err(
+        goals::progress(&w.store, &w.actor(LEAD), w.now, set).await,
+        "`sign` matches 6 or more goals (",
+    );
+    assert_eq!(w.events(&c).await, before);
 }

@@ -274,7 +274,7 @@ async fn other_guild_cannot_see_or_change_orgs() {
         "No coalition named",
     );
     assert!(
-        orgs::suggest(&w.store, OTHER_GUILD, Some("Climate Coalition"), "")
+        orgs::suggest(&w.store, OTHER_GUILD, None, Some("Climate Coalition"), "")
             .await
             .unwrap()
             .is_empty()
@@ -291,27 +291,65 @@ async fn org_names_are_suggested_and_unclear_coalitions_suggest_nothing() {
     }
     let values = |v: Vec<(String, String)>| v.into_iter().map(|(_, value)| value).collect::<Vec<_>>();
     assert_eq!(
-        values(orgs::suggest(&w.store, GUILD, None, "s").await.unwrap()),
+        values(orgs::suggest(&w.store, GUILD, None, None, "s").await.unwrap()),
         ["Sierra Club", "Sunrise"]
     );
     assert_eq!(
         values(
-            orgs::suggest(&w.store, GUILD, Some("Climate Coalition"), "club")
+            orgs::suggest(&w.store, GUILD, None, Some("Climate Coalition"), "club")
                 .await
                 .unwrap()
         ),
         ["Sierra Club"]
     );
     assert!(
-        orgs::suggest(&w.store, GUILD, Some("Nope"), "")
+        orgs::suggest(&w.store, GUILD, None, Some("Nope"), "")
             .await
             .unwrap()
             .is_empty()
     );
-    w.coalition("Housing Alliance").await;
+    let housing = w.coalition("Housing Alliance").await;
     assert!(
-        orgs::suggest(&w.store, GUILD, None, "").await.unwrap().is_empty(),
-        "two coalitions: ambiguous"
+        orgs::suggest(&w.store, GUILD, None, None, "")
+            .await
+            .unwrap()
+            .is_empty(),
+        "two coalitions and no channel: ambiguous"
+    );
+    assert!(
+        orgs::suggest(&w.store, GUILD, Some(ChannelId(9999)), None, "")
+            .await
+            .unwrap()
+            .is_empty(),
+        "two coalitions, neither at home here: ambiguous"
+    );
+    // Typing in a coalition's home channel suggests that coalition's orgs.
+    assert_eq!(
+        values(
+            orgs::suggest(&w.store, GUILD, Some(HOME), None, "s")
+                .await
+                .unwrap()
+        ),
+        ["Sierra Club", "Sunrise"]
+    );
+    orgs::add(
+        &w.store,
+        &w.actor(ADMIN),
+        w.now,
+        AddOrg {
+            coalition: Some(housing.name.clone()),
+            name: "Tenants Union".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        values(
+            orgs::suggest(&w.store, GUILD, Some(housing.home_channel_id), None, "")
+                .await
+                .unwrap()
+        ),
+        ["Tenants Union"]
     );
 }
 

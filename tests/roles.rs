@@ -178,9 +178,9 @@ async fn responsibilities_are_suggested_once_each() {
             .await
             .unwrap();
     }
-    let all = roles::suggest(&w.store, GUILD, None, "").await.unwrap();
+    let all = roles::suggest(&w.store, GUILD, None, None, "").await.unwrap();
     assert_eq!(all.len(), 2);
-    let data: Vec<String> = roles::suggest(&w.store, GUILD, None, "stew")
+    let data: Vec<String> = roles::suggest(&w.store, GUILD, None, None, "stew")
         .await
         .unwrap()
         .into_iter()
@@ -188,7 +188,7 @@ async fn responsibilities_are_suggested_once_each() {
         .collect();
     assert_eq!(data, ["Data steward"]);
     assert!(
-        roles::suggest(&w.store, OTHER_GUILD, None, "")
+        roles::suggest(&w.store, OTHER_GUILD, None, None, "")
             .await
             .unwrap()
             .is_empty()
@@ -221,4 +221,46 @@ async fn other_guild_cannot_see_or_change_responsibilities() {
         "No coalition named",
     );
     assert_eq!(people_state(&w).await, before);
+}
+
+#[tokio::test]
+async fn responsibilities_are_suggested_for_the_home_channels_coalition() {
+    let w = World::new().await;
+    w.climate().await;
+    let housing = w.coalition("Housing Alliance").await;
+    w.add_member(&housing, MEMBER, Role::Member).await;
+    roles::assign(&w.store, &w.actor(LEAD), w.now, duty(MEMBER, "Comms"))
+        .await
+        .unwrap();
+    let in_housing = AssignRole {
+        coalition: Some(housing.name.clone()),
+        ..duty(MEMBER, "Treasurer")
+    };
+    roles::assign(&w.store, &w.actor(ADMIN), w.now, in_housing)
+        .await
+        .unwrap();
+    let values = |v: Vec<(String, String)>| v.into_iter().map(|(_, value)| value).collect::<Vec<_>>();
+    assert_eq!(
+        values(
+            roles::suggest(&w.store, GUILD, Some(HOME), None, "")
+                .await
+                .unwrap()
+        ),
+        ["Comms"]
+    );
+    assert_eq!(
+        values(
+            roles::suggest(&w.store, GUILD, Some(housing.home_channel_id), None, "")
+                .await
+                .unwrap()
+        ),
+        ["Treasurer"]
+    );
+    assert!(
+        roles::suggest(&w.store, GUILD, None, None, "")
+            .await
+            .unwrap()
+            .is_empty(),
+        "no channel and no coalition option: ambiguous"
+    );
 }

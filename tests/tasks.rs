@@ -682,19 +682,163 @@ async fn card_message_is_remembered_and_suggestions_match() {
     );
     assert_eq!(coalition.id, c.id);
 
-    let found = tasks::suggest(&w.store, GUILD, None, "flyer").await.unwrap();
+    let found = tasks::suggest(&w.store, GUILD, None, None, "flyer")
+        .await
+        .unwrap();
     assert_eq!(
         found,
         vec![("#1 Print flyers (open)".to_string(), "#1".to_string())]
     );
     assert!(
-        tasks::suggest(&w.store, OTHER_GUILD, None, "flyer")
+        tasks::suggest(&w.store, OTHER_GUILD, None, None, "flyer")
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
-        tasks::suggest(&w.store, GUILD, Some("Nope"), "")
+        tasks::suggest(&w.store, GUILD, None, Some("Nope"), "")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn reblocking_with_a_new_note_updates_the_reason_and_alerts_again() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let t = assign(&w, MEMBER, &c, "Permit", MEMBER2, None).await;
+    set(&w, MEMBER2, &t, TaskStatus::Blocked, Some("waiting for the city"))
+        .await
+        .unwrap();
+    let before = w.events(&c).await;
+    // In the same second as the first alert: the new one must not be taken for a duplicate.
+    let out = set(&w, MEMBER2, &t, TaskStatus::Blocked, Some("the city said no"))
+        .await
+        .unwrap();
+    assert_eq!(out.previous, TaskStatus::Blocked);
+    assert_eq!(out.leads_alerted, 2);
+    let stored = row(&w, &t).await;
+    assert_eq!(stored.status(), TaskStatus::Blocked);
+    assert_eq!(stored.blocked_reason.as_deref(), Some("the city said no"));
+    let alerts = deliveries(&w, "blocker_alert").await;
+    assert_eq!(alerts.len(), 4, "each lead is alerted again: {alerts:?}");
+    for lead in [ADMIN, LEAD] {
+        assert_eq!(alerts.iter().filter(|a| a.1 == lead.0).count(), 2);
+    }
+    assert_eq!(w.events(&c).await, before + 1);
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM events WHERE coalition_id = ? AND kind = 'task.update' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(c.id)
+    .fetch_one(w.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(detail, "blocked → blocked: the city said no");
+}
+
+#[tokio::test]
+async fn reblocking_needs_a_different_note() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let t = assign(&w, MEMBER, &c, "Permit", MEMBER2, None).await;
+    set(&w, MEMBER2, &t, TaskStatus::Blocked, Some("waiting for the city"))
+        .await
+        .unwrap();
+    let before = w.events(&c).await;
+    let stored = row(&w, &t).await;
+    user_err(
+        set(&w, MEMBER2, &t, TaskStatus::Blocked, None).await,
+        "already blocked — add `note:`",
+    );
+    user_err(
+        set(
+            &w,
+            MEMBER2,
+            &t,
+            TaskStatus::Blocked,
+            Some("  waiting for the city "),
+        )
+        .await,
+        "already blocked for that reason",
+    );
+    user_err(
+        set(&w, MEMBER, &t, TaskStatus::Blocked, Some("something else")).await,
+        "assignee or a lead",
+    );
+    let after = row(&w, &t).await;
+    assert_eq!(
+        (after.blocked_reason, after.updated_at),
+        (stored.blocked_reason, stored.updated_at)
+    );
+    assert_eq!(deliveries(&w, "blocker_alert").await.len(), 2);
+    assert_eq!(w.events(&c).await, before);
+}
+
+#[tokio::test]
+async fn ambiguous_title_counts_matches_up_to_the_lookup_limit() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for n in 1..=3 {
+        assign(&w, MEMBER, &c, &format!("Print batch {n}"), MEMBER2, None).await;
+    }
+    let by = |r: &str| UpdateTask {
+        coalition: None,
+        task: TaskSel::Ref(r.into()),
+        status: TaskStatus::InProgress,
+        note: None,
+    };
+    user_err(
+        tasks::update(&w.store, &w.actor(LEAD), w.now, by("print")).await,
+        "`print` matches 3 tasks (",
+    );
+    for n in 4..=9 {
+        assign(&w, MEMBER, &c, &format!("Print batch {n}"), MEMBER2, None).await;
+    }
+    let before = w.events(&c).await;
+    let msg = user_err(
+        tasks::update(&w.store, &w.actor(LEAD), w.now, by("print")).await,
+        "`print` matches 6 or more tasks (",
+    );
+    assert!(!msg.contains("matches 6 tasks"), "{msg}");
+    assert_eq!(w.events(&c).await, before);
+}
+
+#[tokio::test]
+async fn task_suggestions_follow_the_home_channel_among_several_coalitions() {
+    let w = World::new().await;
+    let climate = w.climate().await;
+    let housing = w.coalition("Housing Alliance").await;
+    assert_ne!(housing.home_channel_id, HOME);
+    for (c, title) in [(&climate, "Climate flyers"), (&housing, "Housing flyers")] {
+        let task = RawTask {
+            title,
+            ..Default::default()
+        };
+        w.raw_task(c, task).await;
+    }
+    let labels = |v: Vec<(String, String)>| v.into_iter().map(|(label, _)| label).collect::<Vec<_>>();
+    let suggest = |channel: Option<ChannelId>, coalition: Option<&'static str>| {
+        tasks::suggest(&w.store, GUILD, channel, coalition, "")
+    };
+    assert_eq!(
+        labels(suggest(Some(HOME), None).await.unwrap()),
+        ["#1 Climate flyers (open)"]
+    );
+    assert_eq!(
+        labels(suggest(Some(housing.home_channel_id), None).await.unwrap()),
+        ["#1 Housing flyers (open)"]
+    );
+    // The coalition option wins over the channel.
+    assert_eq!(
+        labels(suggest(Some(HOME), Some("Housing Alliance")).await.unwrap()),
+        ["#1 Housing flyers (open)"]
+    );
+    // Outside any home channel, with no coalition option, nothing is clear.
+    assert!(suggest(Some(ChannelId(9999)), None).await.unwrap().is_empty());
+    assert!(suggest(None, None).await.unwrap().is_empty());
+    assert!(
+        tasks::suggest(&w.store, OTHER_GUILD, Some(HOME), None, "")
             .await
             .unwrap()
             .is_empty()

@@ -13,16 +13,20 @@ use crate::store::{self, Store, checkins::Answer};
 /// What the check-in modal needs: the round it answers and any earlier answer to pre-fill.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckinForm {
-    pub round_id: RoundId,
+    /// The round it answers; `None` when the coalition has no round yet — submitting the form
+    /// opens one (see [`submit_new_round`]), so a form opened and dismissed leaves no trace.
+    pub round_id: Option<RoundId>,
+    pub coalition_id: CoalitionId,
     pub coalition_name: String,
-    /// When the round opened (UTC seconds).
+    /// When the round opened (UTC seconds); now, for a round that submitting will open.
     pub opens_at: i64,
     /// The actor's earlier answer to this round, if any.
     pub existing: Option<Checkin>,
 }
 
 /// `/checkin submit` (member): the form for the coalition's current round. A coalition with no
-/// round yet gets one opened now, so members can answer before the first scheduled prompt.
+/// round yet gets a form for a new one, opened when the form is submitted, so members can answer
+/// before the first scheduled prompt. Changes nothing.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn open_form(
     store: &Store,
@@ -32,30 +36,16 @@ pub async fn open_form(
 ) -> Result<CheckinForm> {
     let scope = super::scope(store, actor, coalition).await?;
     scope.require_member()?;
-    let now_s = ts(now);
-    let round = match store::checkins::current_round(store, scope.id(), now_s).await? {
-        Some(round) => round,
-        None => {
-            let mut tx = store.write().await?;
-            let id = store::checkins::open_round(&mut tx, scope.id(), now_s, None, now_s).await?;
-            let subject = format!("round {id}");
-            store::record_event(
-                &mut tx,
-                scope.id(),
-                actor.user,
-                "checkin.round_open",
-                &subject,
-                "ad hoc",
-                now_s,
-            )
-            .await?;
-            tx.commit().await?;
-            store::checkins::round_any(store, id)
-                .await?
-                .ok_or_else(|| Error::internal("check-in round vanished after insert"))?
-        }
-    };
-    form(store, &scope, round).await
+    match store::checkins::current_round(store, scope.id(), ts(now)).await? {
+        Some(round) => form(store, &scope, round).await,
+        None => Ok(CheckinForm {
+            round_id: None,
+            coalition_id: scope.id(),
+            coalition_name: scope.coalition.name.clone(),
+            opens_at: ts(now),
+            existing: None,
+        }),
+    }
 }
 
 /// The `checkin:open:<round>` button (member): the form for that round, if it is still current.
@@ -81,7 +71,8 @@ pub async fn open_form_for_round(
 async fn form(store: &Store, scope: &Scope, round: CheckinRound) -> Result<CheckinForm> {
     let existing = store::checkins::answer(store, round.id, scope.actor.user).await?;
     Ok(CheckinForm {
-        round_id: round.id,
+        round_id: Some(round.id),
+        coalition_id: scope.id(),
         coalition_name: scope.coalition.name.clone(),
         opens_at: round.opens_at,
         existing,
@@ -139,26 +130,115 @@ pub async fn submit(
 ) -> Result<CheckinSubmitted> {
     let (round, scope) = round_scope(store, actor, input.round).await?;
     scope.require_member()?;
-    let done = answer_text("“done” answer", &input.done)?;
-    let next = answer_text("“next” answer", &input.next)?;
-    let blockers = answer_text("“blockers” answer", &input.blockers)?;
-    if done.is_empty() && next.is_empty() && blockers.is_empty() {
-        return Err(Error::user(
-            "Your check-in is empty — fill in at least one of done, next or blockers, then submit again with `/checkin submit`.",
-        ));
-    }
+    let answer = Answers::read(&input.done, &input.next, &input.blockers)?;
+    let mut tx = store.write().await?;
+    let out = record_answer(&mut tx, &scope, &round, &answer, ts(now)).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Input of the check-in modal opened when the coalition had no round (`modal:checkin-new:<id>`).
+#[derive(Debug, Clone)]
+pub struct SubmitNewRound {
+    pub coalition: CoalitionId,
+    pub done: String,
+    pub next: String,
+    pub blockers: String,
+}
+
+/// Submitting the form of a coalition that had no round when it opened (member): opens an ad-hoc
+/// round now (no nudge) and stores the answer in the same step. If a round has opened meanwhile
+/// (the schedule, or another member's form), the answer goes to that round instead.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn submit_new_round(
+    store: &Store,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: SubmitNewRound,
+) -> Result<CheckinSubmitted> {
+    let coalition = store::coalitions::get(store, actor.guild, input.coalition)
+        .await?
+        .filter(|c| c.archived_at.is_none())
+        .ok_or_else(|| {
+            Error::user("That coalition no longer exists — `/coalition list` shows this server's coalitions.")
+        })?;
+    let member = store::members::get(store, coalition.id, actor.user).await?;
+    let scope = Scope {
+        coalition,
+        member,
+        actor: actor.clone(),
+    };
+    scope.require_member()?;
+    let answer = Answers::read(&input.done, &input.next, &input.blockers)?;
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
+    // Looked up inside the write, so two members submitting at once share one round.
+    let round = match store::checkins::current_round_tx(&mut tx, scope.id(), now_s).await? {
+        Some(round) => round,
+        None => {
+            let id = store::checkins::open_round(&mut tx, scope.id(), now_s, None, now_s).await?;
+            store::record_event(
+                &mut tx,
+                scope.id(),
+                actor.user,
+                "checkin.round_open",
+                &format!("round {id}"),
+                "ad hoc",
+                now_s,
+            )
+            .await?;
+            store::checkins::current_round_tx(&mut tx, scope.id(), now_s)
+                .await?
+                .ok_or_else(|| Error::internal("check-in round vanished after insert"))?
+        }
+    };
+    let out = record_answer(&mut tx, &scope, &round, &answer, now_s).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// A check-in's three answers, read and bounded; at least one is filled in.
+struct Answers {
+    done: String,
+    next: String,
+    blockers: String,
+}
+
+impl Answers {
+    fn read(done: &str, next: &str, blockers: &str) -> Result<Answers> {
+        let done = answer_text("“done” answer", done)?;
+        let next = answer_text("“next” answer", next)?;
+        let blockers = answer_text("“blockers” answer", blockers)?;
+        if done.is_empty() && next.is_empty() && blockers.is_empty() {
+            return Err(Error::user(
+                "Your check-in is empty — fill in at least one of done, next or blockers, then submit again with `/checkin submit`.",
+            ));
+        }
+        Ok(Answers { done, next, blockers })
+    }
+}
+
+/// Stores the actor's answer to `round`, queues a blocker alert when it reports a new blocker,
+/// and records the event.
+async fn record_answer(
+    tx: &mut store::Tx,
+    scope: &Scope,
+    round: &CheckinRound,
+    a: &Answers,
+    now_s: i64,
+) -> Result<CheckinSubmitted> {
+    let actor = &scope.actor;
     let answer = Answer {
-        done: &done,
-        next: &next,
-        blockers: &blockers,
+        done: &a.done,
+        next: &a.next,
+        blockers: &a.blockers,
     };
     let (checkin_id, previous) =
-        store::checkins::upsert_answer(&mut tx, &round, actor.user, &answer, now_s).await?;
+        store::checkins::upsert_answer(tx, round, actor.user, &answer, now_s).await?;
+    let blockers = &a.blockers;
     // Re-submitting to fix a typo elsewhere should not alert the leads twice for the same blocker.
-    let new_blocker = !blockers.is_empty() && previous.as_ref().is_none_or(|p| p.blockers != blockers);
+    let new_blocker = !blockers.is_empty() && previous.as_ref().is_none_or(|p| &p.blockers != blockers);
     let mut leads_alerted = 0;
     if new_blocker {
         let payload = serde_json::json!({
@@ -171,7 +251,7 @@ pub async fn submit(
         .to_string();
         let key = format!("blocker:checkin:{checkin_id}:{now_s}");
         leads_alerted = deliveries::enqueue_to_leads(
-            &mut tx,
+            tx,
             scope.id(),
             DeliveryKind::BlockerAlert,
             &key,
@@ -188,7 +268,7 @@ pub async fn submit(
     };
     let detail = if blockers.is_empty() { "" } else { "blockers" };
     store::record_event(
-        &mut tx,
+        tx,
         scope.id(),
         actor.user,
         kind,
@@ -197,8 +277,6 @@ pub async fn submit(
         now_s,
     )
     .await?;
-    tx.commit().await?;
-
     Ok(CheckinSubmitted {
         coalition_name: scope.coalition.name.clone(),
         round_id: round.id,

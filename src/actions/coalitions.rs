@@ -81,6 +81,15 @@ pub async fn create(
             "This server already has a coalition named **{name}** — pick another name, or see `/coalition list`."
         )));
     };
+    // Commands find their coalition by the channel they run in, so a home can't be shared. Checked
+    // inside the write (after the name, the likelier clash) so two coalitions created at once can't
+    // both claim the channel; returning drops the transaction and with it the insert.
+    if let Some(other) = store::coalitions::home_of_channel_tx(&mut tx, actor.guild, channel, id).await? {
+        return Err(Error::user(format!(
+            "<#{channel}> is already the home channel of **{}** — pick another channel with `channel:`.",
+            other.name
+        )));
+    }
     store::members::upsert(&mut tx, id, actor.user, Role::Lead, None, &actor.name, now_s).await?;
     store::record_event(
         &mut tx,

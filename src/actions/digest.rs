@@ -114,7 +114,7 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
     })
 }
 
-/// `/digest preview` (anyone): this week's digest so far.
+/// `/digest preview` (anyone): the digest of the last 7 days, as it would be sent now.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn preview(
     store: &Store,

@@ -245,10 +245,11 @@ pub async fn close(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Clos
 pub async fn suggest(
     store: &Store,
     guild: GuildId,
+    channel: Option<ChannelId>,
     coalition: Option<&str>,
     typed: &str,
 ) -> Result<Vec<(String, String)>> {
-    let Some(c) = suggest_coalition(store, guild, coalition).await? else {
+    let Some(c) = super::coalition_for_suggest(store, guild, channel, coalition).await? else {
         return Ok(Vec::new());
     };
     Ok(store::goals::suggest(store, c.id, typed, 25)
@@ -261,19 +262,6 @@ pub async fn suggest(
             )
         })
         .collect())
-}
-
-/// The coalition autocomplete works in: the named one, else the guild's only one; None otherwise.
-pub async fn suggest_coalition(
-    store: &Store,
-    guild: GuildId,
-    name: Option<&str>,
-) -> Result<Option<Coalition>> {
-    if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
-        return store::coalitions::find_by_name(store, guild, name).await;
-    }
-    let mut all = store::coalitions::list_in_guild(store, guild).await?;
-    Ok(if all.len() == 1 { all.pop() } else { None })
 }
 
 /// Finds a goal by `#N` (any status) or by the start of an active goal's title.

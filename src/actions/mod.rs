@@ -110,10 +110,24 @@ async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> 
         }));
     }
     let all = store::coalitions::list_in_guild(store, actor.guild).await?;
-    if let Some(channel) = actor.channel
-        && let Some(c) = all.iter().find(|c| c.home_channel_id == channel)
-    {
-        return Ok(c.clone());
+    if let Some(channel) = actor.channel {
+        let homed: Vec<Coalition> = all
+            .iter()
+            .filter(|c| c.home_channel_id == channel)
+            .cloned()
+            .collect();
+        // Two coalitions sharing a home (possible in data from before that was refused) must not
+        // silently pick one: the command could land in the wrong coalition.
+        match homed.len() {
+            0 => {}
+            1 => return Ok(homed.into_iter().next().expect("one coalition")),
+            _ => {
+                return Err(Error::user(format!(
+                    "Several coalitions have this channel as their home — pick one with the `coalition` option: {}.",
+                    names(&homed)
+                )));
+            }
+        }
     }
     match all.len() {
         0 => Err(Error::user(
@@ -124,6 +138,29 @@ async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> 
             "This server has several coalitions — pick one with the `coalition` option: {}.",
             names(&all)
         ))),
+    }
+}
+
+/// The coalition autocomplete works in, resolved like [`scope`]: by name, else the one whose home
+/// channel the user is typing in, else the guild's only one. Autocomplete must never fail, so
+/// anything unclear (unknown name, several candidates) is `None`.
+pub async fn coalition_for_suggest(
+    store: &Store,
+    guild: GuildId,
+    channel: Option<ChannelId>,
+    name: Option<&str>,
+) -> Result<Option<Coalition>> {
+    let nobody = Actor {
+        user: UserId(0),
+        guild,
+        manage_server: false,
+        name: String::new(),
+        channel,
+    };
+    match resolve_coalition(store, &nobody, name).await {
+        Ok(c) => Ok(Some(c)),
+        Err(Error::User(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -169,7 +206,8 @@ pub fn ts(now: DateTime<Utc>) -> i64 {
     now.timestamp()
 }
 
-/// Picks the single match of a title prefix, or explains the problem.
+/// Picks the single match of a title prefix, or explains the problem. `found` comes from a lookup
+/// limited to [`store::TITLE_MATCH_LIMIT`] rows.
 pub fn one_match<T>(
     what: &str,
     text: &str,
@@ -185,8 +223,14 @@ pub fn one_match<T>(
         1 => Ok(found.remove(0)),
         n => {
             let shown: Vec<String> = found.iter().take(5).map(&label).collect();
+            // The lookups stop at the limit, so reaching it means "this many or more".
+            let count = if n as i64 >= store::TITLE_MATCH_LIMIT {
+                format!("{n} or more")
+            } else {
+                n.to_string()
+            };
             Err(Error::user(format!(
-                "`{text}` matches {n} {what}s ({}) — use its number instead.",
+                "`{text}` matches {count} {what}s ({}) — use its number instead.",
                 shown.join(", ")
             )))
         }

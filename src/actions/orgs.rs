@@ -141,10 +141,11 @@ pub async fn remove(
 pub async fn suggest(
     store: &Store,
     guild: GuildId,
+    channel: Option<ChannelId>,
     coalition: Option<&str>,
     typed: &str,
 ) -> Result<Vec<(String, String)>> {
-    let Some(c) = coalition_for_suggest(store, guild, coalition).await? else {
+    let Some(c) = super::coalition_for_suggest(store, guild, channel, coalition).await? else {
         return Ok(Vec::new());
     };
     let names = store::coalitions::suggest_orgs(store, c.id, typed, 25).await?;
@@ -166,25 +167,4 @@ pub(crate) async fn resolve(store: &Store, c: &Coalition, name: &str) -> Result<
                 c.name
             ))
         })
-}
-
-/// The coalition autocomplete works in: by name, else the guild's only one. Autocomplete has no
-/// channel to go by and must never fail, so anything unclear is `None`.
-pub(crate) async fn coalition_for_suggest(
-    store: &Store,
-    guild: GuildId,
-    coalition: Option<&str>,
-) -> Result<Option<Coalition>> {
-    let nobody = Actor {
-        user: UserId(0),
-        guild,
-        manage_server: false,
-        name: String::new(),
-        channel: None,
-    };
-    match super::scope(store, &nobody, coalition).await {
-        Ok(scope) => Ok(Some(scope.coalition)),
-        Err(Error::User(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
 }

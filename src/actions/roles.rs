@@ -168,10 +168,11 @@ pub async fn list(store: &Store, actor: &Actor, coalition: Option<&str>) -> Resu
 pub async fn suggest(
     store: &Store,
     guild: GuildId,
+    channel: Option<ChannelId>,
     coalition: Option<&str>,
     typed: &str,
 ) -> Result<Vec<(String, String)>> {
-    let Some(c) = super::orgs::coalition_for_suggest(store, guild, coalition).await? else {
+    let Some(c) = super::coalition_for_suggest(store, guild, channel, coalition).await? else {
         return Ok(Vec::new());
     };
     let names = store::members::suggest_responsibilities(store, c.id, typed, 25).await?;

@@ -55,7 +55,32 @@ pub async fn update(
     }
     let previous = task.status();
     let status = input.status;
-    if previous == status {
+    let note = match input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(text::multi_line("note", n, text::MAX_TEXT)?),
+        None => None,
+    };
+    // A blocked task may be "blocked again" with a new reason: the obstacle changed, and the leads
+    // should hear about the new one.
+    let reblock = previous == TaskStatus::Blocked && status == TaskStatus::Blocked;
+    if reblock {
+        match note.as_deref() {
+            None => {
+                return Err(Error::user(format!(
+                    "Task #{} is already blocked — add `note:` with what's in the way now to update the reason, \
+                     or `/task update` with another status.",
+                    task.number
+                )));
+            }
+            Some(n) if Some(n) == task.blocked_reason.as_deref().map(str::trim) => {
+                return Err(Error::user(format!(
+                    "Task #{} is already blocked for that reason — give a different `note:` to update it, \
+                     or `/task update` with another status.",
+                    task.number
+                )));
+            }
+            Some(_) => {}
+        }
+    } else if previous == status {
         return Err(Error::user(format!(
             "Task #{} is already {} — `/task update` with another status changes it.",
             task.number,
@@ -68,10 +93,6 @@ pub async fn update(
             task.number
         )));
     }
-    let note = match input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => Some(text::multi_line("note", n, text::MAX_TEXT)?),
-        None => None,
-    };
     if status == TaskStatus::Blocked && note.is_none() {
         return Err(Error::user(format!(
             "Say what's blocking task #{} — add `note:` (for example `note: waiting for the venue to confirm`).",
@@ -112,7 +133,11 @@ pub async fn update(
     if status == TaskStatus::Blocked {
         let payload =
             serde_json::json!({ "reason": note, "by": actor.user.0, "by_name": actor.name }).to_string();
-        let prefix = format!("blocker:task:{}:{now_s}", task.id.0);
+        let mut prefix = format!("blocker:task:{}:{now_s}", task.id.0);
+        if reblock {
+            // A new reason is a new alert, even within the same second as the last one.
+            prefix.push_str(&format!(":{:016x}", fnv1a(note.as_deref().unwrap_or_default())));
+        }
         leads_alerted = store::deliveries::enqueue_to_leads(
             &mut tx,
             scope.id(),
@@ -348,5 +373,13 @@ async fn assignee_name(store: &Store, scope: &Scope, task: &Task) -> Result<Opti
             .await?
             .map(|m| m.display_name),
         None => None,
+    })
+}
+
+/// A stable 64-bit FNV-1a hash, to tell alert keys apart by their text (std's hasher may change
+/// between Rust releases, and dedupe keys outlive a build).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }

@@ -240,10 +240,11 @@ pub async fn remember_message(
 pub async fn suggest(
     store: &Store,
     guild: GuildId,
+    channel: Option<ChannelId>,
     coalition: Option<&str>,
     typed: &str,
 ) -> Result<Vec<(String, String)>> {
-    let Some(c) = super::goals::suggest_coalition(store, guild, coalition).await? else {
+    let Some(c) = super::coalition_for_suggest(store, guild, channel, coalition).await? else {
         return Ok(Vec::new());
     };
     Ok(store::tasks::suggest(store, c.id, typed, 25)

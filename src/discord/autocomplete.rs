@@ -8,7 +8,7 @@ use super::Context;
 use crate::actions;
 use crate::domain::message::limits;
 use crate::domain::text::truncate;
-use crate::domain::{GuildId, when};
+use crate::domain::{ChannelId, GuildId, when};
 
 /// The string value of another option the user has already filled in (e.g. `coalition`).
 pub fn option_str(ctx: Context<'_>, name: &str) -> Option<String> {
@@ -37,6 +37,11 @@ pub fn option_str(ctx: Context<'_>, name: &str) -> Option<String> {
 
 fn guild(ctx: Context<'_>) -> Option<GuildId> {
     ctx.guild_id().map(|g| GuildId(g.get() as i64))
+}
+
+/// The channel the user is typing in: inside a coalition's home channel, that coalition is meant.
+pub fn channel(ctx: Context<'_>) -> Option<ChannelId> {
+    Some(ChannelId(ctx.channel_id().get() as i64))
 }
 
 /// Turns (label, value) pairs into at most 25 choices within Discord's length limits.
@@ -80,7 +85,7 @@ pub async fn org(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse 
     let c = option_str(ctx, "coalition");
     choices(logged(
         "org",
-        actions::orgs::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+        actions::orgs::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
     ))
 }
 
@@ -92,7 +97,7 @@ pub async fn task(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse
     let c = option_str(ctx, "coalition");
     choices(logged(
         "task",
-        actions::tasks::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+        actions::tasks::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
     ))
 }
 
@@ -104,7 +109,7 @@ pub async fn goal(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse
     let c = option_str(ctx, "coalition");
     choices(logged(
         "goal",
-        actions::goals::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+        actions::goals::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
     ))
 }
 
@@ -116,7 +121,7 @@ pub async fn deadline(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResp
     let c = option_str(ctx, "coalition");
     choices(logged(
         "deadline",
-        actions::deadlines::suggest(&ctx.data().store, g, c.as_deref(), partial).await,
+        actions::deadlines::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
     ))
 }
 
@@ -139,7 +144,7 @@ pub async fn due(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse 
                 guild: g,
                 manage_server: false,
                 name: String::new(),
-                channel: Some(crate::domain::ChannelId(ctx.channel_id().get() as i64)),
+                channel: channel(ctx),
             };
             let c = option_str(ctx, "coalition");
             match actions::scope(&ctx.data().store, &actor, c.as_deref()).await {

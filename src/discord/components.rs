@@ -41,6 +41,9 @@ async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId>
         ("checkin", _) | ("modal", "checkin") => {
             crate::store::guild_of_round(&data.store, crate::domain::RoundId(id)).await
         }
+        ("modal", "checkin-new") => {
+            crate::store::guild_of_coalition(&data.store, crate::domain::CoalitionId(id)).await
+        }
         _ => return None,
     };
     match guild {
@@ -86,7 +89,8 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
     }
 }
 
-/// Handles a modal submission (`modal:task-block:<id>`, `modal:checkin:<round>`).
+/// Handles a modal submission (`modal:task-block:<id>`, `modal:checkin:<round>`,
+/// `modal:checkin-new:<coalition>`).
 #[tracing::instrument(skip_all, fields(custom_id = %m.data.custom_id, user = %m.user.id))]
 pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) {
     let mut dm;
@@ -100,6 +104,7 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
     let result = match parse_custom_id(&m.data.custom_id) {
         Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
         Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
+        Some(("modal", "checkin-new", id)) => commands::checkin::on_new_round_modal(ctx, data, m, id).await,
         _ => Err(Error::user(
             "This form is from an older version of Backbone — run the command again.",
         )),

@@ -4,8 +4,8 @@
 use poise::CreateReply;
 use serenity::all::{
     ButtonStyle as SButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
-    CreateEmbed, CreateEmbedFooter, CreateInteractionResponseMessage, CreateMessage, EditMessage,
-    UserId as SUserId,
+    CreateEmbed, CreateEmbedFooter, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateMessage, EditMessage, UserId as SUserId,
 };
 
 use crate::domain::message::{ButtonStyle, Embed, Message};
@@ -104,6 +104,20 @@ pub fn reply(msg: &Message) -> CreateReply {
     }
     if let Some((name, bytes)) = &msg.attachment {
         out = out.attachment(CreateAttachment::bytes(bytes.clone(), name.clone()));
+    }
+    out
+}
+
+/// A follow-up to an interaction already answered (e.g. a private note after a card update).
+pub fn followup(msg: &Message) -> CreateInteractionResponseFollowup {
+    let msg = msg.clone().fit();
+    let mut out = CreateInteractionResponseFollowup::new()
+        .ephemeral(msg.ephemeral)
+        .embeds(embeds(&msg))
+        .components(components(&msg))
+        .allowed_mentions(allowed_mentions(&msg));
+    if !msg.content.is_empty() {
+        out = out.content(&msg.content);
     }
     out
 }

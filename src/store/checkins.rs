@@ -64,6 +64,18 @@ pub async fn current_round(store: &Store, coalition: CoalitionId, now: i64) -> R
     .await?)
 }
 
+/// [`current_round`] read inside a write, so a round opened meanwhile is seen.
+pub async fn current_round_tx(tx: &mut Tx, coalition: CoalitionId, now: i64) -> Result<Option<CheckinRound>> {
+    Ok(sqlx::query_as(concat!(
+        select_round!(),
+        "WHERE coalition_id = ? AND opens_at <= ? ORDER BY opens_at DESC LIMIT 1"
+    ))
+    .bind(coalition)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
 /// A round and its coalition, only if the coalition belongs to `guild`.
 #[tracing::instrument(skip_all)]
 pub async fn round_by_id(

@@ -156,6 +156,26 @@ pub async fn home_of_channel(
     .await?)
 }
 
+/// [`home_of_channel`] read inside a write, so two coalitions created at the same time cannot
+/// both claim the channel.
+pub async fn home_of_channel_tx(
+    tx: &mut Tx,
+    guild: GuildId,
+    channel: ChannelId,
+    except: CoalitionId,
+) -> Result<Option<Coalition>> {
+    Ok(sqlx::query_as(concat!(
+        select_coalition!(),
+        "WHERE guild_id = ? AND home_channel_id = ? AND id <> ? AND archived_at IS NULL
+         ORDER BY name LIMIT 1"
+    ))
+    .bind(guild)
+    .bind(channel)
+    .bind(except)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
 /// A coalition's settings as they are written by `/coalition settings`.
 pub struct Settings<'a> {
     pub home_channel_id: ChannelId,

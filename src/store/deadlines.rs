@@ -68,15 +68,17 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
     .await?)
 }
 
-/// Open deadlines of `coalition` whose title starts with `prefix` (case-insensitive), at most 6.
+/// Open deadlines of `coalition` whose title starts with `prefix` (case-insensitive), at most
+/// [`super::TITLE_MATCH_LIMIT`].
 pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Deadline>> {
     Ok(sqlx::query_as(concat!(
         select_deadline!(),
         "WHERE coalition_id = ? AND status = 'open' AND title LIKE ? ESCAPE '\\'
-         ORDER BY number LIMIT 6"
+         ORDER BY number LIMIT ?"
     ))
     .bind(coalition)
     .bind(format!("{}%", like_escape(prefix)))
+    .bind(super::TITLE_MATCH_LIMIT)
     .fetch_all(store.pool())
     .await?)
 }

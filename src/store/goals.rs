@@ -80,15 +80,17 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
     )
 }
 
-/// Active goals of `coalition` whose title starts with `prefix` (case-insensitive), at most 6.
+/// Active goals of `coalition` whose title starts with `prefix` (case-insensitive), at most
+/// [`super::TITLE_MATCH_LIMIT`].
 pub async fn active_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Goal>> {
     Ok(sqlx::query_as(concat!(
         select_goal!(),
         "WHERE coalition_id = ? AND status = 'active' AND title LIKE ? ESCAPE '\\'
-         ORDER BY number LIMIT 6"
+         ORDER BY number LIMIT ?"
     ))
     .bind(coalition)
     .bind(format!("{}%", like_escape(prefix)))
+    .bind(super::TITLE_MATCH_LIMIT)
     .fetch_all(store.pool())
     .await?)
 }

@@ -22,6 +22,9 @@ pub mod schedule;
 pub mod tasks;
 pub mod wins;
 
+/// Most rows a title-prefix lookup returns: enough to tell "one", "a few" and "many" apart.
+pub const TITLE_MATCH_LIMIT: i64 = 6;
+
 /// A write transaction. Begun with `BEGIN IMMEDIATE` so a read-then-write never fails with
 /// SQLITE_BUSY when another connection wrote in between: the busy timeout covers the wait.
 pub type Tx = Transaction<'static, Sqlite>;
@@ -158,4 +161,15 @@ pub async fn guild_of_round(
     .bind(round)
     .fetch_optional(store.pool())
     .await?)
+}
+
+/// The guild a coalition belongs to — for forms in DMs that carry a coalition id.
+pub async fn guild_of_coalition(
+    store: &Store,
+    coalition: CoalitionId,
+) -> Result<Option<crate::domain::GuildId>> {
+    Ok(sqlx::query_scalar("SELECT guild_id FROM coalitions WHERE id = ?")
+        .bind(coalition)
+        .fetch_optional(store.pool())
+        .await?)
 }

@@ -102,15 +102,17 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
     .await?)
 }
 
-/// Not-done tasks of `coalition` whose title starts with `prefix` (case-insensitive), at most 6.
+/// Not-done tasks of `coalition` whose title starts with `prefix` (case-insensitive), at most
+/// [`super::TITLE_MATCH_LIMIT`].
 pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Task>> {
     Ok(sqlx::query_as(concat!(
         select_task!(),
         "WHERE t.coalition_id = ? AND t.status <> 'done' AND t.title LIKE ? ESCAPE '\\'
-         ORDER BY t.number LIMIT 6"
+         ORDER BY t.number LIMIT ?"
     ))
     .bind(coalition)
     .bind(format!("{}%", like_escape(prefix)))
+    .bind(super::TITLE_MATCH_LIMIT)
     .fetch_all(store.pool())
     .await?)
 }

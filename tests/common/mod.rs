@@ -62,14 +62,25 @@ impl World {
         }
     }
 
-    /// Creates a coalition named `name` (as the admin) in the main guild.
+    /// Creates a coalition named `name` (as the admin) in the main guild. Its home is `HOME` unless
+    /// another coalition lives there already; then it gets a channel of its own, as
+    /// two coalitions can't share a home.
     pub async fn coalition(&self, name: &str) -> Coalition {
+        let existing = backbone::store::coalitions::list_in_guild(&self.store, GUILD)
+            .await
+            .expect("list coalitions");
+        let channel = if existing.iter().any(|c| c.home_channel_id == HOME) {
+            ChannelId(HOME.0 * 10 + existing.len() as i64)
+        } else {
+            HOME
+        };
         actions::coalitions::create(
             &self.store,
             &self.actor(ADMIN),
             self.now,
             actions::coalitions::CreateCoalition {
                 name: name.into(),
+                channel: Some(channel),
                 ..Default::default()
             },
         )

@@ -1,14 +1,15 @@
-//! `/checkin submit|status`, the `checkin:open:<round>` button and the `modal:checkin:<round>` form.
+//! `/checkin submit|status`, the `checkin:open:<round>` button, and the check-in form:
+//! `modal:checkin:<round>`, or `modal:checkin-new:<coalition>` when no round has opened yet.
 
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
 
-use crate::actions::checkins::{self as act, CheckinForm, SubmitCheckin};
+use crate::actions::checkins::{self as act, CheckinForm, CheckinSubmitted, SubmitCheckin, SubmitNewRound};
 use crate::discord::components::{component_actor, modal_actor, modal_value};
 use crate::discord::render::checkins as render;
 use crate::discord::{Command, Context, Data, begin, convert, reply};
-use crate::domain::RoundId;
 use crate::domain::text::MAX_TEXT;
+use crate::domain::{CoalitionId, RoundId};
 use crate::error::{Error, Result};
 
 /// This group's commands.
@@ -40,11 +41,7 @@ fn modal(form: &CheckinForm) -> CreateModal {
         }
         CreateActionRow::InputText(t)
     };
-    CreateModal::new(
-        format!("modal:checkin:{}", form.round_id),
-        render::form_title(form),
-    )
-    .components(vec![
+    CreateModal::new(render::form_custom_id(form), render::form_title(form)).components(vec![
         input(
             "What did you get done?",
             "done",
@@ -127,11 +124,39 @@ pub async fn on_modal(
         blockers: modal_value(m, "blockers"),
     };
     let submitted = act::submit(&data.store, &actor, data.now(), input).await?;
+    thank(ctx, data, m, &submitted).await
+}
+
+/// The submitted `modal:checkin-new:<coalition>` form (the coalition had no round when it opened):
+/// opens the round, stores the answer and thanks the member.
+pub async fn on_new_round_modal(
+    ctx: &serenity::Context,
+    data: &Data,
+    m: &serenity::ModalInteraction,
+    coalition: i64,
+) -> Result<()> {
+    let actor = modal_actor(m)?;
+    let input = SubmitNewRound {
+        coalition: CoalitionId(coalition),
+        done: modal_value(m, "done"),
+        next: modal_value(m, "next"),
+        blockers: modal_value(m, "blockers"),
+    };
+    let submitted = act::submit_new_round(&data.store, &actor, data.now(), input).await?;
+    thank(ctx, data, m, &submitted).await
+}
+
+async fn thank(
+    ctx: &serenity::Context,
+    data: &Data,
+    m: &serenity::ModalInteraction,
+    submitted: &CheckinSubmitted,
+) -> Result<()> {
     if submitted.has_blockers || submitted.leads_alerted > 0 {
         // A blocker alert was queued: let the sender deliver it now rather than at the next tick.
         data.wake.notify_one();
     }
-    let msg = render::submitted(&submitted);
+    let msg = render::submitted(submitted);
     m.create_response(
         ctx,
         CreateInteractionResponse::Message(convert::interaction_message(&msg)),

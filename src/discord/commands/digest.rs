@@ -21,7 +21,7 @@ pub async fn digest(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Show this week's digest so far, just to you.
+/// Show the digest of the last 7 days, just to you.
 #[poise::command(slash_command, guild_only)]
 pub async fn preview(
     ctx: Context<'_>,
@@ -50,4 +50,21 @@ pub async fn send(
         actions::digest::send(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
     ctx.data().wake.notify_one();
     reply(ctx, render::coalitions::digest_queued(&queued)).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn preview_says_it_shows_the_last_7_days() {
+        // The preview is a rolling 7 days up to now, not the calendar week.
+        let group = super::digest();
+        let preview = group
+            .subcommands
+            .iter()
+            .find(|c| c.name == "preview")
+            .expect("preview subcommand");
+        let description = preview.description.as_deref().unwrap_or_default();
+        assert!(description.contains("last 7 days"), "{description}");
+        assert!(description.chars().count() <= 100);
+    }
 }

@@ -223,7 +223,7 @@ pub const COMMANDS: &[HelpEntry] = &[
         "digest preview",
         "coalition?",
         "anyone",
-        "This week's digest so far, just for you",
+        "The digest of the last 7 days, just for you",
     ),
     entry(
         "digest send",
@@ -378,6 +378,18 @@ mod tests {
         for h in COMMANDS {
             assert!(text.contains(&format!("`/{}`", h.path)), "missing /{}", h.path);
         }
+    }
+
+    #[test]
+    fn digest_preview_says_which_days_it_covers() {
+        // It shows a rolling 7 days, not the calendar week.
+        let preview = lookup("digest preview").unwrap()[0];
+        assert!(preview.what.contains("last 7 days"), "{}", preview.what);
+        assert!(
+            !preview.what.to_lowercase().contains("this week"),
+            "{}",
+            preview.what
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use poise::serenity_prelude as serenity;
 
 use super::member::user_id;
 use crate::actions::roles as act;
-use crate::discord::autocomplete::{choices, option_str};
+use crate::discord::autocomplete::{channel, choices, option_str};
 use crate::discord::render::coalitions as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::GuildId;
@@ -91,7 +91,15 @@ async fn responsibility(ctx: Context<'_>, partial: &str) -> serenity::CreateAuto
     };
     let coalition = option_str(ctx, "coalition");
     let guild = GuildId(guild.get() as i64);
-    match act::suggest(&ctx.data().store, guild, coalition.as_deref(), partial).await {
+    match act::suggest(
+        &ctx.data().store,
+        guild,
+        channel(ctx),
+        coalition.as_deref(),
+        partial,
+    )
+    .await
+    {
         Ok(found) => choices(found),
         Err(e) => {
             tracing::warn!(error = %e, "responsibility autocomplete failed");

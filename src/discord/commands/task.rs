@@ -383,7 +383,8 @@ async fn blockable(store: &Store, actor: &Actor, coalition: Option<&str>, sel: &
             task.number
         ))),
         TaskStatus::Blocked => Err(Error::user(format!(
-            "Task #{} is already blocked — `/task update` with another status changes it.",
+            "Task #{} is already blocked — to update the reason, run `/task update status:blocked` with \
+             `note:` saying what's in the way now; another status unblocks it.",
             task.number
         ))),
         _ => Ok(task),
@@ -410,7 +411,12 @@ async fn updated_card(store: &Store, out: &TaskUpdated, now: i64) -> Message {
 
 /// Re-renders the task's posted card (from `/task assign`) with `card`, unless it is the message
 /// just answered (`skip`). Best effort: a deleted card or a missing permission is only logged.
-async fn refresh_card(http: &serenity::Http, task: &Task, card: &Message, skip: Option<serenity::MessageId>) {
+pub(crate) async fn refresh_card(
+    http: &serenity::Http,
+    task: &Task,
+    card: &Message,
+    skip: Option<serenity::MessageId>,
+) {
     let (Some(channel), Some(message)) = (task.channel_id, task.message_id) else {
         return;
     };
@@ -444,7 +450,12 @@ async fn refresh_stored_card(http: &serenity::Http, store: &Store, guild: GuildI
 }
 
 /// A task's card as it stands, with the names it shows.
-async fn card_of(store: &Store, guild: GuildId, id: TaskId, now: i64) -> Result<Option<(Task, Message)>> {
+pub(crate) async fn card_of(
+    store: &Store,
+    guild: GuildId,
+    id: TaskId,
+    now: i64,
+) -> Result<Option<(Task, Message)>> {
     let Some((task, coalition)) = actions::tasks::get_by_id(store, guild, id).await? else {
         return Ok(None);
     };

@@ -3,7 +3,9 @@
 use poise::serenity_prelude as serenity;
 use serenity::CreateInteractionResponse;
 
+use super::task;
 use crate::actions::wins;
+use crate::discord::render::tasks as render_tasks;
 use crate::discord::render::wins as render;
 use crate::discord::{Command, Context, Data, begin, components, convert, reply};
 use crate::domain::TaskId;
@@ -82,7 +84,8 @@ pub async fn list(
     reply(ctx, render::win_list(&out)).await
 }
 
-/// The `win:log-task:<id>` button: logs a done task as a win, once.
+/// The `win:log-task:<id>` button on a done task card: logs the task as a win, once. The card is
+/// updated in place (no more "Log as win" button) and the clicker gets a private confirmation.
 pub async fn on_button(
     ctx: &serenity::Context,
     data: &Data,
@@ -92,16 +95,30 @@ pub async fn on_button(
     let actor = components::component_actor(c)?;
     let out = wins::log_task_win(&data.store, &actor, data.now(), TaskId(id)).await?;
     data.wake.notify_one();
-    let msg = render::task_win_logged(&out);
-    // The win is logged: a failed answer must not claim nothing changed.
-    if let Err(e) = c
-        .create_response(
-            ctx,
-            CreateInteractionResponse::Message(convert::interaction_message(&msg)),
-        )
-        .await
-    {
-        tracing::warn!(error = %e, win = %out.win.id, "could not confirm the logged win");
+    let confirmation = render::task_win_logged(&out);
+    // The win is logged: from here on, a failed answer must not claim nothing changed.
+    let card = match task::card_of(&data.store, actor.guild, TaskId(id), data.now().timestamp()).await {
+        Ok(card) => card,
+        Err(e) => {
+            tracing::warn!(error = %e, task = id, "could not re-render the task card");
+            None
+        }
+    };
+    let Some((task, card)) = card else {
+        let response = CreateInteractionResponse::Message(convert::interaction_message(&confirmation));
+        if let Err(e) = c.create_response(ctx, response).await {
+            tracing::warn!(error = %e, win = %out.win.id, "could not confirm the logged win");
+        }
+        return Ok(());
+    };
+    let card = render_tasks::logged_as_win(card);
+    let response = CreateInteractionResponse::UpdateMessage(convert::interaction_message(&card));
+    if let Err(e) = c.create_response(ctx, response).await {
+        tracing::warn!(error = %e, win = %out.win.id, "could not update the clicked card");
+    } else if let Err(e) = c.create_followup(ctx, convert::followup(&confirmation)).await {
+        tracing::debug!(error = %e, win = %out.win.id, "could not send the win confirmation");
     }
+    // The task's posted card (from `/task assign`), if it is another message, loses its button too.
+    task::refresh_card(&ctx.http, &task, &card, Some(c.message.id)).await;
     Ok(())
 }

@@ -13,6 +13,15 @@ pub fn form_title(form: &CheckinForm) -> String {
     truncate(&format!("Check-in — {}", form.coalition_name), MODAL_TITLE)
 }
 
+/// The check-in modal's custom id: `modal:checkin:<round>` for a round that is open, or
+/// `modal:checkin-new:<coalition>` when submitting the form is what opens the round.
+pub fn form_custom_id(form: &CheckinForm) -> String {
+    match form.round_id {
+        Some(round) => format!("modal:checkin:{round}"),
+        None => format!("modal:checkin-new:{}", form.coalition_id),
+    }
+}
+
 /// The earlier answers to pre-fill (done, next, blockers), each within the input's limit.
 pub fn form_defaults(form: &CheckinForm) -> [String; 3] {
     match &form.existing {
@@ -185,7 +194,8 @@ mod tests {
     #[test]
     fn form_title_and_defaults_fit_the_modal() {
         let form = CheckinForm {
-            round_id: RoundId(3),
+            round_id: Some(RoundId(3)),
+            coalition_id: CoalitionId(1),
             coalition_name: "A very long coalition name that goes on and on".into(),
             opens_at: 0,
             existing: Some(Checkin {
@@ -204,5 +214,23 @@ mod tests {
         let [done, next, blockers] = form_defaults(&form);
         assert_eq!(done.chars().count(), MAX_TEXT);
         assert_eq!((next.as_str(), blockers.as_str()), ("n", ""));
+    }
+
+    #[test]
+    fn form_of_an_open_round_answers_it_and_a_form_without_one_opens_one() {
+        let mut form = CheckinForm {
+            round_id: Some(RoundId(7)),
+            coalition_id: CoalitionId(42),
+            coalition_name: "C".into(),
+            opens_at: 0,
+            existing: None,
+        };
+        assert_eq!(form_custom_id(&form), "modal:checkin:7");
+        form.round_id = None;
+        assert_eq!(form_custom_id(&form), "modal:checkin-new:42");
+        assert_eq!(
+            form_defaults(&form),
+            [String::new(), String::new(), String::new()]
+        );
     }
 }

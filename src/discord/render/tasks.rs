@@ -158,6 +158,13 @@ fn add_footer(mut msg: Message, note: &str) -> Message {
     msg.fit()
 }
 
+/// A done card after the "Log as win" click: the button is gone (the win is logged, once) and the
+/// footer says so, for everyone who sees the card.
+pub fn logged_as_win(mut card: Message) -> Message {
+    card.buttons.retain(|b| !b.custom_id.starts_with("win:log-task:"));
+    add_footer(card, "🎉 logged as a win")
+}
+
 /// `/task assign`: the public card of the new task.
 pub fn assigned(out: &TaskAssigned, now: i64) -> Message {
     let card = task_card(
@@ -389,6 +396,31 @@ mod tests {
             channel_id: None,
             message_id: None,
         }
+    }
+
+    #[test]
+    fn card_logged_as_win_drops_the_win_button_and_says_so() {
+        let done = task(9, "@everyone flyers", TaskStatus::Done, None);
+        let card = task_card_with(
+            &done,
+            "<@&1> C",
+            chrono_tz::UTC,
+            Some("@here Ann"),
+            None,
+            NOW,
+            true,
+        );
+        assert!(card.buttons.iter().any(|b| b.custom_id == "win:log-task:9"));
+        let after = logged_as_win(card);
+        assert!(after.buttons.is_empty(), "{:?}", after.buttons);
+        assert!(after.embeds[0].footer.contains("logged as a win"));
+        assert!(after.limit_violations().is_empty());
+        assert!(after.ping_users.is_empty());
+        let t = all_text(&after);
+        assert!(
+            !t.contains("@everyone") && !t.contains("@here") && !t.contains("<@&"),
+            "{t}"
+        );
     }
 
     fn all_text(m: &Message) -> String {
