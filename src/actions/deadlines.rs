@@ -224,12 +224,7 @@ pub async fn suggest(
     Ok(store::deadlines::suggest(store, c.id, typed, 25)
         .await?
         .into_iter()
-        .map(|d| {
-            (
-                text::truncate(&format!("#{} {}", d.number, d.title), 100),
-                format!("#{}", d.number),
-            )
-        })
+        .map(|d| super::numbered_choice(d.number, &d.title))
         .collect())
 }
 

@@ -255,12 +255,7 @@ pub async fn suggest(
     Ok(store::goals::suggest(store, c.id, typed, 25)
         .await?
         .into_iter()
-        .map(|g| {
-            (
-                text::truncate(&format!("#{} {}", g.number, g.title), 100),
-                format!("#{}", g.number),
-            )
-        })
+        .map(|g| super::numbered_choice(g.number, &g.title))
         .collect())
 }
 

@@ -201,6 +201,14 @@ impl Ref {
     }
 }
 
+/// An autocomplete choice for a numbered item: label `#N label` (≤ 100 chars), value `#N`.
+pub fn numbered_choice(number: i64, label: &str) -> (String, String) {
+    (
+        crate::domain::text::truncate(&format!("#{number} {label}"), 100),
+        format!("#{number}"),
+    )
+}
+
 /// Seconds since the epoch of `now`: the store's unit of time.
 pub fn ts(now: DateTime<Utc>) -> i64 {
     now.timestamp()

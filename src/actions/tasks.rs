@@ -250,10 +250,7 @@ pub async fn suggest(
     Ok(store::tasks::suggest(store, c.id, typed, 25)
         .await?
         .into_iter()
-        .map(|t| {
-            let label = format!("#{} {} ({})", t.number, t.title, t.status().label());
-            (text::truncate(&label, 100), format!("#{}", t.number))
-        })
+        .map(|t| super::numbered_choice(t.number, &format!("{} ({})", t.title, t.status().label())))
         .collect())
 }
 

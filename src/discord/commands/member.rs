@@ -4,7 +4,7 @@ pub use crate::discord::choices::RoleChoice;
 use poise::serenity_prelude as serenity;
 
 use crate::actions::members as act;
-use crate::discord::render::coalitions as render;
+use crate::discord::render::people as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::{Role, UserId};
 use crate::error::Result;

@@ -1,7 +1,7 @@
 //! `/org add|list|remove`: the coalition's partner organizations.
 
 use crate::actions::orgs as act;
-use crate::discord::render::coalitions as render;
+use crate::discord::render::people as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::error::Result;
 

@@ -5,6 +5,7 @@ pub mod checkins;
 pub mod coalitions;
 pub mod digest;
 pub mod goals;
+pub mod people;
 pub mod scheduled;
 pub mod tasks;
 pub mod wins;
@@ -12,8 +13,15 @@ pub mod wins;
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::text::{defuse_mentions, escape_markdown};
+use crate::domain::message::{Embed, bounded_list, limits};
+use crate::domain::text::{defuse_mentions, escape_markdown, truncate};
 use crate::domain::{UserId, when};
+use crate::store::members::UnassignedTask;
+
+/// Longest name (coalition, org, member, responsibility) on one line of a list.
+pub(crate) const NAME: usize = 60;
+/// Longest title (task, goal) on one line of a list.
+pub(crate) const TITLE: usize = 80;
 
 /// User text made safe to show: markdown escaped and mentions defused.
 pub fn safe(text: &str) -> String {
@@ -36,4 +44,58 @@ pub fn local(ts: i64, tz: Tz) -> String {
 /// A Discord timestamp tag that each reader sees in their own time zone, plus "in 3 days".
 pub fn discord_time(ts: i64) -> String {
     format!("<t:{ts}:f> (<t:{ts}:R>)")
+}
+
+/// User text cut to `max` characters, then made safe to show.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    safe(&truncate(text, max))
+}
+
+pub(crate) fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Names joined by commas within `max` characters, ending with "… and N more" when cut.
+pub(crate) fn joined_list(names: &[String], max: usize) -> String {
+    let mut out = String::new();
+    for (shown, name) in names.iter().enumerate() {
+        let rest = names.len() - shown;
+        let sep = if out.is_empty() { "" } else { ", " };
+        let tail = if rest > 1 {
+            format!(" … and {} more", rest - 1).chars().count()
+        } else {
+            0
+        };
+        if out.chars().count() + sep.len() + name.chars().count() + tail > max {
+            out.push_str(&format!(
+                "{}… and {rest} more",
+                if out.is_empty() { "" } else { " " }
+            ));
+            return out;
+        }
+        out.push_str(sep);
+        out.push_str(name);
+    }
+    out
+}
+
+/// Tasks that lost their assignee, as a field for leads to act on.
+pub(crate) fn unassigned_field(e: Embed, tasks: &[UnassignedTask]) -> Embed {
+    if tasks.is_empty() {
+        return e;
+    }
+    let lines: Vec<String> = tasks
+        .iter()
+        .map(|t| format!("#{} {}", t.number, clip(&t.title, TITLE)))
+        .collect();
+    e.field(
+        format!("Now unassigned ({})", tasks.len()),
+        bounded_list(&lines, lines.len(), limits::FIELD_VALUE),
+        false,
+    )
+    .footer("Leads: hand these on with /task reassign.")
 }
