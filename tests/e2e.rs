@@ -9,6 +9,7 @@
 //! 5. `@everyone` in user text pings no one
 //! 6. a DM-closed user gets the home-channel mention instead
 //! 7. gateway drops (4000, clean close, dead TCP) are resumed and lose nothing
+//! 8. a done card's "Log as win" button: assignee or lead only, logs and celebrates once
 //!
 //! Every request the bot makes is checked against Discord's limits; a violation fails the test.
 
@@ -981,6 +982,174 @@ async fn gateway_drops_lose_nothing() {
         posts_containing(&bot, HOME, "Check-in time").len(),
         1,
         "one prompt"
+    );
+    bot.fake.assert_no_violations();
+    bot.stop().await.expect("clean shutdown");
+}
+
+/// Waits for the first follow-up message of the interaction answered in `r`.
+async fn wait_followup(bot: &Bot, r: &Reply) -> Msg {
+    bot.fake
+        .wait_for(
+            &format!("a follow-up to interaction {}", r.token),
+            REPLY_TIMEOUT,
+            |s| {
+                let id = *s.interactions.get(&r.token)?.followups.first()?;
+                s.messages.get(&id).cloned()
+            },
+        )
+        .await
+}
+
+/// How many wins the bot's database holds for task row `task`.
+async fn wins_for_task(bot: &Bot, task: i64) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&bot.db_url)
+        .await
+        .expect("the bot's database");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE task_id = ?")
+        .bind(task)
+        .fetch_one(&pool)
+        .await
+        .expect("count wins");
+    pool.close().await;
+    n
+}
+
+/// Asserts that since `mark` nothing but interaction answers happened: the database is still
+/// `before`, no message was posted or edited, and `card` is as it was.
+async fn assert_unchanged(bot: &Bot, what: &str, before: &str, mark: usize, card: &Msg) {
+    bot.fake
+        .settle(Duration::from_millis(300), Duration::from_secs(5))
+        .await;
+    assert_eq!(bot.db_fingerprint().await, before, "{what} changed the database");
+    assert!(
+        side_effects(bot, mark).is_empty(),
+        "{what} caused traffic: {:?}",
+        side_effects(bot, mark)
+    );
+    let now = bot.fake.message(card.id).expect("the card");
+    assert_eq!(
+        (now.edits, &now.json),
+        (card.edits, &card.json),
+        "{what} touched the card"
+    );
+}
+
+/// Scenario 8: a task marked done with its card's Done button offers "Log as win". A member who is
+/// neither the assignee nor a lead is refused privately; the assignee's click updates the card in
+/// place (the button gone, the footer saying so), confirms privately with a follow-up, and the win
+/// is celebrated in the home channel once. Clicking the button again on a stale copy of the card
+/// is refused privately ("already logged") and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_done_task_is_logged_as_a_win_once() {
+    let bot = Bot::start().await;
+    river_alliance(&bot).await;
+    let r = bot
+        .slash(
+            LEAD,
+            "task assign",
+            &[
+                ("title", "Call the venue"),
+                ("assignee", &MEMBER.to_string()),
+                ("due", "2026-11-26 17:00"),
+            ],
+        )
+        .await;
+    assert_public(&r, "#1 Call the venue");
+    let card = r.message_id();
+    let done = r.button("task:done:");
+    let row: i64 = done.rsplit(':').next().unwrap().parse().unwrap();
+    wait_dm(&bot, MEMBER, "Call the venue").await;
+
+    // Done: the card now offers to log the task as a win.
+    let r = bot.click(MEMBER, card, &done).await;
+    assert_eq!(r.kind, 7, "{r:?}");
+    assert_eq!(r.message_id(), card);
+    assert!(r.text().contains("✅ done"), "{}", r.text());
+    let win = format!("win:log-task:{row}");
+    assert_eq!(
+        r.buttons(),
+        std::slice::from_ref(&win),
+        "a done card offers only the win button"
+    );
+    assert!(r.text().contains("[Log as win]"), "{}", r.text());
+    // A copy of the card as it is now, with the button (a client that never saw the update).
+    let stale = bot.fake.message(card).expect("the card");
+    bot.fake
+        .settle(Duration::from_millis(300), Duration::from_secs(5))
+        .await;
+
+    // A member who is neither the assignee nor a lead.
+    let before = bot.db_fingerprint().await;
+    let mark = bot.fake.mark();
+    let r = bot.click(MEMBER2, card, &win).await;
+    assert_eq!(
+        r.kind, 4,
+        "a refusal is a new ephemeral message, not a card update: {r:?}"
+    );
+    assert_private(&r, "Only task #1's assignee or a lead");
+    assert_unchanged(&bot, "MEMBER2's click", &before, mark, &stale).await;
+    assert_eq!(wins_for_task(&bot, row).await, 0);
+
+    // The assignee logs it: the card changes in place, for everyone.
+    let r = bot.click(MEMBER, card, &win).await;
+    assert_eq!(r.kind, 7, "the click updates the card: {r:?}");
+    assert!(!r.ephemeral(), "the card stays public: {r:?}");
+    assert_eq!(r.message_id(), card);
+    assert!(
+        !r.buttons().contains(&win),
+        "the win button is gone: {:?}",
+        r.buttons()
+    );
+    assert!(r.buttons().is_empty(), "{:?}", r.buttons());
+    assert!(r.text().contains("✅ done"), "{}", r.text());
+    let footer = r.message.as_ref().expect("the card").json["embeds"][0]["footer"]["text"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(footer.contains("logged as a win"), "footer: {footer:?}");
+    let shown = bot.fake.message(card).expect("the card");
+    assert_eq!(
+        shown.buttons(),
+        Vec::<String>::new(),
+        "the stored card lost its button"
+    );
+    // The clicker hears privately that it worked.
+    let thanks = wait_followup(&bot, &r).await;
+    assert!(thanks.ephemeral, "the confirmation is private: {thanks:?}");
+    assert!(
+        thanks.text().contains("🎉 Logged!") && thanks.text().contains("River Alliance"),
+        "{}",
+        thanks.text()
+    );
+    // The scheduler celebrates it in the home channel.
+    let party = wait_post(&bot, HOME, "A win for River Alliance").await;
+    assert!(
+        party.text().contains("Completed task #1: Call the venue") && party.text().contains("Milo Member"),
+        "{}",
+        party.text()
+    );
+    assert!(party.pinged.is_empty() && !party.pinged_everyone, "pings no one");
+    assert_eq!(wins_for_task(&bot, row).await, 1);
+
+    // Again, from the stale copy (by the assignee, then by a lead): already logged, nothing changes.
+    bot.fake
+        .settle(Duration::from_millis(300), Duration::from_secs(5))
+        .await;
+    let shown = bot.fake.message(card).expect("the card");
+    let before = bot.db_fingerprint().await;
+    let mark = bot.fake.mark();
+    for user in [MEMBER, LEAD] {
+        let r = bot.click_on(user, &stale, &win).await;
+        assert_eq!(r.kind, 4, "{r:?}");
+        assert_private(&r, "already logged");
+        assert_unchanged(&bot, "a second click", &before, mark, &shown).await;
+    }
+    assert_eq!(wins_for_task(&bot, row).await, 1, "one win");
+    assert_eq!(
+        posts_containing(&bot, HOME, "A win for River Alliance").len(),
+        1,
+        "one celebration"
     );
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");

@@ -596,15 +596,32 @@ fn message_json(
     if let Some(i) = interaction {
         o.insert("application_id".into(), json!(inner.app_id.to_string()));
         o.insert("webhook_id".into(), json!(inner.app_id.to_string()));
-        o.insert(
-            "interaction_metadata".into(),
-            json!({
-                "id": i.id.to_string(),
-                "type": i.kind,
-                "user": inner.world.person(i.user_id).map(|p| p.user_json()),
-                "authorizing_integration_owners": {},
-            }),
-        );
+        let user = inner.world.person(i.user_id).map(|p| p.user_json());
+        let mut meta = json!({
+            "id": i.id.to_string(),
+            "type": i.kind,
+            "user": user,
+            "authorizing_integration_owners": {},
+        });
+        // A button's reply names the message clicked; a form's names what opened the form (the
+        // fake knows only whether that was a message's button or a command).
+        match (i.kind, i.message_id) {
+            (3, Some(m)) => meta["interacted_message_id"] = json!(m.to_string()),
+            (5, opened_from) => {
+                let mut trigger = json!({
+                    "id": i.id.to_string(),
+                    "type": if opened_from.is_some() { 3 } else { 2 },
+                    "user": user,
+                    "authorizing_integration_owners": {},
+                });
+                if let Some(m) = opened_from {
+                    trigger["interacted_message_id"] = json!(m.to_string());
+                }
+                meta["triggering_interaction_metadata"] = trigger;
+            }
+            _ => {}
+        }
+        o.insert("interaction_metadata".into(), meta);
     }
     m
 }

@@ -749,9 +749,22 @@ impl Bot {
             .fake
             .message(message_id)
             .unwrap_or_else(|| panic!("test bug: no message {message_id}"));
+        self.send_click_on(user, &msg, custom_id)
+    }
+
+    /// Clicks button `custom_id` on `msg` as it was when copied, even if the message has changed
+    /// since (a client that has not seen the edit yet, a stale copy of a card).
+    pub async fn click_on(&self, user: u64, msg: &Msg, custom_id: &str) -> Reply {
+        let token = self.send_click_on(user, msg, custom_id);
+        self.reply(&token).await
+    }
+
+    /// Dispatches a click on `msg` as copied, without waiting; returns the interaction token.
+    pub fn send_click_on(&self, user: u64, msg: &Msg, custom_id: &str) -> String {
         assert!(
             msg.buttons().iter().any(|b| b == custom_id),
-            "test bug: message {message_id} has no button `{custom_id}` (it has {:?})",
+            "test bug: this copy of message {} has no button `{custom_id}` (it has {:?})",
+            msg.id,
             msg.buttons()
         );
         let guild = self.world.channel(msg.channel_id).map_or(GUILD, |c| c.guild);
