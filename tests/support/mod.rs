@@ -1,6 +1,7 @@
 //! Support for the end-to-end tests: a fake Discord (REST + gateway v10) and a harness running the
 //! real bot against it. See `tests/e2e.rs`.
-#![allow(dead_code)]
+// Each test binary uses its own part of the support code.
+#![allow(dead_code, unused_imports)]
 
 pub mod fake_discord;
 pub mod gateway;

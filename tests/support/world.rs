@@ -415,7 +415,7 @@ pub struct Bot {
     pub world: WorldSpec,
     shutdown: watch::Sender<bool>,
     handle: Option<JoinHandle<backbone::Result<()>>>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Bot {
@@ -473,36 +473,76 @@ impl Bot {
 
     /// Starts the fake and spawns the bot with `token`, without waiting for anything.
     pub async fn launch(token: &str, at: DateTime<Utc>) -> Bot {
+        let mut bot = Bot::without_bot(at).await;
+        let env: HashMap<&str, String> = HashMap::from([
+            ("DISCORD_TOKEN", token.to_string()),
+            ("DISCORD_GUILD_ID", GUILD.to_string()),
+            ("DISCORD_API_BASE", bot.fake.api_base()),
+            ("BACKBONE_DATABASE_URL", bot.db_url.clone()),
+            ("BACKBONE_TICK_SECONDS", "1".to_string()),
+        ]);
+        let config = Config::from_sources(None, |k| env.get(k).cloned()).expect("config");
+        let (shutdown, rx) = watch::channel(false);
+        bot.shutdown = shutdown;
+        bot.handle = Some(tokio::spawn(backbone::discord::serve(
+            config,
+            bot.clock.clone(),
+            rx,
+        )));
+        bot
+    }
+
+    /// Starts the fake and makes a temp dir for the database, but runs no bot: for a bot started
+    /// some other way (the real binary). The interaction helpers (`slash`, `click`, …) work the
+    /// same; `clock`, `stop` and `finished` concern only an in-process bot.
+    pub async fn without_bot(at: DateTime<Utc>) -> Bot {
         log_buffer();
         let world = WorldSpec::standard();
         let fake = FakeDiscord::start(world.clone(), TOKEN).await;
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite://{}", dir.path().join("backbone.db").display());
-        let env: HashMap<&str, String> = HashMap::from([
-            ("DISCORD_TOKEN", token.to_string()),
-            ("DISCORD_GUILD_ID", GUILD.to_string()),
-            ("DISCORD_API_BASE", fake.api_base()),
-            ("BACKBONE_DATABASE_URL", db_url.clone()),
-            ("BACKBONE_TICK_SECONDS", "1".to_string()),
-        ]);
-        let config = Config::from_sources(None, |k| env.get(k).cloned()).expect("config");
-        let clock = Arc::new(ManualClock::new(at));
-        let (shutdown, rx) = watch::channel(false);
-        let handle = tokio::spawn(backbone::discord::serve(config, clock.clone(), rx));
         Bot {
             fake,
-            clock,
+            clock: Arc::new(ManualClock::new(at)),
             db_url,
             world,
-            shutdown,
-            handle: Some(handle),
-            _dir: dir,
+            shutdown: watch::channel(false).0,
+            handle: None,
+            dir,
         }
+    }
+
+    /// The bot's temp dir (working directory of a bot run as a binary).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// The bot's database file (the one `db_url` names).
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir().join("backbone.db")
     }
 
     /// Waits until the bot identified, registered its commands in the test guild and logged READY.
     pub async fn ready(&self) {
         let timeout = Duration::from_secs(30);
+        self.registered(timeout).await;
+        let name = self.fake.bot_name().to_string();
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !log_lines()
+            .iter()
+            .any(|l| l.contains("READY") && l.contains(&name))
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the bot never logged READY"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the bot identified on a live gateway connection and registered its commands in
+    /// the test guild (what the fake sees; the bot may not have logged READY yet).
+    pub async fn registered(&self, timeout: Duration) {
         self.fake.wait_identified(1, timeout).await;
         self.fake
             .wait_for("the guild command bulk overwrite", timeout, |s| {
@@ -516,18 +556,6 @@ impl Bot {
                     .then_some(())
             })
             .await;
-        let name = self.fake.bot_name().to_string();
-        let deadline = tokio::time::Instant::now() + timeout;
-        while !log_lines()
-            .iter()
-            .any(|l| l.contains("READY") && l.contains(&name))
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the bot never logged READY"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
     }
 
     /// Asks the bot to shut down and waits for `serve` to return.
