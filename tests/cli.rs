@@ -135,3 +135,131 @@ fn dot_env_in_the_working_directory_wins_over_the_environment() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("tick_seconds = 7"), "{}", stdout(&o));
 }
+
+/// A database with one coalition, a win and a task, made through the actions as the bot would.
+fn seeded_db(dir: &std::path::Path) {
+    use backbone::actions::{self, Actor};
+    use backbone::domain::{ChannelId, GuildId, UserId};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = backbone::store::Store::open_file(&dir.join("backbone.db"))
+            .await
+            .unwrap();
+        let admin = Actor {
+            user: UserId(1),
+            guild: GuildId(42),
+            manage_server: true,
+            name: "Ada".into(),
+            channel: Some(ChannelId(7)),
+        };
+        // The CLI reads the real clock, so the data is dated "now" too.
+        let now = chrono::Utc::now();
+        let create = actions::coalitions::CreateCoalition {
+            name: "River Alliance".into(),
+            ..Default::default()
+        };
+        actions::coalitions::create(&store, &admin, now, create)
+            .await
+            .unwrap();
+        let win = actions::wins::LogWin {
+            text: "Permit approved".into(),
+            ..Default::default()
+        };
+        actions::wins::log(&store, &admin, now, win).await.unwrap();
+        let task = actions::tasks::AssignTask {
+            title: "Book the hall".into(),
+            assignee: UserId(1),
+            assignee_name: "Ada".into(),
+            due: Some("in 3 days".into()),
+            coalition: None,
+            goal: None,
+        };
+        actions::tasks::assign(&store, &admin, now, task).await.unwrap();
+        store.close().await;
+    });
+}
+
+#[test]
+fn digest_preview_and_export_work_on_a_real_database() {
+    let dir = tempfile::tempdir().unwrap();
+    seeded_db(dir.path());
+    let o = backbone(
+        dir.path(),
+        &[
+            "digest",
+            "--preview",
+            "--coalition",
+            "river alliance",
+            "--guild",
+            "42",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("River Alliance"), "{out}");
+    assert!(
+        out.contains("Wins: 1") && out.contains("Permit approved"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Book the hall"),
+        "the task due in 3 days is listed: {out}"
+    );
+
+    // The same coalition from another guild is not found.
+    let o = backbone(
+        dir.path(),
+        &[
+            "digest",
+            "--preview",
+            "--coalition",
+            "River Alliance",
+            "--guild",
+            "43",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+
+    let o = backbone(
+        dir.path(),
+        &[
+            "export",
+            "--coalition",
+            "River Alliance",
+            "--guild",
+            "42",
+            "--out",
+            "x.json",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("x.json")).unwrap()).unwrap();
+    assert_eq!(json["wins"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["tasks"].as_array().map(Vec::len), Some(1), "{json}");
+
+    let o = backbone(
+        dir.path(),
+        &[
+            "export",
+            "--coalition",
+            "River Alliance",
+            "--guild",
+            "42",
+            "--format",
+            "csv",
+            "--out",
+            "x.zip",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let zip = std::fs::read(dir.path().join("x.zip")).unwrap();
+    assert_eq!(&zip[..2], b"PK", "a zip file");
+}
