@@ -291,3 +291,75 @@ pub async fn people_state(w: &World) -> String {
     }
     out.join("\n")
 }
+
+// ---- Task helpers shared by tests/tasks.rs and tests/task_changes.rs.
+
+use backbone::actions::tasks::{self, AssignTask, TaskSel, UpdateTask};
+use chrono::NaiveDateTime;
+
+/// Unix seconds of a UTC wall-clock time like `2026-11-28 09:00`.
+pub fn utc(s: &str) -> i64 {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+        .unwrap()
+        .and_utc()
+        .timestamp()
+}
+
+pub fn input(c: &Coalition, title: &str, assignee: UserId, due: Option<&str>) -> AssignTask {
+    AssignTask {
+        coalition: Some(c.name.clone()),
+        title: title.into(),
+        assignee,
+        assignee_name: format!("user{}", assignee.0),
+        due: due.map(Into::into),
+        goal: None,
+    }
+}
+
+pub async fn assign(
+    w: &World,
+    by: UserId,
+    c: &Coalition,
+    title: &str,
+    assignee: UserId,
+    due: Option<&str>,
+) -> Task {
+    tasks::assign(&w.store, &w.actor(by), w.now, input(c, title, assignee, due))
+        .await
+        .expect("assign")
+        .task
+}
+
+pub async fn set(
+    w: &World,
+    by: UserId,
+    task: &Task,
+    status: TaskStatus,
+    note: Option<&str>,
+) -> backbone::Result<tasks::TaskUpdated> {
+    let input = UpdateTask {
+        coalition: None,
+        task: TaskSel::Id(task.id),
+        status,
+        note: note.map(Into::into),
+    };
+    tasks::update(&w.store, &w.actor(by), w.now, input).await
+}
+
+pub async fn row(w: &World, task: &Task) -> Task {
+    tasks::get_by_id(&w.store, GUILD, task.id)
+        .await
+        .unwrap()
+        .expect("task")
+        .0
+}
+
+pub async fn deliveries(w: &World, kind: &str) -> Vec<(String, i64, String)> {
+    sqlx::query_as(
+        "SELECT dedupe_key, target_id, target_kind FROM deliveries WHERE kind = ? ORDER BY target_id",
+    )
+    .bind(kind)
+    .fetch_all(w.store.pool())
+    .await
+    .unwrap()
+}
