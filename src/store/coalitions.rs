@@ -123,7 +123,7 @@ pub async fn summaries(store: &Store, guild: GuildId) -> Result<Vec<CoalitionSum
 
 /// Coalition names of a guild containing `typed` (any case), prefix matches first.
 pub async fn suggest_names(store: &Store, guild: GuildId, typed: &str, limit: i64) -> Result<Vec<String>> {
-    let typed = escape_like(typed.trim());
+    let typed = super::escape_like(typed.trim());
     Ok(sqlx::query_scalar(
         "SELECT name FROM coalitions
          WHERE guild_id = ? AND archived_at IS NULL AND name LIKE ? ESCAPE '\\'
@@ -384,7 +384,7 @@ pub async fn suggest_orgs(
     typed: &str,
     limit: i64,
 ) -> Result<Vec<String>> {
-    let typed = escape_like(typed.trim());
+    let typed = super::escape_like(typed.trim());
     Ok(sqlx::query_scalar(
         "SELECT name FROM orgs
          WHERE coalition_id = ? AND name LIKE ? ESCAPE '\\'
@@ -397,16 +397,4 @@ pub async fn suggest_orgs(
     .bind(limit)
     .fetch_all(store.pool())
     .await?)
-}
-
-/// Escapes `%`, `_` and `\` so typed text matches literally in `LIKE … ESCAPE '\'`.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

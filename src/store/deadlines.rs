@@ -3,7 +3,6 @@
 use crate::domain::*;
 use crate::error::Result;
 
-use super::goals::like_escape;
 use super::{Store, Tx};
 
 /// `SELECT … FROM deadlines` with every column of [`Deadline`], to extend with `concat!`.
@@ -77,7 +76,7 @@ pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) 
          ORDER BY number LIMIT ?"
     ))
     .bind(coalition)
-    .bind(format!("{}%", like_escape(prefix)))
+    .bind(format!("{}%", super::escape_like(prefix)))
     .bind(super::TITLE_MATCH_LIMIT)
     .fetch_all(store.pool())
     .await?)
@@ -171,8 +170,8 @@ pub async fn suggest(
          ORDER BY due_at, number LIMIT ?"
     ))
     .bind(coalition)
-    .bind(format!("%{}%", like_escape(typed)))
-    .bind(format!("{}%", like_escape(typed)))
+    .bind(format!("%{}%", super::escape_like(typed)))
+    .bind(format!("{}%", super::escape_like(typed)))
     .bind(limit)
     .fetch_all(store.pool())
     .await?)

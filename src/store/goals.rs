@@ -14,18 +14,6 @@ macro_rules! select_goal {
     };
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally in `LIKE … ESCAPE '\'`.
-pub fn like_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Fields of a new goal.
 pub struct NewGoal<'a> {
     pub coalition: CoalitionId,
@@ -89,7 +77,7 @@ pub async fn active_by_title(store: &Store, coalition: CoalitionId, prefix: &str
          ORDER BY number LIMIT ?"
     ))
     .bind(coalition)
-    .bind(format!("{}%", like_escape(prefix)))
+    .bind(format!("{}%", super::escape_like(prefix)))
     .bind(super::TITLE_MATCH_LIMIT)
     .fetch_all(store.pool())
     .await?)
@@ -165,8 +153,8 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
          ORDER BY number LIMIT ?"
     ))
     .bind(coalition)
-    .bind(format!("%{}%", like_escape(typed)))
-    .bind(format!("{}%", like_escape(typed)))
+    .bind(format!("%{}%", super::escape_like(typed)))
+    .bind(format!("{}%", super::escape_like(typed)))
     .bind(limit)
     .fetch_all(store.pool())
     .await?)

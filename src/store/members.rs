@@ -212,7 +212,7 @@ pub async fn suggest_responsibilities(
     typed: &str,
     limit: i64,
 ) -> Result<Vec<String>> {
-    let typed = super::coalitions::escape_like(typed.trim());
+    let typed = super::escape_like(typed.trim());
     Ok(sqlx::query_scalar(
         "SELECT MIN(name) FROM responsibilities
          WHERE coalition_id = ? AND name LIKE ? ESCAPE '\\'

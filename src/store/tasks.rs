@@ -6,7 +6,6 @@ use sqlx::FromRow;
 use crate::domain::*;
 use crate::error::Result;
 
-use super::goals::like_escape;
 use super::{Store, Tx};
 
 /// `SELECT … FROM tasks t` with every column of [`Task`], to extend with `concat!`.
@@ -111,7 +110,7 @@ pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) 
          ORDER BY t.number LIMIT ?"
     ))
     .bind(coalition)
-    .bind(format!("{}%", like_escape(prefix)))
+    .bind(format!("{}%", super::escape_like(prefix)))
     .bind(super::TITLE_MATCH_LIMIT)
     .fetch_all(store.pool())
     .await?)
@@ -286,8 +285,8 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
          ORDER BY t.number DESC LIMIT ?"
     ))
     .bind(coalition)
-    .bind(format!("%{}%", like_escape(typed)))
-    .bind(format!("{}%", like_escape(typed)))
+    .bind(format!("%{}%", super::escape_like(typed)))
+    .bind(format!("{}%", super::escape_like(typed)))
     .bind(limit)
     .fetch_all(store.pool())
     .await?)
