@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::scheduled::safe;
+use super::clip;
 use crate::domain::digest::{BlockerSource, Digest, UPCOMING_DAYS, progress_bar};
 use crate::domain::message::{Embed, Message, bounded_list, colors};
 use crate::domain::text::number;
@@ -18,7 +18,7 @@ const LINE_TEXT: usize = 90;
 /// The digest embed.
 pub fn digest(d: &Digest) -> Message {
     let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let title = format!("Weekly digest — {}", safe(&d.coalition, 100));
+    let title = format!("Weekly digest — {}", clip(&d.coalition, 100));
     let summary = format!(
         "{} to {}\n**{}** win{} · **{}** task{} completed · **{}** overdue · **{}** due in the next {UPCOMING_DAYS} days",
         local(d.period_start, tz),
@@ -39,9 +39,9 @@ pub fn digest(d: &Digest) -> Message {
             let org = w
                 .org
                 .as_deref()
-                .map(|o| format!(" ({})", safe(o, 40)))
+                .map(|o| format!(" ({})", clip(o, 40)))
                 .unwrap_or_default();
-            format!("• {} — {}{org}", safe(&w.text, LINE_TEXT), safe(&w.who, 40))
+            format!("• {} — {}{org}", clip(&w.text, LINE_TEXT), clip(&w.who, 40))
         })
         .collect();
     e = e.field(
@@ -57,12 +57,12 @@ pub fn digest(d: &Digest) -> Message {
             let who = t
                 .assignee
                 .as_deref()
-                .map(|a| safe(a, 40))
+                .map(|a| clip(a, 40))
                 .unwrap_or_else(|| "unassigned".into());
             format!(
                 "• #{} {} — {who}, due <t:{}:d>",
                 t.number,
-                safe(&t.title, LINE_TEXT),
+                clip(&t.title, LINE_TEXT),
                 t.due_at
             )
         })
@@ -80,14 +80,14 @@ pub fn digest(d: &Digest) -> Message {
             let who = u
                 .who
                 .as_deref()
-                .map(|w| format!(" — {}", safe(w, 40)))
+                .map(|w| format!(" — {}", clip(w, 40)))
                 .unwrap_or_default();
             format!(
                 "• <t:{}:d> {} #{} {}{who}",
                 u.due_at,
                 u.kind.label(),
                 u.number,
-                safe(&u.title, LINE_TEXT)
+                clip(&u.title, LINE_TEXT)
             )
         })
         .collect();
@@ -104,7 +104,7 @@ pub fn digest(d: &Digest) -> Message {
             let unit = g
                 .unit
                 .as_deref()
-                .map(|u| format!(" {}", safe(u, 20)))
+                .map(|u| format!(" {}", clip(u, 20)))
                 .unwrap_or_default();
             let progress = match (g.target, g.fraction) {
                 (Some(t), Some(f)) => format!(
@@ -116,7 +116,7 @@ pub fn digest(d: &Digest) -> Message {
                 ),
                 _ => format!("{}{unit}", number(g.current)),
             };
-            format!("**#{}** {}\n{progress}", g.number, safe(&g.title, 60))
+            format!("**#{}** {}\n{progress}", g.number, clip(&g.title, 60))
         })
         .collect();
     e = e.field(
@@ -145,13 +145,13 @@ pub fn digest(d: &Digest) -> Message {
             let who = b
                 .who
                 .as_deref()
-                .map(|w| safe(w, 40))
+                .map(|w| clip(w, 40))
                 .unwrap_or_else(|| "unassigned".into());
             let what = match &b.source {
-                BlockerSource::Task { number, title } => format!("#{number} {}", safe(title, 50)),
+                BlockerSource::Task { number, title } => format!("#{number} {}", clip(title, 50)),
                 BlockerSource::Checkin => "check-in".into(),
             };
-            format!("• {what} ({who}): {}", safe(&b.reason, LINE_TEXT))
+            format!("• {what} ({who}): {}", clip(&b.reason, LINE_TEXT))
         })
         .collect();
     e = e.field(
@@ -169,7 +169,7 @@ pub fn digest(d: &Digest) -> Message {
                 format!(
                     "{}. {} — {} win{}",
                     i + 1,
-                    safe(&c.name, 40),
+                    clip(&c.name, 40),
                     c.wins,
                     plural(c.wins)
                 )

@@ -4,14 +4,11 @@
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::clip;
+use super::tasks::card_buttons;
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, colors};
-use crate::domain::text::{defuse_mentions, escape_markdown, number, truncate};
-use crate::domain::{ChannelId, DeadlineId, RoundId, Task, TaskId, UserId, when};
-
-/// User text made safe to show: markdown escaped, mentions defused, cut to `max` characters.
-pub fn safe(text: &str, max: usize) -> String {
-    defuse_mentions(&escape_markdown(&truncate(text, max)))
-}
+use crate::domain::text::number;
+use crate::domain::{ChannelId, DeadlineId, RoundId, Task, UserId, when};
 
 /// A time as Discord shows it (in each reader's own zone), with the coalition's local time.
 pub fn when_text(at: i64, tz: Tz) -> String {
@@ -19,27 +16,6 @@ pub fn when_text(at: i64, tz: Tz) -> String {
         Some(t) => format!("<t:{at}:R> — {}", when::describe(t, tz)),
         None => format!("<t:{at}:F>"),
     }
-}
-
-/// The buttons of a task card: start, done, blocked.
-pub fn task_buttons(task: TaskId) -> Vec<Button> {
-    vec![
-        Button {
-            custom_id: format!("task:start:{task}"),
-            label: "Start".into(),
-            style: ButtonStyle::Secondary,
-        },
-        Button {
-            custom_id: format!("task:done:{task}"),
-            label: "Done".into(),
-            style: ButtonStyle::Success,
-        },
-        Button {
-            custom_id: format!("task:block:{task}"),
-            label: "Blocked".into(),
-            style: ButtonStyle::Danger,
-        },
-    ]
 }
 
 /// The button that opens the check-in form of `round`.
@@ -59,7 +35,7 @@ pub fn checkin_prompt(
     nudge_at: Option<i64>,
     tz: Tz,
 ) -> Message {
-    let mut e = Embed::new(format!("Check-in time — {}", safe(coalition, 100)), colors::INFO).description(
+    let mut e = Embed::new(format!("Check-in time — {}", clip(coalition, 100)), colors::INFO).description(
         "What did you get done, what's next, and is anything in your way?\n\
          Press **Check in** (or use `/checkin submit`) — it takes a minute.",
     );
@@ -82,7 +58,7 @@ pub fn checkin_prompt(
 /// The DM to a member who hasn't answered the round.
 pub fn nudge(coalition: &str, round: RoundId, opens_at: i64, tz: Tz) -> Message {
     let e = Embed::new(
-        format!("Quick reminder — {} check-in", safe(coalition, 100)),
+        format!("Quick reminder — {} check-in", clip(coalition, 100)),
         colors::WARNING,
     )
     .description(format!(
@@ -114,16 +90,16 @@ fn due_phrase(offset: i64) -> String {
 /// A task card: title, assignee, due date, status, with its buttons.
 fn task_embed(task: &Task, assignee: Option<&str>, tz: Tz, title: String, color: u32) -> Embed {
     let mut e =
-        Embed::new(title, color).description(format!("**#{}** {}", task.number, safe(&task.title, 200)));
+        Embed::new(title, color).description(format!("**#{}** {}", task.number, clip(&task.title, 200)));
     if let Some(who) = assignee {
-        e = e.field("Assignee", safe(who, 100), true);
+        e = e.field("Assignee", clip(who, 100), true);
     }
     if let Some(due) = task.due_at {
         e = e.field("Due", when_text(due, tz), true);
     }
     e = e.field("Status", task.status().label(), true);
     if let Some(reason) = &task.blocked_reason {
-        e = e.field("Blocked by", safe(reason, 900), false);
+        e = e.field("Blocked by", clip(reason, 900), false);
     }
     e
 }
@@ -134,7 +110,7 @@ pub fn task_ping(coalition: &str, task: &Task, assignee: Option<&str>, offset: i
         "Task #{} {} — {}",
         task.number,
         due_phrase(offset).replace("**", ""),
-        safe(coalition, 80)
+        clip(coalition, 80)
     );
     let color = if offset == 0 {
         colors::DANGER
@@ -145,7 +121,7 @@ pub fn task_ping(coalition: &str, task: &Task, assignee: Option<&str>, offset: i
         .footer("Mark it done or blocked with the buttons below.");
     Message {
         embeds: vec![e],
-        buttons: task_buttons(task.id),
+        buttons: card_buttons(task, false),
         ..Default::default()
     }
     .fit()
@@ -154,14 +130,14 @@ pub fn task_ping(coalition: &str, task: &Task, assignee: Option<&str>, offset: i
 /// The DM to a member who was just assigned a task.
 pub fn task_assigned(coalition: &str, task: &Task, assigned_by: Option<&str>, tz: Tz) -> Message {
     let by = assigned_by
-        .map(|b| format!(" by {}", safe(b, 100)))
+        .map(|b| format!(" by {}", clip(b, 100)))
         .unwrap_or_default();
-    let title = format!("New task for you{by} — {}", safe(coalition, 80));
+    let title = format!("New task for you{by} — {}", clip(coalition, 80));
     let e = task_embed(task, None, tz, title, colors::INFO)
         .footer("Use the buttons to start it, finish it, or say what blocks it.");
     Message {
         embeds: vec![e],
-        buttons: task_buttons(task.id),
+        buttons: card_buttons(task, false),
         ..Default::default()
     }
     .fit()
@@ -188,8 +164,8 @@ pub fn deadline_ping(
     )
     .description(format!(
         "**#{number}** {} — {}",
-        safe(title, 200),
-        safe(coalition, 100)
+        clip(title, 200),
+        clip(coalition, 100)
     ))
     .field("Due", when_text(due_at, tz), false)
     .footer(format!(
@@ -200,11 +176,11 @@ pub fn deadline_ping(
 
 /// A blocker alert to a lead: a task was marked blocked.
 pub fn blocker_alert_task(coalition: &str, task: &Task, who: Option<&str>, tz: Tz) -> Message {
-    let title = format!("Blocked: task #{} — {}", task.number, safe(coalition, 80));
+    let title = format!("Blocked: task #{} — {}", task.number, clip(coalition, 80));
     let e = task_embed(task, who, tz, title, colors::DANGER).footer("Can you help unblock it?");
     Message {
         embeds: vec![e],
-        buttons: task_buttons(task.id),
+        buttons: card_buttons(task, false),
         ..Default::default()
     }
     .fit()
@@ -213,13 +189,13 @@ pub fn blocker_alert_task(coalition: &str, task: &Task, who: Option<&str>, tz: T
 /// A blocker alert to a lead: a check-in answer reported a blocker.
 pub fn blocker_alert_checkin(coalition: &str, who: &str, user: UserId, blockers: &str) -> Message {
     let e = Embed::new(
-        format!("Blocker reported — {}", safe(coalition, 100)),
+        format!("Blocker reported — {}", clip(coalition, 100)),
         colors::DANGER,
     )
     .description(format!(
         "{} (<@{user}>) reported in their check-in:\n>>> {}",
-        safe(who, 100),
-        safe(blockers, 1500)
+        clip(who, 100),
+        clip(blockers, 1500)
     ))
     .footer("Reach out to help, or see `/checkin status`.");
     Message::embed(e).fit()
@@ -242,12 +218,12 @@ pub fn win_celebration(
     goal: Option<WinGoal<'_>>,
 ) -> Message {
     let mut e = Embed::new(
-        format!("🎉 A win for {}!", safe(coalition, 100)),
+        format!("🎉 A win for {}!", clip(coalition, 100)),
         colors::CELEBRATE,
     )
-    .description(format!("{}\n— {}", safe(text, 1000), safe(who, 100)));
+    .description(format!("{}\n— {}", clip(text, 1000), clip(who, 100)));
     if let Some(g) = goal {
-        let unit = g.unit.map(|u| format!(" {}", safe(u, 30))).unwrap_or_default();
+        let unit = g.unit.map(|u| format!(" {}", clip(u, 30))).unwrap_or_default();
         let added = amount
             .map(|a| format!("+{}{unit} → ", number(a)))
             .unwrap_or_default();
@@ -264,19 +240,19 @@ pub fn win_celebration(
             }
             _ => format!("{added}{}{unit}", number(g.current)),
         };
-        e = e.field(format!("Goal: {}", safe(g.title, 200)), progress, false);
+        e = e.field(format!("Goal: {}", clip(g.title, 200)), progress, false);
     }
     Message::embed(e).fit()
 }
 
 /// The DM to a lead when the bot can't post in the coalition's home channel.
 pub fn channel_warning(coalition: &str, channel: ChannelId, code: u32, error: &str) -> Message {
-    let e = Embed::new(format!("I can't post in {}'s home channel", safe(coalition, 100)), colors::DANGER)
+    let e = Embed::new(format!("I can't post in {}'s home channel", clip(coalition, 100)), colors::DANGER)
         .description(format!(
             "Posting in <#{channel}> failed ({code}: {}). Check-ins and digests can't go out until this is fixed.\n\
              Give me **View Channel**, **Send Messages** and **Embed Links** there, or pick another channel \
              with `/coalition settings channel:`.",
-            safe(error, 300)
+            clip(error, 300)
         ));
     Message::embed(e).fit()
 }
