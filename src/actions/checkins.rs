@@ -174,7 +174,7 @@ pub async fn submit_new_round(
 
     let mut tx = store.write().await?;
     // Looked up inside the write, so two members submitting at once share one round.
-    let round = match store::checkins::current_round_tx(&mut tx, scope.id(), now_s).await? {
+    let round = match store::checkins::current_round_in(&mut *tx, scope.id(), now_s).await? {
         Some(round) => round,
         None => {
             let id = store::checkins::open_round(&mut tx, scope.id(), now_s, None, now_s).await?;
@@ -188,7 +188,7 @@ pub async fn submit_new_round(
                 now_s,
             )
             .await?;
-            store::checkins::current_round_tx(&mut tx, scope.id(), now_s)
+            store::checkins::current_round_in(&mut *tx, scope.id(), now_s)
                 .await?
                 .ok_or_else(|| Error::internal("check-in round vanished after insert"))?
         }

@@ -84,7 +84,7 @@ pub async fn create(
     // Commands find their coalition by the channel they run in, so a home can't be shared. Checked
     // inside the write (after the name, the likelier clash) so two coalitions created at once can't
     // both claim the channel; returning drops the transaction and with it the insert.
-    if let Some(other) = store::coalitions::home_of_channel_tx(&mut tx, actor.guild, channel, id).await? {
+    if let Some(other) = store::coalitions::home_of_channel(&mut *tx, actor.guild, channel, id).await? {
         return Err(Error::user(format!(
             "<#{channel}> is already the home channel of **{}** — pick another channel with `channel:`.",
             other.name
@@ -281,7 +281,8 @@ pub async fn settings(
     let offsets_text = pings::format_offsets(&offsets);
     let channel = input.channel.unwrap_or(old.home_channel_id);
     if channel != old.home_channel_id
-        && let Some(other) = store::coalitions::home_of_channel(store, actor.guild, channel, old.id).await?
+        && let Some(other) =
+            store::coalitions::home_of_channel(store.pool(), actor.guild, channel, old.id).await?
     {
         return Err(Error::user(format!(
             "<#{channel}> is already the home channel of **{}** — pick another channel for **{}**.",

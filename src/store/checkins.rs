@@ -54,25 +54,23 @@ pub async fn open_round(
 /// The round members are answering now: the latest one that has opened.
 #[tracing::instrument(skip_all)]
 pub async fn current_round(store: &Store, coalition: CoalitionId, now: i64) -> Result<Option<CheckinRound>> {
-    Ok(sqlx::query_as(concat!(
-        select_round!(),
-        "WHERE coalition_id = ? AND opens_at <= ? ORDER BY opens_at DESC LIMIT 1"
-    ))
-    .bind(coalition)
-    .bind(now)
-    .fetch_optional(store.pool())
-    .await?)
+    current_round_in(store.pool(), coalition, now).await
 }
 
-/// [`current_round`] read inside a write, so a round opened meanwhile is seen.
-pub async fn current_round_tx(tx: &mut Tx, coalition: CoalitionId, now: i64) -> Result<Option<CheckinRound>> {
+/// [`current_round`] on any connection — inside a write transaction (`&mut **tx`), a round
+/// opened meanwhile is seen.
+pub async fn current_round_in(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    now: i64,
+) -> Result<Option<CheckinRound>> {
     Ok(sqlx::query_as(concat!(
         select_round!(),
         "WHERE coalition_id = ? AND opens_at <= ? ORDER BY opens_at DESC LIMIT 1"
     ))
     .bind(coalition)
     .bind(now)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(db)
     .await?)
 }
 

@@ -138,28 +138,10 @@ pub async fn suggest_names(store: &Store, guild: GuildId, typed: &str, limit: i6
     .await?)
 }
 
-/// Another active coalition of the guild whose home is `channel`, if any.
+/// Another active coalition of the guild whose home is `channel`, if any. Read it inside the
+/// write (`&mut *tx`) so two coalitions created at the same time cannot both claim the channel.
 pub async fn home_of_channel(
-    store: &Store,
-    guild: GuildId,
-    channel: ChannelId,
-    except: CoalitionId,
-) -> Result<Option<Coalition>> {
-    Ok(sqlx::query_as(concat!(
-        select_coalition!(),
-        "WHERE guild_id = ? AND home_channel_id = ? AND id <> ? AND archived_at IS NULL"
-    ))
-    .bind(guild)
-    .bind(channel)
-    .bind(except)
-    .fetch_optional(store.pool())
-    .await?)
-}
-
-/// [`home_of_channel`] read inside a write, so two coalitions created at the same time cannot
-/// both claim the channel.
-pub async fn home_of_channel_tx(
-    tx: &mut Tx,
+    db: impl sqlx::SqliteExecutor<'_>,
     guild: GuildId,
     channel: ChannelId,
     except: CoalitionId,
@@ -172,7 +154,7 @@ pub async fn home_of_channel_tx(
     .bind(guild)
     .bind(channel)
     .bind(except)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(db)
     .await?)
 }
 
