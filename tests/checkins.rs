@@ -440,7 +440,7 @@ async fn opening_the_same_round_twice_is_harmless() {
     assert_eq!(a, b);
     assert_eq!(w.rows_in("checkin_rounds", &c).await, 1);
 
-    store::checkins::set_round_message(&w.store, a, HOME, MessageId(77))
+    store::checkins::set_round_message(w.store.pool(), a, HOME, MessageId(77))
         .await
         .unwrap();
     let (round, coalition) = store::checkins::round_by_id(&w.store, GUILD, a)

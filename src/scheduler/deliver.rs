@@ -205,7 +205,7 @@ async fn send<N: Notifier>(
                 return Ok(lost());
             }
             if let (Some(round), Some(c)) = (round, channel) {
-                store::checkins::set_round_message_tx(&mut tx, round, c, message).await?;
+                store::checkins::set_round_message(&mut *tx, round, c, message).await?;
             }
             tx.commit().await?;
             tracing::info!(message = %message, "sent");

@@ -202,8 +202,9 @@ pub async fn missing_members(store: &Store, round: &CheckinRound) -> Result<Vec<
 }
 
 /// Remembers the prompt message posted for a round (so its button can be found again).
+/// Pass `store.pool()`, or `&mut *tx` to record it in the same step as the delivery.
 pub async fn set_round_message(
-    store: &Store,
+    db: impl sqlx::SqliteExecutor<'_>,
     round: RoundId,
     channel: ChannelId,
     message: MessageId,
@@ -212,23 +213,7 @@ pub async fn set_round_message(
         .bind(channel)
         .bind(message)
         .bind(round)
-        .execute(store.pool())
-        .await?;
-    Ok(())
-}
-
-/// [`set_round_message`] inside a transaction, for recording it in the same step as the delivery.
-pub async fn set_round_message_tx(
-    tx: &mut Tx,
-    round: RoundId,
-    channel: ChannelId,
-    message: MessageId,
-) -> Result<()> {
-    sqlx::query("UPDATE checkin_rounds SET channel_id = ?, message_id = ? WHERE id = ?")
-        .bind(channel)
-        .bind(message)
-        .bind(round)
-        .execute(&mut **tx)
+        .execute(db)
         .await?;
     Ok(())
 }
