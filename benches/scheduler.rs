@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use backbone::discord::render::digest as render_digest;
+use backbone::render::digest as render_digest;
 use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
 use backbone::store::Store;
 use chrono::{TimeZone, Utc};

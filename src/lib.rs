@@ -11,6 +11,7 @@ pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod error;
+pub mod render;
 pub mod scheduler;
 pub mod store;
 pub mod telemetry;

@@ -268,8 +268,13 @@ fn parse_options(cell: &str) -> Vec<TableOption> {
     out
 }
 
-/// The command table of ../shared/COMMANDS.md, which lives beside the repository; a clone without
-/// it uses the copy in tests/fixtures (refresh it with `cp ../shared/COMMANDS.md tests/fixtures/`).
+/// Rows marked *(planned)* in COMMANDS.md that are built: these are checked like every other row.
+/// Planned rows not listed here are specified but not built yet, and are skipped. Add a command's
+/// path here in the change that builds it.
+const BUILT_PLANNED: &[&str] = &[];
+
+/// The command table of COMMANDS.md: the product spec's copy beside the repository when there is
+/// one, else the copy in tests/fixtures. Planned rows that are not built yet are left out.
 fn commands_md() -> Vec<TableRow> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("../shared/COMMANDS.md");
@@ -283,7 +288,7 @@ fn commands_md() -> Vec<TableRow> {
     let rows: Vec<TableRow> = text
         .lines()
         .filter(|l| l.trim_start().starts_with("| `/"))
-        .map(|l| {
+        .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             assert!(cells.len() >= 5, "unexpected table row: {l}");
             let path = cells[1]
@@ -292,12 +297,19 @@ fn commands_md() -> Vec<TableRow> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            TableRow {
+            let planned = l.contains("*(planned)*");
+            (!planned || BUILT_PLANNED.contains(&path.as_str())).then(|| TableRow {
                 path,
                 options: parse_options(cells[2]),
-            }
+            })
         })
         .collect();
+    for built in BUILT_PLANNED {
+        assert!(
+            text.lines().any(|l| l.contains(&format!("| `/{built}`"))),
+            "BUILT_PLANNED lists /{built}, which COMMANDS.md doesn't have"
+        );
+    }
     assert!(
         rows.len() > 30,
         "COMMANDS.md's table has only {} rows — did its format change?",

@@ -25,7 +25,6 @@ pub mod commands;
 pub mod components;
 pub mod convert;
 pub mod notifier;
-pub mod render;
 
 /// What every command handler can reach.
 pub struct Data {

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::discord::render::{digest as render_digest, scheduled as render};
 use crate::domain::message::Message;
 use crate::domain::*;
 use crate::error::Result;
+use crate::render::{digest as render_digest, scheduled as render};
 use crate::store::deliveries::{Delivery, DeliveryKind, Target};
 use crate::store::{self, Store};
 

@@ -16,9 +16,9 @@ use tracing::Instrument;
 use super::content::{self, Content};
 use super::{Notifier, SchedulerSettings, SendError};
 use crate::clock::{Clock, ManualClock};
-use crate::discord::render::scheduled as render;
 use crate::domain::*;
 use crate::error::Result;
+use crate::render::scheduled as render;
 use crate::store::deliveries::{self, Delivery, DeliveryKind, Target};
 use crate::store::{self, Store};
 

@@ -6,11 +6,11 @@ use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, Crea
 
 use crate::actions::checkins::{self as act, CheckinForm, CheckinSubmitted, SubmitCheckin, SubmitNewRound};
 use crate::discord::components::{component_actor, modal_actor, modal_value};
-use crate::discord::render::checkins as render;
 use crate::discord::{Command, Context, Data, begin, convert, reply};
 use crate::domain::text::MAX_TEXT;
 use crate::domain::{CoalitionId, RoundId};
 use crate::error::{Error, Result};
+use crate::render::checkins as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

@@ -4,11 +4,11 @@ use poise::serenity_prelude as serenity;
 
 use crate::actions::{self, coalitions as act};
 use crate::discord::autocomplete::{choices, option_str};
-use crate::discord::render::coalitions as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::schedule::Schedule;
 use crate::domain::{ChannelId, UserId, pings, when};
 use crate::error::Result;
+use crate::render::coalitions as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

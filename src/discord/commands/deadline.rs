@@ -1,9 +1,9 @@
 //! `/deadline add|list|done`: milestones the leads are pinged about before they are due.
 
 use crate::actions::deadlines;
-use crate::discord::render::goals as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::error::Result;
+use crate::render::goals as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

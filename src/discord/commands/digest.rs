@@ -1,9 +1,9 @@
 //! `/digest preview|send`: the weekly digest on demand.
 
 use crate::actions;
-use crate::discord::render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::error::Result;
+use crate::render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

@@ -2,9 +2,9 @@
 
 use crate::actions::export::{self as act, ExportFormat, ExportInput};
 pub use crate::discord::choices::FormatChoice;
-use crate::discord::render::coalitions as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::error::{Error, Result};
+use crate::render::coalitions as render;
 
 /// The largest file a bot may attach in a server without boosts.
 pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024;

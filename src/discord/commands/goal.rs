@@ -2,10 +2,10 @@
 
 use crate::actions::goals;
 pub use crate::discord::choices::OutcomeChoice;
-use crate::discord::render::goals as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::GoalStatus;
 use crate::error::Result;
+use crate::render::goals as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

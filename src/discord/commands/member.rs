@@ -4,10 +4,10 @@ pub use crate::discord::choices::RoleChoice;
 use poise::serenity_prelude as serenity;
 
 use crate::actions::members as act;
-use crate::discord::render::people as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::{Role, UserId};
 use crate::error::Result;
+use crate::render::people as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

@@ -1,9 +1,9 @@
 //! `/org add|list|remove`: the coalition's partner organizations.
 
 use crate::actions::orgs as act;
-use crate::discord::render::people as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::error::Result;
+use crate::render::people as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

@@ -5,10 +5,10 @@ use poise::serenity_prelude as serenity;
 use super::member::user_id;
 use crate::actions::roles as act;
 use crate::discord::autocomplete::{channel, choices, option_str};
-use crate::discord::render::people as render;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::GuildId;
 use crate::error::Result;
+use crate::render::people as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

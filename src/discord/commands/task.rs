@@ -7,11 +7,11 @@ use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, Crea
 
 use crate::actions::tasks::{self, TaskSel, TaskUpdated, UpdateTask};
 use crate::actions::{self, Actor};
-use crate::discord::render::tasks as render;
 use crate::discord::{Command, Context, Data, begin, components, convert, reply};
 use crate::domain::message::Message;
 use crate::domain::{ChannelId, GuildId, MessageId, Task, TaskId, TaskStatus, UserId};
 use crate::error::{Error, Result};
+use crate::render::tasks as render;
 use crate::store::Store;
 
 impl From<StatusChoice> for TaskStatus {

@@ -5,11 +5,11 @@ use serenity::CreateInteractionResponse;
 
 use super::task;
 use crate::actions::wins;
-use crate::discord::render::tasks as render_tasks;
-use crate::discord::render::wins as render;
 use crate::discord::{Command, Context, Data, begin, components, convert, reply};
 use crate::domain::TaskId;
 use crate::error::Result;
+use crate::render::tasks as render_tasks;
+use crate::render::wins as render;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {

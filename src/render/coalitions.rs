@@ -258,8 +258,8 @@ mod tests {
     use crate::actions::members::MemberAdded;
     use crate::actions::orgs::OrgList;
     use crate::actions::roles::RoleList;
-    use crate::discord::render::people::{member_added, org_list, role_list};
     use crate::domain::{ChannelId, Coalition, CoalitionId, GuildId, Role};
+    use crate::render::people::{member_added, org_list, role_list};
     use crate::store::members::UnassignedTask;
 
     fn coalition(name: &str) -> Coalition {
