@@ -50,7 +50,7 @@ fn settings_input(c: &Coalition) -> UpdateSettings {
 }
 
 async fn member_row(w: &World, c: &Coalition, user: UserId) -> Option<Member> {
-    store::members::get(&w.store, c.id, user).await.unwrap()
+    store::members::get(w.store.pool(), c.id, user).await.unwrap()
 }
 
 async fn assignee_of(w: &World, task: TaskId) -> Option<UserId> {

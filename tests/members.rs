@@ -41,7 +41,7 @@ async fn add_org(w: &World, name: &str) -> Org {
 }
 
 async fn member_row(w: &World, c: &Coalition, user: UserId) -> Option<Member> {
-    store::members::get(&w.store, c.id, user).await.unwrap()
+    store::members::get(w.store.pool(), c.id, user).await.unwrap()
 }
 
 async fn give(w: &World, user: UserId, responsibility: &str) {

@@ -86,7 +86,7 @@ async fn round_scope(store: &Store, actor: &Actor, round: RoundId) -> Result<(Ch
             "That check-in round no longer exists — use `/checkin submit` to answer the current one.",
         ));
     };
-    let member = store::members::get(store, coalition.id, actor.user).await?;
+    let member = store::members::get(store.pool(), coalition.id, actor.user).await?;
     Ok((
         round,
         Scope {
@@ -162,7 +162,7 @@ pub async fn submit_new_round(
         .ok_or_else(|| {
             Error::user("That coalition no longer exists — `/coalition list` shows this server's coalitions.")
         })?;
-    let member = store::members::get(store, coalition.id, actor.user).await?;
+    let member = store::members::get(store.pool(), coalition.id, actor.user).await?;
     let scope = Scope {
         coalition,
         member,

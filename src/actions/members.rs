@@ -47,7 +47,7 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
         Some(name) => Some(super::orgs::resolve(store, c, name).await?),
         None => None,
     };
-    let existing = store::members::get(store, c.id, input.user).await?;
+    let existing = store::members::get(store.pool(), c.id, input.user).await?;
     let role = input
         .role
         .or(existing.as_ref().map(Member::role))
@@ -142,7 +142,7 @@ pub async fn remove(
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let c = &scope.coalition;
-    let Some(member) = store::members::get(store, c.id, input.user).await? else {
+    let Some(member) = store::members::get(store.pool(), c.id, input.user).await? else {
         return Err(Error::user(format!(
             "<@{}> isn't a member of **{}** — `/member list` shows who is.",
             input.user, c.name

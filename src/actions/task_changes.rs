@@ -235,7 +235,7 @@ pub async fn reassign(
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     require_creator_or_lead(&scope, &task, "reassign")?;
     require_not_done(&task)?;
-    let assignee = require_assignee(store, &scope, input.assignee, &input.assignee_name).await?;
+    let assignee = require_assignee(store.pool(), &scope, input.assignee, &input.assignee_name).await?;
     let name = display_name(&input.assignee_name, &assignee);
     if task.assignee_id == Some(input.assignee) {
         return Err(Error::user(format!(
@@ -369,7 +369,7 @@ fn require_not_done(task: &Task) -> Result<()> {
 
 async fn assignee_name(store: &Store, scope: &Scope, task: &Task) -> Result<Option<String>> {
     Ok(match task.assignee_id {
-        Some(user) => store::members::get(store, scope.id(), user)
+        Some(user) => store::members::get(store.pool(), scope.id(), user)
             .await?
             .map(|m| m.display_name),
         None => None,

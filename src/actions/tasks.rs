@@ -65,7 +65,6 @@ pub async fn assign(
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_member()?;
     let title = text::single_line("task title", &input.title, text::MAX_TITLE)?;
-    let assignee = require_assignee(store, &scope, input.assignee, &input.assignee_name).await?;
     let due_at = match input.due.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(due) => Some(when::parse_due(due, scope.coalition.tz(), now)?.timestamp()),
         None => None,
@@ -83,6 +82,8 @@ pub async fn assign(
         due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s));
 
     let mut tx = store.write().await?;
+    // The assignee must be a member when the task is created: checked inside the write.
+    let assignee = require_assignee(&mut *tx, &scope, input.assignee, &input.assignee_name).await?;
     let new = NewTask {
         coalition: scope.id(),
         title: &title,
@@ -93,7 +94,8 @@ pub async fn assign(
         next_ping_at,
         created_by: actor.user,
     };
-    let (id, number) = store::tasks::insert(&mut tx, &new, now_s).await?;
+    let task = store::tasks::insert(&mut tx, &new, now_s).await?;
+    let (id, number) = (task.id, task.number);
     let notified = input.assignee != actor.user;
     if notified {
         let dm = assigned_dm(
@@ -117,7 +119,6 @@ pub async fn assign(
     .await?;
     tx.commit().await?;
 
-    let task = load(store, &scope, id).await?;
     Ok(TaskAssigned {
         task,
         coalition_name: scope.coalition.name.clone(),
@@ -204,8 +205,7 @@ async fn list_with(
     now: DateTime<Utc>,
 ) -> Result<TaskList> {
     let now_s = ts(now);
-    let tasks = store::tasks::list(store, scope.id(), filter, now_s, LIST_LIMIT).await?;
-    let total = store::tasks::count(store, scope.id(), filter).await?;
+    let (tasks, total) = store::tasks::list(store, scope.id(), filter, now_s, LIST_LIMIT).await?;
     Ok(TaskList {
         coalition_name: scope.coalition.name.clone(),
         timezone: scope.coalition.timezone.clone(),
@@ -267,7 +267,7 @@ pub(crate) async fn resolve(
             let (task, coalition) = get_by_id(store, actor.guild, *id).await?.ok_or_else(|| {
                 Error::user("That task no longer exists — `/task list` shows the open ones.")
             })?;
-            let member = store::members::get(store, coalition.id, actor.user).await?;
+            let member = store::members::get(store.pool(), coalition.id, actor.user).await?;
             Ok((
                 Scope {
                     coalition,
@@ -302,12 +302,12 @@ pub(crate) async fn resolve(
 
 /// The member a task can go to; anyone else is refused with how to add them.
 pub(crate) async fn require_assignee(
-    store: &Store,
+    db: impl sqlx::SqliteExecutor<'_>,
     scope: &Scope,
     user: UserId,
     name: &str,
 ) -> Result<Member> {
-    store::members::get(store, scope.id(), user).await?.ok_or_else(|| {
+    store::members::get(db, scope.id(), user).await?.ok_or_else(|| {
         let who = if name.trim().is_empty() { format!("<@{}>", user.0) } else { format!("**{}**", name.trim()) };
         Error::user(format!(
             "{who} isn't a member of **{}** — a lead can add them with `/member add`, or they can use `/coalition join`.",

@@ -97,16 +97,23 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         task: None,
         amount: input.amount,
     };
-    let id = store::wins::insert(&mut tx, &new, now_s).await?;
+    let win = store::wins::insert(&mut tx, &new, now_s).await?;
     if let (Some(goal), Some(amount)) = (&goal, input.amount)
         && !store::goals::add_to_current(&mut tx, scope.id(), goal.id, amount).await?
     {
         // Closed between the check and the write: refuse; dropping `tx` rolls the win back.
         return Err(super::goals::closed_error(goal, &scope));
     }
-    celebrate_and_record(&mut tx, &scope, id, &text, now_s).await?;
+    celebrate_and_record(&mut tx, &scope, win.id, &text, now_s).await?;
     tx.commit().await?;
-    outcome(store, &scope, id).await
+    // Only what changed in the write is read again: the goal's progress after the amount.
+    let goal = match (goal, input.amount) {
+        (Some(g), Some(_)) => store::goals::get(store, scope.id(), g.id).await?,
+        (goal, None) => goal,
+        (None, Some(_)) => None,
+    };
+    let org_name = org.map(|o| o.name);
+    outcome(store, &scope, win, goal, org_name).await
 }
 
 /// The `win:log-task:<id>` button (assignee or lead): logs a done task as a win, once.
@@ -151,10 +158,14 @@ pub async fn log_task_win(
         task: Some(task.id),
         amount: None,
     };
-    let id = store::wins::insert(&mut tx, &new, now_s).await?;
-    celebrate_and_record(&mut tx, &scope, id, &text, now_s).await?;
+    let win = store::wins::insert(&mut tx, &new, now_s).await?;
+    celebrate_and_record(&mut tx, &scope, win.id, &text, now_s).await?;
     tx.commit().await?;
-    outcome(store, &scope, id).await
+    let goal = match win.goal_id {
+        Some(g) => store::goals::get(store, scope.id(), g).await?,
+        None => None,
+    };
+    outcome(store, &scope, win, goal, None).await
 }
 
 /// Input of `/win list`.
@@ -226,17 +237,18 @@ async fn celebrate_and_record(tx: &mut Tx, scope: &Scope, id: WinId, text: &str,
     .await
 }
 
-async fn outcome(store: &Store, scope: &Scope, id: WinId) -> Result<WinLogged> {
-    let win = store::wins::get(store, scope.id(), id)
-        .await?
-        .ok_or_else(|| Error::internal("win vanished after insert"))?;
-    let goal = match win.goal_id {
-        Some(g) => store::goals::get(store, scope.id(), g).await?,
-        None => None,
-    };
-    let org_name = match win.org_id {
-        Some(o) => store::tasks::org_name(store, scope.id(), o).await?,
-        None => None,
+/// The outcome of a logged win; the org's name is looked up only when not known already.
+async fn outcome(
+    store: &Store,
+    scope: &Scope,
+    win: Win,
+    goal: Option<Goal>,
+    org_name: Option<String>,
+) -> Result<WinLogged> {
+    let org_name = match (org_name, win.org_id) {
+        (Some(name), _) => Some(name),
+        (None, Some(o)) => store::tasks::org_name(store, scope.id(), o).await?,
+        (None, None) => None,
     };
     Ok(WinLogged {
         win,

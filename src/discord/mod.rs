@@ -25,6 +25,7 @@ pub mod commands;
 pub mod components;
 pub mod convert;
 pub mod notifier;
+pub mod respond;
 
 /// What every command handler can reach.
 pub struct Data {
@@ -131,10 +132,24 @@ pub fn actor_from(
     })
 }
 
-/// Replies with a neutral message.
+/// Replies with a neutral message: the interaction's answer, or the message that replaces its
+/// deferred placeholder (see [`respond`]).
 pub async fn reply(ctx: Context<'_>, msg: Message) -> Result<()> {
-    ctx.send(convert::reply(&msg)).await?;
-    Ok(())
+    match respond::current() {
+        Ok(r) => r.send(&msg).await,
+        Err(_) => {
+            ctx.send(convert::reply(&msg)).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Acknowledges the interaction at once, for commands known to be slow (digest, export).
+pub async fn defer(ctx: Context<'_>) -> Result<()> {
+    match respond::current() {
+        Ok(r) => r.defer().await,
+        Err(_) => Ok(ctx.defer_ephemeral().await?),
+    }
 }
 
 /// A user id as serenity wants it.

@@ -2,13 +2,13 @@
 //! has a character budget and ends with "… and N more". Used by the scheduler, `/digest preview`
 //! and `/digest send` alike.
 
-use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::clip;
 use crate::domain::digest::{BlockerSource, Digest, UPCOMING_DAYS, progress_bar};
 use crate::domain::message::{Embed, Message, bounded_list, colors};
 use crate::domain::text::number;
+use crate::domain::when::{Shown, show};
 
 /// Characters each list field may use: 7 lists × 700 stay well inside the 6000 total.
 const LIST_BUDGET: usize = 700;
@@ -21,8 +21,8 @@ pub fn digest(d: &Digest) -> Message {
     let title = format!("Weekly digest — {}", clip(&d.coalition, 100));
     let summary = format!(
         "{} to {}\n**{}** win{} · **{}** task{} completed · **{}** overdue · **{}** due in the next {UPCOMING_DAYS} days",
-        local(d.period_start, tz),
-        local(d.period_end, tz),
+        show(d.period_start, tz, Shown::Date),
+        show(d.period_end, tz, Shown::Date),
         d.wins_count,
         plural(d.wins_count),
         d.tasks_completed,
@@ -131,9 +131,13 @@ pub fn digest(d: &Digest) -> Message {
             p.answered,
             p.members,
             p.answered as f64 * 100.0 / p.members as f64,
-            local(p.opens_at, tz)
+            show(p.opens_at, tz, Shown::Date)
         ),
-        Some(p) => format!("{} answered — round of {}", p.answered, local(p.opens_at, tz)),
+        Some(p) => format!(
+            "{} answered — round of {}",
+            p.answered,
+            show(p.opens_at, tz, Shown::Date)
+        ),
         None => "No check-in round yet.".into(),
     };
     e = e.field("📝 Check-in", participation, false);
@@ -193,13 +197,4 @@ fn list(lines: &[String], total: i64, empty: &str) -> String {
 
 fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn local(at: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(at, 0).single() {
-        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz)
-            .format("%a %-d %b %Y")
-            .to_string(),
-        None => at.to_string(),
-    }
 }

@@ -6,14 +6,19 @@ use crate::error::Result;
 use super::{Store, Tx};
 
 /// A member of a coalition, if `user` is one.
-pub async fn get(store: &Store, coalition: CoalitionId, user: UserId) -> Result<Option<Member>> {
+/// Any executor: the pool (`store.pool()`), or a write transaction (`&mut *tx`).
+pub async fn get(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    user: UserId,
+) -> Result<Option<Member>> {
     Ok(sqlx::query_as(
         "SELECT coalition_id, user_id, role, org_id, display_name, joined_at
          FROM members WHERE coalition_id = ? AND user_id = ?",
     )
     .bind(coalition)
     .bind(user)
-    .fetch_optional(store.pool())
+    .fetch_optional(db)
     .await?)
 }
 

@@ -32,11 +32,11 @@ pub struct NewWin<'a> {
 
 /// Inserts a win; returns its id.
 #[tracing::instrument(skip_all)]
-pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<WinId> {
-    Ok(sqlx::query_scalar(
+pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<Win> {
+    Ok(sqlx::query_as(
         "INSERT INTO wins (coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         RETURNING id",
+         RETURNING id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at",
     )
     .bind(w.coalition)
     .bind(w.user)
