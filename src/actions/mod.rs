@@ -18,6 +18,7 @@ pub mod members;
 pub mod orgs;
 pub mod roles;
 pub mod task_changes;
+mod task_races;
 pub mod tasks;
 pub mod wins;
 
@@ -45,7 +46,7 @@ pub struct Scope {
 impl Scope {
     /// Whether the actor is a lead of this coalition or a server admin.
     pub fn is_lead(&self) -> bool {
-        self.actor.manage_server || self.member.as_ref().is_some_and(|m| m.role() == Role::Lead)
+        self.actor.manage_server || self.member.as_ref().is_some_and(|m| m.role == Role::Lead)
     }
 
     /// Whether the actor is a member (or lead) of this coalition, or a server admin.

@@ -115,7 +115,7 @@ pub async fn unassign(
 
 /// The member who holds (or is to hold) a responsibility, or an error saying how to add them.
 async fn holder(store: &Store, scope: &Scope, user: UserId) -> Result<Member> {
-    store::members::get(store.pool(), scope.id(), user)
+    store::members::get(store, scope.id(), user)
         .await?
         .ok_or_else(|| {
             Error::user(format!(

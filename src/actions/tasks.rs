@@ -221,7 +221,7 @@ pub async fn get_by_id(store: &Store, guild: GuildId, id: TaskId) -> Result<Opti
     let Some(task) = store::tasks::get_in_guild(store, guild, id).await? else {
         return Ok(None);
     };
-    Ok(store::coalitions::get(store, guild, task.coalition_id)
+    Ok(store::coalitions::get(store.pool(), guild, task.coalition_id)
         .await?
         .map(|c| (task, c)))
 }
@@ -250,7 +250,7 @@ pub async fn suggest(
     Ok(store::tasks::suggest(store, c.id, typed, 25)
         .await?
         .into_iter()
-        .map(|t| super::numbered_choice(t.number, &format!("{} ({})", t.title, t.status().label())))
+        .map(|t| super::numbered_choice(t.number, &format!("{} ({})", t.title, t.status.label())))
         .collect())
 }
 
@@ -267,7 +267,7 @@ pub(crate) async fn resolve(
             let (task, coalition) = get_by_id(store, actor.guild, *id).await?.ok_or_else(|| {
                 Error::user("That task no longer exists — `/task list` shows the open ones.")
             })?;
-            let member = store::members::get(store.pool(), coalition.id, actor.user).await?;
+            let member = store::members::get(store, coalition.id, actor.user).await?;
             Ok((
                 Scope {
                     coalition,
@@ -307,7 +307,7 @@ pub(crate) async fn require_assignee(
     user: UserId,
     name: &str,
 ) -> Result<Member> {
-    store::members::get(db, scope.id(), user).await?.ok_or_else(|| {
+    store::members::get_in(db, scope.id(), user).await?.ok_or_else(|| {
         let who = if name.trim().is_empty() { format!("<@{}>", user.0) } else { format!("**{}**", name.trim()) };
         Error::user(format!(
             "{who} isn't a member of **{}** — a lead can add them with `/member add`, or they can use `/coalition join`.",

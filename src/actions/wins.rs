@@ -97,7 +97,7 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         task: None,
         amount: input.amount,
     };
-    let win = store::wins::insert(&mut tx, &new, now_s).await?;
+    let (win, org_name) = store::wins::insert(&mut tx, &new, now_s).await?;
     if let (Some(goal), Some(amount)) = (&goal, input.amount)
         && !store::goals::add_to_current(&mut tx, scope.id(), goal.id, amount).await?
     {
@@ -112,8 +112,7 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         (goal, None) => goal,
         (None, Some(_)) => None,
     };
-    let org_name = org.map(|o| o.name);
-    outcome(store, &scope, win, goal, org_name).await
+    outcome(&scope, win, goal, org_name)
 }
 
 /// The `win:log-task:<id>` button (assignee or lead): logs a done task as a win, once.
@@ -131,7 +130,7 @@ pub async fn log_task_win(
             task.number, scope.coalition.name
         )));
     }
-    if task.status() != TaskStatus::Done {
+    if task.status != TaskStatus::Done {
         return Err(Error::user(format!(
             "Task #{} isn't done yet — mark it done with `/task done` first.",
             task.number
@@ -158,14 +157,14 @@ pub async fn log_task_win(
         task: Some(task.id),
         amount: None,
     };
-    let win = store::wins::insert(&mut tx, &new, now_s).await?;
+    let (win, org_name) = store::wins::insert(&mut tx, &new, now_s).await?;
     celebrate_and_record(&mut tx, &scope, win.id, &text, now_s).await?;
     tx.commit().await?;
     let goal = match win.goal_id {
         Some(g) => store::goals::get(store, scope.id(), g).await?,
         None => None,
     };
-    outcome(store, &scope, win, goal, None).await
+    outcome(&scope, win, goal, org_name)
 }
 
 /// Input of `/win list`.
@@ -237,19 +236,8 @@ async fn celebrate_and_record(tx: &mut Tx, scope: &Scope, id: WinId, text: &str,
     .await
 }
 
-/// The outcome of a logged win; the org's name is looked up only when not known already.
-async fn outcome(
-    store: &Store,
-    scope: &Scope,
-    win: Win,
-    goal: Option<Goal>,
-    org_name: Option<String>,
-) -> Result<WinLogged> {
-    let org_name = match (org_name, win.org_id) {
-        (Some(name), _) => Some(name),
-        (None, Some(o)) => store::tasks::org_name(store, scope.id(), o).await?,
-        (None, None) => None,
-    };
+/// The outcome of a logged win, from what the write returned: nothing is read again.
+fn outcome(scope: &Scope, win: Win, goal: Option<Goal>, org_name: Option<String>) -> Result<WinLogged> {
     Ok(WinLogged {
         win,
         coalition_name: scope.coalition.name.clone(),

@@ -73,7 +73,7 @@ pub(super) async fn blockable(
             task.number, scope.coalition.name
         )));
     }
-    match task.status() {
+    match task.status {
         TaskStatus::Done => Err(Error::user(format!(
             "Task #{} is done — reopen it first with `/task update status:open`.",
             task.number

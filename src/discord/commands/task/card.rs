@@ -86,12 +86,12 @@ pub(crate) async fn card_of(
         return Ok(None);
     };
     let assignee = match task.assignee_id {
-        Some(user) => crate::store::members::get(store.pool(), coalition.id, user)
+        Some(user) => crate::store::members::get(store, coalition.id, user)
             .await?
             .map(|m| m.display_name),
         None => None,
     };
-    let offer_win = task.status() == TaskStatus::Done
+    let offer_win = task.status == TaskStatus::Done
         && !crate::store::wins::logged_for_task(store, coalition.id, task.id).await?;
     let goal = goal_title(store, &task).await;
     let card = render::task_card_with(
