@@ -82,7 +82,8 @@ pub async fn assign(
         due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s));
 
     let mut tx = store.write().await?;
-    // The assignee must be a member when the task is created: checked inside the write.
+    // The assignee must be a member when the task is created, and it takes the org they are in
+    // now: read inside the write, so someone removed this very moment gets no task.
     let assignee = require_assignee(&mut *tx, &scope, input.assignee, &input.assignee_name).await?;
     let new = NewTask {
         coalition: scope.id(),
