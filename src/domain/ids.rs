@@ -43,3 +43,8 @@ id_type! {
     /// A delivery (outbox) row.
     DeliveryId,
 }
+
+id_type! {
+    /// A feedback row (a concern or suggestion sent to the leads).
+    FeedbackId,
+}
