@@ -281,9 +281,33 @@ mod tests {
         let text = all_text(&m);
         assert!(text.contains("500 members in 20 groups"), "{text}");
         assert!(text.contains("No org (25)"));
-        assert!(text.contains("away until"), "leads see who is away");
         assert!(text.contains("… and"), "long groups say how many more");
         assert!(!text.contains("@everyone"), "user text is defused");
+    }
+
+    #[test]
+    fn leads_see_who_is_away_in_their_own_zone() {
+        let entry = |n: i64, away_until: Option<i64>| MemberEntry {
+            user_id: UserId(n),
+            name: format!("Person {n}"),
+            role: Role::Member,
+            responsibilities: vec![],
+            away_until,
+        };
+        let m = member_list(&MemberList {
+            coalition: "C".into(),
+            groups: vec![MemberGroup {
+                org: None,
+                members: vec![entry(1, None), entry(2, Some(1_796_112_000))],
+            }],
+            timezone: "America/Los_Angeles".into(),
+        });
+        let text = all_text(&m);
+        assert!(
+            text.contains("Person 2 · *away until Tue 1 Dec 2026 00:00 (America/Los_Angeles)*"),
+            "{text}"
+        );
+        assert_eq!(text.matches("away until").count(), 1);
     }
 
     #[test]
