@@ -12,7 +12,7 @@ use backbone::actions::me::{self, ChangeSettings, GoAway};
 use backbone::actions::{checkins, tasks};
 use backbone::domain::hours::{DmPolicy, QuietHours};
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
+use backbone::scheduler::{self, SchedulerSettings};
 use backbone::store::deliveries::{Delivery, DeliveryKind, Target};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::America::Los_Angeles;

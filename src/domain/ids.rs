@@ -42,6 +42,10 @@ id_type! {
     RoundId,
     /// A delivery (outbox) row.
     DeliveryId,
+    /// A check-in answer row.
+    CheckinId,
+    /// A responsibility (named duty) row.
+    ResponsibilityId,
 }
 
 id_type! {
