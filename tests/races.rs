@@ -481,3 +481,106 @@ async fn a_task_is_never_reassigned_to_someone_removed_at_the_same_time() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_assignee_marking_done_while_the_task_is_reassigned_is_one_change() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for round in 0..ROUNDS {
+        let t = assign(&w, LEAD, &c, &format!("Tables {round}"), MEMBER, None).await;
+        let done = {
+            let f = update_job(&w.store, w.actor(MEMBER), w.now, t.id, TaskStatus::Done, None);
+            job(async move { f.await.map(|_| ()) })
+        };
+        let store = w.store.clone();
+        let (lead, now, id) = (w.actor(LEAD), w.now, t.id);
+        let reassign = job(async move {
+            let input = ReassignTask {
+                coalition: None,
+                task: TaskSel::Id(id),
+                assignee: MEMBER2,
+                assignee_name: "Bea".into(),
+            };
+            tasks::reassign(&store, &lead, now, input).await.map(|_| ())
+        });
+        let results = all_at_once(vec![done, reassign]).await;
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "round {round}: the old assignee can't finish a task that just moved: {results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .all(|r| r.as_ref().err().is_none_or(backbone::Error::is_user))
+        );
+        let stored = row(&w, &t).await;
+        if results[0].is_ok() {
+            assert_eq!(
+                (stored.status, stored.assignee_id),
+                (TaskStatus::Done, Some(MEMBER))
+            );
+        } else {
+            assert_eq!(
+                (stored.status, stored.assignee_id),
+                (TaskStatus::Open, Some(MEMBER2))
+            );
+        }
+        assert_eq!(task_events(&w, t.number).await, 2, "assign + one change");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_leads_changing_a_members_role_and_org_at_once_both_win() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for name in ["Green Org", "Blue Org"] {
+        let input = backbone::actions::orgs::AddOrg {
+            coalition: None,
+            name: name.into(),
+        };
+        backbone::actions::orgs::add(&w.store, &w.actor(LEAD), w.now, input)
+            .await
+            .unwrap();
+    }
+    for round in 0..ROUNDS {
+        let (role, org) = if round % 2 == 0 {
+            (Role::Lead, "Green Org")
+        } else {
+            (Role::Member, "Blue Org")
+        };
+        let changes = [(Some(role), None), (None, Some(org.to_string()))];
+        let jobs = changes
+            .into_iter()
+            .zip([LEAD, ADMIN])
+            .map(|((role, org), by)| {
+                let store = w.store.clone();
+                let (actor, now) = (w.actor(by), w.now);
+                job(async move {
+                    let input = members::AddMember {
+                        coalition: None,
+                        user: MEMBER,
+                        user_name: String::new(),
+                        role,
+                        org,
+                    };
+                    members::add(&store, &actor, now, input).await.map(|_| ())
+                })
+            })
+            .collect();
+        let results = all_at_once(jobs).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let m = backbone::store::members::get(&w.store, c.id, MEMBER)
+            .await
+            .unwrap()
+            .unwrap();
+        let org_name = backbone::store::tasks::org_name(w.store.pool(), c.id, m.org_id.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            (m.role, org_name.as_deref()),
+            (role, Some(org)),
+            "round {round}: both changes are kept"
+        );
+    }
+}

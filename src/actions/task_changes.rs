@@ -121,6 +121,8 @@ pub async fn update(
         completed_at: (status == TaskStatus::Done).then_some(now_s),
         next_ping,
         by: actor.user,
+        // An assignee's right to change the status ends when the task moves to someone else.
+        while_assigned_to: (!scope.is_lead()).then_some(actor.user),
     };
 
     let mut tx = store.write().await?;

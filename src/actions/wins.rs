@@ -236,7 +236,7 @@ async fn outcome(store: &Store, scope: &Scope, id: WinId) -> Result<WinLogged> {
         None => None,
     };
     let org_name = match win.org_id {
-        Some(o) => store::tasks::org_name(store, scope.id(), o).await?,
+        Some(o) => store::tasks::org_name(store.pool(), scope.id(), o).await?,
         None => None,
     };
     Ok(WinLogged {
