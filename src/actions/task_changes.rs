@@ -262,7 +262,8 @@ pub async fn reassign(
     }
     let notified = input.assignee != actor.user;
     if notified {
-        let key = format!("task_assigned:{}:{now_s}", task.id.0);
+        // Per assignee: two quick reassignments in one second each reach their new assignee.
+        let key = format!("task_assigned:{}:{now_s}:u{}", task.id.0, input.assignee.0);
         store::deliveries::enqueue(
             &mut tx,
             &assigned_dm(&scope, task.id, input.assignee, key, now_s),

@@ -256,6 +256,21 @@ pub async fn set_status(
     Ok(done.rows_affected() == 1)
 }
 
+/// A task's status as it is now; read it inside a write (`&mut *tx`) to act on it.
+pub async fn status_of(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    id: TaskId,
+) -> Result<Option<TaskStatus>> {
+    Ok(
+        sqlx::query_scalar("SELECT status FROM tasks WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
 /// Who made the task's last status change (unknown for changes from before that was stored).
 pub async fn status_by(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Option<UserId>> {
     Ok(
