@@ -89,7 +89,7 @@ pub const COMMANDS: &[HelpEntry] = &[
         "member add",
         "user, role? (lead/member), org?, coalition?",
         "lead",
-        "Add a member or change their role or org",
+        "Add a member or change their role or org (org:none clears it)",
     ),
     entry(
         "member remove",
