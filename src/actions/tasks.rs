@@ -217,7 +217,8 @@ async fn list_with(
     let total = store::tasks::count(store, scope.id(), filter).await?;
     Ok(TaskList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(store, scope).await?,
         tasks,
         total,
         status: filter.status,
