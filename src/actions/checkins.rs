@@ -93,6 +93,7 @@ async fn round_scope(store: &Store, actor: &Actor, round: RoundId) -> Result<(Ch
             coalition,
             member,
             actor: actor.clone(),
+            own_timezone: None,
         },
     ))
 }
@@ -167,6 +168,7 @@ pub async fn submit_new_round(
         coalition,
         member,
         actor: actor.clone(),
+        own_timezone: None,
     };
     scope.require_member()?;
     let answer = Answers::read(&input.done, &input.next, &input.blockers)?;

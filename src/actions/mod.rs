@@ -13,7 +13,9 @@ pub mod coalitions;
 pub mod deadlines;
 pub mod digest;
 pub mod export;
+pub mod feedback;
 pub mod goals;
+pub mod me;
 pub mod members;
 pub mod orgs;
 pub mod roles;
@@ -41,6 +43,9 @@ pub struct Scope {
     pub coalition: Coalition,
     pub member: Option<Member>,
     pub actor: Actor,
+    /// The time zone the actor set for themselves (`/me settings`), read with the scope; `None`
+    /// when they set none, or when the scope was built without it (buttons, forms).
+    pub own_timezone: Option<String>,
 }
 
 impl Scope {
@@ -84,7 +89,8 @@ impl Scope {
 
 /// Finds the coalition a command acts on: by `name` when given; else the one whose home channel
 /// the command ran in; else the guild's only coalition. Ambiguity is an error listing the choices.
-/// One statement: the guild's coalitions with the actor's membership in each.
+/// One statement: the guild's coalitions with the actor's membership in each (and their own
+/// time zone).
 pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Scope> {
     let name = name.map(str::trim).filter(|n| !n.is_empty());
     let all = store::scope::candidates(store, actor.guild, actor.user, name).await?;
@@ -93,6 +99,7 @@ pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<S
         coalition: chosen.coalition,
         member: chosen.member,
         actor: actor.clone(),
+        own_timezone: chosen.own_timezone,
     })
 }
 

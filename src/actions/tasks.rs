@@ -209,7 +209,8 @@ async fn list_with(
     let (tasks, total) = store::tasks::list(store, scope.id(), filter, now_s, LIST_LIMIT).await?;
     Ok(TaskList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(scope),
         tasks,
         total,
         status: filter.status,
@@ -274,6 +275,7 @@ pub(crate) async fn resolve(
                     coalition,
                     member,
                     actor: actor.clone(),
+                    own_timezone: None,
                 },
                 task,
             ))

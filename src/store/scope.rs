@@ -1,5 +1,5 @@
 //! What every command starts from: the guild's active coalitions, each with the acting user's
-//! membership, in one statement.
+//! membership (and the time zone they set for themselves), in one statement.
 
 use sqlx::{FromRow, Row};
 
@@ -16,6 +16,8 @@ pub struct Candidate {
     pub member: Option<Member>,
     /// Whether its name is the one the command gave (compared as the name column compares).
     pub named: bool,
+    /// The time zone the user set for themselves in this guild, if any.
+    pub own_timezone: Option<String>,
 }
 
 /// The active coalitions of `guild` by name, with `user`'s membership in each, and which one
@@ -28,12 +30,14 @@ pub async fn candidates(
 ) -> Result<Vec<Candidate>> {
     let rows = sqlx::query(concat!(
         select_coalition!(
-            ", COALESCE(name = ?, 0) AS named,
+            ", COALESCE(name = ?1, 0) AS named,
                m.user_id AS m_user_id, m.role AS m_role, m.org_id AS m_org_id,
-               m.display_name AS m_display_name, m.joined_at AS m_joined_at"
+               m.display_name AS m_display_name, m.joined_at AS m_joined_at,
+               (SELECT p.timezone FROM member_prefs p WHERE p.guild_id = c.guild_id AND p.user_id = ?2)
+                 AS own_timezone"
         ),
-        "c LEFT JOIN members m ON m.coalition_id = c.id AND m.user_id = ?
-         WHERE c.guild_id = ? AND c.archived_at IS NULL ORDER BY c.name"
+        "c LEFT JOIN members m ON m.coalition_id = c.id AND m.user_id = ?2
+         WHERE c.guild_id = ?3 AND c.archived_at IS NULL ORDER BY c.name"
     ))
     .bind(name.map(str::trim))
     .bind(user)
@@ -57,6 +61,7 @@ pub async fn candidates(
         };
         out.push(Candidate {
             named: row.try_get("named")?,
+            own_timezone: row.try_get("own_timezone")?,
             coalition,
             member,
         });
