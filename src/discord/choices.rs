@@ -79,3 +79,8 @@ string_choice! {
     /// A member's role, as `/member add` offers it.
     RoleChoice { Lead => "lead", Member => "member" }
 }
+
+string_choice! {
+    /// How check-in answers are shown, as `/checkin settings report` offers it.
+    ReportChoice { Thread => "thread", Summary => "summary", Leads => "leads" }
+}

@@ -41,7 +41,7 @@ async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId>
         ("checkin", _) | ("modal", "checkin") => {
             crate::store::guild_of_round(&data.store, crate::domain::RoundId(id)).await
         }
-        ("modal", "checkin-new") => {
+        ("modal", "checkin-new" | "checkin-questions") => {
             crate::store::guild_of_coalition(&data.store, crate::domain::CoalitionId(id)).await
         }
         _ => return None,
@@ -67,9 +67,11 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
     } else {
         c
     };
+    let page = c.data.custom_id.strip_prefix("page:checkin-report:");
     let result = match parse_custom_id(&c.data.custom_id) {
+        _ if page.is_some() => commands::checkin_admin::on_page(ctx, data, c, page.unwrap_or_default()).await,
         Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
-        Some(("checkin", "open", id)) => commands::checkin::on_button(ctx, data, c, id).await,
+        Some(("checkin", "open" | "edit", id)) => commands::checkin::on_button(ctx, data, c, id).await,
         Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,
         _ => Err(Error::user(
             "This button is from an older version of Backbone — run the command again.",
@@ -105,6 +107,7 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
         Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
         Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
         Some(("modal", "checkin-new", id)) => commands::checkin::on_new_round_modal(ctx, data, m, id).await,
+        Some(("modal", "checkin-questions", id)) => commands::checkin_admin::on_questions_modal(ctx, data, m, id).await,
         _ => Err(Error::user(
             "This form is from an older version of Backbone — run the command again.",
         )),

@@ -12,10 +12,11 @@ mod content;
 pub mod deliver;
 pub mod notifier;
 pub mod plan;
+mod posts;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
-pub use notifier::{Notifier, RecordingNotifier, Scripted, SendError, Sent};
+pub use notifier::{Changed, Notifier, RecordingNotifier, Scripted, SendError, Sent};
 pub use plan::{TickReport, tick};
 pub use runner::run;
 
