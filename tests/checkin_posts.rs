@@ -41,8 +41,20 @@ fn three(done: &str, next: &str, blockers: &str) -> Vec<String> {
     vec![done.to_string(), next.to_string(), blockers.to_string()]
 }
 
-async fn answer(w: &World, user: UserId, round: RoundId, at: DateTime<Utc>, a: Vec<String>) -> backbone::Result<checkins::CheckinSubmitted> {
-    checkins::submit(&w.store, &w.actor(user), at, checkins::SubmitCheckin { round, answers: a }).await
+async fn answer(
+    w: &World,
+    user: UserId,
+    round: RoundId,
+    at: DateTime<Utc>,
+    a: Vec<String>,
+) -> backbone::Result<checkins::CheckinSubmitted> {
+    checkins::submit(
+        &w.store,
+        &w.actor(user),
+        at,
+        checkins::SubmitCheckin { round, answers: a },
+    )
+    .await
 }
 
 async fn current_round(w: &World, c: &Coalition, at: DateTime<Utc>) -> RoundId {
@@ -72,9 +84,17 @@ fn text(m: &backbone::domain::message::Message) -> String {
 }
 
 async fn set_report(w: &World, c: &Coalition, report: &str) {
-    checkin_posts::settings(&w.store, &w.actor(LEAD), w.now, Some(&c.name), Some(report), None, 86_400)
-        .await
-        .expect("settings");
+    checkin_posts::settings(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        Some(&c.name),
+        Some(report),
+        None,
+        86_400,
+    )
+    .await
+    .expect("settings");
 }
 
 #[tokio::test]
@@ -88,44 +108,91 @@ async fn prompt_thread_card_edit_in_place_then_the_next_round_closes_it() {
     // The prompt, then a thread on it named after the round's local date.
     let prompt = n.posted_to(Target::Channel(HOME));
     assert_eq!(prompt.len(), 1);
-    let buttons: Vec<&str> = prompt[0].msg.buttons.iter().map(|b| b.custom_id.as_str()).collect();
+    let buttons: Vec<&str> = prompt[0]
+        .msg
+        .buttons
+        .iter()
+        .map(|b| b.custom_id.as_str())
+        .collect();
     let round = current_round(&w, &c, t0).await;
-    assert_eq!(buttons, [format!("checkin:open:{round}"), format!("checkin:edit:{round}")]);
+    assert_eq!(
+        buttons,
+        [format!("checkin:open:{round}"), format!("checkin:edit:{round}")]
+    );
     let threads = n.threads();
     assert_eq!(threads.len(), 1);
     let prompt_id = prompt[0].message_id.unwrap();
-    assert_eq!((threads[0].0, threads[0].1, threads[0].2.as_str()), (HOME, prompt_id, "Check-in · Fri 27 Nov"));
+    assert_eq!(
+        (threads[0].0, threads[0].1, threads[0].2.as_str()),
+        (HOME, prompt_id, "Check-in · Fri 27 Nov")
+    );
     let thread = posts_of(&w, &c, round).await.thread_id.expect("thread recorded");
 
     // An answer is posted in the thread as a card: who, org, answers; the blocker highlighted,
     // and the leads still alerted.
     let at = t0 + Duration::hours(1);
-    let s = answer(&w, MEMBER, round, at, three("Called the mayor", "Write the letter", "No venue")).await.unwrap();
+    let s = answer(
+        &w,
+        MEMBER,
+        round,
+        at,
+        three("Called the mayor", "Write the letter", "No venue"),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.leads_alerted, 2, "ADMIN and LEAD");
     run(&w, &n, at).await;
     let cards = n.posted_to(Target::Channel(thread));
     assert_eq!(cards.len(), 1, "one card");
     let card = text(&cards[0].msg);
-    for expected in ["user3", "Done since last check-in", "Called the mayor", "⚠️ Blockers", "No venue"] {
+    for expected in [
+        "user3",
+        "Done since last check-in",
+        "Called the mayor",
+        "⚠️ Blockers",
+        "No venue",
+    ] {
         assert!(card.contains(expected), "card lacks {expected:?}: {card}");
     }
     assert_eq!(cards[0].msg.buttons[0].custom_id, format!("checkin:edit:{round}"));
     assert!(cards[0].msg.ping_users.is_empty(), "a card pings no one");
-    let dms: Vec<String> = n.posted_to(Target::User(LEAD)).iter().map(|s| text(&s.msg)).collect();
+    let dms: Vec<String> = n
+        .posted_to(Target::User(LEAD))
+        .iter()
+        .map(|s| text(&s.msg))
+        .collect();
     assert_eq!(dms.len(), 1, "the blocker alert: {dms:?}");
 
     // Editing the answer updates the same card; nothing new is posted.
-    let form = checkins::open_form_for_round(&w.store, &w.actor(MEMBER), at, round).await.unwrap();
-    assert_eq!(form.existing_answers[0], (1, "Called the mayor".to_string()), "the form is pre-filled");
+    let form = checkins::open_form_for_round(&w.store, &w.actor(MEMBER), at, round)
+        .await
+        .unwrap();
+    assert_eq!(
+        form.existing_answers[0],
+        (1, "Called the mayor".to_string()),
+        "the form is pre-filled"
+    );
     let at = at + Duration::hours(2);
-    answer(&w, MEMBER, round, at, three("Called the mayor twice", "Write the letter", "No venue")).await.unwrap();
+    answer(
+        &w,
+        MEMBER,
+        round,
+        at,
+        three("Called the mayor twice", "Write the letter", "No venue"),
+    )
+    .await
+    .unwrap();
     run(&w, &n, at).await;
     assert_eq!(n.posted_to(Target::Channel(thread)).len(), 1, "not posted twice");
     let card_id = cards[0].message_id.unwrap();
     let edits = n.edits_of(card_id);
     assert_eq!(edits.len(), 1);
     assert!(text(&edits[0]).contains("Called the mayor twice") && text(&edits[0]).contains("Edited"));
-    assert_eq!(n.posted_to(Target::User(LEAD)).len(), 1, "the same blocker alerts once");
+    assert_eq!(
+        n.posted_to(Target::User(LEAD)).len(),
+        1,
+        "the same blocker alerts once"
+    );
 
     // Next Friday the new round opens and closes this one with a summary in its thread.
     let t1 = t0 + Duration::days(7);
@@ -142,15 +209,29 @@ async fn prompt_thread_card_edit_in_place_then_the_next_round_closes_it() {
         "Open blockers",
         "No venue",
     ] {
-        assert!(closing.contains(expected), "closing lacks {expected:?}: {closing}");
+        assert!(
+            closing.contains(expected),
+            "closing lacks {expected:?}: {closing}"
+        );
     }
     assert_eq!(n.threads().len(), 2, "the new round has its own thread");
     assert_eq!(n.threads()[1].2, "Check-in · Fri 4 Dec");
 
     // The old round can no longer be edited.
-    let late = answer(&w, MEMBER, round, t1 + Duration::minutes(1), three("late", "", "")).await;
+    let late = answer(
+        &w,
+        MEMBER,
+        round,
+        t1 + Duration::minutes(1),
+        three("late", "", ""),
+    )
+    .await;
     user_err(late, "closed when the next one opened");
-    assert!(checkins::open_form_for_round(&w.store, &w.actor(MEMBER), t1, round).await.is_err());
+    assert!(
+        checkins::open_form_for_round(&w.store, &w.actor(MEMBER), t1, round)
+            .await
+            .is_err()
+    );
 
     // Running again sends nothing new.
     let before = n.calls().len();
@@ -170,7 +251,9 @@ async fn summary_mode_keeps_one_message_edited_as_answers_arrive() {
     let thread = posts_of(&w, &c, round).await.thread_id.unwrap();
     for (i, user) in [MEMBER, MEMBER2, LEAD].into_iter().enumerate() {
         let at = t0 + Duration::minutes(10 * (i as i64 + 1));
-        answer(&w, user, round, at, three(&format!("done by {user}"), "", "")).await.unwrap();
+        answer(&w, user, round, at, three(&format!("done by {user}"), "", ""))
+            .await
+            .unwrap();
         run(&w, &n, at).await;
     }
     let posted = n.posted_to(Target::Channel(thread));
@@ -178,7 +261,10 @@ async fn summary_mode_keeps_one_message_edited_as_answers_arrive() {
     let edits = n.edits_of(posted[0].message_id.unwrap());
     assert_eq!(edits.len(), 2);
     let last = text(&edits[1]);
-    assert!(last.contains("done by 3") && last.contains("done by 4") && last.contains("done by 2"), "{last}");
+    assert!(
+        last.contains("done by 3") && last.contains("done by 4") && last.contains("done by 2"),
+        "{last}"
+    );
     assert!(last.contains("3 answered"), "{last}");
 }
 
@@ -191,7 +277,9 @@ async fn leads_only_posts_nothing_public_and_only_leads_read_the_report() {
     let t0 = friday();
     run(&w, &n, t0).await;
     let round = current_round(&w, &c, t0).await;
-    answer(&w, MEMBER, round, t0, three("quiet work", "", "")).await.unwrap();
+    answer(&w, MEMBER, round, t0, three("quiet work", "", ""))
+        .await
+        .unwrap();
     run(&w, &n, t0).await;
     run(&w, &n, t0 + Duration::days(7)).await;
     assert!(n.threads().is_empty(), "no thread");
@@ -201,9 +289,15 @@ async fn leads_only_posts_nothing_public_and_only_leads_read_the_report() {
 
     let r = backbone::actions::checkin_report::report(&w.store, &w.actor(MEMBER), t0, None, None).await;
     user_err(r, "for the leads only");
-    let r = backbone::actions::checkin_report::report(&w.store, &w.actor(LEAD), t0, None, Some(&round.to_string()))
-        .await
-        .unwrap();
+    let r = backbone::actions::checkin_report::report(
+        &w.store,
+        &w.actor(LEAD),
+        t0,
+        None,
+        Some(&round.to_string()),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.total, 1);
     assert_eq!(r.answers[0].answers[0].1, "quiet work");
 }
@@ -215,12 +309,18 @@ async fn without_permission_to_make_threads_the_round_still_works_in_the_home_ch
     let t0 = friday();
     let n2 = RecordingNotifier::new();
     scheduler::tick(&w.store, &settings(), t0).await.unwrap();
-    scheduler::deliver(&w.store, &ThreadsRefused(&n2), &settings(), t0).await.unwrap();
+    scheduler::deliver(&w.store, &ThreadsRefused(&n2), &settings(), t0)
+        .await
+        .unwrap();
     let round = current_round(&w, &c, t0).await;
     let p = posts_of(&w, &c, round).await;
     assert!(p.thread_failed && p.thread_id.is_none(), "{p:?}");
-    answer(&w, MEMBER, round, t0, three("on it", "", "")).await.unwrap();
-    scheduler::deliver(&w.store, &ThreadsRefused(&n2), &settings(), t0).await.unwrap();
+    answer(&w, MEMBER, round, t0, three("on it", "", ""))
+        .await
+        .unwrap();
+    scheduler::deliver(&w.store, &ThreadsRefused(&n2), &settings(), t0)
+        .await
+        .unwrap();
     let home = n2.posted_to(Target::Channel(HOME));
     assert_eq!(home.len(), 2, "prompt + card in the home channel");
     assert!(text(&home[1].msg).contains("on it"));
@@ -230,17 +330,35 @@ async fn without_permission_to_make_threads_the_round_still_works_in_the_home_ch
 struct ThreadsRefused<'a>(&'a RecordingNotifier);
 
 impl backbone::scheduler::Notifier for ThreadsRefused<'_> {
-    async fn send_channel(&self, c: ChannelId, m: &backbone::domain::message::Message, nonce: &str) -> Result<MessageId, SendError> {
+    async fn send_channel(
+        &self,
+        c: ChannelId,
+        m: &backbone::domain::message::Message,
+        nonce: &str,
+    ) -> Result<MessageId, SendError> {
         self.0.send_channel(c, m, nonce).await
     }
-    async fn send_dm(&self, u: UserId, m: &backbone::domain::message::Message, nonce: &str) -> Result<MessageId, SendError> {
+    async fn send_dm(
+        &self,
+        u: UserId,
+        m: &backbone::domain::message::Message,
+        nonce: &str,
+    ) -> Result<MessageId, SendError> {
         self.0.send_dm(u, m, nonce).await
     }
-    async fn edit_message(&self, c: ChannelId, id: MessageId, m: &backbone::domain::message::Message) -> Result<(), SendError> {
+    async fn edit_message(
+        &self,
+        c: ChannelId,
+        id: MessageId,
+        m: &backbone::domain::message::Message,
+    ) -> Result<(), SendError> {
         self.0.edit_message(c, id, m).await
     }
     async fn create_thread(&self, _: ChannelId, _: MessageId, _: &str) -> Result<ChannelId, SendError> {
-        Err(SendError::NoAccess { code: 50013, message: "Missing Permissions".into() })
+        Err(SendError::NoAccess {
+            code: 50013,
+            message: "Missing Permissions".into(),
+        })
     }
 }
 
@@ -253,15 +371,27 @@ async fn a_deleted_thread_sends_the_rest_of_the_round_to_the_home_channel() {
     run(&w, &n, t0).await;
     let round = current_round(&w, &c, t0).await;
     let thread = posts_of(&w, &c, round).await.thread_id.unwrap();
-    answer(&w, MEMBER, round, t0, three("first", "", "")).await.unwrap();
+    answer(&w, MEMBER, round, t0, three("first", "", ""))
+        .await
+        .unwrap();
     run(&w, &n, t0).await;
     assert_eq!(n.posted_to(Target::Channel(thread)).len(), 1);
 
-    n.break_channel(thread, SendError::NoAccess { code: 10003, message: "Unknown Channel".into() });
+    n.break_channel(
+        thread,
+        SendError::NoAccess {
+            code: 10003,
+            message: "Unknown Channel".into(),
+        },
+    );
     // An edit of a card in the deleted thread and a new card both land in the home channel.
     let at = t0 + Duration::hours(1);
-    answer(&w, MEMBER, round, at, three("first, edited", "", "")).await.unwrap();
-    answer(&w, MEMBER2, round, at, three("second", "", "")).await.unwrap();
+    answer(&w, MEMBER, round, at, three("first, edited", "", ""))
+        .await
+        .unwrap();
+    answer(&w, MEMBER2, round, at, three("second", "", ""))
+        .await
+        .unwrap();
     run(&w, &n, at).await;
     let home = n.posted_to(Target::Channel(HOME));
     let texts: Vec<String> = home.iter().map(|s| text(&s.msg)).collect();
@@ -287,27 +417,58 @@ async fn settings_change_reminders_and_bad_input_changes_nothing() {
         user_err(r, needle);
     }
     user_err(
-        checkin_posts::settings(&w.store, &w.actor(MEMBER), w.now, None, Some("leads"), None, 86_400).await,
+        checkin_posts::settings(
+            &w.store,
+            &w.actor(MEMBER),
+            w.now,
+            None,
+            Some("leads"),
+            None,
+            86_400,
+        )
+        .await,
         "lead",
     );
     assert_eq!(w.events(&c).await, events, "nothing changed");
 
-    let shown = checkin_posts::settings(&w.store, &lead, w.now, None, None, None, 86_400).await.unwrap();
-    assert_eq!((shown.report, shown.nudge_after, shown.nudge_default, shown.changed), (checkin::ReportMode::Thread, 86_400, true, false));
-    let shown = checkin_posts::settings(&w.store, &lead, w.now, None, None, Some("4h"), 86_400).await.unwrap();
+    let shown = checkin_posts::settings(&w.store, &lead, w.now, None, None, None, 86_400)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            shown.report,
+            shown.nudge_after,
+            shown.nudge_default,
+            shown.changed
+        ),
+        (checkin::ReportMode::Thread, 86_400, true, false)
+    );
+    let shown = checkin_posts::settings(&w.store, &lead, w.now, None, None, Some("4h"), 86_400)
+        .await
+        .unwrap();
     assert_eq!((shown.nudge_after, shown.changed), (4 * 3600, true));
     assert_eq!(w.events(&c).await, events + 1);
 
     let t0 = friday();
     scheduler::tick(&w.store, &settings(), t0).await.unwrap();
-    let round = backbone::store::checkins::current_round(&w.store, c.id, t0.timestamp()).await.unwrap().unwrap();
+    let round = backbone::store::checkins::current_round(&w.store, c.id, t0.timestamp())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(round.nudge_at, Some(t0.timestamp() + 4 * 3600));
 
-    checkin_posts::settings(&w.store, &lead, w.now, None, None, Some("off"), 86_400).await.unwrap();
+    checkin_posts::settings(&w.store, &lead, w.now, None, None, Some("off"), 86_400)
+        .await
+        .unwrap();
     let t1 = t0 + Duration::days(7);
     scheduler::tick(&w.store, &settings(), t1).await.unwrap();
-    let round = backbone::store::checkins::current_round(&w.store, c.id, t1.timestamp()).await.unwrap().unwrap();
+    let round = backbone::store::checkins::current_round(&w.store, c.id, t1.timestamp())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(round.nudge_at, None, "nudges off");
-    let report = scheduler::tick(&w.store, &settings(), t1 + Duration::days(2)).await.unwrap();
+    let report = scheduler::tick(&w.store, &settings(), t1 + Duration::days(2))
+        .await
+        .unwrap();
     assert_eq!(report.nudges, 0);
 }

@@ -48,7 +48,10 @@ async fn week(report: &str) -> Seen {
         people.push(UserId(100 + i));
     }
     people.extend([LEAD, ADMIN]);
-    let roster = backbone::store::checkin_posts::roster(w.store.pool(), c.id, RoundId(0)).await.unwrap().0;
+    let roster = backbone::store::checkin_posts::roster(w.store.pool(), c.id, RoundId(0))
+        .await
+        .unwrap()
+        .0;
     assert_eq!(roster.len(), 30, "30 members");
     checkin_posts::settings(&w.store, &w.actor(LEAD), w.now, None, Some(report), None, 86_400)
         .await
@@ -66,7 +69,11 @@ async fn week(report: &str) -> Seen {
                 .map(|r| r.id);
         }
         if let Some(r) = round {
-            let opened = backbone::store::checkins::round_any(&w.store, r).await.unwrap().unwrap().opens_at;
+            let opened = backbone::store::checkins::round_any(&w.store, r)
+                .await
+                .unwrap()
+                .unwrap()
+                .opens_at;
             let hours = (w.now.timestamp() - opened) / 3600;
             // One answer an hour for the first 24 hours; two late ones after the nudge.
             let who = match hours {
@@ -77,18 +84,28 @@ async fn week(report: &str) -> Seen {
             if let Some(i) = who.filter(|i| *i < people.len()) {
                 let blocker = if i % 8 == 3 { "Waiting on the permit" } else { "" };
                 let a = vec![format!("Work {i}"), format!("Plan {i}"), blocker.to_string()];
-                checkins::submit(&w.store, &w.actor(people[i]), w.now, checkins::SubmitCheckin { round: r, answers: a })
-                    .await
-                    .unwrap();
+                checkins::submit(
+                    &w.store,
+                    &w.actor(people[i]),
+                    w.now,
+                    checkins::SubmitCheckin { round: r, answers: a },
+                )
+                .await
+                .unwrap();
                 answered += 1;
             }
             // Two members fix a typo a few hours after answering.
             if hours == 30 {
                 for i in [0, 1] {
                     let a = vec![format!("Work {i} (fixed)"), format!("Plan {i}"), String::new()];
-                    checkins::submit(&w.store, &w.actor(people[i]), w.now, checkins::SubmitCheckin { round: r, answers: a })
-                        .await
-                        .unwrap();
+                    checkins::submit(
+                        &w.store,
+                        &w.actor(people[i]),
+                        w.now,
+                        checkins::SubmitCheckin { round: r, answers: a },
+                    )
+                    .await
+                    .unwrap();
                 }
             }
         }
@@ -104,17 +121,30 @@ async fn week(report: &str) -> Seen {
         .thread_id;
     let posted = n.posted();
     let seen = Seen {
-        channel: posted.iter().filter(|s| s.target == Target::Channel(HOME)).count(),
+        channel: posted
+            .iter()
+            .filter(|s| s.target == Target::Channel(HOME))
+            .count(),
         thread: posted
             .iter()
             .filter(|s| thread.is_some_and(|t| s.target == Target::Channel(t)))
             .count(),
-        dms: posted.iter().filter(|s| matches!(s.target, Target::User(_))).count(),
-        edits: n.changes().iter().filter(|c| c.msg.is_some() && c.error.is_none()).count(),
+        dms: posted
+            .iter()
+            .filter(|s| matches!(s.target, Target::User(_)))
+            .count(),
+        edits: n
+            .changes()
+            .iter()
+            .filter(|c| c.msg.is_some() && c.error.is_none())
+            .count(),
     };
     // Every answer appears once in its thread (thread mode), and each card went out once.
     if report == "thread" {
-        let cards = posted.iter().filter(|s| thread.is_some_and(|t| s.target == Target::Channel(t))).count();
+        let cards = posted
+            .iter()
+            .filter(|s| thread.is_some_and(|t| s.target == Target::Channel(t)))
+            .count();
         assert_eq!(cards, 26, "one card per answer");
     }
     eprintln!("report={report}: {seen:?}");
@@ -134,8 +164,16 @@ async fn what_thirty_members_see_in_a_week() {
     for s in [&thread, &summary, &leads] {
         assert_eq!(s.dms, 6 + 3 * 2, "{s:?}");
     }
-    assert_eq!((thread.thread, thread.edits), (26, 2), "a card per answer; two edited in place");
+    assert_eq!(
+        (thread.thread, thread.edits),
+        (26, 2),
+        "a card per answer; two edited in place"
+    );
     // 25 later answers + the two fixes made in the same instant (one edit shows both).
-    assert_eq!((summary.thread, summary.edits), (1, 26), "one summary, edited as answers arrive");
+    assert_eq!(
+        (summary.thread, summary.edits),
+        (1, 26),
+        "one summary, edited as answers arrive"
+    );
     assert_eq!((leads.thread, leads.edits), (0, 0), "nothing public");
 }

@@ -177,7 +177,9 @@ async fn digest_counts_a_hand_built_week() {
     let w = World::new().await;
     let c = week(&w).await;
     let now = w.now.timestamp();
-    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp()).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
 
     assert_eq!(d.coalition, "Climate Coalition");
     assert_eq!(d.timezone, "Europe/Berlin");
@@ -261,7 +263,9 @@ async fn digest_counts_a_hand_built_week() {
 async fn digest_text_shows_times_in_the_coalitions_zone() {
     let w = World::new().await;
     let c = week(&w).await;
-    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp()).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
     let text = to_text(&d);
     assert!(
         text.starts_with(
@@ -289,7 +293,9 @@ async fn digest_text_shows_times_in_the_coalitions_zone() {
 async fn empty_coalition_has_an_empty_digest() {
     let w = World::new().await;
     let c = w.climate().await;
-    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp()).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
     assert_eq!(
         (
             d.wins_count,
@@ -315,7 +321,9 @@ async fn anyone_can_preview_the_digest() {
     // The period so far: since the schedule's last occurrence (Monday 09:00 in Berlin).
     let monday = w.now.timestamp() - 2 * 3600;
     assert_eq!((d.period_start, d.period_end), (monday, w.now.timestamp()));
-    let expected = digest::build_period(&w.store, &c, monday, w.now.timestamp()).await.unwrap();
+    let expected = digest::build_period(&w.store, &c, monday, w.now.timestamp())
+        .await
+        .unwrap();
     assert_eq!(d.wins_count, expected.wins_count);
     assert_eq!(w.events(&c).await, before, "a preview changes nothing");
     let r = digest::preview(&w.store, &w.foreign(LEAD), w.now, Some("Climate Coalition")).await;
@@ -419,7 +427,9 @@ async fn digest_of_a_large_coalition_reads_only_what_it_shows() {
     .unwrap();
 
     let started = std::time::Instant::now();
-    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp()).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
     let took = started.elapsed();
     assert_eq!(d.overdue_count, 10_000);
     assert_eq!(d.tasks_completed, 10_000);

@@ -67,17 +67,24 @@ async fn a_fortnightly_digest_covers_both_weeks_and_a_retry_keeps_its_period() {
     scheduler::tick(&w.store, &settings(), w.now).await.unwrap();
     // The first attempt fails; the retry an hour later covers the same period.
     n.fail_next(Target::Channel(HOME), SendError::Transient("502".into()));
-    scheduler::deliver(&w.store, &n, &settings(), w.now).await.unwrap();
+    scheduler::deliver(&w.store, &n, &settings(), w.now)
+        .await
+        .unwrap();
     w.raw_win(&c, MEMBER, "After the digest was due", occ + 60).await;
     w.advance(Duration::hours(1));
-    scheduler::deliver(&w.store, &n, &settings(), w.now).await.unwrap();
+    scheduler::deliver(&w.store, &n, &settings(), w.now)
+        .await
+        .unwrap();
     let posted = n.posted_to(Target::Channel(HOME));
     assert_eq!(posted.len(), 1);
     let t = text(&posted[0].msg);
     let title = format!("Digest · {}", period_title(from, to, Berlin));
     assert!(t.contains(&title), "{t}");
     assert!(t.contains("Ten days ago"), "{t}");
-    assert!(!t.contains("After the digest was due"), "the retry didn't move the period: {t}");
+    assert!(
+        !t.contains("After the digest was due"),
+        "the retry didn't move the period: {t}"
+    );
     assert!(!t.contains("Weekly"), "{t}");
 }
 
@@ -106,7 +113,10 @@ async fn daily_digests_neither_repeat_nor_miss_a_win() {
         .filter(|t| t.contains("Digest ·"))
         .collect();
     assert_eq!(digests.len(), 3);
-    let with: Vec<bool> = digests.iter().map(|t| t.contains("Between the digests")).collect();
+    let with: Vec<bool> = digests
+        .iter()
+        .map(|t| t.contains("Between the digests"))
+        .collect();
     assert_eq!(with, [false, true, false], "the win is in exactly one digest");
 }
 
@@ -120,14 +130,26 @@ async fn around_dst_the_period_is_exact_in_local_time() {
     let occ = berlin(2026, 10, 26, 9).timestamp();
     assert_eq!(c.next_digest_at, Some(occ));
     let (from, to) = digest::period(&c, occ);
-    assert_eq!(from, berlin(2026, 10, 19, 9).timestamp(), "Monday 09:00 summer time");
+    assert_eq!(
+        from,
+        berlin(2026, 10, 19, 9).timestamp(),
+        "Monday 09:00 summer time"
+    );
     assert_eq!(to - from, 7 * 86_400 + 3600, "the week had 169 hours");
     assert_eq!(period_title(from, to, Berlin), "19–26 Oct");
-    scheduler::tick(&w.store, &settings(), Utc.timestamp_opt(occ, 0).unwrap()).await.unwrap();
-    let rows = backbone::store::deliveries::of_coalition(&w.store, c.id).await.unwrap();
+    scheduler::tick(&w.store, &settings(), Utc.timestamp_opt(occ, 0).unwrap())
+        .await
+        .unwrap();
+    let rows = backbone::store::deliveries::of_coalition(&w.store, c.id)
+        .await
+        .unwrap();
     let d = rows.iter().find(|d| d.kind == "digest").expect("planned");
     let p = d.payload_json();
-    assert_eq!((p["from"].as_i64(), p["to"].as_i64()), (Some(from), Some(to)), "fixed when planned");
+    assert_eq!(
+        (p["from"].as_i64(), p["to"].as_i64()),
+        (Some(from), Some(to)),
+        "fixed when planned"
+    );
 }
 
 #[tokio::test]
@@ -136,10 +158,17 @@ async fn preview_and_manual_send_cover_the_period_since_the_last_digest() {
     let c = w.climate().await;
     // Default: Mondays 09:00. Wednesday 25 Nov: since Monday 23 Nov 09:00.
     w.now = berlin(2026, 11, 25, 12);
-    let d = digest::preview(&w.store, &w.actor(MEMBER), w.now, None).await.unwrap();
-    assert_eq!((d.period_start, d.period_end), (berlin(2026, 11, 23, 9).timestamp(), w.now.timestamp()));
+    let d = digest::preview(&w.store, &w.actor(MEMBER), w.now, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (d.period_start, d.period_end),
+        (berlin(2026, 11, 23, 9).timestamp(), w.now.timestamp())
+    );
     digest::send(&w.store, &w.actor(LEAD), w.now, None).await.unwrap();
-    let rows = backbone::store::deliveries::of_coalition(&w.store, c.id).await.unwrap();
+    let rows = backbone::store::deliveries::of_coalition(&w.store, c.id)
+        .await
+        .unwrap();
     let p = rows.iter().find(|d| d.kind == "digest").unwrap().payload_json();
     assert_eq!(p["from"].as_i64(), Some(d.period_start));
     assert_eq!(p["to"].as_i64(), Some(d.period_end));

@@ -403,11 +403,7 @@ async fn a_coalition_week() {
         "the digest pings no one"
     );
     // Everything scheduled went out once.
-    assert_eq!(
-        posts_containing(&bot, HOME, "Digest ·").len(),
-        1,
-        "one digest"
-    );
+    assert_eq!(posts_containing(&bot, HOME, "Digest ·").len(), 1, "one digest");
     assert_eq!(
         posts_containing(&bot, HOME, "Check-in time").len(),
         1,

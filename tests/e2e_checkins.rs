@@ -65,11 +65,14 @@ fn inputs(modal: &Reply) -> Vec<(String, String, String)> {
 
 /// "River Alliance" in HOME: LEAD is a lead, MEMBER (Green Org) and MEMBER2 are members.
 async fn river_alliance(bot: &Bot) {
-    let r = bot.slash(ADMIN, "coalition create", &[("name", "River Alliance")]).await;
+    let r = bot
+        .slash(ADMIN, "coalition create", &[("name", "River Alliance")])
+        .await;
     assert!(!r.ephemeral(), "{}", r.text());
     bot.slash(ADMIN, "org add", &[("name", "Green Org")]).await;
     let lead = LEAD.to_string();
-    bot.slash(ADMIN, "member add", &[("user", &lead), ("role", "lead")]).await;
+    bot.slash(ADMIN, "member add", &[("user", &lead), ("role", "lead")])
+        .await;
     let member = MEMBER.to_string();
     let r = bot
         .slash(LEAD, "member add", &[("user", &member), ("org", "Green Org")])
@@ -92,11 +95,21 @@ async fn a_round_lives_in_its_thread_and_the_next_one_closes_it() {
     let thread = threads[0].id;
 
     // MEMBER answers; the card appears in the thread with their org and the highlighted blocker.
-    let form = bot.click(MEMBER, prompt.id, &prompt.button("checkin:open:")).await;
+    let form = bot
+        .click(MEMBER, prompt.id, &prompt.button("checkin:open:"))
+        .await;
     let labels: Vec<String> = inputs(&form).into_iter().map(|(_, l, _)| l).collect();
     assert_eq!(labels, ["Done since last check-in", "Next", "Blockers"]);
     let r = bot
-        .submit(MEMBER, &form, &[("q1", "Booked the venue"), ("q2", "Order saplings"), ("q3", "No permit yet")])
+        .submit(
+            MEMBER,
+            &form,
+            &[
+                ("q1", "Booked the venue"),
+                ("q2", "Order saplings"),
+                ("q3", "No permit yet"),
+            ],
+        )
         .await;
     assert!(r.ephemeral(), "{r:?}");
     let card = wait_post(&bot, thread, "Booked the venue").await;
@@ -104,7 +117,10 @@ async fn a_round_lives_in_its_thread_and_the_next_one_closes_it() {
     for expected in ["Milo", "Green Org", "⚠️ Blockers", "No permit yet"] {
         assert!(t.contains(expected), "card lacks {expected:?}:\n{t}");
     }
-    assert!(card.pinged.is_empty() && !card.pinged_everyone, "a card pings no one");
+    assert!(
+        card.pinged.is_empty() && !card.pinged_everyone,
+        "a card pings no one"
+    );
     bot.wait_message("the blocker alert to a lead", SCHEDULED, |m| {
         m.dm_user == Some(LEAD) && m.text().contains("No permit yet")
     })
@@ -115,7 +131,11 @@ async fn a_round_lives_in_its_thread_and_the_next_one_closes_it() {
     let values: Vec<String> = inputs(&form).into_iter().map(|(_, _, v)| v).collect();
     assert_eq!(values, ["Booked the venue", "Order saplings", "No permit yet"]);
     let r = bot.submit(MEMBER, &form, &[("q1", "Booked the big venue")]).await;
-    assert!(r.ephemeral() && r.text().contains("replaces your earlier answer"), "{}", r.text());
+    assert!(
+        r.ephemeral() && r.text().contains("replaces your earlier answer"),
+        "{}",
+        r.text()
+    );
     bot.wait_message("the card, edited", SCHEDULED, |m| {
         m.id == card.id && m.text().contains("Booked the big venue")
     })
@@ -125,7 +145,9 @@ async fn a_round_lives_in_its_thread_and_the_next_one_closes_it() {
     assert_eq!(inputs(&again)[0].2, "Booked the big venue");
     let again = bot.click(MEMBER, prompt.id, &edit).await;
     assert_eq!(inputs(&again)[0].2, "Booked the big venue");
-    bot.fake.settle(Duration::from_millis(400), Duration::from_secs(5)).await;
+    bot.fake
+        .settle(Duration::from_millis(400), Duration::from_secs(5))
+        .await;
     assert_eq!(posts_in(&bot, thread).len(), 1, "the card was not posted twice");
     assert_eq!(bot.fake.message(card.id).unwrap().edits, 1);
 
@@ -140,8 +162,16 @@ async fn a_round_lives_in_its_thread_and_the_next_one_closes_it() {
     assert_eq!(threads[1].name, "Check-in · Fri 4 Dec");
     // The closed round's edit button now explains itself privately.
     let late = bot.click(MEMBER, card.id, &card.button("checkin:edit:")).await;
-    assert!(late.ephemeral() && late.text().contains("closed"), "{}", late.text());
-    assert_eq!(posts_in(&bot, HOME).len(), 2, "the home channel holds only the two prompts");
+    assert!(
+        late.ephemeral() && late.text().contains("closed"),
+        "{}",
+        late.text()
+    );
+    assert_eq!(
+        posts_in(&bot, HOME).len(),
+        2,
+        "the home channel holds only the two prompts"
+    );
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");
 }
@@ -169,17 +199,33 @@ async fn custom_questions_appear_in_the_modal() {
         .submit(
             LEAD,
             &form,
-            &[("q1", "Wins this week"), ("q2", "!What is in your way?"), ("q3", "Who can help?"), ("q4", ""), ("q5", "")],
+            &[
+                ("q1", "Wins this week"),
+                ("q2", "!What is in your way?"),
+                ("q3", "Who can help?"),
+                ("q4", ""),
+                ("q5", ""),
+            ],
         )
         .await;
-    assert!(r.ephemeral() && r.text().contains("New questions"), "{}", r.text());
+    assert!(
+        r.ephemeral() && r.text().contains("New questions"),
+        "{}",
+        r.text()
+    );
 
     bot.set_time(at(2026, 11, 27, 10, 0));
     let prompt = wait_post(&bot, HOME, "Check-in time").await;
-    let form = bot.click(MEMBER, prompt.id, &prompt.button("checkin:open:")).await;
+    let form = bot
+        .click(MEMBER, prompt.id, &prompt.button("checkin:open:"))
+        .await;
     let labels: Vec<String> = inputs(&form).into_iter().map(|(_, l, _)| l).collect();
-    assert_eq!(labels, ["Wins this week", "What is in your way?", "Who can help?"]);
-    bot.submit(MEMBER, &form, &[("q1", "A petition"), ("q2", "The permit")]).await;
+    assert_eq!(
+        labels,
+        ["Wins this week", "What is in your way?", "Who can help?"]
+    );
+    bot.submit(MEMBER, &form, &[("q1", "A petition"), ("q2", "The permit")])
+        .await;
     let thread = wait_threads(&bot, 1).await[0].id;
     let card = wait_post(&bot, thread, "A petition").await;
     assert!(card.text().contains("⚠️ What is in your way?"), "{}", card.text());

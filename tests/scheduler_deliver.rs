@@ -727,11 +727,21 @@ impl Notifier for Slow {
         self.inner.send_dm(user, msg, nonce).await
     }
 
-    async fn edit_message(&self, channel: ChannelId, message: MessageId, msg: &Message) -> Result<(), SendError> {
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
         self.inner.edit_message(channel, message, msg).await
     }
 
-    async fn create_thread(&self, channel: ChannelId, message: MessageId, name: &str) -> Result<ChannelId, SendError> {
+    async fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
         self.inner.create_thread(channel, message, name).await
     }
 }

@@ -93,7 +93,11 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
             let blockers = if answered.len() == 2 { "no venue yet" } else { "" };
             let input = checkins::SubmitCheckin {
                 round: round.id,
-                answers: vec!["calls".to_string(), "more calls".to_string(), blockers.to_string()],
+                answers: vec![
+                    "calls".to_string(),
+                    "more calls".to_string(),
+                    blockers.to_string(),
+                ],
             };
             checkins::submit(&w.store, &w.actor(MEMBER), now, input)
                 .await
@@ -247,9 +251,14 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
 
     // Each round in the open: a thread on its prompt, the member's answer card in it, and (for all
     // but the last round) the closing summary when the next one opens.
-    let in_the_open = by_kind("checkin_thread").len() + by_kind("checkin_card").len() + by_kind("checkin_close").len();
+    let in_the_open =
+        by_kind("checkin_thread").len() + by_kind("checkin_card").len() + by_kind("checkin_close").len();
     assert_eq!(
-        (by_kind("checkin_thread").len(), by_kind("checkin_card").len(), by_kind("checkin_close").len()),
+        (
+            by_kind("checkin_thread").len(),
+            by_kind("checkin_card").len(),
+            by_kind("checkin_close").len()
+        ),
         (4, 4, 3)
     );
     let total = 4 + 5 + 12 + 2 + 3 + 9 + 3 + 12 + 6 + in_the_open;

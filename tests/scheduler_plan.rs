@@ -174,7 +174,11 @@ async fn nudges_go_once_to_members_without_an_answer() {
         w.now,
         checkins::SubmitCheckin {
             round: round.id,
-            answers: vec!["drafted the letter".to_string(), "send it".to_string(), "".to_string()],
+            answers: vec![
+                "drafted the letter".to_string(),
+                "send it".to_string(),
+                "".to_string(),
+            ],
         },
     )
     .await

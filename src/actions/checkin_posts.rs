@@ -71,7 +71,12 @@ impl RoundParticipation {
     pub fn names_of(&self, users: &[UserId]) -> Vec<(UserId, String)> {
         users
             .iter()
-            .map(|u| (*u, self.names.get(u).cloned().unwrap_or_else(|| format!("user {u}"))))
+            .map(|u| {
+                (
+                    *u,
+                    self.names.get(u).cloned().unwrap_or_else(|| format!("user {u}")),
+                )
+            })
             .collect()
     }
 }
@@ -142,9 +147,19 @@ pub async fn settings(
         let detail = format!(
             "report={} nudge_after={}",
             s.report.as_str(),
-            s.nudge_after.map_or("default".to_string(), checkin::describe_nudge_after)
+            s.nudge_after
+                .map_or("default".to_string(), checkin::describe_nudge_after)
         );
-        store::record_event(&mut tx, scope.id(), actor.user, "checkin.settings", "", &detail, now_s).await?;
+        store::record_event(
+            &mut tx,
+            scope.id(),
+            actor.user,
+            "checkin.settings",
+            "",
+            &detail,
+            now_s,
+        )
+        .await?;
         tx.commit().await?;
     }
     Ok(CheckinSettingsShown {
@@ -234,7 +249,11 @@ pub async fn set_questions(
 
 /// The actor's place in the coalition with id `coalition` (from a form's custom id), if it is in
 /// the actor's guild and not archived.
-pub(crate) async fn scope_by_id(store: &Store, actor: &Actor, coalition: CoalitionId) -> Result<super::Scope> {
+pub(crate) async fn scope_by_id(
+    store: &Store,
+    actor: &Actor,
+    coalition: CoalitionId,
+) -> Result<super::Scope> {
     let coalition = store::coalitions::get(store, actor.guild, coalition)
         .await?
         .filter(|c| c.archived_at.is_none())

@@ -83,7 +83,13 @@ pub async fn report_page(
     page(store, &scope, now, r.id, page_no).await
 }
 
-async fn page(store: &Store, scope: &Scope, now: DateTime<Utc>, round: RoundId, page_no: i64) -> Result<CheckinReport> {
+async fn page(
+    store: &Store,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    round: RoundId,
+    page_no: i64,
+) -> Result<CheckinReport> {
     let settings = posts::settings(store.pool(), scope.id()).await?;
     if settings.report == ReportMode::Leads {
         scope.require_lead().map_err(|_| {

@@ -4,11 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, Scope, ts};
+use crate::domain::checkin::Question;
 use crate::domain::schedule::Schedule;
 use crate::domain::{text, when, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{self, DeliveryKind};
-use crate::domain::checkin::Question;
 use crate::store::{self, Store, checkin_posts as posts, checkins::Answer};
 
 /// What the check-in modal needs: the round it answers, its questions and any earlier answer to

@@ -22,7 +22,10 @@ pub fn period(coalition: &Coalition, end: i64) -> (i64, i64) {
         let (before, since) = (at(end - 1)?, at(end - 400 * 86_400)?);
         sch.latest_at_or_before(before, since, coalition.tz())
     });
-    (start.map_or(end - FALLBACK_PERIOD_SECONDS, |s| s.timestamp()), end)
+    (
+        start.map_or(end - FALLBACK_PERIOD_SECONDS, |s| s.timestamp()),
+        end,
+    )
 }
 
 /// The digest of `coalition` for the period of its schedule up to `now` (see [`period`]). No
@@ -78,7 +81,9 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
     let round = store::checkins::current_round(store, id, end).await?;
     let participation = match &round {
         Some(r) => {
-            let p = super::checkin_posts::participation(store, id, r.id, end).await?.participation;
+            let p = super::checkin_posts::participation(store, id, r.id, end)
+                .await?
+                .participation;
             Some(d::Participation {
                 round_id: r.id,
                 opens_at: r.opens_at,

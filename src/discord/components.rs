@@ -107,7 +107,9 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
         Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
         Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
         Some(("modal", "checkin-new", id)) => commands::checkin::on_new_round_modal(ctx, data, m, id).await,
-        Some(("modal", "checkin-questions", id)) => commands::checkin_admin::on_questions_modal(ctx, data, m, id).await,
+        Some(("modal", "checkin-questions", id)) => {
+            commands::checkin_admin::on_questions_modal(ctx, data, m, id).await
+        }
         _ => Err(Error::user(
             "This form is from an older version of Backbone — run the command again.",
         )),

@@ -83,16 +83,31 @@ impl Notifier for DiscordNotifier {
         Ok(MessageId(sent?.id.get() as i64))
     }
 
-    async fn edit_message(&self, channel: ChannelId, message: MessageId, msg: &Message) -> Result<(), SendError> {
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
         serenity::ChannelId::new(channel.0 as u64)
-            .edit_message(&*self.http, serenity::MessageId::new(message.0 as u64), edit_message(msg))
+            .edit_message(
+                &*self.http,
+                serenity::MessageId::new(message.0 as u64),
+                edit_message(msg),
+            )
             .await
             .map_err(classify)?;
         Ok(())
     }
 
-    async fn create_thread(&self, channel: ChannelId, message: MessageId, name: &str) -> Result<ChannelId, SendError> {
-        let builder = serenity::CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
+    async fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
+        let builder =
+            serenity::CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
         let made = serenity::ChannelId::new(channel.0 as u64)
             .create_thread_from_message(&*self.http, serenity::MessageId::new(message.0 as u64), builder)
             .await;

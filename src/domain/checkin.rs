@@ -257,14 +257,20 @@ mod tests {
     fn blank_fields_are_dropped_and_the_last_is_the_blocker_by_default() {
         let q = read_questions(&typed(&["Wins", " ", "Plans", ""])).unwrap();
         assert_eq!(q.len(), 2);
-        assert_eq!((q[1].position, q[1].label.as_str(), q[1].is_blocker), (2, "Plans", true));
+        assert_eq!(
+            (q[1].position, q[1].label.as_str(), q[1].is_blocker),
+            (2, "Plans", true)
+        );
         assert!(!q[0].is_blocker);
     }
 
     #[test]
     fn a_bang_marks_the_blocker_question() {
         let q = read_questions(&typed(&["! Stuck on?", "Next"])).unwrap();
-        assert_eq!((q[0].label.as_str(), q[0].is_blocker, q[1].is_blocker), ("Stuck on?", true, false));
+        assert_eq!(
+            (q[0].label.as_str(), q[0].is_blocker, q[1].is_blocker),
+            ("Stuck on?", true, false)
+        );
     }
 
     #[test]
@@ -280,9 +286,14 @@ mod tests {
 
     #[test]
     fn threads_are_named_after_the_local_date() {
-        let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T23:30:00Z").unwrap().timestamp();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T23:30:00Z")
+            .unwrap()
+            .timestamp();
         assert_eq!(thread_name(at, chrono_tz::UTC), "Check-in · Sun 29 Nov");
-        assert_eq!(thread_name(at, chrono_tz::Europe::Berlin), "Check-in · Mon 30 Nov");
+        assert_eq!(
+            thread_name(at, chrono_tz::Europe::Berlin),
+            "Check-in · Mon 30 Nov"
+        );
     }
 
     #[test]
@@ -294,7 +305,12 @@ mod tests {
         for s in [86_400, 4 * 3600, 5400, 0, 2 * 86_400] {
             assert_eq!(parse_nudge_after(&describe_nudge_after(s)).unwrap(), s);
         }
-        assert!(parse_nudge_after("soon").unwrap_err().to_string().contains("`24h`"));
+        assert!(
+            parse_nudge_after("soon")
+                .unwrap_err()
+                .to_string()
+                .contains("`24h`")
+        );
         assert!(parse_nudge_after("1m").unwrap_err().to_string().contains("15m"));
         assert!(parse_nudge_after("h").is_err());
     }
@@ -307,7 +323,10 @@ mod tests {
             &HashSet::from([a, UserId(99)]),
             &HashSet::from([c]),
         );
-        assert_eq!((p.answered, p.away.clone(), p.missing.clone()), (vec![a], vec![c], vec![b, d]));
+        assert_eq!(
+            (p.answered, p.away.clone(), p.missing.clone()),
+            (vec![a], vec![c], vec![b, d])
+        );
         let p = Participation::of(&[a, b], &HashSet::new(), &HashSet::from([a, b]));
         assert_eq!((p.expected(), p.percent()), (0, 100));
         let p = Participation::of(&[a, b, c], &HashSet::from([a, b]), &HashSet::new());

@@ -294,12 +294,16 @@ mod tests {
     #[test]
     fn period_titles_name_the_dates() {
         let tz: Tz = "Europe/Berlin".parse().unwrap();
-        let at = |y, m, d| {
-            Utc.with_ymd_and_hms(y, m, d, 8, 0, 0).unwrap().timestamp()
-        };
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 8, 0, 0).unwrap().timestamp();
         assert_eq!(period_title(at(2026, 11, 16), at(2026, 11, 30), tz), "16–30 Nov");
-        assert_eq!(period_title(at(2026, 11, 28), at(2026, 12, 5), tz), "28 Nov – 5 Dec");
-        assert_eq!(period_title(at(2026, 12, 28), at(2027, 1, 4), tz), "28 Dec 2026 – 4 Jan 2027");
+        assert_eq!(
+            period_title(at(2026, 11, 28), at(2026, 12, 5), tz),
+            "28 Nov – 5 Dec"
+        );
+        assert_eq!(
+            period_title(at(2026, 12, 28), at(2027, 1, 4), tz),
+            "28 Dec 2026 – 4 Jan 2027"
+        );
         assert_eq!(period_title(at(2026, 11, 30), at(2026, 11, 30), tz), "30 Nov");
         // 23:30 UTC on the 29th is already the 30th in Berlin.
         let late = Utc.with_ymd_and_hms(2026, 11, 29, 23, 30, 0).unwrap().timestamp();

@@ -78,7 +78,11 @@ fn line(questions: &[Question], a: &RoundAnswer) -> String {
         .map(|(position, text)| {
             let (label, is_blocker) = label_of(questions, *position);
             let flag = if is_blocker { "⚠️ " } else { "" };
-            format!("{flag}{}: {}", clip(&label, 45), clip(&one_line(text), LINE_ANSWER))
+            format!(
+                "{flag}{}: {}",
+                clip(&label, 45),
+                clip(&one_line(text), LINE_ANSWER)
+            )
         })
         .collect();
     format!("**{}** — {}", who(a), parts.join(" · "))
@@ -154,13 +158,28 @@ pub fn closing(c: &Closing<'_>, tz: Tz) -> Message {
         bounded_list(&blockers, blockers.len(), limits::FIELD_VALUE - 80)
     };
     if c.blocked_tasks > 0 {
-        blocker_text.push_str(&format!("\n{} task(s) blocked — `/task list status:blocked`", c.blocked_tasks));
+        blocker_text.push_str(&format!(
+            "\n{} task(s) blocked — `/task list status:blocked`",
+            c.blocked_tasks
+        ));
     }
     let e = Embed::new(format!("Closed — {}", thread_name(c.opens_at, tz)), colors::INFO)
         .description(format!("**Participation:** {}", p.figure()))
-        .field(format!("Answered ({})", p.answered.len()), names(&p.answered, "Nobody."), false)
-        .field(format!("Away ({})", p.away.len()), names(&p.away, "Nobody."), false)
-        .field(format!("No answer ({})", p.missing.len()), names(&p.missing, "Nobody 🎉"), false)
+        .field(
+            format!("Answered ({})", p.answered.len()),
+            names(&p.answered, "Nobody."),
+            false,
+        )
+        .field(
+            format!("Away ({})", p.away.len()),
+            names(&p.away, "Nobody."),
+            false,
+        )
+        .field(
+            format!("No answer ({})", p.missing.len()),
+            names(&p.missing, "Nobody 🎉"),
+            false,
+        )
         .field("Open blockers", blocker_text, false)
         .footer("This round is closed; answers to the new round go in its own thread.");
     Message::embed(e).fit()
@@ -198,7 +217,11 @@ pub fn report(r: &ReportPage<'_>, tz: Tz) -> Message {
     .description(format!(
         "Round opened {}{}\n**Participation:** {}",
         discord_time(r.opens_at),
-        if r.current { " · in progress" } else { " · closed" },
+        if r.current {
+            " · in progress"
+        } else {
+            " · closed"
+        },
         r.participation.figure()
     ));
     if r.answers.is_empty() {
@@ -209,17 +232,29 @@ pub fn report(r: &ReportPage<'_>, tz: Tz) -> Message {
         for (position, text) in &a.answers {
             let (label, is_blocker) = label_of(r.questions, *position);
             let flag = if is_blocker { "⚠️ " } else { "" };
-            value.push(format!("{flag}**{}:** {}", safe(&label), clip(&one_line(text), 200)));
+            value.push(format!(
+                "{flag}**{}:** {}",
+                safe(&label),
+                clip(&one_line(text), 200)
+            ));
         }
         e = e.field(who(a), truncate(&value.join("\n"), limits::FIELD_VALUE), false);
     }
     e = e.footer(format!("Page {} of {pages} · {} answered", r.page + 1, r.total));
     let mut m = Message::embed(e).ephemeral();
     if r.page > 0 {
-        m = m.button(report_page_id(r.round, r.page - 1), "◀ Previous", ButtonStyle::Secondary);
+        m = m.button(
+            report_page_id(r.round, r.page - 1),
+            "◀ Previous",
+            ButtonStyle::Secondary,
+        );
     }
     if r.page + 1 < pages {
-        m = m.button(report_page_id(r.round, r.page + 1), "Next ▶", ButtonStyle::Secondary);
+        m = m.button(
+            report_page_id(r.round, r.page + 1),
+            "Next ▶",
+            ButtonStyle::Secondary,
+        );
     }
     m.fit()
 }
@@ -259,7 +294,10 @@ pub fn settings_shown(s: &crate::actions::checkin_posts::CheckinSettingsShown) -
         ),
     };
     let head = if s.changed {
-        format!("✅ Check-in settings of **{}** saved.", clip(&s.coalition_name, 100))
+        format!(
+            "✅ Check-in settings of **{}** saved.",
+            clip(&s.coalition_name, 100)
+        )
     } else {
         format!("Check-in settings of **{}**:", clip(&s.coalition_name, 100))
     };
@@ -276,7 +314,11 @@ pub fn questions_saved(q: &crate::actions::checkin_posts::QuestionsSaved) -> Mes
         .questions
         .iter()
         .map(|x| {
-            let flag = if x.is_blocker { " ⚠️ *alerts the leads*" } else { "" };
+            let flag = if x.is_blocker {
+                " ⚠️ *alerts the leads*"
+            } else {
+                ""
+            };
             format!("{}. {}{flag}", x.position, safe(&x.label))
         })
         .collect();
@@ -337,7 +379,10 @@ mod tests {
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
         assert!(m.ping_users.is_empty());
         let t = all_text(&m);
-        assert!(t.contains("⚠️ Blockers") && !t.contains("@everyone") && !t.contains("<@&1>"), "{t}");
+        assert!(
+            t.contains("⚠️ Blockers") && !t.contains("@everyone") && !t.contains("<@&1>"),
+            "{t}"
+        );
         assert_eq!(m.embeds[0].color, colors::WARNING);
         assert_eq!(m.buttons[0].custom_id, "checkin:edit:7");
     }
@@ -345,8 +390,17 @@ mod tests {
     #[test]
     fn summary_closing_and_report_fit_however_many_answers() {
         let tz = chrono_tz::Europe::Berlin;
-        let many: Vec<RoundAnswer> = (0..300).map(|n| answer(n, if n % 5 == 0 { "x" } else { "" })).collect();
-        let m = summary(RoundId(7), 1_800_000_000, &default_questions(), 300, &many[..40], tz);
+        let many: Vec<RoundAnswer> = (0..300)
+            .map(|n| answer(n, if n % 5 == 0 { "x" } else { "" }))
+            .collect();
+        let m = summary(
+            RoundId(7),
+            1_800_000_000,
+            &default_questions(),
+            300,
+            &many[..40],
+            tz,
+        );
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
         assert!(all_text(&m).contains("… and"), "says how many more");
 
@@ -368,7 +422,10 @@ mod tests {
         let m = closing(&c, tz);
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
         let t = all_text(&m);
-        assert!(t.contains("200 of 290 answered (69 %) · 10 away") && t.contains("Away (10)"), "{t}");
+        assert!(
+            t.contains("200 of 290 answered (69 %) · 10 away") && t.contains("Away (10)"),
+            "{t}"
+        );
 
         let r = ReportPage {
             coalition_name: "C",

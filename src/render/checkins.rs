@@ -166,7 +166,9 @@ mod tests {
         assert!(m.ephemeral && m.ping_users.is_empty());
         let t = text(&m);
         assert!(
-            t.contains("300 of 600 answered (50 %) · 1 away") && t.contains("Away (1)") && t.contains("reported a blocker"),
+            t.contains("300 of 600 answered (50 %) · 1 away")
+                && t.contains("Away (1)")
+                && t.contains("reported a blocker"),
             "{t}"
         );
         assert!(t.contains("Not yet (300)") && t.contains("… and"));

@@ -18,7 +18,11 @@ const LINE_TEXT: usize = 90;
 /// The digest embed.
 pub fn digest(d: &Digest) -> Message {
     let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let title = format!("{} — {}", crate::domain::digest::title(d), clip(&d.coalition, 100));
+    let title = format!(
+        "{} — {}",
+        crate::domain::digest::title(d),
+        clip(&d.coalition, 100)
+    );
     let summary = format!(
         "{} to {}\n**{}** win{} · **{}** task{} completed · **{}** overdue · **{}** due in the next {UPCOMING_DAYS} days",
         local(d.period_start, tz),

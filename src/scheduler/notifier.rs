@@ -301,7 +301,12 @@ impl Notifier for RecordingNotifier {
         self.send(Target::User(user), msg, Some(nonce)).await
     }
 
-    async fn edit_message(&self, channel: ChannelId, message: MessageId, msg: &Message) -> Result<(), SendError> {
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
         let mut inner = self.lock();
         let error = inner.broken.get(&channel).cloned();
         inner.changes.push(Changed {
@@ -314,7 +319,12 @@ impl Notifier for RecordingNotifier {
         error.map_or(Ok(()), Err)
     }
 
-    async fn create_thread(&self, channel: ChannelId, message: MessageId, name: &str) -> Result<ChannelId, SendError> {
+    async fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
         let mut inner = self.lock();
         let error = inner.broken.get(&channel).cloned();
         if let Some(t) = inner.threads.get(&message).copied().filter(|_| error.is_none()) {

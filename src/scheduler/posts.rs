@@ -58,7 +58,11 @@ pub(crate) async fn after_prompt(
     channel: ChannelId,
     now: i64,
 ) -> Result<()> {
-    if !posts::settings(&mut **tx, d.coalition_id).await?.report.is_public() {
+    if !posts::settings(&mut **tx, d.coalition_id)
+        .await?
+        .report
+        .is_public()
+    {
         return Ok(());
     }
     let t = NewDelivery {
@@ -196,7 +200,8 @@ pub(crate) async fn render(
                 .map(|a| (a.name.clone(), a.blockers.clone()))
                 .collect();
             let (blocked_tasks, _) = store::digest::blocked_tasks(store, c.id, 0).await?;
-            let names = |users: &[UserId]| -> Vec<String> { p.names_of(users).into_iter().map(|(_, n)| n).collect() };
+            let names =
+                |users: &[UserId]| -> Vec<String> { p.names_of(users).into_iter().map(|(_, n)| n).collect() };
             let msg = render::closing(
                 &render::Closing {
                     opens_at: r.opens_at,
@@ -232,10 +237,18 @@ async fn later_than_an_older(store: &Store, c: &Coalition, d: &Delivery) -> Resu
 }
 
 /// One notifier call, given up after `send_timeout` as a transient failure.
-async fn timed<T>(s: &SchedulerSettings, call: impl Future<Output = std::result::Result<T, SendError>>) -> std::result::Result<T, SendError> {
+async fn timed<T>(
+    s: &SchedulerSettings,
+    call: impl Future<Output = std::result::Result<T, SendError>>,
+) -> std::result::Result<T, SendError> {
     tokio::time::timeout(s.send_timeout, call)
         .await
-        .unwrap_or_else(|_| Err(SendError::Transient(format!("timed out after {:?}", s.send_timeout))))
+        .unwrap_or_else(|_| {
+            Err(SendError::Transient(format!(
+                "timed out after {:?}",
+                s.send_timeout
+            )))
+        })
 }
 
 /// Lets the round's posts that were waiting for its thread go now.
@@ -256,7 +269,16 @@ async fn hurry_posts(tx: &mut Tx, coalition: CoalitionId, round: RoundId, now: i
 
 /// Waits without counting a failure (a post waiting for its thread).
 pub(crate) async fn later(store: &Store, d: &Delivery, at: i64) -> Result<Outcome> {
-    if !deliveries::mark_retry(store, d.id, d.claim_token, at, false, "waiting for the round's thread").await? {
+    if !deliveries::mark_retry(
+        store,
+        d.id,
+        d.claim_token,
+        at,
+        false,
+        "waiting for the round's thread",
+    )
+    .await?
+    {
         return Ok(lost());
     }
     Ok(Outcome::Retried)
@@ -309,9 +331,12 @@ pub(crate) async fn upsert<N: Notifier>(
         Some(m) => timed(s, notifier.edit_message(up.channel, m, &msg))
             .await
             .map(|()| (up.channel, m)),
-        None => timed(s, notifier.send_channel(up.channel, &msg, &super::deliver::nonce(d.id)))
-            .await
-            .map(|m| (up.channel, m)),
+        None => timed(
+            s,
+            notifier.send_channel(up.channel, &msg, &super::deliver::nonce(d.id)),
+        )
+        .await
+        .map(|m| (up.channel, m)),
     };
     let thread_gone = up.channel != up.home && matches!(result, Err(SendError::NoAccess { .. }));
     if thread_gone || (up.existing.is_some() && matches!(result, Err(SendError::NoAccess { .. }))) {

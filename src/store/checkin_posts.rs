@@ -49,12 +49,12 @@ pub async fn set_settings(tx: &mut Tx, coalition: CoalitionId, s: CheckinSetting
 
 /// The version of `coalition`'s current questions (0 = the defaults).
 pub async fn questions_version(db: impl sqlx::SqliteExecutor<'_>, coalition: CoalitionId) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COALESCE(MAX(version), 0) FROM checkin_questions WHERE coalition_id = ?",
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM checkin_questions WHERE coalition_id = ?")
+            .bind(coalition)
+            .fetch_one(db)
+            .await?,
     )
-    .bind(coalition)
-    .fetch_one(db)
-    .await?)
 }
 
 /// The questions of `version` (the defaults for version 0), in form order.
@@ -88,7 +88,12 @@ pub async fn questions(
 }
 
 /// Stores `questions` as the coalition's next version; returns it.
-pub async fn add_questions(tx: &mut Tx, coalition: CoalitionId, questions: &[Question], now: i64) -> Result<i64> {
+pub async fn add_questions(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    questions: &[Question],
+    now: i64,
+) -> Result<i64> {
     let version = questions_version(&mut **tx, coalition).await? + 1;
     for q in questions {
         sqlx::query(
@@ -126,12 +131,12 @@ pub async fn set_answers(tx: &mut Tx, checkin: i64, answers: &[(i64, String)]) -
 
 /// The answer rows of a check-in, `(position, text)` in form order.
 pub async fn answers_of(db: impl sqlx::SqliteExecutor<'_>, checkin: i64) -> Result<Vec<(i64, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT position, answer FROM checkin_answers WHERE checkin_id = ? ORDER BY position",
+    Ok(
+        sqlx::query_as("SELECT position, answer FROM checkin_answers WHERE checkin_id = ? ORDER BY position")
+            .bind(checkin)
+            .fetch_all(db)
+            .await?,
     )
-    .bind(checkin)
-    .fetch_all(db)
-    .await?)
 }
 
 /// A round with what was posted for it.
@@ -257,15 +262,17 @@ async fn with_answers(db: &sqlx::SqlitePool, mut rows: Vec<RoundAnswer>) -> Resu
 }
 
 /// One check-in of `coalition` with its answers.
-pub async fn round_answer(db: &sqlx::SqlitePool, coalition: CoalitionId, checkin: i64) -> Result<Option<RoundAnswer>> {
-    let row: Option<RoundAnswer> = sqlx::query_as(concat!(
-        select_answer!(),
-        "WHERE k.coalition_id = ? AND k.id = ?"
-    ))
-    .bind(coalition)
-    .bind(checkin)
-    .fetch_optional(db)
-    .await?;
+pub async fn round_answer(
+    db: &sqlx::SqlitePool,
+    coalition: CoalitionId,
+    checkin: i64,
+) -> Result<Option<RoundAnswer>> {
+    let row: Option<RoundAnswer> =
+        sqlx::query_as(concat!(select_answer!(), "WHERE k.coalition_id = ? AND k.id = ?"))
+            .bind(coalition)
+            .bind(checkin)
+            .fetch_optional(db)
+            .await?;
     Ok(with_answers(db, row.into_iter().collect()).await?.pop())
 }
 

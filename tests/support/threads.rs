@@ -49,18 +49,28 @@ pub fn validate(body: &Value) -> Vec<String> {
     let mut errs = Vec::new();
     match body.get("name").and_then(Value::as_str) {
         Some(n) if (1..=100).contains(&n.chars().count()) => {}
-        Some(n) => errs.push(format!("thread name must be 1–100 characters, got {}", n.chars().count())),
+        Some(n) => errs.push(format!(
+            "thread name must be 1–100 characters, got {}",
+            n.chars().count()
+        )),
         None => errs.push("thread name missing".into()),
     }
     if let Some(d) = body.get("auto_archive_duration")
         && !matches!(d.as_u64(), Some(60 | 1440 | 4320 | 10080))
     {
-        errs.push(format!("auto_archive_duration must be 60, 1440, 4320 or 10080, got {d}"));
+        errs.push(format!(
+            "auto_archive_duration must be 60, 1440, 4320 or 10080, got {d}"
+        ));
     }
     if let Some(k) = body.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()) {
         for key in k {
-            if !matches!(key.as_str(), "name" | "auto_archive_duration" | "rate_limit_per_user") {
-                errs.push(format!("unknown field `{key}` when starting a thread from a message"));
+            if !matches!(
+                key.as_str(),
+                "name" | "auto_archive_duration" | "rate_limit_per_user"
+            ) {
+                errs.push(format!(
+                    "unknown field `{key}` when starting a thread from a message"
+                ));
             }
         }
     }
@@ -69,7 +79,13 @@ pub fn validate(body: &Value) -> Vec<String> {
 
 /// Starts a thread on message `mid` in `cid`. Errors as Discord: 10003 unknown channel,
 /// 10008 unknown message, 50013 missing permissions, 160004 a thread exists already.
-pub fn start(inner: &Inner, s: &mut State, cid: u64, mid: u64, body: &Value) -> Result<(u16, Value), Vec<String>> {
+pub fn start(
+    inner: &Inner,
+    s: &mut State,
+    cid: u64,
+    mid: u64,
+    body: &Value,
+) -> Result<(u16, Value), Vec<String>> {
     let errs = validate(body);
     if !errs.is_empty() {
         return Err(errs);
@@ -85,7 +101,10 @@ pub fn start(inner: &Inner, s: &mut State, cid: u64, mid: u64, body: &Value) -> 
         _ => return Ok((404, error("Unknown Message", 10008))),
     }
     if s.threads.contains_key(&mid) {
-        return Ok((400, error("A thread has already been created for this message", 160004)));
+        return Ok((
+            400,
+            error("A thread has already been created for this message", 160004),
+        ));
     }
     // As on Discord, a thread started from a message has the message's id.
     let t = ThreadRec {

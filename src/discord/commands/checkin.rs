@@ -4,9 +4,9 @@
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
 
+use super::checkin_admin::{questions, report, settings};
 use crate::actions::checkins::{self as act, CheckinForm, CheckinSubmitted, SubmitCheckin, SubmitNewRound};
 use crate::discord::components::{component_actor, modal_actor, modal_value};
-use super::checkin_admin::{questions, report, settings};
 use crate::discord::{Command, Context, Data, begin, convert, reply};
 use crate::domain::text::MAX_TEXT;
 use crate::domain::{CoalitionId, RoundId};

@@ -42,13 +42,18 @@ pub async fn questions(
                 .required(i == 1);
             if let Some(q) = current {
                 let marked = q.is_blocker && q.position != form.questions.len() as i64;
-                t = t.value(if marked { format!("!{}", q.label) } else { q.label.clone() });
+                t = t.value(if marked {
+                    format!("!{}", q.label)
+                } else {
+                    q.label.clone()
+                });
             }
             CreateActionRow::InputText(t)
         })
         .collect();
     let title = crate::domain::text::truncate(&format!("Questions — {}", form.coalition_name), MODAL_TITLE);
-    let modal = CreateModal::new(format!("modal:checkin-questions:{}", form.coalition_id), title).components(rows);
+    let modal =
+        CreateModal::new(format!("modal:checkin-questions:{}", form.coalition_id), title).components(rows);
     app.interaction
         .create_response(ctx.http(), CreateInteractionResponse::Modal(modal))
         .await?;
@@ -63,11 +68,16 @@ pub async fn on_questions_modal(
     coalition: i64,
 ) -> Result<()> {
     let actor = modal_actor(m)?;
-    let typed: Vec<String> = (1..=MAX_QUESTIONS).map(|i| modal_value(m, &format!("q{i}"))).collect();
+    let typed: Vec<String> = (1..=MAX_QUESTIONS)
+        .map(|i| modal_value(m, &format!("q{i}")))
+        .collect();
     let saved = act::set_questions(&data.store, &actor, data.now(), CoalitionId(coalition), &typed).await?;
     let msg = render::questions_saved(&saved);
-    m.create_response(ctx, CreateInteractionResponse::Message(convert::interaction_message(&msg)))
-        .await?;
+    m.create_response(
+        ctx,
+        CreateInteractionResponse::Message(convert::interaction_message(&msg)),
+    )
+    .await?;
     Ok(())
 }
 
@@ -77,9 +87,10 @@ async fn round_choices(ctx: Context<'_>, _partial: &str) -> serenity::CreateAuto
         return crate::discord::autocomplete::choices(Vec::new());
     };
     let coalition = crate::discord::autocomplete::option_str(ctx, "coalition");
-    let pairs = checkin_report::round_suggestions(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref())
-        .await
-        .unwrap_or_default();
+    let pairs =
+        checkin_report::round_suggestions(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref())
+            .await
+            .unwrap_or_default();
     crate::discord::autocomplete::choices(pairs)
 }
 
@@ -144,7 +155,8 @@ pub async fn settings(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     ctx.defer_ephemeral().await?;
-    let default_nudge = i64::try_from(ctx.data().config.nudge_after_hours.saturating_mul(3600)).unwrap_or(86_400);
+    let default_nudge =
+        i64::try_from(ctx.data().config.nudge_after_hours.saturating_mul(3600)).unwrap_or(86_400);
     let shown = act::settings(
         &ctx.data().store,
         &actor,
