@@ -7,7 +7,7 @@ use common::*;
 
 use backbone::actions::{checkin_posts, checkins};
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings, SendError};
+use backbone::scheduler::{self, SchedulerSettings, SendError};
 use backbone::store::deliveries::Target;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;

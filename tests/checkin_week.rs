@@ -13,7 +13,7 @@ use common::*;
 
 use backbone::actions::{checkin_posts, checkins};
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
+use backbone::scheduler::{self, SchedulerSettings};
 use backbone::store::deliveries::Target;
 use chrono::{DateTime, Duration};
 

@@ -6,7 +6,7 @@ use common::*;
 
 use backbone::actions::{coalitions, digest};
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings, SendError};
+use backbone::scheduler::{self, SchedulerSettings, SendError};
 use backbone::store::deliveries::Target;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
@@ -34,7 +34,7 @@ async fn set_digest(w: &World, c: &Coalition, schedule: &str) -> Coalition {
     coalitions::settings(&w.store, &w.actor(LEAD), w.now, input)
         .await
         .expect("settings");
-    backbone::store::coalitions::get(&w.store, GUILD, c.id)
+    backbone::store::coalitions::get(w.store.pool(), GUILD, c.id)
         .await
         .unwrap()
         .unwrap()

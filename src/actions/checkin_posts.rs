@@ -22,13 +22,13 @@ pub async fn queue_answer_posts(
     coalition: CoalitionId,
     home: ChannelId,
     round: RoundId,
-    checkin_id: i64,
+    checkin_id: CheckinId,
     now: i64,
 ) -> Result<()> {
     let settings = posts::settings(&mut **tx, coalition).await?;
     let (kind, subject) = match settings.report {
         ReportMode::Leads => return Ok(()),
-        ReportMode::Thread => (DeliveryKind::CheckinCard, checkin_id),
+        ReportMode::Thread => (DeliveryKind::CheckinCard, checkin_id.0),
         ReportMode::Summary => (DeliveryKind::CheckinSummary, round.0),
     };
     let (waiting, queued) = posts::queued_posts(&mut **tx, coalition, kind.as_str(), subject).await?;
@@ -254,7 +254,7 @@ pub(crate) async fn scope_by_id(
     actor: &Actor,
     coalition: CoalitionId,
 ) -> Result<super::Scope> {
-    let coalition = store::coalitions::get(store, actor.guild, coalition)
+    let coalition = store::coalitions::get(store.pool(), actor.guild, coalition)
         .await?
         .filter(|c| c.archived_at.is_none())
         .ok_or_else(|| {

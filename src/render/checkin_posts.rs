@@ -348,7 +348,7 @@ mod tests {
 
     fn answer(n: i64, blockers: &str) -> RoundAnswer {
         RoundAnswer {
-            checkin_id: n,
+            checkin_id: crate::domain::CheckinId(n),
             round_id: RoundId(7),
             user_id: UserId(100 + n),
             name: format!("@everyone member {n}"),

@@ -16,7 +16,7 @@ mod posts;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
-pub use notifier::{Changed, Notifier, RecordingNotifier, Scripted, SendError, Sent};
+pub use notifier::{Notifier, SendError};
 pub use plan::{TickReport, tick};
 pub use runner::run;
 

@@ -28,7 +28,7 @@ const THREAD_WAIT: i64 = 5;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Record {
     /// An answer card (check-in id).
-    Card(i64),
+    Card(CheckinId),
     /// The round's summary.
     Summary,
     /// The closing summary (nothing to remember).
@@ -132,7 +132,7 @@ pub(crate) async fn render(
             if settings.report != ReportMode::Thread {
                 return cancel("answers are shown as a summary");
             }
-            let Some(a) = posts::round_answer(store.pool(), c.id, subject).await? else {
+            let Some(a) = posts::round_answer(store.pool(), c.id, CheckinId(subject)).await? else {
                 return cancel("answer deleted");
             };
             let Some(r) = round_of(a.round_id.0).await? else {

@@ -113,7 +113,7 @@ pub async fn add_questions(
 }
 
 /// Replaces the answer rows of a check-in: `(position, text)`, empty answers left out.
-pub async fn set_answers(tx: &mut Tx, checkin: i64, answers: &[(i64, String)]) -> Result<()> {
+pub async fn set_answers(tx: &mut Tx, checkin: CheckinId, answers: &[(i64, String)]) -> Result<()> {
     sqlx::query("DELETE FROM checkin_answers WHERE checkin_id = ?")
         .bind(checkin)
         .execute(&mut **tx)
@@ -130,7 +130,7 @@ pub async fn set_answers(tx: &mut Tx, checkin: i64, answers: &[(i64, String)]) -
 }
 
 /// The answer rows of a check-in, `(position, text)` in form order.
-pub async fn answers_of(db: impl sqlx::SqliteExecutor<'_>, checkin: i64) -> Result<Vec<(i64, String)>> {
+pub async fn answers_of(db: impl sqlx::SqliteExecutor<'_>, checkin: CheckinId) -> Result<Vec<(i64, String)>> {
     Ok(
         sqlx::query_as("SELECT position, answer FROM checkin_answers WHERE checkin_id = ? ORDER BY position")
             .bind(checkin)
@@ -211,7 +211,7 @@ pub async fn set_summary(
 /// Records where a check-in's card was posted.
 pub async fn set_card(
     db: impl sqlx::SqliteExecutor<'_>,
-    checkin: i64,
+    checkin: CheckinId,
     channel: ChannelId,
     message: MessageId,
 ) -> Result<()> {
@@ -227,7 +227,7 @@ pub async fn set_card(
 /// One member's answer to a round, with who they are and where its card is.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct RoundAnswer {
-    pub checkin_id: i64,
+    pub checkin_id: CheckinId,
     pub round_id: RoundId,
     pub user_id: UserId,
     pub name: String,
@@ -265,7 +265,7 @@ async fn with_answers(db: &sqlx::SqlitePool, mut rows: Vec<RoundAnswer>) -> Resu
 pub async fn round_answer(
     db: &sqlx::SqlitePool,
     coalition: CoalitionId,
-    checkin: i64,
+    checkin: CheckinId,
 ) -> Result<Option<RoundAnswer>> {
     let row: Option<RoundAnswer> =
         sqlx::query_as(concat!(select_answer!(), "WHERE k.coalition_id = ? AND k.id = ?"))
