@@ -265,7 +265,7 @@ async fn empty_tables_still_have_headers() {
         .unwrap();
     assert_eq!(
         wins.trim_end(),
-        "id,user_id,text,org_id,goal_id,task_id,amount,created_at,created_at_utc"
+        "id,user_id,text,org_id,org_name,goal_id,task_id,amount,created_at,created_at_utc"
     );
 
     let json = export::export_coalition(&w.store, &c, ExportFormat::Json, w.now)
