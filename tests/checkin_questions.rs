@@ -301,3 +301,37 @@ async fn status_and_digest_share_one_participation_figure() {
     assert_eq!((p.answered, p.members, p.away), (1, 4, 0));
     assert_eq!(status.answered.len(), 1);
 }
+
+#[tokio::test]
+async fn away_members_are_counted_apart_never_as_missing() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let t0 = friday();
+    let round = round_at(&w, &c, t0).await;
+    let input = backbone::actions::me::GoAway {
+        until: "2026-12-10".into(),
+        note: Some("holiday".into()),
+    };
+    backbone::actions::me::away(&w.store, &w.actor(MEMBER2), t0, input)
+        .await
+        .expect("away");
+    let a = checkins::SubmitCheckin {
+        round,
+        answers: typed(&["x", "", ""]),
+    };
+    checkins::submit(&w.store, &w.actor(MEMBER), t0, a).await.unwrap();
+    let status = checkins::status(&w.store, &w.actor(LEAD), t0, None)
+        .await
+        .unwrap();
+    assert_eq!(status.participation.figure(), "1 of 3 answered (33 %) · 1 away");
+    assert_eq!(status.away.len(), 1);
+    assert!(status.away[0].1.contains("away until <t:"), "{:?}", status.away);
+    assert!(
+        status.missing.iter().all(|(u, _)| *u != MEMBER2),
+        "away is not missing"
+    );
+    let d = digest::build(&w.store, &c, t0 + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(d.participation.unwrap().figure, status.participation.figure());
+}

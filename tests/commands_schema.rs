@@ -276,6 +276,11 @@ const BUILT_PLANNED: &[&str] = &[
     "checkin questions",
     "checkin report",
     "checkin settings",
+    "me settings",
+    "me away",
+    "me back",
+    "feedback send",
+    "feedback list",
 ];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is

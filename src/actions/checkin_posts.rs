@@ -51,11 +51,14 @@ pub async fn queue_answer_posts(
     Ok(())
 }
 
-/// Members of `coalition` away at `now`. Every participation figure goes through here, so away
-/// members count as away, never as missing. Away periods (`/me away`, issue 9's second half) are
-/// kept by the people module; until they exist nobody is away.
-pub async fn away_members(_store: &Store, _coalition: CoalitionId, _now: i64) -> Result<HashSet<UserId>> {
-    Ok(HashSet::new())
+/// Members of `coalition` away at `now` (`/me away`). Every participation figure goes through
+/// here, so away members count as away, never as missing.
+pub async fn away_members(store: &Store, coalition: CoalitionId, now: i64) -> Result<HashSet<UserId>> {
+    Ok(store::people::away_members(store, coalition, now)
+        .await?
+        .into_iter()
+        .map(|a| a.user_id)
+        .collect())
 }
 
 /// A round's participation with the members' names, as every figure shows it.

@@ -404,9 +404,30 @@ pub async fn status(
         opens_at: round.opens_at,
         answered,
         missing: p.names_of(&p.participation.missing),
-        away: p.names_of(&p.participation.away),
+        away: away_until(store, &p, scope.id(), ts(now)).await?,
         participation: p.participation,
     })
+}
+
+/// The away members of a participation, each named "Name (away until <date>)".
+async fn away_until(
+    store: &Store,
+    p: &super::checkin_posts::RoundParticipation,
+    coalition: CoalitionId,
+    now: i64,
+) -> Result<Vec<(UserId, String)>> {
+    let until: std::collections::HashMap<UserId, i64> = store::people::away_members(store, coalition, now)
+        .await?
+        .into_iter()
+        .map(|a| (a.user_id, a.until))
+        .collect();
+    Ok(p.names_of(&p.participation.away)
+        .into_iter()
+        .map(|(u, name)| match until.get(&u) {
+            Some(t) => (u, format!("{name} (away until <t:{t}:d>)")),
+            None => (u, name),
+        })
+        .collect())
 }
 
 /// Explains that no round has opened, and when the next one will.

@@ -116,6 +116,17 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         .collect();
     blockers.truncate(d::MAX_ITEMS);
 
+    let away = store::people::away_members(store, id, end)
+        .await?
+        .into_iter()
+        .take(d::MAX_ITEMS)
+        .map(|a| d::DigestAway {
+            who: a.display_name,
+            until: a.until,
+        })
+        .collect();
+    let (feedback_new, feedback_acknowledged) = store::feedback::period_counts(store, id, start, end).await?;
+
     Ok(Digest {
         coalition_id: id,
         coalition: coalition.name.clone(),
@@ -135,6 +146,9 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         blockers_count: blocked_count + checkin_count,
         blockers,
         top_contributors,
+        away,
+        feedback_new,
+        feedback_acknowledged,
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod checkin;
 pub mod digest;
+pub mod hours;
 pub mod ids;
 pub mod message;
 pub mod model;

@@ -49,7 +49,14 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
     if c.archived_at.is_some() && kind != Some(DeliveryKind::ChannelWarning) {
         return cancel("coalition archived");
     }
-    let tz = c.tz();
+    // A DM shows times in its reader's own zone when they set one (`/me settings timezone:`).
+    let tz = match d.target() {
+        Target::User(u) => store::people::of_member(store, c.id, u)
+            .await?
+            .tz()
+            .unwrap_or_else(|| c.tz()),
+        Target::Channel(_) => c.tz(),
+    };
     let p = d.payload_json();
     let int = |k: &str| p.get(k).and_then(serde_json::Value::as_i64);
     let text = |k: &str| {
@@ -257,6 +264,9 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             | DeliveryKind::CheckinSummary
             | DeliveryKind::CheckinClose),
         ) => super::posts::render(store, &c, d, k, now).await,
+        Some(DeliveryKind::FeedbackToLead | DeliveryKind::FeedbackAck) => {
+            super::people::feedback_content(store, &c, d).await
+        }
         None => cancel("unknown kind"),
     }
 }

@@ -38,6 +38,10 @@ pub enum DeliveryKind {
     CheckinSummary,
     /// The closing summary of a round when the next one opens (subject: the closed round's id).
     CheckinClose,
+    /// DM to a lead: a concern or suggestion from a member (subject: feedback id).
+    FeedbackToLead,
+    /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
+    FeedbackAck,
 }
 
 impl DeliveryKind {
@@ -57,6 +61,8 @@ impl DeliveryKind {
             DeliveryKind::CheckinCard => "checkin_card",
             DeliveryKind::CheckinSummary => "checkin_summary",
             DeliveryKind::CheckinClose => "checkin_close",
+            DeliveryKind::FeedbackToLead => "feedback_to_lead",
+            DeliveryKind::FeedbackAck => "feedback_ack",
         }
     }
 
