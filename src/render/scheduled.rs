@@ -46,7 +46,7 @@ pub fn checkin_prompt(
     let e = e.footer(format!("Round of {}", show(opens_at, tz, Shown::Full)));
     Message {
         embeds: vec![e],
-        buttons: vec![checkin_button(round)],
+        buttons: vec![checkin_button(round), super::checkin_posts::edit_button(round)],
         ..Default::default()
     }
     .fit()

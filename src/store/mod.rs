@@ -27,6 +27,7 @@ macro_rules! select_coalition {
     };
 }
 
+pub mod checkin_posts;
 pub mod checkins;
 pub mod coalitions;
 pub mod deadlines;
