@@ -257,6 +257,7 @@ async fn record_answer(
             &key,
             Some(checkin_id),
             &payload,
+            Some(actor.user),
             now_s,
         )
         .await?;
