@@ -269,7 +269,7 @@ async fn empty_tables_still_have_headers() {
         .unwrap();
     assert_eq!(
         wins.trim_end(),
-        "id,user_id,text,org_id,goal_id,task_id,amount,created_at,created_at_utc"
+        "id,user_id,text,org_id,org_name,goal_id,task_id,amount,created_at,created_at_utc"
     );
 
     let json = export::export_coalition(&w.store, &c, ExportFormat::Json, w.now)
@@ -324,7 +324,7 @@ async fn coalition_from_another_guild_cannot_be_exported() {
         "No coalition named `Climate Coalition`",
     );
     assert!(
-        store::coalitions::get(&w.store, OTHER_GUILD, c.id)
+        store::coalitions::get(w.store.pool(), OTHER_GUILD, c.id)
             .await
             .unwrap()
             .is_none()

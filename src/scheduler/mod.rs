@@ -18,7 +18,7 @@ pub mod runner;
 pub mod stats;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
-pub use notifier::{Notifier, RecordingNotifier, Scripted, SendError, Sent};
+pub use notifier::{Notifier, SendError};
 pub use plan::{TickReport, tick};
 pub use runner::run;
 pub use stats::{SendStats, SendStatsSnapshot};

@@ -113,7 +113,9 @@ const TABLES: &[Table] = &[
     ),
     table!(
         "wins",
-        [id, user_id, text, org_id, goal_id, task_id, amount, created_at],
+        [
+            id, user_id, text, org_id, org_name, goal_id, task_id, amount, created_at
+        ],
         "WHERE coalition_id = ? ORDER BY created_at, id"
     ),
     table!(
