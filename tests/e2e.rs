@@ -483,7 +483,8 @@ async fn scheduled_posts_carry_their_deliverys_nonce(bot: &Bot) {
         let nonce = p.body["nonce"]
             .as_str()
             .unwrap_or_else(|| panic!("no string nonce: {p:?}"));
-        let digits = nonce.strip_prefix("bb").map(|n| n.strip_suffix('d').unwrap_or(n));
+        // `bb<id>p`: a refused DM's pointer, under the first delivery it stands for.
+        let digits = nonce.strip_prefix("bb").map(|n| n.strip_suffix('p').unwrap_or(n));
         let id: i64 = digits
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("nonce {nonce:?} is not bb<delivery id>"));

@@ -11,7 +11,7 @@ use backbone::actions::{checkins, tasks};
 use backbone::clock::ManualClock;
 use backbone::domain::message::Message;
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings, SendError};
+use backbone::scheduler::{self, SchedulerSettings, SendError};
 use backbone::store::deliveries::{self, Delivery, DeliveryKind, Target};
 use chrono::{DateTime, Duration, Utc};
 

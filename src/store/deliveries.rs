@@ -360,3 +360,13 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
     .fetch_all(store.pool())
     .await?)
 }
+
+/// The soonest time any pending delivery is due (the runner sleeps until then when it comes before
+/// the next tick, so a rate-limited message goes out when Discord allows it).
+pub async fn next_due(store: &Store) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(store.pool())
+            .await?,
+    )
+}
