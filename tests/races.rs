@@ -632,3 +632,49 @@ async fn logging_a_win_while_the_task_is_reopened_never_logs_a_win_for_an_open_t
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_task_is_never_assigned_to_someone_removed_at_the_same_time() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for round in 0..ROUNDS {
+        let newcomer = UserId(700 + round as i64);
+        w.add_member(&c, newcomer, Role::Member).await;
+        let store = w.store.clone();
+        let (lead, now, name) = (w.actor(LEAD), w.now, c.name.clone());
+        let create = job(async move {
+            let input = tasks::AssignTask {
+                coalition: Some(name),
+                title: format!("Stage {round}"),
+                assignee: newcomer,
+                assignee_name: "newcomer".into(),
+                due: None,
+                goal: None,
+            };
+            tasks::assign(&store, &lead, now, input).await.map(|_| ())
+        });
+        let store = w.store.clone();
+        let (admin, now) = (w.actor(ADMIN), w.now);
+        let remove = job(async move {
+            let input = members::RemoveMember {
+                coalition: None,
+                user: newcomer,
+            };
+            members::remove(&store, &admin, now, input).await.map(|_| ())
+        });
+        let results = all_at_once(vec![create, remove]).await;
+        assert!(results[1].is_ok(), "{results:?}");
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE assignee_id = ?")
+            .bind(newcomer)
+            .fetch_one(w.store.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            held, 0,
+            "round {round}: a removed member holds no task: {results:?}"
+        );
+        if let Err(e) = &results[0] {
+            assert!(e.is_user(), "{e:?}");
+        }
+    }
+}

@@ -328,6 +328,8 @@ pub struct MemberEntry {
     pub name: String,
     pub role: Role,
     pub responsibilities: Vec<String>,
+    /// Away until then (UTC seconds) — filled in for leads only, who see who is away.
+    pub away_until: Option<i64>,
 }
 
 /// The members of one org (or of no org, when `org` is `None`).
@@ -342,6 +344,8 @@ pub struct MemberGroup {
 pub struct MemberList {
     pub coalition: String,
     pub groups: Vec<MemberGroup>,
+    /// The zone away times are shown in (the viewer's own, else the coalition's).
+    pub timezone: String,
 }
 
 /// `/member list` (anyone): members by org with role and responsibilities.
@@ -349,11 +353,24 @@ pub struct MemberList {
 pub async fn list(
     store: &Store,
     actor: &Actor,
+    now: DateTime<Utc>,
     coalition: Option<&str>,
     org: Option<String>,
 ) -> Result<MemberList> {
     let scope = super::scope(store, actor, coalition).await?;
     let c = &scope.coalition;
+    // Leads see who is away; the others don't (an away note can be private).
+    let away: HashMap<UserId, i64> = if scope.is_lead() {
+        store::people::away_members(store, c.id, now.timestamp())
+            .await?
+            .into_iter()
+            .map(|a| (a.user_id, a.until))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let prefs = store::people::get(store, actor.guild, actor.user).await?;
+    let timezone = prefs.tz().unwrap_or_else(|| c.tz()).name().to_string();
     let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         Some(name) => Some(super::orgs::resolve(store, c, name).await?),
         None => None,
@@ -369,6 +386,7 @@ pub async fn list(
             user_id: row.user_id,
             role: row.role,
             responsibilities: duties.remove(&row.user_id).unwrap_or_default(),
+            away_until: away.get(&row.user_id).copied(),
             name: row.display_name,
         };
         // Rows come sorted by org, so a new org name starts a new group.
@@ -383,5 +401,6 @@ pub async fn list(
     Ok(MemberList {
         coalition: c.name.clone(),
         groups,
+        timezone,
     })
 }

@@ -201,7 +201,8 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListW
     let total = store::wins::count_since(store, scope.id(), since).await?;
     Ok(WinList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(store, &scope).await?,
         days,
         since,
         wins,

@@ -35,6 +35,8 @@ pub struct Data {
     /// Wakes the scheduler's sender at once (after a command queued a delivery).
     pub wake: Arc<Notify>,
     inflight: Arc<InFlight>,
+    /// The in-memory rate limit of anonymous feedback (never written down).
+    pub feedback_limiter: Arc<crate::actions::feedback::AnonLimiter>,
 }
 
 impl Data {
@@ -295,6 +297,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         clock: clock.clone(),
         wake: wake.clone(),
         inflight: inflight.clone(),
+        feedback_limiter: Arc::default(),
     };
     let guild = config.discord.guild_id;
     let framework = poise::Framework::builder()
@@ -303,7 +306,13 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
             on_error: |e| Box::pin(on_error(e)),
             pre_command: |ctx| {
                 Box::pin(async move {
-                    tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, "command");
+                    let command = &ctx.command().qualified_name;
+                    // Feedback may be anonymous: its log line must not say who sent it.
+                    if command == "feedback send" {
+                        tracing::info!(command = %command, "command");
+                    } else {
+                        tracing::info!(command = %command, user = %ctx.author().id, "command");
+                    }
                 })
             },
             event_handler: |fctx, event| Box::pin(event_handler(fctx.serenity_context, event, fctx.user_data)),

@@ -30,6 +30,8 @@ pub struct DeliverReport {
     pub retried: usize,
     pub dead: usize,
     pub cancelled: usize,
+    /// Held back by the recipient's quiet hours: due again when they end.
+    pub deferred: usize,
     /// Claimed but not started because of shutdown: handed back, due again.
     pub released: usize,
     /// Left claimed after an internal error: due again when the claim expires.
@@ -100,6 +102,7 @@ impl DeliverReport {
             Outcome::Retried => self.retried += 1,
             Outcome::Dead => self.dead += 1,
             Outcome::Cancelled => self.cancelled += 1,
+            Outcome::Deferred => self.deferred += 1,
             Outcome::Released => self.released += 1,
             Outcome::Failed => self.failed += 1,
             Outcome::Lost => self.lost += 1,
@@ -113,6 +116,7 @@ pub(super) enum Outcome {
     Retried,
     Dead,
     Cancelled,
+    Deferred,
     Released,
     Failed,
     Lost,
@@ -179,6 +183,17 @@ async fn send<N: Notifier>(
             return transient(store, s, now.timestamp(), d, &format!("render: {e}"))
                 .await
                 .map(Step::Done);
+        }
+    };
+    // The recipient's own hours: away, DM preference, quiet hours.
+    let content = match super::people::gate(store, d, content, now).await? {
+        super::people::Gate::Send(c) => c,
+        super::people::Gate::Defer(at, why) => {
+            if !deliveries::mark_retry(store, d.id, d.claim_token, at, false, &why).await? {
+                return Ok(Step::Done(lost()));
+            }
+            tracing::info!(until = at, "deferred for quiet hours");
+            return Ok(Step::Done(Outcome::Deferred));
         }
     };
     let (target, msg, round, home) = match content {

@@ -12,6 +12,7 @@ use crate::config::Config;
 mod content;
 pub mod deliver;
 pub mod notifier;
+mod people;
 pub mod plan;
 mod pointer;
 pub mod runner;
@@ -19,6 +20,7 @@ pub mod stats;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
 pub use notifier::{Notifier, SendError};
+pub use people::pings_only_allows;
 pub use plan::{TickReport, tick};
 pub use runner::run;
 pub use stats::{SendStats, SendStatsSnapshot};

@@ -138,6 +138,19 @@ const TABLES: &[Table] = &[
         "WHERE coalition_id = ? ORDER BY round_id, id"
     ),
     table!(
+        "feedback",
+        [
+            id,
+            author_id,
+            anonymous,
+            text,
+            created_at,
+            acknowledged_at,
+            acknowledged_by
+        ],
+        "WHERE coalition_id = ? ORDER BY id"
+    ),
+    table!(
         "events",
         [id, actor_id, kind, subject, detail, created_at],
         "WHERE coalition_id = ? ORDER BY id"

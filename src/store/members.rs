@@ -52,6 +52,22 @@ pub async fn upsert(
     .await?)
 }
 
+/// A member's org (`Some(None)`: a member without one; `None`: not a member). Read it inside a
+/// write (`&mut *tx`) to act on it.
+pub async fn org_of(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    user: UserId,
+) -> Result<Option<Option<OrgId>>> {
+    Ok(
+        sqlx::query_scalar("SELECT org_id FROM members WHERE coalition_id = ? AND user_id = ?")
+            .bind(coalition)
+            .bind(user)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
 /// The leads of a coalition.
 pub async fn leads(store: &Store, coalition: CoalitionId) -> Result<Vec<Member>> {
     Ok(sqlx::query_as(
