@@ -198,12 +198,13 @@ async fn a_channel_warning_never_falls_back_to_the_dead_channel() {
     )
     .await
     .unwrap();
-    deliver(&w, &n, w.now).await;
     // Both leads have closed DMs.
     n.fail_next(Target::User(ADMIN), SendError::DmClosed);
     n.fail_next(Target::User(LEAD), SendError::DmClosed);
-    let report = deliver(&w, &n, w.now).await;
-    assert_eq!((report.sent, report.dead), (0, 2), "{report:?}");
+    deliver(&w, &n, w.now).await;
+    // The warnings go out in the same pass or the next one.
+    deliver(&w, &n, w.now).await;
+    assert!(n.posted().is_empty(), "{:#?}", n.posted());
     let home_calls: Vec<_> = n
         .calls()
         .into_iter()
@@ -257,9 +258,7 @@ async fn a_lead_who_reports_a_blocker_in_a_checkin_is_not_alerted_about_it() {
         w.now,
         checkins::SubmitNewRound {
             coalition: c.id,
-            done: "Budget".into(),
-            next: "Permits".into(),
-            blockers: "City hall closed".into(),
+            answers: vec!["Budget".into(), "Permits".into(), "City hall closed".into()],
         },
     )
     .await
@@ -272,6 +271,7 @@ async fn a_lead_who_reports_a_blocker_in_a_checkin_is_not_alerted_about_it() {
         .into_iter()
         .filter(|s| text_of(&s.msg).contains("City hall closed"))
         .map(|s| s.target)
+        .filter(|t| matches!(t, Target::User(_)))
         .collect();
     assert_eq!(alerts, vec![Target::User(ADMIN)]);
 }

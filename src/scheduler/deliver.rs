@@ -73,7 +73,9 @@ pub async fn deliver_until<N: Notifier>(
     while !stopped() {
         let now_s = clock.now().timestamp();
         let batch = deliveries::claim(store, now_s, now_s + settings.claim_seconds, limit).await?;
-        let full = batch.len() as i64 == limit;
+        // Sending can queue more that is due at once (a prompt's thread, posts that waited for
+        // it): go on until a claim comes back empty.
+        let full = !batch.is_empty();
         report.claimed += batch.len();
         let jobs = batch
             .into_iter()
@@ -111,7 +113,7 @@ impl DeliverReport {
 }
 
 /// What became of one claimed delivery.
-pub(super) enum Outcome {
+pub(crate) enum Outcome {
     Sent,
     Retried,
     Dead,
@@ -129,7 +131,7 @@ enum Step {
 }
 
 /// The claim expired and another sender took the row over: record nothing.
-pub(super) fn lost() -> Outcome {
+pub(crate) fn lost() -> Outcome {
     tracing::warn!("claim lost to another sender; result not recorded");
     Outcome::Lost
 }
@@ -212,6 +214,23 @@ async fn send<N: Notifier>(
             round,
             home,
         } => (target, msg.fit(), round, home),
+        Content::Later(at) => return super::posts::later(store, d, at).await.map(Step::Done),
+        Content::Thread {
+            channel,
+            message,
+            name,
+            round,
+        } => {
+            let t = (channel, message, name, round);
+            return super::posts::thread(store, notifier, s, clock, d, pacer, t)
+                .await
+                .map(Step::Done);
+        }
+        Content::Upsert(up) => {
+            return super::posts::upsert(store, notifier, s, clock, d, pacer, up)
+                .await
+                .map(Step::Done);
+        }
     };
     pacer.wait().await;
     let result = match target {
@@ -260,6 +279,7 @@ pub(super) async fn record(
             }
             if let (Some(round), Some(c)) = (round, channel) {
                 store::checkins::set_round_message(&mut *tx, round, c, message).await?;
+                super::posts::after_prompt(&mut tx, d, round, c, now_s).await?;
             }
             tx.commit().await?;
             s.stats.record_sent();
@@ -338,7 +358,7 @@ pub(super) async fn record(
 }
 
 /// A 5xx, timeout or internal hiccup: back off and retry, or give up after `max_attempts`.
-pub(super) async fn transient(
+pub(crate) async fn transient(
     store: &Store,
     s: &SchedulerSettings,
     now_s: i64,
@@ -403,7 +423,7 @@ fn mix(x: u64) -> u64 {
 
 /// Spaces out the start of sends to stay under Discord's global rate limit, and holds every send
 /// back while a global 429 lasts.
-pub(super) struct Pacer {
+pub(crate) struct Pacer {
     interval: Option<Duration>,
     next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
     paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
@@ -420,14 +440,14 @@ impl Pacer {
     }
 
     /// No send starts for `d` from now (a global rate limit).
-    pub(super) fn pause(&self, d: Duration) {
+    pub(crate) fn pause(&self, d: Duration) {
         let until = tokio::time::Instant::now() + d;
         let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
         *p = Some(p.map_or(until, |old| old.max(until)));
     }
 
     /// Waits for this send's turn.
-    pub(super) async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         loop {
             let paused = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
             match paused {

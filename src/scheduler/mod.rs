@@ -15,6 +15,7 @@ pub mod notifier;
 mod people;
 pub mod plan;
 mod pointer;
+mod posts;
 pub mod runner;
 pub mod stats;
 
