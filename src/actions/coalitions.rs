@@ -77,9 +77,13 @@ pub async fn create(
         created_by: actor.user,
     };
     let Some(id) = store::coalitions::insert(&mut tx, &new, now_s).await? else {
-        return Err(Error::user(format!(
-            "This server already has a coalition named **{name}** — pick another name, or see `/coalition list`."
-        )));
+        // The name may belong to an archived coalition: say so, it isn't in `/coalition list`.
+        return Err(
+            match store::coalition_edits::any_by_name(&mut *tx, actor.guild, &name).await? {
+                Some(other) => super::coalition_edits::name_taken(&other),
+                None => Error::user(format!("The name **{name}** was just taken — pick another.")),
+            },
+        );
     };
     // Commands find their coalition by the channel they run in, so a home can't be shared. Checked
     // inside the write (after the name, the likelier clash) so two coalitions created at once can't

@@ -27,6 +27,7 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
     let top_contributors =
         store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;
     let tasks_completed = store::digest::tasks_completed(store, id, start, end).await?;
+    let tasks_cancelled = store::digest::tasks_cancelled(store, id, start, end).await?;
     let overdue_count = store::digest::overdue_count(store, id, end).await?;
     let overdue = store::digest::overdue(store, id, end, items).await?;
 
@@ -101,6 +102,7 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
         wins_count,
         wins,
         tasks_completed,
+        tasks_cancelled,
         overdue_count,
         overdue,
         upcoming_count: tasks_due + milestones_due,

@@ -164,6 +164,11 @@ pub struct GoalList {
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn list(store: &Store, actor: &Actor, _now: DateTime<Utc>, input: ListGoals) -> Result<GoalList> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    list_in(store, &scope).await
+}
+
+/// The goals of the scope's coalition (for `/goal list` and its pages).
+pub(crate) async fn list_in(store: &Store, scope: &Scope) -> Result<GoalList> {
     let goals: Vec<GoalLine> = store::goals::list(store, scope.id())
         .await?
         .into_iter()
@@ -296,7 +301,7 @@ pub fn closed_error(goal: &Goal, scope: &Scope) -> Error {
     ))
 }
 
-fn check_target(t: f64) -> Result<f64> {
+pub(crate) fn check_target(t: f64) -> Result<f64> {
     if t.is_finite() && t > 0.0 {
         Ok(t)
     } else {
@@ -306,7 +311,7 @@ fn check_target(t: f64) -> Result<f64> {
     }
 }
 
-fn optional_name(what: &str, value: Option<&str>) -> Result<Option<String>> {
+pub(crate) fn optional_name(what: &str, value: Option<&str>) -> Result<Option<String>> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Ok(Some(text::single_line(what, v, text::MAX_NAME)?)),
         None => Ok(None),

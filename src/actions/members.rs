@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Actor, ts};
+use super::{Actor, Scope, ts};
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
 use crate::store::members::UnassignedTask;
@@ -362,12 +362,18 @@ pub async fn list(
     org: Option<String>,
 ) -> Result<MemberList> {
     let scope = super::scope(store, actor, coalition).await?;
-    let c = &scope.coalition;
     let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
+        Some(name) => Some(super::orgs::resolve(store, &scope.coalition, name).await?),
         None => None,
     };
-    let rows = store::members::list(store, c.id, org.map(|o| o.id)).await?;
+    list_in(store, &scope, org.map(|o| o.id)).await
+}
+
+/// The members of the scope's coalition, of one org when `org` is given (for `/member list` and
+/// its pages).
+pub(crate) async fn list_in(store: &Store, scope: &Scope, org: Option<OrgId>) -> Result<MemberList> {
+    let c = &scope.coalition;
+    let rows = store::members::list(store, c.id, org).await?;
     let mut duties: HashMap<UserId, Vec<String>> = HashMap::new();
     for held in store::members::responsibilities(store, c.id).await? {
         duties.entry(held.user_id).or_default().push(held.name);

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::store::{self, Store};
 
 pub mod checkins;
+pub mod coalition_edits;
 pub mod coalitions;
 pub mod deadlines;
 pub mod digest;
@@ -15,9 +16,13 @@ pub mod export;
 pub mod goals;
 pub mod members;
 pub mod orgs;
+pub mod pages;
+pub mod plan_edits;
 pub mod roles;
 pub mod task_changes;
+pub mod task_edits;
 pub mod tasks;
+pub mod win_edits;
 pub mod wins;
 
 /// Who is acting: the Discord user, the guild the interaction came from, and whether they hold

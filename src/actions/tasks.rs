@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, Ref, Scope, ts};
+use crate::domain::paging::{Filters, Page, PageKey, Paged};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
@@ -16,8 +17,8 @@ pub use super::task_changes::{
     update,
 };
 
-/// Most rows a task list returns; the total count says how many more there are.
-pub const LIST_LIMIT: i64 = 200;
+/// Tasks on one page of a list; the ◀ ▶ buttons reach the rest.
+pub const PAGE_SIZE: u32 = 20;
 
 /// Which task a command or button means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +138,8 @@ pub struct ListTasks {
     pub status: Option<TaskStatus>,
     /// A partner organization's name.
     pub org: Option<String>,
+    /// Which page (1 when 0).
+    pub page: u32,
 }
 
 /// A list of tasks: overdue first, then by due date (undated last), then by number.
@@ -144,13 +147,18 @@ pub struct ListTasks {
 pub struct TaskList {
     pub coalition_name: String,
     pub timezone: String,
-    /// At most [`LIST_LIMIT`] rows.
+    /// This page's rows, at most [`PAGE_SIZE`].
     pub tasks: Vec<TaskRow>,
     /// How many tasks matched in all.
     pub total: i64,
     pub status: Option<TaskStatus>,
     /// The time the list was made (UTC seconds), to mark overdue rows.
     pub now: i64,
+    /// Which page this is, of how many.
+    pub paged: Paged,
+    /// What the page buttons carry to draw another page.
+    #[serde(skip)]
+    pub key: PageKey,
 }
 
 /// `/task list` (anyone): tasks, not-done ones by default, overdue first.
@@ -176,13 +184,15 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListT
         status: input.status,
         org,
     };
-    list_with(store, &scope, &filter, now).await
+    list_with(store, &scope, &filter, now, input.page, false).await
 }
 
 /// Input of `/task mine`.
 #[derive(Debug, Clone, Default)]
 pub struct MyTasks {
     pub coalition: Option<String>,
+    /// Which page (1 when 0).
+    pub page: u32,
 }
 
 /// `/task mine` (member): the invoker's tasks that are not done.
@@ -194,7 +204,25 @@ pub async fn mine(store: &Store, actor: &Actor, now: DateTime<Utc>, input: MyTas
         assignee: Some(actor.user),
         ..TaskFilter::default()
     };
-    list_with(store, &scope, &filter, now).await
+    list_with(store, &scope, &filter, now, input.page, true).await
+}
+
+/// Another page of `/task list` (`list` = `tasks`) or `/task mine` (`mine`), from a page button.
+pub async fn page(store: &Store, scope: &Scope, now: DateTime<Utc>, key: &PageKey) -> Result<TaskList> {
+    let mine = key.list == "mine";
+    let filter = if mine {
+        TaskFilter {
+            assignee: Some(scope.actor.user),
+            ..TaskFilter::default()
+        }
+    } else {
+        TaskFilter {
+            assignee: key.filters.number('a').map(UserId),
+            status: key.filters.get('s').and_then(TaskStatus::parse),
+            org: key.filters.number('o').map(OrgId),
+        }
+    };
+    list_with(store, scope, &filter, now, key.page, mine).await
 }
 
 async fn list_with(
@@ -202,10 +230,23 @@ async fn list_with(
     scope: &Scope,
     filter: &TaskFilter,
     now: DateTime<Utc>,
+    page: u32,
+    mine: bool,
 ) -> Result<TaskList> {
     let now_s = ts(now);
-    let tasks = store::tasks::list(store, scope.id(), filter, now_s, LIST_LIMIT).await?;
     let total = store::tasks::count(store, scope.id(), filter).await?;
+    let paged = Paged::new(Page::new(page, PAGE_SIZE), total);
+    let tasks = store::tasks::list(store, scope.id(), filter, now_s, paged.page).await?;
+    let filters = Filters::new().with('c', Some(scope.id()));
+    let key = if mine {
+        PageKey::new("mine", scope.actor.user, filters)
+    } else {
+        let filters = filters
+            .with('a', filter.assignee)
+            .with('s', filter.status.map(TaskStatus::as_str))
+            .with('o', filter.org);
+        PageKey::new("tasks", scope.actor.user, filters)
+    };
     Ok(TaskList {
         coalition_name: scope.coalition.name.clone(),
         timezone: scope.coalition.timezone.clone(),
@@ -213,6 +254,8 @@ async fn list_with(
         total,
         status: filter.status,
         now: now_s,
+        paged,
+        key,
     })
 }
 

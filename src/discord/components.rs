@@ -68,6 +68,7 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
         c
     };
     let result = match parse_custom_id(&c.data.custom_id) {
+        _ if super::paging::is_page_button(&c.data.custom_id) => super::paging::on_page(ctx, data, c).await,
         Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
         Some(("checkin", "open", id)) => commands::checkin::on_button(ctx, data, c, id).await,
         Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,

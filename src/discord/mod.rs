@@ -25,6 +25,7 @@ pub mod commands;
 pub mod components;
 pub mod convert;
 pub mod notifier;
+pub mod paging;
 
 /// What every command handler can reach.
 pub struct Data {

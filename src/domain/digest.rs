@@ -29,6 +29,8 @@ pub struct Digest {
     /// Most recent first.
     pub wins: Vec<DigestWin>,
     pub tasks_completed: i64,
+    /// Tasks cancelled in the period: closed, but not counted as completed.
+    pub tasks_cancelled: i64,
     pub overdue_count: i64,
     /// Most overdue first.
     pub overdue: Vec<DigestTask>,
@@ -178,6 +180,9 @@ pub fn to_text(d: &Digest) -> String {
     }
 
     out += &format!("\nTasks completed: {}\n", d.tasks_completed);
+    if d.tasks_cancelled > 0 {
+        out += &format!("Tasks cancelled: {}\n", d.tasks_cancelled);
+    }
 
     out += &format!("\nOverdue tasks: {}\n", d.overdue_count);
     for t in &d.overdue {

@@ -81,6 +81,8 @@ pub mod colors {
     pub const WARNING: u32 = 0xF59E0B;
     pub const DANGER: u32 = 0xEF4444;
     pub const CELEBRATE: u32 = 0xA855F7;
+    /// Closed without effect: a cancelled task, a withdrawn win.
+    pub const MUTED: u32 = 0x9CA3AF;
 }
 
 impl Message {

@@ -30,6 +30,16 @@ pub fn digest(d: &Digest) -> Message {
         d.overdue_count,
         d.upcoming_count,
     );
+    let summary = if d.tasks_cancelled > 0 {
+        // Cancelled work is closed but not done: say so apart from "completed".
+        summary.replacen(
+            " completed ·",
+            &format!(" completed · **{}** cancelled ·", d.tasks_cancelled),
+            1,
+        )
+    } else {
+        summary
+    };
     let mut e = Embed::new(title, colors::INFO).description(summary);
 
     let wins: Vec<String> = d

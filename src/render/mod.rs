@@ -2,12 +2,17 @@
 //! limits. No serenity here: these are unit-tested as plain data, and the scheduler uses them too.
 
 pub mod checkins;
+pub mod coalition_edits;
 pub mod coalitions;
 pub mod digest;
 pub mod goals;
+pub mod paging;
 pub mod people;
+pub mod plan_edits;
 pub mod scheduled;
+pub mod task_edits;
 pub mod tasks;
+pub mod win_edits;
 pub mod wins;
 
 use chrono::{TimeZone, Utc};

@@ -107,8 +107,10 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status() == TaskStatus::Done {
-                return cancel("task done");
+            match task.status() {
+                TaskStatus::Done => return cancel("task done"),
+                TaskStatus::Cancelled => return cancel("task cancelled"),
+                _ => {}
             }
             if task.due_at != int("due_at") {
                 return cancel("due date moved");
@@ -196,8 +198,10 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status() == TaskStatus::Done {
-                return cancel("task done");
+            match task.status() {
+                TaskStatus::Done => return cancel("task done"),
+                TaskStatus::Cancelled => return cancel("task cancelled"),
+                _ => {}
             }
             if task.assignee_id != Some(user) {
                 return cancel("reassigned");
@@ -235,6 +239,8 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 render::channel_warning(&c.name, channel, code, &text("error")),
             )
         }
+        // Handled before rendering (see `deliver`); never a message.
+        Some(DeliveryKind::TaskRepeat) => cancel("not a message"),
         None => cancel("unknown kind"),
     }
 }

@@ -158,6 +158,22 @@ async fn send<N: Notifier>(
     pacer: &Pacer,
 ) -> Result<Outcome> {
     let now = clock.now();
+    if d.kind() == Some(DeliveryKind::TaskRepeat) {
+        // Work, not a message: the next copy of a repeating task, created under the claim.
+        return Ok(
+            match crate::actions::task_edits::run_repeat(store, d, now).await? {
+                crate::actions::task_edits::RepeatRun::Created { number, .. } => {
+                    tracing::info!(task = number, "next copy of a repeating task created");
+                    Outcome::Sent
+                }
+                crate::actions::task_edits::RepeatRun::Skipped(why) => {
+                    tracing::info!(reason = %why, "repeat skipped");
+                    Outcome::Cancelled
+                }
+                crate::actions::task_edits::RepeatRun::Lost => lost(),
+            },
+        );
+    }
     let content = match content::render(store, d, now).await {
         Ok(c) => c,
         Err(e) => return transient(store, s, now.timestamp(), d, &format!("render: {e}")).await,

@@ -30,6 +30,10 @@ pub enum DeliveryKind {
     WinCelebration,
     /// DM to a lead: the bot can't post in the home channel (subject: channel id).
     ChannelWarning,
+    /// Not a message: creates the next copy of a repeating task that closed (subject: task id).
+    /// Going through the outbox makes it exactly once, however often the task closes or the
+    /// process crashes.
+    TaskRepeat,
 }
 
 impl DeliveryKind {
@@ -45,6 +49,7 @@ impl DeliveryKind {
             DeliveryKind::TaskAssigned => "task_assigned",
             DeliveryKind::WinCelebration => "win_celebration",
             DeliveryKind::ChannelWarning => "channel_warning",
+            DeliveryKind::TaskRepeat => "task_repeat",
         }
     }
 
@@ -363,4 +368,20 @@ pub async fn next_due(store: &Store) -> Result<Option<i64>> {
             .fetch_one(store.pool())
             .await?,
     )
+}
+
+/// Records a delivery that was work rather than a message (the next copy of a repeating task) as
+/// done, in the transaction that did the work and only while this sender's claim `token` holds.
+pub async fn mark_done(tx: &mut Tx, id: DeliveryId, token: i64, note: &str, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = ?
+         WHERE id = ? AND status = 'sending' AND claim_token = ?",
+    )
+    .bind(now)
+    .bind(note)
+    .bind(id)
+    .bind(token)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

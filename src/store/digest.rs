@@ -19,7 +19,7 @@ macro_rules! name_of {
 /// yields them in due-date order without sorting.
 macro_rules! open_status {
     () => {
-        "t.status <> 'done'"
+        "t.status <> 'done' AND t.status <> 'cancelled'"
     };
 }
 
@@ -98,6 +98,20 @@ pub async fn tasks_completed(store: &Store, coalition: CoalitionId, start: i64, 
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM tasks
          WHERE coalition_id = ? AND status = 'done' AND completed_at > ? AND completed_at <= ?",
+    )
+    .bind(coalition)
+    .bind(start)
+    .bind(end)
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// Tasks cancelled in `(start, end]`.
+#[tracing::instrument(skip_all)]
+pub async fn tasks_cancelled(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tasks
+         WHERE coalition_id = ? AND status = 'cancelled' AND cancelled_at > ? AND cancelled_at <= ?",
     )
     .bind(coalition)
     .bind(start)

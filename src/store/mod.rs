@@ -11,6 +11,7 @@ use crate::domain::{CoalitionId, UserId};
 use crate::error::{Error, Result};
 
 pub mod checkins;
+pub mod coalition_edits;
 pub mod coalitions;
 pub mod deadlines;
 pub mod deliveries;
@@ -18,8 +19,11 @@ pub mod digest;
 pub mod export;
 pub mod goals;
 pub mod members;
+pub mod plan_edits;
 pub mod schedule;
+pub mod task_edits;
 pub mod tasks;
+pub mod win_edits;
 pub mod wins;
 
 /// Most rows a title-prefix lookup returns: enough to tell "one", "a few" and "many" apart.

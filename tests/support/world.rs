@@ -474,22 +474,63 @@ impl Bot {
     /// Starts the fake and spawns the bot with `token`, without waiting for anything.
     pub async fn launch(token: &str, at: DateTime<Utc>) -> Bot {
         let mut bot = Bot::without_bot(at).await;
+        bot.spawn_serve(token);
+        bot
+    }
+
+    fn spawn_serve(&mut self, token: &str) {
         let env: HashMap<&str, String> = HashMap::from([
             ("DISCORD_TOKEN", token.to_string()),
             ("DISCORD_GUILD_ID", GUILD.to_string()),
-            ("DISCORD_API_BASE", bot.fake.api_base()),
-            ("BACKBONE_DATABASE_URL", bot.db_url.clone()),
+            ("DISCORD_API_BASE", self.fake.api_base()),
+            ("BACKBONE_DATABASE_URL", self.db_url.clone()),
             ("BACKBONE_TICK_SECONDS", "1".to_string()),
         ]);
         let config = Config::from_sources(None, |k| env.get(k).cloned()).expect("config");
         let (shutdown, rx) = watch::channel(false);
-        bot.shutdown = shutdown;
-        bot.handle = Some(tokio::spawn(backbone::discord::serve(
+        self.shutdown = shutdown;
+        self.handle = Some(tokio::spawn(backbone::discord::serve(
             config,
-            bot.clock.clone(),
+            self.clock.clone(),
             rx,
         )));
-        bot
+    }
+
+    /// Stops the bot cleanly and starts a new one on the same database, clock and fake Discord
+    /// (a restart: nothing in memory survives); waits until it has identified again.
+    pub async fn restart(&mut self) {
+        let identified = self.fake.state().gateway.identifies;
+        let registered = self.overwrites();
+        let _ = self.shutdown.send(true);
+        let h = self.handle.take().expect("running");
+        tokio::time::timeout(Duration::from_secs(30), h)
+            .await
+            .expect("serve stops within 30 s")
+            .expect("serve did not panic")
+            .expect("clean shutdown");
+        self.spawn_serve(TOKEN);
+        self.fake
+            .wait_identified(identified + 1, Duration::from_secs(30))
+            .await;
+        // Commands answer once the new process has registered them (its setup is done).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while self.overwrites() <= registered {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the restarted bot never registered its commands"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// How many successful guild command bulk overwrites the fake has seen.
+    fn overwrites(&self) -> usize {
+        let path = format!("/applications/{APP_ID}/guilds/{GUILD}/commands");
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path == path && r.status == 200)
+            .count()
     }
 
     /// Starts the fake and makes a temp dir for the database, but runs no bot: for a bot started

@@ -111,6 +111,8 @@ pub async fn list(
     org: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let list = act::list(&ctx.data().store, &actor, coalition.as_deref(), org).await?;
-    reply(ctx, render::member_list(&list)).await
+    let page =
+        crate::actions::pages::members(&ctx.data().store, &actor, coalition.as_deref(), org.as_deref())
+            .await?;
+    reply(ctx, crate::render::paging::list_page(&page)).await
 }

@@ -4,6 +4,7 @@ use super::Command;
 
 pub mod checkin;
 pub mod coalition;
+pub mod coalition_edit;
 pub mod deadline;
 pub mod digest;
 pub mod export;
@@ -11,9 +12,12 @@ pub mod goal;
 pub mod help;
 pub mod member;
 pub mod org;
+pub mod plan_edit;
 pub mod role;
 pub mod task;
+pub mod task_edit;
 pub mod win;
+pub mod win_edit;
 
 /// All of Backbone's commands, as registered with Discord.
 pub fn all() -> Vec<Command> {

@@ -1,7 +1,7 @@
 //! `/task assign|list|mine|update|done|reassign|due`, and the task card's Start / Done / Blocked
 //! buttons with the blocker form they open.
 
-pub use crate::discord::choices::StatusChoice;
+pub use crate::discord::choices::{ListStatusChoice, StatusChoice};
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
 
@@ -25,6 +25,18 @@ impl From<StatusChoice> for TaskStatus {
     }
 }
 
+impl From<ListStatusChoice> for TaskStatus {
+    fn from(s: ListStatusChoice) -> Self {
+        match s {
+            ListStatusChoice::Open => TaskStatus::Open,
+            ListStatusChoice::InProgress => TaskStatus::InProgress,
+            ListStatusChoice::Blocked => TaskStatus::Blocked,
+            ListStatusChoice::Done => TaskStatus::Done,
+            ListStatusChoice::Cancelled => TaskStatus::Cancelled,
+        }
+    }
+}
+
 /// This group's commands.
 pub fn all() -> Vec<Command> {
     vec![task()]
@@ -34,7 +46,18 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("assign", "list", "mine", "update", "done", "reassign", "due"),
+    subcommands(
+        "assign",
+        "list",
+        "mine",
+        "update",
+        "done",
+        "reassign",
+        "due",
+        "super::task_edit::edit",
+        "super::task_edit::cancel",
+        "super::task_edit::repeat"
+    ),
     subcommand_required
 )]
 pub async fn task(_ctx: Context<'_>) -> Result<()> {
@@ -101,9 +124,7 @@ pub async fn assign(
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Only this member's tasks"] assignee: Option<serenity::User>,
-    #[description = "Only tasks with this status (default: every status but done)"] status: Option<
-        StatusChoice,
-    >,
+    #[description = "Only tasks with this status (default: all still open)"] status: Option<ListStatusChoice>,
     #[description = "Only tasks of this partner organization"]
     #[autocomplete = "crate::discord::autocomplete::org"]
     org: Option<String>,
@@ -118,6 +139,7 @@ pub async fn list(
         assignee: assignee.as_ref().map(|u| user_of(u).0),
         status: status.map(TaskStatus::from),
         org,
+        page: 1,
     };
     let out = tasks::list(&data.store, &actor, data.now(), input).await?;
     reply(ctx, render::task_list(&out, false)).await
@@ -133,7 +155,13 @@ pub async fn mine(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let data = ctx.data();
-    let out = tasks::mine(&data.store, &actor, data.now(), tasks::MyTasks { coalition }).await?;
+    let out = tasks::mine(
+        &data.store,
+        &actor,
+        data.now(),
+        tasks::MyTasks { coalition, page: 1 },
+    )
+    .await?;
     reply(ctx, render::task_list(&out, true)).await
 }
 
@@ -377,8 +405,9 @@ async fn blockable(store: &Store, actor: &Actor, coalition: Option<&str>, sel: &
             task.number, scope.coalition.name
         )));
     }
+    crate::actions::task_changes::require_not_cancelled(&task)?;
     match task.status() {
-        TaskStatus::Done => Err(Error::user(format!(
+        TaskStatus::Done | TaskStatus::Cancelled => Err(Error::user(format!(
             "Task #{} is done — reopen it first with `/task update status:open`.",
             task.number
         ))),
@@ -441,7 +470,13 @@ pub(crate) async fn refresh_card(
 }
 
 /// Loads a task afresh and re-renders its posted card (after a reassignment or a new due date).
-async fn refresh_stored_card(http: &serenity::Http, store: &Store, guild: GuildId, id: TaskId, now: i64) {
+pub(crate) async fn refresh_stored_card(
+    http: &serenity::Http,
+    store: &Store,
+    guild: GuildId,
+    id: TaskId,
+    now: i64,
+) {
     match card_of(store, guild, id, now).await {
         Ok(Some((task, card))) => refresh_card(http, &task, &card, None).await,
         Ok(None) => {}
