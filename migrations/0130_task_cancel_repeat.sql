@@ -26,6 +26,8 @@ CREATE TABLE tasks_new (
     next_ping_at   INTEGER,
     channel_id     INTEGER,
     message_id     INTEGER,
+    -- Who made the last status change (0100).
+    status_by      INTEGER,
     -- Why it was cancelled (optional), and when.
     cancel_reason  TEXT,
     cancelled_at   INTEGER,
@@ -39,10 +41,10 @@ CREATE TABLE tasks_new (
 
 INSERT INTO tasks_new (id, coalition_id, number, title, assignee_id, org_id, goal_id, due_at, status,
                        blocked_reason, created_by, created_at, updated_at, completed_at, next_ping_at,
-                       channel_id, message_id)
+                       channel_id, message_id, status_by)
 SELECT id, coalition_id, number, title, assignee_id, org_id, goal_id, due_at, status,
        blocked_reason, created_by, created_at, updated_at, completed_at, next_ping_at,
-       channel_id, message_id
+       channel_id, message_id, status_by
 FROM tasks;
 
 DROP TABLE tasks;

@@ -14,10 +14,12 @@ CREATE TABLE wins_new (
     goal_id      INTEGER REFERENCES goals (id) ON DELETE SET NULL,
     task_id      INTEGER REFERENCES tasks (id) ON DELETE SET NULL,
     amount       REAL CHECK (amount IS NULL OR amount > 0),
-    created_at   INTEGER NOT NULL
+    created_at   INTEGER NOT NULL,
+    -- The org's name when the win was logged (0101).
+    org_name     TEXT
 );
-INSERT INTO wins_new (id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at)
-SELECT id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at FROM wins;
+INSERT INTO wins_new (id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at, org_name)
+SELECT id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at, org_name FROM wins;
 DROP TABLE wins;
 ALTER TABLE wins_new RENAME TO wins;
 CREATE INDEX wins_created ON wins (coalition_id, created_at);

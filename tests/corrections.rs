@@ -12,7 +12,7 @@ use backbone::actions::plan_edits::{self, EditDeadline, EditGoal, RemoveDeadline
 use backbone::actions::win_edits::{self, RemoveWin};
 use backbone::actions::wins::{self, LogWin};
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
+use backbone::scheduler::{self, SchedulerSettings};
 use chrono::Duration;
 
 async fn last_event(w: &World, c: &Coalition) -> (String, String, String) {

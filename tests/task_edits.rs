@@ -7,7 +7,7 @@ use common::*;
 use backbone::actions::task_edits::{self, CancelTask, EditTask, RepeatTask};
 use backbone::actions::tasks::{self, ListTasks, TaskSel};
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
+use backbone::scheduler::{self, SchedulerSettings};
 use chrono::{Duration, TimeZone, Utc};
 
 async fn last_event(w: &World, c: &Coalition) -> (String, String, String) {
@@ -169,7 +169,7 @@ async fn a_cancelled_task_is_not_done_its_pings_stop_and_old_buttons_change_noth
     )
     .await
     .unwrap();
-    assert_eq!(out.task.status(), TaskStatus::Cancelled);
+    assert_eq!(out.task.status, TaskStatus::Cancelled);
     assert_eq!(out.task.cancel_reason.as_deref(), Some("venue closed"));
     assert_eq!(out.task.next_ping_at, None, "no more pings are planned");
     assert_eq!(out.pings_cancelled, 1, "the pending assignment DM is cancelled");
@@ -355,5 +355,5 @@ async fn a_task_from_another_guild_is_not_found() {
     };
     let r = task_edits::cancel(&w.store, &w.foreign(LEAD), w.now, input).await;
     assert!(r.unwrap_err().is_user());
-    assert_eq!(row(&w, &t).await.status(), TaskStatus::Open);
+    assert_eq!(row(&w, &t).await.status, TaskStatus::Open);
 }

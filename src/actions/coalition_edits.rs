@@ -241,7 +241,7 @@ pub async fn restore(
     .await?;
     tx.commit().await?;
 
-    let coalition = store::coalitions::get(store, actor.guild, c.id)
+    let coalition = store::coalitions::get(store.pool(), actor.guild, c.id)
         .await?
         .ok_or_else(|| Error::internal("coalition vanished after restore"))?;
     Ok(CoalitionRestored {

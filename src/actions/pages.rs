@@ -188,7 +188,7 @@ async fn members_page(store: &Store, scope: &Scope, org: Option<OrgId>, page: u3
 /// The coalition a list's key names (filter `c`), as a scope for the clicking user.
 async fn scope_of(store: &Store, actor: &Actor, key: &PageKey) -> Result<Scope> {
     let id = key.filters.number('c').map(CoalitionId).ok_or_else(stale)?;
-    let coalition = store::coalitions::get(store, actor.guild, id)
+    let coalition = store::coalitions::get(store.pool(), actor.guild, id)
         .await?
         .filter(|c| c.archived_at.is_none())
         .ok_or_else(|| {

@@ -316,7 +316,12 @@ pub async fn remove_deadline(
     }
     let pings_cancelled =
         store::plan_edits::cancel_deadline_pings(&mut tx, scope.id(), d.id, "deadline removed").await?;
-    let detail = format!("removed: {} (due {}, {})", d.title, d.due_at, d.status);
+    let detail = format!(
+        "removed: {} (due {}, {})",
+        d.title,
+        d.due_at,
+        if d.is_met() { "met" } else { "open" }
+    );
     let subject = format!("deadline #{}", d.number);
     store::record_event(
         &mut tx,

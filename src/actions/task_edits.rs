@@ -150,7 +150,7 @@ pub async fn cancel(
 ) -> Result<TaskCancelled> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     require_creator_or_lead(&scope, &task, "cancel")?;
-    let previous = task.status();
+    let previous = task.status;
     match previous {
         TaskStatus::Cancelled => {
             return Err(Error::user(format!(
@@ -241,7 +241,7 @@ pub async fn set_repeat(
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     require_creator_or_lead(&scope, &task, "set the repeat of")?;
     super::task_changes::require_not_cancelled(&task)?;
-    if task.status() == TaskStatus::Done {
+    if task.status == TaskStatus::Done {
         return Err(Error::user(format!(
             "Task #{} is already done — a repeat starts when a task closes, so set it on an open one (or reopen this one first).",
             task.number
@@ -356,7 +356,7 @@ pub async fn run_repeat(store: &Store, d: &Delivery, now: DateTime<Utc>) -> Resu
         (None, _) => Some("coalition deleted"),
         (Some(c), _) if c.archived_at.is_some() => Some("coalition archived"),
         (_, None) => Some("task deleted"),
-        (_, Some(t)) if !t.status().is_closed() => Some("task reopened"),
+        (_, Some(t)) if !t.status.is_closed() => Some("task reopened"),
         _ => None,
     };
     let rule = task

@@ -135,7 +135,7 @@ pub async fn suggest(
         return Ok(Vec::new());
     };
     let member = store::members::get(store, c.id, actor.user).await?;
-    let lead = actor.manage_server || member.is_some_and(|m| m.role() == Role::Lead);
+    let lead = actor.manage_server || member.is_some_and(|m| m.role == Role::Lead);
     let wins = store::win_edits::suggest(store, c.id, (!lead).then_some(actor.user), typed, 25).await?;
     let tz = c.tz();
     Ok(wins

@@ -107,7 +107,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            match task.status() {
+            match task.status {
                 TaskStatus::Done => return cancel("task done"),
                 TaskStatus::Cancelled => return cancel("task cancelled"),
                 _ => {}
@@ -175,7 +175,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status() != TaskStatus::Blocked {
+            if task.status != TaskStatus::Blocked {
                 return cancel("no longer blocked");
             }
             let who = match task.assignee_id {
@@ -198,7 +198,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            match task.status() {
+            match task.status {
                 TaskStatus::Done => return cancel("task done"),
                 TaskStatus::Cancelled => return cancel("task cancelled"),
                 _ => {}

@@ -361,15 +361,6 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
     .await?)
 }
 
-/// The soonest time any pending delivery is due (lets the runner sleep until then).
-pub async fn next_due(store: &Store) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
-            .fetch_one(store.pool())
-            .await?,
-    )
-}
-
 /// Records a delivery that was work rather than a message (the next copy of a repeating task) as
 /// done, in the transaction that did the work and only while this sender's claim `token` holds.
 pub async fn mark_done(tx: &mut Tx, id: DeliveryId, token: i64, note: &str, now: i64) -> Result<bool> {

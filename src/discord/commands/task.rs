@@ -406,7 +406,7 @@ async fn blockable(store: &Store, actor: &Actor, coalition: Option<&str>, sel: &
         )));
     }
     crate::actions::task_changes::require_not_cancelled(&task)?;
-    match task.status() {
+    match task.status {
         TaskStatus::Done | TaskStatus::Cancelled => Err(Error::user(format!(
             "Task #{} is done — reopen it first with `/task update status:open`.",
             task.number
@@ -500,7 +500,7 @@ pub(crate) async fn card_of(
             .map(|m| m.display_name),
         None => None,
     };
-    let offer_win = task.status() == TaskStatus::Done
+    let offer_win = task.status == TaskStatus::Done
         && !crate::store::wins::logged_for_task(store, coalition.id, task.id).await?;
     let goal = goal_title(store, &task).await;
     let card = render::task_card_with(
