@@ -76,7 +76,7 @@ pub async fn turn(store: &Store, actor: &Actor, now: DateTime<Utc>, key: &PageKe
         }
         "wins" => ListPage::Wins(super::wins::page(store, &scope, now, key).await?),
         "goals" | "deadlines" | "orgs" | "roles" => sliced(store, &scope, now, &key.list, key.page).await?,
-        "members" => members_page(store, &scope, key.filters.number('o').map(OrgId), key.page).await?,
+        "members" => members_page(store, &scope, now, key.filters.number('o').map(OrgId), key.page).await?,
         _ => return Err(stale()),
     })
 }
@@ -100,6 +100,7 @@ pub async fn first(
 pub async fn members(
     store: &Store,
     actor: &Actor,
+    now: DateTime<Utc>,
     coalition: Option<&str>,
     org: Option<&str>,
 ) -> Result<ListPage> {
@@ -108,7 +109,7 @@ pub async fn members(
         Some(name) => Some(super::orgs::resolve(store, &scope.coalition, name).await?.id),
         None => None,
     };
-    members_page(store, &scope, org, 1).await
+    members_page(store, &scope, now, org, 1).await
 }
 
 async fn sliced(store: &Store, scope: &Scope, now: DateTime<Utc>, list: &str, page: u32) -> Result<ListPage> {
@@ -156,8 +157,14 @@ async fn sliced(store: &Store, scope: &Scope, now: DateTime<Utc>, list: &str, pa
     })
 }
 
-async fn members_page(store: &Store, scope: &Scope, org: Option<OrgId>, page: u32) -> Result<ListPage> {
-    let mut l = super::members::list_in(store, scope, org).await?;
+async fn members_page(
+    store: &Store,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    org: Option<OrgId>,
+    page: u32,
+) -> Result<ListPage> {
+    let mut l = super::members::list_in(store, scope, now, org).await?;
     let key = PageKey::new(
         "members",
         scope.actor.user,

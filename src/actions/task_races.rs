@@ -24,6 +24,12 @@ async fn status_message(store: &Store, scope: &Scope, read: &Task, wanted: TaskS
     let n = now.number;
     Ok(if now.status == wanted && wanted != TaskStatus::Blocked {
         already(&now, who)
+    } else if now.status == read.status && now.assignee_id != read.assignee_id && !scope.is_lead() {
+        format!(
+            "#{n} was just reassigned to someone else — only its assignee or a lead of **{}** can change \
+             its status now.",
+            scope.coalition.name
+        )
     } else if now.status == TaskStatus::Blocked && wanted == TaskStatus::Blocked {
         format!(
             "#{n} was just marked blocked{by} (\"{}\") — the leads have been told; \

@@ -30,6 +30,10 @@ pub enum DeliveryKind {
     WinCelebration,
     /// DM to a lead: the bot can't post in the home channel (subject: channel id).
     ChannelWarning,
+    /// DM to a lead: a concern or suggestion from a member (subject: feedback id).
+    FeedbackToLead,
+    /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
+    FeedbackAck,
     /// Not a message: creates the next copy of a repeating task that closed (subject: task id).
     /// Going through the outbox makes it exactly once, however often the task closes or the
     /// process crashes.
@@ -49,6 +53,8 @@ impl DeliveryKind {
             DeliveryKind::TaskAssigned => "task_assigned",
             DeliveryKind::WinCelebration => "win_celebration",
             DeliveryKind::ChannelWarning => "channel_warning",
+            DeliveryKind::FeedbackToLead => "feedback_to_lead",
+            DeliveryKind::FeedbackAck => "feedback_ack",
             DeliveryKind::TaskRepeat => "task_repeat",
         }
     }

@@ -213,6 +213,8 @@ pub struct StatusChange<'a> {
     pub completed_at: Option<i64>,
     pub next_ping: NextPing,
     pub by: UserId,
+    /// Only while the task is still assigned to this user (when that is what allows the change).
+    pub while_assigned_to: Option<UserId>,
 }
 
 /// Changes a task's status (and the fields that follow it) if it is still as the caller read
@@ -235,7 +237,8 @@ pub async fn set_status(
                 next_ping_at = CASE WHEN ? THEN ? ELSE next_ping_at END
          WHERE coalition_id = ? AND id = ? AND status = ?
            AND (status <> 'blocked' OR blocked_reason IS ?)
-           AND (NOT ? OR due_at IS ?)",
+           AND (NOT ? OR due_at IS ?)
+           AND (? IS NULL OR assignee_id = ?)",
     )
     .bind(c.status)
     .bind(c.blocked_reason)
@@ -250,9 +253,26 @@ pub async fn set_status(
     .bind(c.from_reason)
     .bind(check_due)
     .bind(due)
+    .bind(c.while_assigned_to)
+    .bind(c.while_assigned_to)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A task's status as it is now; read it inside a write (`&mut *tx`) to act on it.
+pub async fn status_of(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    id: TaskId,
+) -> Result<Option<TaskStatus>> {
+    Ok(
+        sqlx::query_scalar("SELECT status FROM tasks WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 /// Who made the task's last status change (unknown for changes from before that was stored).
@@ -349,12 +369,16 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
 }
 
 /// A partner organization's name, if `org` belongs to `coalition`.
-pub async fn org_name(store: &Store, coalition: CoalitionId, org: OrgId) -> Result<Option<String>> {
+pub async fn org_name(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    org: OrgId,
+) -> Result<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
             .bind(coalition)
             .bind(org)
-            .fetch_optional(store.pool())
+            .fetch_optional(db)
             .await?,
     )
 }

@@ -111,8 +111,13 @@ pub async fn list(
     org: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let page =
-        crate::actions::pages::members(&ctx.data().store, &actor, coalition.as_deref(), org.as_deref())
-            .await?;
+    let page = crate::actions::pages::members(
+        &ctx.data().store,
+        &actor,
+        ctx.data().now(),
+        coalition.as_deref(),
+        org.as_deref(),
+    )
+    .await?;
     reply(ctx, crate::render::paging::list_page(&page)).await
 }

@@ -8,8 +8,10 @@ pub mod coalition_edit;
 pub mod deadline;
 pub mod digest;
 pub mod export;
+pub mod feedback;
 pub mod goal;
 pub mod help;
+pub mod me;
 pub mod member;
 pub mod org;
 pub mod plan_edit;
@@ -33,6 +35,8 @@ pub fn all() -> Vec<Command> {
         checkin::all(),
         digest::all(),
         export::all(),
+        me::all(),
+        feedback::all(),
         help::all(),
     ]
     .into_iter()
