@@ -181,7 +181,8 @@ pub(crate) async fn list_in(store: &Store, scope: &Scope) -> Result<GoalList> {
     let active = goals.iter().filter(|g| g.active).count();
     Ok(GoalList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(store, scope).await?,
         closed: goals.len() - active,
         active,
         goals,

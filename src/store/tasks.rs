@@ -287,7 +287,7 @@ pub async fn status_by(store: &Store, coalition: CoalitionId, id: TaskId) -> Res
     )
 }
 
-/// Moves a not-done task from `from` to `assignee` (and the org they are in now), if it is still
+/// Moves a task that is still being worked on (open, in progress, blocked) from `from` to `assignee` (and the org they are in now), if it is still
 /// assigned to `from` and `assignee` is still a member; `false` otherwise (nothing was written).
 pub async fn set_assignee(
     tx: &mut Tx,
@@ -300,7 +300,7 @@ pub async fn set_assignee(
     let done = sqlx::query(
         "UPDATE tasks SET assignee_id = m.user_id, org_id = m.org_id, updated_at = ?
          FROM (SELECT user_id, org_id FROM members WHERE coalition_id = ? AND user_id = ?) AS m
-         WHERE tasks.coalition_id = ? AND tasks.id = ? AND tasks.status <> 'done'
+         WHERE tasks.coalition_id = ? AND tasks.id = ? AND tasks.status IN ('open', 'in_progress', 'blocked')
            AND tasks.assignee_id IS ?",
     )
     .bind(now)
@@ -314,8 +314,8 @@ pub async fn set_assignee(
     Ok(done.rows_affected() == 1)
 }
 
-/// Moves a not-done task's due date from `from` to `due_at`, with its next ping; `false` when the
-/// task is done or its due date is no longer `from` (nothing was written).
+/// Moves the due date of a task still being worked on from `from` to `due_at`, with its next ping;
+/// `false` when the task is closed or its due date is no longer `from` (nothing was written).
 pub async fn set_due(
     tx: &mut Tx,
     coalition: CoalitionId,
@@ -327,7 +327,7 @@ pub async fn set_due(
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ?
-         WHERE coalition_id = ? AND id = ? AND status <> 'done' AND due_at IS ?",
+         WHERE coalition_id = ? AND id = ? AND status IN ('open', 'in_progress', 'blocked') AND due_at IS ?",
     )
     .bind(due_at)
     .bind(next_ping_at)

@@ -3,6 +3,7 @@
 use super::Command;
 
 pub mod checkin;
+pub mod checkin_admin;
 pub mod coalition;
 pub mod coalition_edit;
 pub mod deadline;
