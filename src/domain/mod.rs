@@ -4,6 +4,7 @@ pub mod digest;
 pub mod ids;
 pub mod message;
 pub mod model;
+pub mod permissions;
 pub mod pings;
 pub mod schedule;
 pub mod text;

@@ -6,9 +6,13 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use crate::config::Config;
+use crate::ops::metrics::Metrics;
 
 mod content;
+pub mod counting;
 pub mod deliver;
 pub mod notifier;
 pub mod plan;
@@ -47,6 +51,8 @@ pub struct SchedulerSettings {
     pub batch: i64,
     /// How long shutdown waits for sends in flight before giving up on them.
     pub shutdown_wait: Duration,
+    /// Where the loop records tick durations and delivery outcomes (None: nowhere).
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl Default for SchedulerSettings {
@@ -64,6 +70,7 @@ impl Default for SchedulerSettings {
             backoff_max: 3600,
             batch: 200,
             shutdown_wait: Duration::from_secs(10),
+            metrics: None,
         }
     }
 }

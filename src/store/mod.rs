@@ -17,6 +17,7 @@ pub mod deliveries;
 pub mod digest;
 pub mod export;
 pub mod goals;
+pub mod maintenance;
 pub mod members;
 pub mod schedule;
 pub mod tasks;
