@@ -513,5 +513,8 @@ fn awake_time(t: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
     }
     let day = local.date_naive() + Duration::days(if local.hour() >= 21 { 1 } else { 0 });
     let eight = day.and_hms_opt(8, local.minute(), 0).unwrap_or_default();
-    eight.and_local_timezone(tz).earliest().map_or(t, |l| l.with_timezone(&Utc))
+    eight
+        .and_local_timezone(tz)
+        .earliest()
+        .map_or(t, |l| l.with_timezone(&Utc))
 }

@@ -184,7 +184,7 @@ async fn check_home(
         }
     };
     let guild = channel.guild_id.get();
-    if !guilds.contains_key(&guild) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = guilds.entry(guild) {
         let fetched = guild_perms(http, guild, bot).await;
         if let Err(e) = &fetched {
             r.problem(
@@ -192,7 +192,7 @@ async fn check_home(
                 "check that Backbone is still in the server (re-invite it with the README's URL)",
             );
         }
-        guilds.insert(guild, fetched.ok());
+        slot.insert(fetched.ok());
     }
     let Some(Some((perms, roles))) = guilds.get(&guild) else {
         return;

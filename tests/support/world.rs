@@ -271,12 +271,12 @@ impl WorldSpec {
     pub fn guild_create_json(&self, guild: u64, app_id: u64) -> Value {
         let everyone = json!({
             "id": guild.to_string(), "name": "@everyone", "color": 0, "hoist": false, "icon": null,
-            "unicode_emoji": null, "position": 0, "permissions": MEMBER_PERMS.to_string(), "managed": false,
+            "unicode_emoji": null, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null }, "position": 0, "permissions": MEMBER_PERMS.to_string(), "managed": false,
             "mentionable": false, "flags": 0,
         });
         let organizers = json!({
             "id": ORGANIZERS_ROLE.to_string(), "name": "Organizers", "color": 0, "hoist": true, "icon": null,
-            "unicode_emoji": null, "position": 1, "permissions": "0", "managed": false,
+            "unicode_emoji": null, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null }, "position": 1, "permissions": "0", "managed": false,
             "mentionable": true, "flags": 0,
         });
         let mut members: Vec<Value> = self
@@ -292,7 +292,7 @@ impl WorldSpec {
         members.push(self.bot_member_json(guild, app_id));
         let bot_role = json!({
             "id": BOT_ROLE.to_string(), "name": "Backbone", "color": 0, "hoist": false, "icon": null,
-            "unicode_emoji": null, "position": 2, "permissions": BOT_PERMS.to_string(), "managed": true,
+            "unicode_emoji": null, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null }, "position": 2, "permissions": BOT_PERMS.to_string(), "managed": true,
             "mentionable": false, "flags": 0, "tags": { "bot_id": app_id.to_string() },
         });
         json!({
