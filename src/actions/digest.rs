@@ -92,6 +92,17 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
         .collect();
     blockers.truncate(d::MAX_ITEMS);
 
+    let away = store::people::away_members(store, id, end)
+        .await?
+        .into_iter()
+        .take(d::MAX_ITEMS)
+        .map(|a| d::DigestAway {
+            who: a.display_name,
+            until: a.until,
+        })
+        .collect();
+    let (feedback_new, feedback_acknowledged) = store::feedback::period_counts(store, id, start, end).await?;
+
     Ok(Digest {
         coalition_id: id,
         coalition: coalition.name.clone(),
@@ -111,6 +122,9 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
         blockers_count: blocked_count + checkin_count,
         blockers,
         top_contributors,
+        away,
+        feedback_new,
+        feedback_acknowledged,
     })
 }
 
@@ -179,7 +193,7 @@ pub async fn send(
 
 /// The coalition named `name` in `guild`, for `backbone digest --preview` and `backbone export`.
 pub async fn find_for_cli(store: &Store, guild: GuildId, name: &str) -> Result<Coalition> {
-    if let Some(c) = store::coalitions::find_by_name(store, guild, name).await? {
+    if let Some(c) = store::coalitions::find_by_name(store.pool(), guild, name).await? {
         return Ok(c);
     }
     let all = store::coalitions::list_in_guild(store, guild).await?;

@@ -12,11 +12,14 @@ pub mod coalitions;
 pub mod deadlines;
 pub mod digest;
 pub mod export;
+pub mod feedback;
 pub mod goals;
+pub mod me;
 pub mod members;
 pub mod orgs;
 pub mod roles;
 pub mod task_changes;
+mod task_races;
 pub mod tasks;
 pub mod wins;
 
@@ -44,7 +47,7 @@ pub struct Scope {
 impl Scope {
     /// Whether the actor is a lead of this coalition or a server admin.
     pub fn is_lead(&self) -> bool {
-        self.actor.manage_server || self.member.as_ref().is_some_and(|m| m.role() == Role::Lead)
+        self.actor.manage_server || self.member.as_ref().is_some_and(|m| m.role == Role::Lead)
     }
 
     /// Whether the actor is a member (or lead) of this coalition, or a server admin.
@@ -94,7 +97,7 @@ pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<S
 
 async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Coalition> {
     if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
-        if let Some(c) = store::coalitions::find_by_name(store, actor.guild, name).await? {
+        if let Some(c) = store::coalitions::find_by_name(store.pool(), actor.guild, name).await? {
             return Ok(c);
         }
         let all = store::coalitions::list_in_guild(store, actor.guild).await?;

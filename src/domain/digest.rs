@@ -43,6 +43,20 @@ pub struct Digest {
     pub blockers: Vec<DigestBlocker>,
     /// Members with the most wins in the period, most first.
     pub top_contributors: Vec<Contributor>,
+    /// Members away when the digest is made, soonest back first (not counted as missing).
+    pub away: Vec<DigestAway>,
+    /// Feedback received in the period (a count only: its text never appears in the digest).
+    pub feedback_new: i64,
+    /// Feedback acknowledged by a lead in the period.
+    pub feedback_acknowledged: i64,
+}
+
+/// A member who is away.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestAway {
+    pub who: String,
+    /// Back at (UTC seconds).
+    pub until: i64,
 }
 
 /// A win in the digest.

@@ -42,4 +42,13 @@ id_type! {
     RoundId,
     /// A delivery (outbox) row.
     DeliveryId,
+    /// A check-in answer row.
+    CheckinId,
+    /// A responsibility (named duty) row.
+    ResponsibilityId,
+}
+
+id_type! {
+    /// A feedback row (a concern or suggestion sent to the leads).
+    FeedbackId,
 }

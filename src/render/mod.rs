@@ -4,7 +4,9 @@
 pub mod checkins;
 pub mod coalitions;
 pub mod digest;
+pub mod feedback;
 pub mod goals;
+pub mod me;
 pub mod people;
 pub mod scheduled;
 pub mod tasks;

@@ -15,11 +15,13 @@ mod content;
 pub mod counting;
 pub mod deliver;
 pub mod notifier;
+mod people;
 pub mod plan;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
-pub use notifier::{Notifier, RecordingNotifier, Scripted, SendError, Sent};
+pub use notifier::{Notifier, SendError};
+pub use people::pings_only_allows;
 pub use plan::{TickReport, tick};
 pub use runner::run;
 

@@ -30,6 +30,10 @@ pub enum DeliveryKind {
     WinCelebration,
     /// DM to a lead: the bot can't post in the home channel (subject: channel id).
     ChannelWarning,
+    /// DM to a lead: a concern or suggestion from a member (subject: feedback id).
+    FeedbackToLead,
+    /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
+    FeedbackAck,
 }
 
 impl DeliveryKind {
@@ -45,6 +49,8 @@ impl DeliveryKind {
             DeliveryKind::TaskAssigned => "task_assigned",
             DeliveryKind::WinCelebration => "win_celebration",
             DeliveryKind::ChannelWarning => "channel_warning",
+            DeliveryKind::FeedbackToLead => "feedback_to_lead",
+            DeliveryKind::FeedbackAck => "feedback_ack",
         }
     }
 
@@ -354,15 +360,6 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
     .bind(coalition)
     .fetch_all(store.pool())
     .await?)
-}
-
-/// The soonest time any pending delivery is due (lets the runner sleep until then).
-pub async fn next_due(store: &Store) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
-            .fetch_one(store.pool())
-            .await?,
-    )
 }
 
 /// Deliveries that need a person's attention: dead ones due in the last `recent` seconds, and ones

@@ -188,80 +188,152 @@ pub async fn count(store: &Store, coalition: CoalitionId, filter: &TaskFilter) -
     )
 }
 
-/// A status change with everything that moves with it.
+/// What a status change does to the task's next deadline ping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextPing {
+    /// Leave it as stored (whatever a concurrent `/task due` set).
+    Keep,
+    /// No more pings (the task is done).
+    Clear,
+    /// Set it, only if the due date is still `due_at` (the date it was computed from).
+    Set { value: Option<i64>, due_at: Option<i64> },
+}
+
+/// A status change with everything that moves with it. It applies only while the task is still
+/// in `from` (and, for a blocked task, still blocked for `from_reason`): compare-and-set.
 pub struct StatusChange<'a> {
+    pub from: TaskStatus,
+    pub from_reason: Option<&'a str>,
     pub status: TaskStatus,
     pub blocked_reason: Option<&'a str>,
     pub completed_at: Option<i64>,
-    pub next_ping_at: Option<i64>,
+    pub next_ping: NextPing,
+    pub by: UserId,
+    /// Only while the task is still assigned to this user (when that is what allows the change).
+    pub while_assigned_to: Option<UserId>,
 }
 
-/// Changes a task's status (and the fields that follow it).
+/// Changes a task's status (and the fields that follow it) if it is still as the caller read
+/// it; `false` when someone else changed it first (nothing was written).
 pub async fn set_status(
     tx: &mut Tx,
     coalition: CoalitionId,
     id: TaskId,
     c: &StatusChange<'_>,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE tasks SET status = ?, blocked_reason = ?, completed_at = ?, next_ping_at = ?, updated_at = ?
-         WHERE coalition_id = ? AND id = ?",
+) -> Result<bool> {
+    // (write next_ping_at?, its value, check the due date?, the due date it was computed from)
+    let (set_ping, ping, check_due, due) = match c.next_ping {
+        NextPing::Keep => (false, None, false, None),
+        NextPing::Clear => (true, None, false, None),
+        NextPing::Set { value, due_at } => (true, value, true, due_at),
+    };
+    let done = sqlx::query(
+        "UPDATE tasks SET status = ?, blocked_reason = ?, completed_at = ?, status_by = ?, updated_at = ?,
+                next_ping_at = CASE WHEN ? THEN ? ELSE next_ping_at END
+         WHERE coalition_id = ? AND id = ? AND status = ?
+           AND (status <> 'blocked' OR blocked_reason IS ?)
+           AND (NOT ? OR due_at IS ?)
+           AND (? IS NULL OR assignee_id = ?)",
     )
-    .bind(c.status.as_str())
+    .bind(c.status)
     .bind(c.blocked_reason)
     .bind(c.completed_at)
-    .bind(c.next_ping_at)
+    .bind(c.by)
     .bind(now)
+    .bind(set_ping)
+    .bind(ping)
     .bind(coalition)
     .bind(id)
+    .bind(c.from)
+    .bind(c.from_reason)
+    .bind(check_due)
+    .bind(due)
+    .bind(c.while_assigned_to)
+    .bind(c.while_assigned_to)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Moves a task to another member (and their org).
+/// A task's status as it is now; read it inside a write (`&mut *tx`) to act on it.
+pub async fn status_of(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    id: TaskId,
+) -> Result<Option<TaskStatus>> {
+    Ok(
+        sqlx::query_scalar("SELECT status FROM tasks WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// Who made the task's last status change (unknown for changes from before that was stored).
+pub async fn status_by(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Option<UserId>> {
+    Ok(
+        sqlx::query_scalar("SELECT status_by FROM tasks WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?
+            .flatten(),
+    )
+}
+
+/// Moves a task that is still being worked on (open, in progress, blocked) from `from` to `assignee` (and the org they are in now), if it is still
+/// assigned to `from` and `assignee` is still a member; `false` otherwise (nothing was written).
 pub async fn set_assignee(
     tx: &mut Tx,
     coalition: CoalitionId,
     id: TaskId,
+    from: Option<UserId>,
     assignee: UserId,
-    org: Option<OrgId>,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE tasks SET assignee_id = ?, org_id = ?, updated_at = ? WHERE coalition_id = ? AND id = ?",
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tasks SET assignee_id = m.user_id, org_id = m.org_id, updated_at = ?
+         FROM (SELECT user_id, org_id FROM members WHERE coalition_id = ? AND user_id = ?) AS m
+         WHERE tasks.coalition_id = ? AND tasks.id = ? AND tasks.status IN ('open', 'in_progress', 'blocked')
+           AND tasks.assignee_id IS ?",
     )
-    .bind(assignee)
-    .bind(org)
     .bind(now)
     .bind(coalition)
+    .bind(assignee)
+    .bind(coalition)
     .bind(id)
+    .bind(from)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Moves a task's due date, with its next ping.
+/// Moves the due date of a task still being worked on from `from` to `due_at`, with its next ping;
+/// `false` when the task is closed or its due date is no longer `from` (nothing was written).
 pub async fn set_due(
     tx: &mut Tx,
     coalition: CoalitionId,
     id: TaskId,
+    from: Option<i64>,
     due_at: i64,
     next_ping_at: Option<i64>,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ? WHERE coalition_id = ? AND id = ?",
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ?
+         WHERE coalition_id = ? AND id = ? AND status IN ('open', 'in_progress', 'blocked') AND due_at IS ?",
     )
     .bind(due_at)
     .bind(next_ping_at)
     .bind(now)
     .bind(coalition)
     .bind(id)
+    .bind(from)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Remembers where a task's card was posted, so its buttons and later edits can find it.
@@ -293,12 +365,16 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
 }
 
 /// A partner organization's name, if `org` belongs to `coalition`.
-pub async fn org_name(store: &Store, coalition: CoalitionId, org: OrgId) -> Result<Option<String>> {
+pub async fn org_name(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    org: OrgId,
+) -> Result<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
             .bind(coalition)
             .bind(org)
-            .fetch_optional(store.pool())
+            .fetch_optional(db)
             .await?,
     )
 }

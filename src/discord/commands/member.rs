@@ -62,7 +62,7 @@ pub async fn add(
     ctx: Context<'_>,
     #[description = "Who to add or update"] user: serenity::User,
     #[description = "lead or member (default: member, or their current role)"] role: Option<RoleChoice>,
-    #[description = "Their partner organization"]
+    #[description = "Their partner organization (none to clear it)"]
     #[autocomplete = "crate::discord::autocomplete::org"]
     org: Option<String>,
     #[description = "Which coalition (default: this channel's)"]
@@ -111,6 +111,13 @@ pub async fn list(
     org: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let list = act::list(&ctx.data().store, &actor, coalition.as_deref(), org).await?;
+    let list = act::list(
+        &ctx.data().store,
+        &actor,
+        ctx.data().now(),
+        coalition.as_deref(),
+        org,
+    )
+    .await?;
     reply(ctx, render::member_list(&list)).await
 }
