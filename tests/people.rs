@@ -525,3 +525,27 @@ async fn the_digest_counts_feedback_and_lists_who_is_away_without_any_text() {
     assert!(!text.contains("Secret worry") && !text.contains("Another thought"));
     assert!(!text.contains("private note"));
 }
+
+#[tokio::test]
+async fn the_until_preview_reads_the_text_in_the_members_own_zone() {
+    let w = World::new().await;
+    w.climate().await;
+    let before = me::preview_until(&w.store, &w.actor(MEMBER), w.now, "2026-12-01 09:00")
+        .await
+        .unwrap();
+    assert!(
+        before.contains("Europe/Berlin"),
+        "the coalition's zone until they set one: {before}"
+    );
+    set(&w, MEMBER, Some("America/Los_Angeles"), None, None)
+        .await
+        .unwrap();
+    let after = me::preview_until(&w.store, &w.actor(MEMBER), w.now, "2026-12-01 09:00")
+        .await
+        .unwrap();
+    assert_eq!(after, "Tue 1 Dec 2026 09:00 (America/Los_Angeles)");
+    let past = me::preview_until(&w.store, &w.actor(MEMBER), w.now, "2026-11-01")
+        .await
+        .unwrap();
+    assert!(past.contains("in the past"), "{past}");
+}

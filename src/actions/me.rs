@@ -137,6 +137,13 @@ pub struct AwayChanged {
     pub tz: String,
 }
 
+/// How the `until` typed so far is read, in the member's own zone (autocomplete preview).
+pub async fn preview_until(store: &Store, actor: &Actor, now: DateTime<Utc>, text: &str) -> Result<String> {
+    let prefs = store::people::get(store, actor.guild, actor.user).await?;
+    let (tz, _) = viewer_tz(store, actor, &prefs).await?;
+    Ok(when::preview_due(text, tz, now))
+}
+
 /// `/me away` (anyone): no nudges or deadline DMs until `until`; leads see it.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn away(store: &Store, actor: &Actor, now: DateTime<Utc>, input: GoAway) -> Result<AwayChanged> {

@@ -242,6 +242,15 @@ pub fn to_text(d: &Digest) -> String {
         ),
         None => "no round yet\n".to_string(),
     };
+    for a in &d.away {
+        out += &format!("  • {} — away until {}\n", a.who, at(a.until));
+    }
+    if d.feedback_new > 0 || d.feedback_acknowledged > 0 {
+        out += &format!(
+            "\nFeedback to the leads: {} new, {} acknowledged\n",
+            d.feedback_new, d.feedback_acknowledged
+        );
+    }
 
     out += &format!("\nOpen blockers: {}\n", d.blockers_count);
     for b in &d.blockers {

@@ -1,6 +1,9 @@
 //! `/me settings|away|back`: your own time zone, quiet hours, DM preference and away periods.
 
+use poise::serenity_prelude as serenity;
+
 use crate::actions::me as act;
+use crate::discord::autocomplete::choices;
 use crate::discord::choices::DmsChoice;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::hours::DmPolicy;
@@ -62,6 +65,7 @@ pub async fn away(
     ctx: Context<'_>,
     #[description = "When you're back: friday, 2026-12-24, in 2 weeks (your time zone)"]
     #[max_length = 100]
+    #[autocomplete = "until"]
     until: String,
     #[description = "A short note for the leads"]
     #[max_length = 200]
@@ -76,6 +80,36 @@ pub async fn away(
     )
     .await?;
     reply(ctx, render::away(&out)).await
+}
+
+/// How the typed `until` is read, in your own time zone — or why it can't be.
+async fn until(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let Some(guild) = ctx.guild_id() else {
+        return choices(vec![]);
+    };
+    let actor = crate::actions::Actor {
+        user: crate::domain::UserId(ctx.author().id.get() as i64),
+        guild: crate::domain::GuildId(guild.get() as i64),
+        manage_server: false,
+        name: String::new(),
+        channel: crate::discord::autocomplete::channel(ctx),
+    };
+    let typed = partial.trim();
+    let examples = ["in 1 week", "friday", "in 2 weeks"];
+    let texts: Vec<&str> = if typed.is_empty() {
+        examples.to_vec()
+    } else {
+        vec![typed]
+    };
+    let mut out = Vec::new();
+    for t in texts {
+        match act::preview_until(&ctx.data().store, &actor, ctx.data().now(), t).await {
+            Ok(p) if typed.is_empty() => out.push((format!("{t} → {p}"), t.to_string())),
+            Ok(p) => out.push((p, t.to_string())),
+            Err(e) => tracing::warn!(error = %e, "until autocomplete failed"),
+        }
+    }
+    choices(out)
 }
 
 /// End your away period early.
