@@ -175,8 +175,11 @@ fn relative(d: chrono::Duration) -> String {
 pub struct Shown {
     pub target: Target,
     pub msg: Message,
-    /// `bb<delivery id>` (see `scheduler::nonce`), which tells which delivery it was.
+    /// `bb<delivery id>` (see `scheduler::nonce`), which tells which delivery it was; empty for
+    /// an edit.
     pub nonce: String,
+    /// Set when this replaced an earlier message (an answer card or summary updated in place).
+    pub edited: Option<MessageId>,
 }
 
 /// A [`Notifier`] that keeps what the scheduler sends, for the demo to print at the simulated time.
@@ -184,6 +187,8 @@ pub struct Shown {
 pub struct PrintNotifier {
     sent: Mutex<Vec<Shown>>,
     next_id: Mutex<i64>,
+    /// Threads started: (thread channel, name).
+    threads: Mutex<Vec<(ChannelId, String)>>,
 }
 
 impl PrintNotifier {
@@ -192,11 +197,17 @@ impl PrintNotifier {
         std::mem::take(&mut *self.sent.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Threads started since the last call: (thread channel, name).
+    pub fn take_threads(&self) -> Vec<(ChannelId, String)> {
+        std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     fn keep(&self, target: Target, msg: &Message, nonce: &str) -> MessageId {
         self.sent.lock().unwrap_or_else(|e| e.into_inner()).push(Shown {
             target,
             msg: msg.clone(),
             nonce: nonce.to_string(),
+            edited: None,
         });
         let mut id = self.next_id.lock().unwrap_or_else(|e| e.into_inner());
         *id += 1;
@@ -216,6 +227,36 @@ impl Notifier for PrintNotifier {
 
     async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
         Ok(self.keep(Target::User(user), msg, nonce))
+    }
+
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).push(Shown {
+            target: Target::Channel(channel),
+            msg: msg.clone(),
+            nonce: String::new(),
+            edited: Some(message),
+        });
+        Ok(())
+    }
+
+    async fn create_thread(
+        &self,
+        _channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
+        // As on Discord, a thread started on a message has the message's id.
+        let thread = ChannelId(message.0);
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        if !threads.iter().any(|(t, _)| *t == thread) {
+            threads.push((thread, name.to_string()));
+        }
+        Ok(thread)
     }
 }
 

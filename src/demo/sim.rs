@@ -359,16 +359,13 @@ impl<'a> Sim<'a> {
                 } else {
                     ""
                 };
+                let (done, next) = (*self.rng.pick(&cast::DONE), *self.rng.pick(&cast::NEXT));
                 let input = checkins::SubmitCheckin {
                     round,
-                    done: (*self.rng.pick(&cast::DONE)).into(),
-                    next: (*self.rng.pick(&cast::NEXT)).into(),
-                    blockers: blockers.into(),
+                    answers: vec![done.into(), next.into(), blockers.into()],
                 };
                 let line = format!(
-                    "check-in form — done: {} · next: {} · blockers: {}",
-                    input.done,
-                    input.next,
+                    "check-in form — done: {done} · next: {next} · blockers: {}",
                     if blockers.is_empty() { "none" } else { blockers }
                 );
                 let r = checkins::submit(&s, &self.actor(p), now, input).await;
@@ -452,6 +449,9 @@ impl<'a> Sim<'a> {
     /// Runs the real sender and prints what it sent.
     async fn deliver(&mut self) -> Result<()> {
         scheduler::deliver(&self.store, &self.notifier, &self.settings, self.now).await?;
+        for (thread, name) in self.notifier.take_threads() {
+            self.names.channels.insert(thread.0, format!("🧵 {name}"));
+        }
         for sent in self.notifier.take() {
             let id: i64 = sent
                 .nonce
@@ -462,6 +462,11 @@ impl<'a> Sim<'a> {
             let kind = match store::deliveries::get(&self.store, DeliveryId(id)).await? {
                 Some(d) => d.kind,
                 None => "message".into(),
+            };
+            let kind = if sent.edited.is_some() {
+                format!("{kind}, edited in place")
+            } else {
+                kind
             };
             *self.summary.sent.entry(kind.clone()).or_default() += 1;
             let label = kind.replace('_', " ");

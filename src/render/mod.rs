@@ -1,6 +1,7 @@
 //! Pure functions from outcomes to [`Message`](crate::domain::message::Message)s within Discord's
 //! limits. No serenity here: these are unit-tested as plain data, and the scheduler uses them too.
 
+pub mod checkin_posts;
 pub mod checkins;
 pub mod coalitions;
 pub mod digest;

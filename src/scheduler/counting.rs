@@ -53,4 +53,26 @@ impl<N: Notifier> Notifier for Counting<N> {
         self.count("dm", &r);
         r
     }
+
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
+        let r = self.inner.edit_message(channel, message, msg).await;
+        self.count("edit", &r.as_ref().map(|_| message).map_err(Clone::clone));
+        r
+    }
+
+    async fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
+        let r = self.inner.create_thread(channel, message, name).await;
+        self.count("thread", &r.as_ref().map(|_| message).map_err(Clone::clone));
+        r
+    }
 }

@@ -61,6 +61,7 @@ async fn connection(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()>
         let (status, body) = handle(&inner, &req);
         let reason = match status {
             200 => "OK",
+            201 => "Created",
             204 => "No Content",
             400 => "Bad Request",
             401 => "Unauthorized",
@@ -254,6 +255,7 @@ fn check_shape(method: &str, path: &str, v: &Value) -> Option<String> {
         ("GET", ["channels", _]) => parse::<s::GuildChannel>(v),
         ("PUT", ["applications", ..]) => parse::<Vec<s::Command>>(v),
         ("POST", ["users", "@me", "channels"]) => parse::<s::PrivateChannel>(v),
+        ("POST", ["channels", _, "messages", _, "threads"]) => parse::<s::GuildChannel>(v),
         (_, ["channels", _, "messages", ..]) | (_, ["webhooks", ..]) => parse::<s::Message>(v),
         _ => None,
     }
@@ -389,6 +391,12 @@ fn route(
             }
             edit(s, id(mid).unwrap_or(0), body, files)
         }
+        ("POST", ["channels", cid, "messages", mid, "threads"]) => {
+            let (Some(cid), Some(mid)) = (id(cid), id(mid)) else {
+                return Ok(unknown_route());
+            };
+            super::threads::start(inner, s, cid, mid, body)
+        }
         ("POST", ["channels", cid, "messages"]) => {
             let Some(cid) = id(cid) else {
                 return Ok(unknown_route());
@@ -424,6 +432,7 @@ fn route(
             };
             match w.channel_json(cid) {
                 Some(c) => Ok((200, c)),
+                None if super::threads::live(s, cid) => Ok((200, s.threads[&cid].json(inner.app_id))),
                 None => Ok((404, error("Unknown Channel", 10003))),
             }
         }
@@ -484,7 +493,9 @@ fn unknown_route() -> (u16, Value) {
 }
 
 fn channel_exists(inner: &Inner, s: &State, cid: u64) -> bool {
-    inner.world.channel(cid).is_some() || s.dm_channels.values().any(|c| *c == cid)
+    inner.world.channel(cid).is_some()
+        || s.dm_channels.values().any(|c| *c == cid)
+        || super::threads::live(s, cid)
 }
 
 fn bulk_overwrite(inner: &Inner, s: &mut State, guild: u64, body: &Value) -> Routed {
@@ -687,6 +698,10 @@ fn store_message(
         &pinged,
         everyone,
     );
+    let mut json = json;
+    if let (Some(t), Some(o)) = (s.threads.get(&channel), json.as_object_mut()) {
+        o.insert("guild_id".into(), json!(t.guild.to_string()));
+    }
     let dm_user = s
         .dm_channels
         .iter()
