@@ -83,7 +83,7 @@ pub async fn examine(config: &Config, now: DateTime<Utc>) -> Result<Report> {
         );
         return Ok(r);
     };
-    let http = super::build_http(config, &token)?;
+    let (http, _) = super::rest::http(config, &token, Default::default())?;
     let me = match http.get_current_user().await {
         Ok(me) => me,
         Err(e) if status_of(&e) == Some(401) => {

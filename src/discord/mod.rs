@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
-use serenity::{ClientBuilder, FullEvent, GatewayIntents, HttpBuilder, Interaction};
+use serenity::{ClientBuilder, FullEvent, GatewayIntents, Interaction};
 use tokio::sync::{Notify, watch};
 
 use crate::actions::Actor;
@@ -26,6 +26,7 @@ pub mod components;
 pub mod convert;
 pub mod doctor;
 pub mod notifier;
+pub mod rest;
 pub mod service;
 
 /// What every command handler can reach.
@@ -274,21 +275,6 @@ async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The REST client: every request gives up after the send timeout, so a hung connection can't
-/// stall a command or the scheduler (which also bounds each whole send by the same timeout).
-pub fn build_http(config: &Config, token: &str) -> Result<serenity::Http> {
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .timeout(Duration::from_secs(config.send_timeout_seconds.max(1)))
-        .build()
-        .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
-    let mut http = HttpBuilder::new(token).client(client);
-    if let Some(base) = &config.discord.api_base {
-        http = http.proxy(base.clone()).ratelimiter_disabled(true);
-    }
-    Ok(http.build())
-}
-
 /// Connects to Discord and serves until `shutdown` turns true. Tests call this with a manual clock
 /// and `DISCORD_API_BASE` pointing at a fake Discord.
 pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver<bool>) -> Result<()> {
@@ -301,7 +287,8 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     let store = Store::connect(&config.database_url).await?;
     let service = service::Service::start(&config, &store, clock.clone(), lock).await?;
 
-    let http = build_http(&config, &token)?;
+    let settings = scheduler::SchedulerSettings::from_config(&config);
+    let (http, client) = rest::http(&config, &token, settings.stats.clone())?;
     let base = config
         .discord
         .api_base
@@ -365,17 +352,21 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         })
         .build();
 
+    let reqwest_client = client;
     let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .framework(framework)
         .await
         .map_err(|e| Error::internal(format!("cannot build the Discord client: {e}")))?;
 
-    let notifier = Arc::new(notifier::DiscordNotifier::new(client.http.clone()));
+    let notifier = Arc::new(notifier::DiscordNotifier::new(
+        client.http.clone(),
+        reqwest_client,
+    ));
     let notifier = Arc::new(scheduler::counting::Counting::new(
         notifier,
         service.metrics.clone(),
     ));
-    let mut settings = scheduler::SchedulerSettings::from_config(&config);
+    let mut settings = settings;
     settings.metrics = Some(service.metrics.clone());
     let (stop_scheduler, scheduler_stopped) = watch::channel(false);
     let sched = tokio::spawn(scheduler::run(

@@ -4,9 +4,8 @@
 //! The time is always passed in: nothing here reads the clock except through a `Clock` handed to
 //! [`run`] or [`deliver_until`] (which reads it per batch and per result, as a round can take long).
 
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::ops::metrics::Metrics;
@@ -17,14 +16,17 @@ pub mod deliver;
 pub mod notifier;
 mod people;
 pub mod plan;
+mod pointer;
 mod posts;
 pub mod runner;
+pub mod stats;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
 pub use notifier::{Notifier, SendError};
 pub use people::pings_only_allows;
 pub use plan::{TickReport, tick};
 pub use runner::run;
+pub use stats::{SendStats, SendStatsSnapshot};
 
 /// How the scheduler plans and sends.
 #[derive(Debug, Clone)]
@@ -56,6 +58,8 @@ pub struct SchedulerSettings {
     pub shutdown_wait: Duration,
     /// Where the loop records tick durations and delivery outcomes (None: nowhere).
     pub metrics: Option<Arc<Metrics>>,
+    /// Counters of sends and 429s, shared with the Discord edge and whoever reports them.
+    pub stats: Arc<SendStats>,
 }
 
 impl Default for SchedulerSettings {
@@ -74,6 +78,7 @@ impl Default for SchedulerSettings {
             batch: 200,
             shutdown_wait: Duration::from_secs(10),
             metrics: None,
+            stats: Arc::default(),
         }
     }
 }
