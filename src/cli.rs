@@ -1,4 +1,5 @@
-//! The command line: `run | migrate | check-config | digest --preview | export | backup`.
+//! The command line: `run | demo | migrate | check-config | digest --preview | export | backup |
+//! restore | doctor`.
 
 use std::path::PathBuf;
 
@@ -24,6 +25,18 @@ pub struct Cli {
 pub enum Command {
     /// Connect to Discord and serve the coalition (needs DISCORD_TOKEN).
     Run,
+    /// Try Backbone without Discord: a sample coalition on a simulated clock, every message printed.
+    Demo {
+        /// Keep the demo's database in this (new) file instead of a temporary one.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Simulated days.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        /// Seed of the simulated people's choices: the same seed prints the same demo.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Create the database if needed and apply migrations.
     Migrate,
     /// Print the effective configuration (token redacted); fail on a bad setting.
@@ -55,6 +68,14 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Replace the database with a backup (only while the bot is stopped); the old file is kept.
+    Restore {
+        /// The backup file (e.g. backups/backbone-20260302-030000.db).
+        file: PathBuf,
+    },
+    /// Check the token, commands, home channels and permissions, deliveries and schedules; print
+    /// one fix per problem and exit non-zero if there is any (needs DISCORD_TOKEN, not the gateway).
+    Doctor,
     /// Write a consistent copy of the database (safe while the bot runs).
     Backup {
         /// Output file (default: backbone-backup-<timestamp>.db).
@@ -74,6 +95,13 @@ pub enum Format {
 pub async fn execute(command: Command, config: Config) -> Result<()> {
     match command {
         Command::Run => crate::discord::run(config).await,
+        Command::Demo { db, days, seed } => {
+            let opts = crate::demo::DemoOptions { db, days, seed };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            crate::demo::run(&opts, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(())
+        }
         Command::Migrate => {
             let store = Store::connect(&config.database_url).await?;
             store.close().await;
@@ -116,6 +144,39 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             let path = out.unwrap_or_else(|| PathBuf::from(&file.filename));
             std::fs::write(&path, &file.bytes)?;
             println!("Wrote {} ({} bytes).", path.display(), file.bytes.len());
+            Ok(())
+        }
+        Command::Doctor => {
+            let report = crate::discord::doctor::examine(&config, Utc::now()).await?;
+            print!("{}", report.text());
+            match report.problems() {
+                0 => Ok(()),
+                n => Err(Error::user(format!(
+                    "backbone doctor found {n} problem{} (see the fixes above).",
+                    if n == 1 { "" } else { "s" }
+                ))),
+            }
+        }
+        Command::Restore { file } => {
+            let db = crate::ops::lock::db_path(&config.database_url).ok_or_else(|| {
+                Error::user("database_url points at no file (in-memory database) — nothing to restore into.")
+            })?;
+            let done = crate::ops::restore::restore(&db, &file, Utc::now()).await?;
+            match &done.kept {
+                Some(old) => println!(
+                    "Restored {} into {} (migration {}). The previous database is kept as {}.",
+                    file.display(),
+                    db.display(),
+                    done.migration,
+                    old.display()
+                ),
+                None => println!(
+                    "Restored {} into {} (migration {}).",
+                    file.display(),
+                    db.display(),
+                    done.migration
+                ),
+            }
             Ok(())
         }
         Command::Backup { out } => {

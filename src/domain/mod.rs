@@ -7,6 +7,7 @@ pub mod ids;
 pub mod message;
 pub mod model;
 pub mod paging;
+pub mod permissions;
 pub mod pings;
 pub mod repeat;
 pub mod schedule;

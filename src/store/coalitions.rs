@@ -400,3 +400,13 @@ pub async fn suggest_orgs(
     .fetch_all(store.pool())
     .await?)
 }
+
+/// Every active coalition of every guild, by guild and name (for `backbone doctor`).
+pub async fn list_all_active(store: &Store) -> Result<Vec<Coalition>> {
+    Ok(sqlx::query_as(concat!(
+        select_coalition!(),
+        "WHERE archived_at IS NULL ORDER BY guild_id, name"
+    ))
+    .fetch_all(store.pool())
+    .await?)
+}

@@ -409,3 +409,27 @@ pub async fn next_due(store: &Store) -> Result<Option<i64>> {
             .await?,
     )
 }
+
+/// Deliveries that need a person's attention: dead ones due in the last `recent` seconds, and ones
+/// still unsent more than `late_by` seconds after they were due (for `backbone doctor`), oldest
+/// first, at most `limit`.
+pub async fn troubled(
+    store: &Store,
+    now: i64,
+    late_by: i64,
+    recent: i64,
+    limit: i64,
+) -> Result<Vec<Delivery>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM deliveries WHERE (status = 'dead' AND due_at >= ?)
+             OR (status IN ('pending', 'sending') AND due_at < ?)
+          ORDER BY due_at, id LIMIT ?"
+    ))
+    .bind(now - recent)
+    .bind(now - late_by)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}

@@ -20,6 +20,7 @@ pub mod digest;
 pub mod export;
 pub mod feedback;
 pub mod goals;
+pub mod maintenance;
 pub mod members;
 pub mod people;
 pub mod plan_edits;

@@ -210,6 +210,11 @@ pub struct State {
     /// Users whose DMs are closed (sending them a message fails with 50007).
     pub dm_closed: HashSet<u64>,
     pub gateway: GatewayState,
+    /// When set, every interaction callback is held this long before it is answered (a slow
+    /// network), so a test can act while a command is in flight.
+    pub slow_callbacks: Option<Duration>,
+    /// Interaction callbacks received so far (counted on arrival, before any hold).
+    pub callbacks_received: usize,
     /// When set, some channel posts are answered 429 (see [`RateLimitRule`]).
     pub rate_limit: Option<RateLimitRule>,
     /// Channel posts (POST …/messages) received, 429s included.

@@ -47,6 +47,17 @@ async fn connection(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()>
         let Some(req) = read_request(&mut reader).await? else {
             return Ok(());
         };
+        if req.target.contains("/callback") {
+            let hold = {
+                let mut s = inner.lock();
+                s.callbacks_received += 1;
+                s.slow_callbacks
+            };
+            inner.bump();
+            if let Some(hold) = hold {
+                tokio::time::sleep(hold).await;
+            }
+        }
         let (status, body, extra) = match rate_limited(&inner, &req) {
             Some((body, headers)) => (429, body, headers),
             None => {
@@ -306,6 +317,9 @@ fn check_shape(method: &str, path: &str, v: &Value) -> Option<String> {
         ("GET", ["users", "@me"]) => parse::<s::CurrentUser>(v),
         ("GET", ["oauth2", "applications", "@me"]) => parse::<s::CurrentApplicationInfo>(v),
         ("GET", ["gateway", "bot"]) => parse::<s::BotGateway>(v),
+        ("GET", ["guilds", _]) => parse::<s::PartialGuild>(v),
+        ("GET", ["guilds", _, "members", _]) => parse::<s::Member>(v),
+        ("GET", ["channels", _]) => parse::<s::GuildChannel>(v),
         ("PUT", ["applications", ..]) => parse::<Vec<s::Command>>(v),
         ("POST", ["users", "@me", "channels"]) => parse::<s::PrivateChannel>(v),
         ("POST", ["channels", _, "messages", _, "threads"]) => parse::<s::GuildChannel>(v),
@@ -484,12 +498,31 @@ fn route(
             let Some(cid) = id(cid) else {
                 return Ok(unknown_route());
             };
-            match w.channel(cid) {
-                Some(c) => Ok((200, c.json())),
+            match w.channel_json(cid) {
+                Some(c) => Ok((200, c)),
                 None if super::threads::live(s, cid) => Ok((200, s.threads[&cid].json(inner.app_id))),
                 None => Ok((404, error("Unknown Channel", 10003))),
             }
         }
+        ("GET", ["guilds", gid]) => match id(gid) {
+            Some(g) if w.guilds().contains(&g) => Ok((200, w.guild_create_json(g, inner.app_id))),
+            _ => Ok((404, error("Unknown Guild", 10004))),
+        },
+        ("GET", ["guilds", gid, "members", uid]) => match (id(gid), id(uid)) {
+            (Some(g), Some(u)) if w.guilds().contains(&g) && u == inner.app_id => {
+                Ok((200, w.bot_member_json(g, inner.app_id)))
+            }
+            (Some(g), Some(u)) if w.guilds().contains(&g) => match w.person(u) {
+                Some(p) if p.perms_in(g).is_some() => {
+                    let mut m = p.member_json(g, true);
+                    m.as_object_mut().expect("object").remove("permissions");
+                    Ok((200, m))
+                }
+                _ => Ok((404, error("Unknown Member", 10007))),
+            },
+            (Some(_), Some(_)) => Ok((404, error("Unknown Guild", 10004))),
+            _ => Ok(unknown_route()),
+        },
         ("POST", ["users", "@me", "channels"]) => {
             let Some(user) = body
                 .get("recipient_id")
