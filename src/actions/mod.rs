@@ -15,6 +15,7 @@ pub mod export;
 pub mod goals;
 pub mod members;
 pub mod orgs;
+pub mod report;
 pub mod roles;
 pub mod task_changes;
 pub mod tasks;

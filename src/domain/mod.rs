@@ -5,6 +5,7 @@ pub mod ids;
 pub mod message;
 pub mod model;
 pub mod pings;
+pub mod report;
 pub mod schedule;
 pub mod text;
 pub mod when;

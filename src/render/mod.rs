@@ -1,11 +1,13 @@
 //! Pure functions from outcomes to [`Message`](crate::domain::message::Message)s within Discord's
 //! limits. No serenity here: these are unit-tested as plain data, and the scheduler uses them too.
 
+pub mod chart;
 pub mod checkins;
 pub mod coalitions;
 pub mod digest;
 pub mod goals;
 pub mod people;
+pub mod report;
 pub mod scheduled;
 pub mod tasks;
 pub mod wins;

@@ -18,6 +18,7 @@ pub mod digest;
 pub mod export;
 pub mod goals;
 pub mod members;
+pub mod report;
 pub mod schedule;
 pub mod tasks;
 pub mod wins;

@@ -237,6 +237,12 @@ pub const COMMANDS: &[HelpEntry] = &[
         "lead",
         "All of the coalition's data as a file",
     ),
+    entry(
+        "report",
+        "period? (month/quarter/year), coalition?",
+        "anyone",
+        "An impact report for stakeholders: one HTML file with charts, the period to date",
+    ),
     entry("help", "command?", "anyone", "What each command does"),
 ];
 
@@ -421,6 +427,7 @@ mod tests {
                 "checkin",
                 "digest",
                 "export",
+                "report",
                 "help"
             ]
         );

@@ -11,6 +11,7 @@ pub mod goal;
 pub mod help;
 pub mod member;
 pub mod org;
+pub mod report;
 pub mod role;
 pub mod task;
 pub mod win;
@@ -29,6 +30,7 @@ pub fn all() -> Vec<Command> {
         checkin::all(),
         digest::all(),
         export::all(),
+        report::all(),
         help::all(),
     ]
     .into_iter()
