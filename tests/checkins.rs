@@ -264,7 +264,7 @@ async fn blocker_alerts_each_lead_once_per_new_blocker() {
     assert!(out.has_blockers);
     assert_eq!(out.leads_alerted, 2);
     let alerts = blocker_alerts(&w, &c).await;
-    assert_eq!(alerts, [(ADMIN.0, out.checkin_id), (LEAD.0, out.checkin_id)]);
+    assert_eq!(alerts, [(ADMIN.0, out.checkin_id.0), (LEAD.0, out.checkin_id.0)]);
 
     // Fixing a typo elsewhere does not alert again; a new blocker does.
     w.advance(Duration::minutes(1));

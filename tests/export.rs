@@ -324,7 +324,7 @@ async fn coalition_from_another_guild_cannot_be_exported() {
         "No coalition named `Climate Coalition`",
     );
     assert!(
-        store::coalitions::get(&w.store, OTHER_GUILD, c.id)
+        store::coalitions::get(w.store.pool(), OTHER_GUILD, c.id)
             .await
             .unwrap()
             .is_none()

@@ -61,7 +61,7 @@ async fn lead_adds_goal_with_target_and_due_date() {
     assert_eq!(out.goal.target, Some(500.0));
     assert_eq!(out.goal.metric.as_deref(), Some("signatures"));
     assert_eq!(out.goal.current, 0.0);
-    assert_eq!(out.goal.status(), GoalStatus::Active);
+    assert_eq!(out.goal.status, GoalStatus::Active);
     // 17:00 Berlin is 16:00 UTC in winter.
     assert_eq!(
         out.goal.due_at,
@@ -194,7 +194,7 @@ async fn closed_goal_cannot_progress_or_close_again() {
     let out = goals::close(&w.store, &w.actor(LEAD), w.now, close(GoalStatus::Achieved))
         .await
         .unwrap();
-    assert_eq!(out.goal.status(), GoalStatus::Achieved);
+    assert_eq!(out.goal.status, GoalStatus::Achieved);
     assert_eq!(out.goal.closed_at, Some(w.now.timestamp()));
     assert_eq!(w.events(&c).await, before + 1);
 

@@ -76,7 +76,7 @@ async fn lead_adds_a_member_with_an_org() {
     );
     let m = member_row(&w, &c, OUTSIDER).await.unwrap();
     assert_eq!(
-        (m.role(), m.org_id, m.display_name.as_str()),
+        (m.role, m.org_id, m.display_name.as_str()),
         (Role::Member, Some(sunrise.id), "user5")
     );
     assert_eq!(w.events(&c).await, events + 1);
@@ -110,7 +110,7 @@ async fn adding_an_existing_member_updates_role_and_keeps_their_org() {
         (Role::Lead, Some("Sunrise"))
     );
     let m = member_row(&w, &c, MEMBER).await.unwrap();
-    assert_eq!((m.role(), m.org_id), (Role::Lead, Some(sunrise.id)));
+    assert_eq!((m.role, m.org_id), (Role::Lead, Some(sunrise.id)));
     // Without a role, an update keeps the current one.
     let again = members::add(&w.store, &w.actor(LEAD), w.now, adding(MEMBER, None, None))
         .await
@@ -196,7 +196,7 @@ async fn a_lead_can_be_demoted_while_another_remains() {
     )
     .await
     .unwrap();
-    assert_eq!(member_row(&w, &c, LEAD).await.unwrap().role(), Role::Member);
+    assert_eq!(member_row(&w, &c, LEAD).await.unwrap().role, Role::Member);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use backbone::actions::{self, tasks, wins};
 use backbone::clock::{Clock, ManualClock};
 use backbone::domain::message::Message;
 use backbone::domain::*;
-use backbone::scheduler::{self, Notifier, RecordingNotifier, SchedulerSettings, Scripted, SendError};
+use backbone::scheduler::{self, Notifier, SchedulerSettings, SendError};
 use backbone::store::Store;
 use backbone::store::deliveries::{Delivery, Target};
 use chrono::{DateTime, Duration, TimeZone, Utc};

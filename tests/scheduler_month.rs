@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use backbone::actions::{checkins, deadlines, tasks};
 use backbone::domain::*;
-use backbone::scheduler::{self, RecordingNotifier, SchedulerSettings};
+use backbone::scheduler::{self, SchedulerSettings};
 use backbone::store::deliveries::{Delivery, Target};
 use chrono::{Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Europe::Berlin;

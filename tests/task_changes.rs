@@ -220,7 +220,7 @@ async fn blocked_needs_a_note() {
         set(&w, MEMBER2, &t, TaskStatus::Blocked, Some("   ")).await,
         "add `note:`",
     );
-    assert_eq!(row(&w, &t).await.status(), TaskStatus::Open);
+    assert_eq!(row(&w, &t).await.status, TaskStatus::Open);
     assert!(deliveries(&w, "blocker_alert").await.is_empty());
     assert_eq!(w.events(&c).await, before);
 }
@@ -268,10 +268,10 @@ async fn only_assignee_or_lead_can_update() {
         set(&w, OUTSIDER, &t, TaskStatus::Done, None).await,
         "assignee or a lead",
     );
-    assert_eq!(row(&w, &t).await.status(), TaskStatus::Open);
+    assert_eq!(row(&w, &t).await.status, TaskStatus::Open);
     assert_eq!(w.events(&c).await, before);
     let out = set(&w, LEAD, &t, TaskStatus::InProgress, None).await.unwrap();
-    assert_eq!(out.task.status(), TaskStatus::InProgress);
+    assert_eq!(out.task.status, TaskStatus::InProgress);
     assert_eq!(out.assignee_name.as_deref(), Some("user4"));
 }
 
@@ -307,7 +307,7 @@ async fn button_id_from_another_guild_is_not_found() {
             .unwrap()
             .is_none()
     );
-    assert_eq!(row(&w, &t).await.status(), TaskStatus::Open);
+    assert_eq!(row(&w, &t).await.status, TaskStatus::Open);
     assert_eq!(w.events(&c).await, before);
 }
 
@@ -353,10 +353,13 @@ async fn done_offers_a_win_and_reopening_restarts_pings() {
     .unwrap();
     assert!(out.offer_win);
     assert_eq!(out.previous, TaskStatus::Open);
-    assert_eq!(out.task.status(), TaskStatus::Done);
+    assert_eq!(out.task.status, TaskStatus::Done);
 
     let before = w.events(&c).await;
-    user_err(set(&w, MEMBER2, &t, TaskStatus::Done, None).await, "already done");
+    user_err(
+        set(&w, MEMBER2, &t, TaskStatus::Done, None).await,
+        &format!("#1 was already marked done by <@{MEMBER2}>"),
+    );
     user_err(
         set(&w, MEMBER2, &t, TaskStatus::Blocked, Some("oops")).await,
         "reopen it first",
@@ -397,7 +400,7 @@ async fn reblocking_with_a_new_note_updates_the_reason_and_alerts_again() {
     assert_eq!(out.previous, TaskStatus::Blocked);
     assert_eq!(out.leads_alerted, 2);
     let stored = row(&w, &t).await;
-    assert_eq!(stored.status(), TaskStatus::Blocked);
+    assert_eq!(stored.status, TaskStatus::Blocked);
     assert_eq!(stored.blocked_reason.as_deref(), Some("the city said no"));
     let alerts = deliveries(&w, "blocker_alert").await;
     assert_eq!(alerts.len(), 4, "each lead is alerted again: {alerts:?}");

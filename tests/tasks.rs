@@ -33,7 +33,7 @@ async fn member_assigns_task_and_assignee_gets_a_dm() {
     assert_eq!(out.timezone, "Europe/Berlin");
     assert_eq!(out.assignee_name, "user4");
     assert!(out.notified);
-    assert_eq!(out.task.status(), TaskStatus::Open);
+    assert_eq!(out.task.status, TaskStatus::Open);
     assert_eq!(out.task.assignee_id, Some(MEMBER2));
     assert_eq!(out.task.created_by, MEMBER);
     assert_eq!(out.task.due_at, Some(utc("2026-11-28 09:00")));

@@ -111,7 +111,7 @@ pub struct SubmitCheckin {
 pub struct CheckinSubmitted {
     pub coalition_name: String,
     pub round_id: RoundId,
-    pub checkin_id: i64,
+    pub checkin_id: CheckinId,
     /// True when this replaced an earlier answer to the same round.
     pub updated: bool,
     pub has_blockers: bool,
@@ -156,7 +156,7 @@ pub async fn submit_new_round(
     now: DateTime<Utc>,
     input: SubmitNewRound,
 ) -> Result<CheckinSubmitted> {
-    let coalition = store::coalitions::get(store, actor.guild, input.coalition)
+    let coalition = store::coalitions::get(store.pool(), actor.guild, input.coalition)
         .await?
         .filter(|c| c.archived_at.is_none())
         .ok_or_else(|| {
@@ -255,7 +255,7 @@ async fn record_answer(
             scope.id(),
             DeliveryKind::BlockerAlert,
             &key,
-            Some(checkin_id),
+            Some(checkin_id.0),
             &payload,
             now_s,
         )

@@ -8,7 +8,7 @@ use super::{Actor, ts};
 use crate::domain::schedule::{self, Schedule};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
-use crate::store::coalitions::{CoalitionSummary, GoalProgress, NewCoalition, Settings};
+use crate::store::coalitions::{CoalitionSummary, GoalProgress, NewCoalition};
 use crate::store::{self, Store};
 
 /// Joining and leaving change membership rows, so they live with the other member actions.
@@ -76,21 +76,38 @@ pub async fn create(
         next_digest_at,
         created_by: actor.user,
     };
-    let Some(id) = store::coalitions::insert(&mut tx, &new, now_s).await? else {
-        return Err(Error::user(format!(
-            "This server already has a coalition named **{name}** — pick another name, or see `/coalition list`."
-        )));
-    };
-    // Commands find their coalition by the channel they run in, so a home can't be shared. Checked
-    // inside the write (after the name, the likelier clash) so two coalitions created at once can't
-    // both claim the channel; returning drops the transaction and with it the insert.
-    if let Some(other) = store::coalitions::home_of_channel(&mut *tx, actor.guild, channel, id).await? {
+    // The name first (the likelier clash), then the home: commands find their coalition by the
+    // channel they run in, so a home can't be shared. Both are checked inside the write so two
+    // coalitions created at once can't both claim them (the schema refuses both too, but without a
+    // message that says how to fix it).
+    if store::coalitions::find_by_name(&mut *tx, actor.guild, &name)
+        .await?
+        .is_some()
+    {
+        return Err(name_taken(&name));
+    }
+    if let Some(other) =
+        store::coalitions::home_of_channel(&mut *tx, actor.guild, channel, CoalitionId(0)).await?
+    {
         return Err(Error::user(format!(
             "<#{channel}> is already the home channel of **{}** — pick another channel with `channel:`.",
             other.name
         )));
     }
-    store::members::upsert(&mut tx, id, actor.user, Role::Lead, None, &actor.name, now_s).await?;
+    let Some(id) = store::coalitions::insert(&mut tx, &new, now_s).await? else {
+        // An archived coalition keeps its name.
+        return Err(name_taken(&name));
+    };
+    store::members::upsert(
+        &mut tx,
+        id,
+        actor.user,
+        Role::Lead,
+        Some(None),
+        &actor.name,
+        now_s,
+    )
+    .await?;
     store::record_event(
         &mut tx,
         id,
@@ -103,7 +120,7 @@ pub async fn create(
     .await?;
     tx.commit().await?;
 
-    let coalition = store::coalitions::get(store, actor.guild, id)
+    let coalition = store::coalitions::get(store.pool(), actor.guild, id)
         .await?
         .ok_or_else(|| Error::internal("coalition vanished after insert"))?;
     Ok(CoalitionCreated {
@@ -111,6 +128,12 @@ pub async fn create(
         next_checkin_at,
         next_digest_at,
     })
+}
+
+fn name_taken(name: &str) -> Error {
+    Error::user(format!(
+        "This server already has a coalition named **{name}** — pick another name, or see `/coalition list`."
+    ))
 }
 
 /// Deadline pings before each due date unless a coalition says otherwise.
@@ -270,29 +293,44 @@ pub async fn settings(
              `checkin_schedule`, `digest_schedule` or `ping_offsets`.",
         ));
     }
-    let old = scope.coalition;
-    let tz = match &tz_in {
-        Some(t) => when::parse_timezone(t)?,
-        None => old.tz(),
-    };
-    let checkin = Schedule::parse(checkin_in.as_deref().unwrap_or(&old.checkin_schedule))?;
-    let digest = Schedule::parse(digest_in.as_deref().unwrap_or(&old.digest_schedule))?;
-    let offsets = pings::parse_offsets(offsets_in.as_deref().unwrap_or(&old.ping_offsets))?;
-    let offsets_text = pings::format_offsets(&offsets);
-    let channel = input.channel.unwrap_or(old.home_channel_id);
-    if channel != old.home_channel_id
+    // Everything given is checked before the write, so a typo never waits for the write lock.
+    let tz_new = tz_in.as_deref().map(when::parse_timezone).transpose()?;
+    let checkin_new = checkin_in.as_deref().map(Schedule::parse).transpose()?;
+    let digest_new = digest_in.as_deref().map(Schedule::parse).transpose()?;
+    let offsets_new = offsets_in.as_deref().map(pings::parse_offsets).transpose()?;
+    let offsets_text = offsets_new.as_deref().map(pings::format_offsets);
+    let now_s = ts(now);
+
+    // Compared and written inside one write transaction against the coalition as it is now, and
+    // only the settings given are written: two leads changing different settings both win.
+    let mut tx = store.write().await?;
+    let old = store::coalitions::get(&mut *tx, actor.guild, scope.coalition.id)
+        .await?
+        .ok_or_else(|| {
+            Error::user("That coalition no longer exists — `/coalition list` shows the current ones.")
+        })?;
+    if let Some(channel) = input.channel.filter(|c| *c != old.home_channel_id)
         && let Some(other) =
-            store::coalitions::home_of_channel(store.pool(), actor.guild, channel, old.id).await?
+            store::coalitions::home_of_channel(&mut *tx, actor.guild, channel, old.id).await?
     {
         return Err(Error::user(format!(
             "<#{channel}> is already the home channel of **{}** — pick another channel for **{}**.",
             other.name, old.name
         )));
     }
+    let tz = tz_new.unwrap_or_else(|| old.tz());
+    let checkin = match checkin_new {
+        Some(s) => s,
+        None => Schedule::parse(&old.checkin_schedule)?,
+    };
+    let digest = match digest_new {
+        Some(s) => s,
+        None => Schedule::parse(&old.digest_schedule)?,
+    };
 
     let mut changes = Vec::new();
-    let mut note = |setting: &'static str, from: &str, to: &str| {
-        if from != to {
+    let mut note = |setting: &'static str, from: &str, to: Option<&str>| {
+        if let Some(to) = to.filter(|to| *to != from) {
             changes.push(SettingChange {
                 setting,
                 from: from.to_string(),
@@ -303,12 +341,20 @@ pub async fn settings(
     note(
         "channel",
         &format!("<#{}>", old.home_channel_id),
-        &format!("<#{channel}>"),
+        input.channel.map(|c| format!("<#{c}>")).as_deref(),
     );
-    note("timezone", &old.timezone, tz.name());
-    note("checkin_schedule", &old.checkin_schedule, checkin.source());
-    note("digest_schedule", &old.digest_schedule, digest.source());
-    note("ping_offsets", &old.ping_offsets, &offsets_text);
+    note("timezone", &old.timezone, tz_new.map(|t| t.name()));
+    note(
+        "checkin_schedule",
+        &old.checkin_schedule,
+        checkin_in.is_some().then(|| checkin.source()),
+    );
+    note(
+        "digest_schedule",
+        &old.digest_schedule,
+        digest_in.is_some().then(|| digest.source()),
+    );
+    note("ping_offsets", &old.ping_offsets, offsets_text.as_deref());
     let changed = |s: &str| changes.iter().any(|c| c.setting == s);
     let tz_changed = changed("timezone");
     let upcoming = |s: &Schedule| {
@@ -329,29 +375,23 @@ pub async fn settings(
     }
     // Only a changed schedule (or zone) moves its next occurrence: one the scheduler is about to
     // plan must not be skipped because the home channel changed.
-    let next_checkin_at = if tz_changed || changed("checkin_schedule") {
-        checkin.next_after(now, tz).map(|t| t.timestamp())
-    } else {
-        old.next_checkin_at
+    let write = store::coalitions::SettingsChange {
+        home_channel_id: input.channel.filter(|_| changed("channel")),
+        timezone: tz_changed.then(|| tz.name()),
+        checkin_schedule: changed("checkin_schedule").then(|| checkin.source()),
+        digest_schedule: changed("digest_schedule").then(|| digest.source()),
+        ping_offsets: offsets_text.as_deref().filter(|_| changed("ping_offsets")),
+        next_checkin_at: (tz_changed || changed("checkin_schedule"))
+            .then(|| checkin.next_after(now, tz).map(|t| t.timestamp())),
+        next_digest_at: (tz_changed || changed("digest_schedule"))
+            .then(|| digest.next_after(now, tz).map(|t| t.timestamp())),
     };
-    let next_digest_at = if tz_changed || changed("digest_schedule") {
-        digest.next_after(now, tz).map(|t| t.timestamp())
-    } else {
-        old.next_digest_at
-    };
-    let now_s = ts(now);
-    let mut tx = store.write().await?;
-    let new = Settings {
-        home_channel_id: channel,
-        timezone: tz.name(),
-        checkin_schedule: checkin.source(),
-        digest_schedule: digest.source(),
-        ping_offsets: &offsets_text,
-        next_checkin_at,
-        next_digest_at,
-    };
-    store::coalitions::update_settings(&mut tx, old.id, &new).await?;
+    store::coalitions::update_settings(&mut tx, old.id, &write).await?;
     if tz_changed || changed("ping_offsets") {
+        let offsets = match offsets_new {
+            Some(o) => o,
+            None => pings::parse_offsets(&old.ping_offsets)?,
+        };
         for (subject, due_at) in store::coalitions::ping_subjects(&mut tx, old.id).await? {
             let next = pings::next_ping_at(due_at, &offsets, now_s);
             store::coalitions::set_next_ping(&mut tx, old.id, subject, next).await?;
@@ -371,11 +411,10 @@ pub async fn settings(
         now_s,
     )
     .await?;
-    tx.commit().await?;
-
-    let coalition = store::coalitions::get(store, actor.guild, old.id)
+    let coalition = store::coalitions::get(&mut *tx, actor.guild, old.id)
         .await?
-        .ok_or_else(|| Error::internal("coalition vanished after update"))?;
+        .ok_or_else(|| Error::internal("coalition vanished during its update"))?;
+    tx.commit().await?;
     Ok(SettingsUpdated {
         coalition,
         changes,

@@ -182,7 +182,7 @@ pub async fn send(
 
 /// The coalition named `name` in `guild`, for `backbone digest --preview` and `backbone export`.
 pub async fn find_for_cli(store: &Store, guild: GuildId, name: &str) -> Result<Coalition> {
-    if let Some(c) = store::coalitions::find_by_name(store, guild, name).await? {
+    if let Some(c) = store::coalitions::find_by_name(store.pool(), guild, name).await? {
         return Ok(c);
     }
     let all = store::coalitions::list_in_guild(store, guild).await?;

@@ -169,7 +169,7 @@ pub async fn list(store: &Store, actor: &Actor, _now: DateTime<Utc>, input: List
         .into_iter()
         .map(|goal| GoalLine {
             progress: goal.progress(),
-            active: goal.status() == GoalStatus::Active,
+            active: goal.status == GoalStatus::Active,
             goal,
         })
         .collect();
@@ -208,12 +208,12 @@ pub async fn close(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Clos
         return Err(Error::user("Close a goal as `achieved` or `dropped`."));
     }
     let goal = resolve(store, &scope, &input.goal).await?;
-    if goal.status() != GoalStatus::Active {
+    if goal.status != GoalStatus::Active {
         return Err(Error::user(format!(
             "Goal #{} ({}) is already {} — `/goal list` shows the active ones.",
             goal.number,
             goal.title,
-            goal.status().as_str()
+            goal.status.as_str()
         )));
     }
     let now_s = ts(now);
@@ -281,7 +281,7 @@ pub async fn resolve(store: &Store, scope: &Scope, text: &str) -> Result<Goal> {
 
 /// Refuses a goal that is achieved or dropped.
 pub fn require_active(goal: &Goal, scope: &Scope) -> Result<()> {
-    if goal.status() == GoalStatus::Active {
+    if goal.status == GoalStatus::Active {
         Ok(())
     } else {
         Err(closed_error(goal, scope))

@@ -43,14 +43,16 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_lead()?;
     let c = &scope.coalition;
+    // `org: none` clears it; no `org` keeps it.
     let org = match input.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
+        Some(name) if is_no_org(name) => Some(None),
+        Some(name) => Some(Some(super::orgs::resolve(store, c, name).await?)),
         None => None,
     };
     let existing = store::members::get(store, c.id, input.user).await?;
     let role = input
         .role
-        .or(existing.as_ref().map(Member::role))
+        .or(existing.as_ref().map(|m| m.role))
         .unwrap_or(Role::Member);
     let name = text::truncate(input.user_name.trim(), text::MAX_NAME);
     let shown = if name.is_empty() {
@@ -62,7 +64,7 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
         name.clone()
     };
     let org_name = match (&org, existing.as_ref().and_then(|m| m.org_id)) {
-        (Some(o), _) => Some(o.name.clone()),
+        (Some(o), _) => o.as_ref().map(|o| o.name.clone()),
         (None, Some(id)) => store::coalitions::orgs(store, c.id)
             .await?
             .into_iter()
@@ -72,7 +74,7 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
     };
     let now_s = ts(now);
     let mut tx = store.write().await?;
-    if existing.as_ref().is_some_and(|m| m.role() == Role::Lead)
+    if existing.as_ref().is_some_and(|m| m.role == Role::Lead)
         && role != Role::Lead
         && store::members::count_leads(&mut tx, c.id).await? <= 1
     {
@@ -86,7 +88,7 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
         c.id,
         input.user,
         role,
-        org.as_ref().map(|o| o.id),
+        org.as_ref().map(|o| o.as_ref().map(|o| o.id)),
         &name,
         now_s,
     )
@@ -112,6 +114,11 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
         role,
         org: org_name,
     })
+}
+
+/// Whether `/member add org:` asks to clear the member's org (`none`, `no org` or `-`).
+pub fn is_no_org(name: &str) -> bool {
+    matches!(name.trim().to_ascii_lowercase().as_str(), "none" | "no org" | "-")
 }
 
 /// Input of `/member remove`.
@@ -150,7 +157,7 @@ pub async fn remove(
     };
     let now_s = ts(now);
     let mut tx = store.write().await?;
-    if member.role() == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
+    if member.role == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
         return Err(Error::user(format!(
             "<@{}> is the last lead of **{}** — make someone else lead with `/member add user role:lead` first.",
             input.user, c.name
@@ -216,8 +223,8 @@ pub async fn join(
             &mut tx,
             c.id,
             actor.user,
-            m.role(),
-            Some(org.id),
+            m.role,
+            Some(Some(org.id)),
             &actor.name,
             now_s,
         )
@@ -245,7 +252,7 @@ pub async fn join(
         c.id,
         actor.user,
         Role::Member,
-        org.as_ref().map(|o| o.id),
+        Some(org.as_ref().map(|o| o.id)),
         &actor.name,
         now_s,
     )
@@ -295,7 +302,7 @@ pub async fn leave(
     };
     let now_s = ts(now);
     let mut tx = store.write().await?;
-    if member.role() == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
+    if member.role == Role::Lead && store::members::count_leads(&mut tx, c.id).await? <= 1 {
         return Err(Error::user(format!(
             "You're the last lead of **{}** — make someone else lead with `/member add user role:lead` first, then leave.",
             c.name
@@ -376,7 +383,7 @@ pub async fn list(
     for row in rows {
         let entry = MemberEntry {
             user_id: row.user_id,
-            role: Role::parse(&row.role).unwrap_or(Role::Member),
+            role: row.role,
             responsibilities: duties.remove(&row.user_id).unwrap_or_default(),
             name: row.display_name,
         };

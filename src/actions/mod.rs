@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod report;
 pub mod roles;
 pub mod task_changes;
+mod task_races;
 pub mod tasks;
 pub mod wins;
 
@@ -45,7 +46,7 @@ pub struct Scope {
 impl Scope {
     /// Whether the actor is a lead of this coalition or a server admin.
     pub fn is_lead(&self) -> bool {
-        self.actor.manage_server || self.member.as_ref().is_some_and(|m| m.role() == Role::Lead)
+        self.actor.manage_server || self.member.as_ref().is_some_and(|m| m.role == Role::Lead)
     }
 
     /// Whether the actor is a member (or lead) of this coalition, or a server admin.
@@ -95,7 +96,7 @@ pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<S
 
 async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Coalition> {
     if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
-        if let Some(c) = store::coalitions::find_by_name(store, actor.guild, name).await? {
+        if let Some(c) = store::coalitions::find_by_name(store.pool(), actor.guild, name).await? {
             return Ok(c);
         }
         let all = store::coalitions::list_in_guild(store, actor.guild).await?;

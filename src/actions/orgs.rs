@@ -30,6 +30,11 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddOrg
     scope.require_lead()?;
     let c = &scope.coalition;
     let name = text::single_line("org name", &input.name, text::MAX_NAME)?;
+    if super::members::is_no_org(&name) {
+        return Err(Error::user(format!(
+            "`{name}` means \"no org\" in `/member add org:` — give the organization its real name."
+        )));
+    }
     let now_s = ts(now);
     let mut tx = store.write().await?;
     let Some(id) = store::coalitions::insert_org(&mut tx, c.id, &name, now_s).await? else {
@@ -124,7 +129,7 @@ pub async fn remove(
         };
         return Err(Error::user(format!(
             "**{}** still has {who} — move them to another org with `/member add user:… org:…` \
-             (`/member list org:{}` shows them), then remove it.",
+             (`org:none` for no org; `/member list org:{}` shows them), then remove it.",
             org.name, org.name
         )));
     }

@@ -9,7 +9,7 @@ use super::{Actor, Scope, ts};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::DeliveryKind;
-use crate::store::tasks::StatusChange;
+use crate::store::tasks::{NextPing, StatusChange};
 use crate::store::{self, Store};
 
 /// Input of `/task update` (and of the Start / Done / Blocked buttons).
@@ -53,7 +53,7 @@ pub async fn update(
             task.number, scope.coalition.name
         )));
     }
-    let previous = task.status();
+    let previous = task.status;
     let status = input.status;
     let note = match input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Some(text::multi_line("note", n, text::MAX_TEXT)?),
@@ -81,11 +81,8 @@ pub async fn update(
             Some(_) => {}
         }
     } else if previous == status {
-        return Err(Error::user(format!(
-            "Task #{} is already {} — `/task update` with another status changes it.",
-            task.number,
-            status.label()
-        )));
+        let by = store::tasks::status_by(store, scope.id(), task.id).await?;
+        return Err(Error::user(super::task_races::already(&task, by)));
     }
     if previous == TaskStatus::Done && status == TaskStatus::Blocked {
         return Err(Error::user(format!(
@@ -100,35 +97,37 @@ pub async fn update(
         )));
     }
     let now_s = ts(now);
-    let change = match status {
-        TaskStatus::Done => StatusChange {
-            status,
-            blocked_reason: None,
-            completed_at: Some(now_s),
-            next_ping_at: None,
+    let next_ping = match status {
+        TaskStatus::Done => NextPing::Clear,
+        // Reopening restarts the pings from now (from the due date it was read with); other moves
+        // keep whatever schedule is stored, even one a concurrent `/task due` just wrote.
+        TaskStatus::Open | TaskStatus::InProgress if previous == TaskStatus::Done => NextPing::Set {
+            value: task
+                .due_at
+                .and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s)),
+            due_at: task.due_at,
         },
-        TaskStatus::Blocked => StatusChange {
-            status,
-            blocked_reason: note.as_deref(),
-            completed_at: None,
-            next_ping_at: task.next_ping_at,
+        _ => NextPing::Keep,
+    };
+    let change = StatusChange {
+        from: previous,
+        from_reason: task.blocked_reason.as_deref(),
+        status,
+        blocked_reason: if status == TaskStatus::Blocked {
+            note.as_deref()
+        } else {
+            None
         },
-        TaskStatus::Open | TaskStatus::InProgress => StatusChange {
-            status,
-            blocked_reason: None,
-            completed_at: None,
-            // Reopening restarts the pings from now; other moves keep the schedule as it was.
-            next_ping_at: if previous == TaskStatus::Done {
-                task.due_at
-                    .and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s))
-            } else {
-                task.next_ping_at
-            },
-        },
+        completed_at: (status == TaskStatus::Done).then_some(now_s),
+        next_ping,
+        by: actor.user,
     };
 
     let mut tx = store.write().await?;
-    store::tasks::set_status(&mut tx, scope.id(), task.id, &change, now_s).await?;
+    if !store::tasks::set_status(&mut tx, scope.id(), task.id, &change, now_s).await? {
+        drop(tx);
+        return Err(super::task_races::status_lost(store, &scope, &task, status).await);
+    }
     let mut leads_alerted = 0;
     if status == TaskStatus::Blocked {
         let payload =
@@ -246,15 +245,19 @@ pub async fn reassign(
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
-    store::tasks::set_assignee(
+    if !store::tasks::set_assignee(
         &mut tx,
         scope.id(),
         task.id,
+        task.assignee_id,
         input.assignee,
-        assignee.org_id,
         now_s,
     )
-    .await?;
+    .await?
+    {
+        drop(tx);
+        return Err(super::task_races::reassign_lost(store, &scope, &task, input.assignee, &name).await);
+    }
     let notified = input.assignee != actor.user;
     if notified {
         let key = format!("task_assigned:{}:{now_s}", task.id.0);
@@ -323,7 +326,20 @@ pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Se
     let due_text = when::describe(due, tz);
 
     let mut tx = store.write().await?;
-    store::tasks::set_due(&mut tx, scope.id(), task.id, due_at, next_ping_at, now_s).await?;
+    if !store::tasks::set_due(
+        &mut tx,
+        scope.id(),
+        task.id,
+        task.due_at,
+        due_at,
+        next_ping_at,
+        now_s,
+    )
+    .await?
+    {
+        drop(tx);
+        return Err(super::task_races::due_lost(store, &scope, &task).await);
+    }
     store::record_event(
         &mut tx,
         scope.id(),
@@ -347,18 +363,30 @@ pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Se
     })
 }
 
+/// The task's creator (while still a member) or a lead may reassign it or move its due date.
 fn require_creator_or_lead(scope: &Scope, task: &Task, verb: &str) -> Result<()> {
-    if task.created_by == scope.actor.user || scope.is_lead() {
+    let creator = task.created_by == scope.actor.user && scope.member.is_some();
+    if creator || scope.is_lead() {
         return Ok(());
     }
+    let why = if task.created_by == scope.actor.user {
+        format!(
+            "You assigned task #{} but are no longer a member of **{}**",
+            task.number, scope.coalition.name
+        )
+    } else {
+        format!(
+            "Only whoever assigned task #{} or a lead of **{}**",
+            task.number, scope.coalition.name
+        )
+    };
     Err(Error::user(format!(
-        "Only whoever assigned task #{} or a lead of **{}** can {verb} it — ask a lead.",
-        task.number, scope.coalition.name
+        "{why} — only a member who assigned it or a lead can {verb} it; ask a lead (`/member list` shows them)."
     )))
 }
 
 fn require_not_done(task: &Task) -> Result<()> {
-    if task.status() != TaskStatus::Done {
+    if task.status != TaskStatus::Done {
         return Ok(());
     }
     Err(Error::user(format!(

@@ -221,7 +221,7 @@ pub async fn get_by_id(store: &Store, guild: GuildId, id: TaskId) -> Result<Opti
     let Some(task) = store::tasks::get_in_guild(store, guild, id).await? else {
         return Ok(None);
     };
-    Ok(store::coalitions::get(store, guild, task.coalition_id)
+    Ok(store::coalitions::get(store.pool(), guild, task.coalition_id)
         .await?
         .map(|c| (task, c)))
 }
@@ -250,7 +250,7 @@ pub async fn suggest(
     Ok(store::tasks::suggest(store, c.id, typed, 25)
         .await?
         .into_iter()
-        .map(|t| super::numbered_choice(t.number, &format!("{} ({})", t.title, t.status().label())))
+        .map(|t| super::numbered_choice(t.number, &format!("{} ({})", t.title, t.status.label())))
         .collect())
 }
 

@@ -124,7 +124,7 @@ pub async fn log_task_win(
             task.number, scope.coalition.name
         )));
     }
-    if task.status() != TaskStatus::Done {
+    if task.status != TaskStatus::Done {
         return Err(Error::user(format!(
             "Task #{} isn't done yet — mark it done with `/task done` first.",
             task.number

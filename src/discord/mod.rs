@@ -71,10 +71,19 @@ impl InFlight {
         InFlightGuard(self.clone())
     }
 
+    /// Waits (at most `limit`) until no command is in flight. The wake-up can't be missed: the
+    /// waiter registers (`enable`) before it reads the count, so a guard dropped in between still
+    /// wakes it.
     async fn wait_idle(&self, limit: Duration) {
         let _ = tokio::time::timeout(limit, async {
-            while self.count.load(Ordering::SeqCst) > 0 {
-                self.idle.notified().await;
+            loop {
+                let notified = self.idle.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if self.count.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                notified.await;
             }
         })
         .await;
@@ -366,4 +375,34 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     store.close().await;
     tracing::info!("stopped");
     result.map_err(|e| Error::user(format!("Discord connection failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The last guard dropped on another thread while `wait_idle` is between reading the count and
+    /// starting to wait: the wake-up must not be lost (it would wait out the whole limit).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn wait_idle_never_misses_the_last_guard() {
+        for round in 0..2_000u32 {
+            let inflight = Arc::new(InFlight::default());
+            let guard = inflight.enter();
+            let spin = round % 50;
+            let dropper = std::thread::spawn(move || {
+                for _ in 0..spin {
+                    std::hint::spin_loop();
+                }
+                drop(guard);
+            });
+            let started = std::time::Instant::now();
+            inflight.wait_idle(Duration::from_secs(5)).await;
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "round {round}: wait_idle missed its wake-up"
+            );
+            assert_eq!(inflight.count.load(Ordering::SeqCst), 0);
+            dropper.join().expect("dropper thread");
+        }
+    }
 }

@@ -42,4 +42,8 @@ id_type! {
     RoundId,
     /// A delivery (outbox) row.
     DeliveryId,
+    /// A check-in answer row.
+    CheckinId,
+    /// A responsibility (named duty) row.
+    ResponsibilityId,
 }

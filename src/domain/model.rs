@@ -5,8 +5,11 @@ use sqlx::FromRow;
 
 use super::ids::*;
 
-/// A member's role in a coalition. Admins (Manage Server) count as leads everywhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A member's role in a coalition. Admins (Manage Server) count as leads everywhere. Stored as
+/// TEXT (`lead`, `member`); reading any other stored value is an error, never a silent default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum Role {
     Lead,
     Member,
@@ -21,7 +24,7 @@ impl Role {
         }
     }
 
-    /// Reads a stored or typed role name.
+    /// Reads a typed role name.
     pub fn parse(s: &str) -> Option<Role> {
         match s.trim().to_ascii_lowercase().as_str() {
             "lead" => Some(Role::Lead),
@@ -31,8 +34,11 @@ impl Role {
     }
 }
 
-/// A task's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A task's status. Stored as TEXT (`open`, `in_progress`, `blocked`, `done`); reading any other
+/// stored value is an error, never a silent default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum TaskStatus {
     Open,
     InProgress,
@@ -69,7 +75,7 @@ impl TaskStatus {
         }
     }
 
-    /// Reads a stored or typed status (`in progress` and `in-progress` too).
+    /// Reads a typed status (`in progress` and `in-progress` too).
     pub fn parse(s: &str) -> Option<TaskStatus> {
         match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
             "open" => Some(TaskStatus::Open),
@@ -81,8 +87,10 @@ impl TaskStatus {
     }
 }
 
-/// A goal's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A goal's status. Stored as TEXT; reading an unknown value is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
 pub enum GoalStatus {
     Active,
     Achieved,
@@ -98,16 +106,15 @@ impl GoalStatus {
             GoalStatus::Dropped => "dropped",
         }
     }
+}
 
-    /// Reads a stored name.
-    pub fn parse(s: &str) -> Option<GoalStatus> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "active" => Some(GoalStatus::Active),
-            "achieved" => Some(GoalStatus::Achieved),
-            "dropped" => Some(GoalStatus::Dropped),
-            _ => None,
-        }
-    }
+/// A deadline's status. Stored as TEXT; reading an unknown value is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    Open,
+    Met,
 }
 
 /// A coalition: partner organizations working toward shared goals, living in one guild.
@@ -149,17 +156,10 @@ pub struct Org {
 pub struct Member {
     pub coalition_id: CoalitionId,
     pub user_id: UserId,
-    pub role: String,
+    pub role: Role,
     pub org_id: Option<OrgId>,
     pub display_name: String,
     pub joined_at: i64,
-}
-
-impl Member {
-    /// The member's role.
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Member)
-    }
 }
 
 /// A shared, measurable goal.
@@ -174,18 +174,13 @@ pub struct Goal {
     pub target: Option<f64>,
     pub current: f64,
     pub due_at: Option<i64>,
-    pub status: String,
+    pub status: GoalStatus,
     pub created_by: UserId,
     pub created_at: i64,
     pub closed_at: Option<i64>,
 }
 
 impl Goal {
-    /// The goal's status.
-    pub fn status(&self) -> GoalStatus {
-        GoalStatus::parse(&self.status).unwrap_or(GoalStatus::Active)
-    }
-
     /// Progress toward the target in 0..=1, if there is a target.
     pub fn progress(&self) -> Option<f64> {
         self.target.map(|t| (self.current / t).clamp(0.0, 1.0))
@@ -203,7 +198,7 @@ pub struct Task {
     pub org_id: Option<OrgId>,
     pub goal_id: Option<GoalId>,
     pub due_at: Option<i64>,
-    pub status: String,
+    pub status: TaskStatus,
     pub blocked_reason: Option<String>,
     pub created_by: UserId,
     pub created_at: i64,
@@ -215,14 +210,9 @@ pub struct Task {
 }
 
 impl Task {
-    /// The task's status.
-    pub fn status(&self) -> TaskStatus {
-        TaskStatus::parse(&self.status).unwrap_or(TaskStatus::Open)
-    }
-
     /// Whether the task is past due and not done.
     pub fn is_overdue(&self, now: i64) -> bool {
-        self.status() != TaskStatus::Done && self.due_at.is_some_and(|d| d < now)
+        self.status != TaskStatus::Done && self.due_at.is_some_and(|d| d < now)
     }
 }
 
@@ -235,7 +225,7 @@ pub struct Deadline {
     pub title: String,
     pub goal_id: Option<GoalId>,
     pub due_at: i64,
-    pub status: String,
+    pub status: DeadlineStatus,
     pub created_by: UserId,
     pub created_at: i64,
     pub met_at: Option<i64>,
@@ -245,7 +235,7 @@ pub struct Deadline {
 impl Deadline {
     /// Whether the milestone has been met.
     pub fn is_met(&self) -> bool {
-        self.status == "met"
+        self.status == DeadlineStatus::Met
     }
 }
 
@@ -278,7 +268,7 @@ pub struct CheckinRound {
 /// One member's answer in a round.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Checkin {
-    pub id: i64,
+    pub id: CheckinId,
     pub round_id: RoundId,
     pub coalition_id: CoalitionId,
     pub user_id: UserId,
@@ -292,7 +282,7 @@ pub struct Checkin {
 /// A named duty held by a member.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Responsibility {
-    pub id: i64,
+    pub id: ResponsibilityId,
     pub coalition_id: CoalitionId,
     pub user_id: UserId,
     pub name: String,

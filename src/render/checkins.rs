@@ -110,7 +110,7 @@ pub fn status(s: &CheckinStatus) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Checkin, CoalitionId, RoundId, UserId};
+    use crate::domain::{Checkin, CheckinId, CoalitionId, RoundId, UserId};
     use crate::store::checkins::Answered;
 
     fn text(m: &Message) -> String {
@@ -176,7 +176,7 @@ mod tests {
         let s = CheckinSubmitted {
             coalition_name: "C".into(),
             round_id: RoundId(1),
-            checkin_id: 1,
+            checkin_id: CheckinId(1),
             updated: true,
             has_blockers: true,
             leads_alerted: 2,
@@ -199,7 +199,7 @@ mod tests {
             coalition_name: "A very long coalition name that goes on and on".into(),
             opens_at: 0,
             existing: Some(Checkin {
-                id: 1,
+                id: CheckinId(1),
                 round_id: RoundId(3),
                 coalition_id: CoalitionId(1),
                 user_id: UserId(2),

@@ -102,7 +102,7 @@ pub fn goal_progressed(out: &GoalProgressed) -> Message {
 /// `/goal close` (public): achieved or dropped.
 pub fn goal_closed(out: &GoalClosed) -> Message {
     let g = &out.goal;
-    let (title, color) = match g.status() {
+    let (title, color) = match g.status {
         GoalStatus::Achieved => (format!("🏆 Goal #{} achieved!", g.number), colors::CELEBRATE),
         GoalStatus::Dropped => (format!("Goal #{} dropped", g.number), colors::WARNING),
         GoalStatus::Active => (format!("Goal #{}", g.number), colors::INFO),
@@ -154,7 +154,7 @@ pub fn goal_list(list: &GoalList) -> Message {
         .filter(|l| !l.active)
         .map(|l| {
             let g = &l.goal;
-            let mark = if g.status() == GoalStatus::Achieved {
+            let mark = if g.status == GoalStatus::Achieved {
                 "🏆 achieved"
             } else {
                 "dropped"
@@ -295,7 +295,7 @@ pub fn deadline_met(out: &DeadlineMet) -> Message {
 mod tests {
     use super::*;
     use crate::actions::goals::GoalLine;
-    use crate::domain::{CoalitionId, DeadlineId, GoalId, UserId};
+    use crate::domain::{CoalitionId, DeadlineId, DeadlineStatus, GoalId, GoalStatus, UserId};
 
     const NOW: i64 = 1_800_000_000;
 
@@ -310,7 +310,7 @@ mod tests {
             target,
             current,
             due_at: Some(NOW + n * 86_400),
-            status: status.as_str().into(),
+            status,
             created_by: UserId(1),
             created_at: NOW,
             closed_at: None,
@@ -416,7 +416,7 @@ mod tests {
             title: format!("{}@here <@&1>", "d".repeat(188)),
             goal_id: None,
             due_at: due,
-            status: "open".into(),
+            status: DeadlineStatus::Open,
             created_by: UserId(1),
             created_at: NOW,
             met_at: None,

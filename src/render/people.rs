@@ -74,11 +74,11 @@ pub fn member_added(m: &MemberAdded) -> Message {
         Role::Lead => "a lead",
         Role::Member => "a member",
     };
-    let org = m
-        .org
-        .as_deref()
-        .map(|o| format!(" (org: **{}**)", clip(o, NAME)))
-        .unwrap_or_default();
+    let org = match (m.org.as_deref(), m.is_new) {
+        (Some(o), _) => format!(" (org: **{}**)", clip(o, NAME)),
+        (None, false) => " (no org)".to_string(),
+        (None, true) => String::new(),
+    };
     let verb = if m.is_new { "is now" } else { "is now set as" };
     Message::text(format!(
         "{} {verb} {role} of **{}**{org}.",

@@ -97,7 +97,7 @@ fn task_embed(task: &Task, assignee: Option<&str>, tz: Tz, title: String, color:
     if let Some(due) = task.due_at {
         e = e.field("Due", when_text(due, tz), true);
     }
-    e = e.field("Status", task.status().label(), true);
+    e = e.field("Status", task.status.label(), true);
     if let Some(reason) = &task.blocked_reason {
         e = e.field("Blocked by", clip(reason, 900), false);
     }

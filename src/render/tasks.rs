@@ -50,7 +50,7 @@ pub fn card_buttons(task: &Task, offer_win: bool) -> Vec<Button> {
     let start = |label| button(format!("task:start:{id}"), label, ButtonStyle::Secondary);
     let done = button(format!("task:done:{id}"), "Done", ButtonStyle::Success);
     let block = button(format!("task:block:{id}"), "Blocked", ButtonStyle::Danger);
-    match task.status() {
+    match task.status {
         TaskStatus::Open => vec![start("Start"), done, block],
         TaskStatus::InProgress => vec![done, block],
         TaskStatus::Blocked => vec![start("Unblocked — resume"), done],
@@ -76,7 +76,7 @@ pub fn task_card(
         assignee,
         goal_title,
         now,
-        task.status() == TaskStatus::Done,
+        task.status == TaskStatus::Done,
     )
 }
 
@@ -90,7 +90,7 @@ pub fn task_card_with(
     now: i64,
     offer_win: bool,
 ) -> Message {
-    let status = task.status();
+    let status = task.status;
     let overdue = task.is_overdue(now);
     let color = match status {
         TaskStatus::Done => colors::SUCCESS,
@@ -193,7 +193,7 @@ pub fn updated(out: &TaskUpdated, goal_title: Option<&str>, now: i64) -> Message
         now,
         out.offer_win,
     );
-    match out.task.status() {
+    match out.task.status {
         TaskStatus::Blocked if out.leads_alerted > 0 => add_footer(
             card,
             &format!(
@@ -306,7 +306,7 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
             let overdue = if t.is_overdue(list.now) { "⚠️ " } else { "" };
             let mut line = format!(
                 "{overdue}{} **#{}** {}",
-                status_icon(t.status()),
+                status_icon(t.status),
                 t.number,
                 safe(&truncate(&t.title, LINE_TITLE))
             );
@@ -386,7 +386,7 @@ mod tests {
             org_id: None,
             goal_id: None,
             due_at: due,
-            status: status.as_str().into(),
+            status,
             blocked_reason: None,
             created_by: UserId(7),
             created_at: NOW - 1000,

@@ -136,7 +136,7 @@ pub fn win_list(list: &WinList) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CoalitionId, Goal, GoalId, TaskId, UserId, Win, WinId};
+    use crate::domain::{CoalitionId, Goal, GoalId, GoalStatus, TaskId, UserId, Win, WinId};
     use crate::store::wins::WinRow;
 
     const NOW: i64 = 1_800_000_000;
@@ -166,7 +166,7 @@ mod tests {
             target: Some(100.0),
             current: 40.0,
             due_at: None,
-            status: "active".into(),
+            status: GoalStatus::Active,
             created_by: UserId(1),
             created_at: NOW,
             closed_at: None,

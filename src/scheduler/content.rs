@@ -107,7 +107,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status() == TaskStatus::Done {
+            if task.status == TaskStatus::Done {
                 return cancel("task done");
             }
             if task.due_at != int("due_at") {
@@ -173,7 +173,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status() != TaskStatus::Blocked {
+            if task.status != TaskStatus::Blocked {
                 return cancel("no longer blocked");
             }
             let who = match task.assignee_id {
@@ -196,7 +196,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status() == TaskStatus::Done {
+            if task.status == TaskStatus::Done {
                 return cancel("task done");
             }
             if task.assignee_id != Some(user) {

@@ -15,7 +15,7 @@ pub mod plan;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
-pub use notifier::{Notifier, RecordingNotifier, Scripted, SendError, Sent};
+pub use notifier::{Notifier, SendError};
 pub use plan::{TickReport, tick};
 pub use runner::run;
 

@@ -193,7 +193,7 @@ async fn plan_task_pings(store: &Store, s: &SchedulerSettings, now: i64, r: &mut
     let due = store::schedule::due_task_pings(&mut tx, now, s.batch).await?;
     for p in &due {
         let next = plan_ping(&mut tx, Subject::Task, p, now, r).await?;
-        store::schedule::set_task_next_ping(&mut tx, p.id, next).await?;
+        store::schedule::set_task_next_ping(&mut tx, TaskId(p.id), next).await?;
     }
     tx.commit().await?;
     Ok(due.len() as i64 == s.batch)
@@ -209,7 +209,7 @@ async fn plan_deadline_pings(
     let due = store::schedule::due_deadline_pings(&mut tx, now, s.batch).await?;
     for p in &due {
         let next = plan_ping(&mut tx, Subject::Deadline, p, now, r).await?;
-        store::schedule::set_deadline_next_ping(&mut tx, p.id, next).await?;
+        store::schedule::set_deadline_next_ping(&mut tx, DeadlineId(p.id), next).await?;
     }
     tx.commit().await?;
     Ok(due.len() as i64 == s.batch)

@@ -90,7 +90,7 @@ pub async fn round_by_id(
     .fetch_optional(store.pool())
     .await?;
     let Some(round) = found else { return Ok(None) };
-    let coalition = super::coalitions::get(store, guild, round.coalition_id).await?;
+    let coalition = super::coalitions::get(store.pool(), guild, round.coalition_id).await?;
     Ok(coalition.map(|c| (round, c)))
 }
 
@@ -130,14 +130,14 @@ pub async fn upsert_answer(
     user: UserId,
     answer: &Answer<'_>,
     now: i64,
-) -> Result<(i64, Option<Checkin>)> {
+) -> Result<(CheckinId, Option<Checkin>)> {
     let previous: Option<Checkin> =
         sqlx::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
             .bind(round.id)
             .bind(user)
             .fetch_optional(&mut **tx)
             .await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: CheckinId = sqlx::query_scalar(
         "INSERT INTO checkins (round_id, coalition_id, user_id, done, next, blockers, submitted_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (round_id, user_id) DO UPDATE SET
@@ -216,40 +216,4 @@ pub async fn set_round_message(
         .execute(db)
         .await?;
     Ok(())
-}
-
-/// Rounds whose nudge time has come (oldest first), for the scheduler.
-#[tracing::instrument(skip_all)]
-pub async fn due_for_nudge(store: &Store, now: i64, limit: i64) -> Result<Vec<CheckinRound>> {
-    Ok(sqlx::query_as(concat!(
-        select_round!(),
-        "WHERE nudge_at IS NOT NULL AND nudge_at <= ? ORDER BY nudge_at LIMIT ?"
-    ))
-    .bind(now)
-    .bind(limit)
-    .fetch_all(store.pool())
-    .await?)
-}
-
-/// Marks a round's nudges as planned, so they are planned once.
-pub async fn clear_nudge(tx: &mut Tx, round: RoundId) -> Result<()> {
-    sqlx::query("UPDATE checkin_rounds SET nudge_at = NULL WHERE id = ?")
-        .bind(round)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Members of `coalition` who have not answered `round`, read inside a transaction (for nudges).
-pub async fn missing_user_ids(tx: &mut Tx, coalition: CoalitionId, round: RoundId) -> Result<Vec<UserId>> {
-    Ok(sqlx::query_scalar(
-        "SELECT m.user_id FROM members m
-         WHERE m.coalition_id = ?
-           AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.round_id = ? AND k.user_id = m.user_id)
-         ORDER BY m.user_id",
-    )
-    .bind(coalition)
-    .bind(round)
-    .fetch_all(&mut **tx)
-    .await?)
 }

@@ -26,24 +26,33 @@ pub async fn list_in_guild(store: &Store, guild: GuildId) -> Result<Vec<Coalitio
 }
 
 /// The coalition of this guild with this name (case-insensitive).
-pub async fn find_by_name(store: &Store, guild: GuildId, name: &str) -> Result<Option<Coalition>> {
+pub async fn find_by_name(
+    db: impl sqlx::SqliteExecutor<'_>,
+    guild: GuildId,
+    name: &str,
+) -> Result<Option<Coalition>> {
     Ok(sqlx::query_as(concat!(
         select_coalition!(),
         "WHERE guild_id = ? AND name = ? AND archived_at IS NULL"
     ))
     .bind(guild)
     .bind(name.trim())
-    .fetch_optional(store.pool())
+    .fetch_optional(db)
     .await?)
 }
 
-/// A coalition by id, only if it belongs to `guild`.
-pub async fn get(store: &Store, guild: GuildId, id: CoalitionId) -> Result<Option<Coalition>> {
+/// A coalition by id, only if it belongs to `guild`. Read it inside a write (`&mut *tx`) to
+/// change it based on what it holds.
+pub async fn get(
+    db: impl sqlx::SqliteExecutor<'_>,
+    guild: GuildId,
+    id: CoalitionId,
+) -> Result<Option<Coalition>> {
     Ok(
         sqlx::query_as(concat!(select_coalition!(), "WHERE guild_id = ? AND id = ?"))
             .bind(guild)
             .bind(id)
-            .fetch_optional(store.pool())
+            .fetch_optional(db)
             .await?,
     )
 }
@@ -158,22 +167,31 @@ pub async fn home_of_channel(
     .await?)
 }
 
-/// A coalition's settings as they are written by `/coalition settings`.
-pub struct Settings<'a> {
-    pub home_channel_id: ChannelId,
-    pub timezone: &'a str,
-    pub checkin_schedule: &'a str,
-    pub digest_schedule: &'a str,
-    pub ping_offsets: &'a str,
-    pub next_checkin_at: Option<i64>,
-    pub next_digest_at: Option<i64>,
+/// The settings `/coalition settings` changes: `None` leaves a column as it is, so two leads
+/// changing different settings at once both keep their change.
+#[derive(Default)]
+pub struct SettingsChange<'a> {
+    pub home_channel_id: Option<ChannelId>,
+    pub timezone: Option<&'a str>,
+    pub checkin_schedule: Option<&'a str>,
+    pub digest_schedule: Option<&'a str>,
+    pub ping_offsets: Option<&'a str>,
+    /// `Some(next)` sets the next check-in (to `next`, which may be none at all).
+    pub next_checkin_at: Option<Option<i64>>,
+    pub next_digest_at: Option<Option<i64>>,
 }
 
-/// Writes a coalition's settings.
-pub async fn update_settings(tx: &mut Tx, id: CoalitionId, s: &Settings<'_>) -> Result<()> {
+/// Writes only the settings given in `s`.
+pub async fn update_settings(tx: &mut Tx, id: CoalitionId, s: &SettingsChange<'_>) -> Result<()> {
     sqlx::query(
-        "UPDATE coalitions SET home_channel_id = ?, timezone = ?, checkin_schedule = ?,
-             digest_schedule = ?, ping_offsets = ?, next_checkin_at = ?, next_digest_at = ?
+        "UPDATE coalitions SET
+             home_channel_id  = COALESCE(?, home_channel_id),
+             timezone         = COALESCE(?, timezone),
+             checkin_schedule = COALESCE(?, checkin_schedule),
+             digest_schedule  = COALESCE(?, digest_schedule),
+             ping_offsets     = COALESCE(?, ping_offsets),
+             next_checkin_at  = CASE WHEN ? THEN ? ELSE next_checkin_at END,
+             next_digest_at   = CASE WHEN ? THEN ? ELSE next_digest_at END
          WHERE id = ?",
     )
     .bind(s.home_channel_id)
@@ -181,8 +199,10 @@ pub async fn update_settings(tx: &mut Tx, id: CoalitionId, s: &Settings<'_>) -> 
     .bind(s.checkin_schedule)
     .bind(s.digest_schedule)
     .bind(s.ping_offsets)
-    .bind(s.next_checkin_at)
-    .bind(s.next_digest_at)
+    .bind(s.next_checkin_at.is_some())
+    .bind(s.next_checkin_at.flatten())
+    .bind(s.next_digest_at.is_some())
+    .bind(s.next_digest_at.flatten())
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -192,8 +212,8 @@ pub async fn update_settings(tx: &mut Tx, id: CoalitionId, s: &Settings<'_>) -> 
 /// Something with a due date that gets deadline pings: a not-done task or an open deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PingSubject {
-    Task(i64),
-    Deadline(i64),
+    Task(TaskId),
+    Deadline(DeadlineId),
 }
 
 /// The coalition's not-done tasks and open deadlines that have a due date, with that date.
@@ -213,9 +233,9 @@ pub async fn ping_subjects(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<(P
         .into_iter()
         .map(|(kind, id, due)| {
             let subject = if kind == "task" {
-                PingSubject::Task(id)
+                PingSubject::Task(TaskId(id))
             } else {
-                PingSubject::Deadline(id)
+                PingSubject::Deadline(DeadlineId(id))
             };
             (subject, due)
         })
@@ -232,11 +252,11 @@ pub async fn set_next_ping(
     let (sql, id) = match subject {
         PingSubject::Task(id) => (
             "UPDATE tasks SET next_ping_at = ? WHERE id = ? AND coalition_id = ?",
-            id,
+            id.0,
         ),
         PingSubject::Deadline(id) => (
             "UPDATE deadlines SET next_ping_at = ? WHERE id = ? AND coalition_id = ?",
-            id,
+            id.0,
         ),
     };
     sqlx::query(sql)

@@ -355,12 +355,3 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
     .fetch_all(store.pool())
     .await?)
 }
-
-/// The soonest time any pending delivery is due (lets the runner sleep until then).
-pub async fn next_due(store: &Store) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
-            .fetch_one(store.pool())
-            .await?,
-    )
-}

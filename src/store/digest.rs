@@ -84,11 +84,10 @@ pub async fn recent_wins(
     Ok(sqlx::query_as(concat!(
         "SELECT w.text, w.user_id, ",
         name_of!("w.user_id"),
-        " AS who, COALESCE(o.name, mo.name) AS org, w.created_at
+        " AS who, COALESCE(o.name, w.org_name) AS org, w.created_at
          FROM wins w
          LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
          LEFT JOIN orgs o ON o.id = w.org_id
-         LEFT JOIN orgs mo ON mo.id = m.org_id
          WHERE w.coalition_id = ? AND w.created_at > ? AND w.created_at <= ?
          ORDER BY w.created_at DESC, w.id DESC LIMIT ?"
     ))

@@ -134,7 +134,7 @@ pub async fn close(
         "UPDATE goals SET status = ?, closed_at = ?
          WHERE coalition_id = ? AND id = ? AND status = 'active'",
     )
-    .bind(status.as_str())
+    .bind(status)
     .bind(now)
     .bind(coalition)
     .bind(id)

@@ -17,13 +17,14 @@ pub async fn get(store: &Store, coalition: CoalitionId, user: UserId) -> Result<
     .await?)
 }
 
-/// Adds `user` to a coalition, or updates their role and org if they are already in it.
+/// Adds `user` to a coalition, or updates their role and org if they are already in it. `org`:
+/// `None` keeps a member's org as it is, `Some(None)` clears it, `Some(Some(id))` sets it.
 pub async fn upsert(
     tx: &mut Tx,
     coalition: CoalitionId,
     user: UserId,
     role: Role,
-    org: Option<OrgId>,
+    org: Option<Option<OrgId>>,
     display_name: &str,
     now: i64,
 ) -> Result<()> {
@@ -32,16 +33,17 @@ pub async fn upsert(
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (coalition_id, user_id) DO UPDATE SET
              role = excluded.role,
-             org_id = COALESCE(excluded.org_id, members.org_id),
+             org_id = CASE WHEN ? THEN excluded.org_id ELSE members.org_id END,
              display_name = CASE WHEN excluded.display_name = '' THEN members.display_name
                                  ELSE excluded.display_name END",
     )
     .bind(coalition)
     .bind(user)
-    .bind(role.as_str())
-    .bind(org)
+    .bind(role)
+    .bind(org.flatten())
     .bind(display_name)
     .bind(now)
+    .bind(org.is_some())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -121,7 +123,7 @@ pub async fn unassign_open_tasks(
 pub struct MemberRow {
     pub user_id: UserId,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub org_id: Option<OrgId>,
     pub org_name: Option<String>,
 }

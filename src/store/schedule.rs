@@ -185,7 +185,7 @@ pub async fn due_deadline_pings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec
 }
 
 /// Moves a task's next ping.
-pub async fn set_task_next_ping(tx: &mut Tx, id: i64, next: Option<i64>) -> Result<()> {
+pub async fn set_task_next_ping(tx: &mut Tx, id: TaskId, next: Option<i64>) -> Result<()> {
     sqlx::query("UPDATE tasks SET next_ping_at = ? WHERE id = ?")
         .bind(next)
         .bind(id)
@@ -195,7 +195,7 @@ pub async fn set_task_next_ping(tx: &mut Tx, id: i64, next: Option<i64>) -> Resu
 }
 
 /// Moves a milestone's next ping.
-pub async fn set_deadline_next_ping(tx: &mut Tx, id: i64, next: Option<i64>) -> Result<()> {
+pub async fn set_deadline_next_ping(tx: &mut Tx, id: DeadlineId, next: Option<i64>) -> Result<()> {
     sqlx::query("UPDATE deadlines SET next_ping_at = ? WHERE id = ?")
         .bind(next)
         .bind(id)
@@ -237,13 +237,13 @@ pub async fn round_is_current(
 
 /// The role of `user` in `coalition`, if they are a member.
 pub async fn role_of(store: &Store, coalition: CoalitionId, user: UserId) -> Result<Option<Role>> {
-    let role: Option<String> =
+    Ok(
         sqlx::query_scalar("SELECT role FROM members WHERE coalition_id = ? AND user_id = ?")
             .bind(coalition)
             .bind(user)
             .fetch_optional(store.pool())
-            .await?;
-    Ok(role.and_then(|r| Role::parse(&r)))
+            .await?,
+    )
 }
 
 /// A member's remembered display name (or `user <id>`).
@@ -257,19 +257,6 @@ pub async fn display_name(store: &Store, coalition: CoalitionId, user: UserId) -
     Ok(name
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("user {user}")))
-}
-
-/// How many members a coalition has and how many answered `round`.
-pub async fn round_counts(store: &Store, coalition: CoalitionId, round: RoundId) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM members WHERE coalition_id = ?),
-                (SELECT COUNT(*) FROM checkins WHERE coalition_id = ? AND round_id = ?)",
-    )
-    .bind(coalition)
-    .bind(coalition)
-    .bind(round)
-    .fetch_one(store.pool())
-    .await?)
 }
 
 /// A goal's title, progress and unit, for a win celebration.

@@ -188,80 +188,132 @@ pub async fn count(store: &Store, coalition: CoalitionId, filter: &TaskFilter) -
     )
 }
 
-/// A status change with everything that moves with it.
+/// What a status change does to the task's next deadline ping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextPing {
+    /// Leave it as stored (whatever a concurrent `/task due` set).
+    Keep,
+    /// No more pings (the task is done).
+    Clear,
+    /// Set it, only if the due date is still `due_at` (the date it was computed from).
+    Set { value: Option<i64>, due_at: Option<i64> },
+}
+
+/// A status change with everything that moves with it. It applies only while the task is still
+/// in `from` (and, for a blocked task, still blocked for `from_reason`): compare-and-set.
 pub struct StatusChange<'a> {
+    pub from: TaskStatus,
+    pub from_reason: Option<&'a str>,
     pub status: TaskStatus,
     pub blocked_reason: Option<&'a str>,
     pub completed_at: Option<i64>,
-    pub next_ping_at: Option<i64>,
+    pub next_ping: NextPing,
+    pub by: UserId,
 }
 
-/// Changes a task's status (and the fields that follow it).
+/// Changes a task's status (and the fields that follow it) if it is still as the caller read
+/// it; `false` when someone else changed it first (nothing was written).
 pub async fn set_status(
     tx: &mut Tx,
     coalition: CoalitionId,
     id: TaskId,
     c: &StatusChange<'_>,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE tasks SET status = ?, blocked_reason = ?, completed_at = ?, next_ping_at = ?, updated_at = ?
-         WHERE coalition_id = ? AND id = ?",
+) -> Result<bool> {
+    // (write next_ping_at?, its value, check the due date?, the due date it was computed from)
+    let (set_ping, ping, check_due, due) = match c.next_ping {
+        NextPing::Keep => (false, None, false, None),
+        NextPing::Clear => (true, None, false, None),
+        NextPing::Set { value, due_at } => (true, value, true, due_at),
+    };
+    let done = sqlx::query(
+        "UPDATE tasks SET status = ?, blocked_reason = ?, completed_at = ?, status_by = ?, updated_at = ?,
+                next_ping_at = CASE WHEN ? THEN ? ELSE next_ping_at END
+         WHERE coalition_id = ? AND id = ? AND status = ?
+           AND (status <> 'blocked' OR blocked_reason IS ?)
+           AND (NOT ? OR due_at IS ?)",
     )
-    .bind(c.status.as_str())
+    .bind(c.status)
     .bind(c.blocked_reason)
     .bind(c.completed_at)
-    .bind(c.next_ping_at)
+    .bind(c.by)
     .bind(now)
+    .bind(set_ping)
+    .bind(ping)
     .bind(coalition)
     .bind(id)
+    .bind(c.from)
+    .bind(c.from_reason)
+    .bind(check_due)
+    .bind(due)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Moves a task to another member (and their org).
+/// Who made the task's last status change (unknown for changes from before that was stored).
+pub async fn status_by(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Option<UserId>> {
+    Ok(
+        sqlx::query_scalar("SELECT status_by FROM tasks WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?
+            .flatten(),
+    )
+}
+
+/// Moves a not-done task from `from` to `assignee` (and the org they are in now), if it is still
+/// assigned to `from` and `assignee` is still a member; `false` otherwise (nothing was written).
 pub async fn set_assignee(
     tx: &mut Tx,
     coalition: CoalitionId,
     id: TaskId,
+    from: Option<UserId>,
     assignee: UserId,
-    org: Option<OrgId>,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE tasks SET assignee_id = ?, org_id = ?, updated_at = ? WHERE coalition_id = ? AND id = ?",
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tasks SET assignee_id = m.user_id, org_id = m.org_id, updated_at = ?
+         FROM (SELECT user_id, org_id FROM members WHERE coalition_id = ? AND user_id = ?) AS m
+         WHERE tasks.coalition_id = ? AND tasks.id = ? AND tasks.status <> 'done'
+           AND tasks.assignee_id IS ?",
     )
-    .bind(assignee)
-    .bind(org)
     .bind(now)
     .bind(coalition)
+    .bind(assignee)
+    .bind(coalition)
     .bind(id)
+    .bind(from)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Moves a task's due date, with its next ping.
+/// Moves a not-done task's due date from `from` to `due_at`, with its next ping; `false` when the
+/// task is done or its due date is no longer `from` (nothing was written).
 pub async fn set_due(
     tx: &mut Tx,
     coalition: CoalitionId,
     id: TaskId,
+    from: Option<i64>,
     due_at: i64,
     next_ping_at: Option<i64>,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ? WHERE coalition_id = ? AND id = ?",
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ?
+         WHERE coalition_id = ? AND id = ? AND status <> 'done' AND due_at IS ?",
     )
     .bind(due_at)
     .bind(next_ping_at)
     .bind(now)
     .bind(coalition)
     .bind(id)
+    .bind(from)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Remembers where a task's card was posted, so its buttons and later edits can find it.

@@ -30,17 +30,19 @@ pub struct NewWin<'a> {
     pub amount: Option<f64>,
 }
 
-/// Inserts a win; returns its id.
+/// Inserts a win with its org's name as it is now (kept if the org is removed); returns its id.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<WinId> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO wins (coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO wins (coalition_id, user_id, text, org_id, org_name, goal_id, task_id, amount, created_at)
+         VALUES (?, ?, ?, ?, (SELECT name FROM orgs WHERE coalition_id = ? AND id = ?), ?, ?, ?, ?)
          RETURNING id",
     )
     .bind(w.coalition)
     .bind(w.user)
     .bind(w.text)
+    .bind(w.org)
+    .bind(w.coalition)
     .bind(w.org)
     .bind(w.goal)
     .bind(w.task)
@@ -89,7 +91,7 @@ pub async fn logged_for_task(store: &Store, coalition: CoalitionId, task: TaskId
 pub async fn since(store: &Store, coalition: CoalitionId, since: i64, limit: i64) -> Result<Vec<WinRow>> {
     Ok(sqlx::query_as(
         "SELECT w.id, w.coalition_id, w.user_id, w.text, w.org_id, w.goal_id, w.task_id, w.amount, w.created_at,
-                m.display_name AS user_name, o.name AS org_name, g.title AS goal_title
+                m.display_name AS user_name, COALESCE(o.name, w.org_name) AS org_name, g.title AS goal_title
          FROM wins w
          LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
          LEFT JOIN orgs o ON o.id = w.org_id AND o.coalition_id = w.coalition_id

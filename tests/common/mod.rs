@@ -2,6 +2,10 @@
 //! a fixed clock, and a cast of people in one guild (plus one in another guild).
 #![allow(dead_code)]
 
+pub mod recording;
+#[allow(unused_imports)]
+pub use recording::{RecordingNotifier, Scripted, Sent};
+
 use backbone::actions::{self, Actor};
 use backbone::domain::*;
 use backbone::store::Store;

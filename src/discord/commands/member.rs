@@ -62,7 +62,7 @@ pub async fn add(
     ctx: Context<'_>,
     #[description = "Who to add or update"] user: serenity::User,
     #[description = "lead or member (default: member, or their current role)"] role: Option<RoleChoice>,
-    #[description = "Their partner organization"]
+    #[description = "Their partner organization (none to clear it)"]
     #[autocomplete = "crate::discord::autocomplete::org"]
     org: Option<String>,
     #[description = "Which coalition (default: this channel's)"]

@@ -377,7 +377,7 @@ async fn blockable(store: &Store, actor: &Actor, coalition: Option<&str>, sel: &
             task.number, scope.coalition.name
         )));
     }
-    match task.status() {
+    match task.status {
         TaskStatus::Done => Err(Error::user(format!(
             "Task #{} is done — reopen it first with `/task update status:open`.",
             task.number
@@ -465,7 +465,7 @@ pub(crate) async fn card_of(
             .map(|m| m.display_name),
         None => None,
     };
-    let offer_win = task.status() == TaskStatus::Done
+    let offer_win = task.status == TaskStatus::Done
         && !crate::store::wins::logged_for_task(store, coalition.id, task.id).await?;
     let goal = goal_title(store, &task).await;
     let card = render::task_card_with(
