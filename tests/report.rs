@@ -4,7 +4,7 @@
 mod common;
 
 use backbone::actions::{self, goals, orgs, report, wins};
-use backbone::domain::report::{DeadlineOutcome, GoalStatus, ReportPeriod};
+use backbone::domain::report::{DeadlineOutcome, GoalStanding, ReportPeriod};
 use backbone::domain::*;
 use backbone::render;
 use chrono::{TimeZone, Utc};
@@ -198,7 +198,7 @@ async fn quarter_report_matches_the_hand_counted_numbers() {
         ]
     );
     // 50 % done with 64 of 102 days gone (63 %): behind.
-    assert_eq!(g.status, GoalStatus::Behind);
+    assert_eq!(g.standing, GoalStanding::Behind);
 
     let deadlines: Vec<(&str, DeadlineOutcome)> = r.deadlines.iter().map(|d| (d.title.as_str(), d.outcome)).collect();
     assert_eq!(

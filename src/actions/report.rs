@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 
 use super::{Actor, ts};
-use crate::domain::report::{self as r, GoalStatus, GoalTrajectory, OrgContribution, Report, ReportPeriod};
+use crate::domain::report::{self as r, GoalStanding, GoalTrajectory, OrgContribution, Report, ReportPeriod};
 use crate::domain::*;
 use crate::error::Result;
 use crate::store::report::{self as q, GoalChange};
@@ -138,10 +138,10 @@ fn trajectory(g: q::GoalRow, changes: &[GoalChange], start: i64, end: i64) -> Go
     let first = start.max(g.created_at.min(end));
     back.push((first, value));
     back.reverse();
-    let status = match g.status.as_str() {
-        "achieved" => GoalStatus::Achieved,
-        "dropped" => GoalStatus::Dropped,
-        _ => GoalStatus::judge(g.current, g.target, g.created_at, g.due_at, end),
+    let standing = match g.status {
+        GoalStatus::Achieved => GoalStanding::Achieved,
+        GoalStatus::Dropped => GoalStanding::Dropped,
+        GoalStatus::Active => GoalStanding::judge(g.current, g.target, g.created_at, g.due_at, end),
     };
     GoalTrajectory {
         number: g.number,
@@ -150,7 +150,7 @@ fn trajectory(g: q::GoalRow, changes: &[GoalChange], start: i64, end: i64) -> Go
         target: g.target,
         current: g.current,
         due_at: g.due_at,
-        status,
+        standing,
         points: back,
     }
 }

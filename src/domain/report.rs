@@ -133,7 +133,7 @@ pub struct OrgContribution {
 
 /// How a goal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum GoalStatus {
+pub enum GoalStanding {
     Achieved,
     Dropped,
     TargetReached,
@@ -143,36 +143,36 @@ pub enum GoalStatus {
     InProgress,
 }
 
-impl GoalStatus {
+impl GoalStanding {
     /// Words for people.
     pub fn label(self) -> &'static str {
         match self {
-            GoalStatus::Achieved => "Achieved",
-            GoalStatus::Dropped => "Dropped",
-            GoalStatus::TargetReached => "Target reached",
-            GoalStatus::OnTrack => "On track",
-            GoalStatus::Behind => "Behind schedule",
-            GoalStatus::InProgress => "In progress",
+            GoalStanding::Achieved => "Achieved",
+            GoalStanding::Dropped => "Dropped",
+            GoalStanding::TargetReached => "Target reached",
+            GoalStanding::OnTrack => "On track",
+            GoalStanding::Behind => "Behind schedule",
+            GoalStanding::InProgress => "In progress",
         }
     }
 
     /// Judges an active goal: on track when its progress is at least what a straight line from
     /// creation to due date would have reached by `now` (with 5 points of slack).
-    pub fn judge(current: f64, target: Option<f64>, created_at: i64, due_at: Option<i64>, now: i64) -> GoalStatus {
+    pub fn judge(current: f64, target: Option<f64>, created_at: i64, due_at: Option<i64>, now: i64) -> GoalStanding {
         let Some(target) = target.filter(|t| *t > 0.0) else {
-            return GoalStatus::InProgress;
+            return GoalStanding::InProgress;
         };
         if current >= target {
-            return GoalStatus::TargetReached;
+            return GoalStanding::TargetReached;
         }
         let Some(due) = due_at.filter(|d| *d > created_at) else {
-            return GoalStatus::InProgress;
+            return GoalStanding::InProgress;
         };
         let expected = ((now - created_at) as f64 / (due - created_at) as f64).clamp(0.0, 1.0);
         if current / target + 0.05 >= expected {
-            GoalStatus::OnTrack
+            GoalStanding::OnTrack
         } else {
-            GoalStatus::Behind
+            GoalStanding::Behind
         }
     }
 }
@@ -186,7 +186,7 @@ pub struct GoalTrajectory {
     pub target: Option<f64>,
     pub current: f64,
     pub due_at: Option<i64>,
-    pub status: GoalStatus,
+    pub standing: GoalStanding,
     /// (time, value) from the period's start to its end, oldest first: the value at the start,
     /// each change, and the value now.
     pub points: Vec<(i64, f64)>,
@@ -307,9 +307,9 @@ mod tests {
     #[test]
     fn goals_are_judged_against_a_straight_line() {
         let day = 86_400;
-        assert_eq!(GoalStatus::judge(50.0, Some(100.0), 0, Some(10 * day), 5 * day), GoalStatus::OnTrack);
-        assert_eq!(GoalStatus::judge(20.0, Some(100.0), 0, Some(10 * day), 5 * day), GoalStatus::Behind);
-        assert_eq!(GoalStatus::judge(100.0, Some(100.0), 0, None, 5 * day), GoalStatus::TargetReached);
-        assert_eq!(GoalStatus::judge(1.0, None, 0, None, 5 * day), GoalStatus::InProgress);
+        assert_eq!(GoalStanding::judge(50.0, Some(100.0), 0, Some(10 * day), 5 * day), GoalStanding::OnTrack);
+        assert_eq!(GoalStanding::judge(20.0, Some(100.0), 0, Some(10 * day), 5 * day), GoalStanding::Behind);
+        assert_eq!(GoalStanding::judge(100.0, Some(100.0), 0, None, 5 * day), GoalStanding::TargetReached);
+        assert_eq!(GoalStanding::judge(1.0, None, 0, None, 5 * day), GoalStanding::InProgress);
     }
 }

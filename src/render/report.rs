@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::message::{Attachment, Message, limits};
-use crate::domain::report::{DeadlineOutcome, GoalStatus, Report};
+use crate::domain::report::{DeadlineOutcome, GoalStanding, Report};
 use crate::domain::text::{number, truncate};
 use crate::error::{Error, Result};
 
@@ -240,11 +240,11 @@ pub fn html(report: &Report) -> Result<String> {
             let title = format!("Goal #{} {}: value over {}", g.number, g.title, b.name);
             GoalView {
                 heading: format!("#{} {}", g.number, g.title),
-                status: g.status.label(),
-                status_class: match g.status {
-                    GoalStatus::Achieved | GoalStatus::TargetReached | GoalStatus::OnTrack => "good",
-                    GoalStatus::Behind => "bad",
-                    GoalStatus::Dropped | GoalStatus::InProgress => "neutral",
+                status: g.standing.label(),
+                status_class: match g.standing {
+                    GoalStanding::Achieved | GoalStanding::TargetReached | GoalStanding::OnTrack => "good",
+                    GoalStanding::Behind => "bad",
+                    GoalStanding::Dropped | GoalStanding::InProgress => "neutral",
                 },
                 summary: format!("{value}{due}"),
                 chart: line_chart(format!("goal-{}", g.number), title, &g.points, g.target, tz),

@@ -46,15 +46,14 @@ pub async fn members_by_org(store: &Store, coalition: CoalitionId) -> Result<ByO
     .await
 }
 
-/// Wins in `(start, end]` per organization: the one the win was logged for, else its author's.
+/// Wins in `(start, end]` per organization they were logged for (never the author's current one).
 #[tracing::instrument(skip_all)]
 pub async fn wins_by_org(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<ByOrg> {
     by_org(
         store,
-        "SELECT COALESCE(w.org_id, m.org_id), COUNT(*) FROM wins w
-         LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
-         WHERE w.coalition_id = ? AND w.created_at > ? AND w.created_at <= ?
-         GROUP BY 1",
+        "SELECT org_id, COUNT(*) FROM wins
+         WHERE coalition_id = ? AND created_at > ? AND created_at <= ?
+         GROUP BY org_id",
         &[coalition.0, start, end],
     )
     .await
@@ -104,7 +103,7 @@ pub struct GoalRow {
     pub target: Option<f64>,
     pub current: f64,
     pub due_at: Option<i64>,
-    pub status: String,
+    pub status: GoalStatus,
     pub created_at: i64,
 }
 
@@ -251,11 +250,10 @@ pub async fn top_wins(
 ) -> Result<Vec<QuotedWin>> {
     Ok(sqlx::query_as(
         "SELECT w.text, COALESCE(NULLIF(m.display_name, ''), 'user ' || w.user_id) AS who,
-                COALESCE(o.name, mo.name) AS org, g.title AS goal, w.amount, w.created_at
+                COALESCE(o.name, w.org_name) AS org, g.title AS goal, w.amount, w.created_at
          FROM wins w
          LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
          LEFT JOIN orgs o ON o.id = w.org_id
-         LEFT JOIN orgs mo ON mo.id = m.org_id
          LEFT JOIN goals g ON g.id = w.goal_id
          WHERE w.coalition_id = ? AND w.created_at > ? AND w.created_at <= ?
          ORDER BY COALESCE(w.amount, 0) DESC, w.created_at DESC, w.id DESC LIMIT ?",
