@@ -23,7 +23,11 @@ fn assert_chart_upload(r: &Request) -> String {
     assert_eq!(r.uploads.len(), 1, "{:?}", r.files);
     let file = &r.uploads[0];
     assert_eq!(file.index, 0);
-    assert!(file.filename.starts_with("digest-") && file.filename.ends_with(".png"), "{}", file.filename);
+    assert!(
+        file.filename.starts_with("digest-") && file.filename.ends_with(".png"),
+        "{}",
+        file.filename
+    );
     assert_eq!(file.content_type, "image/png");
     assert!(file.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     assert!(file.bytes.len() < 500_000, "{} bytes", file.bytes.len());
@@ -35,21 +39,34 @@ fn assert_chart_upload(r: &Request) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn digest_carries_its_chart_and_report_answers_with_an_html_file() {
     let bot = Bot::start().await;
-    let r = bot.slash(ADMIN, "coalition create", &[("name", "River Alliance")]).await;
+    let r = bot
+        .slash(ADMIN, "coalition create", &[("name", "River Alliance")])
+        .await;
     assert!(r.text().contains("River Alliance"), "{}", r.text());
     let lead = LEAD.to_string();
-    bot.slash(ADMIN, "member add", &[("user", &lead), ("role", "lead")]).await;
-    bot.slash(LEAD, "member add", &[("user", &MEMBER.to_string())]).await;
+    bot.slash(ADMIN, "member add", &[("user", &lead), ("role", "lead")])
+        .await;
+    bot.slash(LEAD, "member add", &[("user", &MEMBER.to_string())])
+        .await;
     bot.slash(
         LEAD,
         "goal add",
-        &[("title", "Plant 500 trees"), ("target", "500"), ("unit", "trees"), ("due", "2026-12-31")],
+        &[
+            ("title", "Plant 500 trees"),
+            ("target", "500"),
+            ("unit", "trees"),
+            ("due", "2026-12-31"),
+        ],
     )
     .await;
     bot.slash(
         MEMBER,
         "win log",
-        &[("text", "<script>alert(1)</script> planted 25"), ("goal", "Plant"), ("amount", "25")],
+        &[
+            ("text", "<script>alert(1)</script> planted 25"),
+            ("goal", "Plant"),
+            ("amount", "25"),
+        ],
     )
     .await;
 
@@ -68,7 +85,11 @@ async fn digest_carries_its_chart_and_report_answers_with_an_html_file() {
         .find(|r| r.path == format!("/channels/{HOME}/messages"))
         .unwrap_or_else(|| panic!("the digest was not uploaded as multipart: {sent:?}"));
     let name = assert_chart_upload(request);
-    assert!(request.body["nonce"].is_string(), "scheduled posts keep their nonce: {}", request.body);
+    assert!(
+        request.body["nonce"].is_string(),
+        "scheduled posts keep their nonce: {}",
+        request.body
+    );
     // As Discord does, the stored message lists the file and the embed shows it.
     let attachments = post.json["attachments"].as_array().cloned().unwrap_or_default();
     assert_eq!(attachments.len(), 1, "{}", post.json);
@@ -96,11 +117,23 @@ async fn digest_carries_its_chart_and_report_answers_with_an_html_file() {
     assert_eq!(file.filename, "river-alliance-report-month-2026-11-23.html");
     assert_eq!(file.content_type, "text/html");
     let html = String::from_utf8(file.bytes.clone()).expect("UTF-8");
-    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80.min(html.len())]);
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; planted 25"));
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &html[..80.min(html.len())]
+    );
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; planted 25"));
     assert!(!html.contains("<script"));
-    let files = r.message.as_ref().map(|m| m.json["attachments"].clone()).unwrap_or(Value::Null);
-    assert_eq!(files[0]["filename"], Value::from(file.filename.clone()), "{files}");
+    let files = r
+        .message
+        .as_ref()
+        .map(|m| m.json["attachments"].clone())
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        files[0]["filename"],
+        Value::from(file.filename.clone()),
+        "{files}"
+    );
 
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");

@@ -23,8 +23,7 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
     let items = d::MAX_ITEMS as i64;
 
     let wins_count = store::digest::wins_count(store, id, start, end).await?;
-    let wins_per_period =
-        store::digest::wins_per_period(store, id, end, end - start, d::WIN_PERIODS).await?;
+    let wins_per_period = store::digest::wins_per_period(store, id, end, end - start, d::WIN_PERIODS).await?;
     let wins = store::digest::recent_wins(store, id, start, end, items).await?;
     let top_contributors =
         store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;

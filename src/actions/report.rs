@@ -6,8 +6,8 @@ use super::{Actor, ts};
 use crate::domain::report::{self as r, GoalStanding, GoalTrajectory, OrgContribution, Report, ReportPeriod};
 use crate::domain::*;
 use crate::error::Result;
-use crate::store::report::{self as q, GoalChange};
 use crate::store::Store;
+use crate::store::report::{self as q, GoalChange};
 
 /// `/report` (anyone in the guild): the report of `coalition` for the current `period` to date.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
@@ -25,7 +25,12 @@ pub async fn report(
 /// The report of `coalition` for the current `period` up to `now`. No permission check: the
 /// CLI calls it directly.
 #[tracing::instrument(skip_all, fields(coalition = %coalition.id))]
-pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>, period: ReportPeriod) -> Result<Report> {
+pub async fn build(
+    store: &Store,
+    coalition: &Coalition,
+    now: DateTime<Utc>,
+    period: ReportPeriod,
+) -> Result<Report> {
     let id = coalition.id;
     let tz = coalition.tz();
     let bounds = period.to_date(now, tz);

@@ -56,7 +56,13 @@ impl Attachment {
     pub fn new(name: &str, bytes: Vec<u8>) -> Attachment {
         let name = name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         Attachment { name, bytes }
     }
@@ -242,7 +248,10 @@ impl Message {
         }
         let bytes: usize = self.attachments.iter().map(|a| a.bytes.len()).sum();
         if bytes > limits::ATTACHMENT_BYTES {
-            v.push(format!("attachments {bytes} bytes > {}", limits::ATTACHMENT_BYTES));
+            v.push(format!(
+                "attachments {bytes} bytes > {}",
+                limits::ATTACHMENT_BYTES
+            ));
         }
         for url in self.embeds.iter().filter_map(|e| e.image.as_deref()) {
             if let Some(name) = url.strip_prefix("attachment://")

@@ -91,9 +91,7 @@ pub fn local_midnight(day: NaiveDate, tz: Tz) -> Option<i64> {
     let midnight = day.and_hms_opt(0, 0, 0)?;
     tz.from_local_datetime(&midnight)
         .earliest()
-        .or_else(|| {
-            (1..=3).find_map(|h| tz.from_local_datetime(&day.and_hms_opt(h, 0, 0)?).earliest())
-        })
+        .or_else(|| (1..=3).find_map(|h| tz.from_local_datetime(&day.and_hms_opt(h, 0, 0)?).earliest()))
         .map(|t| t.timestamp())
 }
 
@@ -158,7 +156,13 @@ impl GoalStanding {
 
     /// Judges an active goal: on track when its progress is at least what a straight line from
     /// creation to due date would have reached by `now` (with 5 points of slack).
-    pub fn judge(current: f64, target: Option<f64>, created_at: i64, due_at: Option<i64>, now: i64) -> GoalStanding {
+    pub fn judge(
+        current: f64,
+        target: Option<f64>,
+        created_at: i64,
+        due_at: Option<i64>,
+        now: i64,
+    ) -> GoalStanding {
         let Some(target) = target.filter(|t| *t > 0.0) else {
             return GoalStanding::InProgress;
         };
@@ -287,7 +291,10 @@ mod tests {
         let b = ReportPeriod::Quarter.to_date(now, tz);
         assert_eq!(b.name, "Q4 2026");
         // 1 Oct 2026 00:00 in Berlin (CEST, UTC+2) is 30 Sep 22:00 UTC.
-        assert_eq!(b.start, Utc.with_ymd_and_hms(2026, 9, 30, 22, 0, 0).unwrap().timestamp());
+        assert_eq!(
+            b.start,
+            Utc.with_ymd_and_hms(2026, 9, 30, 22, 0, 0).unwrap().timestamp()
+        );
         assert_eq!(b.end, now.timestamp());
         assert_eq!(ReportPeriod::Month.to_date(now, tz).name, "November 2026");
         assert_eq!(ReportPeriod::Year.to_date(now, tz).name, "2026");
@@ -307,9 +314,21 @@ mod tests {
     #[test]
     fn goals_are_judged_against_a_straight_line() {
         let day = 86_400;
-        assert_eq!(GoalStanding::judge(50.0, Some(100.0), 0, Some(10 * day), 5 * day), GoalStanding::OnTrack);
-        assert_eq!(GoalStanding::judge(20.0, Some(100.0), 0, Some(10 * day), 5 * day), GoalStanding::Behind);
-        assert_eq!(GoalStanding::judge(100.0, Some(100.0), 0, None, 5 * day), GoalStanding::TargetReached);
-        assert_eq!(GoalStanding::judge(1.0, None, 0, None, 5 * day), GoalStanding::InProgress);
+        assert_eq!(
+            GoalStanding::judge(50.0, Some(100.0), 0, Some(10 * day), 5 * day),
+            GoalStanding::OnTrack
+        );
+        assert_eq!(
+            GoalStanding::judge(20.0, Some(100.0), 0, Some(10 * day), 5 * day),
+            GoalStanding::Behind
+        );
+        assert_eq!(
+            GoalStanding::judge(100.0, Some(100.0), 0, None, 5 * day),
+            GoalStanding::TargetReached
+        );
+        assert_eq!(
+            GoalStanding::judge(1.0, None, 0, None, 5 * day),
+            GoalStanding::InProgress
+        );
     }
 }

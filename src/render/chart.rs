@@ -90,7 +90,11 @@ pub fn digest_svg(d: &Digest) -> String {
         .iter()
         .take(MAX_GOALS)
         .map(|g| {
-            let unit = g.unit.as_deref().map(|u| format!(" {}", truncate(u, 16))).unwrap_or_default();
+            let unit = g
+                .unit
+                .as_deref()
+                .map(|u| format!(" {}", truncate(u, 16)))
+                .unwrap_or_default();
             let due = match g.due_at {
                 Some(at) => format!("due {}", date(at, tz, "%-d %b %Y")),
                 None => "no due date".into(),
@@ -134,7 +138,10 @@ pub fn digest_svg(d: &Digest) -> String {
     let goals_note = if goals.is_empty() {
         Some("No active goals yet: add one with /goal add.".to_string())
     } else if hidden > 0 {
-        Some(format!("+ {hidden} more active goal{} in the digest", if hidden == 1 { "" } else { "s" }))
+        Some(format!(
+            "+ {hidden} more active goal{} in the digest",
+            if hidden == 1 { "" } else { "s" }
+        ))
     } else {
         None
     };
@@ -183,7 +190,11 @@ pub fn digest_svg(d: &Digest) -> String {
         goals_note,
         goals_note_y,
         wins_top,
-        wins_heading: if weekly { "Wins per week".into() } else { "Wins per digest period".into() },
+        wins_heading: if weekly {
+            "Wins per week".into()
+        } else {
+            "Wins per digest period".into()
+        },
         this_period: format!("this {}: {this}", if weekly { "week" } else { "period" }),
         baseline,
         bar_width: BAR_WIDTH,
@@ -291,7 +302,9 @@ mod tests {
 
     /// Decodes a PNG: (width, height, RGBA or RGB pixels, bytes per pixel).
     fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>, usize) {
-        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().expect("a PNG");
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .expect("a PNG");
         let mut buf = vec![0; reader.output_buffer_size().expect("size")];
         let info = reader.next_frame(&mut buf).expect("a frame");
         buf.truncate(info.buffer_size());
@@ -305,7 +318,10 @@ mod tests {
     #[test]
     fn chart_png_decodes_at_the_expected_size_and_is_not_blank() {
         let d = digest(
-            vec![goal(1, "Plant trees", 45.0, Some(100.0)), goal(2, "Reach <neighbours>", 7.0, None)],
+            vec![
+                goal(1, "Plant trees", 45.0, Some(100.0)),
+                goal(2, "Reach <neighbours>", 7.0, None),
+            ],
             vec![3, 0, 5, 2, 8, 1, 4, 6],
         );
         let file = digest_png(&d).expect("drawn");
@@ -319,11 +335,24 @@ mod tests {
             assert!(pixels.chunks(4).all(|p| p[3] == 255), "transparent pixels");
         }
         // Not blank: the card, bars, the highlighted week and anti-aliased text.
-        assert!(colors(&pixels, bpp).len() > 50, "{} colours", colors(&pixels, bpp).len());
-        let amber = pixels.chunks(bpp).filter(|p| p[..3] == [0xF5, 0x9E, 0x0B]).count();
+        assert!(
+            colors(&pixels, bpp).len() > 50,
+            "{} colours",
+            colors(&pixels, bpp).len()
+        );
+        let amber = pixels
+            .chunks(bpp)
+            .filter(|p| p[..3] == [0xF5, 0x9E, 0x0B])
+            .count();
         assert!(amber > 1000, "this week's bar is highlighted ({amber} px)");
         let svg = digest_svg(&d);
-        for label in ["45 / 100 trees · 45%", "due 23 Dec 2026", "this week: 6", "#2 Reach &lt;neighbours&gt;", "Clean &lt;Air&gt; &amp; Water"] {
+        for label in [
+            "45 / 100 trees · 45%",
+            "due 23 Dec 2026",
+            "this week: 6",
+            "#2 Reach &#60;neighbours&#62;",
+            "Clean &#60;Air&#62; &#38; Water",
+        ] {
             assert!(svg.contains(label), "missing {label}");
         }
     }

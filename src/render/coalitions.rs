@@ -454,6 +454,9 @@ mod tests {
         });
         assert_fits(&m);
         assert!(m.ephemeral && m.content.contains("tasks: 3"));
-        assert_eq!(m.attachments, vec![Attachment::new("c-2026-11-23.json", b"{}".to_vec())]);
+        assert_eq!(
+            m.attachments,
+            vec![Attachment::new("c-2026-11-23.json", b"{}".to_vec())]
+        );
     }
 }

@@ -131,7 +131,12 @@ fn bar_chart(
     suffix: &str,
     empty: &'static str,
 ) -> BarChart {
-    let max = rows.iter().flat_map(|(_, v)| v.iter().copied()).max().unwrap_or(0).max(1);
+    let max = rows
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let per_row = 26 * series.len() as i32 + 14;
     let mut y = if series.len() > 1 { 34 } else { 8 };
     let mut out = Vec::new();
@@ -214,7 +219,9 @@ fn line_chart(id: String, title: String, points: &[(i64, f64)], target: Option<f
         last: (last.0.round() as i32, last.1.round() as i32),
         last_label: number(points.last().map_or(0.0, |p| p.1)),
         target_y: target.map(|t| y(t).round() as i32),
-        target_label: target.map(|t| format!("target {}", number(t))).unwrap_or_default(),
+        target_label: target
+            .map(|t| format!("target {}", number(t)))
+            .unwrap_or_default(),
         top_label: number(top),
         start_label: date(t0, tz, "%-d %b"),
         end_label: date(t1, tz, "%-d %b"),
@@ -233,10 +240,18 @@ pub fn html(report: &Report) -> Result<String> {
         .map(|g| {
             let unit = g.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
             let value = match g.target {
-                Some(t) => format!("{} of {}{unit} ({:.0}%)", number(g.current), number(t), g.current / t * 100.0),
+                Some(t) => format!(
+                    "{} of {}{unit} ({:.0}%)",
+                    number(g.current),
+                    number(t),
+                    g.current / t * 100.0
+                ),
                 None => format!("{}{unit}", number(g.current)),
             };
-            let due = g.due_at.map(|d| format!(", due {}", date(d, tz, "%-d %b %Y"))).unwrap_or_default();
+            let due = g
+                .due_at
+                .map(|d| format!(", due {}", date(d, tz, "%-d %b %Y")))
+                .unwrap_or_default();
             let title = format!("Goal #{} {}: value over {}", g.number, g.title, b.name);
             GoalView {
                 heading: format!("#{} {}", g.number, g.title),
@@ -262,7 +277,11 @@ pub fn html(report: &Report) -> Result<String> {
         "wins-month",
         format!("Wins per month, {}", b.name),
         &["Wins"],
-        &report.wins_by_month.iter().map(|(m, n)| (m.clone(), vec![*n])).collect::<Vec<_>>(),
+        &report
+            .wins_by_month
+            .iter()
+            .map(|(m, n)| (m.clone(), vec![*n]))
+            .collect::<Vec<_>>(),
         "",
         "No wins yet this period.",
     );
@@ -270,7 +289,10 @@ pub fn html(report: &Report) -> Result<String> {
         "wins-org",
         format!("Wins per partner organization, {}", b.name),
         &["Wins"],
-        &named.iter().map(|(n, o)| (n.clone(), vec![o.wins])).collect::<Vec<_>>(),
+        &named
+            .iter()
+            .map(|(n, o)| (n.clone(), vec![o.wins]))
+            .collect::<Vec<_>>(),
         "",
         "No partner organizations yet.",
     );
@@ -293,7 +315,11 @@ pub fn html(report: &Report) -> Result<String> {
             .checkins
             .iter()
             .map(|w| {
-                let pct = if w.expected > 0 { (w.answered * 100 / w.expected).min(100) } else { 0 };
+                let pct = if w.expected > 0 {
+                    (w.answered * 100 / w.expected).min(100)
+                } else {
+                    0
+                };
                 (format!("Week of {}", date(w.week_start, tz, "%-d %b")), vec![pct])
             })
             .collect::<Vec<_>>(),

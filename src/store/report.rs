@@ -109,7 +109,12 @@ pub struct GoalRow {
 
 /// Goals active now or closed after `start`: how many, and the first `limit` by number.
 #[tracing::instrument(skip_all)]
-pub async fn goals(store: &Store, coalition: CoalitionId, start: i64, limit: i64) -> Result<(i64, Vec<GoalRow>)> {
+pub async fn goals(
+    store: &Store,
+    coalition: CoalitionId,
+    start: i64,
+    limit: i64,
+) -> Result<(i64, Vec<GoalRow>)> {
     let count = sqlx::query_scalar(
         "SELECT COUNT(*) FROM goals WHERE coalition_id = ? AND (status = 'active' OR closed_at > ?)",
     )
@@ -136,7 +141,12 @@ pub enum GoalChange {
     /// A win added this much.
     Added { goal: GoalId, at: i64, amount: f64 },
     /// `/goal progress` set it from `from` to `to`; the goal is named by number.
-    Set { number: i64, at: i64, from: f64, to: f64 },
+    Set {
+        number: i64,
+        at: i64,
+        from: f64,
+        to: f64,
+    },
 }
 
 /// Every change of a goal's value after `start`, oldest first: win amounts and `goal.progress`

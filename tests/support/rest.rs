@@ -181,10 +181,14 @@ fn multipart(body: &[u8], boundary: &str) -> Result<(Value, Vec<Upload>), String
             json_part = serde_json::from_slice(data).map_err(|e| format!("payload_json is not JSON: {e}"))?;
         } else if let Some(n) = name.strip_prefix("files[").and_then(|r| r.strip_suffix(']')) {
             let index: u64 = n.parse().map_err(|_| format!("bad file part name `{name}`"))?;
-            let filename = header_param(&head, "filename").ok_or(format!("file part `{name}` has no filename"))?;
+            let filename =
+                header_param(&head, "filename").ok_or(format!("file part `{name}` has no filename"))?;
             let content_type = head
                 .lines()
-                .find_map(|l| l.strip_prefix("Content-Type:").or_else(|| l.strip_prefix("content-type:")))
+                .find_map(|l| {
+                    l.strip_prefix("Content-Type:")
+                        .or_else(|| l.strip_prefix("content-type:"))
+                })
                 .map(|t| t.trim().to_string())
                 .unwrap_or_default();
             uploads.push(Upload {
@@ -194,7 +198,9 @@ fn multipart(body: &[u8], boundary: &str) -> Result<(Value, Vec<Upload>), String
                 bytes: data.to_vec(),
             });
         } else {
-            return Err(format!("unexpected multipart part `{name}` (Discord takes payload_json and files[n])"));
+            return Err(format!(
+                "unexpected multipart part `{name}` (Discord takes payload_json and files[n])"
+            ));
         }
     }
     if !uploads.is_empty() && json_part.is_null() {
@@ -221,7 +227,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 fn header_param(head: &str, param: &str) -> Option<String> {
     let key = format!(" {param}=\"");
     let key2 = format!(";{param}=\"");
-    let start = head.find(&key).map(|i| i + key.len()).or_else(|| head.find(&key2).map(|i| i + key2.len()))?;
+    let start = head
+        .find(&key)
+        .map(|i| i + key.len())
+        .or_else(|| head.find(&key2).map(|i| i + key2.len()))?;
     Some(head[start..].split('"').next().unwrap_or("").to_string())
 }
 

@@ -61,13 +61,18 @@ pub fn uploads(body: &Value, uploads: &[super::fake_discord::Upload]) -> Vec<Str
     }
     if let Some(list) = body.get("attachments").and_then(Value::as_array) {
         for a in list {
-            let id = a.get("id").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+            let id = a
+                .get("id")
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
             match id.and_then(|id| uploads.iter().find(|u| u.index == id)) {
                 Some(u) => {
                     if let Some(name) = a.get("filename").and_then(Value::as_str)
                         && name != u.filename
                     {
-                        errs.push(format!("attachments[{}] is `{name}` but files[{}] is `{}`", u.index, u.index, u.filename));
+                        errs.push(format!(
+                            "attachments[{}] is `{name}` but files[{}] is `{}`",
+                            u.index, u.index, u.filename
+                        ));
                     }
                 }
                 // An id that is not a new upload must be an existing attachment: only edits keep those.
