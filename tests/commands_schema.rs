@@ -271,7 +271,14 @@ fn parse_options(cell: &str) -> Vec<TableOption> {
 /// Rows marked *(planned)* in COMMANDS.md that are built: these are checked like every other row.
 /// Planned rows not listed here are specified but not built yet, and are skipped. Add a command's
 /// path here in the change that builds it.
-const BUILT_PLANNED: &[&str] = &["report"];
+const BUILT_PLANNED: &[&str] = &[
+    "me settings",
+    "me away",
+    "me back",
+    "feedback send",
+    "feedback list",
+    "report",
+];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is
 /// one, else the copy in tests/fixtures. Planned rows that are not built yet are left out.

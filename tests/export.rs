@@ -10,7 +10,7 @@ use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "coalitions",
     "orgs",
     "members",
@@ -21,6 +21,7 @@ const TABLES: [&str; 11] = [
     "wins",
     "checkin_rounds",
     "checkins",
+    "feedback",
     "events",
 ];
 
@@ -182,7 +183,7 @@ async fn lead_exports_json_with_every_table() {
     assert_eq!(json["wins"][0]["created_at"], w.now.timestamp() - 3600);
     assert_eq!(json["wins"][0]["created_at_utc"], "2026-11-23T09:00:00+00:00");
     let counts: Vec<(String, usize)> = file.counts.clone();
-    assert_eq!(counts.len(), 10);
+    assert_eq!(counts.len(), 11);
     assert!(counts.contains(&("wins".to_string(), 2)));
 }
 
@@ -269,7 +270,7 @@ async fn empty_tables_still_have_headers() {
         .unwrap();
     assert_eq!(
         wins.trim_end(),
-        "id,user_id,text,org_id,goal_id,task_id,amount,created_at,created_at_utc"
+        "id,user_id,text,org_id,org_name,goal_id,task_id,amount,created_at,created_at_utc"
     );
 
     let json = export::export_coalition(&w.store, &c, ExportFormat::Json, w.now)

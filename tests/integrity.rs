@@ -152,6 +152,14 @@ async fn a_win_keeps_the_org_it_was_logged_with() {
         .await
         .unwrap();
     assert_eq!(d.wins[0].org.as_deref(), Some("Green Org"), "the digest");
+    let tables = backbone::store::export::dump(&w.store, c.id).await.unwrap();
+    let wins_table = tables.iter().find(|t| t.name == "wins").unwrap();
+    let col = wins_table.columns.iter().position(|c| *c == "org_name").unwrap();
+    assert_eq!(
+        wins_table.rows[0][col],
+        backbone::store::export::Cell::Text("Green Org".into()),
+        "the export"
+    );
 
     // A win logged without an org never borrows its author's current one.
     set_org(&w, MEMBER2, "Blue Org").await.unwrap();

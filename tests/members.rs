@@ -329,7 +329,7 @@ async fn member_list_groups_by_org_with_leads_first_and_no_org_last() {
     give(&w, MEMBER, "data").await;
     give(&w, MEMBER, "comms").await;
 
-    let list = members::list(&w.store, &w.actor(OUTSIDER), None, None)
+    let list = members::list(&w.store, &w.actor(OUTSIDER), w.now, None, None)
         .await
         .unwrap();
     let shape: Vec<Group> = list
@@ -352,7 +352,7 @@ async fn member_list_groups_by_org_with_leads_first_and_no_org_last() {
     );
     assert_eq!(list.groups[1].members[1].responsibilities, ["comms", "data"]);
 
-    let only = members::list(&w.store, &w.actor(OUTSIDER), None, Some("sunrise".into()))
+    let only = members::list(&w.store, &w.actor(OUTSIDER), w.now, None, Some("sunrise".into()))
         .await
         .unwrap();
     assert_eq!(only.groups.len(), 1);
@@ -364,7 +364,7 @@ async fn member_list_with_an_unknown_org_points_to_org_list() {
     let w = World::new().await;
     w.climate().await;
     user_err(
-        members::list(&w.store, &w.actor(MEMBER), None, Some("Nobody".into())).await,
+        members::list(&w.store, &w.actor(MEMBER), w.now, None, Some("Nobody".into())).await,
         "`/org list`",
     );
 }
@@ -376,11 +376,11 @@ async fn other_guild_cannot_see_or_change_members() {
     let before = people_state(&w).await;
     let foreign = w.foreign(ADMIN);
     user_err(
-        members::list(&w.store, &foreign, Some("Climate Coalition"), None).await,
+        members::list(&w.store, &foreign, w.now, Some("Climate Coalition"), None).await,
         "No coalition named",
     );
     user_err(
-        members::list(&w.store, &foreign, None, None).await,
+        members::list(&w.store, &foreign, w.now, None, None).await,
         "no coalition yet",
     );
     let input = AddMember {

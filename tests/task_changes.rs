@@ -64,7 +64,7 @@ async fn task_takes_the_assignees_org_and_reassign_moves_it() {
     assert!(out.notified);
     let now = row(&w, &t).await;
     assert_eq!((now.assignee_id, now.org_id), (Some(MEMBER2), Some(blue.id)));
-    let key = format!("task_assigned:{}:{}", t.id.0, w.now.timestamp());
+    let key = format!("task_assigned:{}:{}:u{}", t.id.0, w.now.timestamp(), MEMBER2.0);
     assert_eq!(
         deliveries(&w, "task_assigned").await,
         vec![(key, MEMBER2.0, "user".into())]

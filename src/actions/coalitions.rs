@@ -102,7 +102,7 @@ pub async fn create(
         &mut tx,
         id,
         actor.user,
-        Role::Lead,
+        Some(Role::Lead),
         Some(None),
         &actor.name,
         now_s,

@@ -93,6 +93,17 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
         .collect();
     blockers.truncate(d::MAX_ITEMS);
 
+    let away = store::people::away_members(store, id, end)
+        .await?
+        .into_iter()
+        .take(d::MAX_ITEMS)
+        .map(|a| d::DigestAway {
+            who: a.display_name,
+            until: a.until,
+        })
+        .collect();
+    let (feedback_new, feedback_acknowledged) = store::feedback::period_counts(store, id, start, end).await?;
+
     Ok(Digest {
         coalition_id: id,
         coalition: coalition.name.clone(),
@@ -113,6 +124,9 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
         blockers_count: blocked_count + checkin_count,
         blockers,
         top_contributors,
+        away,
+        feedback_new,
+        feedback_acknowledged,
     })
 }
 

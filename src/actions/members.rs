@@ -50,49 +50,33 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
         None => None,
     };
     let existing = store::members::get(store, c.id, input.user).await?;
-    let role = input
-        .role
-        .or(existing.as_ref().map(|m| m.role))
-        .unwrap_or(Role::Member);
     let name = text::truncate(input.user_name.trim(), text::MAX_NAME);
-    let shown = if name.is_empty() {
-        existing
-            .as_ref()
-            .map(|m| m.display_name.clone())
-            .unwrap_or_default()
-    } else {
-        name.clone()
-    };
-    let org_name = match (&org, existing.as_ref().and_then(|m| m.org_id)) {
-        (Some(o), _) => o.as_ref().map(|o| o.name.clone()),
-        (None, Some(id)) => store::coalitions::orgs(store, c.id)
-            .await?
-            .into_iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name),
-        (None, None) => None,
-    };
     let now_s = ts(now);
     let mut tx = store.write().await?;
-    if existing.as_ref().is_some_and(|m| m.role == Role::Lead)
-        && role != Role::Lead
-        && store::members::count_leads(&mut tx, c.id).await? <= 1
-    {
-        return Err(Error::user(format!(
-            "<@{}> is the last lead of **{}** — make someone else lead with `/member add user role:lead` first.",
-            input.user, c.name
-        )));
-    }
-    store::members::upsert(
+    // Only the role and org given are written; the row as it now stands is the answer.
+    let m = store::members::upsert(
         &mut tx,
         c.id,
         input.user,
-        role,
+        input.role,
         org.as_ref().map(|o| o.as_ref().map(|o| o.id)),
         &name,
         now_s,
     )
     .await?;
+    // Checked after the write, inside it: two leads demoting each other at once can't both win.
+    let was_lead = existing.as_ref().is_some_and(|e| e.role == Role::Lead);
+    if was_lead && m.role != Role::Lead && store::members::count_leads(&mut tx, c.id).await? == 0 {
+        return Err(Error::user(format!(
+            "<@{}> is the last lead of **{}** — make someone else lead with `/member add user role:lead` first.",
+            input.user, c.name
+        )));
+    }
+    let org_name = match (&org, m.org_id) {
+        (Some(o), _) => o.as_ref().map(|o| o.name.clone()),
+        (None, Some(id)) => store::tasks::org_name(&mut *tx, c.id, id).await?,
+        (None, None) => None,
+    };
     let kind = if existing.is_some() {
         "member.update"
     } else {
@@ -101,17 +85,17 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddMem
     let detail = format!(
         "user={} role={} org={}",
         input.user,
-        role.as_str(),
+        m.role.as_str(),
         org_name.as_deref().unwrap_or("-")
     );
-    store::record_event(&mut tx, c.id, actor.user, kind, &shown, &detail, now_s).await?;
+    store::record_event(&mut tx, c.id, actor.user, kind, &m.display_name, &detail, now_s).await?;
     tx.commit().await?;
     Ok(MemberAdded {
         coalition: c.name.clone(),
         user_id: input.user,
-        name: shown,
+        name: m.display_name,
         is_new: existing.is_none(),
-        role,
+        role: m.role,
         org: org_name,
     })
 }
@@ -223,7 +207,7 @@ pub async fn join(
             &mut tx,
             c.id,
             actor.user,
-            m.role,
+            None,
             Some(Some(org.id)),
             &actor.name,
             now_s,
@@ -251,7 +235,7 @@ pub async fn join(
         &mut tx,
         c.id,
         actor.user,
-        Role::Member,
+        Some(Role::Member),
         Some(org.as_ref().map(|o| o.id)),
         &actor.name,
         now_s,
@@ -344,6 +328,8 @@ pub struct MemberEntry {
     pub name: String,
     pub role: Role,
     pub responsibilities: Vec<String>,
+    /// Away until then (UTC seconds) — filled in for leads only, who see who is away.
+    pub away_until: Option<i64>,
 }
 
 /// The members of one org (or of no org, when `org` is `None`).
@@ -358,6 +344,8 @@ pub struct MemberGroup {
 pub struct MemberList {
     pub coalition: String,
     pub groups: Vec<MemberGroup>,
+    /// The zone away times are shown in (the viewer's own, else the coalition's).
+    pub timezone: String,
 }
 
 /// `/member list` (anyone): members by org with role and responsibilities.
@@ -365,11 +353,24 @@ pub struct MemberList {
 pub async fn list(
     store: &Store,
     actor: &Actor,
+    now: DateTime<Utc>,
     coalition: Option<&str>,
     org: Option<String>,
 ) -> Result<MemberList> {
     let scope = super::scope(store, actor, coalition).await?;
     let c = &scope.coalition;
+    // Leads see who is away; the others don't (an away note can be private).
+    let away: HashMap<UserId, i64> = if scope.is_lead() {
+        store::people::away_members(store, c.id, now.timestamp())
+            .await?
+            .into_iter()
+            .map(|a| (a.user_id, a.until))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let prefs = store::people::get(store, actor.guild, actor.user).await?;
+    let timezone = prefs.tz().unwrap_or_else(|| c.tz()).name().to_string();
     let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         Some(name) => Some(super::orgs::resolve(store, c, name).await?),
         None => None,
@@ -385,6 +386,7 @@ pub async fn list(
             user_id: row.user_id,
             role: row.role,
             responsibilities: duties.remove(&row.user_id).unwrap_or_default(),
+            away_until: away.get(&row.user_id).copied(),
             name: row.display_name,
         };
         // Rows come sorted by org, so a new org name starts a new group.
@@ -399,5 +401,6 @@ pub async fn list(
     Ok(MemberList {
         coalition: c.name.clone(),
         groups,
+        timezone,
     })
 }

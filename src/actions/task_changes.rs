@@ -121,6 +121,8 @@ pub async fn update(
         completed_at: (status == TaskStatus::Done).then_some(now_s),
         next_ping,
         by: actor.user,
+        // An assignee's right to change the status ends when the task moves to someone else.
+        while_assigned_to: (!scope.is_lead()).then_some(actor.user),
     };
 
     let mut tx = store.write().await?;
@@ -260,7 +262,8 @@ pub async fn reassign(
     }
     let notified = input.assignee != actor.user;
     if notified {
-        let key = format!("task_assigned:{}:{now_s}", task.id.0);
+        // Per assignee: two quick reassignments in one second each reach their new assignee.
+        let key = format!("task_assigned:{}:{now_s}:u{}", task.id.0, input.assignee.0);
         store::deliveries::enqueue(
             &mut tx,
             &assigned_dm(&scope, task.id, input.assignee, key, now_s),

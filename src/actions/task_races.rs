@@ -24,6 +24,12 @@ async fn status_message(store: &Store, scope: &Scope, read: &Task, wanted: TaskS
     let n = now.number;
     Ok(if now.status == wanted && wanted != TaskStatus::Blocked {
         already(&now, who)
+    } else if now.status == read.status && now.assignee_id != read.assignee_id && !scope.is_lead() {
+        format!(
+            "#{n} was just reassigned to someone else — only its assignee or a lead of **{}** can change \
+             its status now.",
+            scope.coalition.name
+        )
     } else if now.status == TaskStatus::Blocked && wanted == TaskStatus::Blocked {
         format!(
             "#{n} was just marked blocked{by} (\"{}\") — the leads have been told; \
@@ -57,9 +63,10 @@ pub async fn reassign_lost(
             return Ok(gone(read));
         };
         let n = now.number;
-        Ok(if now.status == TaskStatus::Done {
+        Ok(if !is_worked_on(now.status) {
             format!(
-                "#{n} was just marked done — reopen it first with `/task update status:open` to reassign it."
+                "#{n} was just marked {} — reopen it first with `/task update status:open` to reassign it.",
+                now.status.label()
             )
         } else if now.assignee_id == Some(wanted) {
             format!("#{n} was already reassigned to **{wanted_name}** — nothing to change.")
@@ -92,9 +99,10 @@ pub async fn due_lost(store: &Store, scope: &Scope, read: &Task) -> Error {
             return Ok(gone(read));
         };
         let n = now.number;
-        Ok(if now.status == TaskStatus::Done {
+        Ok(if !is_worked_on(now.status) {
             format!(
-                "#{n} was just marked done — reopen it first with `/task update status:open` to move its due date."
+                "#{n} was just marked {} — reopen it first with `/task update status:open` to move its due date.",
+                now.status.label()
             )
         } else {
             let due = match now.due_at.and_then(|d| chrono::DateTime::from_timestamp(d, 0)) {
@@ -125,6 +133,14 @@ pub fn already(task: &Task, who: Option<UserId>) -> String {
 
 fn by(who: Option<UserId>) -> String {
     who.map(|u| format!(" by <@{u}>")).unwrap_or_default()
+}
+
+/// Whether a task is still being worked on: reassigning it or moving its due date makes sense.
+fn is_worked_on(status: TaskStatus) -> bool {
+    matches!(
+        status,
+        TaskStatus::Open | TaskStatus::InProgress | TaskStatus::Blocked
+    )
 }
 
 fn gone(read: &Task) -> String {

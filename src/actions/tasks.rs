@@ -83,11 +83,20 @@ pub async fn assign(
         due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s));
 
     let mut tx = store.write().await?;
+    // Re-read inside the write: someone removed this very moment gets no task, and the task takes
+    // the org they are in now.
+    let Some(org) = store::members::org_of(&mut *tx, scope.id(), input.assignee).await? else {
+        return Err(Error::user(format!(
+            "**{}** is no longer a member of **{}** — pick someone from `/member list`.",
+            display_name(&input.assignee_name, &assignee),
+            scope.coalition.name
+        )));
+    };
     let new = NewTask {
         coalition: scope.id(),
         title: &title,
         assignee: input.assignee,
-        org: assignee.org_id,
+        org,
         goal: goal.as_ref().map(|g| g.id),
         due_at,
         next_ping_at,
@@ -208,7 +217,8 @@ async fn list_with(
     let total = store::tasks::count(store, scope.id(), filter).await?;
     Ok(TaskList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(store, scope).await?,
         tasks,
         total,
         status: filter.status,

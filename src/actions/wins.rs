@@ -134,6 +134,13 @@ pub async fn log_task_win(
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
+    // Checked inside the write: a task reopened meanwhile is not a win (yet).
+    if store::tasks::status_of(&mut *tx, scope.id(), task.id).await? != Some(TaskStatus::Done) {
+        return Err(Error::user(format!(
+            "Task #{} was just reopened — mark it done again with `/task done` to log it as a win.",
+            task.number
+        )));
+    }
     // Checked inside the write so two quick clicks log one win.
     if store::wins::exists_for_task(&mut tx, scope.id(), task.id).await? {
         return Err(Error::user(format!(
@@ -194,7 +201,8 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListW
     let total = store::wins::count_since(store, scope.id(), since).await?;
     Ok(WinList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(store, &scope).await?,
         days,
         since,
         wins,
@@ -235,7 +243,7 @@ async fn outcome(store: &Store, scope: &Scope, id: WinId) -> Result<WinLogged> {
         None => None,
     };
     let org_name = match win.org_id {
-        Some(o) => store::tasks::org_name(store, scope.id(), o).await?,
+        Some(o) => store::tasks::org_name(store.pool(), scope.id(), o).await?,
         None => None,
     };
     Ok(WinLogged {

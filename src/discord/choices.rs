@@ -84,3 +84,8 @@ string_choice! {
     /// A member's role, as `/member add` offers it.
     RoleChoice { Lead => "lead", Member => "member" }
 }
+
+string_choice! {
+    /// The `dms` option of `/me settings`.
+    DmsChoice { All => "all", PingsOnly => "pings_only", None => "none" }
+}

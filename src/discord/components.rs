@@ -41,6 +41,9 @@ async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId>
         ("checkin", _) | ("modal", "checkin") => {
             crate::store::guild_of_round(&data.store, crate::domain::RoundId(id)).await
         }
+        ("feedback", _) => crate::store::feedback::owner(&data.store, crate::domain::FeedbackId(id))
+            .await
+            .map(|o| o.map(|(guild, _)| guild)),
         ("modal", "checkin-new") => {
             crate::store::guild_of_coalition(&data.store, crate::domain::CoalitionId(id)).await
         }
@@ -71,6 +74,7 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
         Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
         Some(("checkin", "open", id)) => commands::checkin::on_button(ctx, data, c, id).await,
         Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,
+        Some(("feedback", "ack", id)) => commands::feedback::on_button(ctx, data, c, id).await,
         _ => Err(Error::user(
             "This button is from an older version of Backbone — run the command again.",
         )),

@@ -34,6 +34,8 @@ pub struct Data {
     /// Wakes the scheduler's sender at once (after a command queued a delivery).
     pub wake: Arc<Notify>,
     inflight: Arc<InFlight>,
+    /// The in-memory rate limit of anonymous feedback (never written down).
+    pub feedback_limiter: Arc<crate::actions::feedback::AnonLimiter>,
 }
 
 impl Data {
@@ -75,18 +77,22 @@ impl InFlight {
     /// waiter registers (`enable`) before it reads the count, so a guard dropped in between still
     /// wakes it.
     async fn wait_idle(&self, limit: Duration) {
-        let _ = tokio::time::timeout(limit, async {
-            loop {
-                let notified = self.idle.notified();
-                tokio::pin!(notified);
-                notified.as_mut().enable();
-                if self.count.load(Ordering::SeqCst) == 0 {
-                    return;
-                }
-                notified.await;
+        let _ = tokio::time::timeout(limit, self.until_idle(|| {})).await;
+    }
+
+    /// Returns once no command is in flight. `after_check` runs each time the count was read as
+    /// busy, just before waiting: whatever happens there (the last guard dropping) still wakes us.
+    async fn until_idle(&self, mut after_check: impl FnMut()) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.count.load(Ordering::SeqCst) == 0 {
+                return;
             }
-        })
-        .await;
+            after_check();
+            notified.await;
+        }
     }
 }
 
@@ -300,6 +306,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         clock: clock.clone(),
         wake: wake.clone(),
         inflight: inflight.clone(),
+        feedback_limiter: Arc::default(),
     };
     let guild = config.discord.guild_id;
     let framework = poise::Framework::builder()
@@ -308,7 +315,13 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
             on_error: |e| Box::pin(on_error(e)),
             pre_command: |ctx| {
                 Box::pin(async move {
-                    tracing::info!(command = %ctx.command().qualified_name, user = %ctx.author().id, "command");
+                    let command = &ctx.command().qualified_name;
+                    // Feedback may be anonymous: its log line must not say who sent it.
+                    if command == "feedback send" {
+                        tracing::info!(command = %command, "command");
+                    } else {
+                        tracing::info!(command = %command, user = %ctx.author().id, "command");
+                    }
                 })
             },
             event_handler: |fctx, event| Box::pin(event_handler(fctx.serenity_context, event, fctx.user_data)),
@@ -381,8 +394,19 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
 mod tests {
     use super::*;
 
-    /// The last guard dropped on another thread while `wait_idle` is between reading the count and
-    /// starting to wait: the wake-up must not be lost (it would wait out the whole limit).
+    /// The last guard dropped right after `wait_idle` read the count as busy and before it began
+    /// waiting: the wake-up must not be lost (it used to wait out the whole limit).
+    #[tokio::test]
+    async fn wait_idle_wakes_when_the_last_guard_drops_right_after_the_check() {
+        let inflight = Arc::new(InFlight::default());
+        let mut guard = Some(inflight.enter());
+        let waited =
+            tokio::time::timeout(Duration::from_secs(5), inflight.until_idle(|| drop(guard.take()))).await;
+        assert!(waited.is_ok(), "the wake-up was missed");
+        assert_eq!(inflight.count.load(Ordering::SeqCst), 0);
+    }
+
+    /// The same race left to the threads, many times over.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn wait_idle_never_misses_the_last_guard() {
         for round in 0..2_000u32 {

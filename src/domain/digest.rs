@@ -48,6 +48,20 @@ pub struct Digest {
     pub blockers: Vec<DigestBlocker>,
     /// Members with the most wins in the period, most first.
     pub top_contributors: Vec<Contributor>,
+    /// Members away when the digest is made, soonest back first (not counted as missing).
+    pub away: Vec<DigestAway>,
+    /// Feedback received in the period (a count only: its text never appears in the digest).
+    pub feedback_new: i64,
+    /// Feedback acknowledged by a lead in the period.
+    pub feedback_acknowledged: i64,
+}
+
+/// A member who is away.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestAway {
+    pub who: String,
+    /// Back at (UTC seconds).
+    pub until: i64,
 }
 
 /// A win in the digest.
@@ -234,6 +248,15 @@ pub fn to_text(d: &Digest) -> String {
         ),
         None => "no round yet\n".to_string(),
     };
+    for a in &d.away {
+        out += &format!("  • {} — away until {}\n", a.who, at(a.until));
+    }
+    if d.feedback_new > 0 || d.feedback_acknowledged > 0 {
+        out += &format!(
+            "\nFeedback to the leads: {} new, {} acknowledged\n",
+            d.feedback_new, d.feedback_acknowledged
+        );
+    }
 
     out += &format!("\nOpen blockers: {}\n", d.blockers_count);
     for b in &d.blockers {

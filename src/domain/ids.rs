@@ -47,3 +47,8 @@ id_type! {
     /// A responsibility (named duty) row.
     ResponsibilityId,
 }
+
+id_type! {
+    /// A feedback row (a concern or suggestion sent to the leads).
+    FeedbackId,
+}

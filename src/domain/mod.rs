@@ -1,6 +1,7 @@
 //! Pure types and rules: no I/O, no clock. Everything here is a plain function of its inputs.
 
 pub mod digest;
+pub mod hours;
 pub mod ids;
 pub mod message;
 pub mod model;

@@ -137,6 +137,25 @@ pub fn digest(d: &Digest) -> Message {
         None => "No check-in round yet.".into(),
     };
     e = e.field("📝 Check-in", participation, false);
+    if !d.away.is_empty() {
+        let away: Vec<String> = d
+            .away
+            .iter()
+            .map(|a| format!("• {} — away until {}", clip(&a.who, 40), local(a.until, tz)))
+            .collect();
+        e = e.field(
+            format!("🏖️ Away ({})", d.away.len()),
+            list(&away, d.away.len() as i64, ""),
+            false,
+        );
+    }
+    if d.feedback_new > 0 || d.feedback_acknowledged > 0 {
+        e = e.field(
+            "📣 Feedback to the leads",
+            format!("{} new, {} acknowledged", d.feedback_new, d.feedback_acknowledged),
+            false,
+        );
+    }
 
     let blockers: Vec<String> = d
         .blockers

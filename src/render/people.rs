@@ -102,10 +102,13 @@ pub fn member_removed(m: &MemberRemoved) -> Message {
     Message::embed(unassigned_field(e, &m.unassigned)).fit()
 }
 
-fn member_line(m: &crate::actions::members::MemberEntry) -> String {
+fn member_line(m: &crate::actions::members::MemberEntry, tz: chrono_tz::Tz) -> String {
     let mut line = clip(&m.name, NAME);
     if m.role == Role::Lead {
         line.push_str(" · **lead**");
+    }
+    if let Some(until) = m.away_until {
+        line.push_str(&format!(" · *away until {}*", super::local(until, tz)));
     }
     if !m.responsibilities.is_empty() {
         let duties: Vec<String> = m.responsibilities.iter().map(|r| clip(r, 40)).collect();
@@ -139,9 +142,11 @@ pub fn member_list(l: &MemberList) -> Message {
         plural(total as i64, "member", "members"),
         plural(l.groups.len() as i64, "group", "groups")
     );
+    let tz: chrono_tz::Tz = l.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let member_line = |m: &crate::actions::members::MemberEntry| member_line(m, tz);
     let mut e = Embed::new(title, colors::INFO);
     if let [only] = l.groups.as_slice() {
-        let lines: Vec<String> = only.members.iter().map(member_line).collect();
+        let lines: Vec<String> = only.members.iter().map(&member_line).collect();
         let head = format!("**{}**\n", group_name(only));
         e = e.description(format!(
             "{head}{}",
@@ -154,7 +159,7 @@ pub fn member_list(l: &MemberList) -> Message {
         e = e.description(summary);
         for g in &l.groups[..shown] {
             let name = group_name(g);
-            let lines: Vec<String> = g.members.iter().map(member_line).collect();
+            let lines: Vec<String> = g.members.iter().map(&member_line).collect();
             let room = share.saturating_sub(name.chars().count()).max(40);
             e = e.field(name, bounded_list(&lines, lines.len(), room), false);
         }
@@ -262,6 +267,7 @@ mod tests {
                         name: format!("Member {o}-{n} @everyone"),
                         role: if n == 0 { Role::Lead } else { Role::Member },
                         responsibilities: vec!["communications".into(), "data steward".into()],
+                        away_until: (n == 3).then_some(1_800_000_000),
                     })
                     .collect(),
             })
@@ -269,6 +275,7 @@ mod tests {
         let m = member_list(&MemberList {
             coalition: "Big Coalition".into(),
             groups,
+            timezone: "Europe/Berlin".into(),
         });
         assert_fits(&m);
         let text = all_text(&m);
@@ -279,6 +286,31 @@ mod tests {
     }
 
     #[test]
+    fn leads_see_who_is_away_in_their_own_zone() {
+        let entry = |n: i64, away_until: Option<i64>| MemberEntry {
+            user_id: UserId(n),
+            name: format!("Person {n}"),
+            role: Role::Member,
+            responsibilities: vec![],
+            away_until,
+        };
+        let m = member_list(&MemberList {
+            coalition: "C".into(),
+            groups: vec![MemberGroup {
+                org: None,
+                members: vec![entry(1, None), entry(2, Some(1_796_112_000))],
+            }],
+            timezone: "America/Los_Angeles".into(),
+        });
+        let text = all_text(&m);
+        assert!(
+            text.contains("Person 2 · *away until Tue 1 Dec 2026 00:00 (America/Los_Angeles)*"),
+            "{text}"
+        );
+        assert_eq!(text.matches("away until").count(), 1);
+    }
+
+    #[test]
     fn member_list_of_one_big_org_uses_the_description() {
         let members = (0..500)
             .map(|n| MemberEntry {
@@ -286,6 +318,7 @@ mod tests {
                 name: format!("Person {n}"),
                 role: Role::Member,
                 responsibilities: vec![],
+                away_until: None,
             })
             .collect();
         let m = member_list(&MemberList {
@@ -294,6 +327,7 @@ mod tests {
                 org: Some("Only Org".into()),
                 members,
             }],
+            timezone: "UTC".into(),
         });
         assert_fits(&m);
         assert!(m.embeds[0].description.contains("… and"));

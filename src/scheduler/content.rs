@@ -38,7 +38,14 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
     if c.archived_at.is_some() && kind != Some(DeliveryKind::ChannelWarning) {
         return cancel("coalition archived");
     }
-    let tz = c.tz();
+    // A DM shows times in its reader's own zone when they set one (`/me settings timezone:`).
+    let tz = match d.target() {
+        Target::User(u) => store::people::of_member(store, c.id, u)
+            .await?
+            .tz()
+            .unwrap_or_else(|| c.tz()),
+        Target::Channel(_) => c.tz(),
+    };
     let p = d.payload_json();
     let int = |k: &str| p.get(k).and_then(serde_json::Value::as_i64);
     let text = |k: &str| {
@@ -234,6 +241,9 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 target,
                 render::channel_warning(&c.name, channel, code, &text("error")),
             )
+        }
+        Some(DeliveryKind::FeedbackToLead | DeliveryKind::FeedbackAck) => {
+            super::people::feedback_content(store, &c, d).await
         }
         None => cancel("unknown kind"),
     }

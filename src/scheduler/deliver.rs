@@ -30,6 +30,8 @@ pub struct DeliverReport {
     pub retried: usize,
     pub dead: usize,
     pub cancelled: usize,
+    /// Held back by the recipient's quiet hours: due again when they end.
+    pub deferred: usize,
     /// Claimed but not started because of shutdown: handed back, due again.
     pub released: usize,
     /// Left claimed after an internal error: due again when the claim expires.
@@ -87,6 +89,7 @@ pub async fn deliver_until<N: Notifier>(
                 Outcome::Retried => report.retried += 1,
                 Outcome::Dead => report.dead += 1,
                 Outcome::Cancelled => report.cancelled += 1,
+                Outcome::Deferred => report.deferred += 1,
                 Outcome::Released => report.released += 1,
                 Outcome::Failed => report.failed += 1,
                 Outcome::Lost => report.lost += 1,
@@ -104,6 +107,7 @@ enum Outcome {
     Retried,
     Dead,
     Cancelled,
+    Deferred,
     Released,
     Failed,
     Lost,
@@ -161,6 +165,17 @@ async fn send<N: Notifier>(
     let content = match content::render(store, d, now).await {
         Ok(c) => c,
         Err(e) => return transient(store, s, now.timestamp(), d, &format!("render: {e}")).await,
+    };
+    // The recipient's own hours: away, DM preference, quiet hours.
+    let content = match super::people::gate(store, d, content, now).await? {
+        super::people::Gate::Send(c) => c,
+        super::people::Gate::Defer(at, why) => {
+            if !deliveries::mark_retry(store, d.id, d.claim_token, at, false, &why).await? {
+                return Ok(lost());
+            }
+            tracing::info!(until = at, "deferred for quiet hours");
+            return Ok(Outcome::Deferred);
+        }
     };
     let (target, msg, round, home) = match content {
         Content::Cancel(why) => {

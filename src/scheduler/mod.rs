@@ -11,11 +11,13 @@ use crate::config::Config;
 mod content;
 pub mod deliver;
 pub mod notifier;
+mod people;
 pub mod plan;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
 pub use notifier::{Notifier, SendError};
+pub use people::pings_only_allows;
 pub use plan::{TickReport, tick};
 pub use runner::run;
 

@@ -161,6 +161,10 @@ async fn plan_nudges(store: &Store, s: &SchedulerSettings, now: i64, r: &mut Tic
         // A closed round, an archived coalition or a nudge time long past: nobody wants it now.
         if !n.archived && !n.superseded && now - n.nudge_at <= s.grace {
             for user in store::schedule::unanswered(&mut tx, n.coalition_id, n.round_id).await? {
+                // Away members are not nudged (nor counted as missing).
+                if store::people::is_away(&mut tx, n.coalition_id, user, now).await? {
+                    continue;
+                }
                 let d = NewDelivery {
                     coalition: n.coalition_id,
                     kind: DeliveryKind::Nudge,
@@ -239,6 +243,10 @@ async fn plan_ping(
             Subject::Deadline => (DeliveryKind::DeadlinePing, "deadline"),
         };
         for user in users.into_iter().filter(|u| seen.insert(*u)) {
+            // No deadline DMs while away: an away assignee's pings go to the leads only.
+            if store::people::is_away(tx, p.coalition_id, user, now).await? {
+                continue;
+            }
             let d = NewDelivery {
                 coalition: p.coalition_id,
                 kind,

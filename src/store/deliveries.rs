@@ -30,6 +30,10 @@ pub enum DeliveryKind {
     WinCelebration,
     /// DM to a lead: the bot can't post in the home channel (subject: channel id).
     ChannelWarning,
+    /// DM to a lead: a concern or suggestion from a member (subject: feedback id).
+    FeedbackToLead,
+    /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
+    FeedbackAck,
 }
 
 impl DeliveryKind {
@@ -45,6 +49,8 @@ impl DeliveryKind {
             DeliveryKind::TaskAssigned => "task_assigned",
             DeliveryKind::WinCelebration => "win_celebration",
             DeliveryKind::ChannelWarning => "channel_warning",
+            DeliveryKind::FeedbackToLead => "feedback_to_lead",
+            DeliveryKind::FeedbackAck => "feedback_ack",
         }
     }
 

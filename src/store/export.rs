@@ -113,7 +113,9 @@ const TABLES: &[Table] = &[
     ),
     table!(
         "wins",
-        [id, user_id, text, org_id, goal_id, task_id, amount, created_at],
+        [
+            id, user_id, text, org_id, org_name, goal_id, task_id, amount, created_at
+        ],
         "WHERE coalition_id = ? ORDER BY created_at, id"
     ),
     table!(
@@ -134,6 +136,19 @@ const TABLES: &[Table] = &[
             updated_at
         ],
         "WHERE coalition_id = ? ORDER BY round_id, id"
+    ),
+    table!(
+        "feedback",
+        [
+            id,
+            author_id,
+            anonymous,
+            text,
+            created_at,
+            acknowledged_at,
+            acknowledged_by
+        ],
+        "WHERE coalition_id = ? ORDER BY id"
     ),
     table!(
         "events",

@@ -17,36 +17,55 @@ pub async fn get(store: &Store, coalition: CoalitionId, user: UserId) -> Result<
     .await?)
 }
 
-/// Adds `user` to a coalition, or updates their role and org if they are already in it. `org`:
-/// `None` keeps a member's org as it is, `Some(None)` clears it, `Some(Some(id))` sets it.
+/// Adds `user` to a coalition, or updates their role and org if they are already in it, and
+/// returns the row as it now stands. `role`: `None` keeps a member's role (a newcomer is a
+/// member). `org`: `None` keeps a member's org, `Some(None)` clears it, `Some(Some(id))` sets it.
+/// Only what is given is written, so two leads changing different things both keep their change.
 pub async fn upsert(
     tx: &mut Tx,
     coalition: CoalitionId,
     user: UserId,
-    role: Role,
+    role: Option<Role>,
     org: Option<Option<OrgId>>,
     display_name: &str,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<Member> {
+    Ok(sqlx::query_as(
         "INSERT INTO members (coalition_id, user_id, role, org_id, display_name, joined_at)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (coalition_id, user_id) DO UPDATE SET
-             role = excluded.role,
+             role = CASE WHEN ? THEN excluded.role ELSE members.role END,
              org_id = CASE WHEN ? THEN excluded.org_id ELSE members.org_id END,
              display_name = CASE WHEN excluded.display_name = '' THEN members.display_name
-                                 ELSE excluded.display_name END",
+                                 ELSE excluded.display_name END
+         RETURNING coalition_id, user_id, role, org_id, display_name, joined_at",
     )
     .bind(coalition)
     .bind(user)
-    .bind(role)
+    .bind(role.unwrap_or(Role::Member))
     .bind(org.flatten())
     .bind(display_name)
     .bind(now)
+    .bind(role.is_some())
     .bind(org.is_some())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// A member's org (`Some(None)`: a member without one; `None`: not a member). Read it inside a
+/// write (`&mut *tx`) to act on it.
+pub async fn org_of(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    user: UserId,
+) -> Result<Option<Option<OrgId>>> {
+    Ok(
+        sqlx::query_scalar("SELECT org_id FROM members WHERE coalition_id = ? AND user_id = ?")
+            .bind(coalition)
+            .bind(user)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 /// The leads of a coalition.

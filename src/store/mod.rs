@@ -16,8 +16,10 @@ pub mod deadlines;
 pub mod deliveries;
 pub mod digest;
 pub mod export;
+pub mod feedback;
 pub mod goals;
 pub mod members;
+pub mod people;
 pub mod report;
 pub mod schedule;
 pub mod tasks;
@@ -122,6 +124,27 @@ pub async fn record_event(
     .bind(kind)
     .bind(subject)
     .bind(detail)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Appends an audit event with no actor (anonymous feedback): nothing in it says who acted.
+pub async fn record_anonymous_event(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    kind: &str,
+    subject: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (coalition_id, actor_id, kind, subject, detail, created_at)
+         VALUES (?, NULL, ?, ?, '', ?)",
+    )
+    .bind(coalition)
+    .bind(kind)
+    .bind(subject)
     .bind(now)
     .execute(&mut **tx)
     .await?;

@@ -209,6 +209,8 @@ pub struct StatusChange<'a> {
     pub completed_at: Option<i64>,
     pub next_ping: NextPing,
     pub by: UserId,
+    /// Only while the task is still assigned to this user (when that is what allows the change).
+    pub while_assigned_to: Option<UserId>,
 }
 
 /// Changes a task's status (and the fields that follow it) if it is still as the caller read
@@ -231,7 +233,8 @@ pub async fn set_status(
                 next_ping_at = CASE WHEN ? THEN ? ELSE next_ping_at END
          WHERE coalition_id = ? AND id = ? AND status = ?
            AND (status <> 'blocked' OR blocked_reason IS ?)
-           AND (NOT ? OR due_at IS ?)",
+           AND (NOT ? OR due_at IS ?)
+           AND (? IS NULL OR assignee_id = ?)",
     )
     .bind(c.status)
     .bind(c.blocked_reason)
@@ -246,9 +249,26 @@ pub async fn set_status(
     .bind(c.from_reason)
     .bind(check_due)
     .bind(due)
+    .bind(c.while_assigned_to)
+    .bind(c.while_assigned_to)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A task's status as it is now; read it inside a write (`&mut *tx`) to act on it.
+pub async fn status_of(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    id: TaskId,
+) -> Result<Option<TaskStatus>> {
+    Ok(
+        sqlx::query_scalar("SELECT status FROM tasks WHERE coalition_id = ? AND id = ?")
+            .bind(coalition)
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
 }
 
 /// Who made the task's last status change (unknown for changes from before that was stored).
@@ -263,7 +283,7 @@ pub async fn status_by(store: &Store, coalition: CoalitionId, id: TaskId) -> Res
     )
 }
 
-/// Moves a not-done task from `from` to `assignee` (and the org they are in now), if it is still
+/// Moves a task that is still being worked on (open, in progress, blocked) from `from` to `assignee` (and the org they are in now), if it is still
 /// assigned to `from` and `assignee` is still a member; `false` otherwise (nothing was written).
 pub async fn set_assignee(
     tx: &mut Tx,
@@ -276,7 +296,7 @@ pub async fn set_assignee(
     let done = sqlx::query(
         "UPDATE tasks SET assignee_id = m.user_id, org_id = m.org_id, updated_at = ?
          FROM (SELECT user_id, org_id FROM members WHERE coalition_id = ? AND user_id = ?) AS m
-         WHERE tasks.coalition_id = ? AND tasks.id = ? AND tasks.status <> 'done'
+         WHERE tasks.coalition_id = ? AND tasks.id = ? AND tasks.status IN ('open', 'in_progress', 'blocked')
            AND tasks.assignee_id IS ?",
     )
     .bind(now)
@@ -290,8 +310,8 @@ pub async fn set_assignee(
     Ok(done.rows_affected() == 1)
 }
 
-/// Moves a not-done task's due date from `from` to `due_at`, with its next ping; `false` when the
-/// task is done or its due date is no longer `from` (nothing was written).
+/// Moves the due date of a task still being worked on from `from` to `due_at`, with its next ping;
+/// `false` when the task is closed or its due date is no longer `from` (nothing was written).
 pub async fn set_due(
     tx: &mut Tx,
     coalition: CoalitionId,
@@ -303,7 +323,7 @@ pub async fn set_due(
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ?
-         WHERE coalition_id = ? AND id = ? AND status <> 'done' AND due_at IS ?",
+         WHERE coalition_id = ? AND id = ? AND status IN ('open', 'in_progress', 'blocked') AND due_at IS ?",
     )
     .bind(due_at)
     .bind(next_ping_at)
@@ -345,12 +365,16 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
 }
 
 /// A partner organization's name, if `org` belongs to `coalition`.
-pub async fn org_name(store: &Store, coalition: CoalitionId, org: OrgId) -> Result<Option<String>> {
+pub async fn org_name(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    org: OrgId,
+) -> Result<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
             .bind(coalition)
             .bind(org)
-            .fetch_optional(store.pool())
+            .fetch_optional(db)
             .await?,
     )
 }

@@ -89,7 +89,7 @@ pub const COMMANDS: &[HelpEntry] = &[
         "member add",
         "user, role? (lead/member), org?, coalition?",
         "lead",
-        "Add a member or change their role or org",
+        "Add a member or change their role or org (org:none clears it)",
     ),
     entry(
         "member remove",
@@ -244,6 +244,33 @@ pub const COMMANDS: &[HelpEntry] = &[
         "An impact report for stakeholders: one HTML file with charts, the period to date",
     ),
     entry("help", "command?", "anyone", "What each command does"),
+    entry(
+        "me settings",
+        "timezone?, quiet_hours? (21:00-08:00 or off), dms? (all/pings_only/none)",
+        "anyone",
+        "Your time zone, quiet hours (DMs wait until they end) and DMs: `pings_only` = only deadline \
+         pings and lead alerts (blockers, feedback), no nudges or task-assigned notes; `none` = a mention \
+         in the home channel instead. Covers every coalition in this server; no options shows them",
+    ),
+    entry(
+        "me away",
+        "until, note?",
+        "anyone",
+        "No check-in nudges or deadline DMs until then (read in your time zone); leads see \"away until …\" and get your tasks' pings",
+    ),
+    entry("me back", "", "anyone", "End your away period early"),
+    entry(
+        "feedback send",
+        "text, anonymous?, coalition?",
+        "member",
+        "A concern or suggestion, as a DM to each lead; anonymous feedback stores no author anywhere (3 a day)",
+    ),
+    entry(
+        "feedback list",
+        "coalition?",
+        "lead",
+        "Recent feedback, each with an Acknowledge button (a named sender is told)",
+    ),
 ];
 
 /// The command groups, in table order (`coalition`, `org`, …, `help`).
@@ -428,7 +455,9 @@ mod tests {
                 "digest",
                 "export",
                 "report",
-                "help"
+                "help",
+                "me",
+                "feedback"
             ]
         );
     }

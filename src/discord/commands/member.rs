@@ -111,6 +111,13 @@ pub async fn list(
     org: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let list = act::list(&ctx.data().store, &actor, coalition.as_deref(), org).await?;
+    let list = act::list(
+        &ctx.data().store,
+        &actor,
+        ctx.data().now(),
+        coalition.as_deref(),
+        org,
+    )
+    .await?;
     reply(ctx, render::member_list(&list)).await
 }

@@ -7,8 +7,10 @@ pub mod coalition;
 pub mod deadline;
 pub mod digest;
 pub mod export;
+pub mod feedback;
 pub mod goal;
 pub mod help;
+pub mod me;
 pub mod member;
 pub mod org;
 pub mod report;
@@ -31,6 +33,8 @@ pub fn all() -> Vec<Command> {
         digest::all(),
         export::all(),
         report::all(),
+        me::all(),
+        feedback::all(),
         help::all(),
     ]
     .into_iter()

@@ -1,0 +1,108 @@
+//! Replies to `/me settings|away|back`, and the DMs a member's preferences turn into channel
+//! mentions. Times are shown in the member's own zone.
+
+use chrono_tz::Tz;
+
+use super::{clip, local};
+use crate::actions::me::{AwayChanged, MySettings};
+use crate::domain::UserId;
+use crate::domain::message::{Embed, Message, colors};
+
+fn tz_of(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// `/me settings`: what is set now (and what changed).
+pub fn settings(s: &MySettings) -> Message {
+    let tz = tz_of(&s.shown_tz);
+    let title = if s.changed.is_empty() {
+        "Your settings".to_string()
+    } else {
+        format!("Updated: {}", s.changed.join(", "))
+    };
+    let zone = match &s.prefs.timezone {
+        Some(t) => format!("{t} — it's {} for you now", local(s.now, tz)),
+        None => format!(
+            "not set — times are shown in {} (your coalition's zone, or UTC); set yours with `/me settings timezone:`",
+            s.shown_tz
+        ),
+    };
+    let quiet = match s.prefs.quiet {
+        Some(q) => format!(
+            "{} ({}) — DMs wait until they end",
+            q.label(),
+            if s.own_tz {
+                s.shown_tz.as_str()
+            } else {
+                "your coalition's zone until you set yours"
+            }
+        ),
+        None => "off".into(),
+    };
+    let mut e = Embed::new(title, colors::SUCCESS)
+        .field("Time zone", zone, false)
+        .field("Quiet hours", quiet, false)
+        .field(
+            "DMs",
+            format!("`{}` — {}", s.prefs.dms.as_str(), s.prefs.dms.describe()),
+            false,
+        );
+    let away = match (s.away, s.prefs.away_until) {
+        (true, Some(u)) => format!("away until {} — `/me back` ends it early", local(u, tz)),
+        _ => "not away — `/me away until:…` pauses nudges and deadline DMs".into(),
+    };
+    e = e.field("Away", away, false).footer(
+        "These settings cover every coalition in this server. Change one with `/me settings timezone: quiet_hours: dms:`.",
+    );
+    Message::embed(e).ephemeral().fit()
+}
+
+/// `/me away`: confirmed.
+pub fn away(a: &AwayChanged) -> Message {
+    let tz = tz_of(&a.tz);
+    let mut d = format!(
+        "You're away until **{}**. Until then you get no check-in nudges or deadline DMs; the leads see \
+         \"away until …\" and your tasks' deadline pings go to them only. It ends by itself — or use `/me back`.",
+        local(a.until, tz)
+    );
+    if let Some(n) = &a.note {
+        d.push_str(&format!("\nNote for the leads: {}", clip(n, 200)));
+    }
+    Message::embed(Embed::new("Away", colors::INFO).description(d))
+        .ephemeral()
+        .fit()
+}
+
+/// `/me back`: confirmed.
+pub fn back(a: &AwayChanged) -> Message {
+    let tz = tz_of(&a.tz);
+    Message::text(format!(
+        "Welcome back — your away period (until {}) has ended; nudges and deadline DMs reach you again.",
+        local(a.until, tz)
+    ))
+    .ephemeral()
+}
+
+/// A DM a member with `dms: none` gets as a mention in the home channel instead.
+pub fn dm_as_mention(user: UserId, dm: &Message) -> Message {
+    let mut m = dm.clone();
+    let note = format!("<@{user}> (you asked for no DMs, so here it is):");
+    m.content = if m.content.is_empty() {
+        note
+    } else {
+        format!("{note}\n{}", m.content)
+    };
+    m.ping_users = vec![user];
+    m.ephemeral = false;
+    m.fit()
+}
+
+/// For a lead with `dms: none`: a pointer to new feedback that never shows its text in public.
+pub fn feedback_pointer(lead: UserId, coalition: &str) -> Message {
+    let mut m = Message::text(format!(
+        "<@{lead}> there is new feedback for the leads of **{}** — read it with `/feedback list`.",
+        clip(coalition, 100)
+    ));
+    m.ping_users = vec![lead];
+    m.fit()
+}
