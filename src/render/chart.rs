@@ -285,6 +285,9 @@ mod tests {
             blockers_count: 0,
             blockers: Vec::new(),
             top_contributors: Vec::new(),
+            away: Vec::new(),
+            feedback_new: 0,
+            feedback_acknowledged: 0,
         }
     }
 

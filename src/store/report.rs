@@ -182,7 +182,7 @@ pub async fn goal_changes(store: &Store, coalition: CoalitionId, start: i64) -> 
             out.push((at, 1, GoalChange::Set { number, at, from, to }));
         }
     }
-    out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    out.sort_by_key(|a| (a.0, a.1));
     Ok(out.into_iter().map(|(_, _, c)| c).collect())
 }
 
