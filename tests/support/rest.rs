@@ -812,6 +812,24 @@ fn edit(s: &mut State, mid: u64, body: &Value, files: &[String]) -> Routed {
             o.insert(k.into(), v);
         }
     }
+    // New uploads join the message's files, as on Discord.
+    if !files.is_empty() {
+        let mut list = o
+            .get("attachments")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (i, f) in files.iter().enumerate() {
+            list.push(json!({
+                "id": (mid + 100 + i as u64).to_string(),
+                "filename": f,
+                "size": 1,
+                "url": format!("https://cdn.example/{mid}/{f}"),
+                "proxy_url": format!("https://media.example/{mid}/{f}"),
+            }));
+        }
+        o.insert("attachments".into(), json!(list));
+    }
     o.insert("edited_timestamp".into(), json!(timestamp()));
     // Flags 128 (loading) is cleared when a deferred response is edited.
     if let Some(f) = o.get("flags").and_then(Value::as_u64) {

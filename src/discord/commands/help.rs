@@ -237,12 +237,6 @@ pub const COMMANDS: &[HelpEntry] = &[
         "lead",
         "All of the coalition's data as a file",
     ),
-    entry(
-        "report",
-        "period? (month/quarter/year), coalition?",
-        "anyone",
-        "An impact report for stakeholders: one HTML file with charts, the period to date",
-    ),
     entry("help", "command?", "anyone", "What each command does"),
     entry(
         "me settings",
@@ -270,6 +264,12 @@ pub const COMMANDS: &[HelpEntry] = &[
         "coalition?",
         "lead",
         "Recent feedback, each with an Acknowledge button (a named sender is told)",
+    ),
+    entry(
+        "report",
+        "period? (month/quarter/year), coalition?",
+        "anyone",
+        "An impact report for stakeholders: one HTML file with charts, the period to date",
     ),
 ];
 
@@ -454,10 +454,10 @@ mod tests {
                 "checkin",
                 "digest",
                 "export",
-                "report",
                 "help",
                 "me",
-                "feedback"
+                "feedback",
+                "report"
             ]
         );
     }
