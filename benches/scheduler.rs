@@ -25,6 +25,14 @@ impl Notifier for NullNotifier {
     async fn send_dm(&self, _: UserId, _: &Message, _: &str) -> Result<MessageId, SendError> {
         Ok(MessageId(1))
     }
+
+    async fn edit_message(&self, _: ChannelId, _: MessageId, _: &Message) -> Result<(), SendError> {
+        Ok(())
+    }
+
+    async fn create_thread(&self, _: ChannelId, message: MessageId, _: &str) -> Result<ChannelId, SendError> {
+        Ok(ChannelId(message.0))
+    }
 }
 
 fn report(name: &str, mut samples: Vec<Duration>) {

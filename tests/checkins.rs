@@ -9,9 +9,7 @@ use chrono::Duration;
 fn answer(round: RoundId, done: &str, next: &str, blockers: &str) -> SubmitCheckin {
     SubmitCheckin {
         round,
-        done: done.into(),
-        next: next.into(),
-        blockers: blockers.into(),
+        answers: vec![done.to_string(), next.to_string(), blockers.to_string()],
     }
 }
 
@@ -39,9 +37,7 @@ async fn blocker_alerts(w: &World, c: &Coalition) -> Vec<(i64, i64)> {
 fn first_answer(c: &Coalition, done: &str, next: &str, blockers: &str) -> SubmitNewRound {
     SubmitNewRound {
         coalition: c.id,
-        done: done.into(),
-        next: next.into(),
-        blockers: blockers.into(),
+        answers: vec![done.to_string(), next.to_string(), blockers.to_string()],
     }
 }
 

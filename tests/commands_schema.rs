@@ -272,6 +272,10 @@ fn parse_options(cell: &str) -> Vec<TableOption> {
 /// Planned rows not listed here are specified but not built yet, and are skipped. Add a command's
 /// path here in the change that builds it.
 const BUILT_PLANNED: &[&str] = &[
+    // h5 (issue 9, check-ins in the open)
+    "checkin questions",
+    "checkin report",
+    "checkin settings",
     "me settings",
     "me away",
     "me back",

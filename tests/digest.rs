@@ -137,9 +137,7 @@ async fn week(w: &World) -> Coalition {
     for (user, blockers) in [(MEMBER, ""), (MEMBER2, "No venue")] {
         let input = SubmitCheckin {
             round,
-            done: "things".into(),
-            next: "more".into(),
-            blockers: blockers.into(),
+            answers: vec!["things".to_string(), "more".to_string(), blockers.to_string()],
         };
         checkins::submit(&w.store, &w.actor(user), w.now, input)
             .await
@@ -179,7 +177,9 @@ async fn digest_counts_a_hand_built_week() {
     let w = World::new().await;
     let c = week(&w).await;
     let now = w.now.timestamp();
-    let d = digest::build(&w.store, &c, w.now).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
 
     assert_eq!(d.coalition, "Climate Coalition");
     assert_eq!(d.timezone, "Europe/Berlin");
@@ -263,10 +263,14 @@ async fn digest_counts_a_hand_built_week() {
 async fn digest_text_shows_times_in_the_coalitions_zone() {
     let w = World::new().await;
     let c = week(&w).await;
-    let d = digest::build(&w.store, &c, w.now).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
     let text = to_text(&d);
     assert!(
-        text.starts_with("Climate Coalition — week of Mon 16 Nov 2026 to Mon 23 Nov 2026 (Europe/Berlin)"),
+        text.starts_with(
+            "Climate Coalition — Digest · 16–23 Nov: Mon 16 Nov 2026 11:00 to Mon 23 Nov 2026 11:00 (Europe/Berlin)"
+        ),
         "{text}"
     );
     assert!(text.contains("Wins: 8"), "{text}");
@@ -280,7 +284,7 @@ async fn digest_text_shows_times_in_the_coalitions_zone() {
         text.contains("Plant trees ▓▓▓▓░░░░░░ 40/100 trees (40%)"),
         "{text}"
     );
-    assert!(text.contains("2 of 4 members answered"), "{text}");
+    assert!(text.contains("2 of 4 answered (50 %)"), "{text}");
     assert!(text.contains("milestone #1 Launch"), "{text}");
     assert!(text.contains("Open blockers: 2"), "{text}");
 }
@@ -289,7 +293,9 @@ async fn digest_text_shows_times_in_the_coalitions_zone() {
 async fn empty_coalition_has_an_empty_digest() {
     let w = World::new().await;
     let c = w.climate().await;
-    let d = digest::build(&w.store, &c, w.now).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
     assert_eq!(
         (
             d.wins_count,
@@ -312,7 +318,13 @@ async fn anyone_can_preview_the_digest() {
     let d = digest::preview(&w.store, &w.actor(OUTSIDER), w.now, Some("Climate Coalition"))
         .await
         .unwrap();
-    assert_eq!(d.wins_count, 8);
+    // The period so far: since the schedule's last occurrence (Monday 09:00 in Berlin).
+    let monday = w.now.timestamp() - 2 * 3600;
+    assert_eq!((d.period_start, d.period_end), (monday, w.now.timestamp()));
+    let expected = digest::build_period(&w.store, &c, monday, w.now.timestamp())
+        .await
+        .unwrap();
+    assert_eq!(d.wins_count, expected.wins_count);
     assert_eq!(w.events(&c).await, before, "a preview changes nothing");
     let r = digest::preview(&w.store, &w.foreign(LEAD), w.now, Some("Climate Coalition")).await;
     user_err(r, "No coalition named `Climate Coalition`");
@@ -415,7 +427,9 @@ async fn digest_of_a_large_coalition_reads_only_what_it_shows() {
     .unwrap();
 
     let started = std::time::Instant::now();
-    let d = digest::build(&w.store, &c, w.now).await.unwrap();
+    let d = digest::build_period(&w.store, &c, w.now.timestamp() - 7 * D, w.now.timestamp())
+        .await
+        .unwrap();
     let took = started.elapsed();
     assert_eq!(d.overdue_count, 10_000);
     assert_eq!(d.tasks_completed, 10_000);

@@ -327,7 +327,7 @@ async fn a_coalition_week() {
         .submit(
             MEMBER,
             &form,
-            &[("done", "Booked the venue"), ("next", "Order saplings")],
+            &[("q1", "Booked the venue"), ("q2", "Order saplings")],
         )
         .await;
     assert!(r.ephemeral(), "the thanks is private: {r:?}");
@@ -338,9 +338,9 @@ async fn a_coalition_week() {
             LEAD,
             &form,
             &[
-                ("done", "Wrote the budget"),
-                ("next", "Call the city"),
-                ("blockers", "Need the permit"),
+                ("q1", "Wrote the budget"),
+                ("q2", "Call the city"),
+                ("q3", "Need the permit"),
             ],
         )
         .await;
@@ -374,13 +374,13 @@ async fn a_coalition_week() {
     assert_eq!(refused[0].response["code"], 50007);
 
     assert!(
-        posts_containing(&bot, HOME, "Weekly digest").is_empty(),
+        posts_containing(&bot, HOME, "Digest ·").is_empty(),
         "no digest before Monday 09:00"
     );
 
     // Monday 09:00: the digest, with the week's numbers.
     bot.set_time(at(2026, 11, 30, 9, 0));
-    let digest = wait_post(&bot, HOME, "Weekly digest — River Alliance").await;
+    let digest = wait_post(&bot, HOME, "Digest · 23–30 Nov — River Alliance").await;
     let text = digest.text();
     eprintln!("{text}");
     for expected in [
@@ -390,7 +390,7 @@ async fn a_coalition_week() {
         "⏰ Overdue (1)",
         "#2 Draft the flyer — Nora Member",
         "25/500 trees",
-        "2 of 5 members answered (40%)",
+        "2 of 5 answered (40 %)",
         "🚧 Open blockers (2)",
         "#2 Draft the flyer (Nora Member): Printer quote missing",
         "check-in (Lena Lead): Need the permit",
@@ -403,11 +403,7 @@ async fn a_coalition_week() {
         "the digest pings no one"
     );
     // Everything scheduled went out once.
-    assert_eq!(
-        posts_containing(&bot, HOME, "Weekly digest").len(),
-        1,
-        "one digest"
-    );
+    assert_eq!(posts_containing(&bot, HOME, "Digest ·").len(), 1, "one digest");
     assert_eq!(
         posts_containing(&bot, HOME, "Check-in time").len(),
         1,
@@ -948,7 +944,7 @@ async fn gateway_drops_lose_nothing() {
         .await;
     assert_eq!(form.kind, 9);
     let r = bot
-        .submit(MEMBER, &form, &[("done", "Printed"), ("next", "Hand out")])
+        .submit(MEMBER, &form, &[("q1", "Printed"), ("q2", "Hand out")])
         .await;
     assert!(r.ephemeral());
     bot.fake.wait_connected(Duration::from_secs(30)).await;

@@ -229,3 +229,92 @@ async fn anonymous_feedback_reaches_the_leads_with_no_author_anywhere() {
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");
 }
+
+/// A member's own hours through the real bot: bad input is refused privately and changes nothing,
+/// settings are confirmed privately in their own zone, `until` is previewed in that zone, and
+/// leads (only) see "away until …" in `/member list`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn me_settings_and_away_through_the_bot() {
+    let bot = Bot::start().await;
+    bot.slash(ADMIN, "coalition create", &[("name", "Hill Alliance")])
+        .await;
+    for (user, role) in [(LEAD, "lead"), (MEMBER2, "member")] {
+        bot.slash(
+            ADMIN,
+            "member add",
+            &[("user", &user.to_string()), ("role", role)],
+        )
+        .await;
+    }
+
+    let r = bot
+        .slash(MEMBER2, "me settings", &[("quiet_hours", "late evening")])
+        .await;
+    assert!(r.ephemeral() && r.text().contains("21:00-08:00"), "{}", r.text());
+    let r = bot
+        .slash(MEMBER2, "me settings", &[("timezone", "Mars/Olympus")])
+        .await;
+    assert!(
+        r.ephemeral() && r.text().contains("Unknown time zone"),
+        "{}",
+        r.text()
+    );
+    let r = bot.slash(MEMBER2, "me settings", &[]).await;
+    assert!(
+        r.ephemeral() && r.text().contains("not set"),
+        "nothing changed: {}",
+        r.text()
+    );
+
+    let r = bot
+        .slash(
+            MEMBER2,
+            "me settings",
+            &[
+                ("timezone", "America/Los_Angeles"),
+                ("quiet_hours", "21:00-08:00"),
+                ("dms", "pings_only"),
+            ],
+        )
+        .await;
+    assert!(r.ephemeral(), "{}", r.text());
+    for needle in ["America/Los_Angeles", "21:00-08:00", "pings_only"] {
+        assert!(r.text().contains(needle), "{needle} in {}", r.text());
+    }
+
+    let r = bot
+        .autocomplete(MEMBER2, "me away", &[("until", "2026-12-01 09:00")], "until")
+        .await;
+    let choices = r.choices();
+    assert_eq!(choices.len(), 1, "{choices:?}");
+    assert_eq!(choices[0].0, "Tue 1 Dec 2026 09:00 (America/Los_Angeles)");
+
+    let r = bot.slash(MEMBER2, "me away", &[("until", "2026-01-01")]).await;
+    assert!(r.ephemeral() && r.text().contains("in the past"), "{}", r.text());
+    let r = bot.slash(LEAD, "member list", &[]).await;
+    assert!(!r.text().contains("away until"), "{}", r.text());
+
+    let r = bot
+        .slash(
+            MEMBER2,
+            "me away",
+            &[("until", "2026-12-01 09:00"), ("note", "conference")],
+        )
+        .await;
+    assert!(
+        r.ephemeral() && r.text().contains("America/Los_Angeles"),
+        "{}",
+        r.text()
+    );
+    let r = bot.slash(LEAD, "member list", &[]).await;
+    assert!(r.text().contains("away until"), "{}", r.text());
+    let r = bot.slash(MEMBER2, "member list", &[]).await;
+    assert!(!r.text().contains("away until"), "{}", r.text());
+
+    let r = bot.slash(MEMBER2, "me back", &[]).await;
+    assert!(r.ephemeral() && r.text().contains("Welcome back"), "{}", r.text());
+    let r = bot.slash(MEMBER2, "me back", &[]).await;
+    assert!(r.ephemeral() && r.text().contains("not away"), "{}", r.text());
+    bot.fake.assert_no_violations();
+    bot.stop().await.expect("clean shutdown");
+}

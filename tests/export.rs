@@ -86,9 +86,7 @@ async fn filled(w: &World) -> Coalition {
     for (user, blockers) in [(MEMBER, ""), (MEMBER2, "No venue,\nstill")] {
         let input = SubmitNewRound {
             coalition: c.id,
-            done: "things".into(),
-            next: "more".into(),
-            blockers: blockers.into(),
+            answers: vec!["things".to_string(), "more".to_string(), blockers.to_string()],
         };
         checkins::submit_new_round(&w.store, &w.actor(user), w.now, input)
             .await
@@ -123,9 +121,7 @@ async fn filled(w: &World) -> Coalition {
     w.raw_win(&other, ADMIN, "Water win", now).await;
     let input = SubmitNewRound {
         coalition: other.id,
-        done: "Water done".into(),
-        next: String::new(),
-        blockers: String::new(),
+        answers: vec!["Water done".to_string(), String::new(), String::new()],
     };
     checkins::submit_new_round(&w.store, &admin, w.now, input)
         .await

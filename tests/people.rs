@@ -549,3 +549,65 @@ async fn the_until_preview_reads_the_text_in_the_members_own_zone() {
         .unwrap();
     assert!(past.contains("in the past"), "{past}");
 }
+
+#[tokio::test]
+async fn private_lists_show_times_in_the_viewers_own_zone_due_dates_still_read_in_the_coalitions() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    set(&w, MEMBER, Some("America/Los_Angeles"), None, None)
+        .await
+        .unwrap();
+    let task = backbone::actions::tasks::assign(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        backbone::actions::tasks::AssignTask {
+            coalition: None,
+            title: "Call the printer".into(),
+            assignee: MEMBER,
+            assignee_name: "user3".into(),
+            due: Some("2026-12-01 17:00".into()),
+            goal: None,
+        },
+    )
+    .await
+    .unwrap()
+    .task;
+    // Typed by the lead, read in Berlin.
+    let berlin = chrono_tz::Europe::Berlin;
+    assert_eq!(
+        task.due_at,
+        Some(
+            berlin
+                .with_ymd_and_hms(2026, 12, 1, 17, 0, 0)
+                .unwrap()
+                .timestamp()
+        )
+    );
+    let mine = backbone::actions::tasks::mine(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        backbone::actions::tasks::MyTasks { coalition: None },
+    )
+    .await
+    .unwrap();
+    assert_eq!(mine.timezone, "America/Los_Angeles");
+    let deadlines = |who: UserId| {
+        let actor = w.actor(who);
+        let store = w.store.clone();
+        let now = w.now;
+        async move {
+            backbone::actions::deadlines::list(&store, &actor, now, Default::default())
+                .await
+                .unwrap()
+                .timezone
+        }
+    };
+    assert_eq!(deadlines(MEMBER).await, "America/Los_Angeles");
+    assert_eq!(
+        deadlines(MEMBER2).await,
+        c.timezone,
+        "others keep the coalition's zone"
+    );
+}

@@ -135,7 +135,9 @@ async fn checkin_prompt_has_its_button_and_the_round_keeps_the_message() {
     w.now = Utc.timestamp_opt(c.next_checkin_at.unwrap(), 0).unwrap();
     scheduler::tick(&w.store, &settings(), w.now).await.unwrap();
     let n = RecordingNotifier::new();
-    assert_eq!(deliver(&w, &n, w.now).await.sent, 1);
+    // The prompt, then the round's thread on it.
+    assert_eq!(deliver(&w, &n, w.now).await.sent, 2);
+    assert_eq!(n.threads().len(), 1);
     let d = rows(&w, &c)
         .await
         .into_iter()
@@ -724,6 +726,24 @@ impl Notifier for Slow {
         self.note(nonce).await;
         self.inner.send_dm(user, msg, nonce).await
     }
+
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
+        self.inner.edit_message(channel, message, msg).await
+    }
+
+    async fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
+        self.inner.create_thread(channel, message, name).await
+    }
 }
 
 #[tokio::test]
@@ -830,6 +850,14 @@ impl Notifier for Gate {
 
     async fn send_dm(&self, _: UserId, _: &Message, nonce: &str) -> Result<MessageId, SendError> {
         self.wait(nonce).await
+    }
+
+    async fn edit_message(&self, _: ChannelId, _: MessageId, _: &Message) -> Result<(), SendError> {
+        Err(SendError::Other("the gate only sends".into()))
+    }
+
+    async fn create_thread(&self, _: ChannelId, _: MessageId, _: &str) -> Result<ChannelId, SendError> {
+        Err(SendError::Other("the gate only sends".into()))
     }
 }
 

@@ -93,9 +93,11 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
             let blockers = if answered.len() == 2 { "no venue yet" } else { "" };
             let input = checkins::SubmitCheckin {
                 round: round.id,
-                done: "calls".into(),
-                next: "more calls".into(),
-                blockers: blockers.into(),
+                answers: vec![
+                    "calls".to_string(),
+                    "more calls".to_string(),
+                    blockers.to_string(),
+                ],
             };
             checkins::submit(&w.store, &w.actor(MEMBER), now, input)
                 .await
@@ -131,9 +133,11 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
         rows.iter().filter(|d| d.status != "sent").collect::<Vec<_>>()
     );
 
-    // Nothing posted twice: one call per delivery (no failures, no repeats).
+    // Nothing posted twice: one call per delivery (no failures, no repeats) — a post, or the
+    // thread started on a check-in prompt.
     let calls = n.calls();
-    assert_eq!(calls.len(), rows.len());
+    assert_eq!(calls.len() + n.threads().len(), rows.len());
+    assert_eq!(n.threads().len(), by_kind("checkin_thread").len());
     assert!(calls.iter().all(|s| s.posted()));
 
     // Check-ins: Fridays at 10:00 Berlin — 08:00 UTC in summer time, 09:00 UTC after 25 Oct.
@@ -245,7 +249,19 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
     expected_m.sort();
     assert_eq!(pinged("deadline_ping", milestone.id.0), expected_m);
 
-    let total = 4 + 5 + 12 + 2 + 3 + 9 + 3 + 12 + 6;
+    // Each round in the open: a thread on its prompt, the member's answer card in it, and (for all
+    // but the last round) the closing summary when the next one opens.
+    let in_the_open =
+        by_kind("checkin_thread").len() + by_kind("checkin_card").len() + by_kind("checkin_close").len();
+    assert_eq!(
+        (
+            by_kind("checkin_thread").len(),
+            by_kind("checkin_card").len(),
+            by_kind("checkin_close").len()
+        ),
+        (4, 4, 3)
+    );
+    let total = 4 + 5 + 12 + 2 + 3 + 9 + 3 + 12 + 6 + in_the_open;
     assert_eq!(rows.len(), total);
     let keys: HashSet<&str> = rows.iter().map(|d| d.dedupe_key.as_str()).collect();
     assert_eq!(keys.len(), total);
@@ -253,5 +269,9 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
         .iter()
         .filter(|s| matches!(s.target, Target::User(_)))
         .count();
-    assert_eq!(dms, total - 9, "everything but prompts and digests is a DM");
+    assert_eq!(
+        dms,
+        total - 9 - in_the_open,
+        "everything but prompts, digests and the rounds' threads and posts is a DM"
+    );
 }

@@ -346,9 +346,7 @@ async fn a_month_with_members_in_berlin_and_los_angeles_respects_quiet_hours_and
         {
             let input = checkins::SubmitCheckin {
                 round: round.id,
-                done: "calls".into(),
-                next: "more calls".into(),
-                blockers: String::new(),
+                answers: vec!["calls".into(), "more calls".into(), String::new()],
             };
             checkins::submit(&w.store, &w.actor(MEMBER), now, input)
                 .await

@@ -174,9 +174,11 @@ async fn nudges_go_once_to_members_without_an_answer() {
         w.now,
         checkins::SubmitCheckin {
             round: round.id,
-            done: "drafted the letter".into(),
-            next: "send it".into(),
-            blockers: "".into(),
+            answers: vec![
+                "drafted the letter".to_string(),
+                "send it".to_string(),
+                "".to_string(),
+            ],
         },
     )
     .await

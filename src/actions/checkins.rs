@@ -4,13 +4,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, Scope, ts};
+use crate::domain::checkin::Question;
 use crate::domain::schedule::Schedule;
 use crate::domain::{text, when, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{self, DeliveryKind};
-use crate::store::{self, Store, checkins::Answer};
+use crate::store::{self, Store, checkin_posts as posts, checkins::Answer};
 
-/// What the check-in modal needs: the round it answers and any earlier answer to pre-fill.
+/// What the check-in modal needs: the round it answers, its questions and any earlier answer to
+/// pre-fill.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckinForm {
     /// The round it answers; `None` when the coalition has no round yet — submitting the form
@@ -20,8 +22,12 @@ pub struct CheckinForm {
     pub coalition_name: String,
     /// When the round opened (UTC seconds); now, for a round that submitting will open.
     pub opens_at: i64,
+    /// The questions the round asks, in form order (1–5).
+    pub questions: Vec<Question>,
     /// The actor's earlier answer to this round, if any.
     pub existing: Option<Checkin>,
+    /// The earlier answer's text per question: `(position, text)`.
+    pub existing_answers: Vec<(i64, String)>,
 }
 
 /// `/checkin submit` (member): the form for the coalition's current round. A coalition with no
@@ -38,13 +44,18 @@ pub async fn open_form(
     scope.require_member()?;
     match store::checkins::current_round(store, scope.id(), ts(now)).await? {
         Some(round) => form(store, &scope, round).await,
-        None => Ok(CheckinForm {
-            round_id: None,
-            coalition_id: scope.id(),
-            coalition_name: scope.coalition.name.clone(),
-            opens_at: ts(now),
-            existing: None,
-        }),
+        None => {
+            let version = posts::questions_version(store.pool(), scope.id()).await?;
+            Ok(CheckinForm {
+                round_id: None,
+                coalition_id: scope.id(),
+                coalition_name: scope.coalition.name.clone(),
+                opens_at: ts(now),
+                questions: posts::questions(store.pool(), scope.id(), version).await?,
+                existing: None,
+                existing_answers: Vec::new(),
+            })
+        }
     }
 }
 
@@ -70,13 +81,27 @@ pub async fn open_form_for_round(
 
 async fn form(store: &Store, scope: &Scope, round: CheckinRound) -> Result<CheckinForm> {
     let existing = store::checkins::answer(store, round.id, scope.actor.user).await?;
+    let existing_answers = match &existing {
+        Some(k) => posts::answers_of(store.pool(), k.id).await?,
+        None => Vec::new(),
+    };
     Ok(CheckinForm {
         round_id: Some(round.id),
         coalition_id: scope.id(),
         coalition_name: scope.coalition.name.clone(),
         opens_at: round.opens_at,
+        questions: round_questions(store, &round).await?,
         existing,
+        existing_answers,
     })
+}
+
+/// The questions `round` asks (fixed when it opened).
+async fn round_questions(store: &Store, round: &CheckinRound) -> Result<Vec<Question>> {
+    let version = posts::round_posts(store.pool(), round.coalition_id, round.id)
+        .await?
+        .map_or(0, |r| r.questions_version);
+    posts::questions(store.pool(), round.coalition_id, version).await
 }
 
 /// Finds a round in the actor's guild and the actor's place in its coalition.
@@ -101,9 +126,8 @@ async fn round_scope(store: &Store, actor: &Actor, round: RoundId) -> Result<(Ch
 #[derive(Debug, Clone)]
 pub struct SubmitCheckin {
     pub round: RoundId,
-    pub done: String,
-    pub next: String,
-    pub blockers: String,
+    /// One answer per question of the round, in form order (missing ones are empty).
+    pub answers: Vec<String>,
 }
 
 /// A check-in answer was stored.
@@ -130,8 +154,17 @@ pub async fn submit(
 ) -> Result<CheckinSubmitted> {
     let (round, scope) = round_scope(store, actor, input.round).await?;
     scope.require_member()?;
-    let answer = Answers::read(&input.done, &input.next, &input.blockers)?;
+    let questions = round_questions(store, &round).await?;
+    let answer = Answers::read(&questions, &input.answers)?;
     let mut tx = store.write().await?;
+    // Checked inside the write: an answer can be changed until the next round opens, not after.
+    let current = store::checkins::current_round_in(&mut *tx, scope.id(), ts(now)).await?;
+    if current.as_ref().map(|r| r.id) != Some(round.id) {
+        return Err(Error::user(format!(
+            "That check-in round of **{}** closed when the next one opened — your answer wasn't saved; use `/checkin submit` to answer the current round.",
+            scope.coalition.name
+        )));
+    }
     let out = record_answer(&mut tx, &scope, &round, &answer, ts(now)).await?;
     tx.commit().await?;
     Ok(out)
@@ -141,9 +174,8 @@ pub async fn submit(
 #[derive(Debug, Clone)]
 pub struct SubmitNewRound {
     pub coalition: CoalitionId,
-    pub done: String,
-    pub next: String,
-    pub blockers: String,
+    /// One answer per question, in form order (missing ones are empty).
+    pub answers: Vec<String>,
 }
 
 /// Submitting the form of a coalition that had no round when it opened (member): opens an ad-hoc
@@ -169,7 +201,6 @@ pub async fn submit_new_round(
         actor: actor.clone(),
     };
     scope.require_member()?;
-    let answer = Answers::read(&input.done, &input.next, &input.blockers)?;
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
@@ -193,29 +224,61 @@ pub async fn submit_new_round(
                 .ok_or_else(|| Error::internal("check-in round vanished after insert"))?
         }
     };
+    let version = posts::round_posts(&mut *tx, scope.id(), round.id)
+        .await?
+        .map_or(0, |r| r.questions_version);
+    let questions = posts::questions(&mut *tx, scope.id(), version).await?;
+    let answer = Answers::read(&questions, &input.answers)?;
     let out = record_answer(&mut tx, &scope, &round, &answer, now_s).await?;
     tx.commit().await?;
     Ok(out)
 }
 
-/// A check-in's three answers, read and bounded; at least one is filled in.
+/// A check-in's answers, read and bounded against the round's questions; at least one is filled in.
 struct Answers {
+    /// `(position, text)` per question, empty when unanswered.
+    by_question: Vec<(i64, String)>,
+    /// The answer to the blocker question.
+    blockers: String,
+    /// The first two answers to other questions (kept on the check-in row for the export).
     done: String,
     next: String,
-    blockers: String,
 }
 
 impl Answers {
-    fn read(done: &str, next: &str, blockers: &str) -> Result<Answers> {
-        let done = answer_text("“done” answer", done)?;
-        let next = answer_text("“next” answer", next)?;
-        let blockers = answer_text("“blockers” answer", blockers)?;
-        if done.is_empty() && next.is_empty() && blockers.is_empty() {
+    fn read(questions: &[Question], typed: &[String]) -> Result<Answers> {
+        if typed.len() > questions.len() {
             return Err(Error::user(
-                "Your check-in is empty — fill in at least one of done, next or blockers, then submit again with `/checkin submit`.",
+                "The check-in questions changed while your form was open — nothing was saved; open it again with `/checkin submit`.",
             ));
         }
-        Ok(Answers { done, next, blockers })
+        let mut by_question = Vec::new();
+        for (i, q) in questions.iter().enumerate() {
+            let raw = typed.get(i).map(String::as_str).unwrap_or("");
+            let what = format!("answer to “{}”", q.label);
+            by_question.push((q.position, answer_text(&what, raw)?));
+        }
+        if by_question.iter().all(|(_, t)| t.is_empty()) {
+            return Err(Error::user(
+                "Your check-in is empty — answer at least one question, then submit again with `/checkin submit`.",
+            ));
+        }
+        let text_of = |pred: &dyn Fn(&Question) -> bool| -> Vec<String> {
+            questions
+                .iter()
+                .zip(&by_question)
+                .filter(|(q, _)| pred(q))
+                .map(|(_, (_, t))| t.clone())
+                .collect()
+        };
+        let blockers = text_of(&|q| q.is_blocker).into_iter().next().unwrap_or_default();
+        let mut others = text_of(&|q| !q.is_blocker).into_iter();
+        Ok(Answers {
+            blockers,
+            done: others.next().unwrap_or_default(),
+            next: others.next().unwrap_or_default(),
+            by_question,
+        })
     }
 }
 
@@ -236,6 +299,9 @@ async fn record_answer(
     };
     let (checkin_id, previous) =
         store::checkins::upsert_answer(tx, round, actor.user, &answer, now_s).await?;
+    posts::set_answers(tx, checkin_id, &a.by_question).await?;
+    let home = scope.coalition.home_channel_id;
+    super::checkin_posts::queue_answer_posts(tx, scope.id(), home, round.id, checkin_id, now_s).await?;
     let blockers = &a.blockers;
     // Re-submitting to fix a typo elsewhere should not alert the leads twice for the same blocker.
     let new_blocker = !blockers.is_empty() && previous.as_ref().is_none_or(|p| &p.blockers != blockers);
@@ -295,19 +361,24 @@ fn answer_text(what: &str, typed: &str) -> Result<String> {
     text::multi_line(what, typed, text::MAX_TEXT)
 }
 
-/// Who answered the current round and who has not.
+/// Who answered the current round, who has not, and who is away.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckinStatus {
     pub coalition_name: String,
     pub round_id: RoundId,
     /// When the round opened (UTC seconds).
     pub opens_at: i64,
+    /// Current members who answered.
     pub answered: Vec<store::checkins::Answered>,
-    /// Members who have not answered: (user, name).
+    /// Members who have not answered and are not away: (user, name).
     pub missing: Vec<(UserId, String)>,
+    /// Members away, who are not expected to answer: (user, name).
+    pub away: Vec<(UserId, String)>,
+    /// The participation figure, as the digest and the closing summary show it.
+    pub participation: crate::domain::checkin::Participation,
 }
 
-/// `/checkin status` (lead): who has answered the current round and who has not.
+/// `/checkin status` (lead): who has answered the current round, who has not, who is away.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn status(
     store: &Store,
@@ -320,15 +391,43 @@ pub async fn status(
     let Some(round) = store::checkins::current_round(store, scope.id(), ts(now)).await? else {
         return Err(Error::user(no_round_yet(&scope.coalition, now)));
     };
-    let answered = store::checkins::answered(store, &round).await?;
-    let missing = store::checkins::missing_members(store, &round).await?;
+    let p = super::checkin_posts::participation(store, scope.id(), round.id, ts(now)).await?;
+    let current: std::collections::HashSet<UserId> = p.participation.answered.iter().copied().collect();
+    let answered = store::checkins::answered(store, &round)
+        .await?
+        .into_iter()
+        .filter(|a| current.contains(&a.user_id))
+        .collect();
     Ok(CheckinStatus {
         coalition_name: scope.coalition.name.clone(),
         round_id: round.id,
         opens_at: round.opens_at,
         answered,
-        missing,
+        missing: p.names_of(&p.participation.missing),
+        away: away_until(store, &p, scope.id(), ts(now)).await?,
+        participation: p.participation,
     })
+}
+
+/// The away members of a participation, each named "Name (away until <date>)".
+async fn away_until(
+    store: &Store,
+    p: &super::checkin_posts::RoundParticipation,
+    coalition: CoalitionId,
+    now: i64,
+) -> Result<Vec<(UserId, String)>> {
+    let until: std::collections::HashMap<UserId, i64> = store::people::away_members(store, coalition, now)
+        .await?
+        .into_iter()
+        .map(|a| (a.user_id, a.until))
+        .collect();
+    Ok(p.names_of(&p.participation.away)
+        .into_iter()
+        .map(|(u, name)| match until.get(&u) {
+            Some(t) => (u, format!("{name} (away until <t:{t}:d>)")),
+            None => (u, name),
+        })
+        .collect())
 }
 
 /// Explains that no round has opened, and when the next one will.

@@ -135,7 +135,8 @@ pub async fn list(
     let recently_met = store::deadlines::met_since(store, scope.id(), since, LIST_LIMIT).await?;
     Ok(DeadlineList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(store, &scope).await?,
         upcoming,
         upcoming_total,
         missed,

@@ -5,21 +5,41 @@ use serde::Serialize;
 
 use super::{Actor, ts};
 use crate::domain::digest::{self as d, Digest, DigestBlocker, DigestDue, DueKind};
+use crate::domain::schedule::Schedule;
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{self, DeliveryKind, NewDelivery, Target};
 use crate::store::{self, Store};
 
-/// Length of the period a digest covers.
-pub const PERIOD_SECONDS: i64 = 7 * 86_400;
+/// The period a digest covers when its schedule can't tell (no earlier occurrence in a year).
+pub const FALLBACK_PERIOD_SECONDS: i64 = 7 * 86_400;
 
-/// The digest of `coalition` for the 7 days up to `now`. No permission check: the scheduler and
-/// the CLI call it directly.
-#[tracing::instrument(skip_all, fields(coalition = %coalition.id))]
+/// The period a digest ending at `end` covers: from the previous occurrence of the coalition's
+/// digest schedule (strictly before `end`, in its time zone, so exact around DST) up to `end`.
+pub fn period(coalition: &Coalition, end: i64) -> (i64, i64) {
+    let at = |s: i64| chrono::TimeZone::timestamp_opt(&Utc, s, 0).single();
+    let start = Schedule::parse(&coalition.digest_schedule).ok().and_then(|sch| {
+        let (before, since) = (at(end - 1)?, at(end - 400 * 86_400)?);
+        sch.latest_at_or_before(before, since, coalition.tz())
+    });
+    (
+        start.map_or(end - FALLBACK_PERIOD_SECONDS, |s| s.timestamp()),
+        end,
+    )
+}
+
+/// The digest of `coalition` for the period of its schedule up to `now` (see [`period`]). No
+/// permission check: the scheduler and the CLI call it directly.
 pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> Result<Digest> {
+    let (start, end) = period(coalition, ts(now));
+    build_period(store, coalition, start, end).await
+}
+
+/// The digest of `coalition` for `[start, end)` (UTC seconds): a scheduled digest's period is
+/// fixed when it is planned, so a retry covers the same period.
+#[tracing::instrument(skip_all, fields(coalition = %coalition.id))]
+pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end: i64) -> Result<Digest> {
     let id = coalition.id;
-    let end = ts(now);
-    let start = end - PERIOD_SECONDS;
     let items = d::MAX_ITEMS as i64;
 
     let wins_count = store::digest::wins_count(store, id, start, end).await?;
@@ -62,12 +82,16 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
     let round = store::checkins::current_round(store, id, end).await?;
     let participation = match &round {
         Some(r) => {
-            let (answered, members) = store::digest::participation(store, id, r.id).await?;
+            let p = super::checkin_posts::participation(store, id, r.id, end)
+                .await?
+                .participation;
             Some(d::Participation {
                 round_id: r.id,
                 opens_at: r.opens_at,
-                answered,
-                members,
+                answered: p.answered.len() as i64,
+                members: p.expected() as i64,
+                away: p.away.len() as i64,
+                figure: p.figure(),
             })
         }
         None => None,
@@ -130,7 +154,8 @@ pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> 
     })
 }
 
-/// `/digest preview` (anyone): the digest of the last 7 days, as it would be sent now.
+/// `/digest preview` (anyone): the digest since the schedule's last occurrence, as it would be
+/// sent now.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn preview(
     store: &Store,
@@ -163,13 +188,16 @@ pub async fn send(
     scope.require_lead()?;
     let c = &scope.coalition;
     let now_s = ts(now);
+    // The period is fixed now, so a retry later covers the same one.
+    let (from, to) = period(c, now_s);
     let delivery = NewDelivery {
         coalition: c.id,
         kind: DeliveryKind::Digest,
         dedupe_key: format!("digest:manual:{}:{now_s}", c.id),
         target: Target::Channel(c.home_channel_id),
         subject_id: None,
-        payload: serde_json::json!({ "manual": true, "requested_by": actor.user }).to_string(),
+        payload: serde_json::json!({ "manual": true, "requested_by": actor.user, "from": from, "to": to })
+            .to_string(),
         due_at: now_s,
     };
     let mut tx = store.write().await?;

@@ -176,7 +176,8 @@ pub async fn list(store: &Store, actor: &Actor, _now: DateTime<Utc>, input: List
     let active = goals.iter().filter(|g| g.active).count();
     Ok(GoalList {
         coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(store, &scope).await?,
         closed: goals.len() - active,
         active,
         goals,

@@ -7,6 +7,8 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::store::{self, Store};
 
+pub mod checkin_posts;
+pub mod checkin_report;
 pub mod checkins;
 pub mod coalitions;
 pub mod deadlines;

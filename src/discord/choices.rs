@@ -86,6 +86,11 @@ string_choice! {
 }
 
 string_choice! {
+    /// How check-in answers are shown, as `/checkin settings report` offers it.
+    ReportChoice { Thread => "thread", Summary => "summary", Leads => "leads" }
+}
+
+string_choice! {
     /// The `dms` option of `/me settings`.
     DmsChoice { All => "all", PingsOnly => "pings_only", None => "none" }
 }

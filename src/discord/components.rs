@@ -44,7 +44,7 @@ async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId>
         ("feedback", _) => crate::store::feedback::owner(&data.store, crate::domain::FeedbackId(id))
             .await
             .map(|o| o.map(|(guild, _)| guild)),
-        ("modal", "checkin-new") => {
+        ("modal", "checkin-new" | "checkin-questions") => {
             crate::store::guild_of_coalition(&data.store, crate::domain::CoalitionId(id)).await
         }
         _ => return None,
@@ -70,9 +70,11 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
     } else {
         c
     };
+    let page = c.data.custom_id.strip_prefix("page:checkin-report:");
     let result = match parse_custom_id(&c.data.custom_id) {
+        _ if page.is_some() => commands::checkin_admin::on_page(ctx, data, c, page.unwrap_or_default()).await,
         Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
-        Some(("checkin", "open", id)) => commands::checkin::on_button(ctx, data, c, id).await,
+        Some(("checkin", "open" | "edit", id)) => commands::checkin::on_button(ctx, data, c, id).await,
         Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,
         Some(("feedback", "ack", id)) => commands::feedback::on_button(ctx, data, c, id).await,
         _ => Err(Error::user(
@@ -109,6 +111,9 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
         Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
         Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
         Some(("modal", "checkin-new", id)) => commands::checkin::on_new_round_modal(ctx, data, m, id).await,
+        Some(("modal", "checkin-questions", id)) => {
+            commands::checkin_admin::on_questions_modal(ctx, data, m, id).await
+        }
         _ => Err(Error::user(
             "This form is from an older version of Backbone — run the command again.",
         )),

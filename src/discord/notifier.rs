@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use poise::serenity_prelude as serenity;
 use serenity::{Http, HttpError, Nonce};
 
-use super::convert::create_message;
+use super::convert::{create_message, edit_message};
 use crate::domain::message::Message;
 use crate::domain::{ChannelId, MessageId, UserId};
 use crate::scheduler::{Notifier, SendError};
@@ -81,6 +81,45 @@ impl Notifier for DiscordNotifier {
             self.dm_channels().remove(&user);
         }
         Ok(MessageId(sent?.id.get() as i64))
+    }
+
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
+        serenity::ChannelId::new(channel.0 as u64)
+            .edit_message(
+                &*self.http,
+                serenity::MessageId::new(message.0 as u64),
+                edit_message(msg),
+            )
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
+        let builder =
+            serenity::CreateThread::new(name).auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
+        let made = serenity::ChannelId::new(channel.0 as u64)
+            .create_thread_from_message(&*self.http, serenity::MessageId::new(message.0 as u64), builder)
+            .await;
+        match made {
+            Ok(thread) => Ok(ChannelId(thread.id.get() as i64)),
+            // 160004: a thread was already made on this message (a retry after a crash). A thread
+            // started from a message has the message's id.
+            Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) if r.error.code == 160004 => {
+                Ok(ChannelId(message.0))
+            }
+            Err(e) => Err(classify(e)),
+        }
     }
 }
 

@@ -125,13 +125,48 @@ pub struct DigestGoal {
     pub fraction: Option<f64>,
 }
 
-/// How many members answered the current check-in round.
+/// How many members answered the current check-in round, by the one definition of
+/// participation ([`crate::domain::checkin::Participation`]): current members, away ones apart.
 #[derive(Debug, Clone, Serialize)]
 pub struct Participation {
     pub round_id: RoundId,
     pub opens_at: i64,
     pub answered: i64,
+    /// Members expected to answer: current members who are not away.
     pub members: i64,
+    /// Current members away (neither expected nor missing).
+    pub away: i64,
+    /// The figure as `/checkin status` shows it: "7 of 9 answered (78 %) · 2 away".
+    pub figure: String,
+}
+
+/// The period a digest covers, as its title names it: `16–30 Nov`, `28 Nov – 5 Dec`, or with years
+/// when they differ (`28 Dec 2026 – 4 Jan 2027`). Dates are the coalition's local dates.
+pub fn period_title(start: i64, end: i64, tz: Tz) -> String {
+    use chrono::Datelike;
+    let date = |s: i64| {
+        Utc.timestamp_opt(s, 0)
+            .single()
+            .map(|t| t.with_timezone(&tz).date_naive())
+    };
+    let (Some(a), Some(b)) = (date(start), date(end)) else {
+        return String::new();
+    };
+    if a == b {
+        b.format("%-d %b").to_string()
+    } else if (a.year(), a.month()) == (b.year(), b.month()) {
+        format!("{}–{}", a.day(), b.format("%-d %b"))
+    } else if a.year() == b.year() {
+        format!("{} – {}", a.format("%-d %b"), b.format("%-d %b"))
+    } else {
+        format!("{} – {}", a.format("%-d %b %Y"), b.format("%-d %b %Y"))
+    }
+}
+
+/// The digest's title: `Digest · 16–30 Nov`.
+pub fn title(d: &Digest) -> String {
+    let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
+    format!("Digest · {}", period_title(d.period_start, d.period_end, tz))
 }
 
 /// Where a blocker was reported.
@@ -175,10 +210,11 @@ pub fn to_text(d: &Digest) -> String {
     let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
     let at = |s: i64| local(s, tz, "%a %-d %b %H:%M");
     let mut out = format!(
-        "{} — week of {} to {} ({})\n",
+        "{} — {}: {} to {} ({})\n",
         d.coalition,
-        local(d.period_start, tz, "%a %-d %b %Y"),
-        local(d.period_end, tz, "%a %-d %b %Y"),
+        title(d),
+        local(d.period_start, tz, "%a %-d %b %Y %H:%M"),
+        local(d.period_end, tz, "%a %-d %b %Y %H:%M"),
         d.timezone
     );
 
@@ -240,12 +276,7 @@ pub fn to_text(d: &Digest) -> String {
 
     out += "\nCheck-in: ";
     out += &match &d.participation {
-        Some(p) => format!(
-            "{} of {} members answered the round of {}\n",
-            p.answered,
-            p.members,
-            at(p.opens_at)
-        ),
+        Some(p) => format!("{} — round of {}\n", p.figure, at(p.opens_at)),
         None => "no round yet\n".to_string(),
     };
     for a in &d.away {
@@ -288,6 +319,25 @@ fn local(s: i64, tz: Tz, fmt: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn period_titles_name_the_dates() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 8, 0, 0).unwrap().timestamp();
+        assert_eq!(period_title(at(2026, 11, 16), at(2026, 11, 30), tz), "16–30 Nov");
+        assert_eq!(
+            period_title(at(2026, 11, 28), at(2026, 12, 5), tz),
+            "28 Nov – 5 Dec"
+        );
+        assert_eq!(
+            period_title(at(2026, 12, 28), at(2027, 1, 4), tz),
+            "28 Dec 2026 – 4 Jan 2027"
+        );
+        assert_eq!(period_title(at(2026, 11, 30), at(2026, 11, 30), tz), "30 Nov");
+        // 23:30 UTC on the 29th is already the 30th in Berlin.
+        let late = Utc.with_ymd_and_hms(2026, 11, 29, 23, 30, 0).unwrap().timestamp();
+        assert_eq!(period_title(at(2026, 11, 16), late, tz), "16–30 Nov");
+    }
 
     #[test]
     fn bars_round_and_clamp() {

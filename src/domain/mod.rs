@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no clock. Everything here is a plain function of its inputs.
 
+pub mod checkin;
 pub mod digest;
 pub mod hours;
 pub mod ids;

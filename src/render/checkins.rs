@@ -22,12 +22,18 @@ pub fn form_custom_id(form: &CheckinForm) -> String {
     }
 }
 
-/// The earlier answers to pre-fill (done, next, blockers), each within the input's limit.
-pub fn form_defaults(form: &CheckinForm) -> [String; 3] {
-    match &form.existing {
-        Some(k) => [&k.done, &k.next, &k.blockers].map(|s| truncate(s, MAX_TEXT)),
-        None => Default::default(),
-    }
+/// The earlier answer to pre-fill for each question of the form, each within the input's limit.
+pub fn form_defaults(form: &CheckinForm) -> Vec<String> {
+    form.questions
+        .iter()
+        .map(|q| {
+            form.existing_answers
+                .iter()
+                .find(|(p, _)| *p == q.position)
+                .map(|(_, t)| truncate(t, MAX_TEXT))
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The reply to a submitted check-in, for the member alone.
@@ -55,11 +61,11 @@ pub fn submitted(s: &CheckinSubmitted) -> Message {
 /// `/checkin status`: who has answered the current round and who has not, for a lead.
 pub fn status(s: &CheckinStatus) -> Message {
     let answered = s.answered.len();
-    let total = answered + s.missing.len();
     let blocked = s.answered.iter().filter(|a| a.has_blockers).count();
     let mut summary = format!(
-        "Round opened {}\n**{answered}** of **{total}** answered",
-        discord_time(s.opens_at)
+        "Round opened {}\n**Participation:** {}",
+        discord_time(s.opens_at),
+        s.participation.figure()
     );
     if blocked > 0 {
         summary.push_str(&format!(" · ⚠️ **{blocked}** reported a blocker"));
@@ -102,7 +108,13 @@ pub fn status(s: &CheckinStatus) -> Message {
         format!("Not yet ({})", s.missing.len()),
         list(&missing, "Everyone has answered 🎉"),
         false,
-    )
+    );
+    let away: Vec<String> = s.away.iter().map(|(_, name)| safe(&truncate(name, 60))).collect();
+    let e = if away.is_empty() {
+        e
+    } else {
+        e.field(format!("Away ({})", away.len()), list(&away, ""), false)
+    }
     .footer("Members who haven't answered get a reminder DM; blockers go to the leads.");
     Message::embed(e).ephemeral().fit()
 }
@@ -142,13 +154,21 @@ mod tests {
             missing: (0..300)
                 .map(|n| (UserId(1000 + n), format!("@here late {n}")))
                 .collect(),
+            away: vec![(UserId(5000), "Away person".into())],
+            participation: crate::domain::checkin::Participation {
+                answered: (0..300).map(UserId).collect(),
+                away: vec![UserId(5000)],
+                missing: (0..300).map(|n| UserId(1000 + n)).collect(),
+            },
         };
         let m = status(&s);
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
         assert!(m.ephemeral && m.ping_users.is_empty());
         let t = text(&m);
         assert!(
-            t.contains("**300** of **600** answered") && t.contains("reported a blocker"),
+            t.contains("300 of 600 answered (50 %) · 1 away")
+                && t.contains("Away (1)")
+                && t.contains("reported a blocker"),
             "{t}"
         );
         assert!(t.contains("Not yet (300)") && t.contains("… and"));
@@ -166,6 +186,8 @@ mod tests {
             opens_at: 0,
             answered: vec![],
             missing: vec![],
+            away: vec![],
+            participation: Default::default(),
         };
         let t = text(&status(&s));
         assert!(t.contains("Nobody yet.") && t.contains("Everyone has answered"));
@@ -198,6 +220,8 @@ mod tests {
             coalition_id: CoalitionId(1),
             coalition_name: "A very long coalition name that goes on and on".into(),
             opens_at: 0,
+            questions: crate::domain::checkin::default_questions(),
+            existing_answers: vec![(1, "d".repeat(1500)), (2, "n".into())],
             existing: Some(Checkin {
                 id: CheckinId(1),
                 round_id: RoundId(3),
@@ -211,9 +235,9 @@ mod tests {
             }),
         };
         assert!(form_title(&form).chars().count() <= MODAL_TITLE);
-        let [done, next, blockers] = form_defaults(&form);
-        assert_eq!(done.chars().count(), MAX_TEXT);
-        assert_eq!((next.as_str(), blockers.as_str()), ("n", ""));
+        let d = form_defaults(&form);
+        assert_eq!(d[0].chars().count(), MAX_TEXT);
+        assert_eq!((d[1].as_str(), d[2].as_str()), ("n", ""));
     }
 
     #[test]
@@ -223,14 +247,13 @@ mod tests {
             coalition_id: CoalitionId(42),
             coalition_name: "C".into(),
             opens_at: 0,
+            questions: crate::domain::checkin::default_questions(),
             existing: None,
+            existing_answers: Vec::new(),
         };
         assert_eq!(form_custom_id(&form), "modal:checkin:7");
         form.round_id = None;
         assert_eq!(form_custom_id(&form), "modal:checkin-new:42");
-        assert_eq!(
-            form_defaults(&form),
-            [String::new(), String::new(), String::new()]
-        );
+        assert_eq!(form_defaults(&form), vec![String::new(); 3]);
     }
 }

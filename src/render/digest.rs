@@ -18,7 +18,11 @@ const LINE_TEXT: usize = 90;
 /// The digest embed.
 pub fn digest(d: &Digest) -> Message {
     let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let title = format!("Weekly digest — {}", clip(&d.coalition, 100));
+    let title = format!(
+        "{} — {}",
+        crate::domain::digest::title(d),
+        clip(&d.coalition, 100)
+    );
     let summary = format!(
         "{} to {}\n**{}** win{} · **{}** task{} completed · **{}** overdue · **{}** due in the next {UPCOMING_DAYS} days",
         local(d.period_start, tz),
@@ -126,14 +130,7 @@ pub fn digest(d: &Digest) -> Message {
     );
 
     let participation = match &d.participation {
-        Some(p) if p.members > 0 => format!(
-            "{} of {} members answered ({:.0}%) — round of {}",
-            p.answered,
-            p.members,
-            p.answered as f64 * 100.0 / p.members as f64,
-            local(p.opens_at, tz)
-        ),
-        Some(p) => format!("{} answered — round of {}", p.answered, local(p.opens_at, tz)),
+        Some(p) => format!("{} — round of {}", p.figure, local(p.opens_at, tz)),
         None => "No check-in round yet.".into(),
     };
     e = e.field("📝 Check-in", participation, false);

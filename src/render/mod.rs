@@ -2,6 +2,7 @@
 //! limits. No serenity here: these are unit-tested as plain data, and the scheduler uses them too.
 
 pub mod chart;
+pub mod checkin_posts;
 pub mod checkins;
 pub mod coalitions;
 pub mod digest;

@@ -49,7 +49,7 @@ pub fn checkin_prompt(
     let e = e.footer(format!("Round of {}", local(opens_at, tz)));
     Message {
         embeds: vec![e],
-        buttons: vec![checkin_button(round)],
+        buttons: vec![checkin_button(round), super::checkin_posts::edit_button(round)],
         ..Default::default()
     }
     .fit()

@@ -22,6 +22,17 @@ pub(crate) enum Content {
     },
     /// Not wanted any more; the reason is kept in `last_error`.
     Cancel(String),
+    /// Not yet: look again at this time (UTC seconds) without counting a failure.
+    Later(i64),
+    /// Start a thread named `name` on the prompt `message` in `channel`.
+    Thread {
+        channel: ChannelId,
+        message: MessageId,
+        name: String,
+        round: RoundId,
+    },
+    /// Post a round's card or summary, or edit it in place.
+    Upsert(super::posts::Upsert),
 }
 
 fn cancel(why: &str) -> Result<Content> {
@@ -193,7 +204,12 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             )
         }
         Some(DeliveryKind::Digest) => {
-            let digest = crate::actions::digest::build(store, &c, now).await?;
+            // The period was fixed when the digest was planned (or queued), so a retry doesn't move it.
+            let (from, to) = match (int("from"), int("to").or(int("at"))) {
+                (Some(from), Some(to)) => (from, to),
+                _ => crate::actions::digest::period(&c, int("at").unwrap_or(now_s)),
+            };
+            let digest = crate::actions::digest::build_period(store, &c, from, to).await?;
             send(home, render_digest::digest(&digest))
         }
         Some(DeliveryKind::TaskAssigned) => {
@@ -242,6 +258,12 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 render::channel_warning(&c.name, channel, code, &text("error")),
             )
         }
+        Some(
+            k @ (DeliveryKind::CheckinThread
+            | DeliveryKind::CheckinCard
+            | DeliveryKind::CheckinSummary
+            | DeliveryKind::CheckinClose),
+        ) => super::posts::render(store, &c, d, k, now).await,
         Some(DeliveryKind::FeedbackToLead | DeliveryKind::FeedbackAck) => {
             super::people::feedback_content(store, &c, d).await
         }

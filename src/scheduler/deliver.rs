@@ -78,7 +78,9 @@ pub async fn deliver_until<N: Notifier>(
     while !stopped() {
         let now_s = clock.now().timestamp();
         let batch = deliveries::claim(store, now_s, now_s + settings.claim_seconds, limit).await?;
-        let full = batch.len() as i64 == limit;
+        // Sending can queue more that is due at once (a prompt's thread, posts that waited for
+        // it): go on until a claim comes back empty.
+        let full = !batch.is_empty();
         report.claimed += batch.len();
         let jobs = batch
             .into_iter()
@@ -102,7 +104,7 @@ pub async fn deliver_until<N: Notifier>(
     Ok(report)
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Sent,
     Retried,
     Dead,
@@ -114,7 +116,7 @@ enum Outcome {
 }
 
 /// The claim expired and another sender took the row over: record nothing.
-fn lost() -> Outcome {
+pub(crate) fn lost() -> Outcome {
     tracing::warn!("claim lost to another sender; result not recorded");
     Outcome::Lost
 }
@@ -193,6 +195,17 @@ async fn send<N: Notifier>(
             round,
             home,
         } => (target, msg.fit(), round, home),
+        Content::Later(at) => return super::posts::later(store, d, at).await,
+        Content::Thread {
+            channel,
+            message,
+            name,
+            round,
+        } => {
+            let t = (channel, message, name, round);
+            return super::posts::thread(store, notifier, s, clock, d, pacer, t).await;
+        }
+        Content::Upsert(up) => return super::posts::upsert(store, notifier, s, clock, d, pacer, up).await,
     };
     pacer.wait().await;
     let mut result = match target {
@@ -221,6 +234,7 @@ async fn send<N: Notifier>(
             }
             if let (Some(round), Some(c)) = (round, channel) {
                 store::checkins::set_round_message(&mut *tx, round, c, message).await?;
+                super::posts::after_prompt(&mut tx, d, round, c, now_s).await?;
             }
             tx.commit().await?;
             tracing::info!(message = %message, "sent");
@@ -277,7 +291,7 @@ async fn send<N: Notifier>(
 }
 
 /// A 5xx, timeout or internal hiccup: back off and retry, or give up after `max_attempts`.
-async fn transient(
+pub(crate) async fn transient(
     store: &Store,
     s: &SchedulerSettings,
     now_s: i64,
@@ -341,7 +355,7 @@ fn mix(x: u64) -> u64 {
 }
 
 /// Spaces out the start of sends to stay under Discord's global rate limit.
-struct Pacer {
+pub(crate) struct Pacer {
     interval: Option<Duration>,
     next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
 }
@@ -355,7 +369,7 @@ impl Pacer {
         }
     }
 
-    async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         let Some(interval) = self.interval else { return };
         let at = {
             let mut next = self.next.lock().await;

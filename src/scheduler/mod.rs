@@ -13,6 +13,7 @@ pub mod deliver;
 pub mod notifier;
 mod people;
 pub mod plan;
+mod posts;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};

@@ -50,4 +50,23 @@ pub trait Notifier: Send + Sync {
         msg: &Message,
         nonce: &str,
     ) -> impl Future<Output = Result<MessageId, SendError>> + Send;
+
+    /// Replaces the content, embeds and buttons of the bot's message `message` in `channel` with
+    /// `msg` (an answer card or summary updated in place). Editing to the same content is harmless,
+    /// so a retry is safe.
+    fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> impl Future<Output = Result<(), SendError>> + Send;
+
+    /// Starts a public thread named `name` on `message` in `channel`; returns the thread's channel.
+    /// A thread already made on that message (a retry after a crash) is returned, not made twice.
+    fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> impl Future<Output = Result<ChannelId, SendError>> + Send;
 }

@@ -90,9 +90,26 @@ async fn plan_checkins(
             .and_then(|sch| occurrence(sch, next_at, now, s.grace, c))
         {
             Some(opens_at) => {
-                let nudge_at = opens_at + s.nudge_after;
-                let round =
-                    store::checkins::open_round(&mut tx, c.id, opens_at, Some(nudge_at), now_s).await?;
+                let cs = store::checkin_posts::settings(&mut *tx, c.id).await?;
+                let nudge_at = match cs.nudge_after.unwrap_or(s.nudge_after) {
+                    0 => None,
+                    after => Some(opens_at + after),
+                };
+                let previous = store::checkin_posts::previous_round(&mut *tx, c.id, opens_at).await?;
+                let round = store::checkins::open_round(&mut tx, c.id, opens_at, nudge_at, now_s).await?;
+                if let Some(prev) = previous.filter(|p| *p != round && cs.report.is_public()) {
+                    // The next round closes the previous one with a summary in its thread.
+                    let close = NewDelivery {
+                        coalition: c.id,
+                        kind: DeliveryKind::CheckinClose,
+                        dedupe_key: format!("close:{prev}"),
+                        target: Target::Channel(c.home_channel_id),
+                        subject_id: Some(prev.0),
+                        payload: serde_json::json!({ "round_id": prev, "closed_by": round }).to_string(),
+                        due_at: opens_at,
+                    };
+                    deliveries::enqueue(&mut tx, &close, now_s).await?;
+                }
                 let d = NewDelivery {
                     coalition: c.id,
                     kind: DeliveryKind::CheckinPrompt,
@@ -138,7 +155,11 @@ async fn plan_digests(
                     dedupe_key: format!("digest:{}:{occ}", c.id),
                     target: Target::Channel(c.home_channel_id),
                     subject_id: None,
-                    payload: serde_json::json!({ "at": occ }).to_string(),
+                    // The period is fixed now: from the previous occurrence up to this one.
+                    payload: {
+                        let (from, to) = crate::actions::digest::period(c, occ);
+                        serde_json::json!({ "at": occ, "from": from, "to": to }).to_string()
+                    },
                     due_at: occ,
                 };
                 r.digests += usize::from(deliveries::enqueue(&mut tx, &d, now_s).await?);

@@ -22,7 +22,8 @@ macro_rules! select_checkin {
 }
 
 /// Opens the round of `coalition` that starts at `opens_at`, or finds it if it is already open:
-/// the scheduler may plan the same occurrence twice.
+/// the scheduler may plan the same occurrence twice. The round asks the coalition's questions as
+/// they are now: later changes affect later rounds only.
 #[tracing::instrument(skip_all)]
 pub async fn open_round(
     tx: &mut Tx,
@@ -32,8 +33,9 @@ pub async fn open_round(
     now: i64,
 ) -> Result<RoundId> {
     sqlx::query(
-        "INSERT INTO checkin_rounds (coalition_id, opens_at, nudge_at, created_at)
-         VALUES (?, ?, ?, ?)
+        "INSERT INTO checkin_rounds (coalition_id, opens_at, nudge_at, created_at, questions_version)
+         VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(version), 0) FROM checkin_questions
+                                  WHERE coalition_id = ?1))
          ON CONFLICT (coalition_id, opens_at) DO NOTHING",
     )
     .bind(coalition)

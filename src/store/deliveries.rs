@@ -30,6 +30,14 @@ pub enum DeliveryKind {
     WinCelebration,
     /// DM to a lead: the bot can't post in the home channel (subject: channel id).
     ChannelWarning,
+    /// The thread on a check-in prompt (subject: round id).
+    CheckinThread,
+    /// A member's answer card in the round's thread, posted or edited in place (subject: check-in id).
+    CheckinCard,
+    /// The round's one summary message, posted or edited in place (subject: round id).
+    CheckinSummary,
+    /// The closing summary of a round when the next one opens (subject: the closed round's id).
+    CheckinClose,
     /// DM to a lead: a concern or suggestion from a member (subject: feedback id).
     FeedbackToLead,
     /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
@@ -49,6 +57,10 @@ impl DeliveryKind {
             DeliveryKind::TaskAssigned => "task_assigned",
             DeliveryKind::WinCelebration => "win_celebration",
             DeliveryKind::ChannelWarning => "channel_warning",
+            DeliveryKind::CheckinThread => "checkin_thread",
+            DeliveryKind::CheckinCard => "checkin_card",
+            DeliveryKind::CheckinSummary => "checkin_summary",
+            DeliveryKind::CheckinClose => "checkin_close",
             DeliveryKind::FeedbackToLead => "feedback_to_lead",
             DeliveryKind::FeedbackAck => "feedback_ack",
         }

@@ -10,6 +10,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use crate::domain::{CoalitionId, UserId};
 use crate::error::{Error, Result};
 
+pub mod checkin_posts;
 pub mod checkins;
 pub mod coalitions;
 pub mod deadlines;

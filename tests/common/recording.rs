@@ -43,9 +43,25 @@ impl Sent {
     }
 }
 
+/// One message edit or thread made through the notifier.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub channel: ChannelId,
+    pub message: MessageId,
+    /// The new message (edits), or `None` (threads).
+    pub msg: Option<Message>,
+    /// The thread's name (threads).
+    pub thread_name: Option<String>,
+    pub error: Option<SendError>,
+}
+
 #[derive(Default)]
 struct Inner {
     calls: Vec<Sent>,
+    changes: Vec<Changed>,
+    /// Channels where posts, edits and threads fail with this error.
+    broken: HashMap<ChannelId, SendError>,
+    threads: HashMap<MessageId, ChannelId>,
     scripts: HashMap<Target, VecDeque<Scripted>>,
     any: VecDeque<Scripted>,
     nonces: HashMap<(Target, String), MessageId>,
@@ -96,7 +112,38 @@ impl RecordingNotifier {
 
     /// Forgets the calls recorded so far (scripts stay).
     pub fn clear(&self) {
-        self.lock().calls.clear();
+        let mut inner = self.lock();
+        inner.calls.clear();
+        inner.changes.clear();
+    }
+
+    /// Every message edit and thread so far, in order.
+    pub fn changes(&self) -> Vec<Changed> {
+        self.lock().changes.clone()
+    }
+
+    /// Successful edits of `message`, oldest first.
+    pub fn edits_of(&self, message: MessageId) -> Vec<Message> {
+        self.changes()
+            .into_iter()
+            .filter(|c| c.message == message && c.error.is_none())
+            .filter_map(|c| c.msg)
+            .collect()
+    }
+
+    /// Threads made: (parent channel, message, name).
+    pub fn threads(&self) -> Vec<(ChannelId, MessageId, String)> {
+        self.changes()
+            .into_iter()
+            .filter(|c| c.error.is_none())
+            .filter_map(|c| c.thread_name.map(|n| (c.channel, c.message, n)))
+            .collect()
+    }
+
+    /// From now on, posts, edits and threads in `channel` fail with `err` (a deleted thread,
+    /// missing permissions).
+    pub fn break_channel(&self, channel: ChannelId, err: SendError) {
+        self.lock().broken.insert(channel, err);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -152,6 +199,13 @@ impl RecordingNotifier {
     }
 
     async fn send(&self, target: Target, msg: &Message, nonce: Option<&str>) -> Result<MessageId, SendError> {
+        let broken = match target {
+            Target::Channel(c) => self.lock().broken.get(&c).cloned(),
+            Target::User(_) => None,
+        };
+        if let Some(e) = broken {
+            return self.record(target, msg, nonce, Some(e));
+        }
         match self.next_script(target) {
             None => self.record(target, msg, nonce, None),
             Some(Scripted::Fail(e)) => self.record(target, msg, nonce, Some(e)),
@@ -180,5 +234,50 @@ impl Notifier for RecordingNotifier {
 
     async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
         self.send(Target::User(user), msg, Some(nonce)).await
+    }
+
+    async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        msg: &Message,
+    ) -> Result<(), SendError> {
+        let mut inner = self.lock();
+        let error = inner.broken.get(&channel).cloned();
+        inner.changes.push(Changed {
+            channel,
+            message,
+            msg: Some(msg.clone()),
+            thread_name: None,
+            error: error.clone(),
+        });
+        error.map_or(Ok(()), Err)
+    }
+
+    async fn create_thread(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        name: &str,
+    ) -> Result<ChannelId, SendError> {
+        let mut inner = self.lock();
+        let error = inner.broken.get(&channel).cloned();
+        if let Some(t) = inner.threads.get(&message).copied().filter(|_| error.is_none()) {
+            return Ok(t);
+        }
+        inner.changes.push(Changed {
+            channel,
+            message,
+            msg: None,
+            thread_name: Some(name.to_string()),
+            error: error.clone(),
+        });
+        if let Some(e) = error {
+            return Err(e);
+        }
+        // As on Discord, a thread started from a message has the message's id.
+        let thread = ChannelId(message.0);
+        inner.threads.insert(message, thread);
+        Ok(thread)
     }
 }

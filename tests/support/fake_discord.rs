@@ -219,6 +219,10 @@ pub struct State {
     /// Users whose DMs are closed (sending them a message fails with 50007).
     pub dm_closed: HashSet<u64>,
     pub gateway: GatewayState,
+    /// Threads started on messages, by thread id (= the message's id).
+    pub threads: BTreeMap<u64, super::threads::ThreadRec>,
+    /// Channels where the bot may not start threads (50013).
+    pub threads_denied: HashSet<u64>,
 }
 
 impl State {
@@ -404,6 +408,28 @@ impl FakeDiscord {
     /// Every stored message, oldest first.
     pub fn messages(&self) -> Vec<Msg> {
         self.state().messages.values().cloned().collect()
+    }
+
+    /// Threads started so far, oldest first.
+    pub fn threads(&self) -> Vec<super::threads::ThreadRec> {
+        self.state().threads.values().cloned().collect()
+    }
+
+    /// Forbids (or allows again) starting threads in `channel`, as a missing permission would.
+    pub fn deny_threads(&self, channel: u64, denied: bool) {
+        let mut s = self.state();
+        if denied {
+            s.threads_denied.insert(channel);
+        } else {
+            s.threads_denied.remove(&channel);
+        }
+    }
+
+    /// Deletes a thread: posting or editing in it fails with 10003 from now on.
+    pub fn delete_thread(&self, thread: u64) {
+        if let Some(t) = self.state().threads.get_mut(&thread) {
+            t.deleted = true;
+        }
     }
 
     /// Closes or opens a user's DMs.

@@ -6,6 +6,7 @@
 pub mod fake_discord;
 pub mod gateway;
 pub mod rest;
+pub mod threads;
 pub mod validate;
 pub mod world;
 

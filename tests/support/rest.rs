@@ -50,6 +50,7 @@ async fn connection(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()>
         let (status, body) = handle(&inner, &req);
         let reason = match status {
             200 => "OK",
+            201 => "Created",
             204 => "No Content",
             400 => "Bad Request",
             401 => "Unauthorized",
@@ -303,6 +304,7 @@ fn check_shape(method: &str, path: &str, v: &Value) -> Option<String> {
         ("GET", ["gateway", "bot"]) => parse::<s::BotGateway>(v),
         ("PUT", ["applications", ..]) => parse::<Vec<s::Command>>(v),
         ("POST", ["users", "@me", "channels"]) => parse::<s::PrivateChannel>(v),
+        ("POST", ["channels", _, "messages", _, "threads"]) => parse::<s::GuildChannel>(v),
         (_, ["channels", _, "messages", ..]) | (_, ["webhooks", ..]) => parse::<s::Message>(v),
         _ => None,
     }
@@ -439,6 +441,12 @@ fn route(
             }
             edit(s, id(mid).unwrap_or(0), body, files)
         }
+        ("POST", ["channels", cid, "messages", mid, "threads"]) => {
+            let (Some(cid), Some(mid)) = (id(cid), id(mid)) else {
+                return Ok(unknown_route());
+            };
+            super::threads::start(inner, s, cid, mid, body)
+        }
         ("POST", ["channels", cid, "messages"]) => {
             let Some(cid) = id(cid) else {
                 return Ok(unknown_route());
@@ -474,6 +482,7 @@ fn route(
             };
             match w.channel(cid) {
                 Some(c) => Ok((200, c.json())),
+                None if super::threads::live(s, cid) => Ok((200, s.threads[&cid].json(inner.app_id))),
                 None => Ok((404, error("Unknown Channel", 10003))),
             }
         }
@@ -515,7 +524,9 @@ fn unknown_route() -> (u16, Value) {
 }
 
 fn channel_exists(inner: &Inner, s: &State, cid: u64) -> bool {
-    inner.world.channel(cid).is_some() || s.dm_channels.values().any(|c| *c == cid)
+    inner.world.channel(cid).is_some()
+        || s.dm_channels.values().any(|c| *c == cid)
+        || super::threads::live(s, cid)
 }
 
 fn bulk_overwrite(inner: &Inner, s: &mut State, guild: u64, body: &Value) -> Routed {
@@ -736,6 +747,10 @@ fn store_message(
         &pinged,
         everyone,
     );
+    let mut json = json;
+    if let (Some(t), Some(o)) = (s.threads.get(&channel), json.as_object_mut()) {
+        o.insert("guild_id".into(), json!(t.guild.to_string()));
+    }
     let dm_user = s
         .dm_channels
         .iter()

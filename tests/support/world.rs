@@ -610,10 +610,17 @@ impl Bot {
             let id = s.snowflake();
             (id, format!("aW50ZXJhY3Rpb246{id}OmUyZS10b2tlbg"))
         };
-        let channel_spec = self
-            .world
-            .channel(channel)
-            .unwrap_or_else(|| panic!("test bug: no channel {channel}"));
+        // A thread the bot started counts as a channel of its parent's guild.
+        let thread = self.fake.state().threads.get(&channel).cloned();
+        let channel_spec = match (self.world.channel(channel), &thread) {
+            (Some(c), _) => c.clone(),
+            (None, Some(t)) => ChannelSpec {
+                id: t.id,
+                guild: t.guild,
+                name: t.name.clone(),
+            },
+            (None, None) => panic!("test bug: no channel {channel}"),
+        };
         assert_eq!(
             channel_spec.guild, guild,
             "test bug: channel {channel} is not in guild {guild}"
@@ -625,7 +632,8 @@ impl Bot {
             "data": data,
             "guild_id": guild.to_string(),
             "channel": {
-                "id": channel.to_string(), "name": channel_spec.name, "type": 0, "guild_id": guild.to_string(),
+                "id": channel.to_string(), "name": channel_spec.name, "type": if thread.is_some() { 11 } else { 0 },
+                "guild_id": guild.to_string(),
                 "permissions": person.perms_in(guild).unwrap_or(0).to_string(), "flags": 0,
             },
             "channel_id": channel.to_string(),

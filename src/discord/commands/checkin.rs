@@ -4,6 +4,7 @@
 use poise::serenity_prelude as serenity;
 use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
 
+use super::checkin_admin::{questions, report, settings};
 use crate::actions::checkins::{self as act, CheckinForm, CheckinSubmitted, SubmitCheckin, SubmitNewRound};
 use crate::discord::components::{component_actor, modal_actor, modal_value};
 use crate::discord::{Command, Context, Data, begin, convert, reply};
@@ -21,46 +22,50 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("submit", "status"),
+    subcommands("submit", "status", "questions", "report", "settings"),
     subcommand_required
 )]
 pub async fn checkin(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The check-in form of a round, pre-filled with the member's earlier answer.
-fn modal(form: &CheckinForm) -> CreateModal {
-    let [done, next, blockers] = render::form_defaults(form);
-    let input = |label: &str, id: &str, placeholder: &str, value: String| {
-        let mut t = CreateInputText::new(InputTextStyle::Paragraph, label, id)
-            .placeholder(placeholder)
-            .max_length(MAX_TEXT as u16)
-            .required(false);
-        if !value.is_empty() {
-            t = t.value(value);
-        }
-        CreateActionRow::InputText(t)
-    };
-    CreateModal::new(render::form_custom_id(form), render::form_title(form)).components(vec![
-        input(
-            "What did you get done?",
-            "done",
-            "Calls made, drafts finished, meetings held…",
-            done,
-        ),
-        input(
-            "What's next?",
-            "next",
-            "What you plan to do before the next check-in",
-            next,
-        ),
-        input(
-            "Anything blocking you?",
-            "blockers",
-            "Leave empty if nothing is — the leads are alerted",
-            blockers,
-        ),
-    ])
+/// The check-in form of a round: one text field per question (`q1`…`q5`), pre-filled with the
+/// member's earlier answer.
+pub(crate) fn modal(form: &CheckinForm) -> CreateModal {
+    let defaults = render::form_defaults(form);
+    let rows = form
+        .questions
+        .iter()
+        .zip(defaults)
+        .map(|(q, value)| {
+            let placeholder = if q.is_blocker {
+                "Leave empty if nothing is — the leads are alerted"
+            } else {
+                "A few words are enough"
+            };
+            let mut t = CreateInputText::new(InputTextStyle::Paragraph, &q.label, format!("q{}", q.position))
+                .placeholder(placeholder)
+                .max_length(MAX_TEXT as u16)
+                .required(false);
+            if !value.is_empty() {
+                t = t.value(value);
+            }
+            CreateActionRow::InputText(t)
+        })
+        .collect();
+    CreateModal::new(render::form_custom_id(form), render::form_title(form)).components(rows)
+}
+
+/// The answers typed in a submitted check-in form, in question order (`q1`…`q5`).
+fn typed_answers(m: &serenity::ModalInteraction) -> Vec<String> {
+    let n = m
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .filter(|c| matches!(c, serenity::ActionRowComponent::InputText(t) if t.custom_id.starts_with('q')))
+        .count();
+    (1..=n).map(|i| modal_value(m, &format!("q{i}"))).collect()
 }
 
 /// Open the check-in form for the current round.
@@ -95,7 +100,8 @@ pub async fn status(
     reply(ctx, render::status(&status)).await
 }
 
-/// The `checkin:open:<round>` button on a check-in prompt or nudge: opens the form of that round.
+/// The `checkin:open:<round>` button on a check-in prompt or nudge, and `checkin:edit:<round>` on
+/// the prompt and on answer cards: opens the form of that round, pre-filled with the member's answer.
 pub async fn on_button(
     ctx: &serenity::Context,
     data: &Data,
@@ -119,9 +125,7 @@ pub async fn on_modal(
     let actor = modal_actor(m)?;
     let input = SubmitCheckin {
         round: RoundId(round),
-        done: modal_value(m, "done"),
-        next: modal_value(m, "next"),
-        blockers: modal_value(m, "blockers"),
+        answers: typed_answers(m),
     };
     let submitted = act::submit(&data.store, &actor, data.now(), input).await?;
     thank(ctx, data, m, &submitted).await
@@ -138,9 +142,7 @@ pub async fn on_new_round_modal(
     let actor = modal_actor(m)?;
     let input = SubmitNewRound {
         coalition: CoalitionId(coalition),
-        done: modal_value(m, "done"),
-        next: modal_value(m, "next"),
-        blockers: modal_value(m, "blockers"),
+        answers: typed_answers(m),
     };
     let submitted = act::submit_new_round(&data.store, &actor, data.now(), input).await?;
     thank(ctx, data, m, &submitted).await
@@ -152,10 +154,8 @@ async fn thank(
     m: &serenity::ModalInteraction,
     submitted: &CheckinSubmitted,
 ) -> Result<()> {
-    if submitted.has_blockers || submitted.leads_alerted > 0 {
-        // A blocker alert was queued: let the sender deliver it now rather than at the next tick.
-        data.wake.notify_one();
-    }
+    // A card, summary or blocker alert may have been queued: deliver it now, not at the next tick.
+    data.wake.notify_one();
     let msg = render::submitted(submitted);
     m.create_response(
         ctx,

@@ -238,6 +238,25 @@ pub const COMMANDS: &[HelpEntry] = &[
         "All of the coalition's data as a file",
     ),
     entry("help", "command?", "anyone", "What each command does"),
+    // Planned rows of COMMANDS.md, built (issue 9).
+    entry(
+        "checkin questions",
+        "coalition?",
+        "lead",
+        "Edit the check-in questions (1–5) for rounds that open from now on",
+    ),
+    entry(
+        "checkin report",
+        "round? (autocomplete), coalition?",
+        "anyone, or lead when answers are leads-only",
+        "A round's answers, a page at a time",
+    ),
+    entry(
+        "checkin settings",
+        "report? (thread, summary, leads), nudge_after? (24h, 4h, off), coalition?",
+        "lead",
+        "How answers are shown and when non-responders are reminded",
+    ),
     entry(
         "me settings",
         "timezone?, quiet_hours? (21:00-08:00 or off), dms? (all/pings_only/none)",

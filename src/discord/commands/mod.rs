@@ -3,6 +3,7 @@
 use super::Command;
 
 pub mod checkin;
+pub mod checkin_admin;
 pub mod coalition;
 pub mod deadline;
 pub mod digest;
