@@ -76,7 +76,9 @@ async fn digest_carries_its_chart_and_report_answers_with_an_html_file() {
     assert!(r.ephemeral(), "{}", r.text());
     let post = bot
         .wait_message("the digest post", Duration::from_secs(15), |m| {
-            m.channel_id == HOME && m.interaction_token.is_none() && m.text().contains("Weekly digest")
+            m.channel_id == HOME
+                && m.interaction_token.is_none()
+                && m.json["attachments"].as_array().is_some_and(|a| !a.is_empty())
         })
         .await;
     let sent = uploads_since(&bot, mark);
