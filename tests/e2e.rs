@@ -7,7 +7,7 @@
 //! 3. refusals are ephemeral and change nothing
 //! 4. an id from another guild is "not found"
 //! 5. `@everyone` in user text pings no one
-//! 6. a DM-closed user gets the home-channel mention instead
+//! 6. a DM-closed user gets a short home-channel pointer instead (not a copy of the DM)
 //! 7. gateway drops (4000, clean close, dead TCP) are resumed and lose nothing
 //! 8. a done card's "Log as win" button: assignee or lead only, logs and celebrates once
 //!
@@ -479,7 +479,8 @@ async fn scheduled_posts_carry_their_deliverys_nonce(bot: &Bot) {
         let nonce = p.body["nonce"]
             .as_str()
             .unwrap_or_else(|| panic!("no string nonce: {p:?}"));
-        let digits = nonce.strip_prefix("bb").map(|n| n.strip_suffix('d').unwrap_or(n));
+        // `bb<id>p`: a refused DM's pointer, under the first delivery it stands for.
+        let digits = nonce.strip_prefix("bb").map(|n| n.strip_suffix('p').unwrap_or(n));
         let id: i64 = digits
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("nonce {nonce:?} is not bb<delivery id>"));
@@ -846,8 +847,8 @@ async fn mentions_in_user_text_ping_no_one() {
     bot.stop().await.expect("clean shutdown");
 }
 
-/// Scenario 6: a DM that Discord refuses (50007, DMs closed) becomes a mention in the home channel
-/// that pings that person only.
+/// Scenario 6: a DM that Discord refuses (50007, DMs closed) becomes a short pointer in the home
+/// channel that pings that person only and keeps the DM's content private.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_dms_fall_back_to_a_mention() {
     let bot = Bot::start().await;
@@ -863,8 +864,13 @@ async fn closed_dms_fall_back_to_a_mention() {
     assert_public(&r, "Count the ballots");
     let fallback = wait_post(&bot, HOME, "I couldn't DM you").await;
     assert!(
-        fallback.text().contains("Count the ballots"),
+        fallback.text().contains("`/task mine` has it"),
         "{}",
+        fallback.text()
+    );
+    assert!(
+        !fallback.text().contains("Count the ballots") && fallback.buttons().is_empty(),
+        "a pointer, not a public copy of the DM: {}",
         fallback.text()
     );
     assert!(

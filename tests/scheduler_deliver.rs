@@ -217,7 +217,13 @@ async fn rate_limit_waits_for_retry_after_without_counting_an_attempt() {
     let c = w.climate().await;
     log_win(&w, &c, MEMBER, "Press coverage").await;
     let n = RecordingNotifier::new();
-    n.fail_next(Target::Channel(HOME), SendError::RateLimited { retry_after: 2.5 });
+    n.fail_next(
+        Target::Channel(HOME),
+        SendError::RateLimited {
+            retry_after: 2.5,
+            global: false,
+        },
+    );
     assert_eq!(deliver(&w, &n, w.now).await.retried, 1);
     let d = rows(&w, &c).await.remove(0);
     assert_eq!((d.status.as_str(), d.attempts), ("pending", 0));
@@ -276,7 +282,7 @@ async fn server_errors_and_timeouts_back_off_then_the_row_dies_with_its_error() 
 }
 
 #[tokio::test]
-async fn a_closed_dm_becomes_a_mention_in_the_home_channel() {
+async fn a_closed_dm_becomes_a_short_pointer_in_the_home_channel_not_a_copy() {
     let w = World::new().await;
     let c = w.climate().await;
     let t = assign(&w, &c, MEMBER, "Draft the press release", None).await;
@@ -291,14 +297,11 @@ async fn a_closed_dm_becomes_a_mention_in_the_home_channel() {
         vec![MEMBER],
         "only the member is pinged"
     );
-    assert!(posted[0].msg.content.contains(&format!("<@{MEMBER}>")));
-    assert!(
-        posted[0]
-            .msg
-            .buttons
-            .iter()
-            .any(|b| b.custom_id == format!("task:done:{}", t.id))
-    );
+    let text = text_of(&posted[0].msg);
+    assert!(text.contains(&format!("<@{MEMBER}> I couldn't DM you")), "{text}");
+    assert!(text.contains("`/task mine`"), "{text}");
+    assert!(!text.contains(&t.title), "the DM itself stays private: {text}");
+    assert!(posted[0].msg.buttons.is_empty() && posted[0].msg.embeds.is_empty());
     let d = rows(&w, &c)
         .await
         .into_iter()

@@ -329,6 +329,8 @@ async fn a_month_with_members_in_berlin_and_los_angeles_respects_quiet_hours_and
     let away_until = at(Los_Angeles, 2026, 10, 17, 0, 0);
     let mut went_away = false;
     let mut rounds_seen = HashSet::new();
+    let mut answers: Vec<(RoundId, UserId, String)> = Vec::new();
+    let mut edited = HashSet::new();
     while w.now < end {
         let now = w.now;
         if !went_away && now >= away_from {
@@ -342,15 +344,39 @@ async fn a_month_with_members_in_berlin_and_los_angeles_respects_quiet_hours_and
             .unwrap()
             && now.timestamp() >= round.opens_at + 3600
             && rounds_seen.insert(round.id)
-            && rounds_seen.len() % 2 == 1
         {
+            // MEMBER answers the odd rounds, MEMBER2 the even ones (and fixes it an hour later).
+            let who = if rounds_seen.len() % 2 == 1 {
+                MEMBER
+            } else {
+                MEMBER2
+            };
+            let done = format!("calls of round {} by {who}", round.id);
             let input = checkins::SubmitCheckin {
                 round: round.id,
-                answers: vec!["calls".into(), "more calls".into(), String::new()],
+                answers: vec![done.clone(), "more calls".into(), String::new()],
             };
-            checkins::submit(&w.store, &w.actor(MEMBER), now, input)
+            checkins::submit(&w.store, &w.actor(who), now, input)
                 .await
                 .unwrap();
+            answers.push((round.id, who, done));
+        }
+        if let Some((round, who, done)) = answers.last()
+            && *who == MEMBER2
+            && !edited.contains(round)
+            && backbone::store::checkins::current_round(&w.store, c.id, now.timestamp())
+                .await
+                .unwrap()
+                .is_some_and(|r| r.id == *round && now.timestamp() >= r.opens_at + 2 * 3600)
+        {
+            let input = checkins::SubmitCheckin {
+                round: *round,
+                answers: vec![format!("{done} (fixed)"), "more calls".into(), String::new()],
+            };
+            checkins::submit(&w.store, &w.actor(MEMBER2), now, input)
+                .await
+                .unwrap();
+            edited.insert(*round);
         }
         w.advance(Duration::minutes(15));
     }
@@ -417,6 +443,34 @@ async fn a_month_with_members_in_berlin_and_los_angeles_respects_quiet_hours_and
             "{who} was never nudged"
         );
     }
+    // Every answer appears once in its round's thread: posted once, a fix edits the card in place.
+    assert!(answers.len() >= 4 && !edited.is_empty(), "{answers:?}");
+    let posted = n.posted();
+    for (round, who, done) in &answers {
+        let thread = backbone::store::checkin_posts::round_posts(w.store.pool(), c.id, *round)
+            .await
+            .unwrap()
+            .and_then(|p| p.thread_id)
+            .expect("the round has a thread");
+        let cards: Vec<_> = posted
+            .iter()
+            .filter(|p| format!("{:?}", p.msg).contains(done.as_str()))
+            .collect();
+        assert_eq!(cards.len(), 1, "{who}'s answer to round {round}: {cards:?}");
+        assert_eq!(cards[0].target, Target::Channel(thread));
+    }
+    let fixes = n
+        .changes()
+        .iter()
+        .filter(|ch| {
+            ch.msg
+                .as_ref()
+                .is_some_and(|m| format!("{m:?}").contains("(fixed)"))
+        })
+        .count();
+    assert_eq!(fixes, edited.len(), "each fix edited its card in place");
+    assert!(!posted.iter().any(|p| format!("{:?}", p.msg).contains("(fixed)")));
+
     // Every call went out once: nothing was sent twice.
     let calls = n.calls();
     let nonces: HashSet<_> = calls.iter().filter_map(|s| s.nonce.clone()).collect();

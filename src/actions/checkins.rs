@@ -323,6 +323,7 @@ async fn record_answer(
             &key,
             Some(checkin_id.0),
             &payload,
+            Some(actor.user),
             now_s,
         )
         .await?;

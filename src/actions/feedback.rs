@@ -172,6 +172,7 @@ async fn store_and_queue(
         &key,
         Some(id.0),
         "{}",
+        None,
         now,
     )
     .await?;

@@ -146,6 +146,7 @@ pub async fn update(
             &prefix,
             Some(task.id.0),
             &payload,
+            Some(actor.user),
             now_s,
         )
         .await?;

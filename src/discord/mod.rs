@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
-use serenity::{ClientBuilder, FullEvent, GatewayIntents, HttpBuilder, Interaction};
+use serenity::{ClientBuilder, FullEvent, GatewayIntents, Interaction};
 use tokio::sync::{Notify, watch};
 
 use crate::actions::Actor;
@@ -25,6 +25,7 @@ pub mod commands;
 pub mod components;
 pub mod convert;
 pub mod notifier;
+pub mod rest;
 
 /// What every command handler can reach.
 pub struct Data {
@@ -270,18 +271,8 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     })?;
     let store = Store::connect(&config.database_url).await?;
 
-    // Every request gives up after the send timeout, so a hung connection can't stall a command
-    // or the scheduler (which also bounds each whole send by the same timeout).
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .timeout(Duration::from_secs(config.send_timeout_seconds.max(1)))
-        .build()
-        .map_err(|e| Error::internal(format!("cannot build the HTTP client: {e}")))?;
-    let mut http = HttpBuilder::new(&token).client(client);
-    if let Some(base) = &config.discord.api_base {
-        http = http.proxy(base.clone()).ratelimiter_disabled(true);
-    }
-    let http = http.build();
+    let settings = scheduler::SchedulerSettings::from_config(&config);
+    let (http, client) = rest::http(&config, &token, settings.stats.clone())?;
     let base = config
         .discord
         .api_base
@@ -340,13 +331,16 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         })
         .build();
 
+    let reqwest_client = client;
     let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .framework(framework)
         .await
         .map_err(|e| Error::internal(format!("cannot build the Discord client: {e}")))?;
 
-    let notifier = Arc::new(notifier::DiscordNotifier::new(client.http.clone()));
-    let settings = scheduler::SchedulerSettings::from_config(&config);
+    let notifier = Arc::new(notifier::DiscordNotifier::new(
+        client.http.clone(),
+        reqwest_client,
+    ));
     let (stop_scheduler, scheduler_stopped) = watch::channel(false);
     let sched = tokio::spawn(scheduler::run(
         store.clone(),

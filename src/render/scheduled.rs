@@ -257,18 +257,67 @@ pub fn channel_warning(coalition: &str, channel: ChannelId, code: u32, error: &s
     Message::embed(e).fit()
 }
 
-/// A DM that couldn't be delivered (DMs closed), posted in the home channel with a mention instead.
-pub fn dm_fallback(user: UserId, dm: &Message) -> Message {
-    let mut m = dm.clone();
-    let note = format!("<@{user}> I couldn't DM you (your DMs from this server are closed), so here it is:");
-    m.content = if m.content.is_empty() {
-        note
-    } else {
-        format!("{note}\n{}", m.content)
-    };
-    m.ping_users = vec![user];
-    m.ephemeral = false;
-    m.fit()
+/// Which command has what an undelivered DM said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PointerHint {
+    /// Task pings and assignments.
+    Tasks,
+    /// Blocked tasks (blocker alerts for leads).
+    Blocked,
+    /// A check-in nudge.
+    Checkin,
+    /// A blocker raised in a check-in.
+    CheckinStatus,
+    /// Deadline pings.
+    Deadlines,
+    /// A channel warning.
+    Coalition,
+}
+
+impl PointerHint {
+    fn text(self) -> &'static str {
+        match self {
+            PointerHint::Tasks => "`/task mine` has it",
+            PointerHint::Blocked => "`/task list status:blocked` has it",
+            PointerHint::Checkin => "`/checkin submit` takes your check-in",
+            PointerHint::CheckinStatus => "`/checkin status` has it",
+            PointerHint::Deadlines => "`/deadline list` has it",
+            PointerHint::Coalition => "a channel of this coalition is unreachable; `/coalition info` has it",
+        }
+    }
+}
+
+/// Stands in for DMs that couldn't be delivered (DMs closed): one short public line per kind of
+/// message, mentioning (and pinging) only the people concerned — never the private content.
+pub fn dm_pointer(who: &[(UserId, PointerHint)]) -> Message {
+    let mut by_hint: std::collections::BTreeMap<PointerHint, Vec<UserId>> = Default::default();
+    for (user, hint) in who {
+        let users = by_hint.entry(*hint).or_default();
+        if !users.contains(user) {
+            users.push(*user);
+        }
+    }
+    let mut lines = Vec::new();
+    let mut ping = Vec::new();
+    for (hint, users) in by_hint {
+        let mentions: Vec<String> = users.iter().map(|u| format!("<@{u}>")).collect();
+        lines.push(format!(
+            "{} I couldn't DM you — {}.",
+            mentions.join(" "),
+            hint.text()
+        ));
+        for u in users {
+            if !ping.contains(&u) {
+                ping.push(u);
+            }
+        }
+    }
+    Message {
+        content: lines.join("\n"),
+        ping_users: ping,
+        ..Message::default()
+    }
+    .fit()
 }
 
 fn local(at: i64, tz: Tz) -> String {

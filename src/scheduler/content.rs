@@ -174,6 +174,15 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             if store::schedule::role_of(store, c.id, lead).await? != Some(Role::Lead) {
                 return cancel("no longer a lead");
             }
+            // Alerts queued before leads who raise a blocker were left out of their own alert.
+            let raised_by = if text("source") == "checkin" {
+                int("user_id")
+            } else {
+                int("by")
+            };
+            if raised_by == Some(lead.0) {
+                return cancel("raised by this lead");
+            }
             if text("source") == "checkin" {
                 let (Some(round), Some(who)) = (int("round_id"), int("user_id")) else {
                     return cancel("bad payload");

@@ -14,11 +14,11 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::content::{self, Content};
+use super::pointer::{self, Pointer};
 use super::{Notifier, SchedulerSettings, SendError};
 use crate::clock::{Clock, ManualClock};
 use crate::domain::*;
 use crate::error::Result;
-use crate::render::scheduled as render;
 use crate::store::deliveries::{self, Delivery, DeliveryKind, Target};
 use crate::store::{self, Store};
 
@@ -44,11 +44,6 @@ pub struct DeliverReport {
 /// The nonce of a delivery's channel post: deterministic, ≤ 25 characters (Discord's limit).
 pub fn nonce(id: DeliveryId) -> String {
     format!("bb{}", id.0)
-}
-
-/// The nonce of the home-channel post that stands in for a refused DM.
-fn fallback_nonce(id: DeliveryId) -> String {
-    format!("bb{}d", id.0)
 }
 
 /// Sends everything due at `now` until nothing is left, with the time standing still at `now`.
@@ -85,17 +80,15 @@ pub async fn deliver_until<N: Notifier>(
         let jobs = batch
             .into_iter()
             .map(|d| one(store, notifier, settings, clock, d, &stopped, &pacer));
-        for outcome in bounded(jobs, settings.send_concurrency.max(1)).await {
-            match outcome {
-                Outcome::Sent => report.sent += 1,
-                Outcome::Retried => report.retried += 1,
-                Outcome::Dead => report.dead += 1,
-                Outcome::Cancelled => report.cancelled += 1,
-                Outcome::Deferred => report.deferred += 1,
-                Outcome::Released => report.released += 1,
-                Outcome::Failed => report.failed += 1,
-                Outcome::Lost => report.lost += 1,
+        let mut pointers = Vec::new();
+        for step in bounded(jobs, settings.send_concurrency.max(1)).await {
+            match step {
+                Step::Done(outcome) => report.count(outcome),
+                Step::Point(p) => pointers.push(*p),
             }
+        }
+        for outcome in pointer::send_all(store, notifier, settings, clock, &pacer, pointers).await {
+            report.count(outcome);
         }
         if report.released > 0 || !full {
             break;
@@ -104,6 +97,22 @@ pub async fn deliver_until<N: Notifier>(
     Ok(report)
 }
 
+impl DeliverReport {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Sent => self.sent += 1,
+            Outcome::Retried => self.retried += 1,
+            Outcome::Dead => self.dead += 1,
+            Outcome::Cancelled => self.cancelled += 1,
+            Outcome::Deferred => self.deferred += 1,
+            Outcome::Released => self.released += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Lost => self.lost += 1,
+        }
+    }
+}
+
+/// What became of one claimed delivery.
 pub(crate) enum Outcome {
     Sent,
     Retried,
@@ -113,6 +122,12 @@ pub(crate) enum Outcome {
     Released,
     Failed,
     Lost,
+}
+
+/// What sending one delivery led to: an outcome, or a refused DM waiting for its channel pointer.
+enum Step {
+    Done(Outcome),
+    Point(Box<Pointer>),
 }
 
 /// The claim expired and another sender took the row over: record nothing.
@@ -130,24 +145,24 @@ async fn one<N: Notifier>(
     d: Delivery,
     stopped: &impl Fn() -> bool,
     pacer: &Pacer,
-) -> Outcome {
+) -> Step {
     if stopped() {
-        return match deliveries::release(store, &[(d.id, d.claim_token)]).await {
+        return Step::Done(match deliveries::release(store, &[(d.id, d.claim_token)]).await {
             Ok(()) => Outcome::Released,
             Err(e) => {
                 tracing::warn!(id = %d.id, error = %e, "could not release a claimed delivery");
                 Outcome::Failed
             }
-        };
+        });
     }
     let span = tracing::info_span!("delivery", id = %d.id, kind = %d.kind, attempt = d.attempts + 1);
     async {
         match send(store, notifier, settings, clock, &d, pacer).await {
-            Ok(outcome) => outcome,
+            Ok(step) => step,
             Err(e) => {
                 // The row stays claimed; it is due again when the claim expires.
                 tracing::error!(error = %e, "delivery failed internally");
-                Outcome::Failed
+                Step::Done(Outcome::Failed)
             }
         }
     }
@@ -162,32 +177,36 @@ async fn send<N: Notifier>(
     clock: &dyn Clock,
     d: &Delivery,
     pacer: &Pacer,
-) -> Result<Outcome> {
+) -> Result<Step> {
     let now = clock.now();
     let content = match content::render(store, d, now).await {
         Ok(c) => c,
-        Err(e) => return transient(store, s, now.timestamp(), d, &format!("render: {e}")).await,
+        Err(e) => {
+            return transient(store, s, now.timestamp(), d, &format!("render: {e}"))
+                .await
+                .map(Step::Done);
+        }
     };
     // The recipient's own hours: away, DM preference, quiet hours.
     let content = match super::people::gate(store, d, content, now).await? {
         super::people::Gate::Send(c) => c,
         super::people::Gate::Defer(at, why) => {
             if !deliveries::mark_retry(store, d.id, d.claim_token, at, false, &why).await? {
-                return Ok(lost());
+                return Ok(Step::Done(lost()));
             }
             tracing::info!(until = at, "deferred for quiet hours");
-            return Ok(Outcome::Deferred);
+            return Ok(Step::Done(Outcome::Deferred));
         }
     };
     let (target, msg, round, home) = match content {
         Content::Cancel(why) => {
             let mut tx = store.write().await?;
             if !deliveries::mark_final(&mut tx, d.id, d.claim_token, false, &why, false).await? {
-                return Ok(lost());
+                return Ok(Step::Done(lost()));
             }
             tx.commit().await?;
             tracing::info!(reason = %why, "cancelled");
-            return Ok(Outcome::Cancelled);
+            return Ok(Step::Done(Outcome::Cancelled));
         }
         Content::Send {
             target,
@@ -195,7 +214,7 @@ async fn send<N: Notifier>(
             round,
             home,
         } => (target, msg.fit(), round, home),
-        Content::Later(at) => return super::posts::later(store, d, at).await,
+        Content::Later(at) => return super::posts::later(store, d, at).await.map(Step::Done),
         Content::Thread {
             channel,
             message,
@@ -203,26 +222,52 @@ async fn send<N: Notifier>(
             round,
         } => {
             let t = (channel, message, name, round);
-            return super::posts::thread(store, notifier, s, clock, d, pacer, t).await;
+            return super::posts::thread(store, notifier, s, clock, d, pacer, t)
+                .await
+                .map(Step::Done);
         }
-        Content::Upsert(up) => return super::posts::upsert(store, notifier, s, clock, d, pacer, up).await,
+        Content::Upsert(up) => {
+            return super::posts::upsert(store, notifier, s, clock, d, pacer, up)
+                .await
+                .map(Step::Done);
+        }
     };
     pacer.wait().await;
-    let mut result = match target {
+    let result = match target {
         Target::Channel(c) => timed(s, notifier.send_channel(c, &msg, &nonce(d.id))).await,
         Target::User(u) => timed(s, notifier.send_dm(u, &msg, &nonce(d.id))).await,
     };
-    let mut channel = match target {
-        Target::Channel(c) => Some(c),
-        Target::User(_) => None,
-    };
-    if let (Err(SendError::DmClosed), Target::User(u)) = (&result, target) {
-        tracing::info!(user = %u, "DMs closed; mentioning in the home channel");
-        pacer.wait().await;
-        let fallback = render::dm_fallback(u, &msg);
-        result = timed(s, notifier.send_channel(home, &fallback, &fallback_nonce(d.id))).await;
-        channel = Some(home);
+    match (result, target) {
+        // DMs closed: no public copy of the DM; one short pointer per channel per batch instead.
+        (Err(SendError::DmClosed), Target::User(user)) => {
+            tracing::info!(user = %user, "DMs closed; pointing to it in the home channel");
+            Ok(Step::Point(Box::new(Pointer {
+                d: d.clone(),
+                user,
+                home,
+            })))
+        }
+        (result, Target::Channel(c)) => record(store, s, clock, pacer, d, result, Some(c), round)
+            .await
+            .map(Step::Done),
+        (result, Target::User(_)) => record(store, s, clock, pacer, d, result, None, round)
+            .await
+            .map(Step::Done),
     }
+}
+
+/// Records the result of sending `d` (to `channel`, None for a DM).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn record(
+    store: &Store,
+    s: &SchedulerSettings,
+    clock: &dyn Clock,
+    pacer: &Pacer,
+    d: &Delivery,
+    result: std::result::Result<MessageId, SendError>,
+    channel: Option<ChannelId>,
+    round: Option<RoundId>,
+) -> Result<Outcome> {
     // The send may have taken a while: record with the time it ended.
     let now = clock.now();
     let now_s = now.timestamp();
@@ -237,17 +282,30 @@ async fn send<N: Notifier>(
                 super::posts::after_prompt(&mut tx, d, round, c, now_s).await?;
             }
             tx.commit().await?;
+            s.stats.record_sent();
             tracing::info!(message = %message, "sent");
             Ok(Outcome::Sent)
         }
-        Err(SendError::RateLimited { retry_after }) => {
-            let wait = retry_after.max(0.0).ceil().min(86_400.0) as i64;
-            let error = SendError::RateLimited { retry_after }.to_string();
-            let next = now_s + wait.max(1);
+        Err(SendError::RateLimited { retry_after, global }) => {
+            // Only this delivery waits: it goes back to the queue for when Discord allows it
+            // (never earlier, so the next second boundary after now + retry_after), and the rest
+            // of the batch carries on. A global limit pauses every send until it expires.
+            s.stats.record_rate_limited(global);
+            let retry_after = if retry_after.is_finite() {
+                retry_after.clamp(0.0, 86_400.0)
+            } else {
+                1.0
+            };
+            if global {
+                pacer.pause(Duration::from_secs_f64(retry_after));
+            }
+            let at = now.timestamp_millis() as f64 / 1000.0 + retry_after;
+            let next = (at.ceil() as i64).max(now_s + 1);
+            let error = SendError::RateLimited { retry_after, global }.to_string();
             if !deliveries::mark_retry(store, d.id, d.claim_token, next, false, &error).await? {
                 return Ok(lost());
             }
-            tracing::warn!(retry_after, "rate limited");
+            tracing::warn!(retry_after, global, "rate limited");
             Ok(Outcome::Retried)
         }
         Err(SendError::Transient(e)) => transient(store, s, now_s, d, &e).await,
@@ -271,8 +329,17 @@ async fn send<N: Notifier>(
                 let payload =
                     serde_json::json!({ "channel_id": c, "code": code, "error": message }).to_string();
                 let kind = DeliveryKind::ChannelWarning;
-                deliveries::enqueue_to_leads(&mut tx, d.coalition_id, kind, &key, Some(c.0), &payload, now_s)
-                    .await?;
+                deliveries::enqueue_to_leads(
+                    &mut tx,
+                    d.coalition_id,
+                    kind,
+                    &key,
+                    Some(c.0),
+                    &payload,
+                    None,
+                    now_s,
+                )
+                .await?;
             }
             tx.commit().await?;
             tracing::warn!(error = %e, "dead: no access");
@@ -319,7 +386,7 @@ pub(crate) async fn transient(
 /// One notifier call, given up after `send_timeout` as a transient failure (backoff applies): a
 /// hung request must not stall the loop, and must end before the row's claim does. If Discord did
 /// take the message, the retry carries the same nonce and posts nothing new.
-async fn timed(
+pub(super) async fn timed(
     s: &SchedulerSettings,
     call: impl Future<Output = std::result::Result<MessageId, SendError>>,
 ) -> std::result::Result<MessageId, SendError> {
@@ -354,10 +421,12 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Spaces out the start of sends to stay under Discord's global rate limit.
+/// Spaces out the start of sends to stay under Discord's global rate limit, and holds every send
+/// back while a global 429 lasts.
 pub(crate) struct Pacer {
     interval: Option<Duration>,
     next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+    paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Pacer {
@@ -366,10 +435,26 @@ impl Pacer {
         Pacer {
             interval,
             next: tokio::sync::Mutex::new(None),
+            paused_until: std::sync::Mutex::new(None),
         }
     }
 
+    /// No send starts for `d` from now (a global rate limit).
+    pub(crate) fn pause(&self, d: Duration) {
+        let until = tokio::time::Instant::now() + d;
+        let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        *p = Some(p.map_or(until, |old| old.max(until)));
+    }
+
+    /// Waits for this send's turn.
     pub(crate) async fn wait(&self) {
+        loop {
+            let paused = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+            match paused {
+                Some(until) if until > tokio::time::Instant::now() => tokio::time::sleep_until(until).await,
+                _ => break,
+            }
+        }
         let Some(interval) = self.interval else { return };
         let at = {
             let mut next = self.next.lock().await;

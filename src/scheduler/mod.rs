@@ -4,6 +4,7 @@
 //! The time is always passed in: nothing here reads the clock except through a `Clock` handed to
 //! [`run`] or [`deliver_until`] (which reads it per batch and per result, as a round can take long).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
@@ -13,14 +14,17 @@ pub mod deliver;
 pub mod notifier;
 mod people;
 pub mod plan;
+mod pointer;
 mod posts;
 pub mod runner;
+pub mod stats;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
 pub use notifier::{Notifier, SendError};
 pub use people::pings_only_allows;
 pub use plan::{TickReport, tick};
 pub use runner::run;
+pub use stats::{SendStats, SendStatsSnapshot};
 
 /// How the scheduler plans and sends.
 #[derive(Debug, Clone)]
@@ -50,6 +54,8 @@ pub struct SchedulerSettings {
     pub batch: i64,
     /// How long shutdown waits for sends in flight before giving up on them.
     pub shutdown_wait: Duration,
+    /// Counters of sends and 429s, shared with the Discord edge and whoever reports them.
+    pub stats: Arc<SendStats>,
 }
 
 impl Default for SchedulerSettings {
@@ -67,6 +73,7 @@ impl Default for SchedulerSettings {
             backoff_max: 3600,
             batch: 200,
             shutdown_wait: Duration::from_secs(10),
+            stats: Arc::default(),
         }
     }
 }

@@ -9,8 +9,8 @@ use crate::domain::{ChannelId, MessageId, UserId};
 /// Why a send failed, in the terms the scheduler acts on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SendError {
-    /// 429: try again after `retry_after` seconds.
-    RateLimited { retry_after: f64 },
+    /// 429: try this message again after `retry_after` seconds; when `global`, every send waits.
+    RateLimited { retry_after: f64, global: bool },
     /// 5xx, timeouts, connection errors: back off and retry.
     Transient(String),
     /// 50007: the user doesn't accept DMs from the bot.
@@ -24,7 +24,10 @@ pub enum SendError {
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SendError::RateLimited { retry_after } => write!(f, "rate limited (retry after {retry_after}s)"),
+            SendError::RateLimited { retry_after, global } => {
+                let scope = if *global { "globally " } else { "" };
+                write!(f, "rate limited {scope}(retry after {retry_after}s)")
+            }
             SendError::Transient(e) => write!(f, "transient: {e}"),
             SendError::DmClosed => write!(f, "DMs closed (50007)"),
             SendError::NoAccess { code, message } => write!(f, "no access ({code}): {message}"),

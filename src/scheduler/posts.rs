@@ -382,9 +382,10 @@ async fn failed(
     e: SendError,
 ) -> Result<Outcome> {
     match e {
-        SendError::RateLimited { retry_after } => {
+        SendError::RateLimited { retry_after, global } => {
+            s.stats.record_rate_limited(global);
             let next = now_s + (retry_after.max(0.0).ceil().min(86_400.0) as i64).max(1);
-            let error = SendError::RateLimited { retry_after }.to_string();
+            let error = SendError::RateLimited { retry_after, global }.to_string();
             if !deliveries::mark_retry(store, d.id, d.claim_token, next, false, &error).await? {
                 return Ok(lost());
             }

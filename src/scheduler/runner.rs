@@ -2,13 +2,17 @@
 //! — and on shutdown, finish the sends in flight and hand back the rest.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
 use super::{Notifier, SchedulerSettings, deliver_until, tick};
 use crate::clock::Clock;
-use crate::store::Store;
+use crate::store::{Store, deliveries};
+
+/// The shortest sleep between rounds, so rows that stay due (a round cut short) can't spin the loop.
+const MIN_PAUSE: Duration = Duration::from_millis(100);
 
 /// Runs the scheduler until `shutdown` turns true (or its sender is dropped). `wake` triggers an
 /// immediate round (after a command queued a win celebration or blocker alert).
@@ -52,8 +56,23 @@ pub async fn run<N: Notifier + 'static>(
                 break;
             }
         }
+        // Sleep until the next tick, or sooner when a delivery put back for later (a 429's
+        // retry_after, a backoff) comes due before it: a rate-limited message goes out when
+        // Discord allows it, not a whole tick later.
+        let pause = match deliveries::next_due(&store).await {
+            Ok(Some(at)) => {
+                let ms = (at * 1000).saturating_sub(clock.now().timestamp_millis());
+                let ms = u64::try_from(ms).unwrap_or(0);
+                Duration::from_millis(ms).clamp(MIN_PAUSE, settings.tick.max(MIN_PAUSE))
+            }
+            Ok(None) => settings.tick,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the next due delivery");
+                settings.tick
+            }
+        };
         tokio::select! {
-            _ = tokio::time::sleep(settings.tick) => {}
+            _ = tokio::time::sleep(pause) => {}
             _ = wake.notified() => {}
             r = shutdown.changed() => if r.is_err() { break },
         }

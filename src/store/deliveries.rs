@@ -121,7 +121,9 @@ pub async fn enqueue(tx: &mut Tx, d: &NewDelivery, now: i64) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Queues one DM of `kind` to each lead of `coalition` (a blocker alert, a ping…).
+/// Queues one DM of `kind` to each lead of `coalition` (a blocker alert, a ping…) except `except`
+/// (the lead who raised a blocker needs no alert about it).
+#[allow(clippy::too_many_arguments)]
 pub async fn enqueue_to_leads(
     tx: &mut Tx,
     coalition: CoalitionId,
@@ -129,13 +131,16 @@ pub async fn enqueue_to_leads(
     key_prefix: &str,
     subject_id: Option<i64>,
     payload: &str,
+    except: Option<UserId>,
     now: i64,
 ) -> Result<usize> {
-    let leads: Vec<UserId> =
-        sqlx::query_scalar("SELECT user_id FROM members WHERE coalition_id = ? AND role = 'lead'")
-            .bind(coalition)
-            .fetch_all(&mut **tx)
-            .await?;
+    let leads: Vec<UserId> = sqlx::query_scalar(
+        "SELECT user_id FROM members WHERE coalition_id = ? AND role = 'lead' AND user_id IS NOT ?",
+    )
+    .bind(coalition)
+    .bind(except)
+    .fetch_all(&mut **tx)
+    .await?;
     let mut n = 0;
     for lead in leads {
         let d = NewDelivery {
@@ -372,4 +377,14 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
     .bind(coalition)
     .fetch_all(store.pool())
     .await?)
+}
+
+/// The soonest time any pending delivery is due (the runner sleeps until then when it comes before
+/// the next tick, so a rate-limited message goes out when Discord allows it).
+pub async fn next_due(store: &Store) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(store.pool())
+            .await?,
+    )
 }

@@ -31,6 +31,8 @@ pub struct Request {
     pub uploads: Vec<Upload>,
     pub status: u16,
     pub response: Value,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 /// A file uploaded as the `files[index]` part of a multipart request.
@@ -219,10 +221,31 @@ pub struct State {
     /// Users whose DMs are closed (sending them a message fails with 50007).
     pub dm_closed: HashSet<u64>,
     pub gateway: GatewayState,
+    /// When set, some channel posts are answered 429 (see [`RateLimitRule`]).
+    pub rate_limit: Option<RateLimitRule>,
+    /// Channel posts (POST …/messages) received, 429s included.
+    pub channel_posts: usize,
+    /// Channel posts answered 429.
+    pub rate_limited: usize,
+    /// Guild text channels added at run time (benchmarks with many home channels).
+    pub extra_channels: HashSet<u64>,
     /// Threads started on messages, by thread id (= the message's id).
     pub threads: BTreeMap<u64, super::threads::ThreadRec>,
     /// Channels where the bot may not start threads (50013).
     pub threads_denied: HashSet<u64>,
+}
+
+/// Which channel posts the fake answers 429, the way Discord does: body
+/// `{"message": "You are being rate limited.", "retry_after": …, "global": …}` with `Retry-After`
+/// and `X-RateLimit-*` headers.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitRule {
+    /// Every `every`-th channel post (counting retries) is limited.
+    pub every: usize,
+    /// Seconds, as in the body (the `Retry-After` header rounds up).
+    pub retry_after: f64,
+    /// A global limit (`X-RateLimit-Global`, scope `global`) rather than the route's.
+    pub global: bool,
 }
 
 impl State {
@@ -498,6 +521,27 @@ impl FakeDiscord {
             }
             last = now;
         }
+    }
+
+    /// Answers every `every`-th channel post from now on 429 with `retry_after` seconds.
+    pub fn rate_limit_posts(&self, every: usize, retry_after: f64, global: bool) {
+        let mut s = self.state();
+        s.rate_limit = Some(RateLimitRule {
+            every: every.max(1),
+            retry_after,
+            global,
+        });
+        s.channel_posts = 0;
+    }
+
+    /// Adds guild text channels the bot may post in.
+    pub fn add_channels(&self, ids: impl IntoIterator<Item = u64>) {
+        self.state().extra_channels.extend(ids);
+    }
+
+    /// Channel posts answered 429 so far.
+    pub fn rate_limited(&self) -> usize {
+        self.state().rate_limited
     }
 
     /// Dispatches a gateway event (`t`, `d`) to the bot, now or, while the bot is disconnected,

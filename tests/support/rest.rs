@@ -47,7 +47,13 @@ async fn connection(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()>
         let Some(req) = read_request(&mut reader).await? else {
             return Ok(());
         };
-        let (status, body) = handle(&inner, &req);
+        let (status, body, extra) = match rate_limited(&inner, &req) {
+            Some((body, headers)) => (429, body, headers),
+            None => {
+                let (status, body) = handle(&inner, &req);
+                (status, body, Vec::new())
+            }
+        };
         let reason = match status {
             200 => "OK",
             201 => "Created",
@@ -57,9 +63,13 @@ async fn connection(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()>
             403 => "Forbidden",
             404 => "Not Found",
             405 => "Method Not Allowed",
+            429 => "Too Many Requests",
             _ => "Error",
         };
         let mut out = format!("HTTP/1.1 {status} {reason}\r\n");
+        for (k, v) in extra {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
         let bytes = if status == 204 {
             Vec::new()
         } else {
@@ -127,6 +137,63 @@ async fn read_request(
         r.read_exact(&mut req.body).await?;
     }
     Ok(Some(req))
+}
+
+/// When the rate-limit rule says so, a channel post's 429 (recorded like any answer): Discord's
+/// body and headers.
+fn rate_limited(inner: &Inner, req: &HttpRequest) -> Option<(Value, Vec<(String, String)>)> {
+    let (path, query) = req.target.split_once('?').unwrap_or((req.target.as_str(), ""));
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let ["api", "v10", "channels", channel, "messages"] = segs.as_slice() else {
+        return None;
+    };
+    if req.method != "POST" {
+        return None;
+    }
+    let mut s = inner.lock();
+    let rule = s.rate_limit?;
+    s.channel_posts += 1;
+    if !s.channel_posts.is_multiple_of(rule.every) {
+        return None;
+    }
+    s.rate_limited += 1;
+    let body = json!({
+        "message": "You are being rate limited.",
+        "retry_after": rule.retry_after,
+        "global": rule.global,
+    });
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+        + rule.retry_after;
+    let mut headers = vec![
+        (
+            "Retry-After".to_string(),
+            format!("{}", rule.retry_after.ceil() as u64),
+        ),
+        ("X-RateLimit-Limit".to_string(), "5".to_string()),
+        ("X-RateLimit-Remaining".to_string(), "0".to_string()),
+        ("X-RateLimit-Reset".to_string(), format!("{reset:.3}")),
+        (
+            "X-RateLimit-Reset-After".to_string(),
+            format!("{:.3}", rule.retry_after),
+        ),
+        (
+            "X-RateLimit-Bucket".to_string(),
+            format!("fake-messages-{channel}"),
+        ),
+        (
+            "X-RateLimit-Scope".to_string(),
+            if rule.global { "global" } else { "user" }.to_string(),
+        ),
+    ];
+    if rule.global {
+        headers.push(("X-RateLimit-Global".to_string(), "true".to_string()));
+    }
+    let body_in = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let (status, body) = record(&mut s, req, path, query, body_in, Vec::new(), (429, body));
+    debug_assert_eq!(status, 429);
+    Some((body, headers))
 }
 
 /// Discord's error body.
@@ -330,6 +397,7 @@ fn record(
         uploads,
         status,
         response: response.clone(),
+        at: std::time::Instant::now(),
     });
     (status, response)
 }
@@ -525,6 +593,7 @@ fn unknown_route() -> (u16, Value) {
 
 fn channel_exists(inner: &Inner, s: &State, cid: u64) -> bool {
     inner.world.channel(cid).is_some()
+        || s.extra_channels.contains(&cid)
         || s.dm_channels.values().any(|c| *c == cid)
         || super::threads::live(s, cid)
 }
