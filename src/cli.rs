@@ -1,14 +1,15 @@
-//! The command line: `run | demo | migrate | check-config | digest --preview | export | backup |
-//! restore | doctor`.
+//! The command line: `run | demo | migrate | check-config | digest --preview | export | report |
+//! backup | restore | doctor`.
 
 use std::path::PathBuf;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::actions::{digest, export};
+use crate::actions::{digest, export, report};
 use crate::config::Config;
 use crate::domain::GuildId;
+use crate::domain::report::ReportPeriod;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -52,6 +53,9 @@ pub enum Command {
         /// The Discord server (guild) id the coalition lives in.
         #[arg(long)]
         guild: i64,
+        /// Also write the digest's chart (PNG) to this file.
+        #[arg(long)]
+        chart: Option<PathBuf>,
     },
     /// Write all of one coalition's data to a file (CSV files in a zip, or JSON).
     Export {
@@ -76,6 +80,21 @@ pub enum Command {
     /// Check the token, commands, home channels and permissions, deliveries and schedules; print
     /// one fix per problem and exit non-zero if there is any (needs DISCORD_TOKEN, not the gateway).
     Doctor,
+    /// Write the impact report (one self-contained HTML file) for the current period to date.
+    Report {
+        /// The coalition's name.
+        #[arg(long)]
+        coalition: String,
+        /// The Discord server (guild) id the coalition lives in.
+        #[arg(long)]
+        guild: i64,
+        /// The current month, quarter or year, to date.
+        #[arg(long, value_enum, default_value_t = Period::Quarter)]
+        period: Period,
+        /// Output file (default: a dated name in the current directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write a consistent copy of the database (safe while the bot runs).
     Backup {
         /// Output file (default: backbone-backup-<timestamp>.db).
@@ -89,6 +108,14 @@ pub enum Command {
 pub enum Format {
     Csv,
     Json,
+}
+
+/// Report periods.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
 }
 
 /// Runs one CLI command to completion. The clock is read here, at the edge.
@@ -116,6 +143,7 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             preview,
             coalition,
             guild,
+            chart,
         } => {
             if !preview {
                 return Err(Error::user(
@@ -126,6 +154,12 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
             let d = digest::build(&store, &c, Utc::now()).await?;
             print!("{}", crate::domain::digest::to_text(&d));
+            if let Some(path) = chart {
+                let png = crate::render::chart::png(&crate::render::chart::digest_svg(&d))
+                    .map_err(Error::Internal)?;
+                std::fs::write(&path, &png)?;
+                println!("Wrote the chart to {} ({} bytes).", path.display(), png.len());
+            }
             Ok(())
         }
         Command::Export {
@@ -177,6 +211,27 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
                     done.migration
                 ),
             }
+            Ok(())
+        }
+        Command::Report {
+            coalition,
+            guild,
+            period,
+            out,
+        } => {
+            let store = Store::connect(&config.database_url).await?;
+            let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
+            let period = match period {
+                Period::Month => ReportPeriod::Month,
+                Period::Quarter => ReportPeriod::Quarter,
+                Period::Year => ReportPeriod::Year,
+            };
+            let now = Utc::now();
+            let r = report::build(&store, &c, now, period).await?;
+            let html = crate::render::report::html(&r)?;
+            let path = out.unwrap_or_else(|| PathBuf::from(report::filename(&r, now, c.tz())));
+            std::fs::write(&path, &html)?;
+            println!("Wrote {} ({} bytes).", path.display(), html.len());
             Ok(())
         }
         Command::Backup { out } => {

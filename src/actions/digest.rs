@@ -43,6 +43,7 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
     let items = d::MAX_ITEMS as i64;
 
     let wins_count = store::digest::wins_count(store, id, start, end).await?;
+    let wins_per_period = store::digest::wins_per_period(store, id, end, end - start, d::WIN_PERIODS).await?;
     let wins = store::digest::recent_wins(store, id, start, end, items).await?;
     let top_contributors =
         store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;
@@ -135,6 +136,7 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         period_start: start,
         period_end: end,
         wins_count,
+        wins_per_period,
         wins,
         tasks_completed,
         tasks_cancelled,

@@ -22,6 +22,7 @@ pub mod members;
 pub mod orgs;
 pub mod pages;
 pub mod plan_edits;
+pub mod report;
 pub mod roles;
 pub mod task_changes;
 pub mod task_edits;

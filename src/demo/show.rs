@@ -90,8 +90,8 @@ pub fn message(names: &Names, now: DateTime<Utc>, msg: &Message) -> String {
             lines.push("└─".into());
         }
     }
-    if let Some((name, bytes)) = &msg.attachment {
-        lines.push(format!("📎 {name} ({} bytes)", bytes.len()));
+    for a in &msg.attachments {
+        lines.push(format!("📎 {} ({} bytes)", a.name, a.bytes.len()));
     }
     if !msg.buttons.is_empty() {
         let buttons: Vec<String> = msg.buttons.iter().map(|b| format!("[ {} ]", b.label)).collect();

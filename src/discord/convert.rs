@@ -39,7 +39,18 @@ fn embed(e: &Embed) -> CreateEmbed {
     if !e.footer.is_empty() {
         out = out.footer(CreateEmbedFooter::new(&e.footer));
     }
+    if let Some(url) = &e.image {
+        out = out.image(url);
+    }
     out
+}
+
+/// The message's files, uploaded as `files[n]` parts of a multipart request.
+pub fn attachments(msg: &Message) -> Vec<CreateAttachment> {
+    msg.attachments
+        .iter()
+        .map(|a| CreateAttachment::bytes(a.bytes.clone(), a.name.clone()))
+        .collect()
 }
 
 /// Buttons laid out in action rows of five.
@@ -68,15 +79,12 @@ pub fn components(msg: &Message) -> Vec<CreateActionRow> {
 /// A channel or DM message.
 pub fn create_message(msg: &Message) -> CreateMessage {
     let msg = msg.clone().fit();
-    let mut out = CreateMessage::new()
+    CreateMessage::new()
         .content(&msg.content)
         .embeds(embeds(&msg))
         .components(components(&msg))
-        .allowed_mentions(allowed_mentions(&msg));
-    if let Some((name, bytes)) = &msg.attachment {
-        out = out.add_file(CreateAttachment::bytes(bytes.clone(), name.clone()));
-    }
-    out
+        .allowed_mentions(allowed_mentions(&msg))
+        .add_files(attachments(&msg))
 }
 
 /// An edit of an existing message (a task card after a button click).
@@ -102,8 +110,8 @@ pub fn reply(msg: &Message) -> CreateReply {
     for e in embeds(&msg) {
         out = out.embed(e);
     }
-    if let Some((name, bytes)) = &msg.attachment {
-        out = out.attachment(CreateAttachment::bytes(bytes.clone(), name.clone()));
+    for a in attachments(&msg) {
+        out = out.attachment(a);
     }
     out
 }
@@ -115,7 +123,8 @@ pub fn followup(msg: &Message) -> CreateInteractionResponseFollowup {
         .ephemeral(msg.ephemeral)
         .embeds(embeds(&msg))
         .components(components(&msg))
-        .allowed_mentions(allowed_mentions(&msg));
+        .allowed_mentions(allowed_mentions(&msg))
+        .add_files(attachments(&msg));
     if !msg.content.is_empty() {
         out = out.content(&msg.content);
     }
@@ -129,7 +138,8 @@ pub fn interaction_message(msg: &Message) -> CreateInteractionResponseMessage {
         .ephemeral(msg.ephemeral)
         .embeds(embeds(&msg))
         .components(components(&msg))
-        .allowed_mentions(allowed_mentions(&msg));
+        .allowed_mentions(allowed_mentions(&msg))
+        .add_files(attachments(&msg));
     if !msg.content.is_empty() {
         out = out.content(&msg.content);
     }

@@ -10,6 +10,7 @@ pub mod paging;
 pub mod permissions;
 pub mod pings;
 pub mod repeat;
+pub mod report;
 pub mod schedule;
 pub mod text;
 pub mod when;

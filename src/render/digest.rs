@@ -1,6 +1,6 @@
 //! The weekly digest as one embed, within Discord's limits however big the coalition: every list
 //! has a character budget and ends with "… and N more". Used by the scheduler, `/digest preview`
-//! and `/digest send` alike.
+//! and `/digest send` alike, with the chart of [`super::chart`] as the embed's image.
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -203,7 +203,11 @@ pub fn digest(d: &Digest) -> Message {
             .collect();
         e = e.field("⭐ Top contributors", list(&top, top.len() as i64, "—"), false);
     }
-    Message::embed(e.footer(format!("Times in {}", d.timezone))).fit()
+    let e = e.footer(format!("Times in {}", d.timezone));
+    match super::chart::digest_png(d) {
+        Some(png) => Message::embed(e.image(png.url())).attach(png).fit(),
+        None => Message::embed(e).fit(),
+    }
 }
 
 fn list(lines: &[String], total: i64, empty: &str) -> String {

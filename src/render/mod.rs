@@ -1,6 +1,7 @@
 //! Pure functions from outcomes to [`Message`](crate::domain::message::Message)s within Discord's
 //! limits. No serenity here: these are unit-tested as plain data, and the scheduler uses them too.
 
+pub mod chart;
 pub mod checkin_posts;
 pub mod checkins;
 pub mod coalition_edits;
@@ -12,6 +13,7 @@ pub mod me;
 pub mod paging;
 pub mod people;
 pub mod plan_edits;
+pub mod report;
 pub mod scheduled;
 pub mod task_edits;
 pub mod tasks;

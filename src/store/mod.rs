@@ -24,6 +24,7 @@ pub mod maintenance;
 pub mod members;
 pub mod people;
 pub mod plan_edits;
+pub mod report;
 pub mod schedule;
 pub mod task_edits;
 pub mod tasks;

@@ -27,10 +27,21 @@ pub struct Request {
     pub body: Value,
     /// File names of multipart uploads.
     pub files: Vec<String>,
+    /// The files themselves.
+    pub uploads: Vec<Upload>,
     pub status: u16,
     pub response: Value,
     /// When it arrived.
     pub at: Instant,
+}
+
+/// A file uploaded as the `files[index]` part of a multipart request.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub index: u64,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A message as the fake stores it: the Discord message object plus what the test wants to know.

@@ -344,6 +344,12 @@ pub const COMMANDS: &[HelpEntry] = &[
         "admin",
         "Bring an archived coalition back; schedules resume from now",
     ),
+    entry(
+        "report",
+        "period? (month/quarter/year), coalition?",
+        "anyone",
+        "An impact report for stakeholders: one HTML file with charts, the period to date",
+    ),
 ];
 
 /// The command groups, in table order (`coalition`, `org`, …, `help`).
@@ -529,7 +535,8 @@ mod tests {
                 "export",
                 "help",
                 "me",
-                "feedback"
+                "feedback",
+                "report"
             ]
         );
     }

@@ -16,6 +16,7 @@ pub mod me;
 pub mod member;
 pub mod org;
 pub mod plan_edit;
+pub mod report;
 pub mod role;
 pub mod task;
 pub mod task_edit;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<Command> {
         checkin::all(),
         digest::all(),
         export::all(),
+        report::all(),
         me::all(),
         feedback::all(),
         help::all(),
