@@ -1,6 +1,7 @@
 //! Benchmarks (not timed tests): an idle scheduler tick over 10,000 coalitions and 100,000 open
 //! tasks, and building + rendering one digest for a coalition with 1,000 members, 50,000 tasks
-//! and 20,000 wins. Targets: tick < 10 ms when nothing is due, digest < 50 ms.
+//! and 20,000 wins (chart included), plus that coalition's chart alone and its impact report.
+//! Targets: tick < 10 ms when nothing is due, digest < 50 ms; the PNG and HTML sizes are printed.
 //!
 //! Run with `cargo bench --bench scheduler`.
 
@@ -173,6 +174,21 @@ async fn main() {
         &[big, n],
     )
     .await;
+    // 20 partner organizations, every member in one.
+    exec(
+        &store,
+        "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 20)
+         INSERT INTO orgs (coalition_id, name, created_at) SELECT ?1, 'partner organization ' || i, ?2 FROM seq",
+        &[big, n],
+    )
+    .await;
+    exec(
+        &store,
+        "UPDATE members SET org_id = (SELECT MIN(id) FROM orgs WHERE coalition_id = ?1) + user_id % 20
+         WHERE coalition_id = ?1",
+        &[big],
+    )
+    .await;
     exec(&store, "ANALYZE", &[]).await;
     println!("setup: big coalition in {:.1} s", setup.elapsed().as_secs_f64());
 
@@ -194,6 +210,41 @@ async fn main() {
         let _ = render_digest::digest(&digest);
         render_samples.push(t.elapsed());
     }
-    report("digest build + render, big coalition (< 50 ms)", samples);
-    report("digest render only", render_samples);
+    report("digest build + render + chart, big coalition (< 50 ms)", samples);
+    report("digest render only (chart included)", render_samples);
+
+    // The chart's share: drawing the SVG, rasterising it and encoding the PNG.
+    let digest = backbone::actions::digest::build(&store, &coalition, now)
+        .await
+        .expect("digest");
+    let mut chart_samples = Vec::new();
+    let mut png_bytes = 0;
+    for _ in 0..30 {
+        let t = Instant::now();
+        let png = backbone::render::chart::digest_png(&digest).expect("chart");
+        chart_samples.push(t.elapsed());
+        png_bytes = png.bytes.len();
+    }
+    report("digest chart only (SVG + raster + PNG)", chart_samples);
+    println!("digest chart PNG: {png_bytes} bytes");
+
+    // The impact report for the same coalition, a year to date.
+    let mut report_samples = Vec::new();
+    let mut html_bytes = 0;
+    for _ in 0..10 {
+        let t = Instant::now();
+        let r = backbone::actions::report::build(
+            &store,
+            &coalition,
+            now,
+            backbone::domain::report::ReportPeriod::Year,
+        )
+        .await
+        .expect("report");
+        let html = backbone::render::report::html(&r).expect("html");
+        report_samples.push(t.elapsed());
+        html_bytes = html.len();
+    }
+    report("impact report (year), big coalition", report_samples);
+    println!("impact report HTML: {html_bytes} bytes (limit 10 MiB)");
 }

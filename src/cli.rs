@@ -1,13 +1,15 @@
-//! The command line: `run | migrate | check-config | digest --preview | export | backup`.
+//! The command line: `run | demo | migrate | check-config | digest --preview | export | report |
+//! backup | restore | doctor`.
 
 use std::path::PathBuf;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::actions::{digest, export};
+use crate::actions::{digest, export, report};
 use crate::config::Config;
 use crate::domain::GuildId;
+use crate::domain::report::ReportPeriod;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -24,6 +26,18 @@ pub struct Cli {
 pub enum Command {
     /// Connect to Discord and serve the coalition (needs DISCORD_TOKEN).
     Run,
+    /// Try Backbone without Discord: a sample coalition on a simulated clock, every message printed.
+    Demo {
+        /// Keep the demo's database in this (new) file instead of a temporary one.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Simulated days.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        /// Seed of the simulated people's choices: the same seed prints the same demo.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Create the database if needed and apply migrations.
     Migrate,
     /// Print the effective configuration (token redacted); fail on a bad setting.
@@ -39,6 +53,9 @@ pub enum Command {
         /// The Discord server (guild) id the coalition lives in.
         #[arg(long)]
         guild: i64,
+        /// Also write the digest's chart (PNG) to this file.
+        #[arg(long)]
+        chart: Option<PathBuf>,
     },
     /// Write all of one coalition's data to a file (CSV files in a zip, or JSON).
     Export {
@@ -51,6 +68,29 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Output file (default: a dated name in the current directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replace the database with a backup (only while the bot is stopped); the old file is kept.
+    Restore {
+        /// The backup file (e.g. backups/backbone-20260302-030000.db).
+        file: PathBuf,
+    },
+    /// Check the token, commands, home channels and permissions, deliveries and schedules; print
+    /// one fix per problem and exit non-zero if there is any (needs DISCORD_TOKEN, not the gateway).
+    Doctor,
+    /// Write the impact report (one self-contained HTML file) for the current period to date.
+    Report {
+        /// The coalition's name.
+        #[arg(long)]
+        coalition: String,
+        /// The Discord server (guild) id the coalition lives in.
+        #[arg(long)]
+        guild: i64,
+        /// The current month, quarter or year, to date.
+        #[arg(long, value_enum, default_value_t = Period::Quarter)]
+        period: Period,
         /// Output file (default: a dated name in the current directory).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -70,10 +110,25 @@ pub enum Format {
     Json,
 }
 
+/// Report periods.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
+}
+
 /// Runs one CLI command to completion. The clock is read here, at the edge.
 pub async fn execute(command: Command, config: Config) -> Result<()> {
     match command {
         Command::Run => crate::discord::run(config).await,
+        Command::Demo { db, days, seed } => {
+            let opts = crate::demo::DemoOptions { db, days, seed };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            crate::demo::run(&opts, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            Ok(())
+        }
         Command::Migrate => {
             let store = Store::connect(&config.database_url).await?;
             store.close().await;
@@ -88,6 +143,7 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             preview,
             coalition,
             guild,
+            chart,
         } => {
             if !preview {
                 return Err(Error::user(
@@ -98,6 +154,12 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
             let d = digest::build(&store, &c, Utc::now()).await?;
             print!("{}", crate::domain::digest::to_text(&d));
+            if let Some(path) = chart {
+                let png = crate::render::chart::png(&crate::render::chart::digest_svg(&d))
+                    .map_err(Error::Internal)?;
+                std::fs::write(&path, &png)?;
+                println!("Wrote the chart to {} ({} bytes).", path.display(), png.len());
+            }
             Ok(())
         }
         Command::Export {
@@ -116,6 +178,60 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             let path = out.unwrap_or_else(|| PathBuf::from(&file.filename));
             std::fs::write(&path, &file.bytes)?;
             println!("Wrote {} ({} bytes).", path.display(), file.bytes.len());
+            Ok(())
+        }
+        Command::Doctor => {
+            let report = crate::discord::doctor::examine(&config, Utc::now()).await?;
+            print!("{}", report.text());
+            match report.problems() {
+                0 => Ok(()),
+                n => Err(Error::user(format!(
+                    "backbone doctor found {n} problem{} (see the fixes above).",
+                    if n == 1 { "" } else { "s" }
+                ))),
+            }
+        }
+        Command::Restore { file } => {
+            let db = crate::ops::lock::db_path(&config.database_url).ok_or_else(|| {
+                Error::user("database_url points at no file (in-memory database) — nothing to restore into.")
+            })?;
+            let done = crate::ops::restore::restore(&db, &file, Utc::now()).await?;
+            match &done.kept {
+                Some(old) => println!(
+                    "Restored {} into {} (migration {}). The previous database is kept as {}.",
+                    file.display(),
+                    db.display(),
+                    done.migration,
+                    old.display()
+                ),
+                None => println!(
+                    "Restored {} into {} (migration {}).",
+                    file.display(),
+                    db.display(),
+                    done.migration
+                ),
+            }
+            Ok(())
+        }
+        Command::Report {
+            coalition,
+            guild,
+            period,
+            out,
+        } => {
+            let store = Store::connect(&config.database_url).await?;
+            let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
+            let period = match period {
+                Period::Month => ReportPeriod::Month,
+                Period::Quarter => ReportPeriod::Quarter,
+                Period::Year => ReportPeriod::Year,
+            };
+            let now = Utc::now();
+            let r = report::build(&store, &c, now, period).await?;
+            let html = crate::render::report::html(&r)?;
+            let path = out.unwrap_or_else(|| PathBuf::from(report::filename(&r, now, c.tz())));
+            std::fs::write(&path, &html)?;
+            println!("Wrote {} ({} bytes).", path.display(), html.len());
             Ok(())
         }
         Command::Backup { out } => {

@@ -25,6 +25,10 @@ pub struct Config {
     pub claim_seconds: u64,
     pub send_timeout_seconds: u64,
     pub log_format: String,
+    pub metrics_addr: String,
+    pub backup_schedule: String,
+    pub backup_keep: u64,
+    pub backup_dir: String,
     /// Discord credentials and endpoints (environment only).
     #[serde(skip)]
     pub discord: DiscordConfig,
@@ -130,6 +134,7 @@ impl Config {
             ("max_attempts", u64::from(self.max_attempts)),
             ("claim_seconds", self.claim_seconds),
             ("send_timeout_seconds", self.send_timeout_seconds),
+            ("backup_keep", self.backup_keep),
         ];
         for (name, value) in positive {
             if value == 0 {
@@ -166,6 +171,7 @@ impl Config {
                 self.log_format
             )));
         }
+        self.validate_service()?;
         if let Some(base) = &self.discord.api_base
             && !(base.starts_with("http://") || base.starts_with("https://"))
         {

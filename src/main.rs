@@ -15,7 +15,11 @@ async fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    backbone::telemetry::init(&config.log_format);
+    match cli.command {
+        // The demo's output is the messages; its logs would only bury them.
+        backbone::cli::Command::Demo { .. } => backbone::telemetry::init_with(&config.log_format, "warn"),
+        _ => backbone::telemetry::init(&config.log_format),
+    }
     match execute(cli.command, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),

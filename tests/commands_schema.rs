@@ -281,6 +281,17 @@ const BUILT_PLANNED: &[&str] = &[
     "me back",
     "feedback send",
     "feedback list",
+    "task edit",
+    "task cancel",
+    "task repeat",
+    "goal edit",
+    "deadline edit",
+    "deadline remove",
+    "win remove",
+    "coalition rename",
+    "coalition archive",
+    "coalition restore",
+    "report",
 ];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is
@@ -387,6 +398,8 @@ fn command_paths_match_commands_md() {
 fn noted_choices(note: &str) -> Option<Vec<String>> {
     let note = note.trim();
     if let Some(list) = note.strip_prefix("choice") {
+        // `choice: month, quarter, year; default quarter`: the default is not a choice.
+        let list = list.split(';').next().unwrap_or("");
         let list = list.trim_start_matches(':').trim();
         return Some(
             list.split(',')
@@ -512,6 +525,10 @@ fn table_parser_reads_options_notes_and_choices() {
         ["open", "in_progress", "blocked", "done"]
     );
     assert_eq!(noted_choices("choice"), Some(vec![]));
+    assert_eq!(
+        noted_choices("choice: month, quarter, year; default quarter").unwrap(),
+        ["month", "quarter", "year"]
+    );
     assert_eq!(noted_choices("autocomplete, IANA, default UTC"), None);
     assert!(parse_options("—").is_empty());
     assert!(valid_name("checkin_schedule") && valid_name("in-progress") && valid_name("größe"));

@@ -1,7 +1,8 @@
 //! End-to-end through the real binary, as a user runs it: `backbone run` in an empty directory with
 //! only environment variables, against the fake Discord (see `support/`). It connects, registers
 //! its commands, answers a slash command, and on SIGTERM finishes, logs that it stopped and exits
-//! 0 with the data on disk.
+//! 0 with the data on disk. With a command in flight, SIGTERM waits for its answer. With
+//! `metrics_addr` set, /healthz and /metrics answer real HTTP requests and the counters move.
 
 #![recursion_limit = "256"]
 mod support;
@@ -217,4 +218,230 @@ async fn the_binary_serves_a_command_and_stops_cleanly_on_sigterm() {
         "binary e2e: READY after {ready_after:?}, exit {exit_after:?} after SIGTERM, {:?} in all",
         started.elapsed()
     );
+}
+
+/// `backbone run` against `bot`'s fake Discord, with `extra` environment variables.
+fn spawn_bot(bot: &Bot, extra: &[(&str, String)]) -> Process {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backbone"));
+    cmd.arg("run")
+        .current_dir(bot.dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_GUILD_ID", GUILD.to_string())
+        .env("DISCORD_API_BASE", bot.fake.api_base())
+        .env("BACKBONE_DATABASE_URL", &bot.db_url)
+        .env("BACKBONE_TICK_SECONDS", "1")
+        .env("RUST_LOG", "info");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    Process::spawn(cmd)
+}
+
+async fn wait_ready(bot: &Bot, proc: &mut Process) {
+    bot.registered(START_TIMEOUT).await;
+    let name = bot.fake.bot_name().to_string();
+    proc.wait_log("READY", START_TIMEOUT, |l| {
+        l.contains("READY") && l.contains(&name)
+    })
+    .await;
+}
+
+fn sigterm(proc: &Process) {
+    let pid = proc.child.id();
+    let kill = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success(), "kill -TERM {pid}: {kill}");
+}
+
+/// One real HTTP/1.1 GET; returns the status code and the body.
+async fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to metrics_addr");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}
+
+/// The value of the sample `line_start` (a metric name with its labels) in Prometheus text.
+fn sample(text: &str, line_start: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(line_start) && l[line_start.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no sample {line_start} in\n{text}"))
+}
+
+/// With `metrics_addr` set, `/healthz` says ok while connected and `/metrics` counts the commands
+/// served, the deliveries sent and the scheduler's ticks; after SIGTERM the endpoint is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_health_and_metrics_that_move() {
+    let bot = Bot::without_bot(start_time()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut proc = spawn_bot(&bot, &[("BACKBONE_METRICS_ADDR", addr.clone())]);
+    wait_ready(&bot, &mut proc).await;
+
+    let (status, body) = http_get(&addr, "/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    let (_, before) = http_get(&addr, "/metrics").await;
+    assert!(!before.contains("command=\"coalition create\""), "{before}");
+
+    let r = bot.slash(ADMIN, "coalition create", &[("name", "Metrics")]).await;
+    assert!(r.text().contains("Metrics"), "{}", r.text());
+    let r = bot.slash(MEMBER, "coalition join", &[]).await;
+    assert!(!r.text().contains("⚠️"), "{}", r.text());
+    let member = MEMBER.to_string();
+    let r = bot
+        .slash(
+            ADMIN,
+            "task assign",
+            &[("title", "Count the counters"), ("assignee", &member)],
+        )
+        .await;
+    assert!(r.text().contains("Count the counters"), "{}", r.text());
+    let r = bot.slash(NOBODY, "task done", &[("task", "1")]).await;
+    assert!(r.ephemeral(), "a refused command answers privately: {}", r.text());
+    bot.fake
+        .wait_for("the assignment DM", START_TIMEOUT, |s| {
+            s.messages
+                .values()
+                .any(|m| m.dm_user == Some(MEMBER))
+                .then_some(())
+        })
+        .await;
+
+    // The sender records the result right after the send: give the scrape a moment to see it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let after = loop {
+        let (status, text) = http_get(&addr, "/metrics").await;
+        assert_eq!(status, 200);
+        if text.contains("backbone_deliveries{kind=\"task_assigned\",status=\"sent\"} 1")
+            || Instant::now() > deadline
+        {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        sample(
+            &after,
+            "backbone_commands_total{command=\"coalition create\",outcome=\"ok\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &after,
+            "backbone_commands_total{command=\"task assign\",outcome=\"ok\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &after,
+            "backbone_commands_total{command=\"task done\",outcome=\"user_error\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &after,
+            "backbone_command_duration_seconds_count{command=\"task assign\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &after,
+            "backbone_deliveries{kind=\"task_assigned\",status=\"sent\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(&after, "backbone_sends_total{result=\"ok\",target=\"dm\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&after, "backbone_delivery_outcomes_total{outcome=\"sent\"}"),
+        1.0
+    );
+    assert!(
+        sample(&after, "backbone_scheduler_tick_seconds_count") >= 1.0,
+        "{after}"
+    );
+    assert_eq!(sample(&after, "backbone_gateway_reconnects_total"), 0.0);
+    assert_eq!(sample(&after, "backbone_oldest_due_delivery_age_seconds"), 0.0);
+    assert_eq!(sample(&after, "backbone_sends_rate_limited_total"), 0.0);
+    let (status, _) = http_get(&addr, "/nothing").await;
+    assert_eq!(status, 404);
+
+    sigterm(&proc);
+    let status = proc.wait_exit(EXIT_TIMEOUT).await;
+    assert_eq!(status.code(), Some(0), "stderr:\n{}", proc.stderr());
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "the endpoint stops with the bot"
+    );
+}
+
+/// SIGTERM while a command is in flight (its answer still on its way to Discord): the command is
+/// answered, then the bot exits 0 — and a second bot on the same database is refused while the
+/// first runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_waits_for_the_command_in_flight() {
+    let bot = Bot::without_bot(start_time()).await;
+    let mut proc = spawn_bot(&bot, &[]);
+    wait_ready(&bot, &mut proc).await;
+
+    // A second bot on the same database is turned away by the run lock.
+    let mut second = spawn_bot(&bot, &[]);
+    let status = second.wait_exit(START_TIMEOUT).await;
+    assert_eq!(status.code(), Some(2), "stderr:\n{}", second.stderr());
+    assert!(
+        second.stderr().contains("Backbone is running on"),
+        "{}",
+        second.stderr()
+    );
+
+    bot.fake.state().slow_callbacks = Some(Duration::from_millis(1500));
+    let token = bot.send_slash_in(GUILD, HOME, ADMIN, "coalition create", &[("name", "In Flight")]);
+    bot.fake
+        .wait_for("the command's answer to be on its way", START_TIMEOUT, |s| {
+            (s.callbacks_received >= 1).then_some(())
+        })
+        .await;
+    let term = Instant::now();
+    sigterm(&proc);
+    let status = proc.wait_exit(EXIT_TIMEOUT).await;
+    let err = proc.stderr();
+    assert_eq!(status.code(), Some(0), "stderr:\n{err}");
+    assert!(
+        term.elapsed() >= Duration::from_millis(1000),
+        "exited before the answer went out"
+    );
+    let r = bot.reply(&token).await;
+    assert!(r.text().contains("In Flight"), "{}", r.text());
+    bot.fake.assert_no_violations();
+    let shutting = err.find("shutting down").expect("logged shutting down");
+    let stopped = err.rfind(": stopped").expect("logged stopped");
+    assert!(shutting < stopped, "{err}");
 }

@@ -588,7 +588,10 @@ async fn private_lists_show_times_in_the_viewers_own_zone_due_dates_still_read_i
         &w.store,
         &w.actor(MEMBER),
         w.now,
-        backbone::actions::tasks::MyTasks { coalition: None },
+        backbone::actions::tasks::MyTasks {
+            coalition: None,
+            page: 1,
+        },
     )
     .await
     .unwrap();

@@ -391,6 +391,7 @@ async fn list_shows_recent_wins_newest_first() {
     let foreign = ListWins {
         coalition: Some("Climate Coalition".into()),
         days: None,
+        page: 1,
     };
     user_err(
         wins::list(&w.store, &w.foreign(MEMBER), w.now, foreign).await,

@@ -79,12 +79,9 @@ pub async fn create(
     // The name first (the likelier clash), then the home: commands find their coalition by the
     // channel they run in, so a home can't be shared. Both are checked inside the write so two
     // coalitions created at once can't both claim them (the schema refuses both too, but without a
-    // message that says how to fix it).
-    if store::coalitions::find_by_name(&mut *tx, actor.guild, &name)
-        .await?
-        .is_some()
-    {
-        return Err(name_taken(&name));
+    // message that says how to fix it). An archived coalition keeps its name, and says so.
+    if let Some(other) = store::coalition_edits::any_by_name(&mut *tx, actor.guild, &name).await? {
+        return Err(super::coalition_edits::name_taken(&other));
     }
     if let Some(other) =
         store::coalitions::home_of_channel(&mut *tx, actor.guild, channel, CoalitionId(0)).await?

@@ -11,7 +11,7 @@ use crate::store::deadlines::NewDeadline;
 use crate::store::{self, Store};
 
 /// Most rows per section of a deadline list; the counts say how many there are in all.
-pub const LIST_LIMIT: i64 = 100;
+pub const LIST_LIMIT: i64 = 1000;
 /// How far back `/deadline list` shows milestones that were met.
 pub const RECENTLY_MET_DAYS: i64 = 14;
 
@@ -127,6 +127,11 @@ pub async fn list(
     input: ListDeadlines,
 ) -> Result<DeadlineList> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    list_in(store, &scope, now).await
+}
+
+/// The deadlines of the scope's coalition (for `/deadline list` and its pages).
+pub(crate) async fn list_in(store: &Store, scope: &Scope, now: DateTime<Utc>) -> Result<DeadlineList> {
     let now_s = ts(now);
     let upcoming = store::deadlines::open(store, scope.id(), now_s, true, LIST_LIMIT).await?;
     let missed = store::deadlines::open(store, scope.id(), now_s, false, LIST_LIMIT).await?;
@@ -136,7 +141,7 @@ pub async fn list(
     Ok(DeadlineList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
-        timezone: super::me::shown_timezone(&scope),
+        timezone: super::me::shown_timezone(scope),
         upcoming,
         upcoming_total,
         missed,
@@ -230,7 +235,7 @@ pub async fn suggest(
 }
 
 /// Finds a deadline by `#N` (any status) or by the start of an open deadline's title.
-async fn resolve(store: &Store, scope: &Scope, text: &str) -> Result<Deadline> {
+pub(crate) async fn resolve(store: &Store, scope: &Scope, text: &str) -> Result<Deadline> {
     match Ref::parse("deadline", text)? {
         Ref::Number(n) => store::deadlines::by_number(store, scope.id(), n)
             .await?

@@ -43,10 +43,12 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
     let items = d::MAX_ITEMS as i64;
 
     let wins_count = store::digest::wins_count(store, id, start, end).await?;
+    let wins_per_period = store::digest::wins_per_period(store, id, end, end - start, d::WIN_PERIODS).await?;
     let wins = store::digest::recent_wins(store, id, start, end, items).await?;
     let top_contributors =
         store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;
     let tasks_completed = store::digest::tasks_completed(store, id, start, end).await?;
+    let tasks_cancelled = store::digest::tasks_cancelled(store, id, start, end).await?;
     let overdue_count = store::digest::overdue_count(store, id, end).await?;
     let overdue = store::digest::overdue(store, id, end, items).await?;
 
@@ -134,8 +136,10 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         period_start: start,
         period_end: end,
         wins_count,
+        wins_per_period,
         wins,
         tasks_completed,
+        tasks_cancelled,
         overdue_count,
         overdue,
         upcoming_count: tasks_due + milestones_due,

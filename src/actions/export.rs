@@ -67,9 +67,35 @@ pub async fn export(
     now: DateTime<Utc>,
     input: ExportInput,
 ) -> Result<ExportFile> {
-    let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    let scope = match super::scope(store, actor, input.coalition.as_deref()).await {
+        Err(Error::User(msg)) => archived_scope(store, actor, input.coalition.as_deref())
+            .await?
+            .ok_or(Error::User(msg))?,
+        other => other?,
+    };
     scope.require_lead()?;
     export_coalition(store, &scope.coalition, input.format, now).await
+}
+
+/// An archived coalition named `name`, which export still reaches (the data stays).
+async fn archived_scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Option<super::Scope>> {
+    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(coalition) = store::coalition_edits::any_by_name(store.pool(), actor.guild, name)
+        .await?
+        .filter(|c| c.archived_at.is_some())
+    else {
+        return Ok(None);
+    };
+    let member = store::members::get(store, coalition.id, actor.user).await?;
+    Ok(Some(super::Scope {
+        coalition,
+        member,
+        actor: actor.clone(),
+        // An export is a file of data, not times shown to the viewer.
+        own_timezone: None,
+    }))
 }
 
 /// All of `coalition`'s data as a file. No permission check: the CLI calls it directly.

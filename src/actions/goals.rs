@@ -164,6 +164,11 @@ pub struct GoalList {
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn list(store: &Store, actor: &Actor, _now: DateTime<Utc>, input: ListGoals) -> Result<GoalList> {
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    list_in(store, &scope).await
+}
+
+/// The goals of the scope's coalition (for `/goal list` and its pages).
+pub(crate) async fn list_in(store: &Store, scope: &Scope) -> Result<GoalList> {
     let goals: Vec<GoalLine> = store::goals::list(store, scope.id())
         .await?
         .into_iter()
@@ -177,7 +182,7 @@ pub async fn list(store: &Store, actor: &Actor, _now: DateTime<Utc>, input: List
     Ok(GoalList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
-        timezone: super::me::shown_timezone(&scope),
+        timezone: super::me::shown_timezone(scope),
         closed: goals.len() - active,
         active,
         goals,
@@ -297,7 +302,7 @@ pub fn closed_error(goal: &Goal, scope: &Scope) -> Error {
     ))
 }
 
-fn check_target(t: f64) -> Result<f64> {
+pub(crate) fn check_target(t: f64) -> Result<f64> {
     if t.is_finite() && t > 0.0 {
         Ok(t)
     } else {
@@ -307,7 +312,7 @@ fn check_target(t: f64) -> Result<f64> {
     }
 }
 
-fn optional_name(what: &str, value: Option<&str>) -> Result<Option<String>> {
+pub(crate) fn optional_name(what: &str, value: Option<&str>) -> Result<Option<String>> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Ok(Some(text::single_line(what, v, text::MAX_NAME)?)),
         None => Ok(None),

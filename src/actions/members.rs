@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Actor, ts};
+use super::{Actor, Scope, ts};
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
 use crate::store::members::UnassignedTask;
@@ -358,6 +358,21 @@ pub async fn list(
     org: Option<String>,
 ) -> Result<MemberList> {
     let scope = super::scope(store, actor, coalition).await?;
+    let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(name) => Some(super::orgs::resolve(store, &scope.coalition, name).await?),
+        None => None,
+    };
+    list_in(store, &scope, now, org.map(|o| o.id)).await
+}
+
+/// The members of the scope's coalition, of one org when `org` is given (for `/member list` and
+/// its pages).
+pub(crate) async fn list_in(
+    store: &Store,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    org: Option<OrgId>,
+) -> Result<MemberList> {
     let c = &scope.coalition;
     // Leads see who is away; the others don't (an away note can be private).
     let away: HashMap<UserId, i64> = if scope.is_lead() {
@@ -369,13 +384,9 @@ pub async fn list(
     } else {
         HashMap::new()
     };
-    let prefs = store::people::get(store, actor.guild, actor.user).await?;
+    let prefs = store::people::get(store, scope.actor.guild, scope.actor.user).await?;
     let timezone = prefs.tz().unwrap_or_else(|| c.tz()).name().to_string();
-    let org = match org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        Some(name) => Some(super::orgs::resolve(store, c, name).await?),
-        None => None,
-    };
-    let rows = store::members::list(store, c.id, org.map(|o| o.id)).await?;
+    let rows = store::members::list(store, c.id, org).await?;
     let mut duties: HashMap<UserId, Vec<String>> = HashMap::new();
     for held in store::members::responsibilities(store, c.id).await? {
         duties.entry(held.user_id).or_default().push(held.name);

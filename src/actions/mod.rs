@@ -11,6 +11,7 @@ use crate::store::{self, Store};
 pub mod checkin_posts;
 pub mod checkin_report;
 pub mod checkins;
+pub mod coalition_edits;
 pub mod coalitions;
 pub mod deadlines;
 pub mod digest;
@@ -20,10 +21,15 @@ pub mod goals;
 pub mod me;
 pub mod members;
 pub mod orgs;
+pub mod pages;
+pub mod plan_edits;
+pub mod report;
 pub mod roles;
 pub mod task_changes;
+pub mod task_edits;
 mod task_races;
 pub mod tasks;
+pub mod win_edits;
 pub mod wins;
 
 /// Who is acting: the Discord user, the guild the interaction came from, and whether they hold

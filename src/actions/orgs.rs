@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use serde::Serialize;
 
-use super::{Actor, ts};
+use super::{Actor, Scope, ts};
 use crate::domain::{text, when, *};
 use crate::error::{Error, Result};
 use crate::store::coalitions::OrgStats;
@@ -75,6 +75,11 @@ pub async fn list(
     coalition: Option<&str>,
 ) -> Result<OrgList> {
     let scope = super::scope(store, actor, coalition).await?;
+    list_in(store, &scope, now).await
+}
+
+/// The orgs of the scope's coalition with their numbers (for `/org list` and its pages).
+pub(crate) async fn list_in(store: &Store, scope: &Scope, now: DateTime<Utc>) -> Result<OrgList> {
     let c = &scope.coalition;
     let month_start = month_start(now, c.tz());
     let orgs = store::coalitions::org_stats(store, c.id, month_start).await?;

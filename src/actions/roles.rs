@@ -143,6 +143,11 @@ pub struct RoleList {
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn list(store: &Store, actor: &Actor, coalition: Option<&str>) -> Result<RoleList> {
     let scope = super::scope(store, actor, coalition).await?;
+    list_in(store, &scope).await
+}
+
+/// Who holds what in the scope's coalition (for `/role list` and its pages).
+pub(crate) async fn list_in(store: &Store, scope: &Scope) -> Result<RoleList> {
     let mut groups: Vec<ResponsibilityGroup> = Vec::new();
     for held in store::members::responsibilities(store, scope.id()).await? {
         let person = Person {
@@ -159,7 +164,7 @@ pub async fn list(store: &Store, actor: &Actor, coalition: Option<&str>) -> Resu
         }
     }
     Ok(RoleList {
-        coalition: scope.coalition.name,
+        coalition: scope.coalition.name.clone(),
         responsibilities: groups,
     })
 }

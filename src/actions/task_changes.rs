@@ -53,8 +53,15 @@ pub async fn update(
             task.number, scope.coalition.name
         )));
     }
+    require_not_cancelled(&task)?;
     let previous = task.status;
     let status = input.status;
+    if status == TaskStatus::Cancelled {
+        return Err(Error::user(format!(
+            "To cancel task #{}, use `/task cancel` (it can say why).",
+            task.number
+        )));
+    }
     let note = match input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => Some(text::multi_line("note", n, text::MAX_TEXT)?),
         None => None,
@@ -129,6 +136,10 @@ pub async fn update(
     if !store::tasks::set_status(&mut tx, scope.id(), task.id, &change, now_s).await? {
         drop(tx);
         return Err(super::task_races::status_lost(store, &scope, &task, status).await);
+    }
+    if status == TaskStatus::Done {
+        // A repeating task's next copy is created by the outbox, once.
+        super::task_edits::enqueue_next(&mut tx, &scope, &task, now_s).await?;
     }
     let mut leads_alerted = 0;
     if status == TaskStatus::Blocked {
@@ -389,7 +400,20 @@ fn require_creator_or_lead(scope: &Scope, task: &Task, verb: &str) -> Result<()>
     )))
 }
 
+/// Refuses any change to a cancelled task, as old cards' buttons and commands alike must.
+pub(crate) fn require_not_cancelled(task: &Task) -> Result<()> {
+    if task.status != TaskStatus::Cancelled {
+        return Ok(());
+    }
+    Err(Error::user(format!(
+        "This task was cancelled (#{} {}) — nothing was changed. `/task list` shows the open ones.",
+        task.number,
+        text::defuse_mentions(&text::escape_markdown(&text::truncate(&task.title, 80)))
+    )))
+}
+
 fn require_not_done(task: &Task) -> Result<()> {
+    require_not_cancelled(task)?;
     if task.status != TaskStatus::Done {
         return Ok(());
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, Ref, Scope, ts};
+use crate::domain::paging::{Filters, Page, PageKey, Paged};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
@@ -16,8 +17,8 @@ pub use super::task_changes::{
     update,
 };
 
-/// Most rows a task list returns; the total count says how many more there are.
-pub const LIST_LIMIT: i64 = 200;
+/// Tasks on one page of a list; the ◀ ▶ buttons reach the rest.
+pub const PAGE_SIZE: u32 = 20;
 
 /// Which task a command or button means.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +140,8 @@ pub struct ListTasks {
     pub status: Option<TaskStatus>,
     /// A partner organization's name.
     pub org: Option<String>,
+    /// Which page (1 when 0).
+    pub page: u32,
 }
 
 /// A list of tasks: overdue first, then by due date (undated last), then by number.
@@ -146,13 +149,18 @@ pub struct ListTasks {
 pub struct TaskList {
     pub coalition_name: String,
     pub timezone: String,
-    /// At most [`LIST_LIMIT`] rows.
+    /// This page's rows, at most [`PAGE_SIZE`].
     pub tasks: Vec<TaskRow>,
     /// How many tasks matched in all.
     pub total: i64,
     pub status: Option<TaskStatus>,
     /// The time the list was made (UTC seconds), to mark overdue rows.
     pub now: i64,
+    /// Which page this is, of how many.
+    pub paged: Paged,
+    /// What the page buttons carry to draw another page.
+    #[serde(skip)]
+    pub key: PageKey,
 }
 
 /// `/task list` (anyone): tasks, not-done ones by default, overdue first.
@@ -178,13 +186,15 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListT
         status: input.status,
         org,
     };
-    list_with(store, &scope, &filter, now).await
+    list_with(store, &scope, &filter, now, input.page, false).await
 }
 
 /// Input of `/task mine`.
 #[derive(Debug, Clone, Default)]
 pub struct MyTasks {
     pub coalition: Option<String>,
+    /// Which page (1 when 0).
+    pub page: u32,
 }
 
 /// `/task mine` (member): the invoker's tasks that are not done.
@@ -196,7 +206,25 @@ pub async fn mine(store: &Store, actor: &Actor, now: DateTime<Utc>, input: MyTas
         assignee: Some(actor.user),
         ..TaskFilter::default()
     };
-    list_with(store, &scope, &filter, now).await
+    list_with(store, &scope, &filter, now, input.page, true).await
+}
+
+/// Another page of `/task list` (`list` = `tasks`) or `/task mine` (`mine`), from a page button.
+pub async fn page(store: &Store, scope: &Scope, now: DateTime<Utc>, key: &PageKey) -> Result<TaskList> {
+    let mine = key.list == "mine";
+    let filter = if mine {
+        TaskFilter {
+            assignee: Some(scope.actor.user),
+            ..TaskFilter::default()
+        }
+    } else {
+        TaskFilter {
+            assignee: key.filters.number('a').map(UserId),
+            status: key.filters.get('s').and_then(TaskStatus::parse),
+            org: key.filters.number('o').map(OrgId),
+        }
+    };
+    list_with(store, scope, &filter, now, key.page, mine).await
 }
 
 async fn list_with(
@@ -204,9 +232,29 @@ async fn list_with(
     scope: &Scope,
     filter: &TaskFilter,
     now: DateTime<Utc>,
+    page: u32,
+    mine: bool,
 ) -> Result<TaskList> {
     let now_s = ts(now);
-    let (tasks, total) = store::tasks::list(store, scope.id(), filter, now_s, LIST_LIMIT).await?;
+    let mut page = Page::new(page, PAGE_SIZE);
+    let (mut tasks, mut total) = store::tasks::list(store, scope.id(), filter, now_s, page).await?;
+    if tasks.is_empty() && page.number > 1 {
+        // A page past the end (the list shrank since its button was drawn): the last page instead.
+        total = store::tasks::count(store, scope.id(), filter).await?;
+        page = page.within(total);
+        (tasks, _) = store::tasks::list(store, scope.id(), filter, now_s, page).await?;
+    }
+    let paged = Paged::new(page, total);
+    let filters = Filters::new().with('c', Some(scope.id()));
+    let key = if mine {
+        PageKey::new("mine", scope.actor.user, filters)
+    } else {
+        let filters = filters
+            .with('a', filter.assignee)
+            .with('s', filter.status.map(TaskStatus::as_str))
+            .with('o', filter.org);
+        PageKey::new("tasks", scope.actor.user, filters)
+    };
     Ok(TaskList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
@@ -215,6 +263,8 @@ async fn list_with(
         total,
         status: filter.status,
         now: now_s,
+        paged,
+        key,
     })
 }
 

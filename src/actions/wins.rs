@@ -5,14 +5,15 @@ use serde::Serialize;
 
 use super::tasks::TaskSel;
 use super::{Actor, Scope, ts};
+use crate::domain::paging::{Filters, Page, PageKey, Paged};
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
 use crate::store::wins::{NewWin, WinRow};
 use crate::store::{self, Store, Tx};
 
-/// Most wins a list returns; the total count says how many there are.
-pub const LIST_LIMIT: i64 = 100;
+/// Wins on one page of `/win list`; the ◀ ▶ buttons reach the rest.
+pub const PAGE_SIZE: u32 = 15;
 /// Days `/win list` looks back when `days` is not given.
 pub const DEFAULT_DAYS: i64 = 7;
 
@@ -180,6 +181,8 @@ pub struct ListWins {
     pub coalition: Option<String>,
     /// How many days back (1..=365, default 7).
     pub days: Option<i64>,
+    /// Which page (1 when 0).
+    pub page: u32,
 }
 
 /// Recent wins, newest first.
@@ -190,10 +193,15 @@ pub struct WinList {
     pub days: i64,
     /// Start of the period (UTC seconds).
     pub since: i64,
-    /// At most [`LIST_LIMIT`] rows.
+    /// This page's rows, at most [`PAGE_SIZE`].
     pub wins: Vec<WinRow>,
     /// How many wins the period holds in all.
     pub total: i64,
+    /// Which page this is, of how many.
+    pub paged: Paged,
+    /// What the page buttons carry to draw another page.
+    #[serde(skip)]
+    pub key: PageKey,
 }
 
 /// `/win list` (anyone): wins of the last `days` days.
@@ -206,17 +214,41 @@ pub async fn list(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ListW
             "`days` must be between 1 and 365 — for example `days: 30`.",
         ));
     }
+    list_page(store, &scope, now, days, input.page).await
+}
+
+/// Another page of `/win list`, from a page button.
+pub async fn page(store: &Store, scope: &Scope, now: DateTime<Utc>, key: &PageKey) -> Result<WinList> {
+    let days = key.filters.number('d').unwrap_or(DEFAULT_DAYS).clamp(1, 365);
+    list_page(store, scope, now, days, key.page).await
+}
+
+async fn list_page(
+    store: &Store,
+    scope: &Scope,
+    now: DateTime<Utc>,
+    days: i64,
+    page: u32,
+) -> Result<WinList> {
     let since = ts(now) - days * 24 * 3600;
-    let wins = store::wins::since(store, scope.id(), since, LIST_LIMIT).await?;
     let total = store::wins::count_since(store, scope.id(), since).await?;
+    let paged = Paged::new(Page::new(page, PAGE_SIZE), total);
+    let wins = store::wins::since(store, scope.id(), since, paged.page).await?;
+    let key = PageKey::new(
+        "wins",
+        scope.actor.user,
+        Filters::new().with('c', Some(scope.id())).with('d', Some(days)),
+    );
     Ok(WinList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
-        timezone: super::me::shown_timezone(&scope),
+        timezone: super::me::shown_timezone(scope),
         days,
         since,
         wins,
         total,
+        paged,
+        key,
     })
 }
 

@@ -66,6 +66,17 @@ string_choice! {
 }
 
 string_choice! {
+    /// A task status to list by, as `/task list` offers it: the statuses plus `cancelled`.
+    ListStatusChoice {
+        Open => "open",
+        InProgress => "in_progress",
+        Blocked => "blocked",
+        Done => "done",
+        Cancelled => "cancelled",
+    }
+}
+
+string_choice! {
     /// How a goal ends, as `/goal close` offers it.
     OutcomeChoice { Achieved => "achieved", Dropped => "dropped" }
 }
@@ -73,6 +84,11 @@ string_choice! {
 string_choice! {
     /// The `format` option of `/export`.
     FormatChoice { Csv => "csv", Json => "json" }
+}
+
+string_choice! {
+    /// The `period` option of `/report`: the current one, to date.
+    PeriodChoice { Month => "month", Quarter => "quarter", Year => "year" }
 }
 
 string_choice! {

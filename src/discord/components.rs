@@ -75,6 +75,9 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
             _ if page.is_some() => {
                 commands::checkin_admin::on_page(ctx, data, c, page.unwrap_or_default()).await
             }
+            _ if super::paging::is_page_button(&c.data.custom_id) => {
+                super::paging::on_page(ctx, data, c).await
+            }
             Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
             Some(("checkin", "open" | "edit", id)) => commands::checkin::on_button(ctx, data, c, id).await,
             Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,

@@ -39,7 +39,18 @@ fn embed(e: &Embed) -> CreateEmbed {
     if !e.footer.is_empty() {
         out = out.footer(CreateEmbedFooter::new(&e.footer));
     }
+    if let Some(url) = &e.image {
+        out = out.image(url);
+    }
     out
+}
+
+/// The message's files, uploaded as `files[n]` parts of a multipart request.
+pub fn attachments(msg: &Message) -> Vec<CreateAttachment> {
+    msg.attachments
+        .iter()
+        .map(|a| CreateAttachment::bytes(a.bytes.clone(), a.name.clone()))
+        .collect()
 }
 
 /// Buttons laid out in action rows of five.
@@ -66,7 +77,7 @@ pub fn components(msg: &Message) -> Vec<CreateActionRow> {
 }
 
 /// Fills a serenity message builder from a fitted `msg`: content, embeds, buttons, mentions and
-/// its file (through the builder's `$attach` method). An edit always sets the content (so it can
+/// its files (through the builder's `$attach` method). An edit always sets the content (so it can
 /// clear it); a new message only when there is some.
 macro_rules! filled {
     ($builder:expr, $msg:expr, $attach:ident, edit) => {{
@@ -82,8 +93,8 @@ macro_rules! filled {
         if !msg.content.is_empty() {
             out = out.content(&msg.content);
         }
-        if let Some((name, bytes)) = &msg.attachment {
-            out = out.$attach(CreateAttachment::bytes(bytes.clone(), name.clone()));
+        for a in attachments(msg) {
+            out = out.$attach(a);
         }
         out
     }};
@@ -112,8 +123,8 @@ pub fn reply(msg: &Message) -> CreateReply {
     for e in embeds(&msg) {
         out = out.embed(e);
     }
-    if let Some((name, bytes)) = &msg.attachment {
-        out = out.attachment(CreateAttachment::bytes(bytes.clone(), name.clone()));
+    for a in attachments(&msg) {
+        out = out.attachment(a);
     }
     out
 }

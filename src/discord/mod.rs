@@ -24,9 +24,12 @@ pub mod choices;
 pub mod commands;
 pub mod components;
 pub mod convert;
+pub mod doctor;
 pub mod notifier;
+pub mod paging;
 pub mod respond;
 pub mod rest;
+pub mod service;
 
 /// What every command handler can reach.
 pub struct Data {
@@ -36,6 +39,10 @@ pub struct Data {
     /// Wakes the scheduler's sender at once (after a command queued a delivery).
     pub wake: Arc<Notify>,
     inflight: Arc<InFlight>,
+    /// Gateway and backup state for /healthz.
+    pub health: Arc<crate::ops::health::Health>,
+    /// The bot's Prometheus metrics.
+    pub metrics: Arc<crate::ops::metrics::Metrics>,
     /// The in-memory rate limit of anonymous feedback (never written down).
     pub feedback_limiter: Arc<crate::actions::feedback::AnonLimiter>,
 }
@@ -198,6 +205,7 @@ pub fn error_message(e: &Error) -> Message {
 async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
+            service::command_finished(ctx, Some(&error)).await;
             if let Err(e) = ctx.send(convert::reply(&error_message(&error))).await {
                 tracing::warn!(error = %e, "could not send the error reply");
             }
@@ -230,18 +238,25 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
 }
 
 async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) -> Result<()> {
+    service::on_gateway_event(ctx, event, data);
     match event {
         FullEvent::InteractionCreate {
             interaction: Interaction::Component(c),
         } => {
             let _guard = data.inflight.enter();
+            let started = std::time::Instant::now();
             components::handle_component(ctx, data, c).await;
+            data.metrics
+                .command("button", "ok", started.elapsed().as_secs_f64());
         }
         FullEvent::InteractionCreate {
             interaction: Interaction::Modal(m),
         } => {
             let _guard = data.inflight.enter();
+            let started = std::time::Instant::now();
             components::handle_modal(ctx, data, m).await;
+            data.metrics
+                .command("form", "ok", started.elapsed().as_secs_f64());
         }
         FullEvent::GuildCreate { guild, .. } => {
             tracing::debug!(guild = %guild.id, name = %guild.name, "guild available");
@@ -284,7 +299,9 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
             "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal (Applications → your app → Bot → Reset Token), then put DISCORD_TOKEN=<token> in a .env file (see config/example.env) or the environment.",
         )
     })?;
+    let lock = service::lock(&config)?;
     let store = Store::connect(&config.database_url).await?;
+    let service = service::Service::start(&config, &store, clock.clone(), lock).await?;
 
     let settings = scheduler::SchedulerSettings::from_config(&config);
     let (http, client) = rest::http(&config, &token, settings.stats.clone())?;
@@ -312,6 +329,8 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         clock: clock.clone(),
         wake: wake.clone(),
         inflight: inflight.clone(),
+        health: service.health.clone(),
+        metrics: service.metrics.clone(),
         feedback_limiter: Arc::default(),
     };
     let guild = config.discord.guild_id;
@@ -328,8 +347,10 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
                     } else {
                         tracing::info!(command = %command, user = %ctx.author().id, "command");
                     }
+                    service::command_started(ctx).await;
                 })
             },
+            post_command: |ctx| Box::pin(service::command_finished(ctx, None)),
             event_handler: |fctx, event| Box::pin(event_handler(fctx.serenity_context, event, fctx.user_data)),
             allowed_mentions: Some(serenity::CreateAllowedMentions::new().everyone(false).all_roles(false).all_users(false)),
             ..Default::default()
@@ -341,6 +362,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
                     None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
                 }
                 tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), commands = framework.options().commands.len(), "READY");
+                data.health.shard(ctx.shard_id.0, ready.shard.map_or(1, |s| s.total), true);
                 Ok(data)
             })
         })
@@ -356,6 +378,12 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         client.http.clone(),
         reqwest_client,
     ));
+    let notifier = Arc::new(scheduler::counting::Counting::new(
+        notifier,
+        service.metrics.clone(),
+    ));
+    let mut settings = settings;
+    settings.metrics = Some(service.metrics.clone());
     let (stop_scheduler, scheduler_stopped) = watch::channel(false);
     let sched = tokio::spawn(scheduler::run(
         store.clone(),
@@ -379,7 +407,9 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         })
     };
 
-    let result = client.start().await;
+    // One process serves any number of guilds: as many shards as Discord recommends, all stopped
+    // together by `shutdown_all` above.
+    let result = client.start_autosharded().await;
     // However the gateway ended, stop everything else too: commands finish, the scheduler hands
     // back what it claimed, then the database closes.
     stopper.abort();
@@ -394,6 +424,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     {
         tracing::warn!("scheduler did not stop in time");
     }
+    service.stop().await;
     store.close().await;
     tracing::info!("stopped");
     result.map_err(|e| Error::user(format!("Discord connection failed: {e}")))

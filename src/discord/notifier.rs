@@ -85,12 +85,13 @@ impl DiscordNotifier {
         self.wait_global().await;
         let json = serde_json::to_string(&builder).map_err(|e| SendError::Other(e.to_string()))?;
         let mut req = Request::new(Route::ChannelMessages { channel_id: channel }, LightMethod::Post);
-        req = match &msg.attachment {
-            // One file: serenity numbers it 0 in both the form part and `attachments`.
-            Some((name, bytes)) => req.multipart(Some(Multipart {
+        // Scheduled posts carry at most one file (the digest's chart): serenity numbers it 0 in
+        // both the form part and `attachments`.
+        req = match msg.attachments.first() {
+            Some(file) => req.multipart(Some(Multipart {
                 upload: MultipartUpload::Attachments(vec![CreateAttachment::bytes(
-                    bytes.clone(),
-                    name.clone(),
+                    file.bytes.clone(),
+                    file.name.clone(),
                 )]),
                 fields: Vec::new(),
                 payload_json: Some(json),

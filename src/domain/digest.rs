@@ -15,6 +15,8 @@ pub const MAX_GOALS: usize = 25;
 pub const MAX_CONTRIBUTORS: usize = 5;
 /// How far ahead "coming up" looks.
 pub const UPCOMING_DAYS: i64 = 14;
+/// Periods of wins the digest chart shows, this one included.
+pub const WIN_PERIODS: usize = 8;
 
 /// A week of a coalition, ready to render.
 #[derive(Debug, Clone, Serialize)]
@@ -26,9 +28,14 @@ pub struct Digest {
     pub period_start: i64,
     pub period_end: i64,
     pub wins_count: i64,
+    /// Wins in each of the last [`WIN_PERIODS`] periods of the same length, oldest first; the
+    /// last is this period.
+    pub wins_per_period: Vec<i64>,
     /// Most recent first.
     pub wins: Vec<DigestWin>,
     pub tasks_completed: i64,
+    /// Tasks cancelled in the period: closed, but not counted as completed.
+    pub tasks_cancelled: i64,
     pub overdue_count: i64,
     /// Most overdue first.
     pub overdue: Vec<DigestTask>,
@@ -114,6 +121,7 @@ pub struct DigestGoal {
     pub current: f64,
     pub target: Option<f64>,
     pub unit: Option<String>,
+    pub due_at: Option<i64>,
     /// current / target in 0..=1, when there is a target.
     #[sqlx(skip)]
     pub fraction: Option<f64>,
@@ -228,6 +236,9 @@ pub fn to_text(d: &Digest) -> String {
     }
 
     out += &format!("\nTasks completed: {}\n", d.tasks_completed);
+    if d.tasks_cancelled > 0 {
+        out += &format!("Tasks cancelled: {}\n", d.tasks_cancelled);
+    }
 
     out += &format!("\nOverdue tasks: {}\n", d.overdue_count);
     for t in &d.overdue {

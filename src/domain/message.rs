@@ -22,6 +22,9 @@ pub mod limits {
     pub const CUSTOM_ID: usize = 100;
     pub const CHOICES: usize = 25;
     pub const CHOICE_NAME: usize = 100;
+    pub const ATTACHMENTS: usize = 10;
+    /// Bytes of all attachments together: the smallest upload limit a bot meets (10 MiB).
+    pub const ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 }
 
 /// A message to send or reply with.
@@ -34,9 +37,40 @@ pub struct Message {
     pub ping_users: Vec<UserId>,
     /// Visible only to the person who ran the command.
     pub ephemeral: bool,
-    /// A file to attach: (file name, bytes).
+    /// Files to upload with the message; an embed shows one as its image with
+    /// [`Attachment::url`].
     #[serde(skip)]
-    pub attachment: Option<(String, Vec<u8>)>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file uploaded with a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    /// The file name Discord shows: letters, digits, `.`, `-` and `_` only.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Attachment {
+    /// A file named `name` (other characters become `_`, as Discord would do) holding `bytes`.
+    pub fn new(name: &str, bytes: Vec<u8>) -> Attachment {
+        let name = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Attachment { name, bytes }
+    }
+
+    /// How an embed refers to this file (`attachment://digest.png`).
+    pub fn url(&self) -> String {
+        format!("attachment://{}", self.name)
+    }
 }
 
 /// An embed.
@@ -47,6 +81,8 @@ pub struct Embed {
     pub fields: Vec<Field>,
     pub color: u32,
     pub footer: String,
+    /// The image shown large at the bottom: an `https://` URL or an attachment's `attachment://` URL.
+    pub image: Option<String>,
 }
 
 /// A field of an embed.
@@ -81,6 +117,8 @@ pub mod colors {
     pub const WARNING: u32 = 0xF59E0B;
     pub const DANGER: u32 = 0xEF4444;
     pub const CELEBRATE: u32 = 0xA855F7;
+    /// Closed without effect: a cancelled task, a withdrawn win.
+    pub const MUTED: u32 = 0x9CA3AF;
 }
 
 impl Message {
@@ -103,6 +141,12 @@ impl Message {
     /// Makes it ephemeral.
     pub fn ephemeral(mut self) -> Message {
         self.ephemeral = true;
+        self
+    }
+
+    /// Attaches a file.
+    pub fn attach(mut self, file: Attachment) -> Message {
+        self.attachments.push(file);
         self
     }
 
@@ -147,7 +191,7 @@ impl Message {
             b.label = truncate(&b.label, limits::BUTTON_LABEL);
             b.custom_id = truncate(&b.custom_id, limits::CUSTOM_ID);
         }
-        if self.content.is_empty() && self.embeds.is_empty() && self.attachment.is_none() {
+        if self.content.is_empty() && self.embeds.is_empty() && self.attachments.is_empty() {
             self.content = "(nothing to show)".into();
         }
         self
@@ -198,8 +242,25 @@ impl Message {
                 v.push(format!("button {}", b.custom_id));
             }
         }
-        if self.content.is_empty() && self.embeds.is_empty() && self.attachment.is_none() {
+        if self.content.is_empty() && self.embeds.is_empty() && self.attachments.is_empty() {
             v.push("empty message".into());
+        }
+        if self.attachments.len() > limits::ATTACHMENTS {
+            v.push(format!("{} attachments", self.attachments.len()));
+        }
+        let bytes: usize = self.attachments.iter().map(|a| a.bytes.len()).sum();
+        if bytes > limits::ATTACHMENT_BYTES {
+            v.push(format!(
+                "attachments {bytes} bytes > {}",
+                limits::ATTACHMENT_BYTES
+            ));
+        }
+        for url in self.embeds.iter().filter_map(|e| e.image.as_deref()) {
+            if let Some(name) = url.strip_prefix("attachment://")
+                && !self.attachments.iter().any(|a| a.name == name)
+            {
+                v.push(format!("embed image {url} names no attachment"));
+            }
         }
         v
     }
@@ -240,6 +301,12 @@ impl Embed {
     /// Sets the footer.
     pub fn footer(mut self, f: impl Into<String>) -> Embed {
         self.footer = f.into();
+        self
+    }
+
+    /// Shows `url` as the embed's image (see [`Attachment::url`]).
+    pub fn image(mut self, url: impl Into<String>) -> Embed {
+        self.image = Some(url.into());
         self
     }
 

@@ -44,16 +44,24 @@ pub enum TaskStatus {
     InProgress,
     Blocked,
     Done,
+    /// Closed without being done (`/task cancel`): never counts as done.
+    Cancelled,
 }
 
 impl TaskStatus {
     /// All statuses, in display order.
-    pub const ALL: [TaskStatus; 4] = [
+    pub const ALL: [TaskStatus; 5] = [
         TaskStatus::Open,
         TaskStatus::InProgress,
         TaskStatus::Blocked,
         TaskStatus::Done,
+        TaskStatus::Cancelled,
     ];
+
+    /// Whether the task is finished with, done or cancelled: no pings, no buttons.
+    pub fn is_closed(self) -> bool {
+        matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
+    }
 
     /// The stored name (also the slash-command choice value).
     pub fn as_str(self) -> &'static str {
@@ -62,6 +70,7 @@ impl TaskStatus {
             TaskStatus::InProgress => "in_progress",
             TaskStatus::Blocked => "blocked",
             TaskStatus::Done => "done",
+            TaskStatus::Cancelled => "cancelled",
         }
     }
 
@@ -72,6 +81,7 @@ impl TaskStatus {
             TaskStatus::InProgress => "in progress",
             TaskStatus::Blocked => "blocked",
             TaskStatus::Done => "done",
+            TaskStatus::Cancelled => "cancelled",
         }
     }
 
@@ -82,6 +92,7 @@ impl TaskStatus {
             "in_progress" | "started" => Some(TaskStatus::InProgress),
             "blocked" => Some(TaskStatus::Blocked),
             "done" => Some(TaskStatus::Done),
+            "cancelled" | "canceled" => Some(TaskStatus::Cancelled),
             _ => None,
         }
     }
@@ -207,12 +218,19 @@ pub struct Task {
     pub next_ping_at: Option<i64>,
     pub channel_id: Option<ChannelId>,
     pub message_id: Option<MessageId>,
+    /// Why it was cancelled (`/task cancel reason:`).
+    pub cancel_reason: Option<String>,
+    pub cancelled_at: Option<i64>,
+    /// How it repeats (`every monday`), in the words `/task repeat` accepted; `None` = once.
+    pub repeat_every: Option<String>,
+    /// The task this one was copied from when that one closed.
+    pub repeat_of: Option<TaskId>,
 }
 
 impl Task {
-    /// Whether the task is past due and not done.
+    /// Whether the task is past due and still open (not done or cancelled).
     pub fn is_overdue(&self, now: i64) -> bool {
-        self.status != TaskStatus::Done && self.due_at.is_some_and(|d| d < now)
+        !self.status.is_closed() && self.due_at.is_some_and(|d| d < now)
     }
 }
 

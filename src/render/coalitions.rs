@@ -12,7 +12,7 @@ use crate::actions::digest::DigestQueued;
 use crate::actions::export::ExportFile;
 use crate::domain::UserId;
 use crate::domain::digest::progress_bar;
-use crate::domain::message::{Embed, Message, bounded_list, colors, limits};
+use crate::domain::message::{Attachment, Embed, Message, bounded_list, colors, limits};
 use crate::domain::text::{number, truncate};
 use crate::domain::when::{Shown, show};
 use crate::store::coalitions::{CoalitionSummary, GoalProgress};
@@ -242,7 +242,7 @@ pub fn exported(file: ExportFile) -> Message {
         truncate(&counts.join(" · "), 1500)
     ))
     .ephemeral();
-    msg.attachment = Some((file.filename, file.bytes));
+    msg.attachments = vec![Attachment::new(&file.filename, file.bytes)];
     msg.fit()
 }
 
@@ -461,6 +461,9 @@ mod tests {
         });
         assert_fits(&m);
         assert!(m.ephemeral && m.content.contains("tasks: 3"));
-        assert_eq!(m.attachment, Some(("c-2026-11-23.json".into(), b"{}".to_vec())));
+        assert_eq!(
+            m.attachments,
+            vec![Attachment::new("c-2026-11-23.json", b"{}".to_vec())]
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The weekly digest as one embed, within Discord's limits however big the coalition: every list
 //! has a character budget and ends with "… and N more". Used by the scheduler, `/digest preview`
-//! and `/digest send` alike.
+//! and `/digest send` alike, with the chart of [`super::chart`] as the embed's image.
 
 use chrono_tz::Tz;
 
@@ -34,6 +34,16 @@ pub fn digest(d: &Digest) -> Message {
         d.overdue_count,
         d.upcoming_count,
     );
+    let summary = if d.tasks_cancelled > 0 {
+        // Cancelled work is closed but not done: say so apart from "completed".
+        summary.replacen(
+            " completed ·",
+            &format!(" completed · **{}** cancelled ·", d.tasks_cancelled),
+            1,
+        )
+    } else {
+        summary
+    };
     let mut e = Embed::new(title, colors::INFO).description(summary);
 
     let wins: Vec<String> = d
@@ -199,7 +209,11 @@ pub fn digest(d: &Digest) -> Message {
             .collect();
         e = e.field("⭐ Top contributors", list(&top, top.len() as i64, "—"), false);
     }
-    Message::embed(e.footer(format!("Times in {}", d.timezone))).fit()
+    let e = e.footer(format!("Times in {}", d.timezone));
+    match super::chart::digest_png(d) {
+        Some(png) => Message::embed(e.image(png.url())).attach(png).fit(),
+        None => Message::embed(e).fit(),
+    }
 }
 
 fn list(lines: &[String], total: i64, empty: &str) -> String {

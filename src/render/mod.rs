@@ -1,16 +1,23 @@
 //! Pure functions from outcomes to [`Message`](crate::domain::message::Message)s within Discord's
 //! limits. No serenity here: these are unit-tested as plain data, and the scheduler uses them too.
 
+pub mod chart;
 pub mod checkin_posts;
 pub mod checkins;
+pub mod coalition_edits;
 pub mod coalitions;
 pub mod digest;
 pub mod feedback;
 pub mod goals;
 pub mod me;
+pub mod paging;
 pub mod people;
+pub mod plan_edits;
+pub mod report;
 pub mod scheduled;
+pub mod task_edits;
 pub mod tasks;
+pub mod win_edits;
 pub mod wins;
 
 use crate::domain::UserId;

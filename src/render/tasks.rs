@@ -27,6 +27,7 @@ fn status_icon(s: TaskStatus) -> &'static str {
         TaskStatus::InProgress => "🔵",
         TaskStatus::Blocked => "🔴",
         TaskStatus::Done => "✅",
+        TaskStatus::Cancelled => "🚫",
     }
 }
 
@@ -55,7 +56,7 @@ pub fn card_buttons(task: &Task, offer_win: bool) -> Vec<Button> {
         TaskStatus::InProgress => vec![done, block],
         TaskStatus::Blocked => vec![start("Unblocked — resume"), done],
         TaskStatus::Done if offer_win => vec![win_button(id)],
-        TaskStatus::Done => vec![],
+        TaskStatus::Done | TaskStatus::Cancelled => vec![],
     }
 }
 
@@ -94,6 +95,7 @@ pub fn task_card_with(
     let overdue = task.is_overdue(now);
     let color = match status {
         TaskStatus::Done => colors::SUCCESS,
+        TaskStatus::Cancelled => colors::MUTED,
         TaskStatus::Blocked => colors::DANGER,
         _ if overdue => colors::WARNING,
         _ => colors::INFO,
@@ -128,6 +130,18 @@ pub fn task_card_with(
     {
         e = e.field("Blocked by", safe(&truncate(reason, 900)), false);
     }
+    if status == TaskStatus::Cancelled {
+        let why = task
+            .cancel_reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| safe(&truncate(r, 900)))
+            .unwrap_or_else(|| "no reason given".into());
+        e = e.field("Cancelled", why, false);
+    }
+    if let Some(rule) = task.repeat_every.as_deref().filter(|r| !r.trim().is_empty()) {
+        e = e.field("Repeats", repeat_label(rule), false);
+    }
     let e = e.footer(plain_name(coalition_name));
     Message {
         embeds: vec![e],
@@ -135,6 +149,14 @@ pub fn task_card_with(
         ..Default::default()
     }
     .fit()
+}
+
+/// "repeats every Monday at 09:00", from a stored repeat rule.
+pub fn repeat_label(rule: &str) -> String {
+    match crate::domain::repeat::Repeat::parse(rule) {
+        Ok(Some(r)) => format!("🔁 repeats {}", r.describe()),
+        _ => format!("🔁 repeats {}", safe(&truncate(rule, 100))),
+    }
 }
 
 /// A coalition name for a footer: footers show no markdown, so it goes in unescaped, cut to 100
@@ -331,17 +353,11 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
         };
         return Message::embed(e.description(hint)).ephemeral().fit();
     }
-    let mut body = bounded_list(&lines, total, LIST_BUDGET);
-    if body.lines().last().is_some_and(|l| l.starts_with("… and ")) {
-        body.push_str(if mine {
-            " — `/task list` with `status:` narrows it"
-        } else {
-            " — filter with `status:`/`assignee:`"
-        });
-    }
+    // The page's rows; only a page too long for the embed ends with "… and N more".
+    let body = bounded_list(&lines, lines.len(), LIST_BUDGET);
     let overdue = list.tasks.iter().filter(|r| r.task.is_overdue(list.now)).count();
     let mut footer = format!("{total} task{}", if total == 1 { "" } else { "s" });
-    if overdue > 0 {
+    if overdue > 0 && list.paged.page.number == 1 {
         footer.push_str(&format!(
             " · {overdue}{} overdue, shown first",
             if list.tasks.len() < total { "+" } else { "" }
@@ -349,7 +365,7 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
     }
     footer.push_str(&format!(" · times in {}", tz.name()));
     e = e.description(body).footer(footer);
-    Message::embed(e).ephemeral().fit()
+    super::paging::paginate(Message::embed(e).ephemeral(), &list.key, &list.paged).fit()
 }
 
 fn capitalized(s: &str) -> String {
@@ -387,6 +403,10 @@ mod tests {
             next_ping_at: None,
             channel_id: None,
             message_id: None,
+            cancel_reason: None,
+            cancelled_at: None,
+            repeat_every: None,
+            repeat_of: None,
         }
     }
 
@@ -509,15 +529,30 @@ mod tests {
             .collect()
     }
 
+    fn paged(total: i64) -> (crate::domain::paging::Paged, crate::domain::paging::PageKey) {
+        use crate::domain::paging::{Filters, Page, PageKey, Paged};
+        (
+            Paged::new(Page::new(1, 20), total),
+            PageKey::new(
+                "tasks",
+                crate::domain::UserId(5),
+                Filters::new().with('c', Some(1)),
+            ),
+        )
+    }
+
     #[test]
-    fn fifty_long_tasks_fit_and_say_how_to_filter() {
+    fn a_page_of_long_tasks_fits_and_offers_the_next_page() {
+        let (paged, key) = paged(50);
         let list = TaskList {
             coalition_name: "c".repeat(100),
             timezone: "America/New_York".into(),
-            tasks: rows(50),
+            tasks: rows(50).into_iter().take(20).collect(),
             total: 50,
             status: None,
             now: NOW,
+            paged,
+            key,
         };
         for mine in [false, true] {
             let m = task_list(&list, mine);
@@ -525,10 +560,9 @@ mod tests {
             assert!(m.ephemeral && m.ping_users.is_empty());
             let d = &m.embeds[0].description;
             assert!(d.lines().filter(|l| l.contains("**#")).count() <= LIST_LINES);
-            assert!(d.contains("… and ") && d.contains("more"), "{d}");
-            if !mine {
-                assert!(d.contains("filter with `status:`/`assignee:`"), "{d}");
-            }
+            assert!(m.embeds[0].footer.contains("50 tasks") && m.embeds[0].footer.ends_with("page 1 of 3"));
+            assert_eq!(m.buttons.len(), 1, "page 1 only goes forward");
+            assert_eq!(m.buttons[0].custom_id, "page:tasks:5:c1:2");
             let text = all_text(&m);
             assert!(!text.contains("@everyone") && !text.contains("<@&"));
             // Overdue rows come first and are flagged.
@@ -545,6 +579,8 @@ mod tests {
             total: 0,
             status: Some(TaskStatus::Blocked),
             now: NOW,
+            paged: paged(0).0,
+            key: paged(0).1,
         };
         let m = task_list(&list, false);
         assert!(m.embeds[0].title.starts_with("Blocked tasks"));

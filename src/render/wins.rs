@@ -114,21 +114,19 @@ pub fn win_list(list: &WinList) -> Message {
             )
         })
         .collect();
-    let mut body = bounded_list(&lines, total, LIST_BUDGET);
-    if body.lines().last().is_some_and(|l| l.starts_with("… and ")) {
-        body.push_str(" — a smaller `days:` narrows it, `/export` has them all");
-    }
+    let body = bounded_list(&lines, lines.len(), LIST_BUDGET);
     let e = e.description(body).footer(format!(
         "{total} win{} · dates in {}",
         if total == 1 { "" } else { "s" },
         tz.name()
     ));
-    Message::embed(e).ephemeral().fit()
+    super::paging::paginate(Message::embed(e).ephemeral(), &list.key, &list.paged).fit()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::paging::{Filters, Page, PageKey, Paged};
     use crate::domain::{CoalitionId, Goal, GoalId, GoalStatus, TaskId, UserId, Win, WinId};
     use crate::store::wins::WinRow;
 
@@ -224,15 +222,22 @@ mod tests {
             timezone: "UTC".into(),
             days: 7,
             since: NOW - 7 * 86_400,
-            wins,
+            wins: wins.into_iter().take(15).collect(),
             total: 340,
+            paged: Paged::new(Page::new(1, 15), 340),
+            key: PageKey::new(
+                "wins",
+                UserId(3),
+                Filters::new().with('c', Some(1)).with('d', Some(7)),
+            ),
         };
         let m = win_list(&list);
         assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
         assert!(m.ephemeral && m.ping_users.is_empty());
         let t = texts(&m);
         assert!(!t.contains("@everyone") && !t.contains("<@&"));
-        assert!(t.contains("… and ") && t.contains("`days:`"), "{t}");
+        assert!(m.embeds[0].footer.contains("340 wins") && m.embeds[0].footer.ends_with("page 1 of 23"));
+        assert_eq!(m.buttons[0].custom_id, "page:wins:3:c1.d7:2");
         assert!(m.embeds[0].description.lines().count() <= LIST_LINES + 1);
     }
 }

@@ -125,8 +125,10 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status == TaskStatus::Done {
-                return cancel("task done");
+            match task.status {
+                TaskStatus::Done => return cancel("task done"),
+                TaskStatus::Cancelled => return cancel("task cancelled"),
+                _ => {}
             }
             if task.due_at != int("due_at") {
                 return cancel("due date moved");
@@ -228,8 +230,10 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
                 return cancel("task deleted");
             };
-            if task.status == TaskStatus::Done {
-                return cancel("task done");
+            match task.status {
+                TaskStatus::Done => return cancel("task done"),
+                TaskStatus::Cancelled => return cancel("task cancelled"),
+                _ => {}
             }
             if task.assignee_id != Some(user) {
                 return cancel("reassigned");
@@ -276,6 +280,8 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
         Some(DeliveryKind::FeedbackToLead | DeliveryKind::FeedbackAck) => {
             super::people::feedback_content(store, &c, d).await
         }
+        // Handled before rendering (see `deliver`); never a message.
+        Some(DeliveryKind::TaskRepeat) => cancel("not a message"),
         None => cancel("unknown kind"),
     }
 }

@@ -179,6 +179,22 @@ async fn send<N: Notifier>(
     pacer: &Pacer,
 ) -> Result<Step> {
     let now = clock.now();
+    if d.kind() == Some(DeliveryKind::TaskRepeat) {
+        // Work, not a message: the next copy of a repeating task, created under the claim.
+        return Ok(Step::Done(
+            match crate::actions::task_edits::run_repeat(store, d, now).await? {
+                crate::actions::task_edits::RepeatRun::Created { number, .. } => {
+                    tracing::info!(task = number, "next copy of a repeating task created");
+                    Outcome::Sent
+                }
+                crate::actions::task_edits::RepeatRun::Skipped(why) => {
+                    tracing::info!(reason = %why, "repeat skipped");
+                    Outcome::Cancelled
+                }
+                crate::actions::task_edits::RepeatRun::Lost => lost(),
+            },
+        ));
+    }
     let content = match content::render(store, d, now).await {
         Ok(c) => c,
         Err(e) => {

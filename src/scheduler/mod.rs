@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::ops::metrics::Metrics;
 
 mod content;
+pub mod counting;
 pub mod deliver;
 pub mod notifier;
 mod people;
@@ -54,6 +56,8 @@ pub struct SchedulerSettings {
     pub batch: i64,
     /// How long shutdown waits for sends in flight before giving up on them.
     pub shutdown_wait: Duration,
+    /// Where the loop records tick durations and delivery outcomes (None: nowhere).
+    pub metrics: Option<Arc<Metrics>>,
     /// Counters of sends and 429s, shared with the Discord edge and whoever reports them.
     pub stats: Arc<SendStats>,
 }
@@ -73,6 +77,7 @@ impl Default for SchedulerSettings {
             backoff_max: 3600,
             batch: 200,
             shutdown_wait: Duration::from_secs(10),
+            metrics: None,
             stats: Arc::default(),
         }
     }

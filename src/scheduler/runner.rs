@@ -7,8 +7,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
-use super::{Notifier, SchedulerSettings, deliver_until, tick};
+use super::{DeliverReport, Notifier, SchedulerSettings, deliver_until, tick};
 use crate::clock::Clock;
+use crate::ops::metrics::Metrics;
 use crate::store::{Store, deliveries};
 
 /// The shortest sleep between rounds, so rows that stay due (a round cut short) can't spin the loop.
@@ -30,8 +31,12 @@ pub async fn run<N: Notifier + 'static>(
             break;
         }
         let now = clock.now();
+        let started = std::time::Instant::now();
         if let Err(e) = tick(&store, &settings, now).await {
             tracing::error!(error = %e, "tick failed");
+        }
+        if let Some(m) = &settings.metrics {
+            m.tick_seconds.observe(started.elapsed().as_secs_f64());
         }
         let span = tracing::info_span!("deliver", now = %now);
         let stop = shutdown.clone();
@@ -43,6 +48,9 @@ pub async fn run<N: Notifier + 'static>(
             r = &mut sending => Some(r),
             _ = stopped_then(&mut watcher, settings.shutdown_wait) => None,
         };
+        if let (Some(m), Some(Ok(report))) = (&settings.metrics, &outcome) {
+            record(m, report);
+        }
         match outcome {
             Some(Ok(report)) if report.claimed > 0 => tracing::info!(?report, "delivered"),
             Some(Ok(_)) => {}
@@ -78,6 +86,24 @@ pub async fn run<N: Notifier + 'static>(
         }
     }
     tracing::info!("scheduler stopped");
+}
+
+/// Adds one round's outcomes to the metrics.
+fn record(m: &Metrics, r: &DeliverReport) {
+    for (outcome, n) in [
+        ("sent", r.sent),
+        ("retried", r.retried),
+        ("dead", r.dead),
+        ("cancelled", r.cancelled),
+        ("released", r.released),
+        ("failed", r.failed),
+        ("lost", r.lost),
+    ] {
+        if n > 0 {
+            m.delivered.with_label_values(&[outcome]).inc_by(n as u64);
+        }
+    }
+    m.retries.inc_by(r.retried as u64);
 }
 
 /// Completes `wait` after shutdown has been signalled; never otherwise.

@@ -111,7 +111,7 @@ pub async fn summaries(store: &Store, guild: GuildId) -> Result<Vec<CoalitionSum
     Ok(sqlx::query_as(
         "SELECT c.id, c.name, c.home_channel_id,
                 (SELECT COUNT(*) FROM members m WHERE m.coalition_id = c.id) AS members,
-                (SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = c.id AND t.status <> 'done') AS open_tasks
+                (SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = c.id AND t.status <> 'done' AND t.status <> 'cancelled') AS open_tasks
          FROM coalitions c
          WHERE c.guild_id = ? AND c.archived_at IS NULL
          ORDER BY c.name",
@@ -211,7 +211,7 @@ pub enum PingSubject {
 pub async fn ping_subjects(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<(PingSubject, i64)>> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT 'task', id, due_at FROM tasks
-         WHERE coalition_id = ? AND status <> 'done' AND due_at IS NOT NULL
+         WHERE coalition_id = ? AND status <> 'done' AND status <> 'cancelled' AND due_at IS NOT NULL
          UNION ALL
          SELECT 'deadline', id, due_at FROM deadlines
          WHERE coalition_id = ? AND status = 'open'",
@@ -347,7 +347,7 @@ pub async fn org_stats(store: &Store, coalition: CoalitionId, since: i64) -> Res
                   WHERE m.coalition_id = o.coalition_id AND m.org_id = o.id) AS members,
                 (SELECT COUNT(*) FROM tasks t
                   WHERE t.coalition_id = o.coalition_id AND t.org_id = o.id
-                    AND t.status <> 'done') AS open_tasks,
+                    AND t.status <> 'done' AND t.status <> 'cancelled') AS open_tasks,
                 (SELECT COUNT(*) FROM wins w
                   WHERE w.coalition_id = o.coalition_id AND w.org_id = o.id
                     AND w.created_at >= ?) AS wins
@@ -377,6 +377,16 @@ pub async fn suggest_orgs(
     .bind(format!("%{typed}%"))
     .bind(format!("{typed}%"))
     .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// Every active coalition of every guild, by guild and name (for `backbone doctor`).
+pub async fn list_all_active(store: &Store) -> Result<Vec<Coalition>> {
+    Ok(sqlx::query_as(concat!(
+        select_coalition!(),
+        "WHERE archived_at IS NULL ORDER BY guild_id, name"
+    ))
     .fetch_all(store.pool())
     .await?)
 }

@@ -42,6 +42,10 @@ pub enum DeliveryKind {
     FeedbackToLead,
     /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
     FeedbackAck,
+    /// Not a message: creates the next copy of a repeating task that closed (subject: task id).
+    /// Going through the outbox makes it exactly once, however often the task closes or the
+    /// process crashes.
+    TaskRepeat,
 }
 
 impl DeliveryKind {
@@ -63,6 +67,7 @@ impl DeliveryKind {
             DeliveryKind::CheckinClose => "checkin_close",
             DeliveryKind::FeedbackToLead => "feedback_to_lead",
             DeliveryKind::FeedbackAck => "feedback_ack",
+            DeliveryKind::TaskRepeat => "task_repeat",
         }
     }
 
@@ -379,6 +384,22 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
     .await?)
 }
 
+/// Records a delivery that was work rather than a message (the next copy of a repeating task) as
+/// done, in the transaction that did the work and only while this sender's claim `token` holds.
+pub async fn mark_done(tx: &mut Tx, id: DeliveryId, token: i64, note: &str, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = ?
+         WHERE id = ? AND status = 'sending' AND claim_token = ?",
+    )
+    .bind(now)
+    .bind(note)
+    .bind(id)
+    .bind(token)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The soonest time any pending delivery is due (the runner sleeps until then when it comes before
 /// the next tick, so a rate-limited message goes out when Discord allows it).
 pub async fn next_due(store: &Store) -> Result<Option<i64>> {
@@ -387,4 +408,28 @@ pub async fn next_due(store: &Store) -> Result<Option<i64>> {
             .fetch_one(store.pool())
             .await?,
     )
+}
+
+/// Deliveries that need a person's attention: dead ones due in the last `recent` seconds, and ones
+/// still unsent more than `late_by` seconds after they were due (for `backbone doctor`), oldest
+/// first, at most `limit`.
+pub async fn troubled(
+    store: &Store,
+    now: i64,
+    late_by: i64,
+    recent: i64,
+    limit: i64,
+) -> Result<Vec<Delivery>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM deliveries WHERE (status = 'dead' AND due_at >= ?)
+             OR (status IN ('pending', 'sending') AND due_at < ?)
+          ORDER BY due_at, id LIMIT ?"
+    ))
+    .bind(now - recent)
+    .bind(now - late_by)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
 }

@@ -19,7 +19,7 @@ macro_rules! name_of {
 /// yields them in due-date order without sorting.
 macro_rules! open_status {
     () => {
-        "t.status <> 'done'"
+        "t.status <> 'done' AND t.status <> 'cancelled'"
     };
 }
 
@@ -34,6 +34,42 @@ pub async fn wins_count(store: &Store, coalition: CoalitionId, start: i64, end: 
     .bind(end)
     .fetch_one(store.pool())
     .await?)
+}
+
+/// Wins in each of `periods` back-to-back periods of `length` seconds ending at `end`, oldest
+/// first: one range scan of the `wins_created` index.
+#[tracing::instrument(skip_all)]
+pub async fn wins_per_period(
+    store: &Store,
+    coalition: CoalitionId,
+    end: i64,
+    length: i64,
+    periods: usize,
+) -> Result<Vec<i64>> {
+    let length = length.max(1);
+    let start = end - length * periods as i64;
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT (? - created_at) / ? AS back, COUNT(*) FROM wins
+         WHERE coalition_id = ? AND created_at > ? AND created_at <= ?
+         GROUP BY back",
+    )
+    // (end - length, end] is period 0 (this one), (end - 2 length, end - length] period 1, …
+    .bind(end)
+    .bind(length)
+    .bind(coalition)
+    .bind(start)
+    .bind(end)
+    .fetch_all(store.pool())
+    .await?;
+    let mut counts = vec![0; periods];
+    for (back, n) in rows {
+        if let Ok(back) = usize::try_from(back)
+            && back < periods
+        {
+            counts[periods - 1 - back] = n;
+        }
+    }
+    Ok(counts)
 }
 
 /// The most recent `limit` wins in `(start, end]`, newest first.
@@ -97,6 +133,20 @@ pub async fn tasks_completed(store: &Store, coalition: CoalitionId, start: i64, 
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM tasks
          WHERE coalition_id = ? AND status = 'done' AND completed_at > ? AND completed_at <= ?",
+    )
+    .bind(coalition)
+    .bind(start)
+    .bind(end)
+    .fetch_one(store.pool())
+    .await?)
+}
+
+/// Tasks cancelled in `(start, end]`.
+#[tracing::instrument(skip_all)]
+pub async fn tasks_cancelled(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tasks
+         WHERE coalition_id = ? AND status = 'cancelled' AND cancelled_at > ? AND cancelled_at <= ?",
     )
     .bind(coalition)
     .bind(start)
@@ -225,7 +275,7 @@ pub async fn active_goals(
         .fetch_one(store.pool())
         .await?;
     let rows = sqlx::query_as(
-        "SELECT number, title, current, target, unit FROM goals
+        "SELECT number, title, current, target, unit, due_at FROM goals
          WHERE coalition_id = ? AND status = 'active' ORDER BY number LIMIT ?",
     )
     .bind(coalition)

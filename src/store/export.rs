@@ -100,7 +100,11 @@ const TABLES: &[Table] = &[
             created_by,
             created_at,
             updated_at,
-            completed_at
+            completed_at,
+            cancelled_at,
+            cancel_reason,
+            repeat_every,
+            repeat_of
         ],
         "WHERE coalition_id = ? ORDER BY number"
     ),

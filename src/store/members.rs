@@ -135,7 +135,7 @@ pub async fn unassign_open_tasks(
 ) -> Result<Vec<UnassignedTask>> {
     let mut tasks: Vec<UnassignedTask> = sqlx::query_as(
         "UPDATE tasks SET assignee_id = NULL, updated_at = ?
-         WHERE coalition_id = ? AND assignee_id = ? AND status <> 'done'
+         WHERE coalition_id = ? AND assignee_id = ? AND status <> 'done' AND status <> 'cancelled'
          RETURNING number, title",
     )
     .bind(now)

@@ -29,6 +29,7 @@ macro_rules! select_coalition {
 
 pub mod checkin_posts;
 pub mod checkins;
+pub mod coalition_edits;
 pub mod coalitions;
 pub mod deadlines;
 pub mod deliveries;
@@ -36,12 +37,17 @@ pub mod digest;
 pub mod export;
 pub mod feedback;
 pub mod goals;
+pub mod maintenance;
 pub mod members;
 pub mod overview;
 pub mod people;
+pub mod plan_edits;
+pub mod report;
 pub mod schedule;
 pub mod scope;
+pub mod task_edits;
 pub mod tasks;
+pub mod win_edits;
 pub mod wins;
 
 /// The tracing target of the "write transaction begins" debug event.

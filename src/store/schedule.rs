@@ -145,7 +145,7 @@ pub struct DuePing {
 
 /// Tasks due a ping: `?1` now, `?2` limit.
 pub const DUE_TASK_PINGS_SQL: &str =
-    "SELECT t.id, t.coalition_id, t.due_at, t.status = 'done' AS closed, t.assignee_id,
+    "SELECT t.id, t.coalition_id, t.due_at, t.status IN ('done', 'cancelled') AS closed, t.assignee_id,
                 t.next_ping_at, c.ping_offsets, c.archived_at IS NOT NULL AS archived
          FROM tasks t JOIN coalitions c ON c.id = t.coalition_id
          WHERE t.next_ping_at <= ?1 ORDER BY t.next_ping_at LIMIT ?2";

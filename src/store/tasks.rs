@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
+use crate::domain::paging::Page;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -13,7 +14,8 @@ macro_rules! select_task {
     () => {
         "SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
                 t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
-                t.next_ping_at, t.channel_id, t.message_id
+                t.next_ping_at, t.channel_id, t.message_id, t.cancel_reason, t.cancelled_at,
+                t.repeat_every, t.repeat_of
          FROM tasks t "
     };
 }
@@ -108,7 +110,7 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
 pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Task>> {
     Ok(sqlx::query_as(concat!(
         select_task!(),
-        "WHERE t.coalition_id = ? AND t.status <> 'done' AND t.title LIKE ? ESCAPE '\\'
+        "WHERE t.coalition_id = ? AND t.status <> 'done' AND t.status <> 'cancelled' AND t.title LIKE ? ESCAPE '\\'
          ORDER BY t.number LIMIT ?"
     ))
     .bind(coalition)
@@ -131,7 +133,7 @@ macro_rules! task_filter {
     () => {
         "WHERE t.coalition_id = ?
            AND (? IS NULL OR t.assignee_id = ?)
-           AND (CASE WHEN ? IS NULL THEN t.status <> 'done' ELSE t.status = ? END)
+           AND (CASE WHEN ? IS NULL THEN t.status <> 'done' AND t.status <> 'cancelled' ELSE t.status = ? END)
            AND (? IS NULL OR t.org_id = ?) "
     };
 }
@@ -144,21 +146,23 @@ struct Counted {
     matching: i64,
 }
 
-/// Tasks matching `filter`: overdue first, then by due date (undated last), then number; at most
-/// `limit`, with how many matched in all — one statement.
+/// Tasks matching `filter`: overdue first, then by due date (undated last), then number; the rows
+/// of `page`, with how many matched in all — one statement. A page past the end has no rows to
+/// carry the count: it comes back as 0, and the caller counts separately.
 #[tracing::instrument(skip_all)]
 pub async fn list(
     store: &Store,
     coalition: CoalitionId,
     filter: &TaskFilter,
     now: i64,
-    limit: i64,
+    page: Page,
 ) -> Result<(Vec<TaskRow>, i64)> {
     let status = filter.status.map(TaskStatus::as_str);
     let rows: Vec<Counted> = sqlx::query_as(concat!(
         "SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
                 t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
-                t.next_ping_at, t.channel_id, t.message_id,
+                t.next_ping_at, t.channel_id, t.message_id, t.cancel_reason, t.cancelled_at,
+                t.repeat_every, t.repeat_of,
                 m.display_name AS assignee_name, o.name AS org_name, g.title AS goal_title,
                 COUNT(*) OVER () AS matching
          FROM tasks t
@@ -166,9 +170,9 @@ pub async fn list(
          LEFT JOIN orgs o ON o.id = t.org_id AND o.coalition_id = t.coalition_id
          LEFT JOIN goals g ON g.id = t.goal_id AND g.coalition_id = t.coalition_id ",
         task_filter!(),
-        "ORDER BY (t.status <> 'done' AND t.due_at IS NOT NULL AND t.due_at < ?) DESC,
+        "ORDER BY (t.status <> 'done' AND t.status <> 'cancelled' AND t.due_at IS NOT NULL AND t.due_at < ?) DESC,
                   t.due_at IS NULL, t.due_at, t.number
-         LIMIT ?"
+         LIMIT ? OFFSET ?"
     ))
     .bind(coalition)
     .bind(filter.assignee)
@@ -178,7 +182,8 @@ pub async fn list(
     .bind(filter.org)
     .bind(filter.org)
     .bind(now)
-    .bind(limit)
+    .bind(page.limit())
+    .bind(page.offset())
     .fetch_all(store.pool())
     .await?;
     let total = rows.first().map_or(0, |r| r.matching);
@@ -366,7 +371,7 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
     let typed = typed.trim().trim_start_matches('#');
     Ok(sqlx::query_as(concat!(
         select_task!(),
-        "WHERE t.coalition_id = ? AND t.status <> 'done'
+        "WHERE t.coalition_id = ? AND t.status <> 'done' AND t.status <> 'cancelled'
            AND (t.title LIKE ? ESCAPE '\\' OR CAST(t.number AS TEXT) LIKE ? ESCAPE '\\')
          ORDER BY t.number DESC LIMIT ?"
     ))

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
+use crate::domain::paging::Page;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -98,7 +99,7 @@ pub async fn logged_for_task(store: &Store, coalition: CoalitionId, task: TaskId
 
 /// Wins logged since `since`, newest first.
 #[tracing::instrument(skip_all)]
-pub async fn since(store: &Store, coalition: CoalitionId, since: i64, limit: i64) -> Result<Vec<WinRow>> {
+pub async fn since(store: &Store, coalition: CoalitionId, since: i64, page: Page) -> Result<Vec<WinRow>> {
     Ok(sqlx::query_as(
         "SELECT w.id, w.coalition_id, w.user_id, w.text, w.org_id, w.goal_id, w.task_id, w.amount, w.created_at,
                 m.display_name AS user_name, COALESCE(o.name, w.org_name) AS org_name, g.title AS goal_title
@@ -108,11 +109,12 @@ pub async fn since(store: &Store, coalition: CoalitionId, since: i64, limit: i64
          LEFT JOIN goals g ON g.id = w.goal_id AND g.coalition_id = w.coalition_id
          WHERE w.coalition_id = ? AND w.created_at >= ?
          ORDER BY w.created_at DESC, w.id DESC
-         LIMIT ?",
+         LIMIT ? OFFSET ?",
     )
     .bind(coalition)
     .bind(since)
-    .bind(limit)
+    .bind(page.limit())
+    .bind(page.offset())
     .fetch_all(store.pool())
     .await?)
 }

@@ -27,10 +27,21 @@ pub struct Request {
     pub body: Value,
     /// File names of multipart uploads.
     pub files: Vec<String>,
+    /// The files themselves.
+    pub uploads: Vec<Upload>,
     pub status: u16,
     pub response: Value,
     /// When it arrived.
     pub at: Instant,
+}
+
+/// A file uploaded as the `files[index]` part of a multipart request.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub index: u64,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A message as the fake stores it: the Discord message object plus what the test wants to know.
@@ -210,6 +221,11 @@ pub struct State {
     /// Users whose DMs are closed (sending them a message fails with 50007).
     pub dm_closed: HashSet<u64>,
     pub gateway: GatewayState,
+    /// When set, every interaction callback is held this long before it is answered (a slow
+    /// network), so a test can act while a command is in flight.
+    pub slow_callbacks: Option<Duration>,
+    /// Interaction callbacks received so far (counted on arrival, before any hold).
+    pub callbacks_received: usize,
     /// When set, some channel posts are answered 429 (see [`RateLimitRule`]).
     pub rate_limit: Option<RateLimitRule>,
     /// Channel posts (POST …/messages) received, 429s included.

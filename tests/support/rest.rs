@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::fake_discord::{Callback, Inner, Msg, Request, State, timestamp};
+use super::fake_discord::{Callback, Inner, Msg, Request, State, Upload, timestamp};
 use super::validate::{self, MessageKind};
 
 /// Accepts connections until the task is aborted.
@@ -47,6 +47,17 @@ async fn connection(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()>
         let Some(req) = read_request(&mut reader).await? else {
             return Ok(());
         };
+        if req.target.contains("/callback") {
+            let hold = {
+                let mut s = inner.lock();
+                s.callbacks_received += 1;
+                s.slow_callbacks
+            };
+            inner.bump();
+            if let Some(hold) = hold {
+                tokio::time::sleep(hold).await;
+            }
+        }
         let (status, body, extra) = match rate_limited(&inner, &req) {
             Some((body, headers)) => (429, body, headers),
             None => {
@@ -213,40 +224,99 @@ fn invalid_form(errors: &[String]) -> (u16, Value) {
 }
 
 /// The JSON payload of a request body: plain JSON or the `payload_json` part of a multipart form,
-/// plus the uploaded file names.
-fn payload(req: &HttpRequest) -> Result<(Value, Vec<String>), String> {
+/// plus the uploaded files.
+fn payload(req: &HttpRequest) -> Result<(Value, Vec<Upload>), String> {
     if req.body.is_empty() {
         return Ok((Value::Null, Vec::new()));
     }
     let ctype = req.header("content-type").unwrap_or("");
     if let Some(boundary) = ctype.split("boundary=").nth(1) {
-        let boundary = format!("--{}", boundary.trim_matches('"'));
-        let text = String::from_utf8_lossy(&req.body);
-        let mut json_part = Value::Null;
-        let mut files = Vec::new();
-        for part in text.split(boundary.as_str()) {
-            let Some((head, body)) = part.split_once("\r\n\r\n") else {
-                continue;
-            };
-            let body = body.strip_suffix("\r\n").unwrap_or(body);
-            if head.contains("name=\"payload_json\"") {
-                json_part =
-                    serde_json::from_str(body).map_err(|e| format!("payload_json is not JSON: {e}"))?;
-            } else if let Some(f) = head.split("filename=\"").nth(1) {
-                files.push(f.split('"').next().unwrap_or("").to_string());
-            }
-        }
-        return Ok((json_part, files));
+        return multipart(&req.body, boundary.trim_matches('"'));
     }
     serde_json::from_slice(&req.body)
         .map(|v| (v, Vec::new()))
         .map_err(|e| format!("body is not JSON: {e}"))
 }
 
+/// Parses `multipart/form-data` as Discord does: a `payload_json` part, and files in parts named
+/// `files[n]` (each with a filename), whose bytes are kept so tests can look at them.
+fn multipart(body: &[u8], boundary: &str) -> Result<(Value, Vec<Upload>), String> {
+    let delimiter = format!("--{boundary}");
+    let mut json_part = Value::Null;
+    let mut uploads = Vec::new();
+    for part in split_bytes(body, delimiter.as_bytes()).into_iter().skip(1) {
+        if part.starts_with(b"--") {
+            break; // the closing delimiter
+        }
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let Some(at) = find(part, b"\r\n\r\n") else {
+            return Err("a multipart part has no header".into());
+        };
+        let head = String::from_utf8_lossy(&part[..at]).to_string();
+        let data = &part[at + 4..];
+        let data = data.strip_suffix(b"\r\n").unwrap_or(data);
+        let name = header_param(&head, "name").ok_or("a multipart part has no name")?;
+        if name == "payload_json" {
+            json_part = serde_json::from_slice(data).map_err(|e| format!("payload_json is not JSON: {e}"))?;
+        } else if let Some(n) = name.strip_prefix("files[").and_then(|r| r.strip_suffix(']')) {
+            let index: u64 = n.parse().map_err(|_| format!("bad file part name `{name}`"))?;
+            let filename =
+                header_param(&head, "filename").ok_or(format!("file part `{name}` has no filename"))?;
+            let content_type = head
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("Content-Type:")
+                        .or_else(|| l.strip_prefix("content-type:"))
+                })
+                .map(|t| t.trim().to_string())
+                .unwrap_or_default();
+            uploads.push(Upload {
+                index,
+                filename,
+                content_type,
+                bytes: data.to_vec(),
+            });
+        } else {
+            return Err(format!(
+                "unexpected multipart part `{name}` (Discord takes payload_json and files[n])"
+            ));
+        }
+    }
+    if !uploads.is_empty() && json_part.is_null() {
+        return Err("files without a payload_json part".into());
+    }
+    Ok((json_part, uploads))
+}
+
+fn split_bytes<'a>(mut hay: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    while let Some(i) = find(hay, needle) {
+        out.push(&hay[..i]);
+        hay = &hay[i + needle.len()..];
+    }
+    out.push(hay);
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `name="…"` from a part's `Content-Disposition` header.
+fn header_param(head: &str, param: &str) -> Option<String> {
+    let key = format!(" {param}=\"");
+    let key2 = format!(";{param}=\"");
+    let start = head
+        .find(&key)
+        .map(|i| i + key.len())
+        .or_else(|| head.find(&key2).map(|i| i + key2.len()))?;
+    Some(head[start..].split('"').next().unwrap_or("").to_string())
+}
+
 /// Handles one request: route, validate, record.
 fn handle(inner: &Inner, req: &HttpRequest) -> (u16, Value) {
     let (path, query) = req.target.split_once('?').unwrap_or((req.target.as_str(), ""));
-    let (body, files) = match payload(req) {
+    let (body, uploads) = match payload(req) {
         Ok(p) => p,
         Err(e) => {
             let mut s = inner.lock();
@@ -262,10 +332,14 @@ fn handle(inner: &Inner, req: &HttpRequest) -> (u16, Value) {
             );
         }
     };
+    let files: Vec<String> = uploads.iter().map(|u| u.filename.clone()).collect();
     let mut s = inner.lock();
+    let upload_errors = validate::uploads(&body, &uploads);
     let auth = req.header("authorization").unwrap_or("");
     let response = if auth != format!("Bot {}", inner.token) {
         Ok((401, error("401: Unauthorized", 0)))
+    } else if !upload_errors.is_empty() {
+        Err(upload_errors)
     } else if let Some(rest) = path.strip_prefix("/api/v10") {
         route(inner, &mut s, &req.method, rest, query, &body, &files)
     } else {
@@ -290,7 +364,7 @@ fn handle(inner: &Inner, req: &HttpRequest) -> (u16, Value) {
             req.method
         ));
     }
-    record(&mut s, req, path, query, body, files, response)
+    record(&mut s, req, path, query, body, uploads, response)
 }
 
 /// Parses a response as serenity will, so the fake cannot make the bot fail for its own mistakes.
@@ -306,6 +380,9 @@ fn check_shape(method: &str, path: &str, v: &Value) -> Option<String> {
         ("GET", ["users", "@me"]) => parse::<s::CurrentUser>(v),
         ("GET", ["oauth2", "applications", "@me"]) => parse::<s::CurrentApplicationInfo>(v),
         ("GET", ["gateway", "bot"]) => parse::<s::BotGateway>(v),
+        ("GET", ["guilds", _]) => parse::<s::PartialGuild>(v),
+        ("GET", ["guilds", _, "members", _]) => parse::<s::Member>(v),
+        ("GET", ["channels", _]) => parse::<s::GuildChannel>(v),
         ("PUT", ["applications", ..]) => parse::<Vec<s::Command>>(v),
         ("POST", ["users", "@me", "channels"]) => parse::<s::PrivateChannel>(v),
         ("POST", ["channels", _, "messages", _, "threads"]) => parse::<s::GuildChannel>(v),
@@ -320,7 +397,7 @@ fn record(
     path: &str,
     query: &str,
     body: Value,
-    files: Vec<String>,
+    uploads: Vec<Upload>,
     (status, response): (u16, Value),
 ) -> (u16, Value) {
     let seq = s.requests.len();
@@ -330,7 +407,8 @@ fn record(
         path: path.strip_prefix("/api/v10").unwrap_or(path).to_string(),
         query: query.to_string(),
         body,
-        files,
+        files: uploads.iter().map(|u| u.filename.clone()).collect(),
+        uploads,
         status,
         response: response.clone(),
         at: std::time::Instant::now(),
@@ -484,12 +562,31 @@ fn route(
             let Some(cid) = id(cid) else {
                 return Ok(unknown_route());
             };
-            match w.channel(cid) {
-                Some(c) => Ok((200, c.json())),
+            match w.channel_json(cid) {
+                Some(c) => Ok((200, c)),
                 None if super::threads::live(s, cid) => Ok((200, s.threads[&cid].json(inner.app_id))),
                 None => Ok((404, error("Unknown Channel", 10003))),
             }
         }
+        ("GET", ["guilds", gid]) => match id(gid) {
+            Some(g) if w.guilds().contains(&g) => Ok((200, w.guild_create_json(g, inner.app_id))),
+            _ => Ok((404, error("Unknown Guild", 10004))),
+        },
+        ("GET", ["guilds", gid, "members", uid]) => match (id(gid), id(uid)) {
+            (Some(g), Some(u)) if w.guilds().contains(&g) && u == inner.app_id => {
+                Ok((200, w.bot_member_json(g, inner.app_id)))
+            }
+            (Some(g), Some(u)) if w.guilds().contains(&g) => match w.person(u) {
+                Some(p) if p.perms_in(g).is_some() => {
+                    let mut m = p.member_json(g, true);
+                    m.as_object_mut().expect("object").remove("permissions");
+                    Ok((200, m))
+                }
+                _ => Ok((404, error("Unknown Member", 10007))),
+            },
+            (Some(_), Some(_)) => Ok((404, error("Unknown Guild", 10004))),
+            _ => Ok(unknown_route()),
+        },
         ("POST", ["users", "@me", "channels"]) => {
             let Some(user) = body
                 .get("recipient_id")
@@ -628,6 +725,24 @@ fn message_json(
     for e in &mut embeds {
         if let Some(o) = e.as_object_mut() {
             o.entry("type").or_insert(json!("rich"));
+            // Discord swaps `attachment://name` for the uploaded file's address.
+            for key in ["image", "thumbnail"] {
+                if let Some(name) = o
+                    .get(key)
+                    .and_then(|i| i.get("url"))
+                    .and_then(Value::as_str)
+                    .and_then(|u| u.strip_prefix("attachment://"))
+                    .map(str::to_string)
+                {
+                    o.insert(
+                        key.into(),
+                        json!({
+                            "url": format!("https://cdn.example/{id}/{name}"),
+                            "proxy_url": format!("https://media.example/{id}/{name}"),
+                        }),
+                    );
+                }
+            }
         }
     }
     let attachments: Vec<Value> = files
@@ -813,6 +928,24 @@ fn edit(s: &mut State, mid: u64, body: &Value, files: &[String]) -> Routed {
             }
             o.insert(k.into(), v);
         }
+    }
+    // New uploads join the message's files, as on Discord.
+    if !files.is_empty() {
+        let mut list = o
+            .get("attachments")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (i, f) in files.iter().enumerate() {
+            list.push(json!({
+                "id": (mid + 100 + i as u64).to_string(),
+                "filename": f,
+                "size": 1,
+                "url": format!("https://cdn.example/{mid}/{f}"),
+                "proxy_url": format!("https://media.example/{mid}/{f}"),
+            }));
+        }
+        o.insert("attachments".into(), json!(list));
     }
     o.insert("edited_timestamp".into(), json!(timestamp()));
     // Flags 128 (loading) is cleared when a deferred response is edited.

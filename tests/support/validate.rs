@@ -32,6 +32,73 @@ fn array<'a>(v: &'a Value, k: &str) -> &'a [Value] {
 }
 
 /// A message the bot sends (create or edit). `files` is the number of attached files.
+/// What Discord checks of a multipart upload: every `files[n]` has a distinct index and a sane
+/// name, `payload_json.attachments` (when sent) names exactly those files by index, the files fit
+/// the upload limit, and every `attachment://` an embed shows names one of them.
+pub fn uploads(body: &Value, uploads: &[super::fake_discord::Upload]) -> Vec<String> {
+    /// The smallest upload limit a bot meets (the fake's `attachment_size_limit`).
+    const LIMIT: usize = 10_485_760;
+    let mut errs = Vec::new();
+    if uploads.len() > 10 {
+        errs.push(format!("{} files (max 10)", uploads.len()));
+    }
+    let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
+    if total > LIMIT {
+        errs.push(format!("files are {total} bytes (max {LIMIT})"));
+    }
+    let mut seen = Vec::new();
+    for u in uploads {
+        if seen.contains(&u.index) {
+            errs.push(format!("files[{}] sent twice", u.index));
+        }
+        seen.push(u.index);
+        if u.filename.is_empty() || u.filename.contains(['/', '\\']) {
+            errs.push(format!("files[{}] has a bad filename `{}`", u.index, u.filename));
+        }
+        if u.bytes.is_empty() {
+            errs.push(format!("files[{}] `{}` is empty", u.index, u.filename));
+        }
+    }
+    if let Some(list) = body.get("attachments").and_then(Value::as_array) {
+        for a in list {
+            let id = a
+                .get("id")
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+            match id.and_then(|id| uploads.iter().find(|u| u.index == id)) {
+                Some(u) => {
+                    if let Some(name) = a.get("filename").and_then(Value::as_str)
+                        && name != u.filename
+                    {
+                        errs.push(format!(
+                            "attachments[{}] is `{name}` but files[{}] is `{}`",
+                            u.index, u.index, u.filename
+                        ));
+                    }
+                }
+                // An id that is not a new upload must be an existing attachment: only edits keep those.
+                None if body.get("nonce").is_some() || !uploads.is_empty() => {
+                    errs.push(format!("attachment {a} names no uploaded file"))
+                }
+                None => {}
+            }
+        }
+    }
+    for e in body.get("embeds").and_then(Value::as_array).into_iter().flatten() {
+        for key in ["image", "thumbnail"] {
+            if let Some(name) = e
+                .get(key)
+                .and_then(|i| i.get("url"))
+                .and_then(Value::as_str)
+                .and_then(|u| u.strip_prefix("attachment://"))
+                && !uploads.iter().any(|u| u.filename == name)
+            {
+                errs.push(format!("embed {key} attachment://{name} names no uploaded file"));
+            }
+        }
+    }
+    errs
+}
+
 pub fn message(body: &Value, kind: MessageKind, files: usize) -> Vec<String> {
     let mut errs = Vec::new();
     if !body.is_object() {

@@ -46,6 +46,12 @@ pub const CLOSED: u64 = 1_300_000_000_000_000_106;
 pub const MEMBER_PERMS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31);
 /// MEMBER_PERMS plus MANAGE_GUILD.
 pub const ADMIN_PERMS: u64 = MEMBER_PERMS | (1 << 5);
+/// The bot's own role in the test guild ("Backbone", as Discord creates it on invite).
+pub const BOT_ROLE: u64 = 1_300_000_000_000_001_501;
+/// The bot role's permissions: MEMBER_PERMS plus CREATE_PUBLIC_THREADS and SEND_MESSAGES_IN_THREADS.
+pub const BOT_PERMS: u64 = MEMBER_PERMS | (1 << 35) | (1 << 38);
+/// SEND_MESSAGES, for overwrites that deny it.
+pub const SEND_MESSAGES: u64 = 1 << 11;
 
 /// A person in the world.
 #[derive(Debug, Clone)]
@@ -141,6 +147,8 @@ pub struct WorldSpec {
     pub channels: Vec<ChannelSpec>,
     pub people: Vec<PersonSpec>,
     pub dm_closed: Vec<u64>,
+    /// Permission overwrite objects of channels: (channel id, overwrite JSON).
+    pub overwrites: Vec<(u64, Value)>,
 }
 
 impl WorldSpec {
@@ -209,7 +217,42 @@ impl WorldSpec {
                 person(CLOSED, "cleo", "Cleo Closed", vec![(GUILD, MEMBER_PERMS)], vec![]),
             ],
             dm_closed: vec![CLOSED],
+            overwrites: Vec::new(),
         }
+    }
+
+    /// Denies `deny` to @everyone in `channel` (like a lead locking a channel in Discord).
+    pub fn deny_everyone(mut self, channel: u64, deny: u64) -> WorldSpec {
+        let guild = self.channel(channel).map_or(self.guild_id, |c| c.guild);
+        self.overwrites.push((
+            channel,
+            json!({ "id": guild.to_string(), "type": 0, "allow": "0", "deny": deny.to_string() }),
+        ));
+        self
+    }
+
+    /// The channel object of `id`, with its overwrites.
+    pub fn channel_json(&self, id: u64) -> Option<Value> {
+        let mut c = self.channel(id)?.json();
+        c["permission_overwrites"] = Value::Array(
+            self.overwrites
+                .iter()
+                .filter(|(ch, _)| *ch == id)
+                .map(|(_, o)| o.clone())
+                .collect(),
+        );
+        Some(c)
+    }
+
+    /// The bot's guild member object in `guild` (it holds the Backbone role in the test guild).
+    pub fn bot_member_json(&self, guild: u64, app_id: u64) -> Value {
+        json!({
+            "user": { "id": app_id.to_string(), "username": "backbone", "discriminator": "0", "global_name": null, "avatar": null, "bot": true },
+            "nick": null, "avatar": null,
+            "roles": if guild == self.guild_id { vec![BOT_ROLE.to_string()] } else { Vec::new() },
+            "joined_at": "2026-01-05T10:00:00.000000+00:00",
+            "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false,
+        })
     }
 
     pub fn person(&self, id: u64) -> Option<&PersonSpec> {
@@ -228,12 +271,12 @@ impl WorldSpec {
     pub fn guild_create_json(&self, guild: u64, app_id: u64) -> Value {
         let everyone = json!({
             "id": guild.to_string(), "name": "@everyone", "color": 0, "hoist": false, "icon": null,
-            "unicode_emoji": null, "position": 0, "permissions": MEMBER_PERMS.to_string(), "managed": false,
+            "unicode_emoji": null, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null }, "position": 0, "permissions": MEMBER_PERMS.to_string(), "managed": false,
             "mentionable": false, "flags": 0,
         });
         let organizers = json!({
             "id": ORGANIZERS_ROLE.to_string(), "name": "Organizers", "color": 0, "hoist": true, "icon": null,
-            "unicode_emoji": null, "position": 1, "permissions": "0", "managed": false,
+            "unicode_emoji": null, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null }, "position": 1, "permissions": "0", "managed": false,
             "mentionable": true, "flags": 0,
         });
         let mut members: Vec<Value> = self
@@ -246,11 +289,12 @@ impl WorldSpec {
                 m
             })
             .collect();
-        members.push(json!({
-            "user": { "id": app_id.to_string(), "username": "backbone", "discriminator": "0", "global_name": null, "avatar": null, "bot": true },
-            "nick": null, "avatar": null, "roles": [], "joined_at": "2026-01-05T10:00:00.000000+00:00",
-            "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false,
-        }));
+        members.push(self.bot_member_json(guild, app_id));
+        let bot_role = json!({
+            "id": BOT_ROLE.to_string(), "name": "Backbone", "color": 0, "hoist": false, "icon": null,
+            "unicode_emoji": null, "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null }, "position": 2, "permissions": BOT_PERMS.to_string(), "managed": true,
+            "mentionable": false, "flags": 0, "tags": { "bot_id": app_id.to_string() },
+        });
         json!({
             "id": guild.to_string(),
             "name": if guild == self.guild_id { "River Coalition HQ" } else { "Another Server" },
@@ -259,7 +303,7 @@ impl WorldSpec {
             "afk_channel_id": null, "afk_timeout": 300,
             "widget_enabled": false, "widget_channel_id": null,
             "verification_level": 1, "default_message_notifications": 1, "explicit_content_filter": 2,
-            "roles": if guild == self.guild_id { vec![everyone, organizers] } else { vec![everyone] },
+            "roles": if guild == self.guild_id { vec![everyone, organizers, bot_role] } else { vec![everyone] },
             "emojis": [], "features": [], "mfa_level": 0, "application_id": null,
             "system_channel_id": null, "system_channel_flags": 0, "rules_channel_id": null,
             "max_presences": null, "max_members": 500000, "vanity_url_code": null, "description": null,
@@ -269,7 +313,7 @@ impl WorldSpec {
             "safety_alerts_channel_id": null, "incidents_data": null,
             "joined_at": "2026-01-05T10:00:00.000000+00:00", "large": false, "unavailable": false,
             "member_count": members.len(), "voice_states": [], "members": members,
-            "channels": self.channels.iter().filter(|c| c.guild == guild).map(ChannelSpec::json).collect::<Vec<_>>(),
+            "channels": self.channels.iter().filter(|c| c.guild == guild).filter_map(|c| self.channel_json(c.id)).collect::<Vec<_>>(),
             "threads": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
             "soundboard_sounds": [], "embedded_activities": [], "lazy": true,
         })
@@ -486,22 +530,63 @@ impl Bot {
     /// [`Self::launch`] in `world`.
     pub async fn launch_in(world: WorldSpec, token: &str, at: DateTime<Utc>) -> Bot {
         let mut bot = Bot::without_bot_in(world, at).await;
+        bot.spawn_serve(token);
+        bot
+    }
+
+    fn spawn_serve(&mut self, token: &str) {
         let env: HashMap<&str, String> = HashMap::from([
             ("DISCORD_TOKEN", token.to_string()),
             ("DISCORD_GUILD_ID", GUILD.to_string()),
-            ("DISCORD_API_BASE", bot.fake.api_base()),
-            ("BACKBONE_DATABASE_URL", bot.db_url.clone()),
+            ("DISCORD_API_BASE", self.fake.api_base()),
+            ("BACKBONE_DATABASE_URL", self.db_url.clone()),
             ("BACKBONE_TICK_SECONDS", "1".to_string()),
         ]);
         let config = Config::from_sources(None, |k| env.get(k).cloned()).expect("config");
         let (shutdown, rx) = watch::channel(false);
-        bot.shutdown = shutdown;
-        bot.handle = Some(tokio::spawn(backbone::discord::serve(
+        self.shutdown = shutdown;
+        self.handle = Some(tokio::spawn(backbone::discord::serve(
             config,
-            bot.clock.clone(),
+            self.clock.clone(),
             rx,
         )));
-        bot
+    }
+
+    /// Stops the bot cleanly and starts a new one on the same database, clock and fake Discord
+    /// (a restart: nothing in memory survives); waits until it has identified again.
+    pub async fn restart(&mut self) {
+        let identified = self.fake.state().gateway.identifies;
+        let registered = self.overwrites();
+        let _ = self.shutdown.send(true);
+        let h = self.handle.take().expect("running");
+        tokio::time::timeout(Duration::from_secs(30), h)
+            .await
+            .expect("serve stops within 30 s")
+            .expect("serve did not panic")
+            .expect("clean shutdown");
+        self.spawn_serve(TOKEN);
+        self.fake
+            .wait_identified(identified + 1, Duration::from_secs(30))
+            .await;
+        // Commands answer once the new process has registered them (its setup is done).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while self.overwrites() <= registered {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the restarted bot never registered its commands"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// How many successful guild command bulk overwrites the fake has seen.
+    fn overwrites(&self) -> usize {
+        let path = format!("/applications/{APP_ID}/guilds/{GUILD}/commands");
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path == path && r.status == 200)
+            .count()
     }
 
     /// Starts the fake and makes a temp dir for the database, but runs no bot: for a bot started

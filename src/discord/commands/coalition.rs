@@ -19,7 +19,17 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("create", "info", "list", "settings", "join", "leave"),
+    subcommands(
+        "create",
+        "info",
+        "list",
+        "settings",
+        "join",
+        "leave",
+        "super::coalition_edit::rename",
+        "super::coalition_edit::archive",
+        "super::coalition_edit::restore"
+    ),
     subcommand_required
 )]
 pub async fn coalition(_ctx: Context<'_>) -> Result<()> {

@@ -14,7 +14,13 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("add", "list", "done"),
+    subcommands(
+        "add",
+        "list",
+        "done",
+        "super::plan_edit::deadline_edit",
+        "super::plan_edit::deadline_remove"
+    ),
     subcommand_required
 )]
 pub async fn deadline(_ctx: Context<'_>) -> Result<()> {
@@ -63,14 +69,10 @@ pub async fn list(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let data = ctx.data();
-    let out = deadlines::list(
-        &data.store,
-        &actor,
-        data.now(),
-        deadlines::ListDeadlines { coalition },
-    )
-    .await?;
-    reply(ctx, render::deadline_list(&out)).await
+    let page =
+        crate::actions::pages::first(&data.store, &actor, data.now(), "deadlines", coalition.as_deref())
+            .await?;
+    reply(ctx, crate::render::paging::list_page(&page)).await
 }
 
 /// Marks a milestone met (leads).

@@ -48,7 +48,7 @@ pub async fn send(
 }
 
 /// Recent feedback, each open item with an Acknowledge button (leads).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's, or the server's only one)"]

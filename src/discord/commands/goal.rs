@@ -16,7 +16,7 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("add", "progress", "list", "close"),
+    subcommands("add", "progress", "list", "close", "super::plan_edit::goal_edit"),
     subcommand_required
 )]
 pub async fn goal(_ctx: Context<'_>) -> Result<()> {
@@ -96,8 +96,9 @@ pub async fn list(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let data = ctx.data();
-    let out = goals::list(&data.store, &actor, data.now(), goals::ListGoals { coalition }).await?;
-    reply(ctx, render::goal_list(&out)).await
+    let page =
+        crate::actions::pages::first(&data.store, &actor, data.now(), "goals", coalition.as_deref()).await?;
+    reply(ctx, crate::render::paging::list_page(&page)).await
 }
 
 /// Marks a goal achieved or dropped (leads).

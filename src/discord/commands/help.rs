@@ -284,6 +284,72 @@ pub const COMMANDS: &[HelpEntry] = &[
         "lead",
         "Recent feedback, each with an Acknowledge button (a named sender is told)",
     ),
+    entry(
+        "task edit",
+        "task, title?, goal?, coalition?",
+        "creator, assignee or lead",
+        "Change a task's title or goal; the posted card updates",
+    ),
+    entry(
+        "task cancel",
+        "task, reason?, coalition?",
+        "creator or lead",
+        "Close a task without counting it as done; its pings stop",
+    ),
+    entry(
+        "task repeat",
+        "task, every (every monday / monthly on the 1st / off), coalition?",
+        "creator or lead",
+        "Make a task repeat: its next copy is created when it closes",
+    ),
+    entry(
+        "goal edit",
+        "goal, title?, target?, metric?, unit?, due?, coalition?",
+        "lead",
+        "Correct a goal; its current value is kept",
+    ),
+    entry(
+        "deadline edit",
+        "deadline, title?, due?, coalition?",
+        "lead",
+        "Correct a milestone; moving it reschedules its pings",
+    ),
+    entry(
+        "deadline remove",
+        "deadline, coalition?",
+        "lead",
+        "Remove a milestone and its pending pings",
+    ),
+    entry(
+        "win remove",
+        "win, coalition?",
+        "author or lead",
+        "Withdraw a win: its amount leaves the goal, the post says so",
+    ),
+    entry(
+        "coalition rename",
+        "name, coalition?",
+        "lead",
+        "Rename a coalition",
+    ),
+    entry(
+        "coalition archive",
+        "coalition?",
+        "admin",
+        "Stop a coalition's schedules and hide it; data and export stay",
+    ),
+    entry(
+        "coalition restore",
+        "coalition",
+        "admin",
+        "Bring an archived coalition back; schedules resume from now",
+    ),
+    entry(
+        "report",
+        "period? (month/quarter/year), coalition?",
+        "anyone",
+        "An impact report for stakeholders: one HTML file with charts, the period to date",
+    ),
 ];
 
 /// The command groups, in table order (`coalition`, `org`, …, `help`).
@@ -440,13 +506,13 @@ mod tests {
 
     #[test]
     fn filters_pick_a_group_or_one_command() {
-        assert_eq!(lookup("task").unwrap().len(), 7);
+        assert_eq!(lookup("task").unwrap().len(), 10);
         assert_eq!(lookup("/Task  Assign").unwrap()[0].path, "task assign");
         assert_eq!(lookup("export").unwrap().len(), 1);
         assert!(lookup("nope").is_none());
         let m = help_message(Some("coalition")).unwrap();
         assert!(m.limit_violations().is_empty());
-        assert_eq!(m.embeds[0].fields.len(), 6);
+        assert_eq!(m.embeds[0].fields.len(), 9);
         let err = help_message(Some("`@everyone`")).unwrap_err().to_string();
         assert!(err.contains("`coalition`"), "{err}");
     }
@@ -469,7 +535,8 @@ mod tests {
                 "export",
                 "help",
                 "me",
-                "feedback"
+                "feedback",
+                "report"
             ]
         );
     }

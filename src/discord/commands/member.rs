@@ -111,13 +111,13 @@ pub async fn list(
     org: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let list = act::list(
+    let page = crate::actions::pages::members(
         &ctx.data().store,
         &actor,
         ctx.data().now(),
         coalition.as_deref(),
-        org,
+        org.as_deref(),
     )
     .await?;
-    reply(ctx, render::member_list(&list)).await
+    reply(ctx, crate::render::paging::list_page(&page)).await
 }

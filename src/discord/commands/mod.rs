@@ -5,6 +5,7 @@ use super::Command;
 pub mod checkin;
 pub mod checkin_admin;
 pub mod coalition;
+pub mod coalition_edit;
 pub mod deadline;
 pub mod digest;
 pub mod export;
@@ -14,9 +15,13 @@ pub mod help;
 pub mod me;
 pub mod member;
 pub mod org;
+pub mod plan_edit;
+pub mod report;
 pub mod role;
 pub mod task;
+pub mod task_edit;
 pub mod win;
+pub mod win_edit;
 
 /// All of Backbone's commands, as registered with Discord.
 pub fn all() -> Vec<Command> {
@@ -32,6 +37,7 @@ pub fn all() -> Vec<Command> {
         checkin::all(),
         digest::all(),
         export::all(),
+        report::all(),
         me::all(),
         feedback::all(),
         help::all(),

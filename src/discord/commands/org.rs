@@ -52,8 +52,15 @@ pub async fn list(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let list = act::list(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
-    reply(ctx, render::org_list(&list)).await
+    let page = crate::actions::pages::first(
+        &ctx.data().store,
+        &actor,
+        ctx.data().now(),
+        "orgs",
+        coalition.as_deref(),
+    )
+    .await?;
+    reply(ctx, crate::render::paging::list_page(&page)).await
 }
 
 /// Remove an organization that has no members left (leads).

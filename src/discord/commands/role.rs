@@ -80,8 +80,15 @@ pub async fn list(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let list = act::list(&ctx.data().store, &actor, coalition.as_deref()).await?;
-    reply(ctx, render::role_list(&list)).await
+    let page = crate::actions::pages::first(
+        &ctx.data().store,
+        &actor,
+        ctx.data().now(),
+        "roles",
+        coalition.as_deref(),
+    )
+    .await?;
+    reply(ctx, crate::render::paging::list_page(&page)).await
 }
 
 /// Responsibilities already used in the coalition.

@@ -16,7 +16,12 @@ pub fn all() -> Vec<Command> {
 }
 
 /// Log and celebrate the coalition's wins.
-#[poise::command(slash_command, guild_only, subcommands("log", "list"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("log", "list", "super::win_edit::remove"),
+    subcommand_required
+)]
 pub async fn win(_ctx: Context<'_>) -> Result<()> {
     Ok(())
 }
@@ -78,7 +83,11 @@ pub async fn list(
         &data.store,
         &actor,
         data.now(),
-        wins::ListWins { coalition, days },
+        wins::ListWins {
+            coalition,
+            days,
+            page: 1,
+        },
     )
     .await?;
     reply(ctx, render::win_list(&out)).await

@@ -73,8 +73,9 @@ pub(super) async fn blockable(
             task.number, scope.coalition.name
         )));
     }
+    crate::actions::task_changes::require_not_cancelled(&task)?;
     match task.status {
-        TaskStatus::Done => Err(Error::user(format!(
+        TaskStatus::Done | TaskStatus::Cancelled => Err(Error::user(format!(
             "Task #{} is done — reopen it first with `/task update status:open`.",
             task.number
         ))),

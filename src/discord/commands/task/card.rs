@@ -61,7 +61,7 @@ pub(crate) async fn refresh_card(
 }
 
 /// Loads a task afresh and re-renders its posted card (after a reassignment or a new due date).
-pub(super) async fn refresh_stored_card(
+pub(crate) async fn refresh_stored_card(
     http: &serenity::Http,
     store: &Store,
     guild: GuildId,

@@ -8,10 +8,11 @@ mod card;
 pub use blocker::on_block_modal;
 use blocker::{block_modal, blockable};
 pub use buttons::on_button;
+pub(crate) use card::refresh_stored_card;
+use card::updated_card;
 pub(crate) use card::{card_of, refresh_card};
-use card::{refresh_stored_card, updated_card};
 
-pub use crate::discord::choices::StatusChoice;
+pub use crate::discord::choices::{ListStatusChoice, StatusChoice};
 use poise::serenity_prelude as serenity;
 
 use crate::actions::tasks::{self, TaskSel, UpdateTask};
@@ -32,6 +33,18 @@ impl From<StatusChoice> for TaskStatus {
     }
 }
 
+impl From<ListStatusChoice> for TaskStatus {
+    fn from(s: ListStatusChoice) -> Self {
+        match s {
+            ListStatusChoice::Open => TaskStatus::Open,
+            ListStatusChoice::InProgress => TaskStatus::InProgress,
+            ListStatusChoice::Blocked => TaskStatus::Blocked,
+            ListStatusChoice::Done => TaskStatus::Done,
+            ListStatusChoice::Cancelled => TaskStatus::Cancelled,
+        }
+    }
+}
+
 /// This group's commands.
 pub fn all() -> Vec<Command> {
     vec![task()]
@@ -41,7 +54,18 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("assign", "list", "mine", "update", "done", "reassign", "due"),
+    subcommands(
+        "assign",
+        "list",
+        "mine",
+        "update",
+        "done",
+        "reassign",
+        "due",
+        "super::task_edit::edit",
+        "super::task_edit::cancel",
+        "super::task_edit::repeat"
+    ),
     subcommand_required
 )]
 pub async fn task(_ctx: Context<'_>) -> Result<()> {
@@ -110,9 +134,7 @@ pub async fn assign(
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Only this member's tasks"] assignee: Option<serenity::User>,
-    #[description = "Only tasks with this status (default: every status but done)"] status: Option<
-        StatusChoice,
-    >,
+    #[description = "Only tasks with this status (default: all still open)"] status: Option<ListStatusChoice>,
     #[description = "Only tasks of this partner organization"]
     #[autocomplete = "crate::discord::autocomplete::org"]
     org: Option<String>,
@@ -127,6 +149,7 @@ pub async fn list(
         assignee: assignee.as_ref().map(|u| user_of(u).0),
         status: status.map(TaskStatus::from),
         org,
+        page: 1,
     };
     let out = tasks::list(&data.store, &actor, data.now(), input).await?;
     reply(ctx, render::task_list(&out, false)).await
@@ -142,7 +165,13 @@ pub async fn mine(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let data = ctx.data();
-    let out = tasks::mine(&data.store, &actor, data.now(), tasks::MyTasks { coalition }).await?;
+    let out = tasks::mine(
+        &data.store,
+        &actor,
+        data.now(),
+        tasks::MyTasks { coalition, page: 1 },
+    )
+    .await?;
     reply(ctx, render::task_list(&out, true)).await
 }
 

@@ -1,0 +1,194 @@
+//! Prometheus metrics of one running bot: commands, deliveries, sends, the gateway, the scheduler
+//! and backups. One registry per bot (no global state), rendered as Prometheus text on /metrics;
+//! the outbox gauges are read from the database at scrape time.
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+
+use super::health::Health;
+use crate::error::{Error, Result};
+use crate::store::{Store, maintenance};
+
+/// Every metric Backbone exports.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    /// Commands (and buttons, forms) served, by name and outcome (`ok`, `user_error`, `error`).
+    pub commands: IntCounterVec,
+    /// How long commands took, by name.
+    pub command_seconds: HistogramVec,
+    /// Requests to send a scheduled message, by target (`channel`, `dm`) and result.
+    pub sends: IntCounterVec,
+    /// Sends Discord answered with 429.
+    pub rate_limited: IntCounter,
+    /// Deliveries put back for another attempt (429, 5xx, timeouts).
+    pub retries: IntCounter,
+    /// What the sender did with each claimed delivery (`sent`, `retried`, `dead`, …).
+    pub delivered: IntCounterVec,
+    /// Gateway shards that connected again after losing their connection.
+    pub gateway_reconnects: IntCounter,
+    /// How long one scheduler tick (planning) took.
+    pub tick_seconds: Histogram,
+    /// Backups that failed.
+    pub backup_failures: IntCounter,
+    deliveries: IntGaugeVec,
+    oldest_due: IntGauge,
+    backup_last_success: IntGauge,
+    backup_failing: IntGauge,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+fn metric<T: prometheus::core::Collector + Clone + 'static>(registry: &Registry, m: T) -> T {
+    registry
+        .register(Box::new(m.clone()))
+        .expect("metric names are unique and valid");
+    m
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with every metric at zero.
+    pub fn new() -> Metrics {
+        let r = Registry::new();
+        let counter_vec = |name: &str, help: &str, labels: &[&str]| {
+            IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric")
+        };
+        let counter = |name: &str, help: &str| IntCounter::new(name, help).expect("valid metric");
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
+        let latency = vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+        Metrics {
+            commands: metric(
+                &r,
+                counter_vec(
+                    "backbone_commands_total",
+                    "Commands, buttons and forms served, by name and outcome.",
+                    &["command", "outcome"],
+                ),
+            ),
+            command_seconds: metric(
+                &r,
+                HistogramVec::new(
+                    HistogramOpts::new("backbone_command_duration_seconds", "Time to serve a command.")
+                        .buckets(latency.clone()),
+                    &["command"],
+                )
+                .expect("valid metric"),
+            ),
+            sends: metric(
+                &r,
+                counter_vec(
+                    "backbone_sends_total",
+                    "Requests to Discord to send a scheduled message, by target and result.",
+                    &["target", "result"],
+                ),
+            ),
+            rate_limited: metric(
+                &r,
+                counter("backbone_sends_rate_limited_total", "Sends answered with 429."),
+            ),
+            retries: metric(
+                &r,
+                counter(
+                    "backbone_send_retries_total",
+                    "Deliveries put back for another attempt.",
+                ),
+            ),
+            delivered: metric(
+                &r,
+                counter_vec(
+                    "backbone_delivery_outcomes_total",
+                    "What the sender did with each claimed delivery.",
+                    &["outcome"],
+                ),
+            ),
+            gateway_reconnects: metric(
+                &r,
+                counter(
+                    "backbone_gateway_reconnects_total",
+                    "Gateway shards that reconnected.",
+                ),
+            ),
+            tick_seconds: metric(
+                &r,
+                Histogram::with_opts(
+                    HistogramOpts::new(
+                        "backbone_scheduler_tick_seconds",
+                        "Time one scheduler tick took to plan.",
+                    )
+                    .buckets(latency),
+                )
+                .expect("valid metric"),
+            ),
+            backup_failures: metric(
+                &r,
+                counter("backbone_backup_failures_total", "Backups that failed."),
+            ),
+            deliveries: metric(
+                &r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "backbone_deliveries",
+                        "Deliveries in the outbox, by kind and status.",
+                    ),
+                    &["kind", "status"],
+                )
+                .expect("valid metric"),
+            ),
+            oldest_due: metric(
+                &r,
+                gauge(
+                    "backbone_oldest_due_delivery_age_seconds",
+                    "Seconds the oldest due, unsent delivery has waited (0 when none).",
+                ),
+            ),
+            backup_last_success: metric(
+                &r,
+                gauge(
+                    "backbone_backup_last_success_timestamp_seconds",
+                    "When the last backup was written (unix seconds; 0 before the first).",
+                ),
+            ),
+            backup_failing: metric(
+                &r,
+                gauge("backbone_backup_failing", "1 when the last backup failed."),
+            ),
+            registry: r,
+        }
+    }
+
+    /// Records one command served.
+    pub fn command(&self, name: &str, outcome: &str, seconds: f64) {
+        self.commands.with_label_values(&[name, outcome]).inc();
+        self.command_seconds.with_label_values(&[name]).observe(seconds);
+    }
+
+    /// Everything as Prometheus text, with the outbox read from the database as of `now`.
+    pub async fn render(&self, store: &Store, health: &Health, now: i64) -> Result<String> {
+        self.deliveries.reset();
+        for (kind, status, n) in maintenance::delivery_counts(store).await? {
+            self.deliveries.with_label_values(&[&kind, &status]).set(n);
+        }
+        let oldest = maintenance::oldest_due(store, now).await?;
+        self.oldest_due.set(oldest.map_or(0, |at| (now - at).max(0)));
+        self.backup_last_success
+            .set(health.last_backup_ok().map_or(0, |t| t.timestamp()));
+        self.backup_failing.set(i64::from(health.backup_failing()));
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .map_err(|e| Error::internal(format!("encoding metrics: {e}")))?;
+        String::from_utf8(out).map_err(|e| Error::internal(format!("encoding metrics: {e}")))
+    }
+}

@@ -1,0 +1,121 @@
+//! `backbone demo`: the whole product on a simulated clock, printed. Same seed, same output; and
+//! every kind of scheduled message shows up in two weeks.
+
+use backbone::demo::{self, DemoOptions, DemoSummary};
+
+async fn run(seed: u64, days: u32) -> (String, DemoSummary) {
+    let opts = DemoOptions { db: None, days, seed };
+    let mut out = Vec::new();
+    let summary = demo::run(&opts, &mut out).await.expect("demo runs");
+    (String::from_utf8(out).expect("utf-8"), summary)
+}
+
+#[tokio::test]
+async fn the_same_seed_prints_the_same_two_weeks_and_another_seed_does_not() {
+    let (a, _) = run(7, 14).await;
+    let (b, _) = run(7, 14).await;
+    assert!(a == b, "two runs with seed 7 differ");
+    let (c, _) = run(8, 14).await;
+    assert_ne!(a, c, "another seed should change who does what when");
+}
+
+#[tokio::test]
+async fn two_weeks_show_every_kind_of_message() {
+    for seed in [1, 2] {
+        let (out, summary) = run(seed, 14).await;
+        for kind in [
+            "task_assigned",
+            "checkin_prompt",
+            "nudge",
+            "task_ping",
+            "deadline_ping",
+            "blocker_alert",
+            "win_celebration",
+            "digest",
+        ] {
+            assert!(
+                summary.sent.get(kind).copied().unwrap_or(0) > 0,
+                "seed {seed}: no {kind} in {:?}",
+                summary.sent
+            );
+            let label = format!("({})", kind.replace('_', " "));
+            assert!(out.contains(&label), "seed {seed}: output never shows {label}");
+        }
+        assert_eq!(summary.sent["digest"], 2, "seed {seed}: a digest each Monday");
+        assert_eq!(
+            summary.sent["checkin_prompt"], 2,
+            "seed {seed}: a check-in each Friday"
+        );
+        // Task cards with their buttons, check-in answers and a win, as people see them.
+        assert!(out.contains("/task assign title:"), "seed {seed}: no task card");
+        assert!(out.contains("[ Done ]"), "seed {seed}: no card buttons");
+        assert!(
+            out.contains("check-in form — done:"),
+            "seed {seed}: no check-in answer"
+        );
+        assert!(out.contains("/win log text:"), "seed {seed}: no win logged");
+        assert!(
+            out.contains("→ DM to @"),
+            "seed {seed}: no DM shown with its recipient"
+        );
+        assert!(
+            out.contains("→ channel #food-coalition"),
+            "seed {seed}: no channel post"
+        );
+        // Names, not raw mention or time tags.
+        assert!(!out.contains("<@"), "seed {seed}: a raw mention tag was printed");
+        assert!(!out.contains("<t:"), "seed {seed}: a raw time tag was printed");
+        assert!(
+            summary.commands > 20,
+            "seed {seed}: only {} commands",
+            summary.commands
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_kept_database_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let opts = DemoOptions {
+        db: Some(db.clone()),
+        days: 2,
+        seed: 1,
+    };
+    let mut out = Vec::new();
+    demo::run(&opts, &mut out).await.expect("first run");
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("The database is kept in"), "{text}");
+    assert!(db.exists());
+    let e = demo::run(&opts, &mut Vec::new()).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    let e = demo::run(
+        &DemoOptions {
+            db: None,
+            days: 0,
+            seed: 1,
+        },
+        &mut Vec::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("1 to 90 days"), "{e}");
+}
+
+#[test]
+fn the_binary_runs_the_demo_without_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backbone"))
+        .args(["demo", "--days", "3", "--seed", "5"])
+        .current_dir(dir.path())
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .expect("run backbone demo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Backbone demo: Riverside Food Coalition for 3 simulated days"),
+        "{text}"
+    );
+    assert!(text.contains("/coalition create"), "{text}");
+}

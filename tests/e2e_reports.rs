@@ -1,0 +1,142 @@
+//! End-to-end against the fake Discord: the digest goes out with its chart as an uploaded PNG that
+//! the embed shows (`attachment://…`), and `/report` answers, deferred, with an `.html` file.
+
+#![recursion_limit = "256"]
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+
+/// Multipart uploads since `mark` (requests with files).
+fn uploads_since(bot: &Bot, mark: usize) -> Vec<Request> {
+    bot.fake
+        .requests_since(mark)
+        .into_iter()
+        .filter(|r| !r.uploads.is_empty())
+        .collect()
+}
+
+/// Asserts `r` uploaded one PNG that its first embed shows, and returns the file's name.
+fn assert_chart_upload(r: &Request) -> String {
+    assert_eq!(r.uploads.len(), 1, "{:?}", r.files);
+    let file = &r.uploads[0];
+    assert_eq!(file.index, 0);
+    assert!(
+        file.filename.starts_with("digest-") && file.filename.ends_with(".png"),
+        "{}",
+        file.filename
+    );
+    assert_eq!(file.content_type, "image/png");
+    assert!(file.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(file.bytes.len() < 500_000, "{} bytes", file.bytes.len());
+    let image = r.body["embeds"][0]["image"]["url"].as_str().unwrap_or("");
+    assert_eq!(image, format!("attachment://{}", file.filename), "{}", r.body);
+    file.filename.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_carries_its_chart_and_report_answers_with_an_html_file() {
+    let bot = Bot::start().await;
+    let r = bot
+        .slash(ADMIN, "coalition create", &[("name", "River Alliance")])
+        .await;
+    assert!(r.text().contains("River Alliance"), "{}", r.text());
+    let lead = LEAD.to_string();
+    bot.slash(ADMIN, "member add", &[("user", &lead), ("role", "lead")])
+        .await;
+    bot.slash(LEAD, "member add", &[("user", &MEMBER.to_string())])
+        .await;
+    bot.slash(
+        LEAD,
+        "goal add",
+        &[
+            ("title", "Plant 500 trees"),
+            ("target", "500"),
+            ("unit", "trees"),
+            ("due", "2026-12-31"),
+        ],
+    )
+    .await;
+    bot.slash(
+        MEMBER,
+        "win log",
+        &[
+            ("text", "<script>alert(1)</script> planted 25"),
+            ("goal", "Plant"),
+            ("amount", "25"),
+        ],
+    )
+    .await;
+
+    // `/digest send`: the scheduler posts it through the notifier as a multipart upload.
+    let mark = bot.fake.mark();
+    let r = bot.slash(LEAD, "digest send", &[]).await;
+    assert!(r.ephemeral(), "{}", r.text());
+    let post = bot
+        .wait_message("the digest post", Duration::from_secs(15), |m| {
+            m.channel_id == HOME
+                && m.interaction_token.is_none()
+                && m.json["attachments"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    let sent = uploads_since(&bot, mark);
+    let request = sent
+        .iter()
+        .find(|r| r.path == format!("/channels/{HOME}/messages"))
+        .unwrap_or_else(|| panic!("the digest was not uploaded as multipart: {sent:?}"));
+    let name = assert_chart_upload(request);
+    assert!(
+        request.body["nonce"].is_string(),
+        "scheduled posts keep their nonce: {}",
+        request.body
+    );
+    // As Discord does, the stored message lists the file and the embed shows it.
+    let attachments = post.json["attachments"].as_array().cloned().unwrap_or_default();
+    assert_eq!(attachments.len(), 1, "{}", post.json);
+    assert_eq!(attachments[0]["filename"], Value::from(name.clone()));
+    let shown = post.json["embeds"][0]["image"]["url"].as_str().unwrap_or("");
+    assert!(shown.ends_with(&format!("/{name}")), "{}", post.json["embeds"][0]);
+
+    // `/digest preview`: the same chart, privately.
+    let mark = bot.fake.mark();
+    let r = bot.slash(MEMBER, "digest preview", &[]).await;
+    assert!(r.ephemeral(), "{}", r.text());
+    let sent = uploads_since(&bot, mark);
+    assert_eq!(sent.len(), 1, "{:?}", bot.fake.requests_since(mark));
+    assert_chart_upload(&sent[0]);
+
+    // `/report`: deferred (the report can take a moment), then one HTML file.
+    let mark = bot.fake.mark();
+    let r = bot.slash(MEMBER, "report", &[("period", "month")]).await;
+    assert_eq!(r.kind, 5, "deferred: {r:?}");
+    assert!(r.ephemeral(), "{}", r.text());
+    assert!(r.text().contains("November 2026"), "{}", r.text());
+    let sent = uploads_since(&bot, mark);
+    assert_eq!(sent.len(), 1, "{:?}", bot.fake.requests_since(mark));
+    let file = &sent[0].uploads[0];
+    assert_eq!(file.filename, "river-alliance-report-month-2026-11-23.html");
+    assert_eq!(file.content_type, "text/html");
+    let html = String::from_utf8(file.bytes.clone()).expect("UTF-8");
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &html[..80.min(html.len())]
+    );
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; planted 25"));
+    assert!(!html.contains("<script"));
+    let files = r
+        .message
+        .as_ref()
+        .map(|m| m.json["attachments"].clone())
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        files[0]["filename"],
+        Value::from(file.filename.clone()),
+        "{files}"
+    );
+
+    bot.fake.assert_no_violations();
+    bot.stop().await.expect("clean shutdown");
+}
