@@ -7,6 +7,7 @@ use serenity::{ComponentInteraction, ModalInteraction};
 use super::respond::{self, Kind, Responder};
 use super::{Data, commands};
 use crate::actions::Actor;
+use crate::domain::{CoalitionId, FeedbackId, RoundId, TaskId};
 use crate::error::{Error, Result};
 
 /// Splits `group:action:id` into its parts.
@@ -78,10 +79,14 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
             _ if super::paging::is_page_button(&c.data.custom_id) => {
                 super::paging::on_page(ctx, data, c).await
             }
-            Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
-            Some(("checkin", "open" | "edit", id)) => commands::checkin::on_button(ctx, data, c, id).await,
-            Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,
-            Some(("feedback", "ack", id)) => commands::feedback::on_button(ctx, data, c, id).await,
+            Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, TaskId(id)).await,
+            Some(("checkin", "open" | "edit", id)) => {
+                commands::checkin::on_button(ctx, data, c, RoundId(id)).await
+            }
+            Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, TaskId(id)).await,
+            Some(("feedback", "ack", id)) => {
+                commands::feedback::on_button(ctx, data, c, FeedbackId(id)).await
+            }
             _ => Err(Error::user(
                 "This button is from an older version of Backbone — run the command again.",
             )),
@@ -111,13 +116,15 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
             m
         };
         let result = match parse_custom_id(&m.data.custom_id) {
-            Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
-            Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
+            Some(("modal", "task-block", id)) => {
+                commands::task::on_block_modal(ctx, data, m, TaskId(id)).await
+            }
+            Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, RoundId(id)).await,
             Some(("modal", "checkin-new", id)) => {
-                commands::checkin::on_new_round_modal(ctx, data, m, id).await
+                commands::checkin::on_new_round_modal(ctx, data, m, CoalitionId(id)).await
             }
             Some(("modal", "checkin-questions", id)) => {
-                commands::checkin_admin::on_questions_modal(ctx, data, m, id).await
+                commands::checkin_admin::on_questions_modal(ctx, data, m, CoalitionId(id)).await
             }
             _ => Err(Error::user(
                 "This form is from an older version of Backbone — run the command again.",

@@ -101,10 +101,10 @@ pub async fn on_button(
     _ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    round: i64,
+    round: RoundId,
 ) -> Result<()> {
     let actor = component_actor(c)?;
-    let form = act::open_form_for_round(&data.store, &actor, data.now(), RoundId(round)).await?;
+    let form = act::open_form_for_round(&data.store, &actor, data.now(), round).await?;
     respond::current()?.modal(modal(&form), LATE_FORM).await
 }
 
@@ -113,11 +113,11 @@ pub async fn on_modal(
     _ctx: &serenity::Context,
     data: &Data,
     m: &serenity::ModalInteraction,
-    round: i64,
+    round: RoundId,
 ) -> Result<()> {
     let actor = modal_actor(m)?;
     let input = SubmitCheckin {
-        round: RoundId(round),
+        round: round,
         answers: typed_answers(m),
     };
     let submitted = act::submit(&data.store, &actor, data.now(), input).await?;
@@ -130,11 +130,11 @@ pub async fn on_new_round_modal(
     _ctx: &serenity::Context,
     data: &Data,
     m: &serenity::ModalInteraction,
-    coalition: i64,
+    coalition: CoalitionId,
 ) -> Result<()> {
     let actor = modal_actor(m)?;
     let input = SubmitNewRound {
-        coalition: CoalitionId(coalition),
+        coalition,
         answers: typed_answers(m),
     };
     let submitted = act::submit_new_round(&data.store, &actor, data.now(), input).await?;

@@ -60,13 +60,13 @@ pub async fn on_questions_modal(
     _ctx: &serenity::Context,
     data: &Data,
     m: &serenity::ModalInteraction,
-    coalition: i64,
+    coalition: CoalitionId,
 ) -> Result<()> {
     let actor = modal_actor(m)?;
     let typed: Vec<String> = (1..=MAX_QUESTIONS)
         .map(|i| modal_value(m, &format!("q{i}")))
         .collect();
-    let saved = act::set_questions(&data.store, &actor, data.now(), CoalitionId(coalition), &typed).await?;
+    let saved = act::set_questions(&data.store, &actor, data.now(), coalition, &typed).await?;
     respond::current()?.send(&render::questions_saved(&saved)).await
 }
 

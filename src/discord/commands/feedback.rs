@@ -65,14 +65,14 @@ pub async fn on_button(
     _ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    id: i64,
+    id: FeedbackId,
 ) -> Result<()> {
     let actor = components::component_actor(c)?;
-    let out = act::acknowledge(&data.store, &actor, data.now(), FeedbackId(id)).await?;
+    let out = act::acknowledge(&data.store, &actor, data.now(), id).await?;
     let msg = render::acknowledged(&out);
     if let Err(e) = respond::current()?.send(&msg).await {
         // Acknowledged already: a failed answer must not look like nothing changed.
-        tracing::warn!(error = %e, feedback = id, "could not confirm the acknowledgement");
+        tracing::warn!(error = %e, feedback = %id, "could not confirm the acknowledgement");
     }
     // After the answer: the sender's note goes out now.
     data.wake.notify_one();

@@ -99,16 +99,16 @@ pub async fn on_button(
     ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    id: i64,
+    id: TaskId,
 ) -> Result<()> {
     let actor = components::component_actor(c)?;
-    let out = wins::log_task_win(&data.store, &actor, data.now(), TaskId(id)).await?;
+    let out = wins::log_task_win(&data.store, &actor, data.now(), id).await?;
     let confirmation = render::task_win_logged(&out);
     // The win is logged: from here on, a failed answer must not claim nothing changed.
-    let card = match task::card_of(&data.store, actor.guild, TaskId(id), data.now().timestamp()).await {
+    let card = match task::card_of(&data.store, actor.guild, id, data.now().timestamp()).await {
         Ok(card) => card,
         Err(e) => {
-            tracing::warn!(error = %e, task = id, "could not re-render the task card");
+            tracing::warn!(error = %e, task = %id, "could not re-render the task card");
             None
         }
     };

@@ -17,13 +17,13 @@ pub async fn on_block_modal(
     ctx: &serenity::Context,
     data: &Data,
     m: &serenity::ModalInteraction,
-    id: i64,
+    id: TaskId,
 ) -> Result<()> {
     let actor = components::modal_actor(m)?;
     let reason = components::modal_value(m, "reason");
     let input = UpdateTask {
         coalition: None,
-        task: TaskSel::Id(TaskId(id)),
+        task: TaskSel::Id(id),
         status: TaskStatus::Blocked,
         note: Some(reason),
     };

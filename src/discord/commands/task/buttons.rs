@@ -16,10 +16,10 @@ pub async fn on_button(
     data: &Data,
     c: &serenity::ComponentInteraction,
     action: &str,
-    id: i64,
+    id: TaskId,
 ) -> Result<()> {
     let actor = components::component_actor(c)?;
-    let sel = TaskSel::Id(TaskId(id));
+    let sel = TaskSel::Id(id);
     let status = match action {
         "start" => TaskStatus::InProgress,
         "done" => TaskStatus::Done,
