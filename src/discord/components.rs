@@ -58,9 +58,14 @@ async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId>
     }
 }
 
-/// Handles a button click, answered within Discord's 3 seconds (see [`respond`]).
+/// Handles a button click, answered within Discord's 3 seconds (see [`respond`]); returns its
+/// outcome for the metrics.
 #[tracing::instrument(skip_all, fields(custom_id = %c.data.custom_id, user = %c.user.id))]
-pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) {
+pub async fn handle_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &ComponentInteraction,
+) -> &'static str {
     let responder = Responder::new(ctx.http.clone(), c.id, &c.token, Kind::Component);
     respond::run(responder.clone(), async {
         let mut dm;
@@ -91,17 +96,18 @@ pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &Componen
                 "This button is from an older version of Backbone — run the command again.",
             )),
         };
-        if let Err(e) = result {
-            responder.fail(&e).await;
+        if let Err(e) = &result {
+            responder.fail(e).await;
         }
+        super::service::outcome(result.as_ref().err())
     })
-    .await;
+    .await
 }
 
 /// Handles a modal submission (`modal:task-block:<id>`, `modal:checkin:<round>`,
 /// `modal:checkin-new:<coalition>`), answered within Discord's 3 seconds.
 #[tracing::instrument(skip_all, fields(custom_id = %m.data.custom_id, user = %m.user.id))]
-pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) {
+pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) -> &'static str {
     let kind = Kind::Modal {
         on_message: m.message.is_some(),
     };
@@ -130,11 +136,12 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
                 "This form is from an older version of Backbone — run the command again.",
             )),
         };
-        if let Err(e) = result {
-            responder.fail(&e).await;
+        if let Err(e) = &result {
+            responder.fail(e).await;
         }
+        super::service::outcome(result.as_ref().err())
     })
-    .await;
+    .await
 }
 
 /// The value of a text input in a submitted modal.

@@ -245,18 +245,18 @@ async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) 
         } => {
             let _guard = data.inflight.enter();
             let started = std::time::Instant::now();
-            components::handle_component(ctx, data, c).await;
+            let outcome = components::handle_component(ctx, data, c).await;
             data.metrics
-                .command("button", "ok", started.elapsed().as_secs_f64());
+                .command("button", outcome, started.elapsed().as_secs_f64());
         }
         FullEvent::InteractionCreate {
             interaction: Interaction::Modal(m),
         } => {
             let _guard = data.inflight.enter();
             let started = std::time::Instant::now();
-            components::handle_modal(ctx, data, m).await;
+            let outcome = components::handle_modal(ctx, data, m).await;
             data.metrics
-                .command("form", "ok", started.elapsed().as_secs_f64());
+                .command("form", outcome, started.elapsed().as_secs_f64());
         }
         FullEvent::GuildCreate { guild, .. } => {
             tracing::debug!(guild = %guild.id, name = %guild.name, "guild available");

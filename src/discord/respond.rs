@@ -288,6 +288,7 @@ fn answered<'a>(
         let result = run(responder.clone(), action(ctx)).await;
         let result = match result {
             Err(poise::FrameworkError::Command { error, .. }) => {
+                super::service::command_finished(poise::Context::Application(ctx), Some(&error)).await;
                 responder.fail(&error).await;
                 Ok(())
             }

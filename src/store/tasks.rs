@@ -53,7 +53,7 @@ pub async fn insert(tx: &mut Tx, t: &NewTask<'_>, now: i64) -> Result<Task> {
                  ?, ?, ?, ?, ?, ?, ?, ?, ?)
          RETURNING id, coalition_id, number, title, assignee_id, org_id, goal_id, due_at, status,
                    blocked_reason, created_by, created_at, updated_at, completed_at, next_ping_at,
-                   channel_id, message_id",
+                   channel_id, message_id, cancel_reason, cancelled_at, repeat_every, repeat_of",
     )
     .bind(t.coalition)
     .bind(t.coalition)
