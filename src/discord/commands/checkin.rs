@@ -117,7 +117,7 @@ pub async fn on_modal(
 ) -> Result<()> {
     let actor = modal_actor(m)?;
     let input = SubmitCheckin {
-        round: round,
+        round,
         answers: typed_answers(m),
     };
     let submitted = act::submit(&data.store, &actor, data.now(), input).await?;
