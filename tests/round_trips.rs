@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use backbone::actions::{coalitions, tasks, wins};
+use backbone::actions::{coalitions, deadlines, goals, members, orgs, roles, tasks, wins};
 use backbone::domain::Role;
 use backbone::store::WRITE_TARGET;
 use tracing::field::{Field, Visit};
@@ -57,6 +57,9 @@ impl<S: Subscriber> Layer<S> for Statements {
         LOG.lock().unwrap_or_else(|e| e.into_inner()).push(line);
     }
 }
+
+/// What a command ran: (statements, write transactions, the log).
+type Ran = (usize, usize, Vec<String>);
 
 /// What ran while `work` did: (statements, write transactions, the log).
 async fn counted<T>(work: impl Future<Output = T>) -> (T, usize, usize, Vec<String>) {
@@ -146,4 +149,61 @@ async fn reads_take_two_statements_and_writes_one_transaction() {
     );
     assert!(statements <= 4, "/win log ran {log:#?}");
     eprintln!("/win log: {statements} statements, {writes} write transaction");
+
+    // Every other list answers in the same two statements: the scope, then the page with its total.
+    let lists: Vec<(&str, Ran)> = vec![
+        ("/task mine", {
+            let input = tasks::MyTasks {
+                coalition: None,
+                page: 1,
+            };
+            let (r, s, wr, l) = counted(tasks::mine(&w.store, &member, w.now, input)).await;
+            r.expect("/task mine");
+            (s, wr, l)
+        }),
+        ("/goal list", {
+            let (r, s, wr, l) = counted(goals::list(&w.store, &member, w.now, Default::default())).await;
+            r.expect("/goal list");
+            (s, wr, l)
+        }),
+        ("/deadline list", {
+            let (r, s, wr, l) = counted(deadlines::list(&w.store, &member, w.now, Default::default())).await;
+            r.expect("/deadline list");
+            (s, wr, l)
+        }),
+        ("/win list", {
+            let input = wins::ListWins {
+                coalition: None,
+                days: None,
+                page: 1,
+            };
+            let (r, s, wr, l) = counted(wins::list(&w.store, &member, w.now, input)).await;
+            r.expect("/win list");
+            (s, wr, l)
+        }),
+        ("/member list", {
+            let (r, s, wr, l) = counted(members::list(&w.store, &member, w.now, None, None)).await;
+            r.expect("/member list");
+            (s, wr, l)
+        }),
+        ("/org list", {
+            let (r, s, wr, l) = counted(orgs::list(&w.store, &member, w.now, None)).await;
+            r.expect("/org list");
+            (s, wr, l)
+        }),
+        ("/role list", {
+            let (r, s, wr, l) = counted(roles::list(&w.store, &member, None)).await;
+            r.expect("/role list");
+            (s, wr, l)
+        }),
+    ];
+    let over: Vec<String> = lists
+        .iter()
+        .filter(|(_, (statements, writes, _))| *statements > 2 || *writes > 0)
+        .map(|(name, (_, _, log))| format!("{name} ran {log:#?}"))
+        .collect();
+    for (name, (statements, _, _)) in &lists {
+        eprintln!("{name}: {statements} statements");
+    }
+    assert!(over.is_empty(), "reads over 2 statements:\n{}", over.join("\n"));
 }

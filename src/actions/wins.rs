@@ -231,9 +231,15 @@ async fn list_page(
     page: u32,
 ) -> Result<WinList> {
     let since = ts(now) - days * 24 * 3600;
-    let total = store::wins::count_since(store, scope.id(), since).await?;
-    let paged = Paged::new(Page::new(page, PAGE_SIZE), total);
-    let wins = store::wins::since(store, scope.id(), since, paged.page).await?;
+    let mut page = Page::new(page, PAGE_SIZE);
+    let (mut wins, mut total) = store::wins::since(store, scope.id(), since, page).await?;
+    if wins.is_empty() && page.number > 1 {
+        // A page past the end (wins were removed since its button was drawn): the last page.
+        total = store::wins::count_since(store, scope.id(), since).await?;
+        page = page.within(total);
+        (wins, _) = store::wins::since(store, scope.id(), since, page).await?;
+    }
+    let paged = Paged::new(page, total);
     let key = PageKey::new(
         "wins",
         scope.actor.user,
