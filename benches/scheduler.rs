@@ -196,6 +196,15 @@ async fn main() {
         .await
         .expect("load")
         .expect("coalition");
+    if std::env::var_os("BENCH_SQL").is_some() {
+        // Each statement of one digest build with its time (sqlx's debug log), to find slow ones.
+        // Global: sqlx-sqlite logs from its worker thread.
+        tracing_subscriber::fmt()
+            .with_env_filter("sqlx::query=debug")
+            .with_ansi(false)
+            .init();
+        let _ = backbone::actions::digest::build(&store, &coalition, now).await;
+    }
     let mut samples = Vec::new();
     let mut render_samples = Vec::new();
     for _ in 0..30 {

@@ -234,7 +234,27 @@ pub fn png(svg: &str) -> Result<Vec<u8>, String> {
     let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| format!("chart size {}×{}", size.width(), size.height()))?;
     resvg::render(&tree, tiny_skia::Transform::identity(), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|e| format!("chart PNG: {e}"))
+    encode_opaque(&pixmap).map_err(|e| format!("chart PNG: {e}"))
+}
+
+/// The pixmap as an RGB PNG. Every chart is drawn on an opaque card, so the alpha channel
+/// carries nothing (and premultiplied colour equals plain colour); fast compression keeps the
+/// file small at a fraction of the default level's time.
+fn encode_opaque(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, png::EncodingError> {
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgb)?;
+    writer.finish()?;
+    Ok(out)
 }
 
 /// The embedded fonts, loaded once.

@@ -15,7 +15,7 @@ macro_rules! name_of {
     };
 }
 
-/// Tasks that still need doing, spelled to match the partial index `tasks_open_due`, which
+/// Tasks that still need doing, spelled to match the partial index `tasks_live_due`, which
 /// yields them in due-date order without sorting.
 macro_rules! open_status {
     () => {
