@@ -90,16 +90,10 @@ async fn a_limited_send_goes_again_once_its_retry_after_has_passed_while_the_oth
         assert_eq!((d.status.as_str(), d.attempts), ("sent", 0), "{d:?}");
     }
     // Counted once each: one 429 met by the scheduler, three DMs sent.
-    assert_eq!(
-        metrics.rate_limited.with_label_values(&["scheduler"]).get(),
-        1
-    );
+    assert_eq!(metrics.rate_limited.with_label_values(&["scheduler"]).get(), 1);
     assert_eq!(metrics.rate_limited.with_label_values(&["serenity"]).get(), 0);
     assert_eq!(metrics.sends.with_label_values(&["dm", "ok"]).get(), 3);
-    assert_eq!(
-        metrics.sends.with_label_values(&["dm", "rate_limited"]).get(),
-        1
-    );
+    assert_eq!(metrics.sends.with_label_values(&["dm", "rate_limited"]).get(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,10 +117,7 @@ async fn a_limited_send_is_not_put_behind_the_backlog() {
         // retry_after passes on the scheduler's clock while most of the backlog is still queued.
         clock.set(w.now + Duration::seconds(2));
     };
-    let (report, ()) = tokio::join!(
-        scheduler::deliver_until(&w.store, &n, &s, &clock, None),
-        driver
-    );
+    let (report, ()) = tokio::join!(scheduler::deliver_until(&w.store, &n, &s, &clock, None), driver);
     let report = report.unwrap();
     assert_eq!(
         (report.claimed, report.sent, report.retried, report.resent),

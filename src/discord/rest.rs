@@ -38,7 +38,9 @@ pub fn http(config: &Config, token: &str, metrics: Option<Arc<Metrics>>) -> Resu
             let mut limiter = Ratelimiter::new(client.clone(), token);
             limiter.set_ratelimit_callback(Box::new(move |info| {
                 if let Some(m) = &metrics {
-                    m.rate_limited.with_label_values(&[RATE_LIMITED_BY_SERENITY]).inc();
+                    m.rate_limited
+                        .with_label_values(&[RATE_LIMITED_BY_SERENITY])
+                        .inc();
                 }
                 tracing::warn!(
                     path = %info.path,

@@ -116,7 +116,9 @@ pub async fn deliver_until<N: Notifier>(
         }
         while busy(&running) < sending {
             let Some(d) = queue.pop_front() else { break };
-            running.push(Box::pin(one(store, notifier, settings, clock, d, &stopped, &pacer, &line)));
+            running.push(Box::pin(one(
+                store, notifier, settings, clock, d, &stopped, &pacer, &line,
+            )));
         }
         // Refused DMs wait for their pointer until the sends that could add to it are done, or
         // enough gathered (or waited) that their claims should not be held longer.
@@ -379,7 +381,11 @@ async fn send<N: Notifier>(
         if limits > MAX_LIMITS_IN_LINE || !line.fits(d, now_ms, retry_after, s.send_timeout) {
             break Err(SendError::RateLimited { retry_after, global });
         }
-        tracing::info!(retry_after, global, "rate limited; sending again once it has passed");
+        tracing::info!(
+            retry_after,
+            global,
+            "rate limited; sending again once it has passed"
+        );
         if !line.wait_out(clock, retry_after, stopped).await {
             break Err(SendError::RateLimited { retry_after, global });
         }

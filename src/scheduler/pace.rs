@@ -118,7 +118,9 @@ impl InLine {
         if !(0.0..=MAX_WAIT_IN_LINE).contains(&retry_after) {
             return false;
         }
-        let Some(until) = d.claimed_until else { return false };
+        let Some(until) = d.claimed_until else {
+            return false;
+        };
         let needed = (retry_after * 1000.0).ceil() as i64 + 2 * send_timeout.as_millis() as i64;
         now_ms.saturating_add(needed) < until.saturating_mul(1000)
     }
@@ -126,7 +128,12 @@ impl InLine {
     /// Waits until `retry_after` seconds (to the millisecond) have passed on `clock`; false when it
     /// gave up instead: `stopped` turned true, or the clock did not get there within `retry_after`
     /// and a grace of real time.
-    pub(crate) async fn wait_out(&self, clock: &dyn Clock, retry_after: f64, stopped: &(dyn Fn() -> bool + Sync)) -> bool {
+    pub(crate) async fn wait_out(
+        &self,
+        clock: &dyn Clock,
+        retry_after: f64,
+        stopped: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
         let ms = (retry_after.max(0.0) * 1000.0).ceil() as i64;
         let due = clock.now() + chrono::Duration::milliseconds(ms);
         let give_up = Instant::now() + Duration::from_millis(ms.unsigned_abs()) + CLOCK_GRACE;
