@@ -562,8 +562,11 @@ fn side_effects(bot: &Bot, mark: usize) -> Vec<Request> {
         .requests_since(mark)
         .into_iter()
         .filter(|r| {
+            // Answering is not a side effect: the interaction response, follow-ups, and the
+            // answer that replaces a deferred response's placeholder (its `@original`).
             !(r.path.starts_with("/interactions/")
-                || (r.path.starts_with("/webhooks/") && r.method != "PATCH"))
+                || (r.path.starts_with("/webhooks/")
+                    && (r.method != "PATCH" || r.path.ends_with("/messages/@original"))))
         })
         .collect()
 }

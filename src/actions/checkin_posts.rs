@@ -268,5 +268,6 @@ pub(crate) async fn scope_by_id(
         coalition,
         member,
         actor: actor.clone(),
+        own_timezone: None,
     })
 }

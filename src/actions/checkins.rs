@@ -118,6 +118,7 @@ async fn round_scope(store: &Store, actor: &Actor, round: RoundId) -> Result<(Ch
             coalition,
             member,
             actor: actor.clone(),
+            own_timezone: None,
         },
     ))
 }
@@ -199,6 +200,7 @@ pub async fn submit_new_round(
         coalition,
         member,
         actor: actor.clone(),
+        own_timezone: None,
     };
     scope.require_member()?;
     let now_s = ts(now);

@@ -202,27 +202,21 @@ pub async fn info(
     let scope = super::scope(store, actor, coalition).await?;
     let c = scope.coalition;
     let tz = c.tz();
-    let leads = store::members::leads(store, c.id).await?;
+    let overview = store::overview::overview(store, c.id).await?;
     Ok(CoalitionInfo {
         checkin: ScheduleInfo::of(&c.checkin_schedule, tz, now),
         digest: ScheduleInfo::of(&c.digest_schedule, tz, now),
         ping_offsets: pings::parse_offsets(&c.ping_offsets)
             .map(|o| pings::format_offsets(&o))
             .unwrap_or_else(|_| c.ping_offsets.clone()),
-        leads: leads
+        leads: overview
+            .leads
             .into_iter()
-            .map(|m| Person {
-                user_id: m.user_id,
-                name: m.display_name,
-            })
+            .map(|(user_id, name)| Person { user_id, name })
             .collect(),
-        orgs: store::coalitions::orgs(store, c.id)
-            .await?
-            .into_iter()
-            .map(|o| o.name)
-            .collect(),
-        member_count: store::members::count(store, c.id).await?,
-        goals: store::coalitions::active_goals(store, c.id).await?,
+        orgs: overview.orgs,
+        member_count: overview.member_count,
+        goals: overview.goals,
         coalition: c,
     })
 }

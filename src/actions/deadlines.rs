@@ -133,15 +133,18 @@ pub async fn list(
 /// The deadlines of the scope's coalition (for `/deadline list` and its pages).
 pub(crate) async fn list_in(store: &Store, scope: &Scope, now: DateTime<Utc>) -> Result<DeadlineList> {
     let now_s = ts(now);
-    let upcoming = store::deadlines::open(store, scope.id(), now_s, true, LIST_LIMIT).await?;
-    let missed = store::deadlines::open(store, scope.id(), now_s, false, LIST_LIMIT).await?;
-    let (upcoming_total, missed_total) = store::deadlines::count_open(store, scope.id(), now_s).await?;
     let since = now_s - RECENTLY_MET_DAYS * 24 * 3600;
-    let recently_met = store::deadlines::met_since(store, scope.id(), since, LIST_LIMIT).await?;
+    let store::deadlines::Overview {
+        upcoming,
+        upcoming_total,
+        missed,
+        missed_total,
+        recently_met,
+    } = store::deadlines::overview(store, scope.id(), now_s, since, LIST_LIMIT).await?;
     Ok(DeadlineList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
-        timezone: super::me::shown_timezone(store, scope).await?,
+        timezone: super::me::shown_timezone(scope),
         upcoming,
         upcoming_total,
         missed,

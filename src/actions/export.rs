@@ -93,6 +93,8 @@ async fn archived_scope(store: &Store, actor: &Actor, name: Option<&str>) -> Res
         coalition,
         member,
         actor: actor.clone(),
+        // An export is a file of data, not times shown to the viewer.
+        own_timezone: None,
     }))
 }
 

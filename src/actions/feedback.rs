@@ -274,6 +274,7 @@ pub async fn acknowledge(
         member: store::members::get(store, c.id, actor.user).await?,
         coalition: c,
         actor: actor.clone(),
+        own_timezone: None,
     };
     scope.require_lead()?;
     let f = store::feedback::get(store, scope.id(), id)

@@ -182,7 +182,7 @@ pub(crate) async fn list_in(store: &Store, scope: &Scope) -> Result<GoalList> {
     Ok(GoalList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
-        timezone: super::me::shown_timezone(store, scope).await?,
+        timezone: super::me::shown_timezone(scope),
         closed: goals.len() - active,
         active,
         goals,

@@ -53,12 +53,12 @@ pub async fn viewer_tz(store: &Store, actor: &Actor, prefs: &Prefs) -> Result<(T
 
 /// The zone an ephemeral reply in `scope` shows times in: the actor's own if they set one, else
 /// the coalition's. (Due dates are still read in the coalition's zone.)
-pub async fn shown_timezone(store: &Store, scope: &super::Scope) -> Result<String> {
-    let prefs = store::people::get(store, scope.actor.guild, scope.actor.user).await?;
-    Ok(prefs
-        .timezone
+pub fn shown_timezone(scope: &super::Scope) -> String {
+    scope
+        .own_timezone
+        .clone()
         .filter(|t| t.parse::<Tz>().is_ok())
-        .unwrap_or_else(|| scope.coalition.timezone.clone()))
+        .unwrap_or_else(|| scope.coalition.timezone.clone())
 }
 
 /// `/me settings` (anyone): changes the options given; with none, shows the current settings.

@@ -1,8 +1,6 @@
 //! Members of a coalition: joining and leaving, adding or updating them, removing them, listing
 //! them by org.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -375,29 +373,15 @@ pub(crate) async fn list_in(
 ) -> Result<MemberList> {
     let c = &scope.coalition;
     // Leads see who is away; the others don't (an away note can be private).
-    let away: HashMap<UserId, i64> = if scope.is_lead() {
-        store::people::away_members(store, c.id, now.timestamp())
-            .await?
-            .into_iter()
-            .map(|a| (a.user_id, a.until))
-            .collect()
-    } else {
-        HashMap::new()
-    };
-    let prefs = store::people::get(store, scope.actor.guild, scope.actor.user).await?;
-    let timezone = prefs.tz().unwrap_or_else(|| c.tz()).name().to_string();
-    let rows = store::members::list(store, c.id, org).await?;
-    let mut duties: HashMap<UserId, Vec<String>> = HashMap::new();
-    for held in store::members::responsibilities(store, c.id).await? {
-        duties.entry(held.user_id).or_default().push(held.name);
-    }
+    let leads_view = scope.is_lead();
+    let rows = store::members::list(store, c.id, org, now.timestamp()).await?;
     let mut groups: Vec<MemberGroup> = Vec::new();
     for row in rows {
         let entry = MemberEntry {
             user_id: row.user_id,
             role: row.role,
-            responsibilities: duties.remove(&row.user_id).unwrap_or_default(),
-            away_until: away.get(&row.user_id).copied(),
+            responsibilities: row.responsibilities(),
+            away_until: row.away_until.filter(|_| leads_view),
             name: row.display_name,
         };
         // Rows come sorted by org, so a new org name starts a new group.
@@ -412,6 +396,7 @@ pub(crate) async fn list_in(
     Ok(MemberList {
         coalition: c.name.clone(),
         groups,
-        timezone,
+        // Shown to the viewer alone: in their own zone when they set one.
+        timezone: super::me::shown_timezone(scope),
     })
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::store::scope::Candidate;
 use crate::store::{self, Store};
 
 pub mod checkin_posts;
@@ -50,6 +51,9 @@ pub struct Scope {
     pub coalition: Coalition,
     pub member: Option<Member>,
     pub actor: Actor,
+    /// The time zone the actor set for themselves (`/me settings`), read with the scope; `None`
+    /// when they set none, or when the scope was built without it (buttons, forms).
+    pub own_timezone: Option<String>,
 }
 
 impl Scope {
@@ -93,22 +97,26 @@ impl Scope {
 
 /// Finds the coalition a command acts on: by `name` when given; else the one whose home channel
 /// the command ran in; else the guild's only coalition. Ambiguity is an error listing the choices.
+/// One statement: the guild's coalitions with the actor's membership in each (and their own
+/// time zone).
 pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Scope> {
-    let coalition = resolve_coalition(store, actor, name).await?;
-    let member = store::members::get(store, coalition.id, actor.user).await?;
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    let all = store::scope::candidates(store, actor.guild, actor.user, name).await?;
+    let chosen = choose(all, actor.channel, name)?;
     Ok(Scope {
-        coalition,
-        member,
+        coalition: chosen.coalition,
+        member: chosen.member,
         actor: actor.clone(),
+        own_timezone: chosen.own_timezone,
     })
 }
 
-async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Coalition> {
-    if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
-        if let Some(c) = store::coalitions::find_by_name(store.pool(), actor.guild, name).await? {
-            return Ok(c);
+fn choose(all: Vec<Candidate>, channel: Option<ChannelId>, name: Option<&str>) -> Result<Candidate> {
+    let coalitions = |list: &[Candidate]| list.iter().map(|c| c.coalition.clone()).collect::<Vec<_>>();
+    if let Some(name) = name {
+        if let Some(i) = all.iter().position(|c| c.named) {
+            return Ok(all.into_iter().nth(i).expect("found above"));
         }
-        let all = store::coalitions::list_in_guild(store, actor.guild).await?;
         return Err(Error::user(if all.is_empty() {
             format!(
                 "No coalition named `{name}` — this server has none yet; an admin can create one with `/coalition create`."
@@ -116,23 +124,22 @@ async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> 
         } else {
             format!(
                 "No coalition named `{name}` in this server — choose one of: {}.",
-                names(&all)
+                names(&coalitions(&all))
             )
         }));
     }
-    let all = store::coalitions::list_in_guild(store, actor.guild).await?;
-    if let Some(channel) = actor.channel {
-        let homed: Vec<Coalition> = all
+    if let Some(channel) = channel {
+        let homed: Vec<&Candidate> = all
             .iter()
-            .filter(|c| c.home_channel_id == channel)
-            .cloned()
+            .filter(|c| c.coalition.home_channel_id == channel)
             .collect();
         // Two coalitions sharing a home (possible in data from before that was refused) must not
         // silently pick one: the command could land in the wrong coalition.
         match homed.len() {
             0 => {}
-            1 => return Ok(homed.into_iter().next().expect("one coalition")),
+            1 => return Ok(homed[0].clone()),
             _ => {
+                let homed: Vec<Coalition> = homed.iter().map(|c| c.coalition.clone()).collect();
                 return Err(Error::user(format!(
                     "Several coalitions have this channel as their home — pick one with the `coalition` option: {}.",
                     names(&homed)
@@ -147,7 +154,7 @@ async fn resolve_coalition(store: &Store, actor: &Actor, name: Option<&str>) -> 
         1 => Ok(all.into_iter().next().expect("one coalition")),
         _ => Err(Error::user(format!(
             "This server has several coalitions — pick one with the `coalition` option: {}.",
-            names(&all)
+            names(&coalitions(&all))
         ))),
     }
 }
@@ -161,15 +168,10 @@ pub async fn coalition_for_suggest(
     channel: Option<ChannelId>,
     name: Option<&str>,
 ) -> Result<Option<Coalition>> {
-    let nobody = Actor {
-        user: UserId(0),
-        guild,
-        manage_server: false,
-        name: String::new(),
-        channel,
-    };
-    match resolve_coalition(store, &nobody, name).await {
-        Ok(c) => Ok(Some(c)),
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    let all = store::scope::candidates(store, guild, UserId(0), name).await?;
+    match choose(all, channel, name) {
+        Ok(c) => Ok(Some(c.coalition)),
         Err(Error::User(_)) => Ok(None),
         Err(e) => Err(e),
     }

@@ -202,10 +202,12 @@ async fn scope_of(store: &Store, actor: &Actor, key: &PageKey) -> Result<Scope> 
             Error::user("This list's coalition is no longer here (archived or deleted) — `/coalition list` shows the current ones.")
         })?;
     let member = store::members::get(store, coalition.id, actor.user).await?;
+    let own_timezone = store::people::get(store, actor.guild, actor.user).await?.timezone;
     Ok(Scope {
         coalition,
         member,
         actor: actor.clone(),
+        own_timezone,
     })
 }
 

@@ -248,7 +248,7 @@ pub async fn reassign(
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     require_creator_or_lead(&scope, &task, "reassign")?;
     require_not_done(&task)?;
-    let assignee = require_assignee(store, &scope, input.assignee, &input.assignee_name).await?;
+    let assignee = require_assignee(store.pool(), &scope, input.assignee, &input.assignee_name).await?;
     let name = display_name(&input.assignee_name, &assignee);
     if task.assignee_id == Some(input.assignee) {
         return Err(Error::user(format!(

@@ -66,7 +66,6 @@ pub async fn assign(
     let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
     scope.require_member()?;
     let title = text::single_line("task title", &input.title, text::MAX_TITLE)?;
-    let assignee = require_assignee(store, &scope, input.assignee, &input.assignee_name).await?;
     let due_at = match input.due.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(due) => Some(when::parse_due(due, scope.coalition.tz(), now)?.timestamp()),
         None => None,
@@ -84,26 +83,21 @@ pub async fn assign(
         due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s));
 
     let mut tx = store.write().await?;
-    // Re-read inside the write: someone removed this very moment gets no task, and the task takes
-    // the org they are in now.
-    let Some(org) = store::members::org_of(&mut *tx, scope.id(), input.assignee).await? else {
-        return Err(Error::user(format!(
-            "**{}** is no longer a member of **{}** — pick someone from `/member list`.",
-            display_name(&input.assignee_name, &assignee),
-            scope.coalition.name
-        )));
-    };
+    // The assignee must be a member when the task is created, and it takes the org they are in
+    // now: read inside the write, so someone removed this very moment gets no task.
+    let assignee = require_assignee(&mut *tx, &scope, input.assignee, &input.assignee_name).await?;
     let new = NewTask {
         coalition: scope.id(),
         title: &title,
         assignee: input.assignee,
-        org,
+        org: assignee.org_id,
         goal: goal.as_ref().map(|g| g.id),
         due_at,
         next_ping_at,
         created_by: actor.user,
     };
-    let (id, number) = store::tasks::insert(&mut tx, &new, now_s).await?;
+    let task = store::tasks::insert(&mut tx, &new, now_s).await?;
+    let (id, number) = (task.id, task.number);
     let notified = input.assignee != actor.user;
     if notified {
         let dm = assigned_dm(
@@ -127,7 +121,6 @@ pub async fn assign(
     .await?;
     tx.commit().await?;
 
-    let task = load(store, &scope, id).await?;
     Ok(TaskAssigned {
         task,
         coalition_name: scope.coalition.name.clone(),
@@ -243,9 +236,15 @@ async fn list_with(
     mine: bool,
 ) -> Result<TaskList> {
     let now_s = ts(now);
-    let total = store::tasks::count(store, scope.id(), filter).await?;
-    let paged = Paged::new(Page::new(page, PAGE_SIZE), total);
-    let tasks = store::tasks::list(store, scope.id(), filter, now_s, paged.page).await?;
+    let mut page = Page::new(page, PAGE_SIZE);
+    let (mut tasks, mut total) = store::tasks::list(store, scope.id(), filter, now_s, page).await?;
+    if tasks.is_empty() && page.number > 1 {
+        // A page past the end (the list shrank since its button was drawn): the last page instead.
+        total = store::tasks::count(store, scope.id(), filter).await?;
+        page = page.within(total);
+        (tasks, _) = store::tasks::list(store, scope.id(), filter, now_s, page).await?;
+    }
+    let paged = Paged::new(page, total);
     let filters = Filters::new().with('c', Some(scope.id()));
     let key = if mine {
         PageKey::new("mine", scope.actor.user, filters)
@@ -259,7 +258,7 @@ async fn list_with(
     Ok(TaskList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
-        timezone: super::me::shown_timezone(store, scope).await?,
+        timezone: super::me::shown_timezone(scope),
         tasks,
         total,
         status: filter.status,
@@ -326,6 +325,7 @@ pub(crate) async fn resolve(
                     coalition,
                     member,
                     actor: actor.clone(),
+                    own_timezone: None,
                 },
                 task,
             ))
@@ -355,12 +355,12 @@ pub(crate) async fn resolve(
 
 /// The member a task can go to; anyone else is refused with how to add them.
 pub(crate) async fn require_assignee(
-    store: &Store,
+    db: impl sqlx::SqliteExecutor<'_>,
     scope: &Scope,
     user: UserId,
     name: &str,
 ) -> Result<Member> {
-    store::members::get(store, scope.id(), user).await?.ok_or_else(|| {
+    store::members::get_in(db, scope.id(), user).await?.ok_or_else(|| {
         let who = if name.trim().is_empty() { format!("<@{}>", user.0) } else { format!("**{}**", name.trim()) };
         Error::user(format!(
             "{who} isn't a member of **{}** — a lead can add them with `/member add`, or they can use `/coalition join`.",

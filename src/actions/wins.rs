@@ -98,16 +98,22 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         task: None,
         amount: input.amount,
     };
-    let id = store::wins::insert(&mut tx, &new, now_s).await?;
+    let (win, org_name) = store::wins::insert(&mut tx, &new, now_s).await?;
     if let (Some(goal), Some(amount)) = (&goal, input.amount)
         && !store::goals::add_to_current(&mut tx, scope.id(), goal.id, amount).await?
     {
         // Closed between the check and the write: refuse; dropping `tx` rolls the win back.
         return Err(super::goals::closed_error(goal, &scope));
     }
-    celebrate_and_record(&mut tx, &scope, id, &text, now_s).await?;
+    celebrate_and_record(&mut tx, &scope, win.id, &text, now_s).await?;
     tx.commit().await?;
-    outcome(store, &scope, id).await
+    // Only what changed in the write is read again: the goal's progress after the amount.
+    let goal = match (goal, input.amount) {
+        (Some(g), Some(_)) => store::goals::get(store, scope.id(), g.id).await?,
+        (goal, None) => goal,
+        (None, Some(_)) => None,
+    };
+    outcome(&scope, win, goal, org_name)
 }
 
 /// The `win:log-task:<id>` button (assignee or lead): logs a done task as a win, once.
@@ -159,10 +165,14 @@ pub async fn log_task_win(
         task: Some(task.id),
         amount: None,
     };
-    let id = store::wins::insert(&mut tx, &new, now_s).await?;
-    celebrate_and_record(&mut tx, &scope, id, &text, now_s).await?;
+    let (win, org_name) = store::wins::insert(&mut tx, &new, now_s).await?;
+    celebrate_and_record(&mut tx, &scope, win.id, &text, now_s).await?;
     tx.commit().await?;
-    outcome(store, &scope, id).await
+    let goal = match win.goal_id {
+        Some(g) => store::goals::get(store, scope.id(), g).await?,
+        None => None,
+    };
+    outcome(&scope, win, goal, org_name)
 }
 
 /// Input of `/win list`.
@@ -221,9 +231,15 @@ async fn list_page(
     page: u32,
 ) -> Result<WinList> {
     let since = ts(now) - days * 24 * 3600;
-    let total = store::wins::count_since(store, scope.id(), since).await?;
-    let paged = Paged::new(Page::new(page, PAGE_SIZE), total);
-    let wins = store::wins::since(store, scope.id(), since, paged.page).await?;
+    let mut page = Page::new(page, PAGE_SIZE);
+    let (mut wins, mut total) = store::wins::since(store, scope.id(), since, page).await?;
+    if wins.is_empty() && page.number > 1 {
+        // A page past the end (wins were removed since its button was drawn): the last page.
+        total = store::wins::count_since(store, scope.id(), since).await?;
+        page = page.within(total);
+        (wins, _) = store::wins::since(store, scope.id(), since, page).await?;
+    }
+    let paged = Paged::new(page, total);
     let key = PageKey::new(
         "wins",
         scope.actor.user,
@@ -232,7 +248,7 @@ async fn list_page(
     Ok(WinList {
         coalition_name: scope.coalition.name.clone(),
         // Shown to the viewer alone: in their own zone when they set one.
-        timezone: super::me::shown_timezone(store, scope).await?,
+        timezone: super::me::shown_timezone(scope),
         days,
         since,
         wins,
@@ -266,18 +282,8 @@ async fn celebrate_and_record(tx: &mut Tx, scope: &Scope, id: WinId, text: &str,
     .await
 }
 
-async fn outcome(store: &Store, scope: &Scope, id: WinId) -> Result<WinLogged> {
-    let win = store::wins::get(store, scope.id(), id)
-        .await?
-        .ok_or_else(|| Error::internal("win vanished after insert"))?;
-    let goal = match win.goal_id {
-        Some(g) => store::goals::get(store, scope.id(), g).await?,
-        None => None,
-    };
-    let org_name = match win.org_id {
-        Some(o) => store::tasks::org_name(store.pool(), scope.id(), o).await?,
-        None => None,
-    };
+/// The outcome of a logged win, from what the write returned: nothing is read again.
+fn outcome(scope: &Scope, win: Win, goal: Option<Goal>, org_name: Option<String>) -> Result<WinLogged> {
     Ok(WinLogged {
         win,
         coalition_name: scope.coalition.name.clone(),

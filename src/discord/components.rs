@@ -2,13 +2,12 @@
 //! working after a restart; the handlers re-check everything through the actions.
 
 use poise::serenity_prelude as serenity;
-use serenity::{
-    ComponentInteraction, CreateInteractionResponse, CreateInteractionResponseFollowup, ModalInteraction,
-};
+use serenity::{ComponentInteraction, ModalInteraction};
 
-use super::{Data, commands, convert, error_message};
+use super::respond::{self, Kind, Responder};
+use super::{Data, commands};
 use crate::actions::Actor;
-use crate::domain::message::Message;
+use crate::domain::{CoalitionId, FeedbackId, RoundId, TaskId};
 use crate::error::{Error, Result};
 
 /// Splits `group:action:id` into its parts.
@@ -59,78 +58,90 @@ async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId>
     }
 }
 
-/// Handles a button click.
+/// Handles a button click, answered within Discord's 3 seconds (see [`respond`]); returns its
+/// outcome for the metrics.
 #[tracing::instrument(skip_all, fields(custom_id = %c.data.custom_id, user = %c.user.id))]
-pub async fn handle_component(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) {
-    let mut dm;
-    let c = if c.guild_id.is_none() {
-        dm = c.clone();
-        dm.guild_id = guild_for_dm(data, &c.data.custom_id).await;
-        &dm
-    } else {
-        c
-    };
-    let page = c.data.custom_id.strip_prefix("page:checkin-report:");
-    let result = match parse_custom_id(&c.data.custom_id) {
-        _ if page.is_some() => commands::checkin_admin::on_page(ctx, data, c, page.unwrap_or_default()).await,
-        _ if super::paging::is_page_button(&c.data.custom_id) => super::paging::on_page(ctx, data, c).await,
-        Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, id).await,
-        Some(("checkin", "open" | "edit", id)) => commands::checkin::on_button(ctx, data, c, id).await,
-        Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, id).await,
-        Some(("feedback", "ack", id)) => commands::feedback::on_button(ctx, data, c, id).await,
-        _ => Err(Error::user(
-            "This button is from an older version of Backbone — run the command again.",
-        )),
-    };
-    if let Err(e) = result {
-        let msg = error_message(&e);
-        if c.create_response(
-            ctx,
-            CreateInteractionResponse::Message(convert::interaction_message(&msg)),
-        )
-        .await
-        .is_err()
-        {
-            followup(ctx, &c.token, &msg).await;
+pub async fn handle_component(
+    ctx: &serenity::Context,
+    data: &Data,
+    c: &ComponentInteraction,
+) -> &'static str {
+    let responder = Responder::new(ctx.http.clone(), c.id, &c.token, Kind::Component);
+    respond::run(responder.clone(), async {
+        let mut dm;
+        let c = if c.guild_id.is_none() {
+            dm = c.clone();
+            dm.guild_id = guild_for_dm(data, &c.data.custom_id).await;
+            &dm
+        } else {
+            c
+        };
+        let page = c.data.custom_id.strip_prefix("page:checkin-report:");
+        let result = match parse_custom_id(&c.data.custom_id) {
+            _ if page.is_some() => {
+                commands::checkin_admin::on_page(ctx, data, c, page.unwrap_or_default()).await
+            }
+            _ if super::paging::is_page_button(&c.data.custom_id) => {
+                super::paging::on_page(ctx, data, c).await
+            }
+            Some(("task", action, id)) => commands::task::on_button(ctx, data, c, action, TaskId(id)).await,
+            Some(("checkin", "open" | "edit", id)) => {
+                commands::checkin::on_button(ctx, data, c, RoundId(id)).await
+            }
+            Some(("win", "log-task", id)) => commands::win::on_button(ctx, data, c, TaskId(id)).await,
+            Some(("feedback", "ack", id)) => {
+                commands::feedback::on_button(ctx, data, c, FeedbackId(id)).await
+            }
+            _ => Err(Error::user(
+                "This button is from an older version of Backbone — run the command again.",
+            )),
+        };
+        if let Err(e) = &result {
+            responder.fail(e).await;
         }
-    }
+        super::service::outcome(result.as_ref().err())
+    })
+    .await
 }
 
 /// Handles a modal submission (`modal:task-block:<id>`, `modal:checkin:<round>`,
-/// `modal:checkin-new:<coalition>`).
+/// `modal:checkin-new:<coalition>`), answered within Discord's 3 seconds.
 #[tracing::instrument(skip_all, fields(custom_id = %m.data.custom_id, user = %m.user.id))]
-pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) {
-    let mut dm;
-    let m = if m.guild_id.is_none() {
-        dm = m.clone();
-        dm.guild_id = guild_for_dm(data, &m.data.custom_id).await;
-        &dm
-    } else {
-        m
+pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInteraction) -> &'static str {
+    let kind = Kind::Modal {
+        on_message: m.message.is_some(),
     };
-    let result = match parse_custom_id(&m.data.custom_id) {
-        Some(("modal", "task-block", id)) => commands::task::on_block_modal(ctx, data, m, id).await,
-        Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, id).await,
-        Some(("modal", "checkin-new", id)) => commands::checkin::on_new_round_modal(ctx, data, m, id).await,
-        Some(("modal", "checkin-questions", id)) => {
-            commands::checkin_admin::on_questions_modal(ctx, data, m, id).await
+    let responder = Responder::new(ctx.http.clone(), m.id, &m.token, kind);
+    respond::run(responder.clone(), async {
+        let mut dm;
+        let m = if m.guild_id.is_none() {
+            dm = m.clone();
+            dm.guild_id = guild_for_dm(data, &m.data.custom_id).await;
+            &dm
+        } else {
+            m
+        };
+        let result = match parse_custom_id(&m.data.custom_id) {
+            Some(("modal", "task-block", id)) => {
+                commands::task::on_block_modal(ctx, data, m, TaskId(id)).await
+            }
+            Some(("modal", "checkin", id)) => commands::checkin::on_modal(ctx, data, m, RoundId(id)).await,
+            Some(("modal", "checkin-new", id)) => {
+                commands::checkin::on_new_round_modal(ctx, data, m, CoalitionId(id)).await
+            }
+            Some(("modal", "checkin-questions", id)) => {
+                commands::checkin_admin::on_questions_modal(ctx, data, m, CoalitionId(id)).await
+            }
+            _ => Err(Error::user(
+                "This form is from an older version of Backbone — run the command again.",
+            )),
+        };
+        if let Err(e) = &result {
+            responder.fail(e).await;
         }
-        _ => Err(Error::user(
-            "This form is from an older version of Backbone — run the command again.",
-        )),
-    };
-    if let Err(e) = result {
-        let msg = error_message(&e);
-        if m.create_response(
-            ctx,
-            CreateInteractionResponse::Message(convert::interaction_message(&msg)),
-        )
-        .await
-        .is_err()
-        {
-            followup(ctx, &m.token, &msg).await;
-        }
-    }
+        super::service::outcome(result.as_ref().err())
+    })
+    .await
 }
 
 /// The value of a text input in a submitted modal.
@@ -144,15 +155,4 @@ pub fn modal_value(m: &ModalInteraction, custom_id: &str) -> String {
             _ => None,
         })
         .unwrap_or_default()
-}
-
-async fn followup(ctx: &serenity::Context, token: &str, msg: &Message) {
-    let msg = msg.clone().fit();
-    let f = CreateInteractionResponseFollowup::new()
-        .content(msg.content.clone())
-        .ephemeral(msg.ephemeral)
-        .allowed_mentions(convert::allowed_mentions(&msg));
-    if let Err(e) = ctx.http.create_followup_message(token, &f, vec![]).await {
-        tracing::warn!(error = %e, "could not send an error follow-up");
-    }
 }

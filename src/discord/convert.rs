@@ -5,7 +5,7 @@ use poise::CreateReply;
 use serenity::all::{
     ButtonStyle as SButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
     CreateEmbed, CreateEmbedFooter, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, EditMessage, UserId as SUserId,
+    CreateMessage, EditInteractionResponse, EditMessage, UserId as SUserId,
 };
 
 use crate::domain::message::{ButtonStyle, Embed, Message};
@@ -76,28 +76,41 @@ pub fn components(msg: &Message) -> Vec<CreateActionRow> {
         .collect()
 }
 
+/// Fills a serenity message builder from a fitted `msg`: content, embeds, buttons, mentions and
+/// its files (through the builder's `$attach` method). An edit always sets the content (so it can
+/// clear it); a new message only when there is some.
+macro_rules! filled {
+    ($builder:expr, $msg:expr, $attach:ident, edit) => {{
+        let msg: &Message = $msg;
+        filled!($builder.content(&msg.content), msg, $attach, new)
+    }};
+    ($builder:expr, $msg:expr, $attach:ident, new) => {{
+        let msg: &Message = $msg;
+        let mut out = $builder
+            .embeds(embeds(msg))
+            .components(components(msg))
+            .allowed_mentions(allowed_mentions(msg));
+        if !msg.content.is_empty() {
+            out = out.content(&msg.content);
+        }
+        for a in attachments(msg) {
+            out = out.$attach(a);
+        }
+        out
+    }};
+}
+
 /// A channel or DM message.
 pub fn create_message(msg: &Message) -> CreateMessage {
-    let msg = msg.clone().fit();
-    CreateMessage::new()
-        .content(&msg.content)
-        .embeds(embeds(&msg))
-        .components(components(&msg))
-        .allowed_mentions(allowed_mentions(&msg))
-        .add_files(attachments(&msg))
+    filled!(CreateMessage::new(), &msg.clone().fit(), add_file, edit)
 }
 
 /// An edit of an existing message (a task card after a button click).
 pub fn edit_message(msg: &Message) -> EditMessage {
-    let msg = msg.clone().fit();
-    EditMessage::new()
-        .content(&msg.content)
-        .embeds(embeds(&msg))
-        .components(components(&msg))
-        .allowed_mentions(allowed_mentions(&msg))
+    filled!(EditMessage::new(), &msg.clone().fit(), new_attachment, edit)
 }
 
-/// A reply to a slash command.
+/// A reply to a slash command through poise (when no [`super::respond`] answers it).
 pub fn reply(msg: &Message) -> CreateReply {
     let msg = msg.clone().fit();
     let mut out = CreateReply::default()
@@ -119,29 +132,32 @@ pub fn reply(msg: &Message) -> CreateReply {
 /// A follow-up to an interaction already answered (e.g. a private note after a card update).
 pub fn followup(msg: &Message) -> CreateInteractionResponseFollowup {
     let msg = msg.clone().fit();
-    let mut out = CreateInteractionResponseFollowup::new()
-        .ephemeral(msg.ephemeral)
-        .embeds(embeds(&msg))
-        .components(components(&msg))
-        .allowed_mentions(allowed_mentions(&msg))
-        .add_files(attachments(&msg));
-    if !msg.content.is_empty() {
-        out = out.content(&msg.content);
-    }
-    out
+    filled!(
+        CreateInteractionResponseFollowup::new().ephemeral(msg.ephemeral),
+        &msg,
+        add_file,
+        new
+    )
+}
+
+/// The answer that replaces a deferred response's placeholder (or the message a deferred button
+/// is on).
+pub fn edit_response(msg: &Message) -> EditInteractionResponse {
+    filled!(
+        EditInteractionResponse::new(),
+        &msg.clone().fit(),
+        new_attachment,
+        edit
+    )
 }
 
 /// A reply to a button click or modal submission.
 pub fn interaction_message(msg: &Message) -> CreateInteractionResponseMessage {
     let msg = msg.clone().fit();
-    let mut out = CreateInteractionResponseMessage::new()
-        .ephemeral(msg.ephemeral)
-        .embeds(embeds(&msg))
-        .components(components(&msg))
-        .allowed_mentions(allowed_mentions(&msg))
-        .add_files(attachments(&msg));
-    if !msg.content.is_empty() {
-        out = out.content(&msg.content);
-    }
-    out
+    filled!(
+        CreateInteractionResponseMessage::new().ephemeral(msg.ephemeral),
+        &msg,
+        add_file,
+        new
+    )
 }

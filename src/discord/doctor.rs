@@ -257,7 +257,7 @@ fn check_schedules(c: &Coalition, now: DateTime<Utc>, r: &mut Report) {
         match Schedule::parse(text).map(|s| (s.next_after(now, tz), s.describe())) {
             Ok((Some(next), described)) => r.info(format!(
                 "{name}: next {what} {} ({described})",
-                render::local(next.timestamp(), tz)
+                crate::domain::when::show(next.timestamp(), tz, crate::domain::when::Shown::Full)
             )),
             Ok((None, _)) | Err(_) => r.problem(
                 format!("{name}: the {what} schedule `{text}` never fires"),

@@ -27,6 +27,7 @@ pub mod convert;
 pub mod doctor;
 pub mod notifier;
 pub mod paging;
+pub mod respond;
 pub mod rest;
 pub mod service;
 
@@ -154,10 +155,24 @@ pub fn actor_from(
     })
 }
 
-/// Replies with a neutral message.
+/// Replies with a neutral message: the interaction's answer, or the message that replaces its
+/// deferred placeholder (see [`respond`]).
 pub async fn reply(ctx: Context<'_>, msg: Message) -> Result<()> {
-    ctx.send(convert::reply(&msg)).await?;
-    Ok(())
+    match respond::current() {
+        Ok(r) => r.send(&msg).await,
+        Err(_) => {
+            ctx.send(convert::reply(&msg)).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Acknowledges the interaction at once, for commands known to be slow (digest, export).
+pub async fn defer(ctx: Context<'_>) -> Result<()> {
+    match respond::current() {
+        Ok(r) => r.defer().await,
+        Err(_) => Ok(ctx.defer_ephemeral().await?),
+    }
 }
 
 /// A user id as serenity wants it.
@@ -230,18 +245,18 @@ async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) 
         } => {
             let _guard = data.inflight.enter();
             let started = std::time::Instant::now();
-            components::handle_component(ctx, data, c).await;
+            let outcome = components::handle_component(ctx, data, c).await;
             data.metrics
-                .command("button", "ok", started.elapsed().as_secs_f64());
+                .command("button", outcome, started.elapsed().as_secs_f64());
         }
         FullEvent::InteractionCreate {
             interaction: Interaction::Modal(m),
         } => {
             let _guard = data.inflight.enter();
             let started = std::time::Instant::now();
-            components::handle_modal(ctx, data, m).await;
+            let outcome = components::handle_modal(ctx, data, m).await;
             data.metrics
-                .command("form", "ok", started.elapsed().as_secs_f64());
+                .command("form", outcome, started.elapsed().as_secs_f64());
         }
         FullEvent::GuildCreate { guild, .. } => {
             tracing::debug!(guild = %guild.id, name = %guild.name, "guild available");

@@ -2,9 +2,9 @@
 //! in place. Stateless — everything comes from the custom id — so old lists page after a restart.
 
 use poise::serenity_prelude as serenity;
-use serenity::{ComponentInteraction, CreateInteractionResponse};
+use serenity::ComponentInteraction;
 
-use super::{Data, components, convert};
+use super::{Data, components, respond};
 use crate::actions::pages;
 use crate::domain::paging::PageKey;
 use crate::error::{Error, Result};
@@ -16,17 +16,12 @@ pub fn is_page_button(custom_id: &str) -> bool {
 }
 
 /// Handles a page button: the same list, another page, replacing the clicked message.
-pub async fn on_page(ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) -> Result<()> {
+pub async fn on_page(_ctx: &serenity::Context, data: &Data, c: &ComponentInteraction) -> Result<()> {
     let key = PageKey::parse(&c.data.custom_id).ok_or_else(|| {
         Error::user("These page buttons are from an older version of Backbone — run the list command again.")
     })?;
     let actor = components::component_actor(c)?;
     let page = pages::turn(&data.store, &actor, data.now(), &key).await?;
     let msg = list_page(&page);
-    c.create_response(
-        ctx,
-        CreateInteractionResponse::UpdateMessage(convert::interaction_message(&msg)),
-    )
-    .await?;
-    Ok(())
+    respond::current()?.update(&msg).await
 }

@@ -109,18 +109,31 @@ pub async fn command_started(ctx: Context<'_>) {
     ctx.set_invocation_data(Started(Instant::now())).await;
 }
 
-/// After a command: count it by name and outcome (`ok`, `user_error`, `error`), with its latency.
+/// Marks a command already counted (its error was answered by the responder, and poise then
+/// sees a success).
+struct Counted;
+
+/// A served interaction's outcome label: `ok`, `user_error` or `error`.
+pub fn outcome(error: Option<&Error>) -> &'static str {
+    match error {
+        None => "ok",
+        Some(Error::User(_)) => "user_error",
+        Some(Error::Internal(_)) => "error",
+    }
+}
+
+/// After a command: count it by name and outcome (`ok`, `user_error`, `error`), with its latency;
+/// once, however many times it is reported.
 pub async fn command_finished(ctx: Context<'_>, error: Option<&Error>) {
+    if ctx.invocation_data::<Counted>().await.is_some() {
+        return;
+    }
     let seconds = match ctx.invocation_data::<Started>().await {
         Some(s) => s.0.elapsed().as_secs_f64(),
         None => 0.0,
     };
-    let outcome = match error {
-        None => "ok",
-        Some(Error::User(_)) => "user_error",
-        Some(Error::Internal(_)) => "error",
-    };
+    ctx.set_invocation_data(Counted).await;
     ctx.data()
         .metrics
-        .command(&ctx.command().qualified_name, outcome, seconds);
+        .command(&ctx.command().qualified_name, outcome(error), seconds);
 }

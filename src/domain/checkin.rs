@@ -182,10 +182,9 @@ pub const REPORT_PAGE: i64 = 8;
 
 /// The name of a round's thread in the coalition's zone: `Check-in · Mon 30 Nov`.
 pub fn thread_name(opens_at: i64, tz: chrono_tz::Tz) -> String {
-    use chrono::TimeZone;
-    match chrono::Utc.timestamp_opt(opens_at, 0).single() {
-        Some(t) => format!("Check-in · {}", t.with_timezone(&tz).format("%a %-d %b")),
-        None => "Check-in".to_string(),
+    match super::when::show(opens_at, tz, super::when::Shown::Day) {
+        day if day == "—" => "Check-in".to_string(),
+        day => format!("Check-in · {day}"),
     }
 }
 

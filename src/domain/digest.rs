@@ -1,11 +1,11 @@
 //! The weekly digest: what a coalition did and what is coming, as plain data plus a text rendering.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::ids::*;
-use super::text;
+use super::{text, when};
 
 /// Most items listed in any one section; counts say how many there are in all.
 pub const MAX_ITEMS: usize = 10;
@@ -210,13 +210,13 @@ pub fn progress_bar(fraction: f64, width: usize) -> String {
 /// Renders the digest as plain text for the terminal, times in the coalition's time zone.
 pub fn to_text(d: &Digest) -> String {
     let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let at = |s: i64| local(s, tz, "%a %-d %b %H:%M");
+    let at = |s: i64| when::show(s, tz, when::Shown::Short);
     let mut out = format!(
         "{} — {}: {} to {} ({})\n",
         d.coalition,
         title(d),
-        local(d.period_start, tz, "%a %-d %b %Y %H:%M"),
-        local(d.period_end, tz, "%a %-d %b %Y %H:%M"),
+        when::show(d.period_start, tz, when::Shown::DateTime),
+        when::show(d.period_end, tz, when::Shown::DateTime),
         d.timezone
     );
 
@@ -311,13 +311,6 @@ fn more(out: &mut String, total: i64, shown: usize) {
     let rest = total - shown as i64;
     if rest > 0 {
         *out += &format!("  … and {rest} more\n");
-    }
-}
-
-fn local(s: i64, tz: Tz, fmt: &str) -> String {
-    match Utc.timestamp_opt(s, 0).single() {
-        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz).format(fmt).to_string(),
-        None => s.to_string(),
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{
 };
 use chrono_tz::{TZ_VARIANTS, Tz};
 
+use crate::domain::text::truncate;
 use crate::error::{Error, Result};
 
 /// How to write a due date, appended to every "couldn't read" message.
@@ -131,10 +132,46 @@ pub fn parse_due(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>
     Ok(at)
 }
 
+/// How much of an instant [`show`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// `Fri 4 Dec`.
+    Day,
+    /// `Fri 4 Dec 2026`.
+    Date,
+    /// `Fri 4 Dec 17:00`: short enough for a list line.
+    Short,
+    /// `Fri 4 Dec 2026 17:00`.
+    DateTime,
+    /// `Fri 4 Dec 2026 17:00 (Europe/Berlin)`.
+    Full,
+    /// A Discord timestamp tag that each reader sees in their own time zone, then "in 3 days":
+    /// `<t:…:f> (<t:…:R>)` (`tz` is not used).
+    Tag,
+}
+
+/// The one time formatter: `at` (UTC seconds) as people in `tz` read it. A value outside the
+/// calendar shows as `—`.
+pub fn show(at: i64, tz: Tz, shown: Shown) -> String {
+    if shown == Shown::Tag {
+        return format!("<t:{at}:f> (<t:{at}:R>)");
+    }
+    let Some(t) = DateTime::<Utc>::from_timestamp(at, 0) else {
+        return "—".into();
+    };
+    let local = t.with_timezone(&tz);
+    match shown {
+        Shown::Day => local.format("%a %-d %b").to_string(),
+        Shown::Date => local.format("%a %-d %b %Y").to_string(),
+        Shown::DateTime => local.format("%a %-d %b %Y %H:%M").to_string(),
+        Shown::Short => local.format("%a %-d %b %H:%M").to_string(),
+        Shown::Full | Shown::Tag => format!("{} ({})", local.format("%a %-d %b %Y %H:%M"), tz.name()),
+    }
+}
+
 /// An instant as people in `tz` read it, e.g. `Fri 4 Dec 2026 17:00 (Europe/Berlin)`.
 pub fn describe(at: DateTime<Utc>, tz: Tz) -> String {
-    let local = at.with_timezone(&tz).format("%a %-d %b %Y %H:%M");
-    format!("{local} ({})", tz.name())
+    show(at.timestamp(), tz, Shown::Full)
 }
 
 /// How `text` would be read as a due date, or why not, in at most 100 characters (autocomplete).
@@ -219,16 +256,6 @@ pub(crate) fn weekday_from_word(word: &str) -> Option<Weekday> {
 pub(crate) fn echo(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     truncate(&one_line.replace('`', "'"), 40)
-}
-
-/// `text` cut to `max` characters, ending in `…` when cut.
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
 
 /// Lowercase words, with `2026-12-01T17:00` split into date and time.

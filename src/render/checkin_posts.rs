@@ -3,10 +3,11 @@
 
 use chrono_tz::Tz;
 
-use super::{clip, discord_time, mention, safe};
+use super::{clip, mention, safe};
 use crate::domain::checkin::{Participation, Question};
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, bounded_list, colors, limits};
 use crate::domain::text::truncate;
+use crate::domain::when::{Shown, show};
 use crate::domain::{RoundId, UserId};
 use crate::store::checkin_posts::RoundAnswer;
 
@@ -216,7 +217,7 @@ pub fn report(r: &ReportPage<'_>, tz: Tz) -> Message {
     )
     .description(format!(
         "Round opened {}{}\n**Participation:** {}",
-        discord_time(r.opens_at),
+        show(r.opens_at, chrono_tz::UTC, Shown::Tag),
         if r.current {
             " · in progress"
         } else {

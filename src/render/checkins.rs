@@ -1,9 +1,10 @@
 //! Check-in outcomes: the form's title and defaults, the thank-you, and who has answered.
 
-use super::{discord_time, safe};
+use super::safe;
 use crate::actions::checkins::{CheckinForm, CheckinStatus, CheckinSubmitted};
 use crate::domain::message::{Embed, Message, bounded_list, colors, limits};
 use crate::domain::text::{MAX_TEXT, truncate};
+use crate::domain::when::{Shown, show};
 
 /// Discord's limit on a modal's title.
 pub const MODAL_TITLE: usize = 45;
@@ -64,7 +65,7 @@ pub fn status(s: &CheckinStatus) -> Message {
     let blocked = s.answered.iter().filter(|a| a.has_blockers).count();
     let mut summary = format!(
         "Round opened {}\n**Participation:** {}",
-        discord_time(s.opens_at),
+        show(s.opens_at, chrono_tz::UTC, Shown::Tag),
         s.participation.figure()
     );
     if blocked > 0 {

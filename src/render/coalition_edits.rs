@@ -1,8 +1,9 @@
 //! Replies to `/coalition rename`, `/coalition archive` and `/coalition restore`.
 
-use super::{clip, discord_time};
+use super::clip;
 use crate::actions::coalition_edits::{CoalitionArchived, CoalitionRenamed, CoalitionRestored};
 use crate::domain::message::Message;
+use crate::domain::when::{Shown, show};
 
 /// `/coalition rename` (public).
 pub fn renamed(r: &CoalitionRenamed) -> Message {
@@ -33,7 +34,12 @@ pub fn archived(a: &CoalitionArchived) -> Message {
 
 /// `/coalition restore` (public): when its schedules pick up again.
 pub fn restored(r: &CoalitionRestored) -> Message {
-    let when = |at: Option<i64>| at.map_or_else(|| "not scheduled".to_string(), discord_time);
+    let when = |at: Option<i64>| {
+        at.map_or_else(
+            || "not scheduled".to_string(),
+            |t| show(t, chrono_tz::UTC, Shown::Tag),
+        )
+    };
     Message::text(format!(
         "📤 **{}** is back. Nothing missed while archived is sent; the next check-in is {} and the next digest {}.",
         clip(&r.coalition.name, 100),

@@ -4,7 +4,7 @@
 
 use chrono_tz::Tz;
 
-use super::{NAME, TITLE, clip, discord_time, joined_list, local, mention, plural, unassigned_field};
+use super::{NAME, TITLE, clip, joined_list, mention, plural, unassigned_field};
 use crate::actions::coalitions::{
     CoalitionCreated, CoalitionInfo, Joined, Left, ScheduleInfo, SettingsUpdated,
 };
@@ -14,12 +14,16 @@ use crate::domain::UserId;
 use crate::domain::digest::progress_bar;
 use crate::domain::message::{Attachment, Embed, Message, bounded_list, colors, limits};
 use crate::domain::text::{number, truncate};
+use crate::domain::when::{Shown, show};
 use crate::store::coalitions::{CoalitionSummary, GoalProgress};
 
 /// `/coalition create`: public, so everyone sees the new coalition and how to start.
 pub fn created(c: &CoalitionCreated) -> Message {
     let tz = c.coalition.tz();
-    let next = |at: Option<i64>| at.map(|t| local(t, tz)).unwrap_or_else(|| "not scheduled".into());
+    let next = |at: Option<i64>| {
+        at.map(|t| show(t, tz, Shown::Full))
+            .unwrap_or_else(|| "not scheduled".into())
+    };
     let e = Embed::new(
         format!("New coalition: {}", clip(&c.coalition.name, 200)),
         colors::SUCCESS,
@@ -44,7 +48,7 @@ pub fn created(c: &CoalitionCreated) -> Message {
 fn schedule_line(s: &ScheduleInfo, tz: Tz) -> String {
     let next = s
         .next_at
-        .map(|t| format!("\nnext {}", local(t, tz)))
+        .map(|t| format!("\nnext {}", show(t, tz, Shown::Full)))
         .unwrap_or_default();
     format!("{}{next}", clip(&s.description, 200))
 }
@@ -148,7 +152,10 @@ pub fn settings(s: &SettingsUpdated) -> Message {
         if ts.is_empty() {
             "none scheduled".to_string()
         } else {
-            ts.iter().map(|t| local(*t, tz)).collect::<Vec<_>>().join("\n")
+            ts.iter()
+                .map(|t| show(*t, tz, Shown::Full))
+                .collect::<Vec<_>>()
+                .join("\n")
         }
     };
     let name = clip(&s.coalition.name, 200);
@@ -245,7 +252,7 @@ pub fn digest_queued(q: &DigestQueued) -> Message {
         "📰 The digest of **{}** is on its way to <#{}> ({}).",
         clip(&q.coalition_name, 200),
         q.channel,
-        discord_time(q.due_at)
+        show(q.due_at, chrono_tz::UTC, Shown::Tag)
     ))
     .ephemeral()
     .fit()

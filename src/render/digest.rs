@@ -2,13 +2,13 @@
 //! has a character budget and ends with "… and N more". Used by the scheduler, `/digest preview`
 //! and `/digest send` alike, with the chart of [`super::chart`] as the embed's image.
 
-use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::clip;
 use crate::domain::digest::{BlockerSource, Digest, UPCOMING_DAYS, progress_bar};
 use crate::domain::message::{Embed, Message, bounded_list, colors};
 use crate::domain::text::number;
+use crate::domain::when::{Shown, show};
 
 /// Characters each list field may use: 7 lists × 700 stay well inside the 6000 total.
 const LIST_BUDGET: usize = 700;
@@ -25,8 +25,8 @@ pub fn digest(d: &Digest) -> Message {
     );
     let summary = format!(
         "{} to {}\n**{}** win{} · **{}** task{} completed · **{}** overdue · **{}** due in the next {UPCOMING_DAYS} days",
-        local(d.period_start, tz),
-        local(d.period_end, tz),
+        show(d.period_start, tz, Shown::Date),
+        show(d.period_end, tz, Shown::Date),
         d.wins_count,
         plural(d.wins_count),
         d.tasks_completed,
@@ -140,7 +140,7 @@ pub fn digest(d: &Digest) -> Message {
     );
 
     let participation = match &d.participation {
-        Some(p) => format!("{} — round of {}", p.figure, local(p.opens_at, tz)),
+        Some(p) => format!("{} — round of {}", p.figure, show(p.opens_at, tz, Shown::Date)),
         None => "No check-in round yet.".into(),
     };
     e = e.field("📝 Check-in", participation, false);
@@ -148,7 +148,13 @@ pub fn digest(d: &Digest) -> Message {
         let away: Vec<String> = d
             .away
             .iter()
-            .map(|a| format!("• {} — away until {}", clip(&a.who, 40), local(a.until, tz)))
+            .map(|a| {
+                format!(
+                    "• {} — away until {}",
+                    clip(&a.who, 40),
+                    show(a.until, tz, Shown::Date)
+                )
+            })
             .collect();
         e = e.field(
             format!("🏖️ Away ({})", d.away.len()),
@@ -223,13 +229,4 @@ fn list(lines: &[String], total: i64, empty: &str) -> String {
 
 fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn local(at: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(at, 0).single() {
-        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz)
-            .format("%a %-d %b %Y")
-            .to_string(),
-        None => at.to_string(),
-    }
 }

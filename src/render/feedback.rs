@@ -3,10 +3,11 @@
 
 use chrono_tz::Tz;
 
-use super::{clip, local, mention, plural};
+use super::{clip, mention, plural};
 use crate::actions::feedback::{FeedbackAcknowledged, FeedbackList, FeedbackSent};
 use crate::domain::FeedbackId;
 use crate::domain::message::{ButtonStyle, Embed, Message, colors};
+use crate::domain::when::{Shown, show};
 use crate::store::feedback::Feedback;
 
 /// The custom id of the Acknowledge button of an item.
@@ -111,12 +112,16 @@ pub fn list(l: &FeedbackList) -> Message {
             None => "anonymous".into(),
         };
         let state = match (f.acknowledged_at, &item.acknowledged_by_name) {
-            (Some(at), Some(by)) => format!("✅ acknowledged by {} {}", clip(by, 60), local(at, tz)),
-            (Some(at), None) => format!("✅ acknowledged {}", local(at, tz)),
+            (Some(at), Some(by)) => format!(
+                "✅ acknowledged by {} {}",
+                clip(by, 60),
+                show(at, tz, Shown::Full)
+            ),
+            (Some(at), None) => format!("✅ acknowledged {}", show(at, tz, Shown::Full)),
             (None, _) => "open".into(),
         };
         e = e.field(
-            format!("#{} · {} · {}", f.id, who, local(f.created_at, tz)),
+            format!("#{} · {} · {}", f.id, who, show(f.created_at, tz, Shown::Full)),
             format!("{}\n*{state}*", clip(&f.text, 900)),
             false,
         );

@@ -1,15 +1,15 @@
 //! Goals with progress bars, and the milestones (deadlines) that lead up to them.
 
-use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::safe;
 use super::tasks::plain_name;
-use super::{local, safe};
 use crate::actions::deadlines::{DeadlineAdded, DeadlineList, DeadlineMet, RECENTLY_MET_DAYS};
 use crate::actions::goals::{GoalAdded, GoalClosed, GoalList, GoalProgressed};
 use crate::domain::digest::progress_bar;
 use crate::domain::message::{Embed, Message, bounded_list, colors};
 use crate::domain::text::{number, truncate};
+use crate::domain::when::{Shown, show};
 use crate::domain::{Deadline, Goal, GoalStatus};
 
 /// Cells of a progress bar.
@@ -50,13 +50,6 @@ pub fn progress_line(goal: &Goal) -> String {
     }
 }
 
-fn short_date(ts: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(ts, 0).single() {
-        Some(t) => t.with_timezone(&tz).format("%a %-d %b %Y").to_string(),
-        None => "—".into(),
-    }
-}
-
 /// `/goal add` (public): the new goal.
 pub fn goal_added(out: &GoalAdded) -> Message {
     let g = &out.goal;
@@ -69,7 +62,7 @@ pub fn goal_added(out: &GoalAdded) -> Message {
         e = e.field("Target", format!("{}{}", number(target), unit_of(g)), true);
     }
     if let Some(due) = g.due_at {
-        e = e.field("Due", local(due, tz), true);
+        e = e.field("Due", show(due, tz, Shown::Full), true);
     }
     let e = e.field("Progress", progress_line(g), false).footer(format!(
         "{} · leads update it with /goal progress {}; wins with an amount add to it",
@@ -132,7 +125,7 @@ pub fn goal_list(list: &GoalList) -> Message {
             let g = &l.goal;
             let due = g
                 .due_at
-                .map(|d| format!(" · due {}", short_date(d, tz)))
+                .map(|d| format!(" · due {}", show(d, tz, Shown::Date)))
                 .unwrap_or_default();
             format!(
                 "**#{}** {}{due}\n{}",
@@ -197,21 +190,12 @@ pub fn deadline_added(out: &DeadlineAdded) -> Message {
 
 fn deadline_line(d: &Deadline, tz: Tz) -> String {
     format!(
-        "**#{}** {} — {}",
+        "**#{}** {} — {} (<t:{}:R>)",
         d.number,
         safe(&truncate(&d.title, LINE_TITLE)),
-        short_date_time(d.due_at, tz)
+        show(d.due_at, tz, Shown::DateTime),
+        d.due_at
     )
-}
-
-fn short_date_time(ts: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(ts, 0).single() {
-        Some(t) => format!(
-            "{} (<t:{ts}:R>)",
-            t.with_timezone(&tz).format("%a %-d %b %Y %H:%M")
-        ),
-        None => "—".into(),
-    }
 }
 
 fn section(lines: Vec<String>, total: i64) -> String {
@@ -258,7 +242,7 @@ pub fn deadline_list(list: &DeadlineList) -> Message {
             .map(|d| {
                 let met = d
                     .met_at
-                    .map(|m| format!(" — met {}", short_date(m, tz)))
+                    .map(|m| format!(" — met {}", show(m, tz, Shown::Date)))
                     .unwrap_or_default();
                 format!(
                     "✅ **#{}** {}{met}",

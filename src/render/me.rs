@@ -3,10 +3,11 @@
 
 use chrono_tz::Tz;
 
-use super::{clip, local};
+use super::clip;
 use crate::actions::me::{AwayChanged, MySettings};
 use crate::domain::UserId;
 use crate::domain::message::{Embed, Message, colors};
+use crate::domain::when::{Shown, show};
 
 fn tz_of(name: &str) -> Tz {
     name.parse().unwrap_or(chrono_tz::UTC)
@@ -21,7 +22,7 @@ pub fn settings(s: &MySettings) -> Message {
         format!("Updated: {}", s.changed.join(", "))
     };
     let zone = match &s.prefs.timezone {
-        Some(t) => format!("{t} — it's {} for you now", local(s.now, tz)),
+        Some(t) => format!("{t} — it's {} for you now", show(s.now, tz, Shown::Full)),
         None => format!(
             "not set — times are shown in {} (your coalition's zone, or UTC); set yours with `/me settings timezone:`",
             s.shown_tz
@@ -48,7 +49,10 @@ pub fn settings(s: &MySettings) -> Message {
             false,
         );
     let away = match (s.away, s.prefs.away_until) {
-        (true, Some(u)) => format!("away until {} — `/me back` ends it early", local(u, tz)),
+        (true, Some(u)) => format!(
+            "away until {} — `/me back` ends it early",
+            show(u, tz, Shown::Full)
+        ),
         _ => "not away — `/me away until:…` pauses nudges and deadline DMs".into(),
     };
     e = e.field("Away", away, false).footer(
@@ -63,7 +67,7 @@ pub fn away(a: &AwayChanged) -> Message {
     let mut d = format!(
         "You're away until **{}**. Until then you get no check-in nudges or deadline DMs; the leads see \
          \"away until …\" and your tasks' deadline pings go to them only. It ends by itself — or use `/me back`.",
-        local(a.until, tz)
+        show(a.until, tz, Shown::Full)
     );
     if let Some(n) = &a.note {
         d.push_str(&format!("\nNote for the leads: {}", clip(n, 200)));
@@ -78,7 +82,7 @@ pub fn back(a: &AwayChanged) -> Message {
     let tz = tz_of(&a.tz);
     Message::text(format!(
         "Welcome back — your away period (until {}) has ended; nudges and deadline DMs reach you again.",
-        local(a.until, tz)
+        show(a.until, tz, Shown::Full)
     ))
     .ephemeral()
 }

@@ -20,12 +20,9 @@ pub mod tasks;
 pub mod win_edits;
 pub mod wins;
 
-use chrono::{TimeZone, Utc};
-use chrono_tz::Tz;
-
+use crate::domain::UserId;
 use crate::domain::message::{Embed, bounded_list, limits};
 use crate::domain::text::{defuse_mentions, escape_markdown, truncate};
-use crate::domain::{UserId, when};
 use crate::store::members::UnassignedTask;
 
 /// Longest name (coalition, org, member, responsibility) on one line of a list.
@@ -41,19 +38,6 @@ pub fn safe(text: &str) -> String {
 /// A user mention (renders as a name; pings only if the message lists the user in `ping_users`).
 pub fn mention(user: UserId) -> String {
     format!("<@{}>", user.0)
-}
-
-/// A UTC timestamp shown in the coalition's time zone, e.g. `Fri 4 Dec 2026 17:00 (Europe/Berlin)`.
-pub fn local(ts: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(ts, 0).single() {
-        Some(t) => when::describe(t, tz),
-        None => "—".into(),
-    }
-}
-
-/// A Discord timestamp tag that each reader sees in their own time zone, plus "in 3 days".
-pub fn discord_time(ts: i64) -> String {
-    format!("<t:{ts}:f> (<t:{ts}:R>)")
 }
 
 /// User text cut to `max` characters, then made safe to show.

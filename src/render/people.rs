@@ -8,6 +8,7 @@ use crate::actions::roles::{RoleChanged, RoleList};
 use crate::domain::Role;
 use crate::domain::message::{Embed, Message, bounded_list, colors, limits};
 use crate::domain::text::truncate;
+use crate::domain::when::{Shown, show};
 
 /// Room for the fields of a list embed: the 6000 total less title, description and footer slack.
 const LIST_BUDGET: usize = 5200;
@@ -108,7 +109,7 @@ fn member_line(m: &crate::actions::members::MemberEntry, tz: chrono_tz::Tz) -> S
         line.push_str(" · **lead**");
     }
     if let Some(until) = m.away_until {
-        line.push_str(&format!(" · *away until {}*", super::local(until, tz)));
+        line.push_str(&format!(" · *away until {}*", show(until, tz, Shown::Full)));
     }
     if !m.responsibilities.is_empty() {
         let duties: Vec<String> = m.responsibilities.iter().map(|r| clip(r, 40)).collect();

@@ -1,9 +1,10 @@
 //! Replies to `/goal edit`, `/deadline edit` and `/deadline remove`.
 
-use super::{local, safe};
+use super::safe;
 use crate::actions::plan_edits::{DeadlineEdited, DeadlineRemoved, GoalEdited};
 use crate::domain::message::{Embed, Message, colors};
 use crate::domain::text::truncate;
+use crate::domain::when::{Shown, show};
 
 fn changes(list: &[String]) -> String {
     list.iter()
@@ -34,7 +35,7 @@ pub fn deadline_edited(out: &DeadlineEdited) -> Message {
         .description(format!(
             "**{}** — due {}\n{}",
             safe(&truncate(&d.title, 200)),
-            local(d.due_at, tz),
+            show(d.due_at, tz, Shown::Full),
             changes(&out.changes)
         ))
         .footer("Pings follow the new date; ones already past are not sent.");

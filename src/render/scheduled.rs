@@ -1,21 +1,18 @@
 //! Messages the scheduler sends: check-in prompts, nudges, deadline pings, blocker alerts, task
 //! assignments, win celebrations and channel warnings. Pure: data in, [`Message`] out, always fitted.
 
-use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::clip;
 use super::tasks::card_buttons;
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, colors};
 use crate::domain::text::number;
-use crate::domain::{ChannelId, DeadlineId, RoundId, Task, UserId, when};
+use crate::domain::when::{Shown, show};
+use crate::domain::{ChannelId, DeadlineId, RoundId, Task, UserId};
 
 /// A time as Discord shows it (in each reader's own zone), with the coalition's local time.
 pub fn when_text(at: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(at, 0).single() {
-        Some(t) => format!("<t:{at}:R> — {}", when::describe(t, tz)),
-        None => format!("<t:{at}:F>"),
-    }
+    format!("<t:{at}:R> — {}", show(at, tz, Shown::Full))
 }
 
 /// The button that opens the check-in form of `round`.
@@ -46,7 +43,7 @@ pub fn checkin_prompt(
             false,
         );
     }
-    let e = e.footer(format!("Round of {}", local(opens_at, tz)));
+    let e = e.footer(format!("Round of {}", show(opens_at, tz, Shown::Full)));
     Message {
         embeds: vec![e],
         buttons: vec![checkin_button(round), super::checkin_posts::edit_button(round)],
@@ -318,13 +315,4 @@ pub fn dm_pointer(who: &[(UserId, PointerHint)]) -> Message {
         ..Message::default()
     }
     .fit()
-}
-
-fn local(at: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(at, 0).single() {
-        Some(t) => DateTime::<Utc>::with_timezone(&t, &tz)
-            .format("%a %-d %b %Y %H:%M (%Z)")
-            .to_string(),
-        None => at.to_string(),
-    }
 }

@@ -1,10 +1,11 @@
 //! Replies to `/task edit`, `/task cancel` and `/task repeat`. The posted card itself is redrawn
 //! with [`super::tasks::task_card_with`].
 
-use super::{local, safe};
+use super::safe;
 use crate::actions::task_edits::{TaskCancelled, TaskEdited, TaskRepeatSet};
 use crate::domain::message::{Embed, Message, colors};
 use crate::domain::text::truncate;
+use crate::domain::when::{Shown, show};
 
 fn tz_of(name: &str) -> chrono_tz::Tz {
     name.parse().unwrap_or(chrono_tz::UTC)
@@ -64,7 +65,7 @@ pub fn repeat_set(out: &TaskRepeatSet) -> Message {
         (Some(every), Some(next)) => format!(
             "🔁 Task **#{}** repeats {every}. When it's done or cancelled, the next copy (same assignee and goal, a new number) is created, due {}.",
             out.task.number,
-            local(next, tz)
+            show(next, tz, Shown::Full)
         ),
         (Some(every), None) => format!("🔁 Task **#{}** repeats {every}.", out.task.number),
         (None, _) => format!(

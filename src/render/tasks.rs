@@ -1,12 +1,12 @@
 //! Task cards (the message with Start / Done / Blocked buttons) and task lists.
 
-use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::{local, mention, safe};
+use super::{mention, safe};
 use crate::actions::tasks::{TaskAssigned, TaskDueSet, TaskList, TaskReassigned, TaskUpdated};
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, bounded_list, colors};
 use crate::domain::text::{defuse_mentions, truncate};
+use crate::domain::when::{Shown, show};
 use crate::domain::{Task, TaskId, TaskStatus};
 
 /// Most lines a task list shows before "… and N more".
@@ -116,7 +116,7 @@ pub fn task_card_with(
     let due = match task.due_at {
         Some(d) => {
             let flag = if overdue { "⚠️ **overdue** · " } else { "" };
-            format!("{flag}{}\n<t:{d}:R>", local(d, tz))
+            format!("{flag}{}\n<t:{d}:R>", show(d, tz, Shown::Full))
         }
         None => "no due date".into(),
     };
@@ -281,7 +281,7 @@ pub fn due_set(out: &TaskDueSet) -> Message {
         d.push_str(&format!(" (<t:{due}:R>)"));
     }
     if let Some(prev) = out.previous_due {
-        d.push_str(&format!("\nwas {}", local(prev, tz)));
+        d.push_str(&format!("\nwas {}", show(prev, tz, Shown::Full)));
     }
     let e = Embed::new(
         format!("📅 Task #{} has a new due date", out.task.number),
@@ -293,14 +293,6 @@ pub fn due_set(out: &TaskDueSet) -> Message {
         plain_name(&out.coalition_name)
     ));
     Message::embed(e).fit()
-}
-
-/// `%a %-d %b %H:%M` in `tz`: short enough for a list line.
-fn short_time(ts: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(ts, 0).single() {
-        Some(t) => t.with_timezone(&tz).format("%a %-d %b %H:%M").to_string(),
-        None => "—".into(),
-    }
 }
 
 /// `/task list` and `/task mine` (ephemeral): overdue first, at most [`LIST_LINES`] lines, then
@@ -342,9 +334,9 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
             }
             match t.due_at {
                 Some(d) if t.is_overdue(list.now) => {
-                    line.push_str(&format!(" · **was due {}**", short_time(d, tz)))
+                    line.push_str(&format!(" · **was due {}**", show(d, tz, Shown::Short)))
                 }
-                Some(d) => line.push_str(&format!(" · due {}", short_time(d, tz))),
+                Some(d) => line.push_str(&format!(" · due {}", show(d, tz, Shown::Short))),
                 None => {}
             }
             line

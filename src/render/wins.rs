@@ -1,6 +1,5 @@
 //! Wins: the reply to `/win log`, the "Log as win" confirmation, and `/win list`.
 
-use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::goals::progress_line;
@@ -9,6 +8,7 @@ use super::{mention, safe};
 use crate::actions::wins::{WinList, WinLogged};
 use crate::domain::message::{Embed, Message, bounded_list, colors};
 use crate::domain::text::{number, truncate};
+use crate::domain::when::{Shown, show};
 
 /// Characters of a win's text on one line of a list.
 const LINE_TEXT: usize = 150;
@@ -65,13 +65,6 @@ pub fn task_win_logged(out: &WinLogged) -> Message {
     .fit()
 }
 
-fn short_date(ts: i64, tz: Tz) -> String {
-    match Utc.timestamp_opt(ts, 0).single() {
-        Some(t) => t.with_timezone(&tz).format("%a %-d %b").to_string(),
-        None => "—".into(),
-    }
-}
-
 /// `/win list` (ephemeral): recent wins, newest first.
 pub fn win_list(list: &WinList) -> Message {
     let tz = tz_of(&list.timezone);
@@ -117,7 +110,7 @@ pub fn win_list(list: &WinList) -> Message {
             format!(
                 "• {} — {who}{org}{goal} · {}",
                 safe(&truncate(&text, LINE_TEXT)),
-                short_date(w.created_at, tz)
+                show(w.created_at, tz, Shown::Day)
             )
         })
         .collect();

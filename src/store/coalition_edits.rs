@@ -5,14 +5,6 @@ use crate::error::Result;
 
 use super::{Store, Tx};
 
-macro_rules! select {
-    () => {
-        "SELECT id, guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
-                ping_offsets, next_checkin_at, next_digest_at, created_by, created_at, archived_at
-         FROM coalitions "
-    };
-}
-
 /// A coalition of the guild by name (case-insensitive), archived or not: a name stays taken while
 /// its archive exists.
 pub async fn any_by_name(
@@ -21,7 +13,7 @@ pub async fn any_by_name(
     name: &str,
 ) -> Result<Option<Coalition>> {
     Ok(
-        sqlx::query_as(concat!(select!(), "WHERE guild_id = ? AND name = ?"))
+        sqlx::query_as(concat!(select_coalition!(), "WHERE guild_id = ? AND name = ?"))
             .bind(guild)
             .bind(name.trim())
             .fetch_optional(db)
@@ -33,7 +25,7 @@ pub async fn any_by_name(
 pub async fn archived(store: &Store, guild: GuildId, typed: &str, limit: i64) -> Result<Vec<Coalition>> {
     let pattern = format!("%{}%", super::escape_like(typed.trim()));
     Ok(sqlx::query_as(concat!(
-        select!(),
+        select_coalition!(),
         "WHERE guild_id = ? AND archived_at IS NOT NULL AND name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?"
     ))
     .bind(guild)

@@ -5,15 +5,6 @@ use crate::error::Result;
 
 use super::{Store, Tx};
 
-/// `SELECT … FROM coalitions` with every column of [`Coalition`], to extend with `concat!`.
-macro_rules! select_coalition {
-    () => {
-        "SELECT id, guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
-                ping_offsets, next_checkin_at, next_digest_at, created_by, created_at, archived_at
-         FROM coalitions "
-    };
-}
-
 /// The active coalitions of a guild, by name.
 pub async fn list_in_guild(store: &Store, guild: GuildId) -> Result<Vec<Coalition>> {
     Ok(sqlx::query_as(concat!(
@@ -276,17 +267,6 @@ pub struct GoalProgress {
     pub current: f64,
     pub target: Option<f64>,
     pub unit: Option<String>,
-}
-
-/// The coalition's active goals, by number.
-pub async fn active_goals(store: &Store, coalition: CoalitionId) -> Result<Vec<GoalProgress>> {
-    Ok(sqlx::query_as(
-        "SELECT number, title, current, target, unit FROM goals
-         WHERE coalition_id = ? AND status = 'active' ORDER BY number",
-    )
-    .bind(coalition)
-    .fetch_all(store.pool())
-    .await?)
 }
 
 // ---- partner organizations ----

@@ -82,63 +82,69 @@ pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) 
     .await?)
 }
 
-/// Open deadlines due at or after `now` (`upcoming`) or before it (missed), soonest/oldest first.
-#[tracing::instrument(skip_all)]
-pub async fn open(
+/// The open deadlines (upcoming and missed) and the ones met recently, at most `limit` of each,
+/// with how many are upcoming and missed in all.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub upcoming: Vec<Deadline>,
+    pub upcoming_total: i64,
+    pub missed: Vec<Deadline>,
+    pub missed_total: i64,
+    pub recently_met: Vec<Deadline>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Grouped {
+    #[sqlx(flatten)]
+    deadline: Deadline,
+    /// 0 upcoming, 1 missed, 2 met recently.
+    grp: i64,
+    grp_total: i64,
+}
+
+/// [`Overview`] of `coalition` at `now`, with met deadlines since `met_since` — one statement:
+/// upcoming and missed by due date, met most recent first.
+pub async fn overview(
     store: &Store,
     coalition: CoalitionId,
     now: i64,
-    upcoming: bool,
+    met_since: i64,
     limit: i64,
-) -> Result<Vec<Deadline>> {
-    let sql = if upcoming {
-        concat!(
-            select_deadline!(),
-            "WHERE coalition_id = ? AND status = 'open' AND due_at >= ? ORDER BY due_at, number LIMIT ?"
-        )
-    } else {
-        concat!(
-            select_deadline!(),
-            "WHERE coalition_id = ? AND status = 'open' AND due_at < ? ORDER BY due_at, number LIMIT ?"
-        )
-    };
-    Ok(sqlx::query_as(sql)
-        .bind(coalition)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(store.pool())
-        .await?)
-}
-
-/// How many open deadlines are upcoming (due at or after `now`) and how many are missed.
-pub async fn count_open(store: &Store, coalition: CoalitionId, now: i64) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT COALESCE(SUM(due_at >= ?), 0), COALESCE(SUM(due_at < ?), 0)
-         FROM deadlines WHERE coalition_id = ? AND status = 'open'",
+) -> Result<Overview> {
+    let rows: Vec<Grouped> = sqlx::query_as(
+        "SELECT * FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY grp
+                                        ORDER BY CASE WHEN grp = 2 THEN -met_at ELSE due_at END, number) AS rn,
+                     COUNT(*) OVER (PARTITION BY grp) AS grp_total
+           FROM (SELECT id, coalition_id, number, title, goal_id, due_at, status, created_by, created_at,
+                        met_at, next_ping_at,
+                        CASE WHEN status = 'met' THEN 2 WHEN due_at >= ?1 THEN 0 ELSE 1 END AS grp
+                 FROM deadlines
+                 WHERE coalition_id = ?2
+                   AND (status = 'open' OR (status = 'met' AND met_at >= ?3))))
+         WHERE rn <= ?4 ORDER BY grp, rn",
     )
     .bind(now)
-    .bind(now)
     .bind(coalition)
-    .fetch_one(store.pool())
-    .await?)
-}
-
-/// Deadlines met since `since`, most recent first.
-pub async fn met_since(
-    store: &Store,
-    coalition: CoalitionId,
-    since: i64,
-    limit: i64,
-) -> Result<Vec<Deadline>> {
-    Ok(sqlx::query_as(concat!(
-        select_deadline!(),
-        "WHERE coalition_id = ? AND status = 'met' AND met_at >= ? ORDER BY met_at DESC, number LIMIT ?"
-    ))
-    .bind(coalition)
-    .bind(since)
+    .bind(met_since)
     .bind(limit)
     .fetch_all(store.pool())
-    .await?)
+    .await?;
+    let mut out = Overview::default();
+    for r in rows {
+        match r.grp {
+            0 => {
+                out.upcoming_total = r.grp_total;
+                out.upcoming.push(r.deadline);
+            }
+            1 => {
+                out.missed_total = r.grp_total;
+                out.missed.push(r.deadline);
+            }
+            _ => out.recently_met.push(r.deadline),
+        }
+    }
+    Ok(out)
 }
 
 /// Marks an open deadline met and stops its pings; returns whether it was updated.

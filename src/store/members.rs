@@ -7,13 +7,23 @@ use super::{Store, Tx};
 
 /// A member of a coalition, if `user` is one.
 pub async fn get(store: &Store, coalition: CoalitionId, user: UserId) -> Result<Option<Member>> {
+    get_in(store.pool(), coalition, user).await
+}
+
+/// [`get`] on any executor: the pool, or a write transaction (`&mut *tx`) that must see the
+/// membership it is about to rely on.
+pub async fn get_in(
+    db: impl sqlx::SqliteExecutor<'_>,
+    coalition: CoalitionId,
+    user: UserId,
+) -> Result<Option<Member>> {
     Ok(sqlx::query_as(
         "SELECT coalition_id, user_id, role, org_id, display_name, joined_at
          FROM members WHERE coalition_id = ? AND user_id = ?",
     )
     .bind(coalition)
     .bind(user)
-    .fetch_optional(store.pool())
+    .fetch_optional(db)
     .await?)
 }
 
@@ -145,20 +155,52 @@ pub struct MemberRow {
     pub role: Role,
     pub org_id: Option<OrgId>,
     pub org_name: Option<String>,
+    /// Away until then (UTC seconds), when away at the time asked about.
+    pub away_until: Option<i64>,
+    /// Their responsibilities by name, joined by [`DUTY_SEPARATOR`].
+    pub duties: Option<String>,
+}
+
+/// What joins a member's responsibilities in [`MemberRow::duties`] (a character no name has).
+pub const DUTY_SEPARATOR: char = '\u{1f}';
+
+impl MemberRow {
+    /// The member's responsibilities, by name.
+    pub fn responsibilities(&self) -> Vec<String> {
+        self.duties
+            .as_deref()
+            .map(|d| d.split(DUTY_SEPARATOR).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// The coalition's members (only `org`'s when given), grouped by org name with the no-org
-/// group last, leads first within a group.
+/// group last, leads first within a group; each with when they are back if away at `now`, and
+/// their responsibilities — one statement.
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &Store, coalition: CoalitionId, org: Option<OrgId>) -> Result<Vec<MemberRow>> {
+pub async fn list(
+    store: &Store,
+    coalition: CoalitionId,
+    org: Option<OrgId>,
+    now: i64,
+) -> Result<Vec<MemberRow>> {
     Ok(sqlx::query_as(
-        "SELECT m.user_id, m.display_name, m.role, m.org_id, o.name AS org_name
-         FROM members m LEFT JOIN orgs o ON o.id = m.org_id AND o.coalition_id = m.coalition_id
-         WHERE m.coalition_id = ? AND (? IS NULL OR m.org_id = ?)
+        "SELECT m.user_id, m.display_name, m.role, m.org_id, o.name AS org_name,
+                (SELECT p.away_until FROM member_prefs p
+                  WHERE p.guild_id = c.guild_id AND p.user_id = m.user_id AND p.away_until > ?1)
+                  AS away_until,
+                (SELECT group_concat(name, char(31)) FROM
+                   (SELECT r.name FROM responsibilities r
+                     WHERE r.coalition_id = m.coalition_id AND r.user_id = m.user_id
+                     ORDER BY r.name COLLATE NOCASE)) AS duties
+         FROM members m
+         JOIN coalitions c ON c.id = m.coalition_id
+         LEFT JOIN orgs o ON o.id = m.org_id AND o.coalition_id = m.coalition_id
+         WHERE m.coalition_id = ?2 AND (?3 IS NULL OR m.org_id = ?3)
          ORDER BY m.org_id IS NULL, o.name, m.role <> 'lead', m.display_name COLLATE NOCASE, m.user_id",
     )
+    .bind(now)
     .bind(coalition)
-    .bind(org)
     .bind(org)
     .fetch_all(store.pool())
     .await?)

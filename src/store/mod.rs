@@ -10,6 +10,23 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use crate::domain::{CoalitionId, UserId};
 use crate::error::{Error, Result};
 
+/// `SELECT … FROM coalitions ` with every column of [`crate::domain::Coalition`], to extend with
+/// `concat!`; `select_coalition!(", more AS columns")` adds columns after them. The one list of
+/// the coalition's columns (the store's modules below see it).
+macro_rules! select_coalition {
+    () => {
+        select_coalition!("")
+    };
+    ($more:literal) => {
+        concat!(
+            "SELECT id, guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
+                ping_offsets, next_checkin_at, next_digest_at, created_by, created_at, archived_at",
+            $more,
+            " FROM coalitions "
+        )
+    };
+}
+
 pub mod checkin_posts;
 pub mod checkins;
 pub mod coalition_edits;
@@ -22,14 +39,19 @@ pub mod feedback;
 pub mod goals;
 pub mod maintenance;
 pub mod members;
+pub mod overview;
 pub mod people;
 pub mod plan_edits;
 pub mod report;
 pub mod schedule;
+pub mod scope;
 pub mod task_edits;
 pub mod tasks;
 pub mod win_edits;
 pub mod wins;
+
+/// The tracing target of the "write transaction begins" debug event.
+pub const WRITE_TARGET: &str = "backbone::store::write";
 
 /// Most rows a title-prefix lookup returns: enough to tell "one", "a few" and "many" apart.
 pub const TITLE_MATCH_LIMIT: i64 = 6;
@@ -84,8 +106,10 @@ impl Store {
         &self.pool
     }
 
-    /// Begins a write transaction (`BEGIN IMMEDIATE`).
+    /// Begins a write transaction (`BEGIN IMMEDIATE`). Logged at debug level under the target
+    /// [`WRITE_TARGET`], next to sqlx's own statement log (`sqlx::query`).
     pub async fn write(&self) -> Result<Tx> {
+        tracing::debug!(target: WRITE_TARGET, "BEGIN IMMEDIATE");
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 

@@ -6,15 +6,6 @@ use crate::error::Result;
 
 use super::{Store, Tx};
 
-/// `SELECT … FROM coalitions` with every column of [`Coalition`].
-macro_rules! select_coalition {
-    () => {
-        "SELECT id, guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
-                ping_offsets, next_checkin_at, next_digest_at, created_by, created_at, archived_at
-         FROM coalitions "
-    };
-}
-
 /// Whether anything has come due by `?1` (see [`anything_due`]).
 pub const ANYTHING_DUE_SQL: &str =
     "SELECT EXISTS (SELECT 1 FROM coalitions WHERE archived_at IS NULL AND next_checkin_at <= ?1)

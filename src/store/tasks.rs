@@ -43,15 +43,17 @@ pub struct NewTask<'a> {
     pub created_by: UserId,
 }
 
-/// Inserts a task with the coalition's next number; returns its id and number.
+/// Inserts a task with the coalition's next number; returns it as stored.
 #[tracing::instrument(skip_all)]
-pub async fn insert(tx: &mut Tx, t: &NewTask<'_>, now: i64) -> Result<(TaskId, i64)> {
+pub async fn insert(tx: &mut Tx, t: &NewTask<'_>, now: i64) -> Result<Task> {
     Ok(sqlx::query_as(
         "INSERT INTO tasks (coalition_id, number, title, assignee_id, org_id, goal_id, due_at,
                             next_ping_at, created_by, created_at, updated_at)
          VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE coalition_id = ?),
                  ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         RETURNING id, number",
+         RETURNING id, coalition_id, number, title, assignee_id, org_id, goal_id, due_at, status,
+                   blocked_reason, created_by, created_at, updated_at, completed_at, next_ping_at,
+                   channel_id, message_id, cancel_reason, cancelled_at, repeat_every, repeat_of",
     )
     .bind(t.coalition)
     .bind(t.coalition)
@@ -136,7 +138,17 @@ macro_rules! task_filter {
     };
 }
 
-/// Tasks matching `filter`: overdue first, then by due date (undated last), then number.
+/// A listed task with how many tasks matched in all (counted by the same statement).
+#[derive(FromRow)]
+struct Counted {
+    #[sqlx(flatten)]
+    row: TaskRow,
+    matching: i64,
+}
+
+/// Tasks matching `filter`: overdue first, then by due date (undated last), then number; the rows
+/// of `page`, with how many matched in all — one statement. A page past the end has no rows to
+/// carry the count: it comes back as 0, and the caller counts separately.
 #[tracing::instrument(skip_all)]
 pub async fn list(
     store: &Store,
@@ -144,14 +156,15 @@ pub async fn list(
     filter: &TaskFilter,
     now: i64,
     page: Page,
-) -> Result<Vec<TaskRow>> {
+) -> Result<(Vec<TaskRow>, i64)> {
     let status = filter.status.map(TaskStatus::as_str);
-    Ok(sqlx::query_as(concat!(
+    let rows: Vec<Counted> = sqlx::query_as(concat!(
         "SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
                 t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
                 t.next_ping_at, t.channel_id, t.message_id, t.cancel_reason, t.cancelled_at,
                 t.repeat_every, t.repeat_of,
-                m.display_name AS assignee_name, o.name AS org_name, g.title AS goal_title
+                m.display_name AS assignee_name, o.name AS org_name, g.title AS goal_title,
+                COUNT(*) OVER () AS matching
          FROM tasks t
          LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
          LEFT JOIN orgs o ON o.id = t.org_id AND o.coalition_id = t.coalition_id
@@ -172,7 +185,9 @@ pub async fn list(
     .bind(page.limit())
     .bind(page.offset())
     .fetch_all(store.pool())
-    .await?)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.matching);
+    Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
 /// How many tasks match `filter`.

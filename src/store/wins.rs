@@ -31,13 +31,22 @@ pub struct NewWin<'a> {
     pub amount: Option<f64>,
 }
 
-/// Inserts a win with its org's name as it is now (kept if the org is removed); returns its id.
+/// A win as inserted, with the org name it keeps.
+#[derive(FromRow)]
+struct Inserted {
+    #[sqlx(flatten)]
+    win: Win,
+    org_name: Option<String>,
+}
+
+/// Inserts a win with its org's name as it is now (kept if the org is removed); returns the win
+/// as stored and that name.
 #[tracing::instrument(skip_all)]
-pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<WinId> {
-    Ok(sqlx::query_scalar(
+pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<(Win, Option<String>)> {
+    let inserted: Inserted = sqlx::query_as(
         "INSERT INTO wins (coalition_id, user_id, text, org_id, org_name, goal_id, task_id, amount, created_at)
          VALUES (?, ?, ?, ?, (SELECT name FROM orgs WHERE coalition_id = ? AND id = ?), ?, ?, ?, ?)
-         RETURNING id",
+         RETURNING id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at, org_name",
     )
     .bind(w.coalition)
     .bind(w.user)
@@ -50,7 +59,8 @@ pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<WinId> {
     .bind(w.amount)
     .bind(now)
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    Ok((inserted.win, inserted.org_name))
 }
 
 /// A win of `coalition` by row id.
@@ -87,12 +97,27 @@ pub async fn logged_for_task(store: &Store, coalition: CoalitionId, task: TaskId
     )
 }
 
-/// Wins logged since `since`, newest first.
+/// A listed win with how many wins matched in all (counted by the same statement).
+#[derive(sqlx::FromRow)]
+struct Counted {
+    #[sqlx(flatten)]
+    row: WinRow,
+    matching: i64,
+}
+
+/// Wins logged since `since`, newest first: the rows of `page`, with how many there are in all —
+/// one statement. A page past the end has no row to carry the count: it comes back as 0.
 #[tracing::instrument(skip_all)]
-pub async fn since(store: &Store, coalition: CoalitionId, since: i64, page: Page) -> Result<Vec<WinRow>> {
-    Ok(sqlx::query_as(
+pub async fn since(
+    store: &Store,
+    coalition: CoalitionId,
+    since: i64,
+    page: Page,
+) -> Result<(Vec<WinRow>, i64)> {
+    let rows: Vec<Counted> = sqlx::query_as(
         "SELECT w.id, w.coalition_id, w.user_id, w.text, w.org_id, w.goal_id, w.task_id, w.amount, w.created_at,
-                m.display_name AS user_name, COALESCE(o.name, w.org_name) AS org_name, g.title AS goal_title
+                m.display_name AS user_name, COALESCE(o.name, w.org_name) AS org_name, g.title AS goal_title,
+                COUNT(*) OVER () AS matching
          FROM wins w
          LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
          LEFT JOIN orgs o ON o.id = w.org_id AND o.coalition_id = w.coalition_id
@@ -106,7 +131,9 @@ pub async fn since(store: &Store, coalition: CoalitionId, since: i64, page: Page
     .bind(page.limit())
     .bind(page.offset())
     .fetch_all(store.pool())
-    .await?)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.matching);
+    Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
 /// How many wins were logged since `since`.

@@ -515,9 +515,21 @@ impl Bot {
         bot
     }
 
+    /// [`Self::start`] in another world (e.g. with more channels).
+    pub async fn start_in(world: WorldSpec) -> Bot {
+        let bot = Bot::launch_in(world, TOKEN, start_time()).await;
+        bot.ready().await;
+        bot
+    }
+
     /// Starts the fake and spawns the bot with `token`, without waiting for anything.
     pub async fn launch(token: &str, at: DateTime<Utc>) -> Bot {
-        let mut bot = Bot::without_bot(at).await;
+        Bot::launch_in(WorldSpec::standard(), token, at).await
+    }
+
+    /// [`Self::launch`] in `world`.
+    pub async fn launch_in(world: WorldSpec, token: &str, at: DateTime<Utc>) -> Bot {
+        let mut bot = Bot::without_bot_in(world, at).await;
         bot.spawn_serve(token);
         bot
     }
@@ -581,8 +593,12 @@ impl Bot {
     /// some other way (the real binary). The interaction helpers (`slash`, `click`, …) work the
     /// same; `clock`, `stop` and `finished` concern only an in-process bot.
     pub async fn without_bot(at: DateTime<Utc>) -> Bot {
+        Bot::without_bot_in(WorldSpec::standard(), at).await
+    }
+
+    /// [`Self::without_bot`] in `world`.
+    pub async fn without_bot_in(world: WorldSpec, at: DateTime<Utc>) -> Bot {
         log_buffer();
-        let world = WorldSpec::standard();
         let fake = FakeDiscord::start(world.clone(), TOKEN).await;
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite://{}", dir.path().join("backbone.db").display());

@@ -2,15 +2,16 @@
 //! `modal:checkin:<round>`, or `modal:checkin-new:<coalition>` when no round has opened yet.
 
 use poise::serenity_prelude as serenity;
-use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
+use serenity::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 
 use super::checkin_admin::{questions, report, settings};
 use crate::actions::checkins::{self as act, CheckinForm, CheckinSubmitted, SubmitCheckin, SubmitNewRound};
 use crate::discord::components::{component_actor, modal_actor, modal_value};
-use crate::discord::{Command, Context, Data, begin, convert, reply};
+use crate::discord::respond::{self, LATE_FORM};
+use crate::discord::{Command, Context, Data, begin, reply};
 use crate::domain::text::MAX_TEXT;
 use crate::domain::{CoalitionId, RoundId};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::render::checkins as render;
 
 /// This group's commands.
@@ -77,18 +78,12 @@ pub async fn submit(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let poise::Context::Application(app) = ctx else {
-        return Err(Error::user("Use `/checkin submit` as a slash command."));
-    };
     let form = act::open_form(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
-    app.interaction
-        .create_response(ctx.http(), CreateInteractionResponse::Modal(modal(&form)))
-        .await?;
-    Ok(())
+    respond::current()?.modal(modal(&form), LATE_FORM).await
 }
 
 /// Who has answered the current check-in and who has not (leads).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn status(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]
@@ -103,64 +98,52 @@ pub async fn status(
 /// The `checkin:open:<round>` button on a check-in prompt or nudge, and `checkin:edit:<round>` on
 /// the prompt and on answer cards: opens the form of that round, pre-filled with the member's answer.
 pub async fn on_button(
-    ctx: &serenity::Context,
+    _ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    round: i64,
+    round: RoundId,
 ) -> Result<()> {
     let actor = component_actor(c)?;
-    let form = act::open_form_for_round(&data.store, &actor, data.now(), RoundId(round)).await?;
-    c.create_response(ctx, CreateInteractionResponse::Modal(modal(&form)))
-        .await?;
-    Ok(())
+    let form = act::open_form_for_round(&data.store, &actor, data.now(), round).await?;
+    respond::current()?.modal(modal(&form), LATE_FORM).await
 }
 
 /// The submitted `modal:checkin:<round>` form: stores the answer and thanks the member.
 pub async fn on_modal(
-    ctx: &serenity::Context,
+    _ctx: &serenity::Context,
     data: &Data,
     m: &serenity::ModalInteraction,
-    round: i64,
+    round: RoundId,
 ) -> Result<()> {
     let actor = modal_actor(m)?;
     let input = SubmitCheckin {
-        round: RoundId(round),
+        round,
         answers: typed_answers(m),
     };
     let submitted = act::submit(&data.store, &actor, data.now(), input).await?;
-    thank(ctx, data, m, &submitted).await
+    thank(data, &submitted).await
 }
 
 /// The submitted `modal:checkin-new:<coalition>` form (the coalition had no round when it opened):
 /// opens the round, stores the answer and thanks the member.
 pub async fn on_new_round_modal(
-    ctx: &serenity::Context,
+    _ctx: &serenity::Context,
     data: &Data,
     m: &serenity::ModalInteraction,
-    coalition: i64,
+    coalition: CoalitionId,
 ) -> Result<()> {
     let actor = modal_actor(m)?;
     let input = SubmitNewRound {
-        coalition: CoalitionId(coalition),
+        coalition,
         answers: typed_answers(m),
     };
     let submitted = act::submit_new_round(&data.store, &actor, data.now(), input).await?;
-    thank(ctx, data, m, &submitted).await
+    thank(data, &submitted).await
 }
 
-async fn thank(
-    ctx: &serenity::Context,
-    data: &Data,
-    m: &serenity::ModalInteraction,
-    submitted: &CheckinSubmitted,
-) -> Result<()> {
+async fn thank(data: &Data, submitted: &CheckinSubmitted) -> Result<()> {
+    respond::current()?.send(&render::submitted(submitted)).await?;
     // A card, summary or blocker alert may have been queued: deliver it now, not at the next tick.
     data.wake.notify_one();
-    let msg = render::submitted(submitted);
-    m.create_response(
-        ctx,
-        CreateInteractionResponse::Message(convert::interaction_message(&msg)),
-    )
-    .await?;
     Ok(())
 }

@@ -2,12 +2,13 @@
 //! `page:checkin-report:<round>:<page>` buttons.
 
 use poise::serenity_prelude as serenity;
-use serenity::{CreateActionRow, CreateInputText, CreateInteractionResponse, CreateModal, InputTextStyle};
+use serenity::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 
 use crate::actions::{checkin_posts as act, checkin_report};
 use crate::discord::choices::ReportChoice;
 use crate::discord::components::{component_actor, modal_actor, modal_value};
-use crate::discord::{Context, Data, begin, convert, reply};
+use crate::discord::respond::{self, LATE_FORM};
+use crate::discord::{Context, Data, begin, defer, reply};
 use crate::domain::checkin::{MAX_QUESTION, MAX_QUESTIONS};
 use crate::domain::{CoalitionId, RoundId};
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ use crate::render::checkin_posts as render;
 use crate::render::checkins::MODAL_TITLE;
 
 /// Edit the check-in questions (1–5) for rounds that open from now on (leads).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn questions(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]
@@ -23,9 +24,6 @@ pub async fn questions(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    let poise::Context::Application(app) = ctx else {
-        return Err(Error::user("Use `/checkin questions` as a slash command."));
-    };
     let form = act::questions_form(&ctx.data().store, &actor, coalition.as_deref()).await?;
     let rows = (1..=MAX_QUESTIONS)
         .map(|i| {
@@ -54,31 +52,22 @@ pub async fn questions(
     let title = crate::domain::text::truncate(&format!("Questions — {}", form.coalition_name), MODAL_TITLE);
     let modal =
         CreateModal::new(format!("modal:checkin-questions:{}", form.coalition_id), title).components(rows);
-    app.interaction
-        .create_response(ctx.http(), CreateInteractionResponse::Modal(modal))
-        .await?;
-    Ok(())
+    respond::current()?.modal(modal, LATE_FORM).await
 }
 
 /// The submitted `modal:checkin-questions:<coalition>` form: saves the questions for the next round.
 pub async fn on_questions_modal(
-    ctx: &serenity::Context,
+    _ctx: &serenity::Context,
     data: &Data,
     m: &serenity::ModalInteraction,
-    coalition: i64,
+    coalition: CoalitionId,
 ) -> Result<()> {
     let actor = modal_actor(m)?;
     let typed: Vec<String> = (1..=MAX_QUESTIONS)
         .map(|i| modal_value(m, &format!("q{i}")))
         .collect();
-    let saved = act::set_questions(&data.store, &actor, data.now(), CoalitionId(coalition), &typed).await?;
-    let msg = render::questions_saved(&saved);
-    m.create_response(
-        ctx,
-        CreateInteractionResponse::Message(convert::interaction_message(&msg)),
-    )
-    .await?;
-    Ok(())
+    let saved = act::set_questions(&data.store, &actor, data.now(), coalition, &typed).await?;
+    respond::current()?.send(&render::questions_saved(&saved)).await
 }
 
 /// Autocomplete for `round`: the coalition's latest rounds.
@@ -95,7 +84,7 @@ async fn round_choices(ctx: Context<'_>, _partial: &str) -> serenity::CreateAuto
 }
 
 /// A round's answers, a page at a time (the current round unless you pick one).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn report(
     ctx: Context<'_>,
     #[description = "Which round (default: the current one)"]
@@ -106,7 +95,7 @@ pub async fn report(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    ctx.defer_ephemeral().await?;
+    defer(ctx).await?;
     let r = checkin_report::report(
         &ctx.data().store,
         &actor,
@@ -120,7 +109,7 @@ pub async fn report(
 
 /// A `page:checkin-report:<round>:<page>` button: shows that page in place of the current one.
 pub async fn on_page(
-    ctx: &serenity::Context,
+    _ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
     rest: &str,
@@ -131,17 +120,11 @@ pub async fn on_page(
         .and_then(|(r, p)| Some((r.parse().ok()?, p.parse().ok()?)))
         .ok_or_else(|| Error::user("This page button is broken — run `/checkin report` again."))?;
     let r = checkin_report::report_page(&data.store, &actor, data.now(), RoundId(round), page).await?;
-    let msg = render::report_message(&r);
-    c.create_response(
-        ctx,
-        CreateInteractionResponse::UpdateMessage(convert::interaction_message(&msg)),
-    )
-    .await?;
-    Ok(())
+    respond::current()?.update(&render::report_message(&r)).await
 }
 
 /// How check-in answers are shown and when non-responders are reminded (leads).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn settings(
     ctx: Context<'_>,
     #[description = "thread: each answer in the round's thread; summary: one message; leads: nothing public"]
@@ -154,7 +137,7 @@ pub async fn settings(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    ctx.defer_ephemeral().await?;
+    defer(ctx).await?;
     let default_nudge =
         i64::try_from(ctx.data().config.nudge_after_hours.saturating_mul(3600)).unwrap_or(86_400);
     let shown = act::settings(

@@ -67,7 +67,7 @@ pub async fn create(
 }
 
 /// Show a coalition: channel, time zone, schedules, leads, orgs, members, goals.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn info(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]
@@ -80,7 +80,7 @@ pub async fn info(
 }
 
 /// List the coalitions in this server.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn list(ctx: Context<'_>) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let all = act::list(&ctx.data().store, &actor).await?;

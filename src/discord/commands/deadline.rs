@@ -53,13 +53,14 @@ pub async fn add(
         goal,
     };
     let out = deadlines::add(&data.store, &actor, data.now(), input).await?;
-    // Its first ping is now planned: let the scheduler see it at once.
+    reply(ctx, render::deadline_added(&out)).await?;
+    // After the answer: its first ping is now planned, let the scheduler see it at once.
     data.wake.notify_one();
-    reply(ctx, render::deadline_added(&out)).await
+    Ok(())
 }
 
 /// Upcoming and missed milestones.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's, or the server's only one)"]

@@ -1,7 +1,7 @@
 //! `/digest preview|send`: the weekly digest on demand.
 
 use crate::actions;
-use crate::discord::{Command, Context, begin, reply};
+use crate::discord::{Command, Context, begin, defer, reply};
 use crate::error::Result;
 use crate::render;
 
@@ -22,7 +22,7 @@ pub async fn digest(_ctx: Context<'_>) -> Result<()> {
 }
 
 /// Show the digest of the last 7 days, just to you.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn preview(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]
@@ -30,14 +30,14 @@ pub async fn preview(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    ctx.defer_ephemeral().await?;
+    defer(ctx).await?;
     let digest =
         actions::digest::preview(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
     reply(ctx, render::digest::digest(&digest).ephemeral()).await
 }
 
 /// Post the digest to the coalition's home channel now (leads).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn send(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]
@@ -45,11 +45,12 @@ pub async fn send(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    ctx.defer_ephemeral().await?;
+    defer(ctx).await?;
     let queued =
         actions::digest::send(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
+    reply(ctx, render::coalitions::digest_queued(&queued)).await?;
     ctx.data().wake.notify_one();
-    reply(ctx, render::coalitions::digest_queued(&queued)).await
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use crate::actions::export::{self as act, ExportFormat, ExportInput};
 pub use crate::discord::choices::FormatChoice;
-use crate::discord::{Command, Context, begin, reply};
+use crate::discord::{Command, Context, begin, defer, reply};
 use crate::error::{Error, Result};
 use crate::render::coalitions as render;
 
@@ -24,7 +24,7 @@ impl From<FormatChoice> for ExportFormat {
 }
 
 /// Download all of a coalition's data: CSV files in a zip, or JSON (leads).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn export(
     ctx: Context<'_>,
     #[description = "csv (a zip with one CSV per table) or json (one file)"] format: FormatChoice,
@@ -33,7 +33,7 @@ pub async fn export(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
-    ctx.defer_ephemeral().await?;
+    defer(ctx).await?;
     let input = ExportInput {
         coalition,
         format: format.into(),

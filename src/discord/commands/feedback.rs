@@ -2,10 +2,9 @@
 //! identifies the sender (the command span of `feedback send` carries no user either).
 
 use poise::serenity_prelude as serenity;
-use serenity::CreateInteractionResponse;
 
 use crate::actions::feedback as act;
-use crate::discord::{Command, Context, Data, begin, components, convert, reply};
+use crate::discord::{Command, Context, Data, begin, components, reply, respond};
 use crate::domain::FeedbackId;
 use crate::error::Result;
 use crate::render::feedback as render;
@@ -43,12 +42,13 @@ pub async fn send(
         anonymous: anonymous.unwrap_or(false),
     };
     let out = act::send(&data.store, &data.feedback_limiter, &actor, data.now(), input).await?;
+    reply(ctx, render::sent(&out)).await?;
     data.wake.notify_one();
-    reply(ctx, render::sent(&out)).await
+    Ok(())
 }
 
 /// Recent feedback, each open item with an Acknowledge button (leads).
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's, or the server's only one)"]
@@ -62,24 +62,19 @@ pub async fn list(
 
 /// The `feedback:ack:<id>` button (leads): marks the item acknowledged and tells a named sender.
 pub async fn on_button(
-    ctx: &serenity::Context,
+    _ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    id: i64,
+    id: FeedbackId,
 ) -> Result<()> {
     let actor = components::component_actor(c)?;
-    let out = act::acknowledge(&data.store, &actor, data.now(), FeedbackId(id)).await?;
-    data.wake.notify_one();
+    let out = act::acknowledge(&data.store, &actor, data.now(), id).await?;
     let msg = render::acknowledged(&out);
-    if let Err(e) = c
-        .create_response(
-            ctx,
-            CreateInteractionResponse::Message(convert::interaction_message(&msg)),
-        )
-        .await
-    {
+    if let Err(e) = respond::current()?.send(&msg).await {
         // Acknowledged already: a failed answer must not look like nothing changed.
-        tracing::warn!(error = %e, feedback = id, "could not confirm the acknowledgement");
+        tracing::warn!(error = %e, feedback = %id, "could not confirm the acknowledgement");
     }
+    // After the answer: the sender's note goes out now.
+    data.wake.notify_one();
     Ok(())
 }

@@ -87,7 +87,7 @@ pub async fn progress(
 }
 
 /// Goals with progress bars and due dates.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's, or the server's only one)"]

@@ -446,7 +446,7 @@ fn overview() -> Message {
 }
 
 /// Show what each command does.
-#[poise::command(slash_command)]
+#[poise::command(slash_command, ephemeral)]
 pub async fn help(
     ctx: Context<'_>,
     #[description = "A command or group, e.g. task or task assign"]

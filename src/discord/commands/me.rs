@@ -37,7 +37,7 @@ impl From<DmsChoice> for DmPolicy {
 }
 
 /// Your time zone, quiet hours and DM preference; with no options, shows them.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn settings(
     ctx: Context<'_>,
     #[description = "Your IANA time zone, like Europe/Berlin"]
@@ -60,7 +60,7 @@ pub async fn settings(
 }
 
 /// No nudges or deadline DMs until then; leads see it.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn away(
     ctx: Context<'_>,
     #[description = "When you're back: friday, 2026-12-24, in 2 weeks (your time zone)"]
@@ -113,7 +113,7 @@ async fn until(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteR
 }
 
 /// End your away period early.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn back(ctx: Context<'_>) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let out = act::back(&ctx.data().store, &actor, ctx.data().now()).await?;

@@ -100,7 +100,7 @@ pub async fn remove(
 }
 
 /// List members by org, with their role and responsibilities.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]

@@ -44,5 +44,10 @@ pub fn all() -> Vec<Command> {
     ]
     .into_iter()
     .flatten()
+    .map(|mut c| {
+        // Every command answers within Discord's 3 seconds (see `respond`).
+        super::respond::wrap(&mut c);
+        c
+    })
     .collect()
 }

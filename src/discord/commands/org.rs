@@ -44,7 +44,7 @@ pub async fn add(
 }
 
 /// List organizations with member counts, open tasks and wins this month.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]

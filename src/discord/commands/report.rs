@@ -2,7 +2,7 @@
 
 use crate::actions::report as act;
 use crate::discord::choices::PeriodChoice;
-use crate::discord::{Command, Context, begin, reply};
+use crate::discord::{Command, Context, begin, defer, reply};
 use crate::domain::report::ReportPeriod;
 use crate::error::Result;
 use crate::render::report as render;
@@ -23,7 +23,7 @@ impl From<PeriodChoice> for ReportPeriod {
 }
 
 /// An impact report for funders and partners: one HTML file that opens and prints anywhere.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn report(
     ctx: Context<'_>,
     #[description = "month, quarter or year, each to date (default: quarter)"] period: Option<PeriodChoice>,
@@ -33,7 +33,7 @@ pub async fn report(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     // Only the invoker needs the file; they pass it on. Building it can take a moment.
-    ctx.defer_ephemeral().await?;
+    defer(ctx).await?;
     let now = ctx.data().now();
     let period = period.map(ReportPeriod::from).unwrap_or_default();
     let store = &ctx.data().store;

@@ -72,7 +72,7 @@ pub async fn unassign(
 }
 
 /// List who is responsible for what.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]

@@ -10,7 +10,7 @@ use crate::render::task_edits as render;
 use super::task::refresh_stored_card;
 
 /// Corrects a task's title or goal; the posted card updates.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn edit(
     ctx: Context<'_>,
     #[description = "The task: #12, 12, or the start of its title"]
@@ -84,7 +84,7 @@ pub async fn cancel(
 }
 
 /// Makes a task repeat: its next copy is created when it closes.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn repeat(
     ctx: Context<'_>,
     #[description = "The task: #12, 12, or the start of its title"]

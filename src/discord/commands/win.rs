@@ -1,11 +1,10 @@
 //! `/win log|list`, and the "Log as win" button of a done task card.
 
 use poise::serenity_prelude as serenity;
-use serenity::CreateInteractionResponse;
 
 use super::task;
 use crate::actions::wins;
-use crate::discord::{Command, Context, Data, begin, components, convert, reply};
+use crate::discord::{Command, Context, Data, begin, components, reply, respond};
 use crate::domain::TaskId;
 use crate::error::Result;
 use crate::render::tasks as render_tasks;
@@ -60,13 +59,14 @@ pub async fn log(
         },
     )
     .await?;
-    // The celebration is a queued post in the home channel: send it now.
+    reply(ctx, render::win_logged(&out)).await?;
+    // After the answer: the celebration is a queued post in the home channel, send it now.
     data.wake.notify_one();
-    reply(ctx, render::win_logged(&out)).await
+    Ok(())
 }
 
 /// Recent wins.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn list(
     ctx: Context<'_>,
     #[description = "How many days back (default 7)"]
@@ -99,34 +99,35 @@ pub async fn on_button(
     ctx: &serenity::Context,
     data: &Data,
     c: &serenity::ComponentInteraction,
-    id: i64,
+    id: TaskId,
 ) -> Result<()> {
     let actor = components::component_actor(c)?;
-    let out = wins::log_task_win(&data.store, &actor, data.now(), TaskId(id)).await?;
-    data.wake.notify_one();
+    let out = wins::log_task_win(&data.store, &actor, data.now(), id).await?;
     let confirmation = render::task_win_logged(&out);
     // The win is logged: from here on, a failed answer must not claim nothing changed.
-    let card = match task::card_of(&data.store, actor.guild, TaskId(id), data.now().timestamp()).await {
+    let card = match task::card_of(&data.store, actor.guild, id, data.now().timestamp()).await {
         Ok(card) => card,
         Err(e) => {
-            tracing::warn!(error = %e, task = id, "could not re-render the task card");
+            tracing::warn!(error = %e, task = %id, "could not re-render the task card");
             None
         }
     };
+    let responder = respond::current()?;
     let Some((task, card)) = card else {
-        let response = CreateInteractionResponse::Message(convert::interaction_message(&confirmation));
-        if let Err(e) = c.create_response(ctx, response).await {
+        if let Err(e) = responder.send(&confirmation).await {
             tracing::warn!(error = %e, win = %out.win.id, "could not confirm the logged win");
         }
+        data.wake.notify_one();
         return Ok(());
     };
     let card = render_tasks::logged_as_win(card);
-    let response = CreateInteractionResponse::UpdateMessage(convert::interaction_message(&card));
-    if let Err(e) = c.create_response(ctx, response).await {
+    if let Err(e) = responder.update(&card).await {
         tracing::warn!(error = %e, win = %out.win.id, "could not update the clicked card");
-    } else if let Err(e) = c.create_followup(ctx, convert::followup(&confirmation)).await {
+    } else if let Err(e) = responder.send(&confirmation).await {
         tracing::debug!(error = %e, win = %out.win.id, "could not send the win confirmation");
     }
+    // After the answer: let the sender celebrate the win now.
+    data.wake.notify_one();
     // The task's posted card (from `/task assign`), if it is another message, loses its button too.
     task::refresh_card(&ctx.http, &task, &card, Some(c.message.id)).await;
     Ok(())

@@ -11,7 +11,7 @@ use crate::render::win_edits as render;
 use crate::store::win_edits::Celebration;
 
 /// Withdraws a win: its amount leaves the goal and the celebration says so.
-#[poise::command(slash_command, guild_only)]
+#[poise::command(slash_command, ephemeral, guild_only)]
 pub async fn remove(
     ctx: Context<'_>,
     #[description = "The win: pick one of your recent wins (leads see all)"]

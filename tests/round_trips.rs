@@ -1,0 +1,209 @@
+//! Round trips per command: a read runs at most 2 SQL statements before it answers; a write runs
+//! its scope read and one short write transaction. Counted from sqlx's own statement log
+//! (`sqlx::query` debug events) and the store's "write transaction" event, through a tracing
+//! layer installed for this test binary (one test, so nothing else runs statements meanwhile).
+
+mod common;
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use backbone::actions::{coalitions, deadlines, goals, members, orgs, roles, tasks, wins};
+use backbone::domain::Role;
+use backbone::store::WRITE_TARGET;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+
+use common::*;
+
+/// Every statement and write transaction, in order.
+static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Statements;
+
+#[derive(Default)]
+struct Summary(String);
+
+impl Visit for Summary {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "summary" {
+            self.0 = value.to_string();
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        if field.name() == "summary" && self.0.is_empty() {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Statements {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let target = event.metadata().target();
+        let line = if target == "sqlx::query" {
+            let mut s = Summary::default();
+            event.record(&mut s);
+            s.0
+        } else if target == WRITE_TARGET {
+            "BEGIN IMMEDIATE (write transaction)".to_string()
+        } else {
+            return;
+        };
+        LOG.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+    }
+}
+
+/// What a command ran: (statements, write transactions, the log).
+type Ran = (usize, usize, Vec<String>);
+
+/// What ran while `work` did: (statements, write transactions, the log).
+async fn counted<T>(work: impl Future<Output = T>) -> (T, usize, usize, Vec<String>) {
+    // Statements are logged by sqlx's worker thread as each finishes: let earlier ones land.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    LOG.lock().unwrap().clear();
+    let out = work.await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let log = std::mem::take(&mut *LOG.lock().unwrap());
+    let writes = log.iter().filter(|l| l.starts_with("BEGIN IMMEDIATE")).count();
+    (out, log.len() - writes, writes, log)
+}
+
+#[tokio::test]
+async fn reads_take_two_statements_and_writes_one_transaction() {
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Statements))
+        .expect("the only subscriber of this test binary");
+    let w = World::new().await;
+    let c = w.climate().await;
+    w.add_member(&c, OUTSIDER, Role::Member).await;
+    let (member, lead) = (w.actor(MEMBER), w.actor(LEAD));
+
+    // A goal and a few tasks, so the reads have something to show.
+    tasks::assign(
+        &w.store,
+        &lead,
+        w.now,
+        tasks::AssignTask {
+            coalition: None,
+            title: "Book the hall".into(),
+            assignee: MEMBER,
+            assignee_name: "Milo".into(),
+            due: Some("friday".into()),
+            goal: None,
+        },
+    )
+    .await
+    .expect("assign");
+
+    // /coalition info: the scope, then everything it shows in one statement.
+    let (info, statements, writes, log) = counted(coalitions::info(&w.store, &member, w.now, None)).await;
+    assert_eq!(info.expect("info").member_count, 5);
+    assert!(statements <= 2 && writes == 0, "/coalition info ran {log:#?}");
+    eprintln!("/coalition info: {statements} statements");
+
+    // /task list: the scope, then the page with its total.
+    let (list, statements, writes, log) =
+        counted(tasks::list(&w.store, &member, w.now, tasks::ListTasks::default())).await;
+    let list = list.expect("list");
+    assert_eq!((list.tasks.len(), list.total), (1, 1));
+    assert!(statements <= 2 && writes == 0, "/task list ran {log:#?}");
+    eprintln!("/task list: {statements} statements");
+
+    // /task assign: the scope (with the assignee's membership) outside, one write transaction.
+    let input = tasks::AssignTask {
+        coalition: None,
+        title: "Print flyers".into(),
+        assignee: MEMBER2,
+        assignee_name: "Nora".into(),
+        due: Some("tomorrow 5pm".into()),
+        goal: None,
+    };
+    let (assigned, statements, writes, log) = counted(tasks::assign(&w.store, &member, w.now, input)).await;
+    assert_eq!(assigned.expect("assign").task.number, 2);
+    assert_eq!(writes, 1, "/task assign ran {log:#?}");
+    assert!(
+        log[0].starts_with("SELECT") && log[1].starts_with("BEGIN"),
+        "{log:#?}"
+    );
+    assert!(statements <= 5, "/task assign ran {log:#?}");
+    eprintln!("/task assign: {statements} statements, {writes} write transaction");
+
+    // /win log: the scope, one write transaction.
+    let input = wins::LogWin {
+        coalition: None,
+        text: "The council said yes".into(),
+        goal: None,
+        amount: None,
+        org: None,
+    };
+    let (logged, statements, writes, log) = counted(wins::log(&w.store, &member, w.now, input)).await;
+    assert!(logged.expect("win").celebrated);
+    assert_eq!(writes, 1, "/win log ran {log:#?}");
+    assert!(
+        log[0].starts_with("SELECT") && log[1].starts_with("BEGIN"),
+        "{log:#?}"
+    );
+    assert!(statements <= 4, "/win log ran {log:#?}");
+    eprintln!("/win log: {statements} statements, {writes} write transaction");
+
+    // Every other list answers in the same two statements: the scope, then the page with its total.
+    let lists: Vec<(&str, Ran)> = vec![
+        ("/task mine", {
+            let input = tasks::MyTasks {
+                coalition: None,
+                page: 1,
+            };
+            let (r, s, wr, l) = counted(tasks::mine(&w.store, &member, w.now, input)).await;
+            r.expect("/task mine");
+            (s, wr, l)
+        }),
+        ("/goal list", {
+            let (r, s, wr, l) = counted(goals::list(&w.store, &member, w.now, Default::default())).await;
+            r.expect("/goal list");
+            (s, wr, l)
+        }),
+        ("/deadline list", {
+            let (r, s, wr, l) = counted(deadlines::list(&w.store, &member, w.now, Default::default())).await;
+            r.expect("/deadline list");
+            (s, wr, l)
+        }),
+        ("/win list", {
+            let input = wins::ListWins {
+                coalition: None,
+                days: None,
+                page: 1,
+            };
+            let (r, s, wr, l) = counted(wins::list(&w.store, &member, w.now, input)).await;
+            r.expect("/win list");
+            (s, wr, l)
+        }),
+        ("/member list", {
+            let (r, s, wr, l) = counted(members::list(&w.store, &member, w.now, None, None)).await;
+            r.expect("/member list");
+            (s, wr, l)
+        }),
+        ("/org list", {
+            let (r, s, wr, l) = counted(orgs::list(&w.store, &member, w.now, None)).await;
+            r.expect("/org list");
+            (s, wr, l)
+        }),
+        ("/role list", {
+            let (r, s, wr, l) = counted(roles::list(&w.store, &member, None)).await;
+            r.expect("/role list");
+            (s, wr, l)
+        }),
+    ];
+    let over: Vec<String> = lists
+        .iter()
+        .filter(|(_, (statements, writes, _))| *statements > 2 || *writes > 0)
+        .map(|(name, (_, _, log))| format!("{name} ran {log:#?}"))
+        .collect();
+    for (name, (statements, _, _)) in &lists {
+        eprintln!("{name}: {statements} statements");
+    }
+    assert!(over.is_empty(), "reads over 2 statements:\n{}", over.join("\n"));
+}
