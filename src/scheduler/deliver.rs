@@ -91,38 +91,49 @@ pub async fn deliver_until<N: Notifier>(
     // sends wait out a 429, until `recheck`.
     let mut may_find = true;
     let mut recheck: Option<tokio::time::Instant> = None;
+    // Claims and hand-backs run as jobs beside the sends, never awaited alone: a send holding the
+    // write lock must go on being polled while they wait for it.
+    let mut claiming = false;
+    let mut chores = 0;
+    let mut failure = None;
     loop {
         if stopped() && !queue.is_empty() {
             let claims: Vec<(DeliveryId, i64)> = queue.drain(..).map(|d| (d.id, d.claim_token)).collect();
-            match deliveries::release(store, &claims).await {
-                Ok(()) => report.released += claims.len(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not release claimed deliveries");
-                    report.failed += claims.len();
-                }
-            }
+            chores += 1;
+            running.push(Box::pin(async move {
+                let result = deliveries::release(store, &claims).await;
+                Step::Released(claims.len(), result)
+            }));
         }
-        let busy = |running: &Vec<Job<'_>>| running.len().saturating_sub(line.waiting());
+        let busy =
+            |running: &Vec<Job<'_>>, chores: usize| running.len().saturating_sub(line.waiting() + chores);
         let due_again = recheck.is_some_and(|at| tokio::time::Instant::now() >= at);
         if due_again {
             recheck = None;
         }
-        if !stopped() && queue.is_empty() && busy(&running) < sending && (may_find || due_again) {
+        if !claiming
+            && failure.is_none()
+            && !stopped()
+            && queue.is_empty()
+            && busy(&running, chores) < sending
+            && (may_find || due_again)
+        {
+            claiming = true;
+            chores += 1;
             let now_s = clock.now().timestamp();
-            let batch = deliveries::claim(store, now_s, now_s + settings.claim_seconds, limit as i64).await?;
-            report.claimed += batch.len();
-            may_find = batch.len() == limit;
-            queue.extend(batch);
+            let until = now_s + settings.claim_seconds;
+            running.push(Box::pin(async move {
+                Step::Claimed(deliveries::claim(store, now_s, until, limit as i64).await)
+            }));
         }
-        while busy(&running) < sending {
+        while busy(&running, chores) < sending {
             let Some(d) = queue.pop_front() else { break };
-            running.push(Box::pin(one(
-                store, notifier, settings, clock, d, &stopped, &pacer, &line,
-            )));
+            let round = (&pacer, &line, &stopped as &(dyn Fn() -> bool + Sync));
+            running.push(Box::pin(one(store, notifier, settings, clock, d, round)));
         }
         // Refused DMs wait for their pointer until the sends that could add to it are done, or
         // enough gathered (or waited) that their claims should not be held longer.
-        let quiet = queue.is_empty() && busy(&running) == 0;
+        let quiet = queue.is_empty() && busy(&running, chores) == 0;
         let full = pointers.len() >= limit;
         let old = oldest_pointer.is_some_and(|t| t.elapsed() >= POINTER_WAIT);
         if !pointers.is_empty() && !flushing && (quiet || full || old) {
@@ -135,7 +146,8 @@ pub async fn deliver_until<N: Notifier>(
             }));
         }
         if running.is_empty() {
-            if queue.is_empty() && (!may_find || stopped()) {
+            // Nothing in flight, so nothing queued either (sends start whenever there is room).
+            if !may_find || stopped() || failure.is_some() {
                 break;
             }
             continue;
@@ -144,19 +156,50 @@ pub async fn deliver_until<N: Notifier>(
             recheck = Some(tokio::time::Instant::now() + RECHECK);
         }
         let waiting = line.waiting();
-        let steps = tokio::select! {
+        let mut steps = tokio::select! {
             steps = next_steps(&mut running, &line, waiting) => steps,
             _ = sleep_until(recheck) => Vec::new(),
         };
+        // A claim that came back short says nothing of what a send that ended with it queued.
+        steps.sort_by_key(|s| !matches!(s, Step::Claimed(_)));
         for step in steps {
-            may_find = true;
             match step {
-                Step::Done(outcome) => report.count(outcome),
+                Step::Claimed(result) => {
+                    claiming = false;
+                    chores -= 1;
+                    match result {
+                        Ok(batch) => {
+                            report.claimed += batch.len();
+                            may_find = batch.len() == limit;
+                            queue.extend(batch);
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot claim deliveries");
+                            failure = Some(e);
+                        }
+                    }
+                }
+                Step::Released(n, result) => {
+                    chores -= 1;
+                    match result {
+                        Ok(()) => report.released += n,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not release claimed deliveries");
+                            report.failed += n;
+                        }
+                    }
+                }
+                Step::Done(outcome) => {
+                    may_find = true;
+                    report.count(outcome);
+                }
                 Step::Point(p) => {
+                    may_find = true;
                     oldest_pointer.get_or_insert_with(tokio::time::Instant::now);
                     pointers.push(*p);
                 }
                 Step::Pointed(outcomes) => {
+                    may_find = true;
                     flushing = false;
                     outcomes.into_iter().for_each(|o| report.count(o));
                 }
@@ -164,7 +207,10 @@ pub async fn deliver_until<N: Notifier>(
         }
     }
     report.resent = line.resent();
-    Ok(report)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
 }
 
 /// How often the queue is looked at again while sends wait out a 429 (rows may come due meanwhile).
@@ -173,7 +219,7 @@ const RECHECK: Duration = Duration::from_millis(250);
 /// The longest a refused DM waits (still claimed) for more to join its channel pointer.
 const POINTER_WAIT: Duration = Duration::from_secs(5);
 
-/// A send in flight (or a batch of pointers).
+/// A send in flight (or a batch of pointers, a claim, a hand-back).
 type Job<'a> = Pin<Box<dyn Future<Output = Step> + Send + 'a>>;
 
 /// Sleeps until `at`; never when there is no `at`.
@@ -238,6 +284,10 @@ enum Step {
     Point(Box<Pointer>),
     /// A batch of pointers went out: what became of each delivery they stand for.
     Pointed(Vec<Outcome>),
+    /// Rows claimed for this round.
+    Claimed(Result<Vec<Delivery>>),
+    /// This many claimed rows, not started because of shutdown, handed back.
+    Released(usize, Result<()>),
 }
 
 /// The claim expired and another sender took the row over: record nothing.
@@ -253,9 +303,7 @@ async fn one<N: Notifier>(
     settings: &SchedulerSettings,
     clock: &dyn Clock,
     d: Delivery,
-    stopped: &(dyn Fn() -> bool + Sync),
-    pacer: &Pacer,
-    line: &InLine,
+    (pacer, line, stopped): (&Pacer, &InLine, &(dyn Fn() -> bool + Sync)),
 ) -> Step {
     if stopped() {
         return Step::Done(match deliveries::release(store, &[(d.id, d.claim_token)]).await {
