@@ -390,7 +390,14 @@ async fn the_binary_serves_health_and_metrics_that_move() {
     );
     assert_eq!(sample(&after, "backbone_gateway_reconnects_total"), 0.0);
     assert_eq!(sample(&after, "backbone_oldest_due_delivery_age_seconds"), 0.0);
-    assert_eq!(sample(&after, "backbone_sends_rate_limited_total"), 0.0);
+    assert_eq!(
+        sample(&after, "backbone_sends_rate_limited_total{source=\"scheduler\"}"),
+        0.0
+    );
+    assert_eq!(
+        sample(&after, "backbone_sends_rate_limited_total{source=\"serenity\"}"),
+        0.0
+    );
     let (status, _) = http_get(&addr, "/nothing").await;
     assert_eq!(status, 404);
 
@@ -401,6 +408,77 @@ async fn the_binary_serves_health_and_metrics_that_move() {
         tokio::net::TcpStream::connect(&addr).await.is_err(),
         "the endpoint stops with the bot"
     );
+}
+
+/// A scheduled post answered 429 moves the 429 counter — met by the scheduler's own request, as
+/// `DISCORD_API_BASE` turns serenity's ratelimiter off — and the retry counter, once per 429 the
+/// fake answered; the post still goes out once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_moves_the_rate_limit_and_retry_counters() {
+    let bot = Bot::without_bot(start_time()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut proc = spawn_bot(&bot, &[("BACKBONE_METRICS_ADDR", addr.clone())]);
+    wait_ready(&bot, &mut proc).await;
+    let r = bot.slash(ADMIN, "coalition create", &[("name", "Limits")]).await;
+    assert!(r.text().contains("Limits"), "{}", r.text());
+
+    // Channel posts are answered 429 (retry_after 0.2 s) until the first one has been.
+    bot.fake.rate_limit_posts(1, 0.2, false);
+    let r = bot.slash(ADMIN, "win log", &[("text", "Counted grant")]).await;
+    assert!(!r.ephemeral(), "{}", r.text());
+    bot.fake
+        .wait_for("a 429", START_TIMEOUT, |s| (s.rate_limited >= 1).then_some(()))
+        .await;
+    bot.fake.state().rate_limit = None;
+    bot.wait_message("the celebration", START_TIMEOUT, |m| {
+        m.channel_id == HOME && m.interaction_token.is_none() && m.text().contains("Counted grant")
+    })
+    .await;
+    let limited = bot.fake.rate_limited() as f64;
+
+    // Retries are counted when the sender's round ends: give the scrape a moment to see them.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        let (status, text) = http_get(&addr, "/metrics").await;
+        assert_eq!(status, 200);
+        if sample(&text, "backbone_send_retries_total") >= limited || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        sample(&text, "backbone_sends_rate_limited_total{source=\"scheduler\"}"),
+        limited,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "backbone_sends_rate_limited_total{source=\"serenity\"}"),
+        0.0
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "backbone_sends_total{result=\"rate_limited\",target=\"channel\"}"
+        ),
+        limited
+    );
+    assert_eq!(sample(&text, "backbone_send_retries_total"), limited, "{text}");
+    let celebrations = bot
+        .fake
+        .messages_in(HOME)
+        .into_iter()
+        .filter(|m| m.interaction_token.is_none() && m.text().contains("Counted grant"))
+        .count();
+    assert_eq!(celebrations, 1, "posted once");
+
+    sigterm(&proc);
+    let status = proc.wait_exit(EXIT_TIMEOUT).await;
+    assert_eq!(status.code(), Some(0), "stderr:\n{}", proc.stderr());
 }
 
 /// SIGTERM while a command is in flight (its answer still on its way to Discord): the command is

@@ -125,3 +125,55 @@ async fn a_global_429_pauses_sends_then_everything_goes_out_once() {
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_limited_post_goes_out_once_its_retry_after_has_passed_to_the_millisecond() {
+    let bot = Bot::start().await;
+    let r = bot
+        .slash(ADMIN, "coalition create", &[("name", "River Alliance")])
+        .await;
+    assert!(!r.ephemeral(), "{}", r.text());
+    bot.slash(ADMIN, "member add", &[("user", &MEMBER.to_string())])
+        .await;
+    // Every channel post is answered 429 (retry_after 1.25 s, unique in this file) until the first
+    // one has been.
+    bot.fake.rate_limit_posts(1, 1.25, false);
+    log_win(&bot, "Fifth grant").await;
+    bot.fake
+        .wait_for("a 429", SCHEDULED, |s| (s.rate_limited == 1).then_some(()))
+        .await;
+    bot.fake.state().rate_limit = None;
+    // The bot counts retry_after from when it read the 429: wait until it says it is waiting.
+    let deadline = std::time::Instant::now() + SCHEDULED;
+    while !log_lines()
+        .iter()
+        .any(|l| l.contains("sending again once it has passed") && l.contains("retry_after=1.25"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot never waited out the 429"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Exactly retry_after later on the bot's clock (not the next whole second, not the next
+    // round): the post goes out, once, with the nonce of the limited one.
+    bot.set_time(bot.now() + chrono::Duration::milliseconds(1_250));
+    wait_celebrated(&bot, "Fifth grant").await;
+    bot.fake
+        .settle(Duration::from_millis(400), Duration::from_secs(5))
+        .await;
+    assert_eq!(celebrations(&bot, "Fifth grant"), 1, "posted exactly once");
+    let requests = bot.fake.requests();
+    let limited = requests
+        .iter()
+        .find(|r| r.status == 429)
+        .expect("the 429 is recorded");
+    let same: Vec<u16> = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.body["nonce"] == limited.body["nonce"])
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(same, [429, 200], "the 429, then the same post once");
+    bot.fake.assert_no_violations();
+    bot.stop().await.expect("clean shutdown");
+}

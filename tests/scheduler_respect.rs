@@ -330,7 +330,9 @@ async fn a_429_holds_back_only_its_own_message_until_retry_after_has_passed() {
         },
     );
     let s = settings();
-    // 300 ms into the second: the retry is due at the first whole second after now + 1.0 s.
+    // The clock stands still, so the 429 is not waited out in line (see scheduler_rate_limits.rs):
+    // the row goes back to the queue. 300 ms into the second: the retry is due at the first whole
+    // second after now + 1.0 s.
     let at = w.now + Duration::milliseconds(300);
     let report = deliver_with(&w, &n, &s, at).await;
     assert_eq!(
@@ -358,11 +360,6 @@ async fn a_429_holds_back_only_its_own_message_until_retry_after_has_passed() {
         1
     );
     assert_eq!(n.posted().len(), 3);
-    let stats = s.stats.snapshot();
-    assert_eq!(
-        (stats.sent, stats.rate_limited, stats.rate_limited_global),
-        (3, 1, 0)
-    );
 }
 
 #[tokio::test]
@@ -395,6 +392,4 @@ async fn a_global_429_pauses_every_send_until_it_expires() {
         "the other sends waited for the global limit: {:?}",
         started.elapsed()
     );
-    let stats = s.stats.snapshot();
-    assert_eq!((stats.rate_limited, stats.rate_limited_global), (1, 1));
 }

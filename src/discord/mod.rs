@@ -304,7 +304,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     let service = service::Service::start(&config, &store, clock.clone(), lock).await?;
 
     let settings = scheduler::SchedulerSettings::from_config(&config);
-    let (http, client) = rest::http(&config, &token, settings.stats.clone())?;
+    let (http, client) = rest::http(&config, &token, Some(service.metrics.clone()))?;
     let base = config
         .discord
         .api_base

@@ -9,7 +9,7 @@ use ::serenity::http::{Http, HttpBuilder, Ratelimiter};
 use super::notifier::DiscordNotifier;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::scheduler::SendStats;
+use crate::ops::metrics::{Metrics, RATE_LIMITED_BY_SERENITY};
 
 /// serenity's `Http` and the reqwest client under it.
 ///
@@ -17,8 +17,9 @@ use crate::scheduler::SendStats;
 /// the scheduler (which also bounds each whole send by the same timeout). serenity's ratelimiter
 /// ignores `HttpBuilder::proxy`, so it is off when `DISCORD_API_BASE` is set (a fake Discord, or a
 /// shared ratelimit proxy that owns the limits); otherwise it waits out 429s by itself and each
-/// wait it reports is counted in `stats`.
-pub fn http(config: &Config, token: &str, stats: Arc<SendStats>) -> Result<(Http, reqwest::Client)> {
+/// wait it reports is counted in `metrics` (`backbone_sends_rate_limited_total{source="serenity"}`;
+/// with the ratelimiter off, the scheduler's own requests count theirs).
+pub fn http(config: &Config, token: &str, metrics: Option<Arc<Metrics>>) -> Result<(Http, reqwest::Client)> {
     let client = reqwest::Client::builder()
         .use_native_tls()
         .timeout(Duration::from_secs(config.send_timeout_seconds.max(1)))
@@ -36,7 +37,11 @@ pub fn http(config: &Config, token: &str, stats: Arc<SendStats>) -> Result<(Http
             };
             let mut limiter = Ratelimiter::new(client.clone(), token);
             limiter.set_ratelimit_callback(Box::new(move |info| {
-                stats.record_ratelimiter_wait();
+                if let Some(m) = &metrics {
+                    m.rate_limited
+                        .with_label_values(&[RATE_LIMITED_BY_SERENITY])
+                        .inc();
+                }
                 tracing::warn!(
                     path = %info.path,
                     global = info.global,
@@ -52,12 +57,12 @@ pub fn http(config: &Config, token: &str, stats: Arc<SendStats>) -> Result<(Http
 
 /// A notifier of its own for `config`'s Discord (for benchmarks and tools that send scheduled
 /// messages without the gateway).
-pub fn notifier(config: &Config, stats: Arc<SendStats>) -> Result<DiscordNotifier> {
+pub fn notifier(config: &Config, metrics: Option<Arc<Metrics>>) -> Result<DiscordNotifier> {
     let token = config
         .discord
         .token
         .clone()
         .ok_or_else(|| Error::user("DISCORD_TOKEN is not set."))?;
-    let (http, client) = http(config, &token, stats)?;
+    let (http, client) = http(config, &token, metrics)?;
     Ok(DiscordNotifier::new(Arc::new(http), client))
 }

@@ -11,6 +11,11 @@ use super::health::Health;
 use crate::error::{Error, Result};
 use crate::store::{Store, maintenance};
 
+/// `source` of a 429 the scheduler's own request met.
+pub const RATE_LIMITED_BY_SCHEDULER: &str = "scheduler";
+/// `source` of a 429 (or bucket wait) serenity's ratelimiter reported.
+pub const RATE_LIMITED_BY_SERENITY: &str = "serenity";
+
 /// Every metric Backbone exports.
 #[derive(Clone)]
 pub struct Metrics {
@@ -21,9 +26,14 @@ pub struct Metrics {
     pub command_seconds: HistogramVec,
     /// Requests to send a scheduled message, by target (`channel`, `dm`) and result.
     pub sends: IntCounterVec,
-    /// Sends Discord answered with 429.
-    pub rate_limited: IntCounter,
-    /// Deliveries put back for another attempt (429, 5xx, timeouts).
+    /// Requests Discord answered 429, by who met them (`source`): `scheduler`, the scheduler's
+    /// own sends (with `DISCORD_API_BASE` set, serenity's ratelimiter is off and they read the
+    /// 429 themselves); `serenity`, what serenity's ratelimiter reported through its callback
+    /// (it waits out, and retries, each 429 itself — its callback reports the pre-emptive wait for
+    /// an exhausted bucket the same way). Each 429 is met on one path only: no double counting.
+    pub rate_limited: IntCounterVec,
+    /// Deliveries attempted again: put back for later (429, 5xx, timeouts), or sent again in line
+    /// once a 429's retry_after had passed.
     pub retries: IntCounter,
     /// What the sender did with each claimed delivery (`sent`, `retried`, `dead`, …).
     pub delivered: IntCounterVec,
@@ -68,7 +78,7 @@ impl Metrics {
         let counter = |name: &str, help: &str| IntCounter::new(name, help).expect("valid metric");
         let gauge = |name: &str, help: &str| IntGauge::new(name, help).expect("valid metric");
         let latency = vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
-        Metrics {
+        let m = Metrics {
             commands: metric(
                 &r,
                 counter_vec(
@@ -96,7 +106,11 @@ impl Metrics {
             ),
             rate_limited: metric(
                 &r,
-                counter("backbone_sends_rate_limited_total", "Sends answered with 429."),
+                counter_vec(
+                    "backbone_sends_rate_limited_total",
+                    "Requests answered with 429, by who met them (scheduler, serenity).",
+                    &["source"],
+                ),
             ),
             retries: metric(
                 &r,
@@ -165,7 +179,12 @@ impl Metrics {
                 gauge("backbone_backup_failing", "1 when the last backup failed."),
             ),
             registry: r,
+        };
+        // Both sources show from the start (at 0), so a rate can be taken before the first 429.
+        for source in [RATE_LIMITED_BY_SCHEDULER, RATE_LIMITED_BY_SERENITY] {
+            m.rate_limited.with_label_values(&[source]);
         }
+        m
     }
 
     /// Records one command served.

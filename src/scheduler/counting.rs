@@ -1,12 +1,13 @@
 //! A [`Notifier`] wrapper that counts every send by target and result into the bot's metrics
-//! (sends, 429s), whatever notifier it wraps.
+//! (sends, 429s), whatever notifier it wraps. A send that waits out a 429 in line and goes again
+//! is two requests here: one `rate_limited`, then its result.
 
 use std::sync::Arc;
 
 use super::{Notifier, SendError};
 use crate::domain::message::Message;
 use crate::domain::{ChannelId, MessageId, UserId};
-use crate::ops::metrics::Metrics;
+use crate::ops::metrics::{Metrics, RATE_LIMITED_BY_SCHEDULER};
 
 /// Counts the sends of the notifier it wraps.
 pub struct Counting<N> {
@@ -24,7 +25,10 @@ impl<N> Counting<N> {
         let label = match result {
             Ok(_) => "ok",
             Err(SendError::RateLimited { .. }) => {
-                self.metrics.rate_limited.inc();
+                self.metrics
+                    .rate_limited
+                    .with_label_values(&[RATE_LIMITED_BY_SCHEDULER])
+                    .inc();
                 "rate_limited"
             }
             Err(SendError::Transient(_)) => "transient",

@@ -3,6 +3,7 @@
 //! send and record posts nothing new. Each send is given up after `send_timeout` (a hung request
 //! must not stall the loop), and a result is recorded only under the claim it was sent under.
 
+use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
@@ -14,6 +15,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::content::{self, Content};
+use super::pace::{InLine, MAX_LIMITS_IN_LINE, Pacer};
 use super::pointer::{self, Pointer};
 use super::{Notifier, SchedulerSettings, SendError};
 use crate::clock::{Clock, ManualClock};
@@ -39,6 +41,8 @@ pub struct DeliverReport {
     /// Sent or tried after the claim had expired and another sender had taken the row over: the
     /// result was not recorded (the newer sender's is).
     pub lost: usize,
+    /// Sends answered 429 that waited out their `retry_after` in line and went again.
+    pub resent: usize,
 }
 
 /// The nonce of a delivery's channel post: deterministic, ≤ 25 characters (Discord's limit).
@@ -59,6 +63,11 @@ pub async fn deliver<N: Notifier>(
 /// [`deliver`] on `clock`, read afresh for each batch claimed and each result recorded (a round of
 /// slow sends can outlast a claim), stopping early when `stop` turns true: sends in flight finish
 /// and are recorded, claimed rows not yet started are handed back.
+///
+/// Rows are claimed a few at a time as sends free up (at most `send_concurrency` in flight). A
+/// send answered 429 waits out its own `retry_after` in line, to the millisecond, and goes again;
+/// while it waits it takes no place among the sends in flight, so the others go on (and, while
+/// any wait, the queue is looked at again now and then for rows that came due meanwhile).
 pub async fn deliver_until<N: Notifier>(
     store: &Store,
     notifier: &N,
@@ -67,34 +76,179 @@ pub async fn deliver_until<N: Notifier>(
     stop: Option<&watch::Receiver<bool>>,
 ) -> Result<DeliverReport> {
     let stopped = || stop.is_some_and(|s| *s.borrow());
-    let limit = (settings.send_concurrency.max(1) * 4) as i64;
+    let sending = settings.send_concurrency.max(1);
+    let limit = sending * 4;
     let pacer = Pacer::new(settings.max_sends_per_second);
+    let line = InLine::default();
     let mut report = DeliverReport::default();
-    while !stopped() {
-        let now_s = clock.now().timestamp();
-        let batch = deliveries::claim(store, now_s, now_s + settings.claim_seconds, limit).await?;
-        // Sending can queue more that is due at once (a prompt's thread, posts that waited for
-        // it): go on until a claim comes back empty.
-        let full = !batch.is_empty();
-        report.claimed += batch.len();
-        let jobs = batch
-            .into_iter()
-            .map(|d| one(store, notifier, settings, clock, d, &stopped, &pacer));
-        let mut pointers = Vec::new();
-        for step in bounded(jobs, settings.send_concurrency.max(1)).await {
+    let mut queue: VecDeque<Delivery> = VecDeque::new();
+    let mut running: Vec<Job<'_>> = Vec::new();
+    let mut pointers: Vec<Pointer> = Vec::new();
+    let mut oldest_pointer: Option<tokio::time::Instant> = None;
+    let mut flushing = false;
+    // Whether a claim may find rows: false after a short claim, until a send ends (it may have
+    // queued more that is due at once: a prompt's thread, posts that waited for it) or, while
+    // sends wait out a 429, until `recheck`.
+    let mut may_find = true;
+    let mut recheck: Option<tokio::time::Instant> = None;
+    // Claims and hand-backs run as jobs beside the sends, never awaited alone: a send holding the
+    // write lock must go on being polled while they wait for it.
+    let mut claiming = false;
+    let mut chores = 0;
+    let mut failure = None;
+    loop {
+        if stopped() && !queue.is_empty() {
+            let claims: Vec<(DeliveryId, i64)> = queue.drain(..).map(|d| (d.id, d.claim_token)).collect();
+            chores += 1;
+            running.push(Box::pin(async move {
+                let result = deliveries::release(store, &claims).await;
+                Step::Released(claims.len(), result)
+            }));
+        }
+        let busy =
+            |running: &Vec<Job<'_>>, chores: usize| running.len().saturating_sub(line.waiting() + chores);
+        let due_again = recheck.is_some_and(|at| tokio::time::Instant::now() >= at);
+        if due_again {
+            recheck = None;
+        }
+        if !claiming
+            && failure.is_none()
+            && !stopped()
+            && queue.is_empty()
+            && busy(&running, chores) < sending
+            && (may_find || due_again)
+        {
+            claiming = true;
+            chores += 1;
+            let now_s = clock.now().timestamp();
+            let until = now_s + settings.claim_seconds;
+            running.push(Box::pin(async move {
+                Step::Claimed(deliveries::claim(store, now_s, until, limit as i64).await)
+            }));
+        }
+        while busy(&running, chores) < sending {
+            let Some(d) = queue.pop_front() else { break };
+            let round = (&pacer, &line, &stopped as &(dyn Fn() -> bool + Sync));
+            running.push(Box::pin(one(store, notifier, settings, clock, d, round)));
+        }
+        // Refused DMs wait for their pointer until the sends that could add to it are done, or
+        // enough gathered (or waited) that their claims should not be held longer.
+        let quiet = queue.is_empty() && busy(&running, chores) == 0;
+        let full = pointers.len() >= limit;
+        let old = oldest_pointer.is_some_and(|t| t.elapsed() >= POINTER_WAIT);
+        if !pointers.is_empty() && !flushing && (quiet || full || old) {
+            let group = std::mem::take(&mut pointers);
+            oldest_pointer = None;
+            flushing = true;
+            let pacer = &pacer;
+            running.push(Box::pin(async move {
+                Step::Pointed(pointer::send_all(store, notifier, settings, clock, pacer, group).await)
+            }));
+        }
+        if running.is_empty() {
+            // Nothing in flight, so nothing queued either (sends start whenever there is room).
+            if !may_find || stopped() || failure.is_some() {
+                break;
+            }
+            continue;
+        }
+        if line.waiting() > 0 && !may_find && recheck.is_none() {
+            recheck = Some(tokio::time::Instant::now() + RECHECK);
+        }
+        let waiting = line.waiting();
+        let mut steps = tokio::select! {
+            steps = next_steps(&mut running, &line, waiting) => steps,
+            _ = sleep_until(recheck) => Vec::new(),
+        };
+        // A claim that came back short says nothing of what a send that ended with it queued.
+        steps.sort_by_key(|s| !matches!(s, Step::Claimed(_)));
+        for step in steps {
             match step {
-                Step::Done(outcome) => report.count(outcome),
-                Step::Point(p) => pointers.push(*p),
+                Step::Claimed(result) => {
+                    claiming = false;
+                    chores -= 1;
+                    match result {
+                        Ok(batch) => {
+                            report.claimed += batch.len();
+                            may_find = batch.len() == limit;
+                            queue.extend(batch);
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot claim deliveries");
+                            failure = Some(e);
+                        }
+                    }
+                }
+                Step::Released(n, result) => {
+                    chores -= 1;
+                    match result {
+                        Ok(()) => report.released += n,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not release claimed deliveries");
+                            report.failed += n;
+                        }
+                    }
+                }
+                Step::Done(outcome) => {
+                    may_find = true;
+                    report.count(outcome);
+                }
+                Step::Point(p) => {
+                    may_find = true;
+                    oldest_pointer.get_or_insert_with(tokio::time::Instant::now);
+                    pointers.push(*p);
+                }
+                Step::Pointed(outcomes) => {
+                    may_find = true;
+                    flushing = false;
+                    outcomes.into_iter().for_each(|o| report.count(o));
+                }
             }
         }
-        for outcome in pointer::send_all(store, notifier, settings, clock, &pacer, pointers).await {
-            report.count(outcome);
-        }
-        if report.released > 0 || !full {
-            break;
-        }
     }
-    Ok(report)
+    report.resent = line.resent();
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// How often the queue is looked at again while sends wait out a 429 (rows may come due meanwhile).
+const RECHECK: Duration = Duration::from_millis(250);
+
+/// The longest a refused DM waits (still claimed) for more to join its channel pointer.
+const POINTER_WAIT: Duration = Duration::from_secs(5);
+
+/// A send in flight (or a batch of pointers, a claim, a hand-back).
+type Job<'a> = Pin<Box<dyn Future<Output = Step> + Send + 'a>>;
+
+/// Sleeps until `at`; never when there is no `at`.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Polls every job; returns the outputs of those that finished, or nothing when a job has begun
+/// waiting out a 429 (so another may start meanwhile).
+async fn next_steps(running: &mut Vec<Job<'_>>, line: &InLine, waiting: usize) -> Vec<Step> {
+    poll_fn(|cx| {
+        let mut out = Vec::new();
+        running.retain_mut(|f| match f.as_mut().poll(cx) {
+            Poll::Ready(v) => {
+                out.push(v);
+                false
+            }
+            Poll::Pending => true,
+        });
+        if !out.is_empty() || line.waiting() > waiting {
+            Poll::Ready(out)
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
 }
 
 impl DeliverReport {
@@ -128,6 +282,12 @@ pub(crate) enum Outcome {
 enum Step {
     Done(Outcome),
     Point(Box<Pointer>),
+    /// A batch of pointers went out: what became of each delivery they stand for.
+    Pointed(Vec<Outcome>),
+    /// Rows claimed for this round.
+    Claimed(Result<Vec<Delivery>>),
+    /// This many claimed rows, not started because of shutdown, handed back.
+    Released(usize, Result<()>),
 }
 
 /// The claim expired and another sender took the row over: record nothing.
@@ -143,8 +303,7 @@ async fn one<N: Notifier>(
     settings: &SchedulerSettings,
     clock: &dyn Clock,
     d: Delivery,
-    stopped: &impl Fn() -> bool,
-    pacer: &Pacer,
+    (pacer, line, stopped): (&Pacer, &InLine, &(dyn Fn() -> bool + Sync)),
 ) -> Step {
     if stopped() {
         return Step::Done(match deliveries::release(store, &[(d.id, d.claim_token)]).await {
@@ -157,7 +316,7 @@ async fn one<N: Notifier>(
     }
     let span = tracing::info_span!("delivery", id = %d.id, kind = %d.kind, attempt = d.attempts + 1);
     async {
-        match send(store, notifier, settings, clock, &d, pacer).await {
+        match send(store, notifier, settings, clock, &d, (pacer, line, stopped)).await {
             Ok(step) => step,
             Err(e) => {
                 // The row stays claimed; it is due again when the claim expires.
@@ -176,7 +335,7 @@ async fn send<N: Notifier>(
     s: &SchedulerSettings,
     clock: &dyn Clock,
     d: &Delivery,
-    pacer: &Pacer,
+    (pacer, line, stopped): (&Pacer, &InLine, &(dyn Fn() -> bool + Sync)),
 ) -> Result<Step> {
     let now = clock.now();
     if d.kind() == Some(DeliveryKind::TaskRepeat) {
@@ -248,10 +407,36 @@ async fn send<N: Notifier>(
                 .map(Step::Done);
         }
     };
-    pacer.wait().await;
-    let result = match target {
-        Target::Channel(c) => timed(s, notifier.send_channel(c, &msg, &nonce(d.id))).await,
-        Target::User(u) => timed(s, notifier.send_dm(u, &msg, &nonce(d.id))).await,
+    let mut limits = 0;
+    let result = loop {
+        pacer.wait().await;
+        let result = match target {
+            Target::Channel(c) => timed(s, notifier.send_channel(c, &msg, &nonce(d.id))).await,
+            Target::User(u) => timed(s, notifier.send_dm(u, &msg, &nonce(d.id))).await,
+        };
+        let Err(SendError::RateLimited { retry_after, global }) = result else {
+            break result;
+        };
+        // A 429 delivered nothing: it gives its turn back. This message alone waits out its own
+        // retry_after (a global one holds every send back too) and goes again with the same nonce.
+        let retry_after = sane_retry_after(retry_after);
+        pacer.refund();
+        if global {
+            pacer.pause(Duration::from_secs_f64(retry_after));
+        }
+        limits += 1;
+        let now_ms = clock.now().timestamp_millis();
+        if limits > MAX_LIMITS_IN_LINE || !line.fits(d, now_ms, retry_after, s.send_timeout) {
+            break Err(SendError::RateLimited { retry_after, global });
+        }
+        tracing::info!(
+            retry_after,
+            global,
+            "rate limited; sending again once it has passed"
+        );
+        if !line.wait_out(clock, retry_after, stopped).await {
+            break Err(SendError::RateLimited { retry_after, global });
+        }
     };
     match (result, target) {
         // DMs closed: no public copy of the DM; one short pointer per channel per batch instead.
@@ -298,20 +483,15 @@ pub(super) async fn record(
                 super::posts::after_prompt(&mut tx, d, round, c, now_s).await?;
             }
             tx.commit().await?;
-            s.stats.record_sent();
             tracing::info!(message = %message, "sent");
             Ok(Outcome::Sent)
         }
         Err(SendError::RateLimited { retry_after, global }) => {
-            // Only this delivery waits: it goes back to the queue for when Discord allows it
-            // (never earlier, so the next second boundary after now + retry_after), and the rest
-            // of the batch carries on. A global limit pauses every send until it expires.
-            s.stats.record_rate_limited(global);
-            let retry_after = if retry_after.is_finite() {
-                retry_after.clamp(0.0, 86_400.0)
-            } else {
-                1.0
-            };
+            // Not waited out in line (too long, the claim would not outlast it, the clock stood
+            // still, or shutdown): this delivery goes back to the queue for when Discord allows
+            // it (never earlier, so the next second boundary after now + retry_after), and the
+            // rest carries on. A global limit pauses every send until it expires.
+            let retry_after = sane_retry_after(retry_after);
             if global {
                 pacer.pause(Duration::from_secs_f64(retry_after));
             }
@@ -437,82 +617,11 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Spaces out the start of sends to stay under Discord's global rate limit, and holds every send
-/// back while a global 429 lasts.
-pub(crate) struct Pacer {
-    interval: Option<Duration>,
-    next: tokio::sync::Mutex<Option<tokio::time::Instant>>,
-    paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
-}
-
-impl Pacer {
-    fn new(per_second: u32) -> Pacer {
-        let interval = (per_second > 0).then(|| Duration::from_secs(1) / per_second);
-        Pacer {
-            interval,
-            next: tokio::sync::Mutex::new(None),
-            paused_until: std::sync::Mutex::new(None),
-        }
-    }
-
-    /// No send starts for `d` from now (a global rate limit).
-    pub(crate) fn pause(&self, d: Duration) {
-        let until = tokio::time::Instant::now() + d;
-        let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        *p = Some(p.map_or(until, |old| old.max(until)));
-    }
-
-    /// Waits for this send's turn.
-    pub(crate) async fn wait(&self) {
-        loop {
-            let paused = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-            match paused {
-                Some(until) if until > tokio::time::Instant::now() => tokio::time::sleep_until(until).await,
-                _ => break,
-            }
-        }
-        let Some(interval) = self.interval else { return };
-        let at = {
-            let mut next = self.next.lock().await;
-            let now = tokio::time::Instant::now();
-            let at = next.map_or(now, |n| n.max(now));
-            *next = Some(at + interval);
-            at
-        };
-        tokio::time::sleep_until(at).await;
-    }
-}
-
-/// Runs the futures with at most `limit` in flight, returning their outputs (in completion order).
-async fn bounded<F: Future>(jobs: impl Iterator<Item = F>, limit: usize) -> Vec<F::Output> {
-    let mut jobs = jobs.fuse();
-    let mut running: Vec<Pin<Box<F>>> = Vec::new();
-    let mut out = Vec::new();
-    loop {
-        while running.len() < limit {
-            match jobs.next() {
-                Some(job) => running.push(Box::pin(job)),
-                None => break,
-            }
-        }
-        if running.is_empty() {
-            return out;
-        }
-        poll_fn(|cx| {
-            let before = out.len();
-            running.retain_mut(|f| match f.as_mut().poll(cx) {
-                Poll::Ready(v) => {
-                    out.push(v);
-                    false
-                }
-                Poll::Pending => true,
-            });
-            if out.len() > before {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await;
+/// A `retry_after` to act on: finite, within a day; 1 s when Discord gave nonsense.
+fn sane_retry_after(retry_after: f64) -> f64 {
+    if retry_after.is_finite() {
+        retry_after.clamp(0.0, 86_400.0)
+    } else {
+        1.0
     }
 }

@@ -14,19 +14,18 @@ mod content;
 pub mod counting;
 pub mod deliver;
 pub mod notifier;
+mod pace;
 mod people;
 pub mod plan;
 mod pointer;
 mod posts;
 pub mod runner;
-pub mod stats;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
 pub use notifier::{Notifier, SendError};
 pub use people::pings_only_allows;
 pub use plan::{TickReport, tick};
 pub use runner::run;
-pub use stats::{SendStats, SendStatsSnapshot};
 
 /// How the scheduler plans and sends.
 #[derive(Debug, Clone)]
@@ -56,10 +55,9 @@ pub struct SchedulerSettings {
     pub batch: i64,
     /// How long shutdown waits for sends in flight before giving up on them.
     pub shutdown_wait: Duration,
-    /// Where the loop records tick durations and delivery outcomes (None: nowhere).
+    /// Where the loop records tick durations and delivery outcomes (None: nowhere). Sends and
+    /// 429s are counted by the notifier wrapper [`counting::Counting`].
     pub metrics: Option<Arc<Metrics>>,
-    /// Counters of sends and 429s, shared with the Discord edge and whoever reports them.
-    pub stats: Arc<SendStats>,
 }
 
 impl Default for SchedulerSettings {
@@ -78,7 +76,6 @@ impl Default for SchedulerSettings {
             batch: 200,
             shutdown_wait: Duration::from_secs(10),
             metrics: None,
-            stats: Arc::default(),
         }
     }
 }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use tracing::Instrument;
 
-use super::deliver::{Outcome, Pacer, record, timed};
+use super::deliver::{Outcome, record, timed};
+use super::pace::Pacer;
 use super::{Notifier, SchedulerSettings, SendError};
 use crate::clock::Clock;
 use crate::domain::*;

@@ -8,7 +8,8 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::content::Content;
-use super::deliver::{Outcome, Pacer, lost, transient};
+use super::deliver::{Outcome, lost, transient};
+use super::pace::Pacer;
 use super::{Notifier, SchedulerSettings, SendError};
 use crate::actions::checkin_posts::participation;
 use crate::clock::Clock;
@@ -383,7 +384,6 @@ async fn failed(
 ) -> Result<Outcome> {
     match e {
         SendError::RateLimited { retry_after, global } => {
-            s.stats.record_rate_limited(global);
             let next = now_s + (retry_after.max(0.0).ceil().min(86_400.0) as i64).max(1);
             let error = SendError::RateLimited { retry_after, global }.to_string();
             if !deliveries::mark_retry(store, d.id, d.claim_token, next, false, &error).await? {

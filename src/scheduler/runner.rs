@@ -103,7 +103,8 @@ fn record(m: &Metrics, r: &DeliverReport) {
             m.delivered.with_label_values(&[outcome]).inc_by(n as u64);
         }
     }
-    m.retries.inc_by(r.retried as u64);
+    // Put back for later, or sent again in line after a 429's retry_after.
+    m.retries.inc_by((r.retried + r.resent) as u64);
 }
 
 /// Completes `wait` after shutdown has been signalled; never otherwise.
