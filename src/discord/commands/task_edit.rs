@@ -7,7 +7,7 @@ use crate::discord::{Context, begin, reply};
 use crate::error::Result;
 use crate::render::task_edits as render;
 
-use super::task::refresh_stored_card;
+use super::task::{after_change, refresh_card_of};
 
 /// Corrects a task's title or goal; the posted card updates.
 #[poise::command(slash_command, ephemeral, guild_only)]
@@ -36,14 +36,7 @@ pub async fn edit(
     };
     let out = task_edits::edit(&data.store, &actor, data.now(), input).await?;
     reply(ctx, render::edited(&out)).await?;
-    refresh_stored_card(
-        ctx.http(),
-        &data.store,
-        actor.guild,
-        out.task.id,
-        data.now().timestamp(),
-    )
-    .await;
+    refresh_card_of(ctx, actor.guild, out.task.id).await;
     Ok(())
 }
 
@@ -69,17 +62,9 @@ pub async fn cancel(
         reason,
     };
     let out = task_edits::cancel(&data.store, &actor, data.now(), input).await?;
-    // A repeating task's next copy waits in the outbox: let the scheduler create it now.
-    data.wake.notify_one();
     reply(ctx, render::cancelled(&out)).await?;
-    refresh_stored_card(
-        ctx.http(),
-        &data.store,
-        actor.guild,
-        out.task.id,
-        data.now().timestamp(),
-    )
-    .await;
+    // A repeating task's next copy waits in the outbox: the scheduler creates it now.
+    after_change(ctx, actor.guild, out.task.id).await;
     Ok(())
 }
 
@@ -106,13 +91,6 @@ pub async fn repeat(
     };
     let out = task_edits::set_repeat(&data.store, &actor, data.now(), input).await?;
     reply(ctx, render::repeat_set(&out)).await?;
-    refresh_stored_card(
-        ctx.http(),
-        &data.store,
-        actor.guild,
-        out.task.id,
-        data.now().timestamp(),
-    )
-    .await;
+    refresh_card_of(ctx, actor.guild, out.task.id).await;
     Ok(())
 }

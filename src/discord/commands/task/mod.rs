@@ -8,7 +8,7 @@ mod card;
 pub use blocker::on_block_modal;
 use blocker::{block_modal, blockable};
 pub use buttons::on_button;
-pub(crate) use card::refresh_stored_card;
+use card::refresh_stored_card;
 use card::updated_card;
 pub(crate) use card::{card_of, refresh_card};
 
@@ -288,10 +288,15 @@ pub async fn due(
     Ok(())
 }
 
-/// After answering a reassignment or a new due date: let the scheduler re-plan the task's pings
-/// at once, and re-render its posted card.
-async fn after_change(ctx: Context<'_>, guild: GuildId, id: TaskId) {
+/// After answering a change that moves the task's pings (a reassignment, a new due date, a
+/// cancellation): let the scheduler re-plan them at once, and re-render its posted card.
+pub(crate) async fn after_change(ctx: Context<'_>, guild: GuildId, id: TaskId) {
+    ctx.data().wake.notify_one();
+    refresh_card_of(ctx, guild, id).await;
+}
+
+/// After answering a change to what the card shows: re-render the task's posted card.
+pub(crate) async fn refresh_card_of(ctx: Context<'_>, guild: GuildId, id: TaskId) {
     let data = ctx.data();
-    data.wake.notify_one();
     refresh_stored_card(ctx.http(), &data.store, guild, id, data.now().timestamp()).await;
 }
