@@ -18,6 +18,30 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::store::{self, Store};
 
+/// Page `number` of a list paged in SQL, where `fetch` returns a page's rows with the list's total
+/// in one statement. A page past the end has no row to carry the total (the list shrank since its
+/// button was drawn): then `count` (a future, run only then) says how long the list is, and the
+/// last page is fetched instead.
+pub(crate) async fn fetch_page<T, F>(
+    number: u32,
+    size: u32,
+    fetch: impl Fn(Page) -> F,
+    count: impl Future<Output = Result<i64>>,
+) -> Result<(Vec<T>, Paged)>
+where
+    F: Future<Output = Result<(Vec<T>, i64)>>,
+{
+    let page = Page::new(number, size);
+    let (rows, total) = fetch(page).await?;
+    if !rows.is_empty() || page.number == 1 {
+        return Ok((rows, Paged::new(page, total)));
+    }
+    let total = count.await?;
+    let last = page.within(total);
+    let (rows, _) = fetch(last).await?;
+    Ok((rows, Paged::new(last, total)))
+}
+
 /// Goals on one page (each takes two lines).
 pub const GOALS_PER_PAGE: u32 = 10;
 /// Deadlines on one page, across its missed / upcoming / met sections.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, Ref, Scope, ts};
-use crate::domain::paging::{Filters, Page, PageKey, Paged};
+use crate::domain::paging::{Filters, PageKey, Paged};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
@@ -236,15 +236,14 @@ async fn list_with(
     mine: bool,
 ) -> Result<TaskList> {
     let now_s = ts(now);
-    let mut page = Page::new(page, PAGE_SIZE);
-    let (mut tasks, mut total) = store::tasks::list(store, scope.id(), filter, now_s, page).await?;
-    if tasks.is_empty() && page.number > 1 {
-        // A page past the end (the list shrank since its button was drawn): the last page instead.
-        total = store::tasks::count(store, scope.id(), filter).await?;
-        page = page.within(total);
-        (tasks, _) = store::tasks::list(store, scope.id(), filter, now_s, page).await?;
-    }
-    let paged = Paged::new(page, total);
+    let (tasks, paged) = super::pages::fetch_page(
+        page,
+        PAGE_SIZE,
+        |p| store::tasks::list(store, scope.id(), filter, now_s, p),
+        store::tasks::count(store, scope.id(), filter),
+    )
+    .await?;
+    let total = paged.total;
     let filters = Filters::new().with('c', Some(scope.id()));
     let key = if mine {
         PageKey::new("mine", scope.actor.user, filters)

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::tasks::TaskSel;
 use super::{Actor, Scope, ts};
-use crate::domain::paging::{Filters, Page, PageKey, Paged};
+use crate::domain::paging::{Filters, PageKey, Paged};
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
@@ -231,15 +231,14 @@ async fn list_page(
     page: u32,
 ) -> Result<WinList> {
     let since = ts(now) - days * 24 * 3600;
-    let mut page = Page::new(page, PAGE_SIZE);
-    let (mut wins, mut total) = store::wins::since(store, scope.id(), since, page).await?;
-    if wins.is_empty() && page.number > 1 {
-        // A page past the end (wins were removed since its button was drawn): the last page.
-        total = store::wins::count_since(store, scope.id(), since).await?;
-        page = page.within(total);
-        (wins, _) = store::wins::since(store, scope.id(), since, page).await?;
-    }
-    let paged = Paged::new(page, total);
+    let (wins, paged) = super::pages::fetch_page(
+        page,
+        PAGE_SIZE,
+        |p| store::wins::since(store, scope.id(), since, p),
+        store::wins::count_since(store, scope.id(), since),
+    )
+    .await?;
+    let total = paged.total;
     let key = PageKey::new(
         "wins",
         scope.actor.user,
