@@ -74,7 +74,10 @@ pub async fn build(
     let wins_by_month = {
         let mut out = Vec::new();
         for (label, from, to) in r::months(start, end, tz) {
-            out.push((label, q::wins_between(store, id, from, to).await?));
+            out.push((
+                label,
+                crate::store::digest::wins_count(store, id, from, to).await?,
+            ));
         }
         out
     };

@@ -87,12 +87,6 @@ pub async fn overdue_by_org(store: &Store, coalition: CoalitionId, now: i64) -> 
     .await
 }
 
-/// Wins in `(start, end]`.
-#[tracing::instrument(skip_all)]
-pub async fn wins_between(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
-    super::digest::wins_count(store, coalition, start, end).await
-}
-
 /// A goal as the report needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GoalRow {
