@@ -125,10 +125,13 @@ pub fn task_card_with(
     if let Some(goal) = goal_title.filter(|g| !g.trim().is_empty()) {
         e = e.field("Goal", safe(&truncate(goal, 200)), false);
     }
-    if status == TaskStatus::Blocked
-        && let Some(reason) = task.blocked_reason.as_deref().filter(|r| !r.trim().is_empty())
-    {
-        e = e.field("Blocked by", safe(&truncate(reason, 900)), false);
+    if status == TaskStatus::Blocked {
+        // The card is public; why it is blocked is for the leads (and the assignee) alone.
+        e = e.field(
+            "Blocked",
+            "The leads have the reason; `/task update` unblocks it.",
+            false,
+        );
     }
     if status == TaskStatus::Cancelled {
         let why = task

@@ -18,6 +18,7 @@ mod pace;
 mod people;
 pub mod plan;
 mod pointer;
+mod route;
 mod posts;
 pub mod runner;
 

@@ -42,6 +42,10 @@ pub enum DeliveryKind {
     FeedbackToLead,
     /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
     FeedbackAck,
+    /// The digest's leads-only part (check-in blockers in `leads` mode, blocker reasons, who is
+    /// away): to each lead, or the leads' channel, when the public digest goes out (subject: none;
+    /// the payload holds the digest's period).
+    DigestLeads,
     /// Not a message: creates the next copy of a repeating task that closed (subject: task id).
     /// Going through the outbox makes it exactly once, however often the task closes or the
     /// process crashes.
@@ -68,8 +72,58 @@ impl DeliveryKind {
             DeliveryKind::FeedbackToLead => "feedback_to_lead",
             DeliveryKind::FeedbackAck => "feedback_ack",
             DeliveryKind::TaskRepeat => "task_repeat",
+            DeliveryKind::DigestLeads => "digest_leads",
         }
     }
+
+    /// Who may read what a delivery of this kind says when it goes to `target`: the floor the
+    /// sender holds every rendered message to, whatever the message itself claims.
+    pub fn audience(self, target: Target) -> Audience {
+        match self {
+            DeliveryKind::CheckinPrompt
+            | DeliveryKind::Digest
+            | DeliveryKind::WinCelebration
+            | DeliveryKind::CheckinThread
+            | DeliveryKind::CheckinCard
+            | DeliveryKind::CheckinSummary
+            | DeliveryKind::CheckinClose
+            | DeliveryKind::TaskRepeat => Audience::Public,
+            DeliveryKind::DeadlinePing
+            | DeliveryKind::BlockerAlert
+            | DeliveryKind::ChannelWarning
+            | DeliveryKind::FeedbackToLead
+            | DeliveryKind::DigestLeads => Audience::Leads,
+            DeliveryKind::Nudge
+            | DeliveryKind::TaskPing
+            | DeliveryKind::TaskAssigned
+            | DeliveryKind::FeedbackAck => match target {
+                Target::User(u) => Audience::Person(u),
+                // A personal kind is never planned to a channel; if one were, no one may read it.
+                Target::Channel(_) => Audience::Leads,
+            },
+        }
+    }
+
+    /// Every kind, for tests that go through all of them.
+    pub const ALL: [DeliveryKind; 17] = [
+        DeliveryKind::CheckinPrompt,
+        DeliveryKind::Nudge,
+        DeliveryKind::TaskPing,
+        DeliveryKind::DeadlinePing,
+        DeliveryKind::BlockerAlert,
+        DeliveryKind::Digest,
+        DeliveryKind::TaskAssigned,
+        DeliveryKind::WinCelebration,
+        DeliveryKind::ChannelWarning,
+        DeliveryKind::CheckinThread,
+        DeliveryKind::CheckinCard,
+        DeliveryKind::CheckinSummary,
+        DeliveryKind::CheckinClose,
+        DeliveryKind::FeedbackToLead,
+        DeliveryKind::FeedbackAck,
+        DeliveryKind::DigestLeads,
+        DeliveryKind::TaskRepeat,
+    ];
 
     /// Reads a stored name.
     pub fn parse(s: &str) -> Option<DeliveryKind> {
