@@ -390,6 +390,16 @@ async fn send<N: Notifier>(
             return Ok(Step::Done(Outcome::Deferred));
         }
     };
+    // Lead-only or personal content goes only to someone still in the server: one who left stops
+    // being a member of its coalitions here, and gets nothing.
+    if let Content::Send {
+        target: Target::User(user),
+        ..
+    } = &content
+        && left_the_server(store, notifier, d, *user, now).await?
+    {
+        return cancelled(store, d, "recipient left the server").await.map(Step::Done);
+    }
     let (target, msg, round, places) = match content {
         Content::Cancel(why) => return cancelled(store, d, &why).await.map(Step::Done),
         Content::Send {
@@ -457,6 +467,32 @@ async fn send<N: Notifier>(
         (result, Target::User(_)) => record(store, s, clock, pacer, d, result, None, round)
             .await
             .map(Step::Done),
+    }
+}
+
+/// Whether `user` has left the server of `d`'s coalition (asked of Discord, cached by the
+/// notifier); if so their memberships end now, as `/coalition leave` would end them. When Discord
+/// can't say, the send goes ahead (a DM to someone gone fails on its own).
+async fn left_the_server<N: Notifier>(
+    store: &Store,
+    notifier: &N,
+    d: &Delivery,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let Some(c) = store::coalitions::get_any(store, d.coalition_id).await? else {
+        return Ok(false);
+    };
+    match notifier.in_guild(c.guild_id, user).await {
+        Ok(true) => Ok(false),
+        Ok(false) => {
+            crate::actions::members::left_server(store, c.guild_id, user, now).await?;
+            Ok(true)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the recipient is still in the server");
+            Ok(false)
+        }
     }
 }
 

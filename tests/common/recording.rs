@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use backbone::domain::message::Message;
-use backbone::domain::{ChannelId, MessageId, UserId};
+use backbone::domain::{ChannelId, GuildId, MessageId, UserId};
 use backbone::scheduler::{Notifier, SendError};
 use backbone::store::deliveries::Target;
 
@@ -66,6 +66,10 @@ struct Inner {
     any: VecDeque<Scripted>,
     nonces: HashMap<(Target, String), MessageId>,
     next_id: i64,
+    /// People who left the server (asked about, Discord says 10007 Unknown Member).
+    left: Vec<UserId>,
+    /// How often `in_guild` was asked.
+    membership_checks: usize,
 }
 
 /// A notifier that records every call and can be scripted to fail; it honours nonces as Discord does.
@@ -88,6 +92,16 @@ impl RecordingNotifier {
     /// The next call to any target with no script of its own does `what`.
     pub fn script_any(&self, what: Scripted) {
         self.lock().any.push_back(what);
+    }
+
+    /// `user` left the server: `in_guild` says no from now on.
+    pub fn leave_server(&self, user: UserId) {
+        self.lock().left.push(user);
+    }
+
+    /// How often the sender asked whether someone is still in the server.
+    pub fn membership_checks(&self) -> usize {
+        self.lock().membership_checks
     }
 
     /// The next call to `target` fails with `err`.
@@ -234,6 +248,12 @@ impl Notifier for RecordingNotifier {
 
     async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
         self.send(Target::User(user), msg, Some(nonce)).await
+    }
+
+    async fn in_guild(&self, _guild: GuildId, user: UserId) -> Result<bool, SendError> {
+        let mut inner = self.lock();
+        inner.membership_checks += 1;
+        Ok(!inner.left.contains(&user))
     }
 
     async fn edit_message(
