@@ -66,6 +66,8 @@ struct Inner {
     any: VecDeque<Scripted>,
     nonces: HashMap<(Target, String), MessageId>,
     next_id: i64,
+    /// People whose DMs are closed: every DM to them fails with 50007.
+    closed_dms: Vec<UserId>,
     /// People who left the server (asked about, Discord says 10007 Unknown Member).
     left: Vec<UserId>,
     /// How often `in_guild` was asked.
@@ -92,6 +94,11 @@ impl RecordingNotifier {
     /// The next call to any target with no script of its own does `what`.
     pub fn script_any(&self, what: Scripted) {
         self.lock().any.push_back(what);
+    }
+
+    /// `user`'s DMs are closed: every DM to them fails with 50007 from now on.
+    pub fn close_dms(&self, user: UserId) {
+        self.lock().closed_dms.push(user);
     }
 
     /// `user` left the server: `in_guild` says no from now on.
@@ -215,7 +222,7 @@ impl RecordingNotifier {
     async fn send(&self, target: Target, msg: &Message, nonce: Option<&str>) -> Result<MessageId, SendError> {
         let broken = match target {
             Target::Channel(c) => self.lock().broken.get(&c).cloned(),
-            Target::User(_) => None,
+            Target::User(u) => self.lock().closed_dms.contains(&u).then_some(SendError::DmClosed),
         };
         if let Some(e) = broken {
             return self.record(target, msg, nonce, Some(e));
