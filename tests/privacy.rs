@@ -541,3 +541,50 @@ async fn someone_who_left_the_server_leaves_its_coalitions_and_gets_no_lead_dms(
     assert_eq!(left, vec![c.name.clone()]);
     assert_eq!(row(&w, &mine).await.assignee_id, None);
 }
+
+#[tokio::test]
+async fn one_servers_flood_does_not_hold_back_another_servers_digest() {
+    use backbone::store::deliveries::{self as outbox, NewDelivery};
+    let w = World::new().await;
+    let a = w.climate().await;
+    let task = assign(&w, MEMBER, &a, "Print the flyers", MEMBER2, None).await;
+    // Server A queues 1,000 DMs, all due before server B's digest.
+    let mut tx = w.store.write().await.unwrap();
+    for i in 0..1000 {
+        let d = NewDelivery {
+            coalition: a.id,
+            kind: DeliveryKind::TaskAssigned,
+            dedupe_key: format!("flood:{i}"),
+            target: Target::User(MEMBER2),
+            subject_id: Some(task.id.0),
+            payload: "{}".into(),
+            due_at: w.now.timestamp() - 600 + i64::from(i % 500),
+        };
+        outbox::enqueue(&mut tx, &d, w.now.timestamp()).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let b = coalitions::create(
+        &w.store,
+        &w.foreign(ADMIN),
+        w.now,
+        coalitions::CreateCoalition {
+            name: "Other Server Coalition".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .coalition;
+    digest::send(&w.store, &w.foreign(ADMIN), w.now, Some(&b.name)).await.unwrap();
+    let n = RecordingNotifier::new();
+    let report = scheduler::deliver(&w.store, &n, &settings(), w.now).await.unwrap();
+    assert!(report.sent >= 1001, "{report:?}");
+    let calls = n.calls();
+    let at = calls
+        .iter()
+        .position(|s| s.target == Target::Channel(b.home_channel_id))
+        .expect("B's digest went out");
+    // At Discord's pace (40 sends/s) the first claims go out within a second; B's digest is among
+    // them, not behind A's thousand.
+    assert!(at < 40, "B's digest was send #{at} of {}", calls.len());
+}
