@@ -425,7 +425,9 @@ async fn a_coalition_week() {
         (MEMBER2, "reminder", 1),
         (ADMIN, "Blocked: task #2", 1),
         (LEAD, "Blocked: task #2", 1),
-        (ADMIN, "Need the permit", 1),
+        (ADMIN, "Blocker reported", 1),
+        // The check-in blocker's text: its alert, then the leads' part of Monday's digest.
+        (ADMIN, "Need the permit", 2),
         (MEMBER, "New task for you", 1),
     ] {
         assert_eq!(

@@ -588,3 +588,28 @@ async fn one_servers_flood_does_not_hold_back_another_servers_digest() {
     // them, not behind A's thousand.
     assert!(at < 40, "B's digest was send #{at} of {}", calls.len());
 }
+
+#[tokio::test]
+async fn why_a_task_is_blocked_shows_in_lists_only_to_leads_and_its_assignee() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let task = assign(&w, MEMBER, &c, "Print the flyers", MEMBER2, None).await;
+    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON)).await.unwrap();
+    let list_for = |who: UserId| {
+        let w = &w;
+        async move {
+            let l = tasks::list(&w.store, &w.actor(who), w.now, tasks::ListTasks::default())
+                .await
+                .unwrap();
+            text(&backbone::render::tasks::task_list(&l, false))
+        }
+    };
+    assert!(list_for(LEAD).await.contains(TASK_REASON));
+    assert!(list_for(MEMBER2).await.contains(TASK_REASON), "the assignee's own");
+    assert!(!list_for(MEMBER).await.contains(TASK_REASON));
+    assert!(!list_for(OUTSIDER).await.contains(TASK_REASON));
+    // The public card says it is blocked, never why.
+    let card = backbone::render::tasks::task_card(&row(&w, &task).await, &c.name, chrono_tz::UTC, None, None, w.now.timestamp());
+    assert!(!text(&card).contains(TASK_REASON));
+    assert_eq!(card.audience, Audience::Public);
+}

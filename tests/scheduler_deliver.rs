@@ -136,7 +136,7 @@ async fn checkin_prompt_has_its_button_and_the_round_keeps_the_message() {
     scheduler::tick(&w.store, &settings(), w.now).await.unwrap();
     let n = RecordingNotifier::new();
     // The prompt, then the round's thread on it.
-    assert_eq!(deliver(&w, &n, w.now).await.sent, 3, "one digest, two leads");
+    assert_eq!(deliver(&w, &n, w.now).await.sent, 2);
     assert_eq!(n.threads().len(), 1);
     let d = rows(&w, &c)
         .await
@@ -635,7 +635,7 @@ async fn the_digest_fits_discords_limits_however_big_the_coalition() {
     assert_eq!(deliver(&w, &n, w.now).await.sent, 3, "one digest, two leads");
     let leads = &n.posted_to(Target::User(LEAD))[0].msg;
     assert!(leads.limit_violations().is_empty(), "{:?}", leads.limit_violations());
-    assert!(text_of(leads).contains(&long), "the leads read the reasons");
+    assert!(text_of(leads).contains(&long[..80]), "the leads read the reasons");
     let m = &n.posted_to(Target::Channel(HOME))[0].msg;
     assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
     assert!(!text_of(m).contains(&format!(": {}", &long[..50])), "no blocker reason in public");

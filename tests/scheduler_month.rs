@@ -127,10 +127,14 @@ async fn a_month_in_berlin_across_the_end_of_dst_sends_everything_exactly_once()
         .await
         .unwrap();
     let by_kind = |k: &str| rows.iter().filter(|d| d.kind == k).collect::<Vec<_>>();
+    // Every message went out once; a digest's leads' part is dropped in a week with nothing
+    // only the leads may read.
+    let quiet_leads_part =
+        |d: &Delivery| d.kind == "digest_leads" && d.last_error.as_deref() == Some("nothing only the leads may read");
     assert!(
-        rows.iter().all(|d| d.status == "sent"),
+        rows.iter().all(|d| d.status == "sent" || quiet_leads_part(d)),
         "{:?}",
-        rows.iter().filter(|d| d.status != "sent").collect::<Vec<_>>()
+        rows.iter().filter(|d| d.status != "sent" && !quiet_leads_part(d)).collect::<Vec<_>>()
     );
 
     // Nothing posted twice: one call per delivery (no failures, no repeats) — a post, or the

@@ -109,9 +109,14 @@ async fn digest_is_planned_on_monday_morning_local_time() {
     assert_eq!(c.next_digest_at, Some(at.timestamp()));
     assert_eq!(tick(&w, at).await.digests, 1);
     assert_eq!(tick(&w, at + Duration::hours(1)).await.digests, 0);
+    // The digest, and its leads' part to each lead (ADMIN and LEAD).
     assert_eq!(
         keys(&rows(&w, &c).await, "digest:"),
-        vec![format!("digest:{}:{}", c.id, at.timestamp())]
+        vec![
+            format!("digest:{}:{}", c.id, at.timestamp()),
+            format!("digest:{}:{}:leads:u{ADMIN}", c.id, at.timestamp()),
+            format!("digest:{}:{}:leads:u{LEAD}", c.id, at.timestamp()),
+        ]
     );
 }
 

@@ -47,7 +47,7 @@ pub async fn update(
 ) -> Result<TaskUpdated> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     let subject = format!("task #{}", task.number);
-    scope.require_right(&[(Holder::Assignee, task.assignee_id)], &subject, "change the status of")?;
+    scope.require_right(&[(Holder::Assignee, task.assignee_id)], &subject, "change its status")?;
     require_not_cancelled(&task)?;
     let previous = task.status;
     let status = input.status;
@@ -241,7 +241,7 @@ pub async fn reassign(
     input: ReassignTask,
 ) -> Result<TaskReassigned> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "reassign")?;
+    require_creator_or_lead(&scope, &task, "reassign it")?;
     require_not_done(&task)?;
     let assignee = require_assignee(store.pool(), &scope, input.assignee, &input.assignee_name).await?;
     let name = display_name(&input.assignee_name, &assignee);
@@ -326,7 +326,7 @@ pub struct TaskDueSet {
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: SetDue) -> Result<TaskDueSet> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "move the due date of")?;
+    require_creator_or_lead(&scope, &task, "move its due date")?;
     require_not_done(&task)?;
     let tz = scope.coalition.tz();
     let due = when::parse_due(&input.due, tz, now)?;

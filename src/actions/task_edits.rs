@@ -46,7 +46,7 @@ pub async fn edit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: EditT
             (Holder::Assignee, task.assignee_id),
         ],
         &format!("task #{}", task.number),
-        "edit",
+        "edit it",
     )?;
     super::task_changes::require_not_cancelled(&task)?;
     let title_in = input.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
@@ -150,7 +150,7 @@ pub async fn cancel(
     input: CancelTask,
 ) -> Result<TaskCancelled> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    super::task_changes::require_creator_or_lead(&scope, &task, "cancel")?;
+    super::task_changes::require_creator_or_lead(&scope, &task, "cancel it")?;
     let previous = task.status;
     match previous {
         TaskStatus::Cancelled => {
@@ -240,7 +240,7 @@ pub async fn set_repeat(
     input: RepeatTask,
 ) -> Result<TaskRepeatSet> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    super::task_changes::require_creator_or_lead(&scope, &task, "set the repeat of")?;
+    super::task_changes::require_creator_or_lead(&scope, &task, "set its repeat")?;
     super::task_changes::require_not_cancelled(&task)?;
     if task.status == TaskStatus::Done {
         return Err(Error::user(format!(
