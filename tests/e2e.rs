@@ -408,6 +408,13 @@ async fn a_coalition_week() {
         digest.pinged.is_empty() && !digest.pinged_everyone,
         "the digest pings no one"
     );
+    // The leads' part of the digest follows it, to each lead.
+    let leads_part = wait_dm(&bot, ADMIN, "(for the leads)").await;
+    assert!(
+        leads_part.text().contains("Need the permit"),
+        "{}",
+        leads_part.text()
+    );
     // Everything scheduled went out once.
     assert_eq!(posts_containing(&bot, HOME, "Digest ·").len(), 1, "one digest");
     assert_eq!(

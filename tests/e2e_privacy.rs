@@ -40,7 +40,11 @@ async fn coalition(bot: &Bot) {
     assert!(r.text().contains("River Alliance"), "{}", r.text());
     for (user, role) in [(LEAD, "lead"), (MEMBER, "member"), (MEMBER2, "member")] {
         let r = bot
-            .slash(ADMIN, "member add", &[("user", &user.to_string()), ("role", role)])
+            .slash(
+                ADMIN,
+                "member add",
+                &[("user", &user.to_string()), ("role", role)],
+            )
             .await;
         assert!(!r.ephemeral() || !r.text().contains("isn't"), "{}", r.text());
     }
@@ -77,12 +81,24 @@ async fn leads_content_goes_to_the_leads_channel_never_to_the_public_one() {
     coalition(&bot).await;
     // A channel everyone can read is refused, and says how to fix it.
     let r = bot
-        .slash(LEAD, "coalition settings", &[("leads_channel", &GENERAL.to_string())])
+        .slash(
+            LEAD,
+            "coalition settings",
+            &[("leads_channel", &GENERAL.to_string())],
+        )
         .await;
     assert!(r.ephemeral(), "{}", r.text());
-    assert!(r.text().contains("Everyone in the server can read"), "{}", r.text());
+    assert!(
+        r.text().contains("Everyone in the server can read"),
+        "{}",
+        r.text()
+    );
     let r = bot
-        .slash(LEAD, "coalition settings", &[("leads_channel", &LEADS_ROOM.to_string())])
+        .slash(
+            LEAD,
+            "coalition settings",
+            &[("leads_channel", &LEADS_ROOM.to_string())],
+        )
         .await;
     assert!(r.text().contains("leads_channel"), "{}", r.text());
 
@@ -117,7 +133,9 @@ async fn lead_listed(bot: &Bot) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_members_intent_someone_who_leaves_the_server_leaves_at_once() {
     let bot = Bot::start_in(world().with_members_intent()).await;
-    let intents = bot.fake.state().gateway.identify_payloads[0]["intents"].as_u64().unwrap();
+    let intents = bot.fake.state().gateway.identify_payloads[0]["intents"]
+        .as_u64()
+        .unwrap();
     assert_eq!(intents & (1 << 1), 1 << 1, "the bot asked for GUILD_MEMBERS");
     coalition(&bot).await;
     assert!(lead_listed(&bot).await);
@@ -135,7 +153,9 @@ async fn with_the_members_intent_someone_who_leaves_the_server_leaves_at_once() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_intent_the_sender_finds_out_before_a_lead_dm() {
     let bot = Bot::start_in(world()).await;
-    let intents = bot.fake.state().gateway.identify_payloads[0]["intents"].as_u64().unwrap();
+    let intents = bot.fake.state().gateway.identify_payloads[0]["intents"]
+        .as_u64()
+        .unwrap();
     assert_eq!(intents & (1 << 1), 0, "no privileged intent by default");
     coalition(&bot).await;
     bot.fake.remove_member(GUILD, LEAD);
@@ -146,7 +166,10 @@ async fn without_the_intent_the_sender_finds_out_before_a_lead_dm() {
     .await;
     bot.fake.settle(Duration::from_millis(500), SCHEDULED).await;
     assert!(
-        bot.fake.dms_to(LEAD).iter().all(|m| !m.text().contains("Venue fell through")),
+        bot.fake
+            .dms_to(LEAD)
+            .iter()
+            .all(|m| !m.text().contains("Venue fell through")),
         "no lead DM to someone who left"
     );
     let asked = bot

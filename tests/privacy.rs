@@ -47,9 +47,17 @@ fn text(m: &backbone::domain::message::Message) -> String {
 }
 
 async fn report_mode(w: &World, c: &Coalition, mode: &str) {
-    checkin_posts::settings(&w.store, &w.actor(LEAD), w.now, Some(&c.name), Some(mode), None, 86_400)
-        .await
-        .unwrap();
+    checkin_posts::settings(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        Some(&c.name),
+        Some(mode),
+        None,
+        86_400,
+    )
+    .await
+    .unwrap();
 }
 
 async fn leads_channel(w: &World, c: &Coalition) {
@@ -123,7 +131,12 @@ fn public_messages(n: &RecordingNotifier) -> Vec<(String, Audience, String)> {
 /// A week of a coalition that produces every kind of message, with private material in every
 /// place it can be: a task's blocker reason, a check-in blocker, named and anonymous feedback,
 /// an away note, deadline and task pings, and the digest. Returns what the notifier saw.
-async fn week(mode: &str, policy: DmPolicy, refused: bool, with_leads_channel: bool) -> (World, RecordingNotifier) {
+async fn week(
+    mode: &str,
+    policy: DmPolicy,
+    refused: bool,
+    with_leads_channel: bool,
+) -> (World, RecordingNotifier) {
     let mut w = World::new().await;
     let c = w.climate().await;
     report_mode(&w, &c, mode).await;
@@ -139,7 +152,9 @@ async fn week(mode: &str, policy: DmPolicy, refused: bool, with_leads_channel: b
     }
     // A task, blocked with a reason; a win; a deadline; feedback, named and anonymous.
     let task = assign(&w, MEMBER, &c, "Print the flyers", MEMBER2, Some("in 2 days")).await;
-    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON)).await.unwrap();
+    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON))
+        .await
+        .unwrap();
     wins::log(
         &w.store,
         &w.actor(MEMBER),
@@ -239,12 +254,18 @@ async fn nothing_above_public_lands_in_a_public_channel_on_any_path() {
         for policy in [DmPolicy::All, DmPolicy::PingsOnly, DmPolicy::None] {
             for refused in [false, true] {
                 for with_leads_channel in [false, true] {
-                    let case = format!("report:{mode} dms:{policy:?} refused:{refused} leads_channel:{with_leads_channel}");
+                    let case = format!(
+                        "report:{mode} dms:{policy:?} refused:{refused} leads_channel:{with_leads_channel}"
+                    );
                     let (w, n) = week(mode, policy, refused, with_leads_channel).await;
                     let public = public_messages(&n);
                     assert!(!public.is_empty(), "{case}: the week posts in public");
                     for (what, audience, body) in &public {
-                        assert_eq!(*audience, Audience::Public, "{case}: {what} is for {audience:?}:\n{body}");
+                        assert_eq!(
+                            *audience,
+                            Audience::Public,
+                            "{case}: {what} is for {audience:?}:\n{body}"
+                        );
                         for secret in [TASK_REASON, FEEDBACK_NAMED, FEEDBACK_ANON, AWAY_NOTE] {
                             assert!(!body.contains(secret), "{case}: {what} shows {secret}:\n{body}");
                         }
@@ -258,13 +279,21 @@ async fn nothing_above_public_lands_in_a_public_channel_on_any_path() {
                     // Whatever reached the leads' channel was for the leads, never one person's.
                     for s in n.calls().iter().filter(|s| s.target == Target::Channel(LEADS_CH)) {
                         assert!(
-                            matches!(s.msg.audience, Audience::Public | Audience::Leads | Audience::Members),
+                            matches!(
+                                s.msg.audience,
+                                Audience::Public | Audience::Leads | Audience::Members
+                            ),
                             "{case}: {:?} in the leads' channel",
                             s.msg.audience
                         );
                     }
-                    let c = backbone::store::coalitions::list_in_guild(&w.store, GUILD).await.unwrap();
-                    for d in backbone::store::deliveries::of_coalition(&w.store, c[0].id).await.unwrap() {
+                    let c = backbone::store::coalitions::list_in_guild(&w.store, GUILD)
+                        .await
+                        .unwrap();
+                    for d in backbone::store::deliveries::of_coalition(&w.store, c[0].id)
+                        .await
+                        .unwrap()
+                    {
                         seen_kinds.insert(d.kind.clone());
                     }
                 }
@@ -277,7 +306,10 @@ async fn nothing_above_public_lands_in_a_public_channel_on_any_path() {
         if matches!(kind, DeliveryKind::ChannelWarning | DeliveryKind::TaskRepeat) {
             continue;
         }
-        assert!(seen_kinds.contains(kind.as_str()), "the matrix never made a {kind:?}");
+        assert!(
+            seen_kinds.contains(kind.as_str()),
+            "the matrix never made a {kind:?}"
+        );
     }
 }
 
@@ -303,8 +335,14 @@ async fn leads_only_answers_stay_out_of_the_public_digest_and_reach_the_leads() 
         .find(|s| text(&s.msg).contains("Digest ·"))
         .expect("the digest is posted");
     let body = text(&digest_post.msg);
-    assert!(!body.contains(CHECKIN_BLOCKER) && !body.contains("user3"), "{body}");
-    assert!(body.contains("1 open blocker from check-ins; leads see details"), "{body}");
+    assert!(
+        !body.contains(CHECKIN_BLOCKER) && !body.contains("user3"),
+        "{body}"
+    );
+    assert!(
+        body.contains("1 open blocker from check-ins; leads see details"),
+        "{body}"
+    );
     // Each lead gets the details by DM.
     for lead in [ADMIN, LEAD] {
         let dm = n
@@ -318,13 +356,17 @@ async fn leads_only_answers_stay_out_of_the_public_digest_and_reach_the_leads() 
     // `/digest preview`: public for someone outside the coalition and for a member, the details
     // for a lead.
     for who in [OUTSIDER, MEMBER2] {
-        let d = digest::preview(&w.store, &w.actor(who), later, None).await.unwrap();
+        let d = digest::preview(&w.store, &w.actor(who), later, None)
+            .await
+            .unwrap();
         let m = backbone::render::digest::digest(&d);
         assert!(!text(&m).contains(CHECKIN_BLOCKER), "{}", text(&m));
         assert_eq!(m.audience, Audience::Public);
         assert_eq!(d.blockers_for_leads, 1);
     }
-    let d = digest::preview(&w.store, &w.actor(LEAD), later, None).await.unwrap();
+    let d = digest::preview(&w.store, &w.actor(LEAD), later, None)
+        .await
+        .unwrap();
     let m = backbone::render::digest::digest(&d);
     assert!(text(&m).contains(CHECKIN_BLOCKER), "{}", text(&m));
     assert_eq!(m.audience, Audience::Leads, "the leads' view is for leads");
@@ -346,13 +388,21 @@ async fn who_is_away_is_for_the_leads_not_the_public_digest() {
     .await
     .unwrap();
     let n = RecordingNotifier::new();
-    digest::send(&w.store, &w.actor(LEAD), w.now, Some(&c.name)).await.unwrap();
+    digest::send(&w.store, &w.actor(LEAD), w.now, Some(&c.name))
+        .await
+        .unwrap();
     run(&w, &n, w.now).await;
     let public = text(&n.posted_to(Target::Channel(HOME))[0].msg);
-    assert!(!public.contains("away until") && !public.contains("user4"), "{public}");
+    assert!(
+        !public.contains("away until") && !public.contains("user4"),
+        "{public}"
+    );
     let leads = text(&n.posted_to(Target::User(LEAD))[0].msg);
     assert!(leads.contains("away until") && leads.contains("user4"), "{leads}");
-    assert!(!leads.contains(AWAY_NOTE), "the note itself stays with /member list: {leads}");
+    assert!(
+        !leads.contains(AWAY_NOTE),
+        "the note itself stays with /member list: {leads}"
+    );
 }
 
 #[tokio::test]
@@ -361,20 +411,37 @@ async fn a_lead_with_dms_off_gets_a_pointer_not_the_blocker_reason_in_public() {
     let c = w.climate().await;
     dms(&w, LEAD, DmPolicy::None).await;
     let task = assign(&w, MEMBER, &c, "Print the flyers", MEMBER2, None).await;
-    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON)).await.unwrap();
+    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON))
+        .await
+        .unwrap();
     let n = RecordingNotifier::new();
     run(&w, &n, w.now).await;
-    let home: Vec<String> = n.posted_to(Target::Channel(HOME)).iter().map(|s| text(&s.msg)).collect();
+    let home: Vec<String> = n
+        .posted_to(Target::Channel(HOME))
+        .iter()
+        .map(|s| text(&s.msg))
+        .collect();
     assert!(home.iter().all(|t| !t.contains(TASK_REASON)), "{home:?}");
     let pointer = home
         .iter()
         .find(|t| t.contains(&format!("<@{LEAD}>")))
         .expect("a pointer for the lead");
-    assert!(pointer.contains("no DMs") && pointer.contains("/task list status:blocked"), "{pointer}");
+    assert!(
+        pointer.contains("no DMs") && pointer.contains("/task list status:blocked"),
+        "{pointer}"
+    );
     // With a leads' channel, the alert itself goes there.
     leads_channel(&w, &c).await;
     let task = assign(&w, MEMBER, &c, "Book the hall", MEMBER2, None).await;
-    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some("hall double-booked")).await.unwrap();
+    set(
+        &w,
+        MEMBER2,
+        &task,
+        TaskStatus::Blocked,
+        Some("hall double-booked"),
+    )
+    .await
+    .unwrap();
     run(&w, &n, w.now).await;
     let alert = n.posted_to(Target::Channel(LEADS_CH));
     assert_eq!(alert.len(), 1, "{alert:?}");
@@ -400,11 +467,17 @@ async fn a_closed_dm_of_a_named_feedback_ack_is_dropped_not_pointed_to() {
     )
     .await
     .unwrap();
-    feedback::acknowledge(&w.store, &w.actor(LEAD), w.now, sent.id).await.unwrap();
+    feedback::acknowledge(&w.store, &w.actor(LEAD), w.now, sent.id)
+        .await
+        .unwrap();
     let n = RecordingNotifier::new();
     n.close_dms(MEMBER);
     run(&w, &n, w.now).await;
-    let home: Vec<String> = n.posted_to(Target::Channel(HOME)).iter().map(|s| text(&s.msg)).collect();
+    let home: Vec<String> = n
+        .posted_to(Target::Channel(HOME))
+        .iter()
+        .map(|s| text(&s.msg))
+        .collect();
     assert!(
         home.iter().all(|t| !t.contains(&format!("<@{MEMBER}>"))),
         "a public ping would say who sent feedback: {home:?}"
@@ -430,7 +503,9 @@ async fn the_leads_channel_must_not_be_the_home_channel() {
     .await;
     user_err(r, "everyone reads");
     leads_channel(&w, &c).await;
-    let c2 = backbone::store::coalitions::list_in_guild(&w.store, GUILD).await.unwrap();
+    let c2 = backbone::store::coalitions::list_in_guild(&w.store, GUILD)
+        .await
+        .unwrap();
     assert_eq!(c2[0].leads_channel_id, Some(LEADS_CH));
 }
 
@@ -523,7 +598,9 @@ async fn someone_who_left_the_server_leaves_its_coalitions_and_gets_no_lead_dms(
     let w = World::new().await;
     let c = w.climate().await;
     let task = assign(&w, MEMBER, &c, "Print the flyers", MEMBER2, None).await;
-    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON)).await.unwrap();
+    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON))
+        .await
+        .unwrap();
     let n = RecordingNotifier::new();
     n.leave_server(LEAD);
     run(&w, &n, w.now).await;
@@ -532,12 +609,20 @@ async fn someone_who_left_the_server_leaves_its_coalitions_and_gets_no_lead_dms(
         n.posted_to(Target::User(LEAD)).is_empty(),
         "no lead DM for someone who left the server"
     );
-    assert_eq!(n.posted_to(Target::User(ADMIN)).len(), 1, "the other lead is told");
-    let role = backbone::store::schedule::role_of(&w.store, c.id, LEAD).await.unwrap();
+    assert_eq!(
+        n.posted_to(Target::User(ADMIN)).len(),
+        1,
+        "the other lead is told"
+    );
+    let role = backbone::store::schedule::role_of(&w.store, c.id, LEAD)
+        .await
+        .unwrap();
     assert_eq!(role, None, "their membership ended");
     // Leaving the server is what `/coalition leave` does: their open tasks stay, unassigned.
     let mine = assign(&w, ADMIN, &c, "Call the council", MEMBER, None).await;
-    let left = members::left_server(&w.store, GUILD, MEMBER, w.now).await.unwrap();
+    let left = members::left_server(&w.store, GUILD, MEMBER, w.now)
+        .await
+        .unwrap();
     assert_eq!(left, vec![c.name.clone()]);
     assert_eq!(row(&w, &mine).await.assignee_id, None);
 }
@@ -575,9 +660,13 @@ async fn one_servers_flood_does_not_hold_back_another_servers_digest() {
     .await
     .unwrap()
     .coalition;
-    digest::send(&w.store, &w.foreign(ADMIN), w.now, Some(&b.name)).await.unwrap();
+    digest::send(&w.store, &w.foreign(ADMIN), w.now, Some(&b.name))
+        .await
+        .unwrap();
     let n = RecordingNotifier::new();
-    let report = scheduler::deliver(&w.store, &n, &settings(), w.now).await.unwrap();
+    let report = scheduler::deliver(&w.store, &n, &settings(), w.now)
+        .await
+        .unwrap();
     assert!(report.sent >= 1001, "{report:?}");
     let calls = n.calls();
     let at = calls
@@ -594,7 +683,9 @@ async fn why_a_task_is_blocked_shows_in_lists_only_to_leads_and_its_assignee() {
     let w = World::new().await;
     let c = w.climate().await;
     let task = assign(&w, MEMBER, &c, "Print the flyers", MEMBER2, None).await;
-    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON)).await.unwrap();
+    set(&w, MEMBER2, &task, TaskStatus::Blocked, Some(TASK_REASON))
+        .await
+        .unwrap();
     let list_for = |who: UserId| {
         let w = &w;
         async move {
@@ -605,11 +696,21 @@ async fn why_a_task_is_blocked_shows_in_lists_only_to_leads_and_its_assignee() {
         }
     };
     assert!(list_for(LEAD).await.contains(TASK_REASON));
-    assert!(list_for(MEMBER2).await.contains(TASK_REASON), "the assignee's own");
+    assert!(
+        list_for(MEMBER2).await.contains(TASK_REASON),
+        "the assignee's own"
+    );
     assert!(!list_for(MEMBER).await.contains(TASK_REASON));
     assert!(!list_for(OUTSIDER).await.contains(TASK_REASON));
     // The public card says it is blocked, never why.
-    let card = backbone::render::tasks::task_card(&row(&w, &task).await, &c.name, chrono_tz::UTC, None, None, w.now.timestamp());
+    let card = backbone::render::tasks::task_card(
+        &row(&w, &task).await,
+        &c.name,
+        chrono_tz::UTC,
+        None,
+        None,
+        w.now.timestamp(),
+    );
     assert!(!text(&card).contains(TASK_REASON));
     assert_eq!(card.audience, Audience::Public);
 }

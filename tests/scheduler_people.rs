@@ -280,7 +280,11 @@ async fn no_dms_means_a_pointer_in_the_home_channel_that_carries_none_of_the_dm(
         .expect("a mention");
     // A personal DM is for its reader alone: the home channel gets where to look, not the DM.
     assert!(!text_of(&assigned.msg).contains("Draft the letter"));
-    assert!(text_of(&assigned.msg).contains("/task mine"), "{}", text_of(&assigned.msg));
+    assert!(
+        text_of(&assigned.msg).contains("/task mine"),
+        "{}",
+        text_of(&assigned.msg)
+    );
     let pointer = home
         .iter()
         .find(|s| s.msg.ping_users == [LEAD])

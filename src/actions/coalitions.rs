@@ -319,7 +319,9 @@ pub async fn settings(
                 "<#{leads}> is the home channel, which everyone reads — pick a private channel only the leads can see for `leads_channel`."
             )));
         }
-        if let Some(other) = store::coalitions::home_of_channel(&mut *tx, actor.guild, leads, CoalitionId(0)).await? {
+        if let Some(other) =
+            store::coalitions::home_of_channel(&mut *tx, actor.guild, leads, CoalitionId(0)).await?
+        {
             return Err(Error::user(format!(
                 "<#{leads}> is the home channel of **{}**, which everyone reads — pick a private channel only the leads can see.",
                 other.name
@@ -359,7 +361,10 @@ pub async fn settings(
         &format!("<#{}>", old.home_channel_id),
         input.channel.map(|c| format!("<#{c}>")).as_deref(),
     );
-    let leads_was = old.leads_channel_id.map(|c| format!("<#{c}>")).unwrap_or_else(|| "none".into());
+    let leads_was = old
+        .leads_channel_id
+        .map(|c| format!("<#{c}>"))
+        .unwrap_or_else(|| "none".into());
     note(
         "leads_channel",
         &leads_was,

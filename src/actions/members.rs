@@ -315,7 +315,12 @@ pub async fn leave(
 /// right and every message meant for members or leads. The last lead goes too: they are gone
 /// whatever the coalition says (server admins still count as leads). Returns the coalitions left.
 #[tracing::instrument(skip_all, fields(guild = %guild))]
-pub async fn left_server(store: &Store, guild: GuildId, user: UserId, now: DateTime<Utc>) -> Result<Vec<String>> {
+pub async fn left_server(
+    store: &Store,
+    guild: GuildId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
     let now_s = ts(now);
     let mut tx = store.write().await?;
     let memberships = store::members::memberships_in_guild(&mut tx, guild, user).await?;
@@ -335,7 +340,10 @@ pub async fn left_server(store: &Store, guild: GuildId, user: UserId, now: DateT
     }
     tx.commit().await?;
     if !memberships.is_empty() {
-        tracing::info!(coalitions = memberships.len(), "member left the server; memberships ended");
+        tracing::info!(
+            coalitions = memberships.len(),
+            "member left the server; memberships ended"
+        );
     }
     Ok(memberships.into_iter().map(|(_, name)| name).collect())
 }

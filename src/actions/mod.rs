@@ -126,7 +126,12 @@ impl Scope {
     /// `holders` (creator, assignee, author: who they are to the row, and the user who is that)
     /// only while a current member; leads and admins always may. `subject` names the row
     /// ("task #12") and `verb` what they want to do with it ("cancel it").
-    pub fn require_right(&self, holders: &[(Holder, Option<UserId>)], subject: &str, verb: &str) -> Result<()> {
+    pub fn require_right(
+        &self,
+        holders: &[(Holder, Option<UserId>)],
+        subject: &str,
+        verb: &str,
+    ) -> Result<()> {
         if self.is_lead() {
             return Ok(());
         }

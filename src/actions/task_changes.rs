@@ -47,7 +47,11 @@ pub async fn update(
 ) -> Result<TaskUpdated> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
     let subject = format!("task #{}", task.number);
-    scope.require_right(&[(Holder::Assignee, task.assignee_id)], &subject, "change its status")?;
+    scope.require_right(
+        &[(Holder::Assignee, task.assignee_id)],
+        &subject,
+        "change its status",
+    )?;
     require_not_cancelled(&task)?;
     let previous = task.status;
     let status = input.status;

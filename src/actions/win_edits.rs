@@ -58,7 +58,11 @@ pub async fn remove(
                 scope.coalition.name
             ))
         })?;
-    scope.require_right(&[(Holder::Author, Some(win.user_id))], &format!("win #{id}"), "remove it")?;
+    scope.require_right(
+        &[(Holder::Author, Some(win.user_id))],
+        &format!("win #{id}"),
+        "remove it",
+    )?;
     let author_name = store::members::get(store, scope.id(), win.user_id)
         .await?
         .map(|m| m.display_name)

@@ -126,7 +126,11 @@ pub async fn log_task_win(
 ) -> Result<WinLogged> {
     let (scope, task) = super::tasks::resolve(store, actor, None, &TaskSel::Id(task)).await?;
     let subject = format!("task #{}", task.number);
-    scope.require_right(&[(Holder::Assignee, task.assignee_id)], &subject, "log it as a win")?;
+    scope.require_right(
+        &[(Holder::Assignee, task.assignee_id)],
+        &subject,
+        "log it as a win",
+    )?;
     if task.status != TaskStatus::Done {
         return Err(Error::user(format!(
             "Task #{} isn't done yet — mark it done with `/task done` first.",

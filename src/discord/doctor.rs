@@ -239,7 +239,9 @@ fn overwrites_of(channel: &serenity::GuildChannel) -> Vec<Overwrite> {
 /// channel's overwrites, include View Channel. The leads' channel must not be such a channel.
 pub async fn readable_by_everyone(http: &serenity::Http, channel: serenity::ChannelId) -> Result<bool> {
     let Some(ch) = http.get_channel(channel).await?.guild() else {
-        return Err(Error::user("That isn't a server channel — pick a text channel of this server."));
+        return Err(Error::user(
+            "That isn't a server channel — pick a text channel of this server.",
+        ));
     };
     let g = http.get_guild(ch.guild_id).await?;
     let perms = GuildPerms {

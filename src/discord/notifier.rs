@@ -33,8 +33,11 @@ pub struct DiscordNotifier {
     /// Until when a global 429 holds every send back.
     global_until: Arc<Mutex<Option<tokio::time::Instant>>>,
     /// Whether a user is still in a server, and when that was asked (answers kept a few minutes).
-    in_guild: Arc<Mutex<HashMap<(GuildId, UserId), (bool, std::time::Instant)>>>,
+    in_guild: Arc<Mutex<InGuild>>,
 }
+
+/// Per (server, user): whether they are in it, and when that was asked.
+type InGuild = HashMap<(GuildId, UserId), (bool, std::time::Instant)>;
 
 /// How long an answer to "is this person still in the server?" is trusted.
 const IN_GUILD_TTL: std::time::Duration = std::time::Duration::from_secs(300);
@@ -198,14 +201,19 @@ impl Notifier for DiscordNotifier {
     async fn in_guild(&self, guild: GuildId, user: UserId) -> Result<bool, SendError> {
         let key = (guild, user);
         let cached = |m: &HashMap<_, (bool, std::time::Instant)>| {
-            m.get(&key).filter(|(_, at)| at.elapsed() < IN_GUILD_TTL).map(|(yes, _)| *yes)
+            m.get(&key)
+                .filter(|(_, at)| at.elapsed() < IN_GUILD_TTL)
+                .map(|(yes, _)| *yes)
         };
         if let Some(yes) = cached(&self.in_guild.lock().unwrap_or_else(|e| e.into_inner())) {
             return Ok(yes);
         }
         let asked = self
             .http
-            .get_member(serenity::GuildId::new(guild.0 as u64), serenity::UserId::new(user.0 as u64))
+            .get_member(
+                serenity::GuildId::new(guild.0 as u64),
+                serenity::UserId::new(user.0 as u64),
+            )
             .await;
         let yes = match asked {
             Ok(_) => true,

@@ -86,10 +86,7 @@ impl Audience {
 impl Reader {
     /// The widest audience this reader may see in a reply meant for them alone.
     pub fn sees(self, audience: Audience, me: UserId) -> bool {
-        audience.may_go(Place::Private {
-            user: me,
-            role: self,
-        })
+        audience.may_go(Place::Private { user: me, role: self })
     }
 }
 

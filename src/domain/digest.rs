@@ -338,7 +338,10 @@ pub fn to_text(d: &Digest) -> String {
     }
     more(&mut out, d.blockers_count, d.blockers.len());
     if d.blockers_for_leads > 0 {
-        out += &format!("  {} more from check-ins: leads see the details\n", d.blockers_for_leads);
+        out += &format!(
+            "  {} more from check-ins: leads see the details\n",
+            d.blockers_for_leads
+        );
     }
     out
 }

@@ -5,8 +5,8 @@
 use chrono_tz::Tz;
 
 use super::clip;
-use crate::domain::digest::{BlockerSource, Digest, UPCOMING_DAYS, progress_bar};
 use crate::domain::Audience;
+use crate::domain::digest::{BlockerSource, Digest, UPCOMING_DAYS, progress_bar};
 use crate::domain::message::{Embed, Message, bounded_list, colors};
 use crate::domain::text::number;
 use crate::domain::when::{Shown, show};
@@ -194,10 +194,7 @@ pub fn digest(d: &Digest) -> Message {
     let mut blocked = list(&blockers, d.blockers_count, "None — nice.");
     if d.blockers_for_leads > 0 {
         let n = d.blockers_for_leads;
-        let note = format!(
-            "{n} open blocker{} from check-ins; leads see details",
-            plural(n)
-        );
+        let note = format!("{n} open blocker{} from check-ins; leads see details", plural(n));
         blocked = if d.blockers_count > 0 {
             format!("{blocked}\n{note}")
         } else {
@@ -259,7 +256,11 @@ pub fn leads_part(d: &Digest) -> Option<Message> {
         .blockers
         .iter()
         .map(|b| {
-            let who = b.who.as_deref().map(|w| clip(w, 40)).unwrap_or_else(|| "unassigned".into());
+            let who = b
+                .who
+                .as_deref()
+                .map(|w| clip(w, 40))
+                .unwrap_or_else(|| "unassigned".into());
             let what = match &b.source {
                 BlockerSource::Task { number, title } => format!("#{number} {}", clip(title, 50)),
                 BlockerSource::Checkin => "check-in".into(),
@@ -278,7 +279,13 @@ pub fn leads_part(d: &Digest) -> Option<Message> {
         let away: Vec<String> = d
             .away
             .iter()
-            .map(|a| format!("• {} — away until {}", clip(&a.who, 40), show(a.until, tz, Shown::Date)))
+            .map(|a| {
+                format!(
+                    "• {} — away until {}",
+                    clip(&a.who, 40),
+                    show(a.until, tz, Shown::Date)
+                )
+            })
             .collect();
         e = e.field(
             format!("🏖️ Away ({})", d.away.len()),
@@ -286,7 +293,11 @@ pub fn leads_part(d: &Digest) -> Option<Message> {
             false,
         );
     }
-    Some(Message::embed(e.footer(format!("Times in {}", d.timezone))).for_audience(Audience::Leads).fit())
+    Some(
+        Message::embed(e.footer(format!("Times in {}", d.timezone)))
+            .for_audience(Audience::Leads)
+            .fit(),
+    )
 }
 
 fn list(lines: &[String], total: i64, empty: &str) -> String {

@@ -375,8 +375,17 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
     footer.push_str(&format!(" · times in {}", tz.name()));
     e = e.description(body).footer(footer);
     let shows_reasons = list.tasks.iter().any(|r| r.task.blocked_reason.is_some());
-    let audience = if shows_reasons { Audience::Members } else { Audience::Public };
-    super::paging::paginate(Message::embed(e).ephemeral().for_audience(audience), &list.key, &list.paged).fit()
+    let audience = if shows_reasons {
+        Audience::Members
+    } else {
+        Audience::Public
+    };
+    super::paging::paginate(
+        Message::embed(e).ephemeral().for_audience(audience),
+        &list.key,
+        &list.paged,
+    )
+    .fit()
 }
 
 fn capitalized(s: &str) -> String {

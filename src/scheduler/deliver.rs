@@ -398,7 +398,9 @@ async fn send<N: Notifier>(
     } = &content
         && left_the_server(store, notifier, d, *user, now).await?
     {
-        return cancelled(store, d, "recipient left the server").await.map(Step::Done);
+        return cancelled(store, d, "recipient left the server")
+            .await
+            .map(Step::Done);
     }
     let (target, msg, round, places) = match content {
         Content::Cancel(why) => return cancelled(store, d, &why).await.map(Step::Done),
@@ -433,7 +435,17 @@ async fn send<N: Notifier>(
         tracing::error!(reason = %why, "not sent: the channel is wider than the message's audience");
         return cancelled(store, d, &why).await.map(Step::Done);
     }
-    let result = send_paced(notifier, s, clock, d, (pacer, line, stopped), target, &msg, &nonce(d.id)).await;
+    let result = send_paced(
+        notifier,
+        s,
+        clock,
+        d,
+        (pacer, line, stopped),
+        target,
+        &msg,
+        &nonce(d.id),
+    )
+    .await;
     match (result, target) {
         // DMs closed: no public copy of the DM. Leads' content goes to the leads' channel if there
         // is one; otherwise one short pointer per channel per batch, or nothing.
@@ -443,7 +455,8 @@ async fn send<N: Notifier>(
                     tracing::info!(user = %user, "DMs closed; posting in the leads' channel");
                     let t = Target::Channel(channel);
                     let nonce = format!("{}c", nonce(d.id));
-                    let result = send_paced(notifier, s, clock, d, (pacer, line, stopped), t, &msg, &nonce).await;
+                    let result =
+                        send_paced(notifier, s, clock, d, (pacer, line, stopped), t, &msg, &nonce).await;
                     record(store, s, clock, pacer, d, result, Some(channel), None)
                         .await
                         .map(Step::Done)

@@ -18,8 +18,8 @@ mod pace;
 mod people;
 pub mod plan;
 mod pointer;
-mod route;
 mod posts;
+mod route;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};

@@ -120,7 +120,11 @@ pub async fn remove(tx: &mut Tx, coalition: CoalitionId, user: UserId) -> Result
 }
 
 /// The coalitions of `guild` (archived ones too) that `user` is a member of, as (id, name).
-pub async fn memberships_in_guild(tx: &mut Tx, guild: GuildId, user: UserId) -> Result<Vec<(CoalitionId, String)>> {
+pub async fn memberships_in_guild(
+    tx: &mut Tx,
+    guild: GuildId,
+    user: UserId,
+) -> Result<Vec<(CoalitionId, String)>> {
     Ok(sqlx::query_as(
         "SELECT c.id, c.name FROM members m JOIN coalitions c ON c.id = m.coalition_id
          WHERE c.guild_id = ? AND m.user_id = ? ORDER BY c.id",

@@ -551,7 +551,10 @@ impl Bot {
             ("DISCORD_API_BASE", self.fake.api_base()),
             ("BACKBONE_DATABASE_URL", self.db_url.clone()),
             ("BACKBONE_TICK_SECONDS", "1".to_string()),
-            ("BACKBONE_GUILD_MEMBERS_INTENT", self.world.members_intent.to_string()),
+            (
+                "BACKBONE_GUILD_MEMBERS_INTENT",
+                self.world.members_intent.to_string(),
+            ),
         ]);
         let config = Config::from_sources(None, |k| env.get(k).cloned()).expect("config");
         let (shutdown, rx) = watch::channel(false);

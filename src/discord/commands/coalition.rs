@@ -89,6 +89,7 @@ pub async fn list(ctx: Context<'_>) -> Result<()> {
 
 /// Change a coalition's channel, time zone, schedules or deadline pings (leads).
 #[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)] // one per option of the command
 pub async fn settings(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]

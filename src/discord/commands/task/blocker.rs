@@ -68,7 +68,11 @@ pub(super) async fn blockable(
 ) -> Result<Task> {
     let (scope, task) = tasks::resolve(store, actor, coalition, sel).await?;
     let subject = format!("task #{}", task.number);
-    scope.require_right(&[(crate::actions::Holder::Assignee, task.assignee_id)], &subject, "change its status")?;
+    scope.require_right(
+        &[(crate::actions::Holder::Assignee, task.assignee_id)],
+        &subject,
+        "change its status",
+    )?;
     crate::actions::task_changes::require_not_cancelled(&task)?;
     match task.status {
         TaskStatus::Done | TaskStatus::Cancelled => Err(Error::user(format!(
