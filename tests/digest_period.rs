@@ -2,6 +2,7 @@
 //! this one, fixed when planned (a retry doesn't move it), named in the title, exact around DST.
 
 mod common;
+use backbone::store::payload::Payload;
 use common::*;
 
 use backbone::actions::{coalitions, digest};
@@ -144,12 +145,10 @@ async fn around_dst_the_period_is_exact_in_local_time() {
         .await
         .unwrap();
     let d = rows.iter().find(|d| d.kind == "digest").expect("planned");
-    let p = d.payload_json();
-    assert_eq!(
-        (p["from"].as_i64(), p["to"].as_i64()),
-        (Some(from), Some(to)),
-        "fixed when planned"
-    );
+    let Ok(Payload::Digest(p)) = d.payload() else {
+        panic!("a digest payload: {}", d.payload)
+    };
+    assert_eq!((p.from, p.to), (from, to), "fixed when planned");
 }
 
 #[tokio::test]
@@ -169,7 +168,8 @@ async fn preview_and_manual_send_cover_the_period_since_the_last_digest() {
     let rows = backbone::store::deliveries::of_coalition(&w.store, c.id)
         .await
         .unwrap();
-    let p = rows.iter().find(|d| d.kind == "digest").unwrap().payload_json();
-    assert_eq!(p["from"].as_i64(), Some(d.period_start));
-    assert_eq!(p["to"].as_i64(), Some(d.period_end));
+    let Ok(Payload::Digest(p)) = rows.iter().find(|d| d.kind == "digest").unwrap().payload() else {
+        panic!("a digest payload")
+    };
+    assert_eq!((p.from, p.to), (d.period_start, d.period_end));
 }

@@ -638,11 +638,13 @@ async fn one_servers_flood_does_not_hold_back_another_servers_digest() {
     for i in 0..1000 {
         let d = NewDelivery {
             coalition: a.id,
-            kind: DeliveryKind::TaskAssigned,
             dedupe_key: format!("flood:{i}"),
             target: Target::User(MEMBER2),
             subject_id: Some(task.id.0),
-            payload: "{}".into(),
+            payload: backbone::store::payload::Payload::TaskAssigned(backbone::store::payload::AssignedBy {
+                by: MEMBER,
+                by_name: "user3".into(),
+            }),
             due_at: w.now.timestamp() - 600 + i64::from(i % 500),
         };
         outbox::enqueue(&mut tx, &d, w.now.timestamp()).await.unwrap();

@@ -973,3 +973,47 @@ async fn a_channel_that_breaks_again_a_week_later_warns_again() {
     assert_eq!(n.posted_to(Target::User(LEAD)).len(), 2);
     assert_eq!(n.posted_to(Target::User(ADMIN)).len(), 2);
 }
+
+#[tokio::test]
+async fn a_delivery_that_cannot_be_read_dies_loudly_with_the_reason() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    for (kind, payload) in [("task_ping", r#"{"offset":3600}"#), ("from_the_future", "{}")] {
+        sqlx::query(
+            "INSERT INTO deliveries (coalition_id, kind, dedupe_key, target_kind, target_id, subject_id,
+                                     payload, due_at, next_attempt_at, created_at)
+             VALUES (?, ?, ?, 'user', ?, 1, ?, ?, ?, ?)",
+        )
+        .bind(c.id)
+        .bind(kind)
+        .bind(format!("broken:{kind}"))
+        .bind(MEMBER)
+        .bind(payload)
+        .bind(w.now.timestamp())
+        .bind(w.now.timestamp())
+        .bind(w.now.timestamp())
+        .execute(w.store.pool())
+        .await
+        .unwrap();
+    }
+    let n = RecordingNotifier::new();
+    let report = deliver(&w, &n, w.now).await;
+    assert_eq!(report.dead, 2, "{report:?}");
+    assert!(
+        n.calls().is_empty(),
+        "nothing is sent from a row that can't be read"
+    );
+    let rows = rows(&w, &c).await;
+    let error = |kind: &str| {
+        rows.iter()
+            .find(|d| d.kind == kind)
+            .and_then(|d| d.last_error.clone())
+            .unwrap_or_default()
+    };
+    assert!(error("task_ping").contains("due_at"), "{}", error("task_ping"));
+    assert!(
+        error("from_the_future").contains("unknown kind"),
+        "{}",
+        error("from_the_future")
+    );
+}

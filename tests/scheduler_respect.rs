@@ -12,7 +12,7 @@ use backbone::clock::ManualClock;
 use backbone::domain::message::Message;
 use backbone::domain::*;
 use backbone::scheduler::{self, SchedulerSettings, SendError};
-use backbone::store::deliveries::{self, Delivery, DeliveryKind, Target};
+use backbone::store::deliveries::{self, Delivery, Target};
 use chrono::{DateTime, Duration, Utc};
 
 fn settings() -> SchedulerSettings {
@@ -287,11 +287,14 @@ async fn an_alert_queued_for_the_lead_who_raised_it_is_cancelled() {
         .unwrap();
     // An alert queued the old way, to every lead, the raiser included.
     let mut tx = w.store.write().await.unwrap();
-    let payload = serde_json::json!({ "reason": "landlord away", "by": LEAD.0 }).to_string();
+    let payload = backbone::store::payload::Payload::BlockerAlert(backbone::store::payload::Blocker::Task {
+        reason: Some("landlord away".into()),
+        by: LEAD,
+        by_name: String::new(),
+    });
     deliveries::enqueue_to_leads(
         &mut tx,
         c.id,
-        DeliveryKind::BlockerAlert,
         "old-style",
         Some(t.id.0),
         &payload,

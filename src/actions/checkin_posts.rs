@@ -12,6 +12,7 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::store::checkin_posts::{self as posts, CheckinSettings};
 use crate::store::deliveries::{self, DeliveryKind, NewDelivery, Target};
+use crate::store::payload::{OfRound, Payload};
 use crate::store::{self, Store, Tx};
 
 /// Queues what a stored answer shows in public, by the coalition's `report` setting: its card
@@ -37,14 +38,18 @@ pub async fn queue_answer_posts(
         return Ok(());
     }
     let key = format!("{}:{subject}:{}", kind.as_str(), queued + 1);
+    let of_round = OfRound { round_id: round };
+    let payload = match kind {
+        DeliveryKind::CheckinCard => Payload::CheckinCard(of_round),
+        _ => Payload::CheckinSummary(of_round),
+    };
     let d = NewDelivery {
         coalition,
-        kind,
         dedupe_key: key,
         // Where it lands (thread or home channel) is decided when it is sent.
         target: Target::Channel(home),
         subject_id: Some(subject),
-        payload: serde_json::json!({ "round_id": round }).to_string(),
+        payload,
         due_at: now,
     };
     deliveries::enqueue(tx, &d, now).await?;

@@ -8,7 +8,8 @@ use crate::domain::checkin::Question;
 use crate::domain::schedule::Schedule;
 use crate::domain::{text, when, *};
 use crate::error::{Error, Result};
-use crate::store::deliveries::{self, DeliveryKind};
+use crate::store::deliveries;
+use crate::store::payload::{Blocker, CheckinSource, Payload};
 use crate::store::{self, Store, checkin_posts as posts, checkins::Answer};
 
 /// What the check-in modal needs: the round it answers, its questions and any earlier answer to
@@ -309,19 +310,17 @@ async fn record_answer(
     let new_blocker = !blockers.is_empty() && previous.as_ref().is_none_or(|p| &p.blockers != blockers);
     let mut leads_alerted = 0;
     if new_blocker {
-        let payload = serde_json::json!({
-            "source": "checkin",
-            "round_id": round.id,
-            "user_id": actor.user,
-            "name": actor.name,
-            "blockers": blockers,
-        })
-        .to_string();
+        let payload = Payload::BlockerAlert(Blocker::Checkin {
+            source: CheckinSource::Checkin,
+            round_id: round.id,
+            user_id: actor.user,
+            name: actor.name.clone(),
+            blockers: blockers.clone(),
+        });
         let key = format!("blocker:checkin:{checkin_id}:{now_s}");
         leads_alerted = deliveries::enqueue_to_leads(
             tx,
             scope.id(),
-            DeliveryKind::BlockerAlert,
             &key,
             Some(checkin_id.0),
             &payload,

@@ -8,7 +8,8 @@ use crate::domain::digest::{self as d, Digest, DigestBlocker, DigestDue, DueKind
 use crate::domain::schedule::Schedule;
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
-use crate::store::deliveries::{self, DeliveryKind, NewDelivery, Target};
+use crate::store::deliveries::{self, NewDelivery, Target};
+use crate::store::payload::{Payload, Period};
 use crate::store::{self, Store};
 
 /// The period a digest covers when its schedule can't tell (no earlier occurrence in a year).
@@ -224,12 +225,15 @@ pub async fn send(
     let (from, to) = period(c, now_s);
     let delivery = NewDelivery {
         coalition: c.id,
-        kind: DeliveryKind::Digest,
         dedupe_key: format!("digest:manual:{}:{now_s}", c.id),
         target: Target::Channel(c.home_channel_id),
         subject_id: None,
-        payload: serde_json::json!({ "manual": true, "requested_by": actor.user, "from": from, "to": to })
-            .to_string(),
+        payload: Payload::Digest(Period {
+            from,
+            to,
+            at: None,
+            requested_by: Some(actor.user),
+        }),
         due_at: now_s,
     };
     let mut tx = store.write().await?;
@@ -259,20 +263,23 @@ pub async fn send(
 /// digest was new.
 pub async fn queue(tx: &mut store::Tx, c: &Coalition, public: &NewDelivery, now: i64) -> Result<bool> {
     let new = deliveries::enqueue(tx, public, now).await?;
+    let Payload::Digest(period) = public.payload else {
+        return Err(crate::error::Error::internal("digest::queue takes a digest"));
+    };
+    let leads_part = Payload::DigestLeads(period);
     let key = format!("{}:leads", public.dedupe_key);
     match c.leads_channel_id {
         Some(channel) => {
             let leads = NewDelivery {
-                kind: DeliveryKind::DigestLeads,
                 dedupe_key: key,
                 target: Target::Channel(channel),
+                payload: leads_part,
                 ..public.clone()
             };
             deliveries::enqueue(tx, &leads, now).await?;
         }
         None => {
-            let kind = DeliveryKind::DigestLeads;
-            deliveries::enqueue_to_leads(tx, c.id, kind, &key, None, &public.payload, None, now).await?;
+            deliveries::enqueue_to_leads(tx, c.id, &key, None, &leads_part, None, now).await?;
         }
     }
     Ok(new)

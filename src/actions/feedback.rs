@@ -13,8 +13,9 @@ use serde::Serialize;
 use super::{Actor, Scope, ts};
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
-use crate::store::deliveries::{self, DeliveryKind, NewDelivery, Target};
+use crate::store::deliveries::{self, NewDelivery, Target};
 use crate::store::feedback::Feedback;
+use crate::store::payload::Payload;
 use crate::store::{self, Store};
 
 /// Anonymous items one member may send per coalition in [`ANON_WINDOW`] seconds.
@@ -168,10 +169,9 @@ async fn store_and_queue(
     let n = deliveries::enqueue_to_leads(
         &mut tx,
         scope.id(),
-        DeliveryKind::FeedbackToLead,
         &key,
         Some(id.0),
-        "{}",
+        &Payload::FeedbackToLead,
         None,
         now,
     )
@@ -290,11 +290,10 @@ pub async fn acknowledge(
     if let Some(author) = f.author_id {
         let d = NewDelivery {
             coalition: scope.id(),
-            kind: DeliveryKind::FeedbackAck,
             dedupe_key: format!("feedback-ack:{}", id.0),
             target: Target::User(author),
             subject_id: Some(id.0),
-            payload: "{}".into(),
+            payload: Payload::FeedbackAck,
             due_at: now_s,
         };
         deliveries::enqueue(&mut tx, &d, now_s).await?;

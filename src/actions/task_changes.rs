@@ -8,7 +8,7 @@ use super::tasks::{TaskSel, assigned_dm, display_name, load, ping_offsets, requi
 use super::{Actor, Holder, Scope, ts};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
-use crate::store::deliveries::DeliveryKind;
+use crate::store::payload::{Blocker, Payload};
 use crate::store::tasks::{NextPing, StatusChange};
 use crate::store::{self, Store};
 
@@ -142,8 +142,11 @@ pub async fn update(
     }
     let mut leads_alerted = 0;
     if status == TaskStatus::Blocked {
-        let payload =
-            serde_json::json!({ "reason": note, "by": actor.user.0, "by_name": actor.name }).to_string();
+        let payload = Payload::BlockerAlert(Blocker::Task {
+            reason: note.clone(),
+            by: actor.user,
+            by_name: actor.name.clone(),
+        });
         let mut prefix = format!("blocker:task:{}:{now_s}", task.id.0);
         if reblock {
             // A new reason is a new alert, even within the same second as the last one.
@@ -152,7 +155,6 @@ pub async fn update(
         leads_alerted = store::deliveries::enqueue_to_leads(
             &mut tx,
             scope.id(),
-            DeliveryKind::BlockerAlert,
             &prefix,
             Some(task.id.0),
             &payload,

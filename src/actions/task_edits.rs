@@ -9,7 +9,8 @@ use super::{Actor, Holder, Scope, ts};
 use crate::domain::repeat::{self, Repeat};
 use crate::domain::{pings, text, *};
 use crate::error::{Error, Result};
-use crate::store::deliveries::{Delivery, DeliveryKind, NewDelivery, Target};
+use crate::store::deliveries::{Delivery, NewDelivery, Target};
+use crate::store::payload::{AssignedBy, Payload};
 use crate::store::{self, Store, Tx};
 
 /// Words that clear an optional field (`goal: none`).
@@ -317,11 +318,10 @@ pub(crate) async fn enqueue_next(
     };
     let job = NewDelivery {
         coalition: scope.id(),
-        kind: DeliveryKind::TaskRepeat,
         dedupe_key: format!("task_repeat:{}", task.id.0),
         target: Target::Channel(scope.coalition.home_channel_id),
         subject_id: Some(task.id.0),
-        payload: "{}".into(),
+        payload: Payload::TaskRepeat,
         due_at: now,
     };
     store::deliveries::enqueue(tx, &job, now).await?;
@@ -389,11 +389,14 @@ pub async fn run_repeat(store: &Store, d: &Delivery, now: DateTime<Utc>) -> Resu
     if let Some(assignee) = task.assignee_id {
         let dm = NewDelivery {
             coalition: c.id,
-            kind: DeliveryKind::TaskAssigned,
             dedupe_key: format!("task_assigned:{}", id.0),
             target: Target::User(assignee),
             subject_id: Some(id.0),
-            payload: serde_json::json!({ "by": 0, "by_name": "" }).to_string(),
+            // Made by the outbox, not by a person.
+            payload: Payload::TaskAssigned(AssignedBy {
+                by: UserId(0),
+                by_name: String::new(),
+            }),
             due_at: now_s,
         };
         store::deliveries::enqueue(&mut tx, &dm, now_s).await?;

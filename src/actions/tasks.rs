@@ -8,7 +8,8 @@ use super::{Actor, Ref, Scope, ts};
 use crate::domain::paging::{Filters, PageKey, Paged};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
-use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
+use crate::store::deliveries::{NewDelivery, Target};
+use crate::store::payload::{AssignedBy, Payload};
 use crate::store::tasks::{NewTask, TaskFilter, TaskRow};
 use crate::store::{self, Store};
 
@@ -400,11 +401,13 @@ pub(crate) fn assigned_dm(
 ) -> NewDelivery {
     NewDelivery {
         coalition: scope.id(),
-        kind: DeliveryKind::TaskAssigned,
         dedupe_key: key,
         target: Target::User(assignee),
         subject_id: Some(task.0),
-        payload: serde_json::json!({ "by": scope.actor.user.0, "by_name": scope.actor.name }).to_string(),
+        payload: Payload::TaskAssigned(AssignedBy {
+            by: scope.actor.user,
+            by_name: scope.actor.name.clone(),
+        }),
         due_at: now,
     }
 }

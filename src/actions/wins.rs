@@ -8,7 +8,8 @@ use super::{Actor, Holder, Scope, ts};
 use crate::domain::paging::{Filters, PageKey, Paged};
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
-use crate::store::deliveries::{DeliveryKind, NewDelivery, Target};
+use crate::store::deliveries::{NewDelivery, Target};
+use crate::store::payload::Payload;
 use crate::store::wins::{NewWin, WinRow};
 use crate::store::{self, Store, Tx};
 
@@ -261,11 +262,10 @@ async fn list_page(
 async fn celebrate_and_record(tx: &mut Tx, scope: &Scope, id: WinId, text: &str, now: i64) -> Result<()> {
     let post = NewDelivery {
         coalition: scope.id(),
-        kind: DeliveryKind::WinCelebration,
         dedupe_key: format!("win:{}", id.0),
         target: Target::Channel(scope.coalition.home_channel_id),
         subject_id: Some(id.0),
-        payload: "{}".into(),
+        payload: Payload::WinCelebration,
         due_at: now,
     };
     store::deliveries::enqueue(tx, &post, now).await?;

@@ -8,7 +8,8 @@ use crate::domain::message::Message;
 use crate::domain::*;
 use crate::error::Result;
 use crate::render::{digest as render_digest, scheduled as render};
-use crate::store::deliveries::{Delivery, DeliveryKind, Target};
+use crate::store::deliveries::{Delivery, Target};
+use crate::store::payload::{Blocker, Payload};
 use crate::store::{self, Store};
 
 /// The outcome of rendering a delivery.
@@ -41,14 +42,18 @@ fn cancel(why: &str) -> Result<Content> {
     Ok(Content::Cancel(why.to_string()))
 }
 
-/// Renders `d` from current data as of `now`.
-pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> Result<Content> {
+/// Renders `d`, which carries `payload`, from current data as of `now`.
+pub(crate) async fn render(
+    store: &Store,
+    d: &Delivery,
+    payload: &Payload,
+    now: DateTime<Utc>,
+) -> Result<Content> {
     let now_s = now.timestamp();
     let Some(c) = store::coalitions::get_any(store, d.coalition_id).await? else {
         return cancel("coalition deleted");
     };
-    let kind = d.kind();
-    if c.archived_at.is_some() && kind != Some(DeliveryKind::ChannelWarning) {
+    if c.archived_at.is_some() && !matches!(payload, Payload::ChannelWarning(_)) {
         return cancel("coalition archived");
     }
     // A DM shows times in its reader's own zone when they set one (`/me settings timezone:`).
@@ -58,14 +63,6 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             .tz()
             .unwrap_or_else(|| c.tz()),
         Target::Channel(_) => c.tz(),
-    };
-    let p = d.payload_json();
-    let int = |k: &str| p.get(k).and_then(serde_json::Value::as_i64);
-    let text = |k: &str| {
-        p.get(k)
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("")
-            .to_string()
     };
     let subject = d.subject_id.unwrap_or(0);
     let target = d.target();
@@ -85,8 +82,8 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
         })
     };
 
-    match kind {
-        Some(DeliveryKind::CheckinPrompt) => {
+    match payload {
+        Payload::CheckinPrompt(_) => {
             let round = RoundId(subject);
             let Some(r) = store::checkins::round_any(store, round).await? else {
                 return cancel("round deleted");
@@ -102,7 +99,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 places,
             })
         }
-        Some(DeliveryKind::Nudge) => {
+        Payload::Nudge(_) => {
             let (round, Some(user)) = (RoundId(subject), user) else {
                 return cancel("not a DM");
             };
@@ -120,7 +117,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             }
             send(target, render::nudge(&c.name, round, r.opens_at, tz))
         }
-        Some(DeliveryKind::TaskPing) => {
+        Payload::TaskPing(ping) => {
             let Some(user) = user else {
                 return cancel("not a DM");
             };
@@ -132,7 +129,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 TaskStatus::Cancelled => return cancel("task cancelled"),
                 _ => {}
             }
-            if task.due_at != int("due_at") {
+            if task.due_at != Some(ping.due_at) {
                 return cancel("due date moved");
             }
             let lead = store::schedule::role_of(store, c.id, user).await? == Some(Role::Lead);
@@ -143,13 +140,12 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 Some(a) => Some(store::schedule::display_name(store, c.id, a).await?),
                 None => None,
             };
-            let offset = int("offset").unwrap_or(0);
             send(
                 target,
-                render::task_ping(&c.name, &task, assignee.as_deref(), offset, tz),
+                render::task_ping(&c.name, &task, assignee.as_deref(), ping.offset, tz),
             )
         }
-        Some(DeliveryKind::DeadlinePing) => {
+        Payload::DeadlinePing(ping) => {
             let Some(user) = user else {
                 return cancel("not a DM");
             };
@@ -159,19 +155,18 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             if dl.is_met() {
                 return cancel("deadline met");
             }
-            if Some(dl.due_at) != int("due_at") {
+            if dl.due_at != ping.due_at {
                 return cancel("due date moved");
             }
             if store::schedule::role_of(store, c.id, user).await? != Some(Role::Lead) {
                 return cancel("no longer a lead");
             }
-            let offset = int("offset").unwrap_or(0);
             send(
                 target,
-                render::deadline_ping(&c.name, dl.id, dl.number, &dl.title, dl.due_at, offset, tz),
+                render::deadline_ping(&c.name, dl.id, dl.number, &dl.title, dl.due_at, ping.offset, tz),
             )
         }
-        Some(DeliveryKind::BlockerAlert) => {
+        Payload::BlockerAlert(blocker) => {
             let Some(lead) = user else {
                 return cancel("not a DM");
             };
@@ -179,26 +174,21 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 return cancel("no longer a lead");
             }
             // Alerts queued before leads who raise a blocker were left out of their own alert.
-            let raised_by = if text("source") == "checkin" {
-                int("user_id")
-            } else {
-                int("by")
-            };
-            if raised_by == Some(lead.0) {
+            if blocker.raised_by() == lead {
                 return cancel("raised by this lead");
             }
-            if text("source") == "checkin" {
-                let (Some(round), Some(who)) = (int("round_id"), int("user_id")) else {
-                    return cancel("bad payload");
-                };
-                let answer = store::checkins::answer(store, RoundId(round), UserId(who)).await?;
+            if let Blocker::Checkin {
+                round_id, user_id, ..
+            } = blocker
+            {
+                let answer = store::checkins::answer(store, *round_id, *user_id).await?;
                 let Some(answer) = answer.filter(|a| !a.blockers.trim().is_empty()) else {
                     return cancel("blocker withdrawn");
                 };
-                let name = store::schedule::display_name(store, c.id, UserId(who)).await?;
+                let name = store::schedule::display_name(store, c.id, *user_id).await?;
                 return send(
                     target,
-                    render::blocker_alert_checkin(&c.name, &name, UserId(who), &answer.blockers),
+                    render::blocker_alert_checkin(&c.name, &name, *user_id, &answer.blockers),
                 );
             }
             let Some(task) = store::tasks::get(store, c.id, TaskId(subject)).await? else {
@@ -216,32 +206,27 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 render::blocker_alert_task(&c.name, &task, who.as_deref(), tz),
             )
         }
-        Some(DeliveryKind::Digest) => {
+        Payload::Digest(period) => {
             // The period was fixed when the digest was planned (or queued), so a retry doesn't move it.
-            let (from, to) = match (int("from"), int("to").or(int("at"))) {
-                (Some(from), Some(to)) => (from, to),
-                _ => crate::actions::digest::period(&c, int("at").unwrap_or(now_s)),
-            };
-            let reader = Reader::Outsider;
-            let digest = crate::actions::digest::build_for(store, &c, from, to, reader).await?;
+            let digest =
+                crate::actions::digest::build_for(store, &c, period.from, period.to, Reader::Outsider)
+                    .await?;
             send(home, render_digest::digest(&digest))
         }
-        Some(DeliveryKind::DigestLeads) => {
+        Payload::DigestLeads(period) => {
             if let Some(lead) = user
                 && store::schedule::role_of(store, c.id, lead).await? != Some(Role::Lead)
             {
                 return cancel("no longer a lead");
             }
-            let (Some(from), Some(to)) = (int("from"), int("to").or(int("at"))) else {
-                return cancel("bad payload: no period");
-            };
-            let digest = crate::actions::digest::build_for(store, &c, from, to, Reader::Lead).await?;
+            let digest =
+                crate::actions::digest::build_for(store, &c, period.from, period.to, Reader::Lead).await?;
             match render_digest::leads_part(&digest) {
                 Some(msg) => send(target, msg),
                 None => cancel("nothing only the leads may read"),
             }
         }
-        Some(DeliveryKind::TaskAssigned) => {
+        Payload::TaskAssigned(by) => {
             let Some(user) = user else {
                 return cancel("not a DM");
             };
@@ -256,10 +241,10 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
             if task.assignee_id != Some(user) {
                 return cancel("reassigned");
             }
-            let by = Some(text("by_name")).filter(|b| !b.is_empty());
-            send(target, render::task_assigned(&c.name, &task, by.as_deref(), tz))
+            let by = Some(by.by_name.as_str()).filter(|b| !b.is_empty());
+            send(target, render::task_assigned(&c.name, &task, by, tz))
         }
-        Some(DeliveryKind::WinCelebration) => {
+        Payload::WinCelebration => {
             let Some(win) = store::wins::get(store, c.id, WinId(subject)).await? else {
                 return cancel("win deleted");
             };
@@ -281,25 +266,16 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 render::win_celebration(&c.name, &who, &win.text, win.amount, goal),
             )
         }
-        Some(DeliveryKind::ChannelWarning) => {
-            let channel = ChannelId(int("channel_id").unwrap_or(subject));
-            let code = u32::try_from(int("code").unwrap_or(0)).unwrap_or(0);
-            send(
-                target,
-                render::channel_warning(&c.name, channel, code, &text("error")),
-            )
-        }
-        Some(
-            k @ (DeliveryKind::CheckinThread
-            | DeliveryKind::CheckinCard
-            | DeliveryKind::CheckinSummary
-            | DeliveryKind::CheckinClose),
-        ) => super::posts::render(store, &c, d, k, now).await,
-        Some(DeliveryKind::FeedbackToLead | DeliveryKind::FeedbackAck) => {
-            super::people::feedback_content(store, &c, d).await
-        }
+        Payload::ChannelWarning(w) => send(
+            target,
+            render::channel_warning(&c.name, w.channel_id, w.code, &w.error),
+        ),
+        Payload::CheckinThread(_)
+        | Payload::CheckinCard(_)
+        | Payload::CheckinSummary(_)
+        | Payload::CheckinClose(_) => super::posts::render(store, &c, d, payload.kind(), now).await,
+        Payload::FeedbackToLead | Payload::FeedbackAck => super::people::feedback_content(store, &c, d).await,
         // Handled before rendering (see `deliver`); never a message.
-        Some(DeliveryKind::TaskRepeat) => cancel("not a message"),
-        None => cancel("unknown kind"),
+        Payload::TaskRepeat => cancel("not a message"),
     }
 }

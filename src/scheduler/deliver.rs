@@ -24,6 +24,7 @@ use crate::domain::message::Message;
 use crate::domain::*;
 use crate::error::Result;
 use crate::store::deliveries::{self, Delivery, DeliveryKind, Target};
+use crate::store::payload::{Payload, Unreachable};
 use crate::store::{self, Store};
 
 /// What one [`deliver`] call did.
@@ -340,7 +341,20 @@ async fn send<N: Notifier>(
     (pacer, line, stopped): (&Pacer, &InLine, &(dyn Fn() -> bool + Sync)),
 ) -> Result<Step> {
     let now = clock.now();
-    if d.kind() == Some(DeliveryKind::TaskRepeat) {
+    // What it carries, as its kind says: a row that doesn't match is dead, loudly, with the reason.
+    let payload = match d.payload() {
+        Ok(p) => p,
+        Err(why) => {
+            tracing::error!(error = %why, "a delivery that can't be read");
+            let mut tx = store.write().await?;
+            if !deliveries::mark_final(&mut tx, d.id, d.claim_token, true, &why, true).await? {
+                return Ok(Step::Done(lost()));
+            }
+            tx.commit().await?;
+            return Ok(Step::Done(Outcome::Dead));
+        }
+    };
+    if payload == Payload::TaskRepeat {
         // Work, not a message: the next copy of a repeating task, created under the claim.
         return Ok(Step::Done(
             match crate::actions::task_edits::run_repeat(store, d, now).await? {
@@ -356,7 +370,7 @@ async fn send<N: Notifier>(
             },
         ));
     }
-    let content = match content::render(store, d, now).await {
+    let content = match content::render(store, d, &payload, now).await {
         // Who may read it is settled once, here: the narrower of what render said and the kind's.
         Ok(Content::Send {
             target,
@@ -631,20 +645,13 @@ pub(super) async fn record(
                     week.year(),
                     week.week()
                 );
-                let payload =
-                    serde_json::json!({ "channel_id": c, "code": code, "error": message }).to_string();
-                let kind = DeliveryKind::ChannelWarning;
-                deliveries::enqueue_to_leads(
-                    &mut tx,
-                    d.coalition_id,
-                    kind,
-                    &key,
-                    Some(c.0),
-                    &payload,
-                    None,
-                    now_s,
-                )
-                .await?;
+                let payload = Payload::ChannelWarning(Unreachable {
+                    channel_id: c,
+                    code: *code,
+                    error: message.clone(),
+                });
+                deliveries::enqueue_to_leads(&mut tx, d.coalition_id, &key, Some(c.0), &payload, None, now_s)
+                    .await?;
             }
             tx.commit().await?;
             tracing::warn!(error = %e, "dead: no access");

@@ -10,7 +10,8 @@ use super::SchedulerSettings;
 use crate::domain::schedule::Schedule;
 use crate::domain::{pings, *};
 use crate::error::Result;
-use crate::store::deliveries::{self, DeliveryKind, NewDelivery, Target};
+use crate::store::deliveries::{self, NewDelivery, Target};
+use crate::store::payload::{Closing, Opens, Payload, Period, Ping};
 use crate::store::{self, Store, Tx};
 
 /// What one tick planned.
@@ -101,22 +102,23 @@ async fn plan_checkins(
                     // The next round closes the previous one with a summary in its thread.
                     let close = NewDelivery {
                         coalition: c.id,
-                        kind: DeliveryKind::CheckinClose,
                         dedupe_key: format!("close:{prev}"),
                         target: Target::Channel(c.home_channel_id),
                         subject_id: Some(prev.0),
-                        payload: serde_json::json!({ "round_id": prev, "closed_by": round }).to_string(),
+                        payload: Payload::CheckinClose(Closing {
+                            round_id: prev,
+                            closed_by: round,
+                        }),
                         due_at: opens_at,
                     };
                     deliveries::enqueue(&mut tx, &close, now_s).await?;
                 }
                 let d = NewDelivery {
                     coalition: c.id,
-                    kind: DeliveryKind::CheckinPrompt,
                     dedupe_key: format!("checkin:{}:{opens_at}", c.id),
                     target: Target::Channel(c.home_channel_id),
                     subject_id: Some(round.0),
-                    payload: serde_json::json!({ "opens_at": opens_at }).to_string(),
+                    payload: Payload::CheckinPrompt(Opens { opens_at }),
                     due_at: opens_at,
                 };
                 r.checkins += usize::from(deliveries::enqueue(&mut tx, &d, now_s).await?);
@@ -151,14 +153,18 @@ async fn plan_digests(
             Some(occ) => {
                 let d = NewDelivery {
                     coalition: c.id,
-                    kind: DeliveryKind::Digest,
                     dedupe_key: format!("digest:{}:{occ}", c.id),
                     target: Target::Channel(c.home_channel_id),
                     subject_id: None,
                     // The period is fixed now: from the previous occurrence up to this one.
                     payload: {
                         let (from, to) = crate::actions::digest::period(c, occ);
-                        serde_json::json!({ "at": occ, "from": from, "to": to }).to_string()
+                        Payload::Digest(Period {
+                            from,
+                            to,
+                            at: Some(occ),
+                            requested_by: None,
+                        })
                     },
                     due_at: occ,
                 };
@@ -188,11 +194,10 @@ async fn plan_nudges(store: &Store, s: &SchedulerSettings, now: i64, r: &mut Tic
                 }
                 let d = NewDelivery {
                     coalition: n.coalition_id,
-                    kind: DeliveryKind::Nudge,
                     dedupe_key: format!("nudge:{}:{user}", n.round_id),
                     target: Target::User(user),
                     subject_id: Some(n.round_id.0),
-                    payload: serde_json::json!({ "opens_at": n.opens_at }).to_string(),
+                    payload: Payload::Nudge(Opens { opens_at: n.opens_at }),
                     due_at: n.nudge_at,
                 };
                 r.nudges += usize::from(deliveries::enqueue(&mut tx, &d, now).await?);
@@ -259,9 +264,9 @@ async fn plan_ping(
             users.insert(0, a);
         }
         let mut seen = std::collections::HashSet::new();
-        let (kind, name) = match subject {
-            Subject::Task => (DeliveryKind::TaskPing, "task"),
-            Subject::Deadline => (DeliveryKind::DeadlinePing, "deadline"),
+        let (ping, name): (fn(Ping) -> Payload, _) = match subject {
+            Subject::Task => (Payload::TaskPing, "task"),
+            Subject::Deadline => (Payload::DeadlinePing, "deadline"),
         };
         for user in users.into_iter().filter(|u| seen.insert(*u)) {
             // No deadline DMs while away: an away assignee's pings go to the leads only.
@@ -270,11 +275,10 @@ async fn plan_ping(
             }
             let d = NewDelivery {
                 coalition: p.coalition_id,
-                kind,
                 dedupe_key: format!("ping:{name}:{}:{due_at}:{offset}:u{user}", p.id),
                 target: Target::User(user),
                 subject_id: Some(p.id),
-                payload: serde_json::json!({ "due_at": due_at, "offset": offset }).to_string(),
+                payload: ping(Ping { due_at, offset }),
                 due_at: stage,
             };
             r.pings += usize::from(deliveries::enqueue(tx, &d, now).await?);

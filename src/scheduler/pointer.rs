@@ -15,6 +15,7 @@ use crate::domain::*;
 use crate::render::scheduled as render;
 use crate::store::Store;
 use crate::store::deliveries::{Delivery, DeliveryKind};
+use crate::store::payload::Payload;
 
 /// A delivery whose DM was refused, still claimed, waiting for its channel pointer.
 pub(super) struct Pointer {
@@ -31,11 +32,10 @@ fn pointer_nonce(first: DeliveryId) -> String {
 
 /// The channel a channel warning is about.
 fn warned_channel(d: &Delivery) -> Option<ChannelId> {
-    let p = d.payload_json();
-    p.get("channel_id")
-        .and_then(serde_json::Value::as_i64)
-        .or(d.subject_id)
-        .map(ChannelId)
+    match d.payload() {
+        Ok(Payload::ChannelWarning(w)) => Some(w.channel_id),
+        _ => d.subject_id.map(ChannelId),
+    }
 }
 
 /// Sends one pointer per home channel for `pointers` and records every delivery it stands for.

@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::render::checkin_posts as render;
 use crate::store::checkin_posts::{self as posts, RoundPosts};
 use crate::store::deliveries::{self, Delivery, DeliveryKind, NewDelivery, Target};
+use crate::store::payload::{OfRound, Payload};
 use crate::store::{self, Store, Tx};
 
 /// Seconds a post waits for its round's thread before looking again.
@@ -68,11 +69,10 @@ pub(crate) async fn after_prompt(
     }
     let t = NewDelivery {
         coalition: d.coalition_id,
-        kind: DeliveryKind::CheckinThread,
         dedupe_key: format!("thread:{round}"),
         target: Target::Channel(channel),
         subject_id: Some(round.0),
-        payload: serde_json::json!({ "round_id": round }).to_string(),
+        payload: Payload::CheckinThread(OfRound { round_id: round }),
         due_at: now,
     };
     deliveries::enqueue(tx, &t, now).await?;

@@ -9,6 +9,7 @@ use crate::domain::message::Message;
 use crate::domain::*;
 use crate::render::{me as render_me, scheduled as render};
 use crate::store::deliveries::{Delivery, DeliveryKind};
+use crate::store::payload::{Blocker, Payload};
 
 /// The coalition's two kinds of channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,15 +133,14 @@ pub(crate) fn off_pointer(d: &Delivery, user: UserId) -> Message {
 
 /// Which command has what the DM of `d` said.
 pub(crate) fn hint(d: &Delivery) -> render::PointerHint {
-    let from_checkin = d.payload_json().get("source").and_then(serde_json::Value::as_str) == Some("checkin");
-    match d.kind() {
-        Some(DeliveryKind::Nudge) => render::PointerHint::Checkin,
-        Some(DeliveryKind::DeadlinePing) => render::PointerHint::Deadlines,
-        Some(DeliveryKind::BlockerAlert) if from_checkin => render::PointerHint::CheckinStatus,
-        Some(DeliveryKind::BlockerAlert) => render::PointerHint::Blocked,
-        Some(DeliveryKind::ChannelWarning) => render::PointerHint::Coalition,
-        Some(DeliveryKind::FeedbackToLead) => render::PointerHint::Feedback,
-        Some(DeliveryKind::DigestLeads) => render::PointerHint::Digest,
+    match d.payload() {
+        Ok(Payload::Nudge(_)) => render::PointerHint::Checkin,
+        Ok(Payload::DeadlinePing(_)) => render::PointerHint::Deadlines,
+        Ok(Payload::BlockerAlert(Blocker::Checkin { .. })) => render::PointerHint::CheckinStatus,
+        Ok(Payload::BlockerAlert(Blocker::Task { .. })) => render::PointerHint::Blocked,
+        Ok(Payload::ChannelWarning(_)) => render::PointerHint::Coalition,
+        Ok(Payload::FeedbackToLead) => render::PointerHint::Feedback,
+        Ok(Payload::DigestLeads(_)) => render::PointerHint::Digest,
         _ => render::PointerHint::Tasks,
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::*;
 use crate::error::Result;
 
+use super::payload::Payload;
 use super::{Store, Tx};
 
 /// What a delivery is; decides how it is rendered when it is sent.
@@ -142,13 +143,12 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub coalition: CoalitionId,
-    pub kind: DeliveryKind,
     /// Unique across all deliveries: planning the same thing twice inserts nothing.
     pub dedupe_key: String,
     pub target: Target,
     pub subject_id: Option<i64>,
-    /// Extra JSON the renderer needs (e.g. the offset of a ping); `{}` when nothing.
-    pub payload: String,
+    /// What it is, with what the renderer needs (e.g. the offset of a ping).
+    pub payload: Payload,
     /// When it should go out (UTC seconds).
     pub due_at: i64,
 }
@@ -166,12 +166,12 @@ pub async fn enqueue(tx: &mut Tx, d: &NewDelivery, now: i64) -> Result<bool> {
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(d.coalition)
-    .bind(d.kind.as_str())
+    .bind(d.payload.kind().as_str())
     .bind(&d.dedupe_key)
     .bind(target_kind)
     .bind(target_id)
     .bind(d.subject_id)
-    .bind(&d.payload)
+    .bind(d.payload.to_json())
     .bind(d.due_at)
     .bind(d.due_at)
     .bind(now)
@@ -180,16 +180,14 @@ pub async fn enqueue(tx: &mut Tx, d: &NewDelivery, now: i64) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Queues one DM of `kind` to each lead of `coalition` (a blocker alert, a ping…) except `except`
-/// (the lead who raised a blocker needs no alert about it).
-#[allow(clippy::too_many_arguments)]
+/// Queues one DM of `payload` to each lead of `coalition` (a blocker alert, a ping…) except
+/// `except` (the lead who raised a blocker needs no alert about it).
 pub async fn enqueue_to_leads(
     tx: &mut Tx,
     coalition: CoalitionId,
-    kind: DeliveryKind,
     key_prefix: &str,
     subject_id: Option<i64>,
-    payload: &str,
+    payload: &Payload,
     except: Option<UserId>,
     now: i64,
 ) -> Result<usize> {
@@ -204,11 +202,10 @@ pub async fn enqueue_to_leads(
     for lead in leads {
         let d = NewDelivery {
             coalition,
-            kind,
             dedupe_key: format!("{key_prefix}:u{}", lead.0),
             target: Target::User(lead),
             subject_id,
-            payload: payload.to_string(),
+            payload: payload.clone(),
             due_at: now,
         };
         n += usize::from(enqueue(tx, &d, now).await?);
@@ -267,9 +264,13 @@ impl Delivery {
         }
     }
 
-    /// The payload as JSON (`{}` when it isn't valid JSON).
-    pub fn payload_json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.payload).unwrap_or_else(|_| serde_json::json!({}))
+    /// What it carries, as its kind says it should; the error says what is wrong (an unknown
+    /// kind, a missing field).
+    pub fn payload(&self) -> std::result::Result<Payload, String> {
+        let kind = self
+            .kind()
+            .ok_or_else(|| format!("unknown kind `{}` (written by a newer version?)", self.kind))?;
+        Payload::decode(kind, &self.payload).map_err(|e| format!("bad {} payload: {e}", self.kind))
     }
 }
 

@@ -41,6 +41,7 @@ pub mod goals;
 pub mod maintenance;
 pub mod members;
 pub mod overview;
+pub mod payload;
 pub mod people;
 pub mod plan_edits;
 pub mod report;
