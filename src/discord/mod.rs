@@ -24,6 +24,7 @@ pub mod choices;
 pub mod commands;
 pub mod components;
 pub mod convert;
+pub mod cooldown;
 pub mod doctor;
 pub mod notifier;
 pub mod paging;
@@ -45,6 +46,8 @@ pub struct Data {
     pub metrics: Arc<crate::ops::metrics::Metrics>,
     /// The in-memory rate limit of anonymous feedback (never written down).
     pub feedback_limiter: Arc<crate::actions::feedback::AnonLimiter>,
+    /// Per-user cooldowns of the heavy commands (`/digest preview`, `/report`).
+    pub cooldowns: Arc<cooldown::Cooldowns>,
 }
 
 impl Data {
@@ -173,6 +176,14 @@ pub async fn defer(ctx: Context<'_>) -> Result<()> {
         Ok(r) => r.defer().await,
         Err(_) => Ok(ctx.defer_ephemeral().await?),
     }
+}
+
+/// Runs CPU-heavy work (rasterising a chart, rendering a report) on tokio's blocking threads, so
+/// the async workers keep answering other interactions and the gateway meanwhile.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::internal(format!("rendering stopped: {e}")))
 }
 
 /// A user id as serenity wants it.
@@ -332,6 +343,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         health: service.health.clone(),
         metrics: service.metrics.clone(),
         feedback_limiter: Arc::default(),
+        cooldowns: Arc::default(),
     };
     let guild = config.discord.guild_id;
     let framework = poise::Framework::builder()
