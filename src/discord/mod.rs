@@ -65,8 +65,34 @@ pub type Command = poise::Command<Data, Error>;
 
 impl From<serenity::Error> for Error {
     fn from(e: serenity::Error) -> Self {
-        Error::internal(format!("discord: {e}"))
+        Error::internal(format!("discord: {}", describe(&e)))
     }
+}
+
+/// What went wrong with a request to Discord, for the log: the method, the URL and the status of
+/// an unsuccessful answer, or the HTTP client's error with its causes — every token redacted
+/// ([`crate::telemetry::redact`]), as interaction routes carry one.
+pub fn describe(e: &serenity::Error) -> String {
+    let text = match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            format!("{} {} → {}: {e}", r.method, r.url, r.status_code)
+        }
+        serenity::Error::Http(serenity::HttpError::Request(inner)) => causes(inner),
+        other => causes(other),
+    };
+    crate::telemetry::redact(&text).into_owned()
+}
+
+/// An error and its sources, joined by `: ` (reqwest's error names the URL, its source says why).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// Counts commands and interactions in flight so shutdown can wait for them.
