@@ -353,7 +353,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         }
         _ => Error::user(format!(
             "Cannot reach Discord at {base}: {}. Check your network, or DISCORD_API_BASE if you set it.",
-            e.to_string().trim_end_matches('.')
+            describe(&e).trim_end_matches('.')
         )),
     })?;
     tracing::info!(bot = %me.name, "token accepted");
