@@ -292,6 +292,8 @@ const BUILT_PLANNED: &[&str] = &[
     "coalition archive",
     "coalition restore",
     "report",
+    // issue 16: the leads' private channel
+    "coalition settings",
 ];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is
@@ -491,7 +493,13 @@ fn table_options_exist_with_their_shape() {
 
 #[test]
 fn help_lists_exactly_the_commands_of_commands_md() {
-    let table: Vec<String> = commands_md().into_iter().map(|r| r.path).collect();
+    // A command with a second row (options added later) is listed once, where it first appears.
+    let mut table: Vec<String> = Vec::new();
+    for r in commands_md() {
+        if !table.contains(&r.path) {
+            table.push(r.path);
+        }
+    }
     let help: Vec<String> = backbone::discord::commands::help::COMMANDS
         .iter()
         .map(|h| h.path.to_string())
