@@ -157,7 +157,7 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             if let Some(path) = chart {
                 let png = crate::render::chart::png(&crate::render::chart::digest_svg(&d))
                     .map_err(Error::Internal)?;
-                std::fs::write(&path, &png)?;
+                crate::ops::files::write_private(&path, &png)?;
                 println!("Wrote the chart to {} ({} bytes).", path.display(), png.len());
             }
             Ok(())
@@ -176,7 +176,7 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             };
             let file = export::export_coalition(&store, &c, format, Utc::now()).await?;
             let path = out.unwrap_or_else(|| PathBuf::from(&file.filename));
-            std::fs::write(&path, &file.bytes)?;
+            crate::ops::files::write_private(&path, &file.bytes)?;
             println!("Wrote {} ({} bytes).", path.display(), file.bytes.len());
             Ok(())
         }
@@ -211,6 +211,15 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
                     done.migration
                 ),
             }
+            let logs: Vec<String> = done
+                .moved
+                .iter()
+                .filter(|p| Some(*p) != done.kept.as_ref())
+                .map(|p| p.display().to_string())
+                .collect();
+            if !logs.is_empty() {
+                println!("Its journal files were moved aside too: {}.", logs.join(", "));
+            }
             Ok(())
         }
         Command::Report {
@@ -230,7 +239,7 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             let r = report::build(&store, &c, now, period).await?;
             let html = crate::render::report::html(&r)?;
             let path = out.unwrap_or_else(|| PathBuf::from(report::filename(&r, now, c.tz())));
-            std::fs::write(&path, &html)?;
+            crate::ops::files::write_private(&path, html.as_bytes())?;
             println!("Wrote {} ({} bytes).", path.display(), html.len());
             Ok(())
         }
@@ -242,7 +251,7 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
                     Utc::now().format("%Y%m%d-%H%M%S")
                 ))
             });
-            store.backup_to(&path).await?;
+            crate::ops::backup::write(&store, &path).await?;
             println!("Backed up `{}` to {}.", config.database_url, path.display());
             Ok(())
         }

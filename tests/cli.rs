@@ -263,3 +263,36 @@ fn digest_preview_and_export_work_on_a_real_database() {
     let zip = std::fs::read(dir.path().join("x.zip")).unwrap();
     assert_eq!(&zip[..2], b"PK", "a zip file");
 }
+
+#[test]
+fn exports_reports_charts_and_backups_are_written_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    seeded_db(dir.path());
+    let coalition = ["--coalition", "River Alliance", "--guild", "42"];
+    // An export over an existing file anyone could read: replaced by a private one.
+    std::fs::write(dir.path().join("x.json"), b"old").unwrap();
+    std::fs::set_permissions(dir.path().join("x.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let runs: [Vec<&str>; 4] = [
+        [&["export"][..], &coalition, &["--out", "x.json"]].concat(),
+        [&["report"][..], &coalition, &["--out", "r.html"]].concat(),
+        [&["digest", "--preview"][..], &coalition, &["--chart", "c.png"]].concat(),
+        vec!["backup", "--out", "b.db"],
+    ];
+    for args in &runs {
+        let o = backbone(dir.path(), args, &[]);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+    for name in ["x.json", "r.html", "c.png", "b.db"] {
+        let meta = std::fs::metadata(dir.path().join(name)).unwrap();
+        assert!(meta.len() > 3, "{name} is written");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+    }
+    // Nothing temporary is left behind.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -2,7 +2,8 @@
 //! only environment variables, against the fake Discord (see `support/`). It connects, registers
 //! its commands, answers a slash command, and on SIGTERM finishes, logs that it stopped and exits
 //! 0 with the data on disk. With a command in flight, SIGTERM waits for its answer. With
-//! `metrics_addr` set, /healthz and /metrics answer real HTTP requests and the counters move.
+//! `metrics_addr` set, /healthz and /metrics answer real HTTP requests and the counters move. Its
+//! whole log, at debug level, holds no token even when interaction answers meet 429s and timeouts.
 
 #![recursion_limit = "256"]
 mod support;
@@ -522,4 +523,142 @@ async fn sigterm_waits_for_the_command_in_flight() {
     let shutting = err.find("shutting down").expect("logged shutting down");
     let stopped = err.rfind(": stopped").expect("logged stopped");
     assert!(shutting < stopped, "{err}");
+}
+
+/// Waits until the fake has answered `n` interaction requests 429 in all, then until it is quiet.
+async fn wait_interaction_429s(bot: &Bot, n: usize) {
+    bot.fake
+        .wait_for(&format!("{n} interaction 429s"), START_TIMEOUT, |s| {
+            (s.interaction_rate_limited >= n).then_some(())
+        })
+        .await;
+    bot.fake
+        .settle(Duration::from_millis(500), Duration::from_secs(10))
+        .await;
+}
+
+/// The bot's whole log, at debug level, through a run where Discord answers interaction
+/// callbacks, follow-ups and edits of the original answer 429 and where callbacks time out (the
+/// HTTP client's error then names the URL): no interaction token (which is also the follow-up
+/// webhook's token) and not the bot token appears anywhere in it — the routes are logged with
+/// `:token` in its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_reaches_the_log_through_429s_and_timeouts() {
+    let bot = Bot::without_bot(start_time()).await;
+    let mut proc = spawn_bot(
+        &bot,
+        &[
+            ("RUST_LOG", "debug".into()),
+            ("BACKBONE_SEND_TIMEOUT_SECONDS", "2".into()),
+        ],
+    );
+    wait_ready(&bot, &mut proc).await;
+    let r = bot.slash(ADMIN, "coalition create", &[("name", "Tokens")]).await;
+    assert!(r.text().contains("Tokens"), "{}", r.text());
+    let member = MEMBER.to_string();
+    bot.slash(ADMIN, "member add", &[("user", &member)]).await;
+    let r = bot
+        .slash(
+            ADMIN,
+            "task assign",
+            &[("title", "Print the flyers"), ("assignee", &member)],
+        )
+        .await;
+    let card = r.message_id();
+    let r = bot.click(MEMBER, card, &r.button("task:done:")).await;
+    let win = r.button("win:log-task:");
+
+    // `/digest preview`: its deferral goes through, the edit of the original answer is answered
+    // 429 (then the error that replaces it goes through).
+    bot.fake.rate_limit_interactions(Some((2, 0.1)));
+    bot.send_slash_in(GUILD, HOME, MEMBER, "digest preview", &[]);
+    wait_interaction_429s(&bot, 1).await;
+    // "Log as win": the card's update goes through, the private follow-up is answered 429.
+    bot.fake.rate_limit_interactions(Some((2, 0.1)));
+    bot.send_click(MEMBER, card, &win);
+    wait_interaction_429s(&bot, 2).await;
+    // `/win log`: every callback answered 429 (the answer, then the error reply).
+    bot.fake.rate_limit_interactions(Some((1, 0.1)));
+    bot.send_slash_in(GUILD, HOME, MEMBER, "win log", &[("text", "Flyers printed")]);
+    wait_interaction_429s(&bot, 4).await;
+    bot.fake.rate_limit_interactions(None);
+    // A callback that outlasts the send timeout: the HTTP client's error carries the URL.
+    bot.fake.state().slow_callbacks = Some(Duration::from_millis(2500));
+    let slow = bot.send_slash_in(GUILD, HOME, MEMBER, "task list", &[]);
+    // The fake records a held callback once it has answered it, after the bot gave up on it;
+    // the bot then tries again (deferring, then its error reply), and logs why.
+    bot.fake
+        .wait_for("the held callback", START_TIMEOUT, |s| {
+            s.requests
+                .iter()
+                .any(|r| r.path.contains(&slow) && r.path.ends_with("/callback"))
+                .then_some(())
+        })
+        .await;
+    bot.fake.state().slow_callbacks = None;
+    bot.fake
+        .wait_for("the callbacks after the timeout", START_TIMEOUT, |s| {
+            let tries = s
+                .requests
+                .iter()
+                .filter(|r| r.path.contains(&slow) && r.path.ends_with("/callback"))
+                .count();
+            (tries >= 3).then_some(())
+        })
+        .await;
+    bot.fake
+        .settle(Duration::from_millis(500), Duration::from_secs(10))
+        .await;
+
+    let limited: Vec<String> = bot
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 429)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        limited
+            .iter()
+            .any(|r| r.starts_with("POST ") && r.ends_with("/callback"))
+            && limited
+                .iter()
+                .any(|r| r.starts_with("PATCH ") && r.ends_with("/messages/@original"))
+            && limited
+                .iter()
+                .any(|r| r.starts_with("POST ") && r.contains("/webhooks/") && !r.contains("/messages")),
+        "429s on a callback, an edit of the original and a follow-up: {limited:#?}"
+    );
+
+    sigterm(&proc);
+    let status = proc.wait_exit(EXIT_TIMEOUT).await;
+    let log = proc.stderr();
+    assert_eq!(status.code(), Some(0), "stderr:\n{log}");
+    let tokens: Vec<String> = bot.fake.state().interactions.keys().cloned().collect();
+    assert!(tokens.len() >= 8, "{tokens:?}");
+    assert!(log.lines().count() > 50, "the log is not empty:\n{log}");
+    for token in tokens.iter().map(String::as_str).chain([TOKEN]) {
+        let leaks: Vec<&str> = log.lines().filter(|l| l.contains(token)).collect();
+        assert!(
+            leaks.is_empty(),
+            "the token {token} is in the log:\n{}",
+            leaks.join("\n")
+        );
+    }
+    // The routes are there, with the token redacted.
+    assert!(
+        log.lines()
+            .any(|l| l.contains("/interactions/") && l.contains("/:token/callback")),
+        "the redacted callback route is logged:\n{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("/webhooks/") && l.contains("/:token")),
+        "the redacted webhook route is logged:\n{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("error sending request for url") && l.contains("/:token/callback")),
+        "the timed-out callback is logged with its route redacted:\n{log}"
+    );
 }

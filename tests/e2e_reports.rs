@@ -1,5 +1,6 @@
 //! End-to-end against the fake Discord: the digest goes out with its chart as an uploaded PNG that
-//! the embed shows (`attachment://…`), and `/report` answers, deferred, with an `.html` file.
+//! the embed shows (`attachment://…`), and `/report` answers, deferred, with an `.html` file. Both
+//! `/digest preview` and `/report` have a per-user cooldown of 30 s.
 
 #![recursion_limit = "256"]
 mod support;
@@ -136,6 +137,35 @@ async fn digest_carries_its_chart_and_report_answers_with_an_html_file() {
         Value::from(file.filename.clone()),
         "{files}"
     );
+
+    // Both are heavy: again within 30 s, the same person is told privately how long to wait,
+    // and nothing is rendered or uploaded; others are not held back.
+    bot.set_time(bot.now() + chrono::Duration::seconds(10));
+    let mark = bot.fake.mark();
+    for command in ["digest preview", "report"] {
+        let r = bot.slash(MEMBER, command, &[]).await;
+        assert!(r.ephemeral(), "{}", r.text());
+        assert!(
+            r.text().contains(&format!("You ran `/{command}` a moment ago")),
+            "{}",
+            r.text()
+        );
+        assert!(r.text().contains("Try again in 20 seconds"), "{}", r.text());
+    }
+    assert!(uploads_since(&bot, mark).is_empty(), "nothing rendered");
+    let r = bot.slash(LEAD, "digest preview", &[]).await;
+    assert!(!r.text().contains("a moment ago"), "{}", r.text());
+    assert_eq!(uploads_since(&bot, mark).len(), 1);
+    // 30 s after the first run, again.
+    bot.set_time(bot.now() + chrono::Duration::seconds(20));
+    let mark = bot.fake.mark();
+    let r = bot.slash(MEMBER, "report", &[]).await;
+    assert!(
+        r.text().contains("November 2026") || r.text().contains("2026"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(uploads_since(&bot, mark).len(), 1, "{}", r.text());
 
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");

@@ -365,6 +365,74 @@ async fn anonymous_feedback_is_limited_per_member_per_day_in_memory() {
 }
 
 #[tokio::test]
+async fn named_feedback_is_limited_per_member_per_day_from_the_database() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    let limiter = AnonLimiter::new(3);
+    let first = w.now;
+    for i in 0..feedback::NAMED_PER_DAY {
+        feedback::send(
+            &w.store,
+            &limiter,
+            &w.actor(MEMBER),
+            w.now,
+            send(&format!("signed {i}"), false),
+        )
+        .await
+        .unwrap();
+        w.advance(Duration::minutes(10));
+    }
+    let (rows, events) = (feedback_rows(&w).await.len(), w.events(&c).await);
+    let dms = w.rows_in("deliveries", &c).await;
+    let e = user_err(
+        feedback::send(
+            &w.store,
+            &limiter,
+            &w.actor(MEMBER),
+            w.now,
+            send("one more", false),
+        )
+        .await,
+        "5 notes with your name",
+    );
+    let free_at = first.timestamp() + 24 * 3600;
+    assert!(e.contains(&format!("<t:{free_at}:R>")), "{e}");
+    // Refused: nothing stored, no event, no DM queued.
+    assert_eq!(feedback_rows(&w).await.len(), rows);
+    assert_eq!(w.events(&c).await, events);
+    assert_eq!(w.rows_in("deliveries", &c).await, dms);
+
+    // Others, and the member's anonymous feedback (limited in memory), are not limited by it.
+    feedback::send(&w.store, &limiter, &w.actor(MEMBER2), w.now, send("mine", false))
+        .await
+        .unwrap();
+    feedback::send(&w.store, &limiter, &w.actor(MEMBER), w.now, send("quiet", true))
+        .await
+        .unwrap();
+
+    // A day after the first, one slot frees up — and only one.
+    w.now = chrono::DateTime::from_timestamp(free_at - 1, 0).unwrap();
+    user_err(
+        feedback::send(&w.store, &limiter, &w.actor(MEMBER), w.now, send("early", false)).await,
+        "5 notes with your name",
+    );
+    w.now = chrono::DateTime::from_timestamp(free_at, 0).unwrap();
+    feedback::send(
+        &w.store,
+        &limiter,
+        &w.actor(MEMBER),
+        w.now,
+        send("next day", false),
+    )
+    .await
+    .unwrap();
+    user_err(
+        feedback::send(&w.store, &limiter, &w.actor(MEMBER), w.now, send("again", false)).await,
+        "5 notes with your name",
+    );
+}
+
+#[tokio::test]
 async fn bad_feedback_is_refused_and_changes_nothing() {
     let w = World::new().await;
     let c = w.climate().await;

@@ -398,3 +398,74 @@ async fn list_shows_recent_wins_newest_first() {
         "No coalition named",
     );
 }
+
+/// Whether Discord would render a masked link (`[text](url)`) in `s`: a `[` and its `]` that no
+/// backslash escapes, with `(` right after the `]`.
+fn renders_masked_link(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    let escaped = |i: usize| chars[..i].iter().rev().take_while(|c| **c == '\\').count() % 2 == 1;
+    (0..chars.len()).any(|open| {
+        chars[open] == '['
+            && !escaped(open)
+            && (open + 1..chars.len())
+                .find(|&close| chars[close] == ']' && !escaped(close))
+                .is_some_and(|close| chars.get(close + 1) == Some(&'('))
+    })
+}
+
+/// Whether a line of `s` starts (after indentation) with a header, subtext, list or quote marker
+/// that no backslash escapes.
+fn renders_a_block(s: &str) -> bool {
+    s.lines().any(|l| {
+        let l = l.trim_start();
+        ["# ", "## ", "### ", "-# ", "- ", "* ", "> ", "1. "]
+            .iter()
+            .any(|m| l.starts_with(m))
+    })
+}
+
+#[tokio::test]
+async fn a_win_with_markdown_is_celebrated_as_typed_with_no_masked_link() {
+    let w = World::new().await;
+    w.climate().await;
+    let text = "# We won!\n[read the council minutes](https://evil.example/login)\n- 12 letters\n1. first vote\n-# small print";
+    let out = wins::log(&w.store, &w.actor(MEMBER), w.now, input(text))
+        .await
+        .unwrap();
+    // Just as typed in the database; escaped where it is shown.
+    assert_eq!(out.win.text, text);
+    assert!(
+        renders_masked_link(text) && renders_a_block(text),
+        "the check itself works"
+    );
+
+    // The reply to `/win log`.
+    let reply = backbone::render::wins::win_logged(&out);
+    let shown = &reply.embeds[0].description;
+    assert!(
+        shown.contains(r"\[read the council minutes\](https://evil.example/login)"),
+        "{shown}"
+    );
+    assert!(!renders_masked_link(shown), "{shown}");
+    assert!(!renders_a_block(shown), "{shown}");
+
+    // The celebration post in the home channel, rendered by the scheduler when it sends it.
+    let n = RecordingNotifier::new();
+    let settings = backbone::scheduler::SchedulerSettings {
+        max_sends_per_second: 0,
+        ..Default::default()
+    };
+    backbone::scheduler::deliver(&w.store, &n, &settings, w.now)
+        .await
+        .unwrap();
+    let posted = n.posted_to(backbone::store::deliveries::Target::Channel(HOME));
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    let post = &posted[0].msg.embeds[0].description;
+    assert!(post.contains("read the council minutes"), "{post}");
+    assert!(
+        post.contains("\\# We won!") && post.contains("1\\. first vote"),
+        "{post}"
+    );
+    assert!(!renders_masked_link(post), "{post}");
+    assert!(!renders_a_block(post), "{post}");
+}

@@ -1,7 +1,8 @@
 //! `/feedback send|list` and the `feedback:ack:<id>` button: a formal avenue for concerns and
 //! suggestions. Anonymous feedback stores no author anywhere: not in its row, not in the events
 //! table (its event has no actor), not in the logs (these functions' spans carry no user), and so
-//! not in the export. Its rate limit is kept in memory only, keyed by a salted hash.
+//! not in the export. Its rate limit is kept in memory only, keyed by a salted hash. Named feedback
+//! has a limit of its own ([`NAMED_PER_DAY`]), counted from the feedback table inside the write.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
@@ -22,6 +23,10 @@ use crate::store::{self, Store};
 pub const ANON_PER_DAY: usize = 3;
 /// The rate limit's window.
 pub const ANON_WINDOW: i64 = 24 * 3600;
+/// Items one member may send with their name per coalition in [`NAMED_WINDOW`] seconds.
+pub const NAMED_PER_DAY: i64 = 5;
+/// The named rate limit's window.
+pub const NAMED_WINDOW: i64 = 24 * 3600;
 /// Items `/feedback list` shows.
 pub const LIST_LIMIT: i64 = 10;
 
@@ -164,6 +169,18 @@ async fn store_and_queue(
 ) -> Result<(FeedbackId, usize)> {
     let author = (!anonymous).then_some(scope.actor.user);
     let mut tx = store.write().await?;
+    if let Some(a) = author {
+        // Counted inside the write, so two sends at once can't both take the last slot.
+        let (sent, oldest) =
+            store::feedback::named_since(&mut tx, scope.id(), a, now - NAMED_WINDOW + 1).await?;
+        if sent >= NAMED_PER_DAY {
+            let free_at = oldest.unwrap_or(now) + NAMED_WINDOW;
+            return Err(Error::user(format!(
+                "You've sent {sent} notes with your name to **{}** in the last 24 hours, the most for a day — you can send another <t:{free_at}:R>.",
+                scope.coalition.name
+            )));
+        }
+    }
     let id = store::feedback::insert(&mut tx, scope.id(), author, text, now).await?;
     let key = format!("feedback:{}", id.0);
     let n = deliveries::enqueue_to_leads(

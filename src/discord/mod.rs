@@ -24,6 +24,7 @@ pub mod choices;
 pub mod commands;
 pub mod components;
 pub mod convert;
+pub mod cooldown;
 pub mod doctor;
 pub mod notifier;
 pub mod paging;
@@ -45,6 +46,8 @@ pub struct Data {
     pub metrics: Arc<crate::ops::metrics::Metrics>,
     /// The in-memory rate limit of anonymous feedback (never written down).
     pub feedback_limiter: Arc<crate::actions::feedback::AnonLimiter>,
+    /// Per-user cooldowns of the heavy commands (`/digest preview`, `/report`).
+    pub cooldowns: Arc<cooldown::Cooldowns>,
 }
 
 impl Data {
@@ -62,8 +65,34 @@ pub type Command = poise::Command<Data, Error>;
 
 impl From<serenity::Error> for Error {
     fn from(e: serenity::Error) -> Self {
-        Error::internal(format!("discord: {e}"))
+        Error::internal(format!("discord: {}", describe(&e)))
     }
+}
+
+/// What went wrong with a request to Discord, for the log: the method, the URL and the status of
+/// an unsuccessful answer, or the HTTP client's error with its causes — every token redacted
+/// ([`crate::telemetry::redact`]), as interaction routes carry one.
+pub fn describe(e: &serenity::Error) -> String {
+    let text = match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            format!("{} {} → {}: {e}", r.method, r.url, r.status_code)
+        }
+        serenity::Error::Http(serenity::HttpError::Request(inner)) => causes(inner),
+        other => causes(other),
+    };
+    crate::telemetry::redact(&text).into_owned()
+}
+
+/// An error and its sources, joined by `: ` (reqwest's error names the URL, its source says why).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// Counts commands and interactions in flight so shutdown can wait for them.
@@ -173,6 +202,14 @@ pub async fn defer(ctx: Context<'_>) -> Result<()> {
         Ok(r) => r.defer().await,
         Err(_) => Ok(ctx.defer_ephemeral().await?),
     }
+}
+
+/// Runs CPU-heavy work (rasterising a chart, rendering a report) on tokio's blocking threads, so
+/// the async workers keep answering other interactions and the gateway meanwhile.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::internal(format!("rendering stopped: {e}")))
 }
 
 /// A user id as serenity wants it.
@@ -326,7 +363,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         }
         _ => Error::user(format!(
             "Cannot reach Discord at {base}: {}. Check your network, or DISCORD_API_BASE if you set it.",
-            e.to_string().trim_end_matches('.')
+            describe(&e).trim_end_matches('.')
         )),
     })?;
     tracing::info!(bot = %me.name, "token accepted");
@@ -342,6 +379,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         health: service.health.clone(),
         metrics: service.metrics.clone(),
         feedback_limiter: Arc::default(),
+        cooldowns: Arc::default(),
     };
     let guild = config.discord.guild_id;
     let framework = poise::Framework::builder()

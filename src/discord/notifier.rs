@@ -20,6 +20,7 @@ use super::convert::{create_message, edit_message};
 use crate::domain::message::Message;
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use crate::scheduler::{Notifier, SendError};
+use crate::telemetry::redact;
 
 /// Sends the scheduler's messages with the bot's HTTP client.
 #[derive(Clone)]
@@ -113,13 +114,13 @@ impl DiscordNotifier {
         let response = request
             .send()
             .await
-            .map_err(|e| SendError::Transient(e.to_string()))?;
+            .map_err(|e| SendError::Transient(redact(&e.to_string()).into_owned()))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|e| SendError::Transient(e.to_string()))?;
+            .map_err(|e| SendError::Transient(redact(&e.to_string()).into_owned()))?;
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         if (200..300).contains(&status) {
             return json["id"]
@@ -296,9 +297,10 @@ pub fn classify(e: serenity::Error) -> SendError {
         serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
             sort(r.status_code.as_u16(), r.error.code as i64, r.error.message)
         }
-        // Connection errors and timeouts.
-        serenity::Error::Http(HttpError::Request(e)) => SendError::Transient(e.to_string()),
-        serenity::Error::Io(e) => SendError::Transient(e.to_string()),
-        other => SendError::Other(other.to_string()),
+        // Connection errors and timeouts (the URL in their text is redacted).
+        e @ (serenity::Error::Http(HttpError::Request(_)) | serenity::Error::Io(_)) => {
+            SendError::Transient(super::describe(&e))
+        }
+        other => SendError::Other(super::describe(&other)),
     }
 }

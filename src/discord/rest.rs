@@ -42,8 +42,9 @@ pub fn http(config: &Config, token: &str, metrics: Option<Arc<Metrics>>) -> Resu
                         .with_label_values(&[RATE_LIMITED_BY_SERENITY])
                         .inc();
                 }
+                // The route of an interaction or its follow-ups carries its token.
                 tracing::warn!(
-                    path = %info.path,
+                    path = %crate::telemetry::redact(&info.path),
                     global = info.global,
                     wait_ms = info.timeout.as_millis() as u64,
                     "rate limited by Discord; serenity waits"

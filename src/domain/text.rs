@@ -61,16 +61,56 @@ pub fn defuse_mentions(text: &str) -> String {
         .replace("<@", "<@\u{200B}")
 }
 
-/// Escapes Discord markdown so a title renders as typed.
+/// Escapes Discord markdown so user text renders as typed wherever the bot reposts it (win posts,
+/// digests, task cards).
+///
+/// Inline markup (`*` `_` `` ` `` `~` `|` `>` `\`) is escaped everywhere, and so are `[` and `]`,
+/// so a masked link `[text](url)` shows as text (the URL stays visible, never hidden behind other
+/// words). At the start of a line (after any indentation), what Discord would read as a block is
+/// escaped too: headers (`#`, `##`, `###`), subtext (`-#`), lists (`- `, `* `, `1. `) and block
+/// quotes (`>`, `>>>`).
 pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '\\') {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let body = line.trim_start_matches([' ', '\t']);
+        out.push_str(&line[..line.len() - body.len()]);
+        escape_line_start(body, &mut out);
+    }
+    out
+}
+
+/// Escapes one line whose indentation is already written: first what would start a block, then
+/// the inline markup of the rest.
+fn escape_line_start(line: &str, out: &mut String) {
+    let rest = if line.starts_with('#') || line.starts_with("-#") || line.starts_with("- ") || line == "-" {
+        // `\#`, `\-#`, `\- `: a header, subtext or list item no more.
+        out.push('\\');
+        out.push_str(&line[..1]);
+        &line[1..]
+    } else if let Some(dot) = ordered_marker(line) {
+        // `1\. `: not a numbered list.
+        out.push_str(&line[..dot]);
+        out.push_str("\\.");
+        &line[dot + 1..]
+    } else {
+        line
+    };
+    for c in rest.chars() {
+        if matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '\\' | '[' | ']') {
             out.push('\\');
         }
         out.push(c);
     }
-    out
+}
+
+/// Where the dot of a numbered list marker (`12. `) is, when `line` starts with one.
+fn ordered_marker(line: &str) -> Option<usize> {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let after = line.get(digits..)?;
+    (digits > 0 && (after.starts_with(". ") || after == ".")).then_some(digits)
 }
 
 /// A number for people: no trailing `.0`, at most two decimals.
@@ -115,6 +155,58 @@ mod tests {
     fn truncate_counts_chars() {
         assert_eq!(truncate("héllo", 3), "hé…");
         assert_eq!(truncate("hi", 3), "hi");
+    }
+
+    #[test]
+    fn inline_markup_is_escaped() {
+        assert_eq!(
+            escape_markdown("**bold** _it_ `c` ~~s~~ ||x||"),
+            r"\*\*bold\*\* \_it\_ \`c\` \~\~s\~\~ \|\|x\|\|"
+        );
+        assert_eq!(escape_markdown(r"a\b"), r"a\\b");
+        assert_eq!(
+            escape_markdown("plain words, 3.5 kg (ok) - fine # 2"),
+            "plain words, 3.5 kg (ok) - fine # 2"
+        );
+    }
+
+    #[test]
+    fn masked_links_show_as_text() {
+        assert_eq!(
+            escape_markdown("see [our site](https://evil.example/x) now"),
+            r"see \[our site\](https://evil.example/x) now"
+        );
+        assert_eq!(
+            escape_markdown("[a](<https://x.example>)"),
+            r"\[a\](<https://x.example\>)"
+        );
+    }
+
+    #[test]
+    fn blocks_at_line_start_are_escaped() {
+        assert_eq!(escape_markdown("# Big"), r"\# Big");
+        assert_eq!(
+            escape_markdown("## Bigger\n### Biggest"),
+            "\\## Bigger\n\\### Biggest"
+        );
+        assert_eq!(escape_markdown("-# small print"), r"\-# small print");
+        assert_eq!(
+            escape_markdown("- one\n* two\n  - nested"),
+            "\\- one\n\\* two\n  \\- nested"
+        );
+        assert_eq!(
+            escape_markdown("1. first\n12. twelfth"),
+            "1\\. first\n12\\. twelfth"
+        );
+        assert_eq!(
+            escape_markdown("> quoted\n>>> all of it"),
+            "\\> quoted\n\\>\\>\\> all of it"
+        );
+        // Not at a line start, or not followed by what makes a block: left alone.
+        assert_eq!(
+            escape_markdown("win #3 - done\n-5 degrees\n2026 was good\n3.5 kg"),
+            "win #3 - done\n-5 degrees\n2026 was good\n3.5 kg"
+        );
     }
 
     #[test]

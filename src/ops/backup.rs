@@ -2,6 +2,11 @@
 //! writes a `VACUUM INTO` copy named `backbone-YYYYMMDD-HHMMSS.db` into the backup directory and
 //! deletes the oldest of *those* files beyond `backup_keep`. Nothing else in the directory is ever
 //! touched. A failure is logged and kept for /healthz and /metrics; it never stops the bot.
+//!
+//! Every backup ([`write`], also `backbone backup`) is created exclusively: the copy goes into a
+//! fresh private file (mode 0600) beside its name, then is hard-linked to that name, which fails
+//! rather than replace anything already there. On failure only that temporary file is removed, so
+//! a backup never deletes a file it did not write. The directory, when Backbone creates it, is 0700.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,6 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tokio::sync::watch;
 
+use super::files;
 use super::health::Health;
 use super::metrics::Metrics;
 use crate::clock::Clock;
@@ -55,20 +61,52 @@ pub fn default_dir(db: &Path) -> PathBuf {
     db.parent().unwrap_or(Path::new(".")).join("backups")
 }
 
-/// Writes a backup taken at `now` into `dir` (created if missing); returns its path.
+/// Writes a consistent copy of the database to `path`, which must not exist yet. Safe while the
+/// bot runs; the file is private (0600) and appears at `path` complete or not at all.
+pub async fn write(store: &Store, path: &Path) -> Result<()> {
+    let taken = || {
+        Error::user(format!(
+            "`{}` already exists — choose a new file name for the backup.",
+            path.display()
+        ))
+    };
+    if files::occupied(path) {
+        return Err(taken());
+    }
+    let (file, temp) = files::create_temp_beside(path).map_err(|e| {
+        Error::user(format!(
+            "cannot write a backup beside `{}`: {e} — choose a directory you can write to.",
+            path.display()
+        ))
+    })?;
+    drop(file);
+    let result = async {
+        store.vacuum_into(&temp).await?;
+        files::make_private(&temp)?;
+        files::rename_new(&temp, path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => taken(),
+            _ => Error::from(e),
+        })
+    }
+    .await;
+    // The temporary file is ours alone (created exclusively); whatever is at `path` is not
+    // removed here, written by us or not.
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Writes a backup taken at `now` into `dir` (created, private, if missing); returns its path.
 pub async fn backup_now(store: &Store, dir: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| {
+    files::create_private_dir(dir).map_err(|e| {
         Error::internal(format!(
             "cannot create the backup directory `{}`: {e} — set backup_dir to a writable directory",
             dir.display()
         ))
     })?;
     let path = dir.join(file_name(now));
-    if let Err(e) = store.backup_to(&path).await {
-        // A half-written copy must not count as a backup.
-        let _ = std::fs::remove_file(&path);
-        return Err(e);
-    }
+    write(store, &path).await?;
     Ok(path)
 }
 

@@ -3,6 +3,7 @@
 //! `discord/` and the CLI. Nothing here reads the clock except through a `Clock` it is handed.
 
 pub mod backup;
+pub mod files;
 pub mod health;
 pub mod http;
 pub mod lock;

@@ -50,6 +50,25 @@ pub async fn insert(
     .await?)
 }
 
+/// How many items `author` sent with their name to `coalition` at or after `since`, and when the
+/// oldest of those was sent (for the rate limit of named feedback; run inside the write).
+pub async fn named_since(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    author: UserId,
+    since: i64,
+) -> Result<(i64, Option<i64>)> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM feedback
+         WHERE coalition_id = ? AND author_id = ? AND created_at >= ?",
+    )
+    .bind(coalition)
+    .bind(author)
+    .bind(since)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// One feedback item of `coalition`.
 pub async fn get(store: &Store, coalition: CoalitionId, id: FeedbackId) -> Result<Option<Feedback>> {
     Ok(

@@ -115,14 +115,10 @@ impl Store {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// Writes a consistent copy of the database to `path` while others may be using it.
-    pub async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
-        if path.exists() {
-            return Err(Error::user(format!(
-                "`{}` already exists — choose a new file name for the backup.",
-                path.display()
-            )));
-        }
+    /// Writes a consistent copy of the database (`VACUUM INTO`) to `path`, which must not exist or
+    /// be an empty file, while others may be using it. `ops::backup::write` is the way to use it:
+    /// into a fresh private file, then linked into place without replacing anything.
+    pub async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
         let target = path.to_string_lossy().to_string();
         sqlx::query("VACUUM INTO ?")
             .bind(target)

@@ -234,6 +234,13 @@ pub struct State {
     pub channel_posts: usize,
     /// Channel posts answered 429.
     pub rate_limited: usize,
+    /// When set, some interaction requests (callbacks, follow-ups, edits of the original answer)
+    /// are answered 429; `every` counts those requests.
+    pub interaction_rate_limit: Option<RateLimitRule>,
+    /// Interaction requests received while `interaction_rate_limit` was set, 429s included.
+    pub interaction_requests: usize,
+    /// Interaction requests answered 429.
+    pub interaction_rate_limited: usize,
     /// Guild text channels added at run time (benchmarks with many home channels).
     pub extra_channels: HashSet<u64>,
     /// Threads started on messages, by thread id (= the message's id).
@@ -562,6 +569,18 @@ impl FakeDiscord {
             global,
         });
         s.channel_posts = 0;
+    }
+
+    /// Answers every `every`-th interaction request from now on 429 (its callback, follow-ups and
+    /// edits of its original answer) with `retry_after` seconds; `None` stops it.
+    pub fn rate_limit_interactions(&self, rule: Option<(usize, f64)>) {
+        let mut s = self.state();
+        s.interaction_rate_limit = rule.map(|(every, retry_after)| RateLimitRule {
+            every: every.max(1),
+            retry_after,
+            global: false,
+        });
+        s.interaction_requests = 0;
     }
 
     /// Adds guild text channels the bot may post in.

@@ -65,6 +65,8 @@ async fn connection(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()>
                 (status, body, Vec::new())
             }
         };
+        // Recorded: wake whoever waits, even if the client gave up and the answer can't be written.
+        inner.bump();
         let reason = match status {
             200 => "OK",
             201 => "Created",
@@ -150,24 +152,38 @@ async fn read_request(
     Ok(Some(req))
 }
 
-/// When the rate-limit rule says so, a channel post's 429 (recorded like any answer): Discord's
-/// body and headers.
+/// When a rate-limit rule says so, a channel post's or an interaction request's 429 (recorded like
+/// any answer): Discord's body and headers.
 fn rate_limited(inner: &Inner, req: &HttpRequest) -> Option<(Value, Vec<(String, String)>)> {
     let (path, query) = req.target.split_once('?').unwrap_or((req.target.as_str(), ""));
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let ["api", "v10", "channels", channel, "messages"] = segs.as_slice() else {
-        return None;
-    };
-    if req.method != "POST" {
-        return None;
-    }
+    let method = req.method.as_str();
     let mut s = inner.lock();
-    let rule = s.rate_limit?;
-    s.channel_posts += 1;
-    if !s.channel_posts.is_multiple_of(rule.every) {
-        return None;
-    }
-    s.rate_limited += 1;
+    let (rule, bucket) = match segs.as_slice() {
+        ["api", "v10", "channels", channel, "messages"] if method == "POST" => {
+            let rule = s.rate_limit?;
+            s.channel_posts += 1;
+            if !s.channel_posts.is_multiple_of(rule.every) {
+                return None;
+            }
+            s.rate_limited += 1;
+            (rule, format!("fake-messages-{channel}"))
+        }
+        ["api", "v10", "interactions", _, _, "callback"]
+        | ["api", "v10", "webhooks", _, _]
+        | ["api", "v10", "webhooks", _, _, "messages", _]
+            if method != "GET" =>
+        {
+            let rule = s.interaction_rate_limit?;
+            s.interaction_requests += 1;
+            if !s.interaction_requests.is_multiple_of(rule.every) {
+                return None;
+            }
+            s.interaction_rate_limited += 1;
+            (rule, "fake-interactions".to_string())
+        }
+        _ => return None,
+    };
     let body = json!({
         "message": "You are being rate limited.",
         "retry_after": rule.retry_after,
@@ -189,10 +205,7 @@ fn rate_limited(inner: &Inner, req: &HttpRequest) -> Option<(Value, Vec<(String,
             "X-RateLimit-Reset-After".to_string(),
             format!("{:.3}", rule.retry_after),
         ),
-        (
-            "X-RateLimit-Bucket".to_string(),
-            format!("fake-messages-{channel}"),
-        ),
+        ("X-RateLimit-Bucket".to_string(), bucket),
         (
             "X-RateLimit-Scope".to_string(),
             if rule.global { "global" } else { "user" }.to_string(),

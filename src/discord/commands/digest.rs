@@ -1,7 +1,7 @@
 //! `/digest preview|send`: the weekly digest on demand.
 
 use crate::actions;
-use crate::discord::{Command, Context, begin, defer, reply};
+use crate::discord::{Command, Context, begin, blocking, defer, reply};
 use crate::error::Result;
 use crate::render;
 
@@ -30,11 +30,26 @@ pub async fn preview(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let now = data.now();
+    data.cooldowns.check(PREVIEW, actor.user, now)?;
     defer(ctx).await?;
-    let digest =
-        actions::digest::preview(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
-    reply(ctx, render::digest::digest(&digest).ephemeral()).await
+    let digest = match actions::digest::preview(&data.store, &actor, now, coalition.as_deref()).await {
+        Ok(d) => d,
+        Err(e) => {
+            if e.is_user() {
+                data.cooldowns.forget(PREVIEW, actor.user, now);
+            }
+            return Err(e);
+        }
+    };
+    // Rendering rasterises the chart (resvg): off the async workers.
+    let msg = blocking(move || render::digest::digest(&digest).ephemeral()).await?;
+    reply(ctx, msg).await
 }
+
+/// The cooldown's name for `/digest preview`.
+const PREVIEW: &str = "digest preview";
 
 /// Post the digest to the coalition's home channel now (leads).
 #[poise::command(slash_command, guild_only, ephemeral)]

@@ -276,7 +276,7 @@ pub const COMMANDS: &[HelpEntry] = &[
         "feedback send",
         "text, anonymous?, coalition?",
         "member",
-        "A concern or suggestion, as a DM to each lead; anonymous feedback stores no author anywhere (3 a day)",
+        "A concern or suggestion, as a DM to each lead (5 a day); anonymous feedback stores no author anywhere (3 a day)",
     ),
     entry(
         "feedback list",

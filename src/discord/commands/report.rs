@@ -2,7 +2,7 @@
 
 use crate::actions::report as act;
 use crate::discord::choices::PeriodChoice;
-use crate::discord::{Command, Context, begin, defer, reply};
+use crate::discord::{Command, Context, begin, blocking, defer, reply};
 use crate::domain::report::ReportPeriod;
 use crate::error::Result;
 use crate::render::report as render;
@@ -32,14 +32,31 @@ pub async fn report(
     coalition: Option<String>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let now = data.now();
+    data.cooldowns.check(REPORT, actor.user, now)?;
     // Only the invoker needs the file; they pass it on. Building it can take a moment.
     defer(ctx).await?;
-    let now = ctx.data().now();
     let period = period.map(ReportPeriod::from).unwrap_or_default();
-    let store = &ctx.data().store;
-    let report = act::report(store, &actor, now, period, coalition.as_deref()).await?;
-    let tz = report.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let html = render::html(&report)?;
-    let name = act::filename(&report, now, tz);
-    reply(ctx, render::attached(&report, &name, html).ephemeral()).await
+    let report = match act::report(&data.store, &actor, now, period, coalition.as_deref()).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.is_user() {
+                data.cooldowns.forget(REPORT, actor.user, now);
+            }
+            return Err(e);
+        }
+    };
+    // The whole HTML file is rendered off the async workers.
+    let msg = blocking(move || {
+        let tz = report.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let html = render::html(&report)?;
+        let name = act::filename(&report, now, tz);
+        Ok::<_, crate::error::Error>(render::attached(&report, &name, html).ephemeral())
+    })
+    .await??;
+    reply(ctx, msg).await
 }
+
+/// The cooldown's name for `/report`.
+const REPORT: &str = "report";
