@@ -14,6 +14,7 @@ mod content;
 pub mod counting;
 pub mod deliver;
 pub mod notifier;
+mod outcome;
 mod pace;
 mod people;
 pub mod plan;
@@ -21,6 +22,7 @@ mod pointer;
 mod posts;
 mod route;
 pub mod runner;
+mod send;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};
 pub use notifier::{Notifier, SendError};

@@ -7,13 +7,11 @@ use std::collections::BTreeMap;
 
 use tracing::Instrument;
 
-use super::deliver::{Outcome, record, timed};
-use super::pace::Pacer;
-use super::{Notifier, SchedulerSettings, SendError};
-use crate::clock::Clock;
+use super::outcome::{Outcome, record, timed};
+use super::send::Sender;
+use super::{Notifier, SendError};
 use crate::domain::*;
 use crate::render::scheduled as render;
-use crate::store::Store;
 use crate::store::deliveries::{Delivery, DeliveryKind};
 use crate::store::payload::Payload;
 
@@ -39,14 +37,13 @@ fn warned_channel(d: &Delivery) -> Option<ChannelId> {
 }
 
 /// Sends one pointer per home channel for `pointers` and records every delivery it stands for.
-pub(super) async fn send_all<N: Notifier>(
-    store: &Store,
-    notifier: &N,
-    s: &SchedulerSettings,
-    clock: &dyn Clock,
-    pacer: &Pacer,
-    pointers: Vec<Pointer>,
-) -> Vec<Outcome> {
+pub(super) async fn send_all<N: Notifier>(sender: &Sender<'_, N>, pointers: Vec<Pointer>) -> Vec<Outcome> {
+    let Sender {
+        notifier,
+        settings: s,
+        pacer,
+        ..
+    } = *sender;
     let mut out = Vec::new();
     let mut by_channel: BTreeMap<ChannelId, Vec<Pointer>> = BTreeMap::new();
     for p in pointers {
@@ -55,7 +52,7 @@ pub(super) async fn send_all<N: Notifier>(
             let why = SendError::Other(
                 "DMs closed (50007); not posted in the unreachable channel it warns about".into(),
             );
-            out.push(settle(store, s, clock, pacer, &p.d, Err(why), None).await);
+            out.push(settle(sender, &p.d, Err(why), None).await);
             continue;
         }
         by_channel.entry(p.home).or_default().push(p);
@@ -72,7 +69,7 @@ pub(super) async fn send_all<N: Notifier>(
             pacer.wait().await;
             let result = timed(s, notifier.send_channel(channel, &msg, &pointer_nonce(first))).await;
             for p in &group {
-                out.push(settle(store, s, clock, pacer, &p.d, result.clone(), Some(channel)).await);
+                out.push(settle(sender, &p.d, result.clone(), Some(channel)).await);
             }
         }
         .instrument(span)
@@ -81,20 +78,14 @@ pub(super) async fn send_all<N: Notifier>(
     out
 }
 
-async fn settle(
-    store: &Store,
-    s: &SchedulerSettings,
-    clock: &dyn Clock,
-    pacer: &Pacer,
+async fn settle<N>(
+    sender: &Sender<'_, N>,
     d: &Delivery,
     result: Result<MessageId, SendError>,
     channel: Option<ChannelId>,
 ) -> Outcome {
     let span = tracing::info_span!("delivery", id = %d.id, kind = %d.kind, attempt = d.attempts + 1);
-    match record(store, s, clock, pacer, d, result, channel, None)
-        .instrument(span)
-        .await
-    {
+    match record(sender, d, result, channel, None).instrument(span).await {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(id = %d.id, error = %e, "delivery failed internally");

@@ -8,11 +8,10 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::content::Content;
-use super::deliver::{Outcome, lost, transient};
-use super::pace::Pacer;
+use super::outcome::{Outcome, lost, transient};
+use super::send::Sender;
 use super::{Notifier, SchedulerSettings, SendError};
 use crate::actions::checkin_posts::participation;
-use crate::clock::Clock;
 use crate::domain::checkin::ReportMode;
 use crate::domain::message::Message;
 use crate::domain::*;
@@ -286,16 +285,19 @@ pub(crate) async fn later(store: &Store, d: &Delivery, at: i64) -> Result<Outcom
 }
 
 /// Starts the round's thread; if it can't be made, the round's posts go to the home channel.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn thread<N: Notifier>(
-    store: &Store,
-    notifier: &N,
-    s: &SchedulerSettings,
-    clock: &dyn Clock,
+    sender: &Sender<'_, N>,
     d: &Delivery,
-    pacer: &Pacer,
     (channel, message, name, round): (ChannelId, MessageId, String, RoundId),
 ) -> Result<Outcome> {
+    let Sender {
+        store,
+        notifier,
+        settings: s,
+        clock,
+        pacer,
+        ..
+    } = *sender;
     pacer.wait().await;
     let result = timed(s, notifier.create_thread(channel, message, &name)).await;
     let now_s = clock.now().timestamp();
@@ -316,16 +318,15 @@ pub(crate) async fn thread<N: Notifier>(
 }
 
 /// Posts or edits a round's post; a gone thread (or card) falls back to a post in the home channel.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn upsert<N: Notifier>(
-    store: &Store,
-    notifier: &N,
-    s: &SchedulerSettings,
-    clock: &dyn Clock,
-    d: &Delivery,
-    pacer: &Pacer,
-    up: Upsert,
-) -> Result<Outcome> {
+pub(crate) async fn upsert<N: Notifier>(sender: &Sender<'_, N>, d: &Delivery, up: Upsert) -> Result<Outcome> {
+    let Sender {
+        store,
+        notifier,
+        settings: s,
+        clock,
+        pacer,
+        ..
+    } = *sender;
     let msg = up.msg.fit();
     pacer.wait().await;
     let mut result = match up.existing {
