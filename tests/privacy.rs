@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 use backbone::actions::{
-    checkin_posts, checkins, coalitions, deadlines, digest, feedback, me, members, task_edits, tasks, wins,
+    checkin_posts, checkins, coalitions, deadlines, digest, feedback, me, members, tasks, wins,
 };
 use backbone::domain::hours::DmPolicy;
 use backbone::domain::*;
@@ -541,11 +541,11 @@ async fn a_removed_creator_loses_every_right_over_their_tasks() {
     .unwrap();
     let before = w.events(&c).await;
     let sel = || tasks::TaskSel::Id(task.id);
-    let cancel = task_edits::cancel(
+    let cancel = tasks::cancel(
         &w.store,
         &w.actor(MEMBER),
         w.now,
-        task_edits::CancelTask {
+        tasks::CancelTask {
             coalition: None,
             task: sel(),
             reason: None,
@@ -553,11 +553,11 @@ async fn a_removed_creator_loses_every_right_over_their_tasks() {
     )
     .await;
     user_err(cancel, "no longer a member");
-    let edit = task_edits::edit(
+    let edit = tasks::edit(
         &w.store,
         &w.actor(MEMBER),
         w.now,
-        task_edits::EditTask {
+        tasks::EditTask {
             coalition: None,
             task: sel(),
             title: Some("Mine now".into()),
@@ -566,11 +566,11 @@ async fn a_removed_creator_loses_every_right_over_their_tasks() {
     )
     .await;
     user_err(edit, "no longer a member");
-    let repeat = task_edits::set_repeat(
+    let repeat = tasks::set_repeat(
         &w.store,
         &w.actor(MEMBER),
         w.now,
-        task_edits::RepeatTask {
+        tasks::RepeatTask {
             coalition: None,
             task: sel(),
             every: "every monday".into(),

@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 
-use backbone::actions::task_edits::{self, CancelTask, EditTask, RepeatTask};
+use backbone::actions::tasks::{self as task_edits, CancelTask, EditTask, RepeatTask};
 use backbone::actions::tasks::{self, ListTasks, TaskSel};
 use backbone::domain::*;
 use backbone::scheduler::{self, SchedulerSettings};

@@ -2,7 +2,7 @@
 //! with [`super::tasks::task_card_with`].
 
 use super::safe;
-use crate::actions::task_edits::{TaskCancelled, TaskEdited, TaskRepeatSet};
+use crate::actions::tasks::{TaskCancelled, TaskEdited, TaskRepeatSet};
 use crate::domain::message::{Embed, Message, colors};
 use crate::domain::text::truncate;
 use crate::domain::when::{Shown, show};

@@ -96,16 +96,16 @@ impl<N: Notifier> Sender<'_, N> {
         if payload == Payload::TaskRepeat {
             // Work, not a message: the next copy of a repeating task, created under the claim.
             return Ok(Step::Done(
-                match crate::actions::task_edits::run_repeat(store, d, now).await? {
-                    crate::actions::task_edits::RepeatRun::Created { number, .. } => {
+                match crate::actions::tasks::run_repeat(store, d, now).await? {
+                    crate::actions::tasks::RepeatRun::Created { number, .. } => {
                         tracing::info!(task = number, "next copy of a repeating task created");
                         Outcome::Sent
                     }
-                    crate::actions::task_edits::RepeatRun::Skipped(why) => {
+                    crate::actions::tasks::RepeatRun::Skipped(why) => {
                         tracing::info!(reason = %why, "repeat skipped");
                         Outcome::Cancelled
                     }
-                    crate::actions::task_edits::RepeatRun::Lost => lost(),
+                    crate::actions::tasks::RepeatRun::Lost => lost(),
                 },
             ));
         }

@@ -19,7 +19,6 @@ pub mod plan_edit;
 pub mod report;
 pub mod role;
 pub mod task;
-pub mod task_edit;
 pub mod win;
 pub mod win_edit;
 

@@ -73,7 +73,7 @@ pub(super) async fn blockable(
         &subject,
         "change its status",
     )?;
-    crate::actions::task_changes::require_not_cancelled(&task)?;
+    crate::actions::tasks::require_not_cancelled(&task)?;
     match task.status {
         TaskStatus::Done | TaskStatus::Cancelled => Err(Error::user(format!(
             "Task #{} is done — reopen it first with `/task update status:open`.",

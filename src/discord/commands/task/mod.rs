@@ -4,6 +4,7 @@
 mod blocker;
 mod buttons;
 mod card;
+mod edits;
 
 pub use blocker::on_block_modal;
 use blocker::{block_modal, blockable};
@@ -62,9 +63,9 @@ pub fn all() -> Vec<Command> {
         "done",
         "reassign",
         "due",
-        "super::task_edit::edit",
-        "super::task_edit::cancel",
-        "super::task_edit::repeat"
+        "edits::edit",
+        "edits::cancel",
+        "edits::repeat"
     ),
     subcommand_required
 )]

@@ -1,12 +1,12 @@
-//! Changing tasks after they were assigned: status, assignee and due date. Re-exported by
-//! [`super::tasks`], which is where callers find them.
+//! `/task update` and `/task done`: a task's status, compare-and-set, with blocker alerts to
+//! the leads.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::tasks::{TaskSel, assigned_dm, display_name, load, ping_offsets, require_assignee, resolve};
-use super::{Actor, Holder, Scope, ts};
-use crate::domain::{pings, text, when, *};
+use super::*;
+use crate::actions::{Actor, Holder, ts};
+use crate::domain::{pings, text};
 use crate::error::{Error, Result};
 use crate::store::payload::{Blocker, Payload};
 use crate::store::tasks::{NextPing, StatusChange};
@@ -88,7 +88,7 @@ pub async fn update(
         }
     } else if previous == status {
         let by = store::tasks::status_by(store, scope.id(), task.id).await?;
-        return Err(Error::user(super::task_races::already(&task, by)));
+        return Err(Error::user(races::already(&task, by)));
     }
     if previous == TaskStatus::Done && status == TaskStatus::Blocked {
         return Err(Error::user(format!(
@@ -134,11 +134,11 @@ pub async fn update(
     let mut tx = store.write().await?;
     if !store::tasks::set_status(&mut tx, scope.id(), task.id, &change, now_s).await? {
         drop(tx);
-        return Err(super::task_races::status_lost(store, &scope, &task, status).await);
+        return Err(races::status_lost(store, &scope, &task, status).await);
     }
     if status == TaskStatus::Done {
         // A repeating task's next copy is created by the outbox, once.
-        super::task_edits::enqueue_next(&mut tx, &scope, &task, now_s).await?;
+        enqueue_next(&mut tx, &scope, &task, now_s).await?;
     }
     let mut leads_alerted = 0;
     if status == TaskStatus::Blocked {
@@ -216,205 +216,6 @@ pub async fn done(
         },
     )
     .await
-}
-
-/// Input of `/task reassign`.
-#[derive(Debug, Clone)]
-pub struct ReassignTask {
-    pub coalition: Option<String>,
-    pub task: TaskSel,
-    pub assignee: UserId,
-    pub assignee_name: String,
-}
-
-/// A task moved to another member.
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskReassigned {
-    pub task: Task,
-    pub previous_assignee: Option<UserId>,
-    pub coalition_name: String,
-    pub assignee_name: String,
-    /// Whether a DM to the new assignee was queued (not when they took it themselves).
-    pub notified: bool,
-}
-
-/// `/task reassign` (creator or lead): moves a task (and its org) to another member.
-#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn reassign(
-    store: &Store,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    input: ReassignTask,
-) -> Result<TaskReassigned> {
-    let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "reassign it")?;
-    require_not_done(&task)?;
-    let assignee = require_assignee(store.pool(), &scope, input.assignee, &input.assignee_name).await?;
-    let name = display_name(&input.assignee_name, &assignee);
-    if task.assignee_id == Some(input.assignee) {
-        return Err(Error::user(format!(
-            "Task #{} is already assigned to **{name}** — pick someone else.",
-            task.number
-        )));
-    }
-    let now_s = ts(now);
-
-    let mut tx = store.write().await?;
-    if !store::tasks::set_assignee(
-        &mut tx,
-        scope.id(),
-        task.id,
-        task.assignee_id,
-        input.assignee,
-        now_s,
-    )
-    .await?
-    {
-        drop(tx);
-        return Err(super::task_races::reassign_lost(store, &scope, &task, input.assignee, &name).await);
-    }
-    let notified = input.assignee != actor.user;
-    if notified {
-        // Per assignee: two quick reassignments in one second each reach their new assignee.
-        let key = format!("task_assigned:{}:{now_s}:u{}", task.id.0, input.assignee.0);
-        store::deliveries::enqueue(
-            &mut tx,
-            &assigned_dm(&scope, task.id, input.assignee, key, now_s),
-            now_s,
-        )
-        .await?;
-    }
-    let detail = format!("to {} ({name})", input.assignee.0);
-    store::record_event(
-        &mut tx,
-        scope.id(),
-        actor.user,
-        "task.reassign",
-        &format!("task #{}", task.number),
-        &detail,
-        now_s,
-    )
-    .await?;
-    tx.commit().await?;
-
-    let previous_assignee = task.assignee_id;
-    let task = load(store, &scope, task.id).await?;
-    Ok(TaskReassigned {
-        task,
-        previous_assignee,
-        coalition_name: scope.coalition.name.clone(),
-        assignee_name: name,
-        notified,
-    })
-}
-
-/// Input of `/task due`.
-#[derive(Debug, Clone)]
-pub struct SetDue {
-    pub coalition: Option<String>,
-    pub task: TaskSel,
-    /// Free text read in the coalition's time zone.
-    pub due: String,
-}
-
-/// A task's due date moved.
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskDueSet {
-    pub task: Task,
-    pub previous_due: Option<i64>,
-    pub coalition_name: String,
-    pub timezone: String,
-    /// The new due date as people in the coalition read it.
-    pub due_text: String,
-}
-
-/// `/task due` (creator or lead): moves the due date; the pings follow it.
-#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: SetDue) -> Result<TaskDueSet> {
-    let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "move its due date")?;
-    require_not_done(&task)?;
-    let tz = scope.coalition.tz();
-    let due = when::parse_due(&input.due, tz, now)?;
-    let now_s = ts(now);
-    let due_at = due.timestamp();
-    let next_ping_at = pings::next_ping_at(due_at, &ping_offsets(&scope.coalition), now_s);
-    let due_text = when::describe(due, tz);
-
-    let mut tx = store.write().await?;
-    if !store::tasks::set_due(
-        &mut tx,
-        scope.id(),
-        task.id,
-        task.due_at,
-        due_at,
-        next_ping_at,
-        now_s,
-    )
-    .await?
-    {
-        drop(tx);
-        return Err(super::task_races::due_lost(store, &scope, &task).await);
-    }
-    store::record_event(
-        &mut tx,
-        scope.id(),
-        actor.user,
-        "task.due",
-        &format!("task #{}", task.number),
-        &due_text,
-        now_s,
-    )
-    .await?;
-    tx.commit().await?;
-
-    let previous_due = task.due_at;
-    let task = load(store, &scope, task.id).await?;
-    Ok(TaskDueSet {
-        task,
-        previous_due,
-        coalition_name: scope.coalition.name.clone(),
-        timezone: scope.coalition.timezone.clone(),
-        due_text,
-    })
-}
-
-/// The task's creator (while still a member) or a lead may reassign it or move its due date.
-pub(crate) fn require_creator_or_lead(scope: &Scope, task: &Task, verb: &str) -> Result<()> {
-    let subject = format!("task #{}", task.number);
-    scope.require_right(&[(Holder::Creator, Some(task.created_by))], &subject, verb)
-}
-
-/// Refuses any change to a cancelled task, as old cards' buttons and commands alike must.
-pub(crate) fn require_not_cancelled(task: &Task) -> Result<()> {
-    if task.status != TaskStatus::Cancelled {
-        return Ok(());
-    }
-    Err(Error::user(format!(
-        "This task was cancelled (#{} {}) — nothing was changed. `/task list` shows the open ones.",
-        task.number,
-        text::defuse_mentions(&text::escape_markdown(&text::truncate(&task.title, 80)))
-    )))
-}
-
-fn require_not_done(task: &Task) -> Result<()> {
-    require_not_cancelled(task)?;
-    if task.status != TaskStatus::Done {
-        return Ok(());
-    }
-    Err(Error::user(format!(
-        "Task #{} is done — reopen it first with `/task update status:open`.",
-        task.number
-    )))
-}
-
-async fn assignee_name(store: &Store, scope: &Scope, task: &Task) -> Result<Option<String>> {
-    Ok(match task.assignee_id {
-        Some(user) => store::members::get(store, scope.id(), user)
-            .await?
-            .map(|m| m.display_name),
-        None => None,
-    })
 }
 
 /// A stable 64-bit FNV-1a hash, to tell alert keys apart by their text (std's hasher may change

@@ -4,10 +4,10 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use super::tasks::{TaskSel, load, ping_offsets, resolve};
-use super::{Actor, Holder, Scope, ts};
+use super::*;
+use crate::actions::{Actor, Holder, Scope, ts};
 use crate::domain::repeat::{self, Repeat};
-use crate::domain::{pings, text, *};
+use crate::domain::{pings, text};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{Delivery, NewDelivery, Target};
 use crate::store::payload::{AssignedBy, Payload};
@@ -49,7 +49,7 @@ pub async fn edit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: EditT
         &format!("task #{}", task.number),
         "edit it",
     )?;
-    super::task_changes::require_not_cancelled(&task)?;
+    require_not_cancelled(&task)?;
     let title_in = input.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let goal_in = input.goal.as_deref().map(str::trim).filter(|g| !g.is_empty());
     if title_in.is_none() && goal_in.is_none() {
@@ -69,8 +69,8 @@ pub async fn edit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: EditT
     let goal = match goal_in {
         Some(g) if CLEAR.contains(&g.to_lowercase().as_str()) => None,
         Some(g) => {
-            let goal = super::goals::resolve(store, &scope, g).await?;
-            super::goals::require_active(&goal, &scope)?;
+            let goal = crate::actions::goals::resolve(store, &scope, g).await?;
+            crate::actions::goals::require_active(&goal, &scope)?;
             Some(goal)
         }
         None => old_goal.clone(),
@@ -151,7 +151,7 @@ pub async fn cancel(
     input: CancelTask,
 ) -> Result<TaskCancelled> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    super::task_changes::require_creator_or_lead(&scope, &task, "cancel it")?;
+    require_creator_or_lead(&scope, &task, "cancel it")?;
     let previous = task.status;
     match previous {
         TaskStatus::Cancelled => {
@@ -241,8 +241,8 @@ pub async fn set_repeat(
     input: RepeatTask,
 ) -> Result<TaskRepeatSet> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    super::task_changes::require_creator_or_lead(&scope, &task, "set its repeat")?;
-    super::task_changes::require_not_cancelled(&task)?;
+    require_creator_or_lead(&scope, &task, "set its repeat")?;
+    require_not_cancelled(&task)?;
     if task.status == TaskStatus::Done {
         return Err(Error::user(format!(
             "Task #{} is already done — a repeat starts when a task closes, so set it on an open one (or reopen this one first).",

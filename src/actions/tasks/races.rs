@@ -2,7 +2,7 @@
 //! only if the task is still as the action read it. When someone else changed it first, nothing
 //! was written, and these build the plain answer from the task as it is now.
 
-use super::Scope;
+use crate::actions::Scope;
 use crate::domain::{when, *};
 use crate::error::{Error, Result};
 use crate::store::{self, Store};

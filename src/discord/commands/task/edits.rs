@@ -1,13 +1,12 @@
 //! `/task edit`, `/task cancel` and `/task repeat`: correcting and closing tasks. Each redraws the
 //! task's posted card.
 
-use crate::actions::task_edits::{self, CancelTask, EditTask, RepeatTask};
-use crate::actions::tasks::TaskSel;
+use crate::actions::tasks::{self as task_edits, CancelTask, EditTask, RepeatTask, TaskSel};
 use crate::discord::{Context, begin, reply};
 use crate::error::Result;
 use crate::render::task_edits as render;
 
-use super::task::{after_change, refresh_card_of};
+use super::{after_change, refresh_card_of};
 
 /// Corrects a task's title or goal; the posted card updates.
 #[poise::command(slash_command, ephemeral, guild_only)]
