@@ -246,7 +246,7 @@ async fn main() {
             &store,
             &coalition,
             now,
-            backbone::domain::report::ReportPeriod::Year,
+            backbone::domain::report::ReportPeriod::Year.to_date(now, coalition.tz()),
         )
         .await
         .expect("report");
