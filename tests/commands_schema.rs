@@ -306,7 +306,7 @@ fn commands_md() -> Vec<TableRow> {
     };
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let rows: Vec<TableRow> = text
+    let parsed: Vec<TableRow> = text
         .lines()
         .filter(|l| l.trim_start().starts_with("| `/"))
         .filter_map(|l| {
@@ -325,6 +325,15 @@ fn commands_md() -> Vec<TableRow> {
             })
         })
         .collect();
+    // A later row for the same command revises it (the spec keeps the row it replaces until the
+    // revision is built): the revision takes the earlier row's place.
+    let mut rows: Vec<TableRow> = Vec::new();
+    for row in parsed {
+        match rows.iter_mut().find(|r| r.path == row.path) {
+            Some(earlier) => *earlier = row,
+            None => rows.push(row),
+        }
+    }
     for built in BUILT_PLANNED {
         assert!(
             text.lines().any(|l| l.contains(&format!("| `/{built}`"))),

@@ -10,12 +10,13 @@ use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "coalitions",
     "orgs",
     "members",
     "responsibilities",
     "goals",
+    "goal_values",
     "tasks",
     "deadlines",
     "wins",

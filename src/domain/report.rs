@@ -291,7 +291,11 @@ fn calendar(words: &[&str]) -> Option<Period> {
         })
     };
     let quarter_of = |y: i32, q: &str| {
-        let q: u32 = q.strip_prefix('q')?.parse().ok().filter(|q| (1..=4).contains(q))?;
+        let q: u32 = q
+            .strip_prefix('q')?
+            .parse()
+            .ok()
+            .filter(|q| (1..=4).contains(q))?;
         Some(Period::Calendar {
             kind: ReportPeriod::Quarter,
             first: NaiveDate::from_ymd_opt(y, (q - 1) * 3 + 1, 1)?,
@@ -308,7 +312,7 @@ fn calendar(words: &[&str]) -> Option<Period> {
             let (a, b) = one.split_once(['-', '/']).or_else(|| {
                 // `2026q1`, `q12026`
                 let at = one.find('q')?;
-                Some(if at == 0 { one.split_at(2) } else { one.split_at(at) })
+                Some(one.split_at(if at == 0 { one.len().min(2) } else { at }))
             })?;
             if let Some(y) = year(a) {
                 if b.starts_with('q') {
@@ -525,7 +529,11 @@ pub fn months(start: i64, end: i64, tz: Tz) -> Vec<(String, i64, i64)> {
         if s > end {
             break;
         }
-        out.push((day.format("%b %Y").to_string(), s.max(start) - 1, (e - 1).min(end)));
+        out.push((
+            day.format("%b %Y").to_string(),
+            s.max(start) - 1,
+            (e - 1).min(end),
+        ));
         day = next;
     }
     out
@@ -767,8 +775,24 @@ mod tests {
             assert_eq!(read(v).as_deref(), Some(v));
         }
         for bad in [
-            "", "  ", "2026-Q5", "2026-Q0", "2026-13", "2026-00", "soon", "last week", "qé", "é", "20261",
-            "26-Q1", "march", "2026-03-01", "q1", "this decade",
+            "",
+            "  ",
+            "2026-Q5",
+            "2026-Q0",
+            "2026-13",
+            "2026-00",
+            "soon",
+            "last week",
+            "qé",
+            "é",
+            "20261",
+            "26-Q1",
+            "march",
+            "2026-03-01",
+            "q1",
+            "q",
+            "2q",
+            "this decade",
         ] {
             let e = Period::parse(bad, today).expect_err(bad).to_string();
             assert!(
@@ -811,7 +835,10 @@ mod tests {
         assert_eq!(q2.title, "2026 Q2 (1 Apr – 30 Jun 2026)");
         let march = PeriodInput::period("2026-03").resolve(now, berlin()).unwrap();
         assert_eq!(march.title, "March 2026 (1–31 Mar 2026)");
-        assert_eq!((march.start, march.end), (utc(2026, 2, 28, 23, 0, 0).timestamp(), b.end));
+        assert_eq!(
+            (march.start, march.end),
+            (utc(2026, 2, 28, 23, 0, 0).timestamp(), b.end)
+        );
         let year = PeriodInput::period("2025").resolve(now, berlin()).unwrap();
         assert_eq!(year.title, "2025 (1 Jan – 31 Dec 2025)");
         assert_eq!(year.slug, "2025");
@@ -858,7 +885,9 @@ mod tests {
         let now = utc(2026, 12, 1, 3, 0, 0);
         let la: Tz = "America/Los_Angeles".parse().unwrap();
         assert!(PeriodInput::period("2026-12").resolve(now, la).is_err());
-        let b = PeriodInput::period("2026-12").resolve(now, chrono_tz::UTC).unwrap();
+        let b = PeriodInput::period("2026-12")
+            .resolve(now, chrono_tz::UTC)
+            .unwrap();
         assert!(b.to_date);
         assert_eq!(
             PeriodInput::period("month").resolve(now, la).unwrap().name,

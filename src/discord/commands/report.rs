@@ -19,9 +19,7 @@ pub async fn report(
     #[autocomplete = "crate::discord::autocomplete::period"]
     period: Option<String>,
     #[description = "First day of a range instead of a period, e.g. 2026-01-15"] from: Option<String>,
-    #[description = "Last day of the range, included (default: today), e.g. 2026-02-10"] to: Option<
-        String,
-    >,
+    #[description = "Last day of the range, included (default: today), e.g. 2026-02-10"] to: Option<String>,
     #[description = "Which coalition (default: this channel's)"]
     #[autocomplete = "crate::discord::autocomplete::coalition"]
     coalition: Option<String>,
