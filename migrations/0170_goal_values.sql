@@ -28,8 +28,8 @@ CREATE INDEX goal_values_goal_at ON goal_values (goal_id, at);
 -- before its first change: 0 when the events tell the whole story; something else when they
 -- don't (a goal changed by hand), as the old report drew it — a goal with no recorded change at
 -- all keeps its current value from creation. Values before a `/goal progress` are the event's
--- rounded ones; a removal that stopped at 0 is walked back as if it had not. Every row's value
--- after the last change is the exact current value. Window functions only (no lookups per row):
+-- rounded ones; a removal that stopped at 0 is walked back as if it had not. Each goal's last
+-- row holds its exact current value. Window functions only (no lookups per row):
 -- 24,000 changes of 60 goals take about 0.3 s.
 
 -- Finds each removed win's `win.log` event; dropped at the end.

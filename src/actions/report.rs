@@ -48,7 +48,7 @@ pub async fn build(
     let completed = q::completed_by_org(store, id, after, end).await?;
     let overdue = q::overdue_by_org(store, id, end).await?;
     let get = |m: &q::ByOrg, k: Option<OrgId>| m.get(&k).copied().unwrap_or(0);
-    let mut orgs: Vec<OrgContribution> = q::orgs(store, id, end, r::MAX_ORGS as i64)
+    let mut orgs: Vec<OrgContribution> = q::orgs(store, id, r::MAX_ORGS as i64)
         .await?
         .into_iter()
         .map(|(org, name)| OrgContribution {

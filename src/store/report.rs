@@ -12,17 +12,17 @@ use super::Store;
 /// A partner organization: (id, name).
 pub type OrgRow = (OrgId, String);
 
-/// Partner organizations added by `end`, by name.
+/// Partner organizations, by name (all of them, for a past period too: members are counted
+/// under the organization they are in now).
 #[tracing::instrument(skip_all)]
-pub async fn orgs(store: &Store, coalition: CoalitionId, end: i64, limit: i64) -> Result<Vec<OrgRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, name FROM orgs WHERE coalition_id = ? AND created_at <= ? ORDER BY name, id LIMIT ?",
+pub async fn orgs(store: &Store, coalition: CoalitionId, limit: i64) -> Result<Vec<OrgRow>> {
+    Ok(
+        sqlx::query_as("SELECT id, name FROM orgs WHERE coalition_id = ? ORDER BY name, id LIMIT ?")
+            .bind(coalition)
+            .bind(limit)
+            .fetch_all(store.pool())
+            .await?,
     )
-    .bind(coalition)
-    .bind(end)
-    .bind(limit)
-    .fetch_all(store.pool())
-    .await?)
 }
 
 /// Counts keyed by organization id (`None`: no organization).
