@@ -29,6 +29,9 @@ pub struct Config {
     pub backup_schedule: String,
     pub backup_keep: u64,
     pub backup_dir: String,
+    /// Ask Discord for the privileged GUILD_MEMBERS intent, so someone who leaves the server
+    /// leaves its coalitions at once (it must be switched on in the developer portal too).
+    pub guild_members_intent: bool,
     /// Discord credentials and endpoints (environment only).
     #[serde(skip)]
     pub discord: DiscordConfig,
@@ -97,6 +100,15 @@ impl Config {
                         "{var}=`{raw}` is not a whole number — set it to e.g. `15`."
                     ))
                 })?),
+                toml::Value::Boolean(_) => match raw.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => toml::Value::Boolean(true),
+                    "false" | "0" | "no" | "off" => toml::Value::Boolean(false),
+                    _ => {
+                        return Err(Error::user(format!(
+                            "{var}=`{raw}` is not true or false — set it to `true` or `false`."
+                        )));
+                    }
+                },
                 _ => toml::Value::String(raw),
             };
             table.insert(key, value);

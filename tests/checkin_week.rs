@@ -160,9 +160,10 @@ async fn what_thirty_members_see_in_a_week() {
     for s in [&thread, &summary, &leads] {
         assert_eq!(s.channel, 2, "{s:?}");
     }
-    // DMs: 6 nudges + 3 blockers × 2 leads (ADMIN and LEAD), the same in every mode.
+    // DMs: 6 nudges + 3 blockers × 2 leads (ADMIN and LEAD), the same in every mode, and the
+    // digest's leads' part (the blockers' reasons) to each lead.
     for s in [&thread, &summary, &leads] {
-        assert_eq!(s.dms, 6 + 3 * 2, "{s:?}");
+        assert_eq!(s.dms, 6 + 3 * 2 + 2, "{s:?}");
     }
     assert_eq!(
         (thread.thread, thread.edits),

@@ -292,6 +292,8 @@ const BUILT_PLANNED: &[&str] = &[
     "coalition archive",
     "coalition restore",
     "report",
+    // issue 16: the leads' private channel
+    "coalition settings",
 ];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is
@@ -325,13 +327,21 @@ fn commands_md() -> Vec<TableRow> {
             })
         })
         .collect();
-    // A later row for the same command revises it (the spec keeps the row it replaces until the
-    // revision is built): the revision takes the earlier row's place.
+    // A later row for the same command revises it (the spec keeps the earlier row until the
+    // revision is built): its options replace the earlier row's of the same name (`/report`'s
+    // `period` became free text with autocomplete) and add the others (`/coalition settings`'
+    // `leads_channel`, "and the options above").
     let mut rows: Vec<TableRow> = Vec::new();
     for row in parsed {
-        match rows.iter_mut().find(|r| r.path == row.path) {
-            Some(earlier) => *earlier = row,
-            None => rows.push(row),
+        let Some(earlier) = rows.iter_mut().find(|r| r.path == row.path) else {
+            rows.push(row);
+            continue;
+        };
+        for option in row.options {
+            match earlier.options.iter_mut().find(|o| o.name == option.name) {
+                Some(same) => *same = option,
+                None => earlier.options.push(option),
+            }
         }
     }
     for built in BUILT_PLANNED {
@@ -500,7 +510,13 @@ fn table_options_exist_with_their_shape() {
 
 #[test]
 fn help_lists_exactly_the_commands_of_commands_md() {
-    let table: Vec<String> = commands_md().into_iter().map(|r| r.path).collect();
+    // A command with a second row (options added later) is listed once, where it first appears.
+    let mut table: Vec<String> = Vec::new();
+    for r in commands_md() {
+        if !table.contains(&r.path) {
+            table.push(r.path);
+        }
+    }
     let help: Vec<String> = backbone::discord::commands::help::COMMANDS
         .iter()
         .map(|h| h.path.to_string())

@@ -81,7 +81,7 @@ async fn a_win_removed_by_its_author_or_a_lead_leaves_its_goal() {
     let before = people_state(&w).await;
     user_err(
         win_edits::remove(&w.store, &w.actor(MEMBER2), w.now, remove(&twice)).await,
-        "Only whoever logged this win or a lead",
+        "Only whoever logged win #1 or a lead",
     );
     user_err(
         win_edits::remove(

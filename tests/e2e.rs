@@ -254,8 +254,9 @@ async fn a_coalition_week() {
         .await;
     assert_eq!(r.kind, 7, "{r:?}");
     assert_eq!(r.message_id(), card2);
+    // The card is public: it says the task is blocked, never why (that is for the leads).
     assert!(
-        r.text().contains("blocked") && r.text().contains("Printer quote missing"),
+        r.text().contains("blocked") && !r.text().contains("Printer quote missing"),
         "{}",
         r.text()
     );
@@ -392,15 +393,27 @@ async fn a_coalition_week() {
         "25/500 trees",
         "2 of 5 answered (40 %)",
         "🚧 Open blockers (2)",
-        "#2 Draft the flyer (Nora Member): Printer quote missing",
-        "check-in (Lena Lead): Need the permit",
+        "#2 Draft the flyer (Nora Member)",
+        "check-in (Lena Lead)",
         "1. Milo Member — 1 win",
     ] {
         assert!(text.contains(expected), "digest lacks {expected:?}:\n{text}");
     }
+    // The public digest names blockers, never their reasons: those go to the leads.
+    assert!(
+        !text.contains("Printer quote missing") && !text.contains("Need the permit"),
+        "{text}"
+    );
     assert!(
         digest.pinged.is_empty() && !digest.pinged_everyone,
         "the digest pings no one"
+    );
+    // The leads' part of the digest follows it, to each lead.
+    let leads_part = wait_dm(&bot, ADMIN, "(for the leads)").await;
+    assert!(
+        leads_part.text().contains("Need the permit"),
+        "{}",
+        leads_part.text()
     );
     // Everything scheduled went out once.
     assert_eq!(posts_containing(&bot, HOME, "Digest ·").len(), 1, "one digest");
@@ -419,7 +432,9 @@ async fn a_coalition_week() {
         (MEMBER2, "reminder", 1),
         (ADMIN, "Blocked: task #2", 1),
         (LEAD, "Blocked: task #2", 1),
-        (ADMIN, "Need the permit", 1),
+        (ADMIN, "Blocker reported", 1),
+        // The check-in blocker's text: its alert, then the leads' part of Monday's digest.
+        (ADMIN, "Need the permit", 2),
         (MEMBER, "New task for you", 1),
     ] {
         assert_eq!(

@@ -268,7 +268,7 @@ async fn removing_a_win_lowers_the_goal_and_edits_the_celebration() {
     assert!(theirs.is_empty(), "members see only their own wins: {theirs:?}");
 
     let refused = bot.slash(MEMBER2, "win remove", &[("win", &win)]).await;
-    assert_private(&refused, "Only whoever logged this win");
+    assert_private(&refused, "Only whoever logged win #1");
 
     let r = bot.slash(MEMBER, "win remove", &[("win", &win)]).await;
     assert_private(&r, "Win withdrawn");

@@ -631,9 +631,21 @@ async fn the_digest_fits_discords_limits_however_big_the_coalition() {
         .await
         .unwrap();
     let n = RecordingNotifier::new();
-    assert_eq!(deliver(&w, &n, w.now).await.sent, 1);
+    // The public digest, and beside it the leads' part (blocker reasons) to the lead.
+    assert_eq!(deliver(&w, &n, w.now).await.sent, 3, "one digest, two leads");
+    let leads = &n.posted_to(Target::User(LEAD))[0].msg;
+    assert!(
+        leads.limit_violations().is_empty(),
+        "{:?}",
+        leads.limit_violations()
+    );
+    assert!(text_of(leads).contains(&long[..80]), "the leads read the reasons");
     let m = &n.posted_to(Target::Channel(HOME))[0].msg;
     assert!(m.limit_violations().is_empty(), "{:?}", m.limit_violations());
+    assert!(
+        !text_of(m).contains(&format!(": {}", &long[..50])),
+        "no blocker reason in public"
+    );
     let text = text_of(m);
     assert!(text.contains("🏆 Wins (300)") && text.contains("more"), "{text}");
     assert!(text.contains("▓▓▓░░░░░░░ 30%"), "progress bars: {text}");

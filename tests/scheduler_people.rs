@@ -247,7 +247,7 @@ async fn pings_only_drops_nudges_and_notes_but_keeps_deadline_pings() {
 }
 
 #[tokio::test]
-async fn no_dms_means_a_mention_in_the_home_channel_and_feedback_text_stays_private() {
+async fn no_dms_means_a_pointer_in_the_home_channel_that_carries_none_of_the_dm() {
     let w = World::new().await;
     let c = w.climate().await;
     set(&w, MEMBER, "Europe/Berlin", "off", Some(DmPolicy::None)).await;
@@ -278,7 +278,13 @@ async fn no_dms_means_a_mention_in_the_home_channel_and_feedback_text_stays_priv
         .iter()
         .find(|s| s.msg.ping_users == [MEMBER])
         .expect("a mention");
-    assert!(text_of(&assigned.msg).contains("Draft the letter"));
+    // A personal DM is for its reader alone: the home channel gets where to look, not the DM.
+    assert!(!text_of(&assigned.msg).contains("Draft the letter"));
+    assert!(
+        text_of(&assigned.msg).contains("/task mine"),
+        "{}",
+        text_of(&assigned.msg)
+    );
     let pointer = home
         .iter()
         .find(|s| s.msg.ping_users == [LEAD])

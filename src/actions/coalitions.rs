@@ -230,6 +230,8 @@ pub struct UpdateSettings {
     pub checkin_schedule: Option<String>,
     pub digest_schedule: Option<String>,
     pub ping_offsets: Option<String>,
+    /// The leads' private channel. The Discord layer checks first that `@everyone` can't read it.
+    pub leads_channel: Option<ChannelId>,
 }
 
 /// One setting that changed.
@@ -274,14 +276,15 @@ pub async fn settings(
         given(&input.ping_offsets),
     );
     if input.channel.is_none()
+        && input.leads_channel.is_none()
         && tz_in.is_none()
         && checkin_in.is_none()
         && digest_in.is_none()
         && offsets_in.is_none()
     {
         return Err(Error::user(
-            "Nothing to change — give `/coalition settings` at least one of `channel`, `timezone`, \
-             `checkin_schedule`, `digest_schedule` or `ping_offsets`.",
+            "Nothing to change — give `/coalition settings` at least one of `channel`, `leads_channel`, \
+             `timezone`, `checkin_schedule`, `digest_schedule` or `ping_offsets`.",
         ));
     }
     // Everything given is checked before the write, so a typo never waits for the write lock.
@@ -309,6 +312,30 @@ pub async fn settings(
             other.name, old.name
         )));
     }
+    if let Some(leads) = input.leads_channel {
+        let home = input.channel.unwrap_or(old.home_channel_id);
+        if leads == home {
+            return Err(Error::user(format!(
+                "<#{leads}> is the home channel, which everyone reads — pick a private channel only the leads can see for `leads_channel`."
+            )));
+        }
+        if let Some(other) =
+            store::coalitions::home_of_channel(&mut *tx, actor.guild, leads, CoalitionId(0)).await?
+        {
+            return Err(Error::user(format!(
+                "<#{leads}> is the home channel of **{}**, which everyone reads — pick a private channel only the leads can see.",
+                other.name
+            )));
+        }
+    }
+    if let Some(home) = input.channel
+        && Some(home) == old.leads_channel_id
+        && input.leads_channel.is_none_or(|l| l == home)
+    {
+        return Err(Error::user(format!(
+            "<#{home}> is the leads' private channel — pick another home channel, or move `leads_channel` first."
+        )));
+    }
     let tz = tz_new.unwrap_or_else(|| old.tz());
     let checkin = match checkin_new {
         Some(s) => s,
@@ -333,6 +360,15 @@ pub async fn settings(
         "channel",
         &format!("<#{}>", old.home_channel_id),
         input.channel.map(|c| format!("<#{c}>")).as_deref(),
+    );
+    let leads_was = old
+        .leads_channel_id
+        .map(|c| format!("<#{c}>"))
+        .unwrap_or_else(|| "none".into());
+    note(
+        "leads_channel",
+        &leads_was,
+        input.leads_channel.map(|c| format!("<#{c}>")).as_deref(),
     );
     note("timezone", &old.timezone, tz_new.map(|t| t.name()));
     note(
@@ -368,6 +404,7 @@ pub async fn settings(
     // plan must not be skipped because the home channel changed.
     let write = store::coalitions::SettingsChange {
         home_channel_id: input.channel.filter(|_| changed("channel")),
+        leads_channel_id: input.leads_channel.filter(|_| changed("leads_channel")),
         timezone: tz_changed.then(|| tz.name()),
         checkin_schedule: changed("checkin_schedule").then(|| checkin.source()),
         digest_schedule: changed("digest_schedule").then(|| digest.source()),

@@ -153,11 +153,33 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         away,
         feedback_new,
         feedback_acknowledged,
+        checkin_blockers_count: checkin_count,
+        blockers_for_leads: 0,
     })
 }
 
+/// The digest of `coalition` for `[start, end)` as `reader` may read it: the leads' view for a
+/// lead, else the public one (which obeys the check-in report mode).
+pub async fn build_for(
+    store: &Store,
+    coalition: &Coalition,
+    start: i64,
+    end: i64,
+    reader: Reader,
+) -> Result<Digest> {
+    let digest = build_period(store, coalition, start, end).await?;
+    if reader == Reader::Lead {
+        return Ok(digest);
+    }
+    let answers_public = store::checkin_posts::settings(store.pool(), coalition.id)
+        .await?
+        .report
+        .is_public();
+    Ok(digest.public(answers_public))
+}
+
 /// `/digest preview` (anyone): the digest since the schedule's last occurrence, as it would be
-/// sent now.
+/// sent now — the public digest, or for a lead the leads' view with what the public one leaves out.
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn preview(
     store: &Store,
@@ -166,7 +188,15 @@ pub async fn preview(
     coalition: Option<&str>,
 ) -> Result<Digest> {
     let scope = super::scope(store, actor, coalition).await?;
-    build(store, &scope.coalition, now).await
+    let reader = if scope.is_lead() {
+        Reader::Lead
+    } else if scope.member.is_some() {
+        Reader::Member
+    } else {
+        Reader::Outsider
+    };
+    let (start, end) = period(&scope.coalition, ts(now));
+    build_for(store, &scope.coalition, start, end, reader).await
 }
 
 /// The digest was queued for the home channel.
@@ -203,7 +233,7 @@ pub async fn send(
         due_at: now_s,
     };
     let mut tx = store.write().await?;
-    deliveries::enqueue(&mut tx, &delivery, now_s).await?;
+    queue(&mut tx, c, &delivery, now_s).await?;
     let channel = c.home_channel_id.to_string();
     store::record_event(
         &mut tx,
@@ -221,6 +251,31 @@ pub async fn send(
         channel: c.home_channel_id,
         due_at: now_s,
     })
+}
+
+/// Queues the digest `public` (to the home channel) and, beside it, its leads' part: to the
+/// leads' channel if the coalition has one, else to each lead by DM. The leads' part is rendered
+/// when sent and dropped if the period holds nothing only leads may read. Returns whether the
+/// digest was new.
+pub async fn queue(tx: &mut store::Tx, c: &Coalition, public: &NewDelivery, now: i64) -> Result<bool> {
+    let new = deliveries::enqueue(tx, public, now).await?;
+    let key = format!("{}:leads", public.dedupe_key);
+    match c.leads_channel_id {
+        Some(channel) => {
+            let leads = NewDelivery {
+                kind: DeliveryKind::DigestLeads,
+                dedupe_key: key,
+                target: Target::Channel(channel),
+                ..public.clone()
+            };
+            deliveries::enqueue(tx, &leads, now).await?;
+        }
+        None => {
+            let kind = DeliveryKind::DigestLeads;
+            deliveries::enqueue_to_leads(tx, c.id, kind, &key, None, &public.payload, None, now).await?;
+        }
+    }
+    Ok(new)
 }
 
 /// The coalition named `name` in `guild`, for `backbone digest --preview` and `backbone export`.

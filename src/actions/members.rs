@@ -310,6 +310,44 @@ pub async fn leave(
     })
 }
 
+/// Someone left the Discord server (or was kicked or banned): they leave every coalition of that
+/// server as `/coalition leave` does — their open tasks stay, unassigned — and with them every
+/// right and every message meant for members or leads. The last lead goes too: they are gone
+/// whatever the coalition says (server admins still count as leads). Returns the coalitions left.
+#[tracing::instrument(skip_all, fields(guild = %guild))]
+pub async fn left_server(
+    store: &Store,
+    guild: GuildId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let now_s = ts(now);
+    let mut tx = store.write().await?;
+    let memberships = store::members::memberships_in_guild(&mut tx, guild, user).await?;
+    for (coalition, _) in &memberships {
+        let unassigned = store::members::unassign_open_tasks(&mut tx, *coalition, user, now_s).await?;
+        store::members::remove(&mut tx, *coalition, user).await?;
+        store::record_event(
+            &mut tx,
+            *coalition,
+            user,
+            "member.left_server",
+            &user.to_string(),
+            &task_list(&unassigned),
+            now_s,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if !memberships.is_empty() {
+        tracing::info!(
+            coalitions = memberships.len(),
+            "member left the server; memberships ended"
+        );
+    }
+    Ok(memberships.into_iter().map(|(_, name)| name).collect())
+}
+
 /// Tasks as `#3 Title, #5 Title` for an event's detail.
 fn task_list(tasks: &[UnassignedTask]) -> String {
     let shown: Vec<String> = tasks

@@ -45,6 +45,39 @@ pub struct Actor {
     pub channel: Option<ChannelId>,
 }
 
+/// What someone is to a row that gives them a right over it (while they are a member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// Assigned the task.
+    Creator,
+    /// The task is theirs.
+    Assignee,
+    /// Logged the win.
+    Author,
+}
+
+impl Holder {
+    /// "whoever assigned task #12" (or "… it" when the row was named already).
+    fn who(self, subject: Option<&str>) -> String {
+        match (self, subject) {
+            (Holder::Creator, Some(s)) => format!("whoever assigned {s}"),
+            (Holder::Creator, None) => "whoever assigned it".into(),
+            (Holder::Assignee, Some(s)) => format!("{s}'s assignee"),
+            (Holder::Assignee, None) => "its assignee".into(),
+            (Holder::Author, Some(s)) => format!("whoever logged {s}"),
+            (Holder::Author, None) => "whoever logged it".into(),
+        }
+    }
+
+    fn did(self) -> &'static str {
+        match self {
+            Holder::Creator => "assigned",
+            Holder::Assignee => "were assigned",
+            Holder::Author => "logged",
+        }
+    }
+}
+
 /// The coalition an action works on, with the actor's place in it.
 #[derive(Debug, Clone)]
 pub struct Scope {
@@ -87,6 +120,42 @@ impl Scope {
             "Only leads of **{}** (or server admins) can do that — ask a lead, or see `/member list`.",
             self.coalition.name
         )))
+    }
+
+    /// The one membership rule for rights held through a row: the actor may act as one of
+    /// `holders` (creator, assignee, author: who they are to the row, and the user who is that)
+    /// only while a current member; leads and admins always may. `subject` names the row
+    /// ("task #12") and `verb` what they want to do with it ("cancel it").
+    pub fn require_right(
+        &self,
+        holders: &[(Holder, Option<UserId>)],
+        subject: &str,
+        verb: &str,
+    ) -> Result<()> {
+        if self.is_lead() {
+            return Ok(());
+        }
+        let me = Some(self.actor.user);
+        match holders.iter().find(|(_, user)| *user == me) {
+            Some(_) if self.member.is_some() => Ok(()),
+            Some((holder, _)) => Err(Error::user(format!(
+                "You {} {subject} but are no longer a member of **{}** — only a current member or a lead can {verb}; ask a lead (`/member list` shows them).",
+                holder.did(),
+                self.coalition.name
+            ))),
+            None => {
+                let who: Vec<String> = holders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (h, _))| h.who(if i == 0 { Some(subject) } else { None }))
+                    .collect();
+                Err(Error::user(format!(
+                    "Only {} or a lead of **{}** can {verb} — ask one of them (`/member list` shows the leads).",
+                    who.join(", "),
+                    self.coalition.name
+                )))
+            }
+        }
     }
 
     /// The coalition's id.

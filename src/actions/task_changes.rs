@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::tasks::{TaskSel, assigned_dm, display_name, load, ping_offsets, require_assignee, resolve};
-use super::{Actor, Scope, ts};
+use super::{Actor, Holder, Scope, ts};
 use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::DeliveryKind;
@@ -46,13 +46,12 @@ pub async fn update(
     input: UpdateTask,
 ) -> Result<TaskUpdated> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    let is_assignee = task.assignee_id == Some(actor.user);
-    if !is_assignee && !scope.is_lead() {
-        return Err(Error::user(format!(
-            "Only task #{}'s assignee or a lead of **{}** can change its status — ask a lead, or see `/task mine` for yours.",
-            task.number, scope.coalition.name
-        )));
-    }
+    let subject = format!("task #{}", task.number);
+    scope.require_right(
+        &[(Holder::Assignee, task.assignee_id)],
+        &subject,
+        "change its status",
+    )?;
     require_not_cancelled(&task)?;
     let previous = task.status;
     let status = input.status;
@@ -246,7 +245,7 @@ pub async fn reassign(
     input: ReassignTask,
 ) -> Result<TaskReassigned> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "reassign")?;
+    require_creator_or_lead(&scope, &task, "reassign it")?;
     require_not_done(&task)?;
     let assignee = require_assignee(store.pool(), &scope, input.assignee, &input.assignee_name).await?;
     let name = display_name(&input.assignee_name, &assignee);
@@ -331,7 +330,7 @@ pub struct TaskDueSet {
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: SetDue) -> Result<TaskDueSet> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "move the due date of")?;
+    require_creator_or_lead(&scope, &task, "move its due date")?;
     require_not_done(&task)?;
     let tz = scope.coalition.tz();
     let due = when::parse_due(&input.due, tz, now)?;
@@ -379,25 +378,9 @@ pub async fn set_due(store: &Store, actor: &Actor, now: DateTime<Utc>, input: Se
 }
 
 /// The task's creator (while still a member) or a lead may reassign it or move its due date.
-fn require_creator_or_lead(scope: &Scope, task: &Task, verb: &str) -> Result<()> {
-    let creator = task.created_by == scope.actor.user && scope.member.is_some();
-    if creator || scope.is_lead() {
-        return Ok(());
-    }
-    let why = if task.created_by == scope.actor.user {
-        format!(
-            "You assigned task #{} but are no longer a member of **{}**",
-            task.number, scope.coalition.name
-        )
-    } else {
-        format!(
-            "Only whoever assigned task #{} or a lead of **{}**",
-            task.number, scope.coalition.name
-        )
-    };
-    Err(Error::user(format!(
-        "{why} — only a member who assigned it or a lead can {verb} it; ask a lead (`/member list` shows them)."
-    )))
+pub(crate) fn require_creator_or_lead(scope: &Scope, task: &Task, verb: &str) -> Result<()> {
+    let subject = format!("task #{}", task.number);
+    scope.require_right(&[(Holder::Creator, Some(task.created_by))], &subject, verb)
 }
 
 /// Refuses any change to a cancelled task, as old cards' buttons and commands alike must.

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 
 use super::tasks::{TaskSel, load, ping_offsets, resolve};
-use super::{Actor, Scope, ts};
+use super::{Actor, Holder, Scope, ts};
 use crate::domain::repeat::{self, Repeat};
 use crate::domain::{pings, text, *};
 use crate::error::{Error, Result};
@@ -40,13 +40,14 @@ pub struct TaskEdited {
 #[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
 pub async fn edit(store: &Store, actor: &Actor, now: DateTime<Utc>, input: EditTask) -> Result<TaskEdited> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    let allowed = task.created_by == actor.user || task.assignee_id == Some(actor.user) || scope.is_lead();
-    if !allowed {
-        return Err(Error::user(format!(
-            "Only whoever assigned task #{}, its assignee or a lead of **{}** can edit it — ask one of them.",
-            task.number, scope.coalition.name
-        )));
-    }
+    scope.require_right(
+        &[
+            (Holder::Creator, Some(task.created_by)),
+            (Holder::Assignee, task.assignee_id),
+        ],
+        &format!("task #{}", task.number),
+        "edit it",
+    )?;
     super::task_changes::require_not_cancelled(&task)?;
     let title_in = input.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let goal_in = input.goal.as_deref().map(str::trim).filter(|g| !g.is_empty());
@@ -149,7 +150,7 @@ pub async fn cancel(
     input: CancelTask,
 ) -> Result<TaskCancelled> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "cancel")?;
+    super::task_changes::require_creator_or_lead(&scope, &task, "cancel it")?;
     let previous = task.status;
     match previous {
         TaskStatus::Cancelled => {
@@ -239,7 +240,7 @@ pub async fn set_repeat(
     input: RepeatTask,
 ) -> Result<TaskRepeatSet> {
     let (scope, task) = resolve(store, actor, input.coalition.as_deref(), &input.task).await?;
-    require_creator_or_lead(&scope, &task, "set the repeat of")?;
+    super::task_changes::require_creator_or_lead(&scope, &task, "set its repeat")?;
     super::task_changes::require_not_cancelled(&task)?;
     if task.status == TaskStatus::Done {
         return Err(Error::user(format!(
@@ -418,16 +419,6 @@ fn next_due(rule: &Repeat, task: &Task, now: i64, tz: chrono_tz::Tz) -> Option<i
     let from = task.due_at.unwrap_or(now).max(now);
     let from = Utc.timestamp_opt(from, 0).single()?;
     rule.next_after(from, tz).map(|d| d.timestamp())
-}
-
-fn require_creator_or_lead(scope: &Scope, task: &Task, verb: &str) -> Result<()> {
-    if task.created_by == scope.actor.user || scope.is_lead() {
-        return Ok(());
-    }
-    Err(Error::user(format!(
-        "Only whoever assigned task #{} or a lead of **{}** can {verb} it — ask a lead.",
-        task.number, scope.coalition.name
-    )))
 }
 
 fn cancelled_meanwhile(task: &Task) -> Error {

@@ -236,13 +236,20 @@ async fn list_with(
     mine: bool,
 ) -> Result<TaskList> {
     let now_s = ts(now);
-    let (tasks, paged) = super::pages::fetch_page(
+    let (mut tasks, paged) = super::pages::fetch_page(
         page,
         PAGE_SIZE,
         |p| store::tasks::list(store, scope.id(), filter, now_s, p),
         store::tasks::count(store, scope.id(), filter),
     )
     .await?;
+    // Why a task is blocked is for the leads and its own assignee.
+    let me = Some(scope.actor.user);
+    for row in &mut tasks {
+        if !(scope.is_lead() || (row.task.assignee_id == me && scope.member.is_some())) {
+            row.task.blocked_reason = None;
+        }
+    }
     let total = paged.total;
     let filters = Filters::new().with('c', Some(scope.id()));
     let key = if mine {

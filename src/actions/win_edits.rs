@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Actor, ts};
+use super::{Actor, Holder, ts};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::store::win_edits::Celebration;
@@ -58,12 +58,11 @@ pub async fn remove(
                 scope.coalition.name
             ))
         })?;
-    if win.user_id != actor.user && !scope.is_lead() {
-        return Err(Error::user(format!(
-            "Only whoever logged this win or a lead of **{}** can remove it — ask a lead.",
-            scope.coalition.name
-        )));
-    }
+    scope.require_right(
+        &[(Holder::Author, Some(win.user_id))],
+        &format!("win #{id}"),
+        "remove it",
+    )?;
     let author_name = store::members::get(store, scope.id(), win.user_id)
         .await?
         .map(|m| m.display_name)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::tasks::TaskSel;
-use super::{Actor, Scope, ts};
+use super::{Actor, Holder, Scope, ts};
 use crate::domain::paging::{Filters, PageKey, Paged};
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
@@ -125,12 +125,12 @@ pub async fn log_task_win(
     task: TaskId,
 ) -> Result<WinLogged> {
     let (scope, task) = super::tasks::resolve(store, actor, None, &TaskSel::Id(task)).await?;
-    if task.assignee_id != Some(actor.user) && !scope.is_lead() {
-        return Err(Error::user(format!(
-            "Only task #{}'s assignee or a lead of **{}** can log it as a win — `/win log` records your own.",
-            task.number, scope.coalition.name
-        )));
-    }
+    let subject = format!("task #{}", task.number);
+    scope.require_right(
+        &[(Holder::Assignee, task.assignee_id)],
+        &subject,
+        "log it as a win",
+    )?;
     if task.status != TaskStatus::Done {
         return Err(Error::user(format!(
             "Task #{} isn't done yet — mark it done with `/task done` first.",

@@ -100,6 +100,12 @@ macro_rules! filled {
     }};
 }
 
+/// Whether an answer to an interaction must be seen by its invoker alone: when it says so, and
+/// whenever its audience is above public — an answer in the channel would reach everyone there.
+pub fn private(msg: &Message) -> bool {
+    msg.ephemeral || msg.audience.is_private()
+}
+
 /// A channel or DM message.
 pub fn create_message(msg: &Message) -> CreateMessage {
     filled!(CreateMessage::new(), &msg.clone().fit(), add_file, edit)
@@ -114,7 +120,7 @@ pub fn edit_message(msg: &Message) -> EditMessage {
 pub fn reply(msg: &Message) -> CreateReply {
     let msg = msg.clone().fit();
     let mut out = CreateReply::default()
-        .ephemeral(msg.ephemeral)
+        .ephemeral(private(&msg))
         .components(components(&msg))
         .allowed_mentions(allowed_mentions(&msg));
     if !msg.content.is_empty() {
@@ -133,7 +139,7 @@ pub fn reply(msg: &Message) -> CreateReply {
 pub fn followup(msg: &Message) -> CreateInteractionResponseFollowup {
     let msg = msg.clone().fit();
     filled!(
-        CreateInteractionResponseFollowup::new().ephemeral(msg.ephemeral),
+        CreateInteractionResponseFollowup::new().ephemeral(private(&msg)),
         &msg,
         add_file,
         new
@@ -155,7 +161,7 @@ pub fn edit_response(msg: &Message) -> EditInteractionResponse {
 pub fn interaction_message(msg: &Message) -> CreateInteractionResponseMessage {
     let msg = msg.clone().fit();
     filled!(
-        CreateInteractionResponseMessage::new().ephemeral(msg.ephemeral),
+        CreateInteractionResponseMessage::new().ephemeral(private(&msg)),
         &msg,
         add_file,
         new

@@ -197,22 +197,7 @@ async fn check_home(
     let Some(Some((perms, roles))) = guilds.get(&guild) else {
         return;
     };
-    let overwrites: Vec<Overwrite> = channel
-        .permission_overwrites
-        .iter()
-        .filter_map(|o| {
-            let target = match o.kind {
-                serenity::PermissionOverwriteType::Member(u) => OverwriteFor::Member(u.get()),
-                serenity::PermissionOverwriteType::Role(r) => OverwriteFor::Role(r.get()),
-                _ => return None,
-            };
-            Some(Overwrite {
-                target,
-                allow: o.allow.bits(),
-                deny: o.deny.bits(),
-            })
-        })
-        .collect();
+    let overwrites = overwrites_of(&channel);
     let missing = missing_in_home(perms.in_channel(bot, roles, &overwrites));
     if missing.is_empty() {
         r.ok(format!(
@@ -228,6 +213,49 @@ async fn check_home(
             ),
         );
     }
+}
+
+/// A channel's permission overwrites, for [`GuildPerms::in_channel`].
+fn overwrites_of(channel: &serenity::GuildChannel) -> Vec<Overwrite> {
+    channel
+        .permission_overwrites
+        .iter()
+        .filter_map(|o| {
+            let target = match o.kind {
+                serenity::PermissionOverwriteType::Member(u) => OverwriteFor::Member(u.get()),
+                serenity::PermissionOverwriteType::Role(r) => OverwriteFor::Role(r.get()),
+                _ => return None,
+            };
+            Some(Overwrite {
+                target,
+                allow: o.allow.bits(),
+                deny: o.deny.bits(),
+            })
+        })
+        .collect()
+}
+
+/// Whether everyone in the server can read `channel`: `@everyone`'s permissions there, after the
+/// channel's overwrites, include View Channel. The leads' channel must not be such a channel.
+pub async fn readable_by_everyone(http: &serenity::Http, channel: serenity::ChannelId) -> Result<bool> {
+    let Some(ch) = http.get_channel(channel).await?.guild() else {
+        return Err(Error::user(
+            "That isn't a server channel — pick a text channel of this server.",
+        ));
+    };
+    let g = http.get_guild(ch.guild_id).await?;
+    let perms = GuildPerms {
+        guild_id: ch.guild_id.get(),
+        owner_id: g.owner_id.get(),
+        roles: g
+            .roles
+            .values()
+            .map(|r| (r.id.get(), r.permissions.bits()))
+            .collect(),
+    };
+    // Nobody in particular (user 0, no roles): what @everyone alone may do there.
+    let everyone = perms.in_channel(0, &[], &overwrites_of(&ch));
+    Ok(everyone & crate::domain::permissions::bits::VIEW_CHANNEL != 0)
 }
 
 async fn guild_perms(http: &serenity::Http, guild: u64, bot: u64) -> Result<(GuildPerms, Vec<u64>)> {

@@ -258,6 +258,16 @@ async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) 
             data.metrics
                 .command("form", outcome, started.elapsed().as_secs_f64());
         }
+        // Someone left the server, was kicked or banned (with the GUILD_MEMBERS intent): they
+        // leave its coalitions, and every right and private message with them.
+        FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+            let guild = GuildId(guild_id.get() as i64);
+            let who = UserId(user.id.get() as i64);
+            let left = crate::actions::members::left_server(&data.store, guild, who, data.now()).await;
+            if let Err(e) = left {
+                tracing::error!(error = %e, "could not end the memberships of someone who left");
+            }
+        }
         FullEvent::GuildCreate { guild, .. } => {
             tracing::debug!(guild = %guild.id, name = %guild.name, "guild available");
         }
@@ -369,7 +379,12 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         .build();
 
     let reqwest_client = client;
-    let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+    let intents = if config.guild_members_intent {
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
+    } else {
+        GatewayIntents::GUILDS
+    };
+    let mut client = ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .await
         .map_err(|e| Error::internal(format!("cannot build the Discord client: {e}")))?;

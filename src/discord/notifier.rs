@@ -18,7 +18,7 @@ use serenity::{CreateAttachment, Http, HttpError, Nonce};
 
 use super::convert::{create_message, edit_message};
 use crate::domain::message::Message;
-use crate::domain::{ChannelId, MessageId, UserId};
+use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use crate::scheduler::{Notifier, SendError};
 
 /// Sends the scheduler's messages with the bot's HTTP client.
@@ -32,7 +32,15 @@ pub struct DiscordNotifier {
     dm_channels: Arc<Mutex<HashMap<UserId, serenity::ChannelId>>>,
     /// Until when a global 429 holds every send back.
     global_until: Arc<Mutex<Option<tokio::time::Instant>>>,
+    /// Whether a user is still in a server, and when that was asked (answers kept a few minutes).
+    in_guild: Arc<Mutex<InGuild>>,
 }
+
+/// Per (server, user): whether they are in it, and when that was asked.
+type InGuild = HashMap<(GuildId, UserId), (bool, std::time::Instant)>;
+
+/// How long an answer to "is this person still in the server?" is trusted.
+const IN_GUILD_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl DiscordNotifier {
     /// A notifier using `http` (the client's, so rate limits are shared with commands) and, when
@@ -45,6 +53,7 @@ impl DiscordNotifier {
             direct,
             dm_channels: Arc::default(),
             global_until: Arc::default(),
+            in_guild: Arc::default(),
         }
     }
 
@@ -187,6 +196,35 @@ impl Notifier for DiscordNotifier {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    async fn in_guild(&self, guild: GuildId, user: UserId) -> Result<bool, SendError> {
+        let key = (guild, user);
+        let cached = |m: &HashMap<_, (bool, std::time::Instant)>| {
+            m.get(&key)
+                .filter(|(_, at)| at.elapsed() < IN_GUILD_TTL)
+                .map(|(yes, _)| *yes)
+        };
+        if let Some(yes) = cached(&self.in_guild.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(yes);
+        }
+        let asked = self
+            .http
+            .get_member(
+                serenity::GuildId::new(guild.0 as u64),
+                serenity::UserId::new(user.0 as u64),
+            )
+            .await;
+        let yes = match asked {
+            Ok(_) => true,
+            // 10007 Unknown Member: they left, were kicked or banned.
+            Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) if r.error.code == 10007 => false,
+            Err(e) => return Err(classify(e)),
+        };
+        let mut m = self.in_guild.lock().unwrap_or_else(|e| e.into_inner());
+        m.retain(|_, (_, at)| at.elapsed() < IN_GUILD_TTL);
+        m.insert(key, (yes, std::time::Instant::now()));
+        Ok(yes)
     }
 
     async fn create_thread(

@@ -129,7 +129,7 @@ impl Responder {
                     .execute(self.http.as_ref(), (self.id, &self.token))
                     .await?;
             }
-            State::Deferred { ephemeral } if ephemeral == msg.ephemeral => {
+            State::Deferred { ephemeral } if ephemeral == convert::private(msg) => {
                 self.edit_original(msg).await?;
             }
             State::Deferred { .. } => {
@@ -152,7 +152,8 @@ impl Responder {
     /// slash command or a form opened by one, answers with a new message instead.
     pub async fn update(&self, msg: &Message) -> Result<()> {
         let on_message = matches!(self.kind, Kind::Component | Kind::Modal { on_message: true });
-        if !on_message {
+        // A message meant for fewer than everyone never replaces one everyone can see.
+        if !on_message || (msg.audience.is_private() && !msg.ephemeral) {
             return self.send(msg).await;
         }
         let mut state = self.state.lock().await;

@@ -56,6 +56,35 @@ pub struct Digest {
     pub feedback_new: i64,
     /// Feedback acknowledged by a lead in the period.
     pub feedback_acknowledged: i64,
+    /// Check-in answers of the current round that report a blocker (counted in `blockers_count`).
+    pub checkin_blockers_count: i64,
+    /// Open blockers from check-ins that only the leads may read (answers in `leads` report mode):
+    /// counted here, not in `blockers_count`, and never listed. 0 in the leads' view.
+    pub blockers_for_leads: i64,
+}
+
+impl Digest {
+    /// The digest as anyone in the server may read it. Blocker reasons and who is away are for the
+    /// leads; check-in blockers are listed (names, no reasons) only when the answers themselves
+    /// are public (`answers_public`), and otherwise only counted.
+    pub fn public(mut self, answers_public: bool) -> Digest {
+        if !answers_public {
+            self.blockers
+                .retain(|b| matches!(b.source, BlockerSource::Task { .. }));
+            self.blockers_count -= self.checkin_blockers_count;
+            self.blockers_for_leads = self.checkin_blockers_count;
+        }
+        for b in &mut self.blockers {
+            b.reason.clear();
+        }
+        self.away.clear();
+        self
+    }
+
+    /// Whether the leads' view holds anything the public one does not.
+    pub fn has_leads_part(&self) -> bool {
+        !self.away.is_empty() || self.blockers.iter().any(|b| !b.reason.trim().is_empty())
+    }
 }
 
 /// A member who is away.
@@ -294,16 +323,26 @@ pub fn to_text(d: &Digest) -> String {
         );
     }
 
-    out += &format!("\nOpen blockers: {}\n", d.blockers_count);
+    out += &format!("\nOpen blockers: {}\n", d.blockers_count + d.blockers_for_leads);
     for b in &d.blockers {
         let who = b.who.as_deref().unwrap_or("unassigned");
         let what = match &b.source {
             BlockerSource::Task { number, title } => format!("#{number} {title}"),
             BlockerSource::Checkin => "check-in".to_string(),
         };
-        out += &format!("  • {what} ({who}): {}\n", text::truncate(&b.reason, 200));
+        if b.reason.trim().is_empty() {
+            out += &format!("  • {what} ({who})\n");
+        } else {
+            out += &format!("  • {what} ({who}): {}\n", text::truncate(&b.reason, 200));
+        }
     }
     more(&mut out, d.blockers_count, d.blockers.len());
+    if d.blockers_for_leads > 0 {
+        out += &format!(
+            "  {} more from check-ins: leads see the details\n",
+            d.blockers_for_leads
+        );
+    }
     out
 }
 

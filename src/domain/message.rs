@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::audience::Audience;
 use super::ids::UserId;
 use super::text::truncate;
 
@@ -37,6 +38,8 @@ pub struct Message {
     pub ping_users: Vec<UserId>,
     /// Visible only to the person who ran the command.
     pub ephemeral: bool,
+    /// Who may read it: the sending path never puts it anywhere wider (see [`Audience::may_go`]).
+    pub audience: Audience,
     /// Files to upload with the message; an embed shows one as its image with
     /// [`Attachment::url`].
     #[serde(skip)]
@@ -141,6 +144,12 @@ impl Message {
     /// Makes it ephemeral.
     pub fn ephemeral(mut self) -> Message {
         self.ephemeral = true;
+        self
+    }
+
+    /// Marks who may read it (render decides, because it knows the content).
+    pub fn for_audience(mut self, audience: Audience) -> Message {
+        self.audience = audience;
         self
     }
 

@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no clock. Everything here is a plain function of its inputs.
 
+pub mod audience;
 pub mod checkin;
 pub mod digest;
 pub mod hours;
@@ -15,5 +16,6 @@ pub mod schedule;
 pub mod text;
 pub mod when;
 
+pub use audience::{Audience, Place, Reader};
 pub use ids::*;
 pub use model::*;

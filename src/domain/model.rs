@@ -162,6 +162,9 @@ pub struct Coalition {
     pub created_by: UserId,
     pub created_at: i64,
     pub archived_at: Option<i64>,
+    /// The leads' private channel, where leads-only messages go when a lead's DMs are closed or
+    /// off (never a public channel: `/coalition settings` checks it).
+    pub leads_channel_id: Option<ChannelId>,
 }
 
 impl Coalition {

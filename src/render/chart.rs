@@ -309,6 +309,8 @@ mod tests {
             away: Vec::new(),
             feedback_new: 0,
             feedback_acknowledged: 0,
+            checkin_blockers_count: 0,
+            blockers_for_leads: 0,
         }
     }
 

@@ -284,6 +284,7 @@ mod tests {
             created_by: UserId(1),
             created_at: 1_700_000_000,
             archived_at: None,
+            leads_channel_id: None,
         }
     }
 

@@ -5,6 +5,7 @@
 use chrono_tz::Tz;
 
 use super::clip;
+use crate::domain::Audience;
 use crate::domain::digest::{BlockerSource, Digest, UPCOMING_DAYS, progress_bar};
 use crate::domain::message::{Embed, Message, bounded_list, colors};
 use crate::domain::text::number;
@@ -183,12 +184,26 @@ pub fn digest(d: &Digest) -> Message {
                 BlockerSource::Task { number, title } => format!("#{number} {}", clip(title, 50)),
                 BlockerSource::Checkin => "check-in".into(),
             };
-            format!("• {what} ({who}): {}", clip(&b.reason, LINE_TEXT))
+            if b.reason.trim().is_empty() {
+                format!("• {what} ({who})")
+            } else {
+                format!("• {what} ({who}): {}", clip(&b.reason, LINE_TEXT))
+            }
         })
         .collect();
+    let mut blocked = list(&blockers, d.blockers_count, "None — nice.");
+    if d.blockers_for_leads > 0 {
+        let n = d.blockers_for_leads;
+        let note = format!("{n} open blocker{} from check-ins; leads see details", plural(n));
+        blocked = if d.blockers_count > 0 {
+            format!("{blocked}\n{note}")
+        } else {
+            note
+        };
+    }
     e = e.field(
-        format!("🚧 Open blockers ({})", d.blockers_count),
-        list(&blockers, d.blockers_count, "None — nice."),
+        format!("🚧 Open blockers ({})", d.blockers_count + d.blockers_for_leads),
+        blocked,
         false,
     );
 
@@ -210,10 +225,79 @@ pub fn digest(d: &Digest) -> Message {
         e = e.field("⭐ Top contributors", list(&top, top.len() as i64, "—"), false);
     }
     let e = e.footer(format!("Times in {}", d.timezone));
-    match super::chart::digest_png(d) {
+    let msg = match super::chart::digest_png(d) {
         Some(png) => Message::embed(e.image(png.url())).attach(png).fit(),
         None => Message::embed(e).fit(),
+    };
+    // The leads' view names who is away and why tasks are blocked: for the leads alone.
+    msg.for_audience(if d.has_leads_part() {
+        Audience::Leads
+    } else {
+        Audience::Public
+    })
+}
+
+/// The leads' part of a digest, sent to them (or their channel) beside the public digest: blocker
+/// reasons, leads-only check-in blockers and who is away. `None` when there is nothing of that.
+pub fn leads_part(d: &Digest) -> Option<Message> {
+    if !d.has_leads_part() {
+        return None;
     }
+    let tz: Tz = d.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let title = format!(
+        "{} — {} (for the leads)",
+        crate::domain::digest::title(d),
+        clip(&d.coalition, 100)
+    );
+    let mut e = Embed::new(title, colors::WARNING).description(
+        "What the public digest leaves out: blocker reasons, check-in blockers and who is away.",
+    );
+    let blockers: Vec<String> = d
+        .blockers
+        .iter()
+        .map(|b| {
+            let who = b
+                .who
+                .as_deref()
+                .map(|w| clip(w, 40))
+                .unwrap_or_else(|| "unassigned".into());
+            let what = match &b.source {
+                BlockerSource::Task { number, title } => format!("#{number} {}", clip(title, 50)),
+                BlockerSource::Checkin => "check-in".into(),
+            };
+            format!("• {what} ({who}): {}", clip(&b.reason, LINE_TEXT))
+        })
+        .collect();
+    if !blockers.is_empty() {
+        e = e.field(
+            format!("🚧 Open blockers ({})", d.blockers_count),
+            list(&blockers, d.blockers_count, ""),
+            false,
+        );
+    }
+    if !d.away.is_empty() {
+        let away: Vec<String> = d
+            .away
+            .iter()
+            .map(|a| {
+                format!(
+                    "• {} — away until {}",
+                    clip(&a.who, 40),
+                    show(a.until, tz, Shown::Date)
+                )
+            })
+            .collect();
+        e = e.field(
+            format!("🏖️ Away ({})", d.away.len()),
+            list(&away, d.away.len() as i64, ""),
+            false,
+        );
+    }
+    Some(
+        Message::embed(e.footer(format!("Times in {}", d.timezone)))
+            .for_audience(Audience::Leads)
+            .fit(),
+    )
 }
 
 fn list(lines: &[String], total: i64, empty: &str) -> String {

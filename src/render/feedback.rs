@@ -56,6 +56,7 @@ pub fn to_lead(coalition: &str, f: &Feedback, author: Option<&str>) -> Message {
     .footer("Mark it acknowledged with the button, or later in /feedback list.");
     Message::embed(e)
         .button(ack_custom_id(f.id), "Acknowledge", ButtonStyle::Success)
+        .for_audience(crate::domain::Audience::Leads)
         .fit()
 }
 

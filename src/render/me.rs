@@ -87,10 +87,16 @@ pub fn back(a: &AwayChanged) -> Message {
     .ephemeral()
 }
 
-/// A DM a member with `dms: none` gets as a mention in the home channel instead.
-pub fn dm_as_mention(user: UserId, dm: &Message) -> Message {
+/// A DM that couldn't go out (DMs closed, or turned off when `off`), posted instead where its
+/// audience may read it (the sender decides where: see `scheduler::route`), mentioning its reader.
+/// Keeps the DM's audience.
+pub fn dm_as_mention(user: UserId, dm: &Message, off: bool) -> Message {
     let mut m = dm.clone();
-    let note = format!("<@{user}> (you asked for no DMs, so here it is):");
+    let note = if off {
+        format!("<@{user}> (you asked for no DMs, so here it is):")
+    } else {
+        format!("<@{user}> (I couldn't DM you, so here it is):")
+    };
     m.content = if m.content.is_empty() {
         note
     } else {
@@ -98,15 +104,5 @@ pub fn dm_as_mention(user: UserId, dm: &Message) -> Message {
     };
     m.ping_users = vec![user];
     m.ephemeral = false;
-    m.fit()
-}
-
-/// For a lead with `dms: none`: a pointer to new feedback that never shows its text in public.
-pub fn feedback_pointer(lead: UserId, coalition: &str) -> Message {
-    let mut m = Message::text(format!(
-        "<@{lead}> there is new feedback for the leads of **{}** — read it with `/feedback list`.",
-        clip(coalition, 100)
-    ));
-    m.ping_users = vec![lead];
     m.fit()
 }

@@ -8,7 +8,7 @@ use super::tasks::card_buttons;
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, colors};
 use crate::domain::text::number;
 use crate::domain::when::{Shown, show};
-use crate::domain::{ChannelId, DeadlineId, RoundId, Task, UserId};
+use crate::domain::{Audience, ChannelId, DeadlineId, RoundId, Task, UserId};
 
 /// A time as Discord shows it (in each reader's own zone), with the coalition's local time.
 pub fn when_text(at: i64, tz: Tz) -> String {
@@ -178,6 +178,7 @@ pub fn blocker_alert_task(coalition: &str, task: &Task, who: Option<&str>, tz: T
     Message {
         embeds: vec![e],
         buttons: card_buttons(task, false),
+        audience: Audience::Leads,
         ..Default::default()
     }
     .fit()
@@ -195,7 +196,7 @@ pub fn blocker_alert_checkin(coalition: &str, who: &str, user: UserId, blockers:
         clip(blockers, 1500)
     ))
     .footer("Reach out to help, or see `/checkin status`.");
-    Message::embed(e).fit()
+    Message::embed(e).for_audience(Audience::Leads).fit()
 }
 
 /// A win's goal, as a celebration shows it.
@@ -269,6 +270,10 @@ pub enum PointerHint {
     Deadlines,
     /// A channel warning.
     Coalition,
+    /// Feedback to the leads.
+    Feedback,
+    /// The leads' part of the digest.
+    Digest,
 }
 
 impl PointerHint {
@@ -280,8 +285,21 @@ impl PointerHint {
             PointerHint::CheckinStatus => "`/checkin status` has it",
             PointerHint::Deadlines => "`/deadline list` has it",
             PointerHint::Coalition => "a channel of this coalition is unreachable; `/coalition info` has it",
+            PointerHint::Feedback => "there is new feedback for the leads; `/feedback list` has it",
+            PointerHint::Digest => "the leads' part of the digest is in `/digest preview`",
         }
     }
+}
+
+/// Stands in for a DM to someone who asked for none (`dms: none`): one short public line that
+/// mentions them and says where to look — never the private content.
+pub fn dm_off_pointer(user: UserId, hint: PointerHint) -> Message {
+    Message {
+        content: format!("<@{user}> (no DMs, as you asked) — {}.", hint.text()),
+        ping_users: vec![user],
+        ..Message::default()
+    }
+    .fit()
 }
 
 /// Stands in for DMs that couldn't be delivered (DMs closed): one short public line per kind of

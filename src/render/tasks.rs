@@ -7,7 +7,7 @@ use crate::actions::tasks::{TaskAssigned, TaskDueSet, TaskList, TaskReassigned, 
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, bounded_list, colors};
 use crate::domain::text::{defuse_mentions, truncate};
 use crate::domain::when::{Shown, show};
-use crate::domain::{Task, TaskId, TaskStatus};
+use crate::domain::{Audience, Task, TaskId, TaskStatus};
 
 /// Most lines a task list shows before "… and N more".
 pub const LIST_LINES: usize = 20;
@@ -125,10 +125,13 @@ pub fn task_card_with(
     if let Some(goal) = goal_title.filter(|g| !g.trim().is_empty()) {
         e = e.field("Goal", safe(&truncate(goal, 200)), false);
     }
-    if status == TaskStatus::Blocked
-        && let Some(reason) = task.blocked_reason.as_deref().filter(|r| !r.trim().is_empty())
-    {
-        e = e.field("Blocked by", safe(&truncate(reason, 900)), false);
+    if status == TaskStatus::Blocked {
+        // The card is public; why it is blocked is for the leads (and the assignee) alone.
+        e = e.field(
+            "Blocked",
+            "The leads have the reason; `/task update` unblocks it.",
+            false,
+        );
     }
     if status == TaskStatus::Cancelled {
         let why = task
@@ -339,6 +342,12 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
                 Some(d) => line.push_str(&format!(" · due {}", show(d, tz, Shown::Short))),
                 None => {}
             }
+            // Present only when the viewer may read it (a lead, or the task's own assignee).
+            if t.status == TaskStatus::Blocked
+                && let Some(reason) = t.blocked_reason.as_deref().filter(|r| !r.trim().is_empty())
+            {
+                line.push_str(&format!("\n  🚧 {}", safe(&truncate(reason, 120))));
+            }
             line
         })
         .collect();
@@ -365,7 +374,18 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
     }
     footer.push_str(&format!(" · times in {}", tz.name()));
     e = e.description(body).footer(footer);
-    super::paging::paginate(Message::embed(e).ephemeral(), &list.key, &list.paged).fit()
+    let shows_reasons = list.tasks.iter().any(|r| r.task.blocked_reason.is_some());
+    let audience = if shows_reasons {
+        Audience::Members
+    } else {
+        Audience::Public
+    };
+    super::paging::paginate(
+        Message::embed(e).ephemeral().for_audience(audience),
+        &list.key,
+        &list.paged,
+    )
+    .fit()
 }
 
 fn capitalized(s: &str) -> String {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::route::Places;
 use crate::domain::message::Message;
 use crate::domain::*;
 use crate::error::Result;
@@ -13,12 +14,13 @@ use crate::store::{self, Store};
 /// The outcome of rendering a delivery.
 pub(crate) enum Content {
     /// Send `msg` to `target`; for a check-in prompt, `round` records the message on the round.
-    /// `home` is where a DM goes instead when the user's DMs are closed.
+    /// `places` are the coalition's channels, where what stands in for a DM that can't go may go
+    /// (see `route`).
     Send {
         target: Target,
         msg: Message,
         round: Option<RoundId>,
-        home: ChannelId,
+        places: Places,
     },
     /// Not wanted any more; the reason is kept in `last_error`.
     Cancel(String),
@@ -73,13 +75,13 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
     };
     // Channel posts follow the home channel if a lead moved it after planning.
     let home = Target::Channel(c.home_channel_id);
-    let home_id = c.home_channel_id;
+    let places = Places::of(&c);
     let send = |target: Target, msg: Message| {
         Ok(Content::Send {
             target,
             msg,
             round: None,
-            home: home_id,
+            places,
         })
     };
 
@@ -97,7 +99,7 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 target: home,
                 msg,
                 round: Some(round),
-                home: home_id,
+                places,
             })
         }
         Some(DeliveryKind::Nudge) => {
@@ -220,8 +222,24 @@ pub(crate) async fn render(store: &Store, d: &Delivery, now: DateTime<Utc>) -> R
                 (Some(from), Some(to)) => (from, to),
                 _ => crate::actions::digest::period(&c, int("at").unwrap_or(now_s)),
             };
-            let digest = crate::actions::digest::build_period(store, &c, from, to).await?;
+            let reader = Reader::Outsider;
+            let digest = crate::actions::digest::build_for(store, &c, from, to, reader).await?;
             send(home, render_digest::digest(&digest))
+        }
+        Some(DeliveryKind::DigestLeads) => {
+            if let Some(lead) = user
+                && store::schedule::role_of(store, c.id, lead).await? != Some(Role::Lead)
+            {
+                return cancel("no longer a lead");
+            }
+            let (Some(from), Some(to)) = (int("from"), int("to").or(int("at"))) else {
+                return cancel("bad payload: no period");
+            };
+            let digest = crate::actions::digest::build_for(store, &c, from, to, Reader::Lead).await?;
+            match render_digest::leads_part(&digest) {
+                Some(msg) => send(target, msg),
+                None => cancel("nothing only the leads may read"),
+            }
         }
         Some(DeliveryKind::TaskAssigned) => {
             let Some(user) = user else {

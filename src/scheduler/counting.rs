@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Notifier, SendError};
 use crate::domain::message::Message;
-use crate::domain::{ChannelId, MessageId, UserId};
+use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use crate::ops::metrics::{Metrics, RATE_LIMITED_BY_SCHEDULER};
 
 /// Counts the sends of the notifier it wraps.
@@ -67,6 +67,10 @@ impl<N: Notifier> Notifier for Counting<N> {
         let r = self.inner.edit_message(channel, message, msg).await;
         self.count("edit", &r.as_ref().map(|_| message).map_err(Clone::clone));
         r
+    }
+
+    async fn in_guild(&self, guild: GuildId, user: UserId) -> Result<bool, SendError> {
+        self.inner.in_guild(guild, user).await
     }
 
     async fn create_thread(

@@ -17,8 +17,10 @@ use tracing::Instrument;
 use super::content::{self, Content};
 use super::pace::{InLine, MAX_LIMITS_IN_LINE, Pacer};
 use super::pointer::{self, Pointer};
+use super::route::{self, InsteadOfDm, NoDm};
 use super::{Notifier, SchedulerSettings, SendError};
 use crate::clock::{Clock, ManualClock};
+use crate::domain::message::Message;
 use crate::domain::*;
 use crate::error::Result;
 use crate::store::deliveries::{self, Delivery, DeliveryKind, Target};
@@ -355,6 +357,21 @@ async fn send<N: Notifier>(
         ));
     }
     let content = match content::render(store, d, now).await {
+        // Who may read it is settled once, here: the narrower of what render said and the kind's.
+        Ok(Content::Send {
+            target,
+            mut msg,
+            round,
+            places,
+        }) => {
+            msg.audience = route::audience(d, &msg);
+            Content::Send {
+                target,
+                msg,
+                round,
+                places,
+            }
+        }
         Ok(c) => c,
         Err(e) => {
             return transient(store, s, now.timestamp(), d, &format!("render: {e}"))
@@ -373,22 +390,26 @@ async fn send<N: Notifier>(
             return Ok(Step::Done(Outcome::Deferred));
         }
     };
-    let (target, msg, round, home) = match content {
-        Content::Cancel(why) => {
-            let mut tx = store.write().await?;
-            if !deliveries::mark_final(&mut tx, d.id, d.claim_token, false, &why, false).await? {
-                return Ok(Step::Done(lost()));
-            }
-            tx.commit().await?;
-            tracing::info!(reason = %why, "cancelled");
-            return Ok(Step::Done(Outcome::Cancelled));
-        }
+    // Lead-only or personal content goes only to someone still in the server: one who left stops
+    // being a member of its coalitions here, and gets nothing.
+    if let Content::Send {
+        target: Target::User(user),
+        ..
+    } = &content
+        && left_the_server(store, notifier, d, *user, now).await?
+    {
+        return cancelled(store, d, "recipient left the server")
+            .await
+            .map(Step::Done);
+    }
+    let (target, msg, round, places) = match content {
+        Content::Cancel(why) => return cancelled(store, d, &why).await.map(Step::Done),
         Content::Send {
             target,
             msg,
             round,
-            home,
-        } => (target, msg.fit(), round, home),
+            places,
+        } => (target, msg.fit(), round, places),
         Content::Later(at) => return super::posts::later(store, d, at).await.map(Step::Done),
         Content::Thread {
             channel,
@@ -407,15 +428,120 @@ async fn send<N: Notifier>(
                 .map(Step::Done);
         }
     };
+    // The last word on where it goes: nothing above public lands in a public channel.
+    if let Target::Channel(c) = target
+        && let Err(why) = route::check_channel(msg.audience, places, c)
+    {
+        tracing::error!(reason = %why, "not sent: the channel is wider than the message's audience");
+        return cancelled(store, d, &why).await.map(Step::Done);
+    }
+    let result = send_paced(
+        notifier,
+        s,
+        clock,
+        d,
+        (pacer, line, stopped),
+        target,
+        &msg,
+        &nonce(d.id),
+    )
+    .await;
+    match (result, target) {
+        // DMs closed: no public copy of the DM. Leads' content goes to the leads' channel if there
+        // is one; otherwise one short pointer per channel per batch, or nothing.
+        (Err(SendError::DmClosed), Target::User(user)) => {
+            match route::instead_of_dm(d, msg.audience, user, &msg, places, NoDm::Refused) {
+                InsteadOfDm::Post { channel, msg } => {
+                    tracing::info!(user = %user, "DMs closed; posting in the leads' channel");
+                    let t = Target::Channel(channel);
+                    let nonce = format!("{}c", nonce(d.id));
+                    let result =
+                        send_paced(notifier, s, clock, d, (pacer, line, stopped), t, &msg, &nonce).await;
+                    record(store, s, clock, pacer, d, result, Some(channel), None)
+                        .await
+                        .map(Step::Done)
+                }
+                InsteadOfDm::Pointer => {
+                    tracing::info!(user = %user, "DMs closed; pointing to it in the home channel");
+                    Ok(Step::Point(Box::new(Pointer {
+                        d: d.clone(),
+                        user,
+                        home: places.home,
+                    })))
+                }
+                InsteadOfDm::Drop(why) => cancelled(store, d, &format!("DMs closed (50007); {why}"))
+                    .await
+                    .map(Step::Done),
+            }
+        }
+        (result, Target::Channel(c)) => record(store, s, clock, pacer, d, result, Some(c), round)
+            .await
+            .map(Step::Done),
+        (result, Target::User(_)) => record(store, s, clock, pacer, d, result, None, round)
+            .await
+            .map(Step::Done),
+    }
+}
+
+/// Whether `user` has left the server of `d`'s coalition (asked of Discord, cached by the
+/// notifier); if so their memberships end now, as `/coalition leave` would end them. When Discord
+/// can't say, the send goes ahead (a DM to someone gone fails on its own).
+async fn left_the_server<N: Notifier>(
+    store: &Store,
+    notifier: &N,
+    d: &Delivery,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let Some(c) = store::coalitions::get_any(store, d.coalition_id).await? else {
+        return Ok(false);
+    };
+    match notifier.in_guild(c.guild_id, user).await {
+        Ok(true) => Ok(false),
+        Ok(false) => {
+            crate::actions::members::left_server(store, c.guild_id, user, now).await?;
+            Ok(true)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the recipient is still in the server");
+            Ok(false)
+        }
+    }
+}
+
+/// Records `d` as not wanted any more (`cancelled`, the reason in `last_error`).
+async fn cancelled(store: &Store, d: &Delivery, why: &str) -> Result<Outcome> {
+    let mut tx = store.write().await?;
+    if !deliveries::mark_final(&mut tx, d.id, d.claim_token, false, why, false).await? {
+        return Ok(lost());
+    }
+    tx.commit().await?;
+    tracing::info!(reason = %why, "cancelled");
+    Ok(Outcome::Cancelled)
+}
+
+/// Sends `msg` to `target` at the pacer's pace; a 429 gives its turn back and, when it fits,
+/// waits out its own `retry_after` in line and goes again with the same nonce.
+#[allow(clippy::too_many_arguments)]
+async fn send_paced<N: Notifier>(
+    notifier: &N,
+    s: &SchedulerSettings,
+    clock: &dyn Clock,
+    d: &Delivery,
+    (pacer, line, stopped): (&Pacer, &InLine, &(dyn Fn() -> bool + Sync)),
+    target: Target,
+    msg: &Message,
+    nonce: &str,
+) -> std::result::Result<MessageId, SendError> {
     let mut limits = 0;
-    let result = loop {
+    loop {
         pacer.wait().await;
         let result = match target {
-            Target::Channel(c) => timed(s, notifier.send_channel(c, &msg, &nonce(d.id))).await,
-            Target::User(u) => timed(s, notifier.send_dm(u, &msg, &nonce(d.id))).await,
+            Target::Channel(c) => timed(s, notifier.send_channel(c, msg, nonce)).await,
+            Target::User(u) => timed(s, notifier.send_dm(u, msg, nonce)).await,
         };
         let Err(SendError::RateLimited { retry_after, global }) = result else {
-            break result;
+            return result;
         };
         // A 429 delivered nothing: it gives its turn back. This message alone waits out its own
         // retry_after (a global one holds every send back too) and goes again with the same nonce.
@@ -427,7 +553,7 @@ async fn send<N: Notifier>(
         limits += 1;
         let now_ms = clock.now().timestamp_millis();
         if limits > MAX_LIMITS_IN_LINE || !line.fits(d, now_ms, retry_after, s.send_timeout) {
-            break Err(SendError::RateLimited { retry_after, global });
+            return Err(SendError::RateLimited { retry_after, global });
         }
         tracing::info!(
             retry_after,
@@ -435,25 +561,8 @@ async fn send<N: Notifier>(
             "rate limited; sending again once it has passed"
         );
         if !line.wait_out(clock, retry_after, stopped).await {
-            break Err(SendError::RateLimited { retry_after, global });
+            return Err(SendError::RateLimited { retry_after, global });
         }
-    };
-    match (result, target) {
-        // DMs closed: no public copy of the DM; one short pointer per channel per batch instead.
-        (Err(SendError::DmClosed), Target::User(user)) => {
-            tracing::info!(user = %user, "DMs closed; pointing to it in the home channel");
-            Ok(Step::Point(Box::new(Pointer {
-                d: d.clone(),
-                user,
-                home,
-            })))
-        }
-        (result, Target::Channel(c)) => record(store, s, clock, pacer, d, result, Some(c), round)
-            .await
-            .map(Step::Done),
-        (result, Target::User(_)) => record(store, s, clock, pacer, d, result, None, round)
-            .await
-            .map(Step::Done),
     }
 }
 

@@ -19,6 +19,7 @@ mod people;
 pub mod plan;
 mod pointer;
 mod posts;
+mod route;
 pub mod runner;
 
 pub use deliver::{DeliverReport, deliver, deliver_until, nonce};

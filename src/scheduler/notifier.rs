@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use crate::domain::message::Message;
-use crate::domain::{ChannelId, MessageId, UserId};
+use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 
 /// Why a send failed, in the terms the scheduler acts on.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +63,14 @@ pub trait Notifier: Send + Sync {
         message: MessageId,
         msg: &Message,
     ) -> impl Future<Output = Result<(), SendError>> + Send;
+
+    /// Whether `user` is still in the server `guild` (Discord's 10007 Unknown Member says they
+    /// left, were kicked or banned). Checked before lead-only or personal content goes to them;
+    /// answers may be cached for a few minutes. A notifier that cannot tell says yes.
+    fn in_guild(&self, guild: GuildId, user: UserId) -> impl Future<Output = Result<bool, SendError>> + Send {
+        let _ = (guild, user);
+        async { Ok(true) }
+    }
 
     /// Starts a public thread named `name` on `message` in `channel`; returns the thread's channel.
     /// A thread already made on that message (a retry after a crash) is returned, not made twice.

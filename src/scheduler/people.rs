@@ -1,15 +1,17 @@
 //! Each member's own hours, applied when a DM is about to go out: away members get no nudges or
 //! deadline DMs, `dms: pings_only` drops the rest, quiet hours (in the member's zone, or the
 //! coalition's until they set one) move the delivery to the moment they end, and `dms: none`
-//! turns the DM into a mention in the home channel. Also renders the feedback DMs.
+//! puts what `route` allows in the DM's place (the leads' channel for leads' content, else a
+//! pointer). Also renders the feedback DMs.
 
 use chrono::{DateTime, Utc};
 
 use super::content::Content;
+use super::route::{self, InsteadOfDm, NoDm, Places};
 use crate::domain::hours::DmPolicy;
 use crate::domain::*;
 use crate::error::Result;
-use crate::render::{feedback as render_feedback, me as render_me};
+use crate::render::feedback as render_feedback;
 use crate::store::deliveries::{Delivery, DeliveryKind, Target};
 use crate::store::{self, Store};
 
@@ -44,19 +46,28 @@ pub fn pings_only_allows(kind: Option<DeliveryKind>) -> bool {
     )
 }
 
-/// Applies the recipient's preferences to `content` (channel posts pass unchanged).
+/// Applies the recipient's preferences to `content` (channel posts pass unchanged), and holds a
+/// DM to who its reader is now: a lead's content to a lead, a member's to a member.
 pub(crate) async fn gate(store: &Store, d: &Delivery, content: Content, now: DateTime<Utc>) -> Result<Gate> {
-    let (user, msg, round, home) = match content {
+    let (user, msg, round, places) = match content {
         Content::Send {
             target: Target::User(user),
             msg,
             round,
-            home,
-        } => (user, msg, round, home),
+            places,
+        } => (user, msg, round, places),
         other => return Ok(Gate::Send(other)),
     };
     let now_s = now.timestamp();
     let kind = d.kind();
+    let reader = match store::schedule::role_of(store, d.coalition_id, user).await? {
+        Some(Role::Lead) => Reader::Lead,
+        Some(Role::Member) => Reader::Member,
+        None => Reader::Outsider,
+    };
+    if let Err(why) = route::check_dm(msg.audience, user, reader) {
+        return Ok(Gate::Send(Content::Cancel(why)));
+    }
     let prefs = store::people::of_member(store, d.coalition_id, user).await?;
     if prefs.away_at(now_s) && paused_while_away(kind) {
         let until = prefs.away_until.unwrap_or(now_s);
@@ -87,35 +98,25 @@ pub(crate) async fn gate(store: &Store, d: &Delivery, content: Content, now: Dat
         }
     }
     if prefs.dms == DmPolicy::None {
-        let msg = match kind {
-            // Feedback is for the leads' eyes: in public only a pointer to `/feedback list`.
-            Some(DeliveryKind::FeedbackToLead) => {
-                let name = store::coalitions::get_any(store, d.coalition_id)
-                    .await?
-                    .map(|c| c.name)
-                    .unwrap_or_default();
-                render_me::feedback_pointer(user, &name)
-            }
-            // Saying so in public would reveal who sent feedback.
-            Some(DeliveryKind::FeedbackAck) => {
-                return Ok(Gate::Send(Content::Cancel(
-                    "recipient takes no DMs; acknowledgements are DM-only".into(),
-                )));
-            }
-            _ => render_me::dm_as_mention(user, &msg),
+        // What stands in for the DM never reaches a place wider than its audience.
+        let instead = route::instead_of_dm(d, msg.audience, user, &msg, places, NoDm::TurnedOff);
+        let (channel, msg) = match instead {
+            InsteadOfDm::Post { channel, msg } => (channel, msg),
+            InsteadOfDm::Pointer => (places.home, route::off_pointer(d, user)),
+            InsteadOfDm::Drop(why) => return Ok(Gate::Send(Content::Cancel(why))),
         };
         return Ok(Gate::Send(Content::Send {
-            target: Target::Channel(home),
+            target: Target::Channel(channel),
             msg,
             round,
-            home,
+            places,
         }));
     }
     Ok(Gate::Send(Content::Send {
         target: Target::User(user),
         msg,
         round,
-        home,
+        places,
     }))
 }
 
@@ -157,6 +158,6 @@ pub(crate) async fn feedback_content(store: &Store, c: &Coalition, d: &Delivery)
         target: Target::User(user),
         msg,
         round: None,
-        home: c.home_channel_id,
+        places: Places::of(c),
     })
 }

@@ -162,7 +162,7 @@ async fn plan_digests(
                     },
                     due_at: occ,
                 };
-                r.digests += usize::from(deliveries::enqueue(&mut tx, &d, now_s).await?);
+                r.digests += usize::from(crate::actions::digest::queue(&mut tx, c, &d, now_s).await?);
             }
             None => r.skipped += 1,
         }

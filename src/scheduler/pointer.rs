@@ -38,19 +38,6 @@ fn warned_channel(d: &Delivery) -> Option<ChannelId> {
         .map(ChannelId)
 }
 
-/// Which command has what the DM said.
-fn hint(d: &Delivery) -> render::PointerHint {
-    let from_checkin = d.payload_json().get("source").and_then(serde_json::Value::as_str) == Some("checkin");
-    match d.kind() {
-        Some(DeliveryKind::Nudge) => render::PointerHint::Checkin,
-        Some(DeliveryKind::DeadlinePing) => render::PointerHint::Deadlines,
-        Some(DeliveryKind::BlockerAlert) if from_checkin => render::PointerHint::CheckinStatus,
-        Some(DeliveryKind::BlockerAlert) => render::PointerHint::Blocked,
-        Some(DeliveryKind::ChannelWarning) => render::PointerHint::Coalition,
-        _ => render::PointerHint::Tasks,
-    }
-}
-
 /// Sends one pointer per home channel for `pointers` and records every delivery it stands for.
 pub(super) async fn send_all<N: Notifier>(
     store: &Store,
@@ -80,7 +67,7 @@ pub(super) async fn send_all<N: Notifier>(
         let span = tracing::info_span!("dm_pointer", channel = %channel, deliveries = group.len());
         async {
             let mentions: Vec<(UserId, render::PointerHint)> =
-                group.iter().map(|p| (p.user, hint(&p.d))).collect();
+                group.iter().map(|p| (p.user, super::route::hint(&p.d))).collect();
             let msg = render::dm_pointer(&mentions);
             pacer.wait().await;
             let result = timed(s, notifier.send_channel(channel, &msg, &pointer_nonce(first))).await;

@@ -163,6 +163,7 @@ pub async fn home_of_channel(
 #[derive(Default)]
 pub struct SettingsChange<'a> {
     pub home_channel_id: Option<ChannelId>,
+    pub leads_channel_id: Option<ChannelId>,
     pub timezone: Option<&'a str>,
     pub checkin_schedule: Option<&'a str>,
     pub digest_schedule: Option<&'a str>,
@@ -177,6 +178,7 @@ pub async fn update_settings(tx: &mut Tx, id: CoalitionId, s: &SettingsChange<'_
     sqlx::query(
         "UPDATE coalitions SET
              home_channel_id  = COALESCE(?, home_channel_id),
+             leads_channel_id = COALESCE(?, leads_channel_id),
              timezone         = COALESCE(?, timezone),
              checkin_schedule = COALESCE(?, checkin_schedule),
              digest_schedule  = COALESCE(?, digest_schedule),
@@ -186,6 +188,7 @@ pub async fn update_settings(tx: &mut Tx, id: CoalitionId, s: &SettingsChange<'_
          WHERE id = ?",
     )
     .bind(s.home_channel_id)
+    .bind(s.leads_channel_id)
     .bind(s.timezone)
     .bind(s.checkin_schedule)
     .bind(s.digest_schedule)

@@ -42,6 +42,10 @@ pub enum DeliveryKind {
     FeedbackToLead,
     /// DM to the sender of named feedback: a lead acknowledged it (subject: feedback id).
     FeedbackAck,
+    /// The digest's leads-only part (check-in blockers in `leads` mode, blocker reasons, who is
+    /// away): to each lead, or the leads' channel, when the public digest goes out (subject: none;
+    /// the payload holds the digest's period).
+    DigestLeads,
     /// Not a message: creates the next copy of a repeating task that closed (subject: task id).
     /// Going through the outbox makes it exactly once, however often the task closes or the
     /// process crashes.
@@ -68,8 +72,58 @@ impl DeliveryKind {
             DeliveryKind::FeedbackToLead => "feedback_to_lead",
             DeliveryKind::FeedbackAck => "feedback_ack",
             DeliveryKind::TaskRepeat => "task_repeat",
+            DeliveryKind::DigestLeads => "digest_leads",
         }
     }
+
+    /// Who may read what a delivery of this kind says when it goes to `target`: the floor the
+    /// sender holds every rendered message to, whatever the message itself claims.
+    pub fn audience(self, target: Target) -> Audience {
+        match self {
+            DeliveryKind::CheckinPrompt
+            | DeliveryKind::Digest
+            | DeliveryKind::WinCelebration
+            | DeliveryKind::CheckinThread
+            | DeliveryKind::CheckinCard
+            | DeliveryKind::CheckinSummary
+            | DeliveryKind::CheckinClose
+            | DeliveryKind::TaskRepeat => Audience::Public,
+            DeliveryKind::DeadlinePing
+            | DeliveryKind::BlockerAlert
+            | DeliveryKind::ChannelWarning
+            | DeliveryKind::FeedbackToLead
+            | DeliveryKind::DigestLeads => Audience::Leads,
+            DeliveryKind::Nudge
+            | DeliveryKind::TaskPing
+            | DeliveryKind::TaskAssigned
+            | DeliveryKind::FeedbackAck => match target {
+                Target::User(u) => Audience::Person(u),
+                // A personal kind is never planned to a channel; if one were, no one may read it.
+                Target::Channel(_) => Audience::Leads,
+            },
+        }
+    }
+
+    /// Every kind, for tests that go through all of them.
+    pub const ALL: [DeliveryKind; 17] = [
+        DeliveryKind::CheckinPrompt,
+        DeliveryKind::Nudge,
+        DeliveryKind::TaskPing,
+        DeliveryKind::DeadlinePing,
+        DeliveryKind::BlockerAlert,
+        DeliveryKind::Digest,
+        DeliveryKind::TaskAssigned,
+        DeliveryKind::WinCelebration,
+        DeliveryKind::ChannelWarning,
+        DeliveryKind::CheckinThread,
+        DeliveryKind::CheckinCard,
+        DeliveryKind::CheckinSummary,
+        DeliveryKind::CheckinClose,
+        DeliveryKind::FeedbackToLead,
+        DeliveryKind::FeedbackAck,
+        DeliveryKind::DigestLeads,
+        DeliveryKind::TaskRepeat,
+    ];
 
     /// Reads a stored name.
     pub fn parse(s: &str) -> Option<DeliveryKind> {
@@ -224,26 +278,36 @@ pub const ANY_DUE_SQL: &str =
     "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1)
              OR EXISTS (SELECT 1 FROM deliveries WHERE status = 'sending' AND claimed_until <= ?1)";
 
-/// Claims due rows: `?1` claim expiry, `?2` now, `?3` limit. Each claim bumps the row's token.
+/// The due rows a sender takes next: `?1` now, `?2` limit. Shared fairly between servers: each
+/// server's rows are ranked by when they came due, and rows are taken rank by rank across servers,
+/// so one server's flood of deliveries never holds another's digest back behind it.
+pub const DUE_FAIRLY_SQL: &str = "SELECT d.id FROM (
+         SELECT id, coalition_id, next_attempt_at AS at FROM deliveries
+         WHERE status = 'pending' AND next_attempt_at <= ?1
+         UNION ALL
+         SELECT id, coalition_id, claimed_until AS at FROM deliveries
+         WHERE status = 'sending' AND claimed_until <= ?1
+     ) d
+     JOIN coalitions c ON c.id = d.coalition_id
+     ORDER BY ROW_NUMBER() OVER (PARTITION BY c.guild_id ORDER BY d.at, d.id), d.at, d.id
+     LIMIT ?2";
+
+/// Claims the rows `?2` (a JSON array of ids) until `?1`. Each claim bumps the row's token; a row
+/// another sender claimed meanwhile is not due any more and is left alone.
 pub const CLAIM_SQL: &str = concat!(
     "UPDATE deliveries SET status = 'sending', claimed_until = ?1,
                            claim_token = COALESCE(claim_token, 0) + 1
-     WHERE id IN (
-         SELECT id FROM (
-             SELECT id, next_attempt_at AS at FROM deliveries
-             WHERE status = 'pending' AND next_attempt_at <= ?2
-             UNION ALL
-             SELECT id, claimed_until AS at FROM deliveries
-             WHERE status = 'sending' AND claimed_until <= ?2
-         ) ORDER BY at, id LIMIT ?3)
+     WHERE id IN (SELECT value FROM json_each(?2))
+       AND ((status = 'pending' AND next_attempt_at <= ?3) OR (status = 'sending' AND claimed_until <= ?3))
      RETURNING ",
     delivery_columns!()
 );
 
 /// Claims up to `limit` due rows for one sender: pending rows whose time has come, and rows whose
-/// sender's claim expired (it crashed or hung mid-send). One statement in a write transaction, so
-/// two senders never claim the same row; each row comes back with a fresh `claim_token`, which the
-/// sender must present to record the result.
+/// sender's claim expired (it crashed or hung mid-send), shared fairly between servers
+/// ([`DUE_FAIRLY_SQL`]). In one write transaction, so two senders never claim the same row; each
+/// row comes back with a fresh `claim_token`, which the sender must present to record the result.
+/// Rows come back in the fair order.
 #[tracing::instrument(skip_all)]
 pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Result<Vec<Delivery>> {
     let due: bool = sqlx::query_scalar(ANY_DUE_SQL)
@@ -254,14 +318,24 @@ pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Res
         return Ok(Vec::new());
     }
     let mut tx = store.write().await?;
-    let mut rows: Vec<Delivery> = sqlx::query_as(CLAIM_SQL)
-        .bind(claim_until)
+    let order: Vec<DeliveryId> = sqlx::query_scalar(DUE_FAIRLY_SQL)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
+    if order.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(&order.iter().map(|d| d.0).collect::<Vec<_>>())
+        .map_err(|e| crate::error::Error::internal(format!("claim ids: {e}")))?;
+    let mut rows: Vec<Delivery> = sqlx::query_as(CLAIM_SQL)
+        .bind(claim_until)
+        .bind(ids)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
-    rows.sort_by_key(|d| (d.next_attempt_at, d.id));
+    rows.sort_by_key(|d| order.iter().position(|id| *id == d.id));
     Ok(rows)
 }
 

@@ -119,6 +119,22 @@ pub async fn remove(tx: &mut Tx, coalition: CoalitionId, user: UserId) -> Result
     Ok(done.rows_affected() == 1)
 }
 
+/// The coalitions of `guild` (archived ones too) that `user` is a member of, as (id, name).
+pub async fn memberships_in_guild(
+    tx: &mut Tx,
+    guild: GuildId,
+    user: UserId,
+) -> Result<Vec<(CoalitionId, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.name FROM members m JOIN coalitions c ON c.id = m.coalition_id
+         WHERE c.guild_id = ? AND m.user_id = ? ORDER BY c.id",
+    )
+    .bind(guild)
+    .bind(user)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
 /// A task left without an assignee when its assignee left the coalition.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct UnassignedTask {

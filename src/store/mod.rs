@@ -20,7 +20,8 @@ macro_rules! select_coalition {
     ($more:literal) => {
         concat!(
             "SELECT id, guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
-                ping_offsets, next_checkin_at, next_digest_at, created_by, created_at, archived_at",
+                ping_offsets, next_checkin_at, next_digest_at, created_by, created_at, archived_at,
+                leads_channel_id",
             $more,
             " FROM coalitions "
         )

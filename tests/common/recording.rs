@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use backbone::domain::message::Message;
-use backbone::domain::{ChannelId, MessageId, UserId};
+use backbone::domain::{ChannelId, GuildId, MessageId, UserId};
 use backbone::scheduler::{Notifier, SendError};
 use backbone::store::deliveries::Target;
 
@@ -66,6 +66,12 @@ struct Inner {
     any: VecDeque<Scripted>,
     nonces: HashMap<(Target, String), MessageId>,
     next_id: i64,
+    /// People whose DMs are closed: every DM to them fails with 50007.
+    closed_dms: Vec<UserId>,
+    /// People who left the server (asked about, Discord says 10007 Unknown Member).
+    left: Vec<UserId>,
+    /// How often `in_guild` was asked.
+    membership_checks: usize,
 }
 
 /// A notifier that records every call and can be scripted to fail; it honours nonces as Discord does.
@@ -88,6 +94,21 @@ impl RecordingNotifier {
     /// The next call to any target with no script of its own does `what`.
     pub fn script_any(&self, what: Scripted) {
         self.lock().any.push_back(what);
+    }
+
+    /// `user`'s DMs are closed: every DM to them fails with 50007 from now on.
+    pub fn close_dms(&self, user: UserId) {
+        self.lock().closed_dms.push(user);
+    }
+
+    /// `user` left the server: `in_guild` says no from now on.
+    pub fn leave_server(&self, user: UserId) {
+        self.lock().left.push(user);
+    }
+
+    /// How often the sender asked whether someone is still in the server.
+    pub fn membership_checks(&self) -> usize {
+        self.lock().membership_checks
     }
 
     /// The next call to `target` fails with `err`.
@@ -201,7 +222,7 @@ impl RecordingNotifier {
     async fn send(&self, target: Target, msg: &Message, nonce: Option<&str>) -> Result<MessageId, SendError> {
         let broken = match target {
             Target::Channel(c) => self.lock().broken.get(&c).cloned(),
-            Target::User(_) => None,
+            Target::User(u) => self.lock().closed_dms.contains(&u).then_some(SendError::DmClosed),
         };
         if let Some(e) = broken {
             return self.record(target, msg, nonce, Some(e));
@@ -234,6 +255,12 @@ impl Notifier for RecordingNotifier {
 
     async fn send_dm(&self, user: UserId, msg: &Message, nonce: &str) -> Result<MessageId, SendError> {
         self.send(Target::User(user), msg, Some(nonce)).await
+    }
+
+    async fn in_guild(&self, _guild: GuildId, user: UserId) -> Result<bool, SendError> {
+        let mut inner = self.lock();
+        inner.membership_checks += 1;
+        Ok(!inner.left.contains(&user))
     }
 
     async fn edit_message(

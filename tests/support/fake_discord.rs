@@ -220,6 +220,8 @@ pub struct State {
     pub dm_channels: HashMap<u64, u64>,
     /// Users whose DMs are closed (sending them a message fails with 50007).
     pub dm_closed: HashSet<u64>,
+    /// (guild, user) of people who left a server: asking for them there is 10007 Unknown Member.
+    pub left: HashSet<(u64, u64)>,
     pub gateway: GatewayState,
     /// When set, every interaction callback is held this long before it is answered (a slow
     /// network), so a test can act while a command is in flight.
@@ -468,6 +470,29 @@ impl FakeDiscord {
         } else {
             s.dm_closed.remove(&user);
         }
+    }
+
+    /// `user` leaves (or is kicked from) `guild`: from now on Discord answers 10007 Unknown Member
+    /// for them there, and a bot that asked for the GUILD_MEMBERS intent gets GUILD_MEMBER_REMOVE.
+    pub fn remove_member(&self, guild: u64, user: u64) {
+        let members_intent = {
+            let mut s = self.state();
+            s.left.insert((guild, user));
+            s.gateway
+                .identify_payloads
+                .last()
+                .and_then(|p| p.get("intents").and_then(Value::as_u64))
+                .is_some_and(|i| i & (1 << 1) != 0)
+        };
+        if members_intent {
+            let person = self.inner.world.person(user).expect("a person of the world");
+            super::gateway::dispatch(
+                &self.inner,
+                "GUILD_MEMBER_REMOVE",
+                json!({ "guild_id": guild.to_string(), "user": person.user_json() }),
+            );
+        }
+        self.inner.bump();
     }
 
     /// Waits until `pred` holds on the state, or panics after `timeout` with `what`.

@@ -219,8 +219,9 @@ fn identify(
     }
     let intents = d.get("intents").and_then(Value::as_u64).unwrap_or(0);
     // Privileged intents (GUILD_MEMBERS 1<<1, GUILD_PRESENCES 1<<8, MESSAGE_CONTENT 1<<15) are
-    // not enabled for this application.
-    if intents & ((1 << 1) | (1 << 8) | (1 << 15)) != 0 {
+    // not enabled for this application, unless the world switched GUILD_MEMBERS on.
+    let allowed = if inner.world.members_intent { 1 << 1 } else { 0 };
+    if intents & !allowed & ((1 << 1) | (1 << 8) | (1 << 15)) != 0 {
         return Err((4014, "Disallowed intent(s)."));
     }
     let w = &inner.world;

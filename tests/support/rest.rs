@@ -577,7 +577,7 @@ fn route(
                 Ok((200, w.bot_member_json(g, inner.app_id)))
             }
             (Some(g), Some(u)) if w.guilds().contains(&g) => match w.person(u) {
-                Some(p) if p.perms_in(g).is_some() => {
+                Some(p) if p.perms_in(g).is_some() && !s.left.contains(&(g, u)) => {
                     let mut m = p.member_json(g, true);
                     m.as_object_mut().expect("object").remove("permissions");
                     Ok((200, m))

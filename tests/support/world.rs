@@ -149,6 +149,9 @@ pub struct WorldSpec {
     pub dm_closed: Vec<u64>,
     /// Permission overwrite objects of channels: (channel id, overwrite JSON).
     pub overwrites: Vec<(u64, Value)>,
+    /// Whether the application may ask for the privileged GUILD_MEMBERS intent ("Server Members
+    /// Intent" switched on in the developer portal).
+    pub members_intent: bool,
 }
 
 impl WorldSpec {
@@ -218,6 +221,7 @@ impl WorldSpec {
             ],
             dm_closed: vec![CLOSED],
             overwrites: Vec::new(),
+            members_intent: false,
         }
     }
 
@@ -228,6 +232,12 @@ impl WorldSpec {
             channel,
             json!({ "id": guild.to_string(), "type": 0, "allow": "0", "deny": deny.to_string() }),
         ));
+        self
+    }
+
+    /// Lets the application use the GUILD_MEMBERS intent.
+    pub fn with_members_intent(mut self) -> WorldSpec {
+        self.members_intent = true;
         self
     }
 
@@ -541,6 +551,10 @@ impl Bot {
             ("DISCORD_API_BASE", self.fake.api_base()),
             ("BACKBONE_DATABASE_URL", self.db_url.clone()),
             ("BACKBONE_TICK_SECONDS", "1".to_string()),
+            (
+                "BACKBONE_GUILD_MEMBERS_INTENT",
+                self.world.members_intent.to_string(),
+            ),
         ]);
         let config = Config::from_sources(None, |k| env.get(k).cloned()).expect("config");
         let (shutdown, rx) = watch::channel(false);

@@ -89,6 +89,7 @@ pub async fn list(ctx: Context<'_>) -> Result<()> {
 
 /// Change a coalition's channel, time zone, schedules or deadline pings (leads).
 #[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)] // one per option of the command
 pub async fn settings(
     ctx: Context<'_>,
     #[description = "Which coalition (default: this channel's)"]
@@ -109,8 +110,19 @@ pub async fn settings(
     #[description = "Deadline pings before each due date, e.g. 72h,24h"]
     #[autocomplete = "offsets_preview"]
     ping_offsets: Option<String>,
+    #[description = "A channel only leads can read, for leads-only messages when DMs are closed or off"]
+    #[channel_types("Text")]
+    leads_channel: Option<serenity::ChannelId>,
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
+    if let Some(leads) = leads_channel
+        && crate::discord::doctor::readable_by_everyone(ctx.http(), leads).await?
+    {
+        return Err(crate::error::Error::user(format!(
+            "Everyone in the server can read <#{leads}> — deny **View Channel** to @everyone there \
+             (Edit Channel → Permissions), allow it for the leads, then try again."
+        )));
+    }
     let input = act::UpdateSettings {
         coalition,
         channel: channel.map(channel_id),
@@ -118,6 +130,7 @@ pub async fn settings(
         checkin_schedule,
         digest_schedule,
         ping_offsets,
+        leads_channel: leads_channel.map(channel_id),
     };
     let updated = act::settings(&ctx.data().store, &actor, ctx.data().now(), input).await?;
     reply(ctx, render::settings(&updated)).await

@@ -67,12 +67,12 @@ pub(super) async fn blockable(
     sel: &TaskSel,
 ) -> Result<Task> {
     let (scope, task) = tasks::resolve(store, actor, coalition, sel).await?;
-    if task.assignee_id != Some(actor.user) && !scope.is_lead() {
-        return Err(Error::user(format!(
-            "Only task #{}'s assignee or a lead of **{}** can change its status — ask a lead, or see `/task mine` for yours.",
-            task.number, scope.coalition.name
-        )));
-    }
+    let subject = format!("task #{}", task.number);
+    scope.require_right(
+        &[(crate::actions::Holder::Assignee, task.assignee_id)],
+        &subject,
+        "change its status",
+    )?;
     crate::actions::task_changes::require_not_cancelled(&task)?;
     match task.status {
         TaskStatus::Done | TaskStatus::Cancelled => Err(Error::user(format!(
