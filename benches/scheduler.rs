@@ -159,6 +159,14 @@ async fn main() {
         &[big, n],
     )
     .await;
+    // Each goal's history, as the actions write it.
+    exec(
+        &store,
+        "INSERT INTO goal_values (goal_id, coalition_id, value, at, cause)
+         SELECT id, coalition_id, current, created_at, 'created' FROM goals WHERE coalition_id = ?1",
+        &[big],
+    )
+    .await;
     exec(
         &store,
         "INSERT INTO checkin_rounds (coalition_id, opens_at, created_at) VALUES (?1, ?2 - 86400, ?2)",
@@ -246,7 +254,7 @@ async fn main() {
             &store,
             &coalition,
             now,
-            backbone::domain::report::ReportPeriod::Year,
+            backbone::domain::report::ReportPeriod::Year.to_date(now, coalition.tz()),
         )
         .await
         .expect("report");

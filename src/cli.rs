@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::actions::{digest, export, report};
 use crate::config::Config;
 use crate::domain::GuildId;
-use crate::domain::report::ReportPeriod;
+use crate::domain::report::PeriodInput;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -80,7 +80,8 @@ pub enum Command {
     /// Check the token, commands, home channels and permissions, deliveries and schedules; print
     /// one fix per problem and exit non-zero if there is any (needs DISCORD_TOKEN, not the gateway).
     Doctor,
-    /// Write the impact report (one self-contained HTML file) for the current period to date.
+    /// Write the impact report (one self-contained HTML file) for a period: this quarter to date
+    /// unless told otherwise.
     Report {
         /// The coalition's name.
         #[arg(long)]
@@ -88,9 +89,17 @@ pub enum Command {
         /// The Discord server (guild) id the coalition lives in.
         #[arg(long)]
         guild: i64,
-        /// The current month, quarter or year, to date.
-        #[arg(long, value_enum, default_value_t = Period::Quarter)]
-        period: Period,
+        /// `month`, `quarter` or `year` (the current one, to date), `last month`, `last quarter`,
+        /// `last year`, `2026-Q1`, `2026-03` or `2026`, in the coalition's time zone [default:
+        /// quarter].
+        #[arg(long)]
+        period: Option<String>,
+        /// The first day of a range instead of a period, e.g. `2026-01-15`.
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day of the range, included (default: today).
+        #[arg(long)]
+        to: Option<String>,
         /// Output file (default: a dated name in the current directory).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -108,14 +117,6 @@ pub enum Command {
 pub enum Format {
     Csv,
     Json,
-}
-
-/// Report periods.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Period {
-    Month,
-    Quarter,
-    Year,
 }
 
 /// Runs one CLI command to completion. The clock is read here, at the edge.
@@ -226,17 +227,15 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             coalition,
             guild,
             period,
+            from,
+            to,
             out,
         } => {
             let store = Store::connect(&config.database_url).await?;
             let c = digest::find_for_cli(&store, GuildId(guild), &coalition).await?;
-            let period = match period {
-                Period::Month => ReportPeriod::Month,
-                Period::Quarter => ReportPeriod::Quarter,
-                Period::Year => ReportPeriod::Year,
-            };
             let now = Utc::now();
-            let r = report::build(&store, &c, now, period).await?;
+            let bounds = PeriodInput { period, from, to }.resolve(now, c.tz())?;
+            let r = report::build(&store, &c, now, bounds).await?;
             let html = crate::render::report::html(&r)?;
             let path = out.unwrap_or_else(|| PathBuf::from(report::filename(&r, now, c.tz())));
             crate::ops::files::write_private(&path, html.as_bytes())?;

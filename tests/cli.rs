@@ -296,3 +296,45 @@ fn exports_reports_charts_and_backups_are_written_private() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn report_covers_a_period_or_a_range_of_days() {
+    let dir = tempfile::tempdir().unwrap();
+    seeded_db(dir.path());
+    let base = ["report", "--coalition", "River Alliance", "--guild", "42"];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        backbone(dir.path(), &args, &[])
+    };
+    // This quarter to date by default, with the win logged today.
+    let o = run(&["--out", "q.html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(dir.path().join("q.html")).unwrap();
+    assert!(html.contains("Permit approved") && html.contains(", to date)"));
+    // A range that ends before today holds none of today's data.
+    let o = run(&["--from", "2020-01-01", "--to", "2020-03-31", "--out", "r.html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("<p class=\"period\">1 Jan – 31 Mar 2020</p>"),
+        "{html}"
+    );
+    assert!(!html.contains("Permit approved"));
+    // A past quarter gets a name of its own.
+    let o = run(&["--period", "2020-Q1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let name = stdout(&o);
+    assert!(name.contains("river-alliance-report-2020-q1-"), "{name}");
+    // Bad input: a clear message, exit 2, no file.
+    for (extra, says) in [
+        (&["--period", "quarter", "--from", "2020-01-01"][..], "not both"),
+        (&["--period", "2999"][..], "hasn't started yet"),
+        (&["--to", "2020-01-01"][..], "Give `from` as well as `to`"),
+        (&["--from", "01/02/2020"][..], "Couldn't read `01/02/2020`"),
+    ] {
+        let o = run(extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{extra:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+}

@@ -308,7 +308,7 @@ fn commands_md() -> Vec<TableRow> {
     };
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let rows: Vec<TableRow> = text
+    let parsed: Vec<TableRow> = text
         .lines()
         .filter(|l| l.trim_start().starts_with("| `/"))
         .filter_map(|l| {
@@ -327,6 +327,23 @@ fn commands_md() -> Vec<TableRow> {
             })
         })
         .collect();
+    // A later row for the same command revises it (the spec keeps the earlier row until the
+    // revision is built): its options replace the earlier row's of the same name (`/report`'s
+    // `period` became free text with autocomplete) and add the others (`/coalition settings`'
+    // `leads_channel`, "and the options above").
+    let mut rows: Vec<TableRow> = Vec::new();
+    for row in parsed {
+        let Some(earlier) = rows.iter_mut().find(|r| r.path == row.path) else {
+            rows.push(row);
+            continue;
+        };
+        for option in row.options {
+            match earlier.options.iter_mut().find(|o| o.name == option.name) {
+                Some(same) => *same = option,
+                None => earlier.options.push(option),
+            }
+        }
+    }
     for built in BUILT_PLANNED {
         assert!(
             text.lines().any(|l| l.contains(&format!("| `/{built}`"))),

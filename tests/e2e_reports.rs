@@ -167,6 +167,58 @@ async fn digest_carries_its_chart_and_report_answers_with_an_html_file() {
     );
     assert_eq!(uploads_since(&bot, mark).len(), 1, "{}", r.text());
 
+    // `period` offers recent periods as the user types, read in the coalition's time zone.
+    let r = bot
+        .autocomplete(MEMBER, "report", &[("period", "")], "period")
+        .await;
+    let choices = r.choices();
+    assert_eq!(
+        choices[0],
+        (
+            "This quarter to date: 2026 Q4 (Oct–Dec)".to_string(),
+            Value::from("quarter")
+        ),
+        "{choices:?}"
+    );
+    assert!(
+        choices.contains(&(
+            "Last quarter: 2026 Q3 (Jul–Sep)".to_string(),
+            Value::from("2026-Q3")
+        )),
+        "{choices:?}"
+    );
+    let r = bot
+        .autocomplete(MEMBER, "report", &[("period", "2026-q1")], "period")
+        .await;
+    assert_eq!(r.choices()[0].0, "2026 Q1 (1 Jan – 31 Mar 2026)");
+
+    // A past quarter: its own name, and the file says which (past the cooldown).
+    bot.set_time(bot.now() + chrono::Duration::seconds(30));
+    let mark = bot.fake.mark();
+    let r = bot.slash(MEMBER, "report", &[("period", "last quarter")]).await;
+    assert!(r.text().contains("2026 Q3 (1 Jul – 30 Sep 2026)"), "{}", r.text());
+    let sent = uploads_since(&bot, mark);
+    assert_eq!(
+        sent[0].uploads[0].filename,
+        "river-alliance-report-2026-q3-2026-11-23.html"
+    );
+
+    // Bad input: a private message that says how to ask, and nothing changes (a refusal gives
+    // the cooldown back).
+    bot.set_time(bot.now() + chrono::Duration::seconds(30));
+    let before = bot.db_fingerprint().await;
+    let mark = bot.fake.mark();
+    let r = bot
+        .slash(MEMBER, "report", &[("period", "quarter"), ("from", "2026-10-01")])
+        .await;
+    assert!(r.ephemeral(), "{}", r.text());
+    assert!(r.text().contains("not both"), "{}", r.text());
+    let r = bot.slash(MEMBER, "report", &[("period", "2027")]).await;
+    assert!(r.ephemeral(), "{}", r.text());
+    assert!(r.text().contains("hasn't started yet"), "{}", r.text());
+    assert!(uploads_since(&bot, mark).is_empty());
+    assert_eq!(bot.db_fingerprint().await, before);
+
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");
 }

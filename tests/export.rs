@@ -10,12 +10,13 @@ use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "coalitions",
     "orgs",
     "members",
     "responsibilities",
     "goals",
+    "goal_values",
     "tasks",
     "deadlines",
     "wins",
@@ -179,7 +180,7 @@ async fn lead_exports_json_with_every_table() {
     assert_eq!(json["wins"][0]["created_at"], w.now.timestamp() - 3600);
     assert_eq!(json["wins"][0]["created_at_utc"], "2026-11-23T09:00:00+00:00");
     let counts: Vec<(String, usize)> = file.counts.clone();
-    assert_eq!(counts.len(), 11);
+    assert_eq!(counts.len(), 12);
     assert!(counts.contains(&("wins".to_string(), 2)));
 }
 

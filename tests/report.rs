@@ -3,8 +3,9 @@
 
 mod common;
 
+use backbone::actions::report::ReportInput;
 use backbone::actions::{self, goals, orgs, report, wins};
-use backbone::domain::report::{DeadlineOutcome, GoalStanding, ReportPeriod};
+use backbone::domain::report::{DeadlineOutcome, GoalStanding, PeriodInput, ReportPeriod};
 use backbone::domain::*;
 use backbone::render;
 use chrono::{TimeZone, Utc};
@@ -15,6 +16,14 @@ fn at(m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
 }
 
 const SCRIPT: &str = "<script>alert(1)</script>";
+
+/// `/report period:<period>` in the coalition of this channel.
+fn asked(period: &str) -> ReportInput {
+    ReportInput {
+        coalition: None,
+        period: PeriodInput::period(period),
+    }
+}
 
 /// Climate Coalition (Europe/Berlin) from 20 Sep to 23 Nov 2026: two partner orgs, a goal moved by
 /// a win and by `/goal progress`, tasks, milestones and two check-in rounds. Returns the world at
@@ -202,11 +211,12 @@ async fn quarter() -> (World, Coalition) {
 #[tokio::test]
 async fn quarter_report_matches_the_hand_counted_numbers() {
     let (w, _) = quarter().await;
-    let r = report::report(&w.store, &w.actor(OUTSIDER), w.now, ReportPeriod::Quarter, None)
+    let r = report::report(&w.store, &w.actor(OUTSIDER), w.now, asked("quarter"))
         .await
         .expect("anyone may ask");
     // Q4 starts at midnight on 1 Oct in Berlin (22:00 UTC the day before) and runs to now.
-    assert_eq!(r.bounds.name, "Q4 2026");
+    assert_eq!(r.bounds.name, "2026 Q4");
+    assert_eq!(r.bounds.title, "2026 Q4 (1 Oct – 23 Nov 2026, to date)");
     assert_eq!(
         r.bounds.start,
         Utc.with_ymd_and_hms(2026, 9, 30, 22, 0, 0).unwrap().timestamp()
@@ -312,13 +322,13 @@ async fn quarter_report_matches_the_hand_counted_numbers() {
 #[tokio::test]
 async fn month_and_year_cover_their_own_periods() {
     let (w, _) = quarter().await;
-    let month = report::report(&w.store, &w.actor(MEMBER), w.now, ReportPeriod::Month, None)
+    let month = report::report(&w.store, &w.actor(MEMBER), w.now, asked("month"))
         .await
         .unwrap();
     assert_eq!(month.bounds.name, "November 2026");
     assert_eq!((month.wins_total, month.tasks_completed), (2, 1));
     assert_eq!(month.wins_by_month, [("Nov 2026".to_string(), 2)]);
-    let year = report::report(&w.store, &w.actor(MEMBER), w.now, ReportPeriod::Year, None)
+    let year = report::report(&w.store, &w.actor(MEMBER), w.now, asked("year"))
         .await
         .unwrap();
     assert_eq!(year.bounds.name, "2026");
@@ -332,9 +342,155 @@ async fn month_and_year_cover_their_own_periods() {
 }
 
 #[tokio::test]
+async fn a_past_quarter_holds_its_wins_and_not_later_ones() {
+    let (w, c) = quarter().await;
+    for asked_for in ["2026-Q3", "last quarter", "q3 2026"] {
+        let r = report::report(&w.store, &w.actor(MEMBER), w.now, asked(asked_for))
+            .await
+            .unwrap();
+        assert_eq!(r.bounds.title, "2026 Q3 (1 Jul – 30 Sep 2026)", "{asked_for}");
+        assert!(!r.bounds.to_date);
+        // Q3 ends at midnight starting 1 Oct in Berlin, the second before Q4 starts.
+        assert_eq!(
+            r.bounds.end,
+            Utc.with_ymd_and_hms(2026, 9, 30, 21, 59, 59).unwrap().timestamp()
+        );
+        let top: Vec<&str> = r.top_wins.iter().map(|q| q.text.as_str()).collect();
+        assert_eq!(top, ["September planting"], "only the quarter's win");
+        assert_eq!(r.wins_total, 1);
+        assert_eq!(
+            r.wins_by_month,
+            [
+                ("Jul 2026".to_string(), 0),
+                ("Aug 2026".to_string(), 0),
+                ("Sep 2026".to_string(), 1)
+            ]
+        );
+        let done: Vec<&str> = r.recent_tasks.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(done, ["Old task"]);
+        let deadlines: Vec<&str> = r.deadlines.iter().map(|d| d.title.as_str()).collect();
+        assert_eq!(deadlines, ["Kick-off"]);
+        assert!(r.checkins.is_empty());
+        // The goal as it stood then: created on 20 Sep, 10 after the September win.
+        let g = &r.goals[0];
+        assert_eq!(
+            g.points,
+            [
+                (at(9, 20, 10).timestamp(), 0.0),
+                (at(9, 25, 10).timestamp(), 10.0),
+                (r.bounds.end, 10.0)
+            ]
+        );
+        assert_eq!(g.current, 10.0);
+        assert_eq!(g.standing, GoalStanding::OnTrack);
+        // The tasks were written on 20 Nov: none was overdue at the end of September.
+        assert_eq!(r.tasks_overdue, 0);
+    }
+    let r = report::build(
+        &w.store,
+        &c,
+        w.now,
+        PeriodInput::period("2026-Q3").resolve(w.now, c.tz()).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        report::filename(&r, w.now, c.tz()),
+        "climate-coalition-report-2026-q3-2026-11-23.html"
+    );
+    let html = render::report::html(&r).unwrap();
+    assert!(html.contains("<title>Climate Coalition — impact report, 2026 Q3 (1 Jul – 30 Sep 2026)</title>"));
+    assert!(html.contains("<p class=\"period\">2026 Q3 (1 Jul – 30 Sep 2026)</p>"));
+    assert!(
+        html.contains("Generated Mon 23 Nov 2026 11:00"),
+        "made now, not at the period's end"
+    );
+    assert!(html.contains("September planting"));
+    assert!(!html.contains("Planted 20 oaks"), "October's win is not in Q3");
+    assert!(html.contains("Overdue at the end"));
+    let msg = render::report::attached(&r, "r.html", html);
+    assert!(
+        msg.content
+            .contains("**Climate Coalition**, 2026 Q3 (1 Jul – 30 Sep 2026): 1 wins"),
+        "{}",
+        msg.content
+    );
+}
+
+#[tokio::test]
+async fn a_range_of_days_covers_exactly_those_days() {
+    let (w, c) = quarter().await;
+    let range = PeriodInput::days("2026-10-10", "2026-10-20");
+    let bounds = range.resolve(w.now, c.tz()).unwrap();
+    // A win at the very first second of the range counts; one at the first second after doesn't.
+    w.raw_win(&c, MEMBER, "first second", bounds.start).await;
+    w.raw_win(&c, MEMBER, "just after", bounds.end + 1).await;
+    w.raw_win(&c, MEMBER, "just before", bounds.start - 1).await;
+    let input = ReportInput {
+        coalition: None,
+        period: range,
+    };
+    let r = report::report(&w.store, &w.actor(MEMBER), w.now, input)
+        .await
+        .unwrap();
+    assert_eq!(r.bounds.title, "10–20 Oct 2026");
+    let mut wins: Vec<&str> = r.top_wins.iter().map(|q| q.text.as_str()).collect();
+    wins.sort();
+    assert_eq!(wins, ["Planted 20 oaks", "first second"]);
+    assert_eq!(r.wins_by_month, [("Oct 2026".to_string(), 2)]);
+    let done: Vec<&str> = r.recent_tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(done, ["Draft letter"]);
+    assert_eq!(
+        r.goals[0].points,
+        [
+            (bounds.start, 10.0),
+            (at(10, 10, 10).timestamp(), 30.0),
+            (at(10, 20, 10).timestamp(), 50.0),
+            (bounds.end, 50.0)
+        ]
+    );
+    assert_eq!(
+        report::filename(&r, w.now, c.tz()),
+        "climate-coalition-report-2026-10-10-to-2026-10-20-2026-11-23.html"
+    );
+}
+
+#[tokio::test]
+async fn a_period_that_cannot_be_read_or_has_not_begun_is_refused() {
+    let (w, _) = quarter().await;
+    let member = w.actor(MEMBER);
+    let fails = |input: ReportInput| report::report(&w.store, &member, w.now, input);
+    user_err(fails(asked("2027-Q1")).await, "2027 Q1 hasn't started yet");
+    user_err(fails(asked("December 2026")).await, "hasn't started yet");
+    user_err(
+        fails(asked("fortnight")).await,
+        "Couldn't read `fortnight` as a period",
+    );
+    let both = ReportInput {
+        coalition: None,
+        period: PeriodInput {
+            period: Some("quarter".into()),
+            from: Some("2026-10-01".into()),
+            to: None,
+        },
+    };
+    user_err(fails(both).await, "not both");
+    let backwards = ReportInput {
+        coalition: None,
+        period: PeriodInput::days("2026-10-20", "2026-10-10"),
+    };
+    user_err(fails(backwards).await, "is after `to`");
+    let long = ReportInput {
+        coalition: None,
+        period: PeriodInput::days("2020-01-01", "2026-01-01"),
+    };
+    user_err(fails(long).await, "more than 5 years");
+}
+
+#[tokio::test]
 async fn report_html_shows_user_text_as_text() {
     let (w, c) = quarter().await;
-    let r = report::build(&w.store, &c, w.now, ReportPeriod::Quarter)
+    let r = report::build(&w.store, &c, w.now, ReportPeriod::Quarter.to_date(w.now, c.tz()))
         .await
         .unwrap();
     let html = render::report::html(&r).unwrap();
@@ -359,7 +515,7 @@ async fn report_html_shows_user_text_as_text() {
 #[tokio::test]
 async fn report_reply_attaches_one_html_file() {
     let (w, c) = quarter().await;
-    let r = report::build(&w.store, &c, w.now, ReportPeriod::Quarter)
+    let r = report::build(&w.store, &c, w.now, ReportPeriod::Quarter.to_date(w.now, c.tz()))
         .await
         .unwrap();
     let name = report::filename(&r, w.now, c.tz());
@@ -368,13 +524,17 @@ async fn report_reply_attaches_one_html_file() {
     assert!(msg.limit_violations().is_empty(), "{:?}", msg.limit_violations());
     assert_eq!(msg.attachments.len(), 1);
     assert_eq!(msg.attachments[0].name, name);
-    assert!(msg.content.contains("Q4 2026"), "{}", msg.content);
+    assert!(
+        msg.content.contains("2026 Q4 (1 Oct – 23 Nov 2026, to date)"),
+        "{}",
+        msg.content
+    );
 }
 
 #[tokio::test]
 async fn another_guild_cannot_read_the_report() {
     let (w, _) = quarter().await;
-    let r = report::report(&w.store, &w.foreign(LEAD), w.now, ReportPeriod::Quarter, None).await;
+    let r = report::report(&w.store, &w.foreign(LEAD), w.now, asked("quarter")).await;
     assert!(matches!(r, Err(backbone::Error::User(_))), "{r:?}");
 }
 
@@ -399,7 +559,7 @@ async fn report_opens_prints_and_screenshots_in_headless_chromium() {
         return;
     };
     let (w, c) = quarter().await;
-    let r = report::build(&w.store, &c, w.now, ReportPeriod::Quarter)
+    let r = report::build(&w.store, &c, w.now, ReportPeriod::Quarter.to_date(w.now, c.tz()))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -612,12 +772,13 @@ async fn a_big_coalitions_year_fits_discords_upload_limit() {
         "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 47)
          INSERT INTO checkin_rounds (coalition_id, opens_at, created_at) SELECT ?1, ?2 - i * 7 * 86400, ?2 FROM seq",
         "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 2000)
-         INSERT INTO events (coalition_id, actor_id, kind, subject, detail, created_at)
-         SELECT ?1, 2, 'goal.progress', 'goal #' || (1 + i % 60), (i % 50) || ' → ' || (i % 50 + 1), ?2 - (i % 300) * 86400 FROM seq",
+         INSERT INTO goal_values (goal_id, coalition_id, value, at, cause)
+         SELECT (SELECT MIN(id) FROM goals WHERE coalition_id = ?1) + i % 60, ?1, i % 50 + 1,
+                ?2 - (i % 300) * 86400, 'progress' FROM seq",
     ] {
         sqlx::query(sql).bind(c.id).bind(n).bind(year).execute(w.store.pool()).await.expect(sql);
     }
-    let r = report::build(&w.store, &c, w.now, ReportPeriod::Year)
+    let r = report::build(&w.store, &c, w.now, ReportPeriod::Year.to_date(w.now, c.tz()))
         .await
         .unwrap();
     assert_eq!(r.members, 1004);

@@ -111,7 +111,7 @@ pub async fn progress(
     let now_s = ts(now);
 
     let mut tx = store.write().await?;
-    if !store::goals::set_current(&mut tx, scope.id(), goal.id, input.value).await? {
+    if !store::goals::set_current(&mut tx, scope.id(), goal.id, input.value, now_s).await? {
         return Err(closed_error(&goal, &scope));
     }
     let detail = format!("{} → {}", text::number(goal.current), text::number(input.value));

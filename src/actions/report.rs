@@ -3,42 +3,49 @@
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 
 use super::{Actor, ts};
-use crate::domain::report::{self as r, GoalStanding, GoalTrajectory, OrgContribution, Report, ReportPeriod};
+use crate::domain::report::{
+    self as r, GoalStanding, GoalTrajectory, OrgContribution, PeriodBounds, PeriodInput, Report,
+};
 use crate::domain::*;
 use crate::error::Result;
 use crate::store::Store;
-use crate::store::report::{self as q, GoalChange};
+use crate::store::report as q;
 
-/// `/report` (anyone in the guild): the report of `coalition` for the current `period` to date.
-#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
-pub async fn report(
-    store: &Store,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    period: ReportPeriod,
-    coalition: Option<&str>,
-) -> Result<Report> {
-    let scope = super::scope(store, actor, coalition).await?;
-    build(store, &scope.coalition, now, period).await
+/// Input of `/report`.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInput {
+    pub coalition: Option<String>,
+    /// `period`, or `from` and `to`, as typed (nothing: this quarter to date).
+    pub period: PeriodInput,
 }
 
-/// The report of `coalition` for the current `period` up to `now`. No permission check: the
-/// CLI calls it directly.
+/// `/report` (anyone in the guild): the report of `coalition` for the period asked for, read in
+/// the coalition's time zone.
+#[tracing::instrument(skip_all, fields(guild = %actor.guild, user = %actor.user))]
+pub async fn report(store: &Store, actor: &Actor, now: DateTime<Utc>, input: ReportInput) -> Result<Report> {
+    let scope = super::scope(store, actor, input.coalition.as_deref()).await?;
+    let bounds = input.period.resolve(now, scope.coalition.tz())?;
+    build(store, &scope.coalition, now, bounds).await
+}
+
+/// The report of `coalition` for `bounds` (see [`PeriodInput::resolve`]), made at `now`. No
+/// permission check: the CLI calls it directly.
 #[tracing::instrument(skip_all, fields(coalition = %coalition.id))]
 pub async fn build(
     store: &Store,
     coalition: &Coalition,
     now: DateTime<Utc>,
-    period: ReportPeriod,
+    bounds: PeriodBounds,
 ) -> Result<Report> {
     let id = coalition.id;
     let tz = coalition.tz();
-    let bounds = period.to_date(now, tz);
-    let (start, end) = (bounds.start, ts(now));
+    // What happened in the period is what happened in `(after, end]`.
+    let (after, end) = bounds.window();
+    let start = bounds.start;
 
-    let members = q::members_by_org(store, id).await?;
-    let wins = q::wins_by_org(store, id, start, end).await?;
-    let completed = q::completed_by_org(store, id, start, end).await?;
+    let members = q::members_by_org(store, id, end).await?;
+    let wins = q::wins_by_org(store, id, after, end).await?;
+    let completed = q::completed_by_org(store, id, after, end).await?;
     let overdue = q::overdue_by_org(store, id, end).await?;
     let get = |m: &q::ByOrg, k: Option<OrgId>| m.get(&k).copied().unwrap_or(0);
     let mut orgs: Vec<OrgContribution> = q::orgs(store, id, r::MAX_ORGS as i64)
@@ -64,11 +71,19 @@ pub async fn build(
     }
     let sum = |m: &q::ByOrg| m.values().sum::<i64>();
 
-    let (goals_total, goal_rows) = q::goals(store, id, start, r::MAX_GOALS as i64).await?;
-    let changes = q::goal_changes(store, id, start).await?;
+    let (goals_total, goal_rows) = q::goals(store, id, start, end, r::MAX_GOALS as i64).await?;
+    let ids: Vec<GoalId> = goal_rows.iter().map(|g| g.id).collect();
+    let history = q::goal_history(store, id, &ids, start, end).await?;
     let goals = goal_rows
         .into_iter()
-        .map(|g| trajectory(g, &changes, start, end))
+        .map(|g| {
+            let mine: Vec<(i64, f64)> = history
+                .iter()
+                .filter(|h| h.0 == g.id)
+                .map(|h| (h.1, h.2))
+                .collect();
+            trajectory(g, &mine, &bounds)
+        })
         .collect();
 
     let wins_by_month = {
@@ -82,10 +97,10 @@ pub async fn build(
         out
     };
 
-    let deadlines = q::deadlines(store, id, start, end, r::MAX_DEADLINES as i64).await?;
+    let deadlines = q::deadlines(store, id, after, end, r::MAX_DEADLINES as i64).await?;
 
     let mut checkins: Vec<r::WeekParticipation> = Vec::new();
-    for (opens_at, answered, expected) in q::rounds(store, id, start, end).await? {
+    for (opens_at, answered, expected) in q::rounds(store, id, after, end).await? {
         let week_start = week_start(opens_at, tz);
         match checkins.last_mut() {
             Some(w) if w.week_start == week_start => {
@@ -102,12 +117,13 @@ pub async fn build(
         }
     }
 
-    let recent_tasks = q::recent_tasks(store, id, start, end, r::RECENT_TASKS as i64).await?;
-    let top_wins = q::top_wins(store, id, start, end, r::TOP_WINS as i64).await?;
+    let recent_tasks = q::recent_tasks(store, id, after, end, r::RECENT_TASKS as i64).await?;
+    let top_wins = q::top_wins(store, id, after, end, r::TOP_WINS as i64).await?;
     Ok(Report {
         coalition: coalition.name.clone(),
         timezone: coalition.timezone.clone(),
-        bounds: r::PeriodBounds { end, ..bounds },
+        bounds,
+        generated_at: ts(now),
         members: sum(&members),
         orgs,
         goals,
@@ -123,43 +139,46 @@ pub async fn build(
     })
 }
 
-/// Walks a goal's changes back from its current value to the start of the period.
-fn trajectory(g: q::GoalRow, changes: &[GoalChange], start: i64, end: i64) -> GoalTrajectory {
-    let mine: Vec<(i64, Option<f64>, f64)> = changes
-        .iter()
-        .filter_map(|c| match *c {
-            GoalChange::Added { goal, at, amount } if goal == g.id => Some((at, None, amount)),
-            GoalChange::Set { number, at, from, to } if number == g.number => Some((at, Some(from), to)),
-            _ => None,
-        })
-        .collect();
-    // Newest first: each change tells what the value was just before it.
-    let mut value = g.current;
-    let mut back = vec![(end, value)];
-    for &(at, from, to) in mine.iter().rev() {
-        back.push((at, value));
-        value = match from {
-            Some(from) => from,
-            None => (value - to).max(0.0),
-        };
+/// A goal over the period from its recorded values (`goal_values`): `history` holds its last
+/// value before the period began, then each value it took in the period, oldest first.
+fn trajectory(g: q::GoalRow, history: &[(i64, f64)], bounds: &PeriodBounds) -> GoalTrajectory {
+    let end = bounds.end;
+    let first = bounds.start.max(g.created_at).min(end);
+    // Values recorded up to the first instant shown give the starting value; a goal with no
+    // recorded value at all (written around the actions) stays at its current value.
+    let mut value = None;
+    let mut points = Vec::new();
+    for &(at, v) in history {
+        if at <= first {
+            value = Some(v);
+        } else {
+            points.push((at, v));
+        }
     }
-    let first = start.max(g.created_at.min(end));
-    back.push((first, value));
-    back.reverse();
+    let initial = value.or(points.first().map(|p| p.1)).unwrap_or(g.current);
+    // To date, the goal's value now is the truth; for a past period, its last recorded value.
+    let last = if bounds.to_date {
+        g.current
+    } else {
+        points.last().map_or(initial, |p| p.1)
+    };
+    points.insert(0, (first, initial));
+    points.push((end, last));
+    let closed_in_time = g.closed_at.is_some_and(|c| c <= end);
     let standing = match g.status {
-        GoalStatus::Achieved => GoalStanding::Achieved,
-        GoalStatus::Dropped => GoalStanding::Dropped,
-        GoalStatus::Active => GoalStanding::judge(g.current, g.target, g.created_at, g.due_at, end),
+        GoalStatus::Achieved if closed_in_time => GoalStanding::Achieved,
+        GoalStatus::Dropped if closed_in_time => GoalStanding::Dropped,
+        _ => GoalStanding::judge(last, g.target, g.created_at, g.due_at, end),
     };
     GoalTrajectory {
         number: g.number,
         title: g.title,
         unit: g.unit,
         target: g.target,
-        current: g.current,
+        current: last,
         due_at: g.due_at,
         standing,
-        points: back,
+        points,
     }
 }
 
@@ -170,15 +189,16 @@ fn week_start(at: i64, tz: chrono_tz::Tz) -> i64 {
     };
     let day = t.with_timezone(&tz).date_naive();
     let monday = day - Duration::days(day.weekday().num_days_from_monday().into());
-    r::local_midnight(monday, tz).unwrap_or(at)
+    r::local_midnight(monday, tz)
 }
 
-/// The coalition's report file name: `<coalition>-<period>-<date>.html`.
+/// The coalition's report file name: `<coalition>-report-<period>-<date made>.html`, e.g.
+/// `climate-coalition-report-quarter-2026-11-23.html` or `…-report-2026-q1-2026-11-23.html`.
 pub fn filename(report: &Report, now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     format!(
         "{}-report-{}-{}.html",
         super::export::slugify(&report.coalition),
-        report.bounds.period.as_str(),
+        report.bounds.slug,
         now.with_timezone(&tz).format("%Y-%m-%d")
     )
 }

@@ -77,7 +77,8 @@ pub async fn remove(
     }
     let mut goal_change = String::new();
     if let (Some(goal), Some(amount)) = (win.goal_id, win.amount)
-        && let Some(after) = store::win_edits::subtract_from_goal(&mut tx, scope.id(), goal, amount).await?
+        && let Some(after) =
+            store::win_edits::subtract_from_goal(&mut tx, scope.id(), goal, amount, now_s).await?
     {
         goal_change = format!("; goal {} current → {}", goal.0, text::number(after));
     }

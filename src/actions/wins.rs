@@ -101,7 +101,7 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
     };
     let (win, org_name) = store::wins::insert(&mut tx, &new, now_s).await?;
     if let (Some(goal), Some(amount)) = (&goal, input.amount)
-        && !store::goals::add_to_current(&mut tx, scope.id(), goal.id, amount).await?
+        && !store::goals::add_to_current(&mut tx, scope.id(), goal.id, amount, now_s).await?
     {
         // Closed between the check and the write: refuse; dropping `tx` rolls the win back.
         return Err(super::goals::closed_error(goal, &scope));

@@ -1,5 +1,5 @@
 //! Autocomplete for the options shared by many commands: coalition, org, task, goal, deadline,
-//! timezone, and a live preview of how a `due` text is read.
+//! timezone, a live preview of how a `due` text is read, and a report's `period`.
 
 use poise::serenity_prelude as serenity;
 use serenity::{AutocompleteChoice, CreateAutocompleteResponse, ResolvedValue};
@@ -135,25 +135,28 @@ pub async fn timezone(_ctx: Context<'_>, partial: &str) -> CreateAutocompleteRes
     )
 }
 
+/// The time zone of the coalition the user is typing for (UTC when there is none).
+async fn coalition_tz(ctx: Context<'_>) -> chrono_tz::Tz {
+    let Some(g) = guild(ctx) else {
+        return chrono_tz::UTC;
+    };
+    let actor = crate::actions::Actor {
+        user: crate::domain::UserId(ctx.author().id.get() as i64),
+        guild: g,
+        manage_server: false,
+        name: String::new(),
+        channel: channel(ctx),
+    };
+    let c = option_str(ctx, "coalition");
+    match actions::scope(&ctx.data().store, &actor, c.as_deref()).await {
+        Ok(s) => s.coalition.tz(),
+        Err(_) => chrono_tz::UTC,
+    }
+}
+
 /// How the typed due date is read, in the coalition's time zone — or why it can't be.
 pub async fn due(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
-    let tz = match guild(ctx) {
-        Some(g) => {
-            let actor = crate::actions::Actor {
-                user: crate::domain::UserId(ctx.author().id.get() as i64),
-                guild: g,
-                manage_server: false,
-                name: String::new(),
-                channel: channel(ctx),
-            };
-            let c = option_str(ctx, "coalition");
-            match actions::scope(&ctx.data().store, &actor, c.as_deref()).await {
-                Ok(s) => s.coalition.tz(),
-                Err(_) => chrono_tz::UTC,
-            }
-        }
-        None => chrono_tz::UTC,
-    };
+    let tz = coalition_tz(ctx).await;
     let now = ctx.data().now();
     let typed = partial.trim();
     if typed.is_empty() {
@@ -166,4 +169,16 @@ pub async fn due(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse 
         );
     }
     choices(vec![(when::preview_due(typed, tz, now), typed.to_string())])
+}
+
+/// A report's period: what the typed text means, then recent months, quarters and years, in the
+/// coalition's time zone.
+pub async fn period(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let tz = coalition_tz(ctx).await;
+    choices(crate::domain::report::period_suggestions(
+        partial,
+        ctx.data().now(),
+        tz,
+        limits::CHOICES,
+    ))
 }

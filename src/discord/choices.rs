@@ -87,11 +87,6 @@ string_choice! {
 }
 
 string_choice! {
-    /// The `period` option of `/report`: the current one, to date.
-    PeriodChoice { Month => "month", Quarter => "quarter", Year => "year" }
-}
-
-string_choice! {
     /// A member's role, as `/member add` offers it.
     RoleChoice { Lead => "lead", Member => "member" }
 }

@@ -128,6 +128,24 @@ pub enum DeadlineStatus {
     Met,
 }
 
+/// What changed a goal's value (a `goal_values` row). Stored as TEXT; reading an unknown value
+/// is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(rename_all = "snake_case")]
+pub enum GoalValueCause {
+    /// `/goal add`: the value it starts at.
+    Created,
+    /// `/goal progress`.
+    Progress,
+    /// `/win log` with an amount.
+    Win,
+    /// `/win remove` took a win's amount off.
+    WinRemoved,
+    /// A correction that set the value (none does today: `/goal edit` keeps it).
+    Edit,
+}
+
 /// A coalition: partner organizations working toward shared goals, living in one guild.
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Coalition {

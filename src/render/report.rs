@@ -21,8 +21,7 @@ const CHART_W: i32 = 640;
 struct Page {
     coalition: String,
     period_name: String,
-    period_kind: &'static str,
-    range: String,
+    period_title: String,
     generated: String,
     timezone: String,
     members: i64,
@@ -34,6 +33,9 @@ struct Page {
     wins_org: BarChart,
     tasks_completed: i64,
     tasks_overdue: i64,
+    overdue_heading: &'static str,
+    overdue_phrase: String,
+    no_top_wins: String,
     tasks_org: BarChart,
     recent_tasks: Vec<TaskView>,
     deadlines: Vec<DeadlineView>,
@@ -283,7 +285,11 @@ pub fn html(report: &Report) -> Result<String> {
             .map(|(m, n)| (m.clone(), vec![*n]))
             .collect::<Vec<_>>(),
         "",
-        "No wins yet this period.",
+        if b.to_date {
+            "No wins yet this period."
+        } else {
+            "No wins in this period."
+        },
     );
     let wins_org = bar_chart(
         "wins-org",
@@ -298,7 +304,14 @@ pub fn html(report: &Report) -> Result<String> {
     );
     let tasks_org = bar_chart(
         "tasks-org",
-        format!("Tasks completed in {} and overdue now, per organization", b.name),
+        if b.to_date {
+            format!("Tasks completed in {} and overdue now, per organization", b.name)
+        } else {
+            format!(
+                "Tasks completed in {} and overdue at its end, per organization",
+                b.name
+            )
+        },
         &["Completed", "Overdue"],
         &named
             .iter()
@@ -347,13 +360,8 @@ pub fn html(report: &Report) -> Result<String> {
     let page = Page {
         coalition: report.coalition.clone(),
         period_name: b.name.clone(),
-        period_kind: b.period.as_str(),
-        range: format!(
-            "{} – {}",
-            date(b.start, tz, "%-d %b %Y"),
-            date(b.end, tz, "%-d %b %Y")
-        ),
-        generated: date(b.end, tz, "%a %-d %b %Y %H:%M"),
+        period_title: b.title.clone(),
+        generated: date(report.generated_at, tz, "%a %-d %b %Y %H:%M"),
         timezone: report.timezone.clone(),
         members: report.members,
         orgs: report
@@ -374,6 +382,21 @@ pub fn html(report: &Report) -> Result<String> {
         wins_org,
         tasks_completed: report.tasks_completed,
         tasks_overdue: report.tasks_overdue,
+        overdue_heading: if b.to_date {
+            "Overdue now"
+        } else {
+            "Overdue at the end"
+        },
+        overdue_phrase: if b.to_date {
+            "open tasks are overdue now".to_string()
+        } else {
+            format!("tasks were overdue at the end of {}", b.name)
+        },
+        no_top_wins: if b.to_date {
+            "No wins yet this period: the next one will be quoted here.".to_string()
+        } else {
+            format!("No wins were logged in {}.", b.name)
+        },
         tasks_org,
         recent_tasks: report
             .recent_tasks
@@ -431,9 +454,9 @@ pub fn html(report: &Report) -> Result<String> {
 pub fn attached(report: &Report, filename: &str, html: String) -> Message {
     let size = html.len();
     let mut msg = Message::text(format!(
-        "📊 Impact report for **{}** — {} to date ({} wins, {} tasks completed). Open the file in any browser; it prints to PDF.",
+        "📊 Impact report for **{}**, {}: {} wins, {} tasks completed. Open the file in any browser; it prints to PDF.",
         super::clip(&report.coalition, 200),
-        report.bounds.name,
+        report.bounds.title,
         report.wins_total,
         report.tasks_completed,
     ));

@@ -86,6 +86,11 @@ const TABLES: &[Table] = &[
         "WHERE coalition_id = ? ORDER BY number"
     ),
     table!(
+        "goal_values",
+        [id, goal_id, value, at, cause],
+        "WHERE coalition_id = ? ORDER BY goal_id, at, id"
+    ),
+    table!(
         "tasks",
         [
             id,

@@ -25,10 +25,11 @@ pub struct NewGoal<'a> {
     pub created_by: UserId,
 }
 
-/// Inserts a goal with the coalition's next number; returns its id and number.
+/// Inserts a goal with the coalition's next number and records its starting value (0) in its
+/// history; returns its id and number.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut Tx, g: &NewGoal<'_>, now: i64) -> Result<(GoalId, i64)> {
-    Ok(sqlx::query_as(
+    let (id, number): (GoalId, i64) = sqlx::query_as(
         "INSERT INTO goals (coalition_id, number, title, metric, unit, target, due_at, created_by, created_at)
          VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM goals WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?)
          RETURNING id, number",
@@ -43,7 +44,30 @@ pub async fn insert(tx: &mut Tx, g: &NewGoal<'_>, now: i64) -> Result<(GoalId, i
     .bind(g.created_by)
     .bind(now)
     .fetch_one(&mut **tx)
-    .await?)
+    .await?;
+    record_value(tx, g.coalition, id, 0.0, now, GoalValueCause::Created).await?;
+    Ok((id, number))
+}
+
+/// Appends a goal's value after a change to its history (`goal_values`), in the change's own
+/// write transaction. Every change of `goals.current` goes through here.
+pub async fn record_value(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    goal: GoalId,
+    value: f64,
+    at: i64,
+    cause: GoalValueCause,
+) -> Result<()> {
+    sqlx::query("INSERT INTO goal_values (goal_id, coalition_id, value, at, cause) VALUES (?, ?, ?, ?, ?)")
+        .bind(goal)
+        .bind(coalition)
+        .bind(value)
+        .bind(at)
+        .bind(cause)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A goal of `coalition` by row id.
@@ -97,8 +121,15 @@ pub async fn list(store: &Store, coalition: CoalitionId) -> Result<Vec<Goal>> {
     .await?)
 }
 
-/// Sets an active goal's current value; returns whether it was updated.
-pub async fn set_current(tx: &mut Tx, coalition: CoalitionId, id: GoalId, value: f64) -> Result<bool> {
+/// Sets an active goal's current value and records it in the goal's history; returns whether
+/// it was updated.
+pub async fn set_current(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    id: GoalId,
+    value: f64,
+    now: i64,
+) -> Result<bool> {
     let done =
         sqlx::query("UPDATE goals SET current = ? WHERE coalition_id = ? AND id = ? AND status = 'active'")
             .bind(value)
@@ -106,20 +137,36 @@ pub async fn set_current(tx: &mut Tx, coalition: CoalitionId, id: GoalId, value:
             .bind(id)
             .execute(&mut **tx)
             .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    record_value(tx, coalition, id, value, now, GoalValueCause::Progress).await?;
+    Ok(true)
 }
 
-/// Adds `amount` to an active goal's current value; returns whether it was updated.
-pub async fn add_to_current(tx: &mut Tx, coalition: CoalitionId, id: GoalId, amount: f64) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE goals SET current = current + ? WHERE coalition_id = ? AND id = ? AND status = 'active'",
+/// Adds a win's `amount` to an active goal's current value and records the new value in the
+/// goal's history; returns whether it was updated.
+pub async fn add_to_current(
+    tx: &mut Tx,
+    coalition: CoalitionId,
+    id: GoalId,
+    amount: f64,
+    now: i64,
+) -> Result<bool> {
+    let after: Option<f64> = sqlx::query_scalar(
+        "UPDATE goals SET current = current + ? WHERE coalition_id = ? AND id = ? AND status = 'active'
+         RETURNING current",
     )
     .bind(amount)
     .bind(coalition)
     .bind(id)
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    let Some(after) = after else {
+        return Ok(false);
+    };
+    record_value(tx, coalition, id, after, now, GoalValueCause::Win).await?;
+    Ok(true)
 }
 
 /// Closes an active goal as achieved or dropped; returns whether it was updated.

@@ -12,7 +12,8 @@ use super::Store;
 /// A partner organization: (id, name).
 pub type OrgRow = (OrgId, String);
 
-/// Partner organizations, by name.
+/// Partner organizations, by name (all of them, for a past period too: members are counted
+/// under the organization they are in now).
 #[tracing::instrument(skip_all)]
 pub async fn orgs(store: &Store, coalition: CoalitionId, limit: i64) -> Result<Vec<OrgRow>> {
     Ok(
@@ -35,13 +36,13 @@ async fn by_org(store: &Store, sql: &'static str, binds: &[i64]) -> Result<ByOrg
     Ok(q.fetch_all(store.pool()).await?.into_iter().collect())
 }
 
-/// Members per organization.
+/// Members who had joined by `end` (and are still members), per organization.
 #[tracing::instrument(skip_all)]
-pub async fn members_by_org(store: &Store, coalition: CoalitionId) -> Result<ByOrg> {
+pub async fn members_by_org(store: &Store, coalition: CoalitionId, end: i64) -> Result<ByOrg> {
     by_org(
         store,
-        "SELECT org_id, COUNT(*) FROM members WHERE coalition_id = ? GROUP BY org_id",
-        &[coalition.0],
+        "SELECT org_id, COUNT(*) FROM members WHERE coalition_id = ? AND joined_at <= ? GROUP BY org_id",
+        &[coalition.0, end],
     )
     .await
 }
@@ -73,16 +74,20 @@ pub async fn completed_by_org(store: &Store, coalition: CoalitionId, start: i64,
     .await
 }
 
-/// Unfinished tasks past their due date at `now`, per organization.
+/// Tasks that were unfinished and past their due date at `at` (now, or the end of a past
+/// period), per organization: still open, or done or cancelled only after `at`.
 #[tracing::instrument(skip_all)]
-pub async fn overdue_by_org(store: &Store, coalition: CoalitionId, now: i64) -> Result<ByOrg> {
+pub async fn overdue_by_org(store: &Store, coalition: CoalitionId, at: i64) -> Result<ByOrg> {
     by_org(
         store,
         "SELECT COALESCE(t.org_id, m.org_id), COUNT(*) FROM tasks t
          LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
-         WHERE t.coalition_id = ? AND t.status IN ('open', 'in_progress', 'blocked') AND t.due_at < ?
+         WHERE t.coalition_id = ?1 AND t.due_at < ?2 AND t.created_at <= ?2
+           AND (t.status IN ('open', 'in_progress', 'blocked')
+                OR (t.status = 'done' AND t.completed_at > ?2)
+                OR (t.status = 'cancelled' AND t.cancelled_at > ?2))
          GROUP BY 1",
-        &[coalition.0, now],
+        &[coalition.0, at],
     )
     .await
 }
@@ -99,29 +104,35 @@ pub struct GoalRow {
     pub due_at: Option<i64>,
     pub status: GoalStatus,
     pub created_at: i64,
+    pub closed_at: Option<i64>,
 }
 
-/// Goals active now or closed after `start`: how many, and the first `limit` by number.
+/// Goals of the seconds `start..=end`: created by `end`, and active now or closed at `start` or
+/// later. How many, and the first `limit` by number.
 #[tracing::instrument(skip_all)]
 pub async fn goals(
     store: &Store,
     coalition: CoalitionId,
     start: i64,
+    end: i64,
     limit: i64,
 ) -> Result<(i64, Vec<GoalRow>)> {
     let count = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM goals WHERE coalition_id = ? AND (status = 'active' OR closed_at > ?)",
+        "SELECT COUNT(*) FROM goals
+         WHERE coalition_id = ? AND created_at <= ? AND (status = 'active' OR closed_at >= ?)",
     )
     .bind(coalition)
+    .bind(end)
     .bind(start)
     .fetch_one(store.pool())
     .await?;
     let rows = sqlx::query_as(
-        "SELECT id, number, title, unit, target, current, due_at, status, created_at FROM goals
-         WHERE coalition_id = ? AND (status = 'active' OR closed_at > ?)
+        "SELECT id, number, title, unit, target, current, due_at, status, created_at, closed_at FROM goals
+         WHERE coalition_id = ? AND created_at <= ? AND (status = 'active' OR closed_at >= ?)
          ORDER BY number LIMIT ?",
     )
     .bind(coalition)
+    .bind(end)
     .bind(start)
     .bind(limit)
     .fetch_all(store.pool())
@@ -129,65 +140,52 @@ pub async fn goals(
     Ok((count, rows))
 }
 
-/// A change of a goal's value: (goal id, when, amount added) for wins, or the value set.
-#[derive(Debug, Clone, PartialEq)]
-pub enum GoalChange {
-    /// A win added this much.
-    Added { goal: GoalId, at: i64, amount: f64 },
-    /// `/goal progress` set it from `from` to `to`; the goal is named by number.
-    Set {
-        number: i64,
-        at: i64,
-        from: f64,
-        to: f64,
-    },
-}
+/// A recorded value of a goal: (goal, when, value).
+pub type GoalValueRow = (GoalId, i64, f64);
 
-/// Every change of a goal's value after `start`, oldest first: win amounts and `goal.progress`
-/// events (whose detail reads `old → new`).
+/// The recorded values (`goal_values`) of `goals` that a chart of the seconds `start..=end` needs:
+/// each goal's last value before `start`, then every value recorded in `start..=end`; by goal,
+/// then oldest first. One index range per goal.
 #[tracing::instrument(skip_all)]
-pub async fn goal_changes(store: &Store, coalition: CoalitionId, start: i64) -> Result<Vec<GoalChange>> {
-    let wins: Vec<(GoalId, i64, f64)> = sqlx::query_as(
-        "SELECT goal_id, created_at, amount FROM wins
-         WHERE coalition_id = ? AND created_at > ? AND goal_id IS NOT NULL AND amount IS NOT NULL",
+pub async fn goal_history(
+    store: &Store,
+    coalition: CoalitionId,
+    goals: &[GoalId],
+    start: i64,
+    end: i64,
+) -> Result<Vec<GoalValueRow>> {
+    let ids = serde_json::to_string(&goals.iter().map(|g| g.0).collect::<Vec<_>>())
+        .map_err(crate::error::Error::internal)?;
+    Ok(sqlx::query_as(
+        "SELECT goal_id, at, value FROM (
+             SELECT v.goal_id, v.at, v.value, v.id FROM json_each(?1) j
+             JOIN goal_values v ON v.goal_id = j.value
+             WHERE v.coalition_id = ?2 AND v.at >= ?3 AND v.at <= ?4
+             UNION ALL
+             SELECT v.goal_id, v.at, v.value, v.id FROM json_each(?1) j
+             JOIN goal_values v ON v.id = (
+                 SELECT b.id FROM goal_values b
+                 WHERE b.goal_id = j.value AND b.coalition_id = ?2 AND b.at < ?3
+                 ORDER BY b.at DESC, b.id DESC LIMIT 1)
+         )
+         ORDER BY goal_id, at, id",
     )
+    .bind(ids)
     .bind(coalition)
     .bind(start)
+    .bind(end)
     .fetch_all(store.pool())
-    .await?;
-    let events: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT subject, detail, created_at FROM events
-         WHERE coalition_id = ? AND created_at > ? AND kind = 'goal.progress'",
-    )
-    .bind(coalition)
-    .bind(start)
-    .fetch_all(store.pool())
-    .await?;
-    let mut out: Vec<(i64, usize, GoalChange)> = wins
-        .into_iter()
-        .map(|(goal, at, amount)| (at, 0, GoalChange::Added { goal, at, amount }))
-        .collect();
-    for (subject, detail, at) in events {
-        let number = subject.strip_prefix("goal #").and_then(|n| n.trim().parse().ok());
-        let values = detail
-            .split_once('→')
-            .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
-        if let (Some(number), Some((from, to))) = (number, values) {
-            out.push((at, 1, GoalChange::Set { number, at, from, to }));
-        }
-    }
-    out.sort_by_key(|a| (a.0, a.1));
-    Ok(out.into_iter().map(|(_, _, c)| c).collect())
+    .await?)
 }
 
-/// Milestones due in `(start, now]` and what became of them, soonest first: one still open
-/// after its due date was missed.
+/// Milestones due in `(after, end]` and what became of them, soonest first: one still open
+/// after its due date was missed, one met after it was met late.
 #[tracing::instrument(skip_all)]
 pub async fn deadlines(
     store: &Store,
     coalition: CoalitionId,
-    start: i64,
-    now: i64,
+    after: i64,
+    end: i64,
     limit: i64,
 ) -> Result<Vec<DeadlineResult>> {
     let rows: Vec<(i64, String, i64, String, Option<i64>)> = sqlx::query_as(
@@ -196,8 +194,8 @@ pub async fn deadlines(
          ORDER BY due_at, number LIMIT ?",
     )
     .bind(coalition)
-    .bind(start)
-    .bind(now)
+    .bind(after)
+    .bind(end)
     .bind(limit)
     .fetch_all(store.pool())
     .await?;

@@ -15,22 +15,27 @@ pub async fn delete(tx: &mut Tx, coalition: CoalitionId, id: WinId) -> Result<bo
     Ok(done.rows_affected() == 1)
 }
 
-/// Takes `amount` off a goal's current value (never below zero, whatever its status); returns
-/// the new value, `None` if the goal is gone.
+/// Takes `amount` off a goal's current value (never below zero, whatever its status) and records
+/// the new value in the goal's history; returns the new value, `None` if the goal is gone.
 pub async fn subtract_from_goal(
     tx: &mut Tx,
     coalition: CoalitionId,
     goal: GoalId,
     amount: f64,
+    now: i64,
 ) -> Result<Option<f64>> {
-    Ok(sqlx::query_scalar(
+    let after: Option<f64> = sqlx::query_scalar(
         "UPDATE goals SET current = MAX(current - ?, 0) WHERE coalition_id = ? AND id = ? RETURNING current",
     )
     .bind(amount)
     .bind(coalition)
     .bind(goal)
     .fetch_optional(&mut **tx)
-    .await?)
+    .await?;
+    if let Some(value) = after {
+        super::goals::record_value(tx, coalition, goal, value, now, GoalValueCause::WinRemoved).await?;
+    }
+    Ok(after)
 }
 
 /// Where a win's celebration stands: posted at (channel, message), being posted right now, or

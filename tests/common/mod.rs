@@ -209,7 +209,7 @@ impl World {
         .expect("insert win")
     }
 
-    /// Inserts a goal with the next number.
+    /// Inserts a goal with the next number, and its value in its history as of now.
     pub async fn raw_goal(
         &self,
         c: &Coalition,
@@ -219,7 +219,7 @@ impl World {
         unit: Option<&str>,
         status: &str,
     ) -> GoalId {
-        sqlx::query_scalar(
+        let id: GoalId = sqlx::query_scalar(
             "INSERT INTO goals (coalition_id, number, title, unit, target, current, status, created_by, created_at)
              VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM goals WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
@@ -235,7 +235,18 @@ impl World {
         .bind(self.now.timestamp())
         .fetch_one(self.store.pool())
         .await
-        .expect("insert goal")
+        .expect("insert goal");
+        sqlx::query(
+            "INSERT INTO goal_values (goal_id, coalition_id, value, at, cause) VALUES (?, ?, ?, ?, 'created')",
+        )
+        .bind(id)
+        .bind(c.id)
+        .bind(current)
+        .bind(self.now.timestamp())
+        .execute(self.store.pool())
+        .await
+        .expect("insert goal value");
+        id
     }
 
     /// Inserts a milestone due at `due_at` with `status` (`open` or `met`).

@@ -346,9 +346,9 @@ pub const COMMANDS: &[HelpEntry] = &[
     ),
     entry(
         "report",
-        "period? (month/quarter/year), coalition?",
+        "period? (quarter, last month, 2026-Q1, 2026-03, 2026), from?, to?, coalition?",
         "anyone",
-        "An impact report for stakeholders: one HTML file with charts, the period to date",
+        "An impact report for stakeholders: one HTML file with charts, for any period or range of days",
     ),
 ];
 

@@ -1,9 +1,8 @@
 //! `/report`: the impact report for stakeholders, as one self-contained HTML file.
 
-use crate::actions::report as act;
-use crate::discord::choices::PeriodChoice;
+use crate::actions::report::{self as act, ReportInput};
 use crate::discord::{Command, Context, begin, blocking, defer, reply};
-use crate::domain::report::ReportPeriod;
+use crate::domain::report::PeriodInput;
 use crate::error::Result;
 use crate::render::report as render;
 
@@ -12,21 +11,15 @@ pub fn all() -> Vec<Command> {
     vec![report()]
 }
 
-impl From<PeriodChoice> for ReportPeriod {
-    fn from(p: PeriodChoice) -> ReportPeriod {
-        match p {
-            PeriodChoice::Month => ReportPeriod::Month,
-            PeriodChoice::Quarter => ReportPeriod::Quarter,
-            PeriodChoice::Year => ReportPeriod::Year,
-        }
-    }
-}
-
 /// An impact report for funders and partners: one HTML file that opens and prints anywhere.
 #[poise::command(slash_command, guild_only, ephemeral)]
 pub async fn report(
     ctx: Context<'_>,
-    #[description = "month, quarter or year, each to date (default: quarter)"] period: Option<PeriodChoice>,
+    #[description = "month, quarter, year (to date), last quarter, 2026-Q1, 2026-03, 2026 (default: quarter)"]
+    #[autocomplete = "crate::discord::autocomplete::period"]
+    period: Option<String>,
+    #[description = "First day of a range instead of a period, e.g. 2026-01-15"] from: Option<String>,
+    #[description = "Last day of the range, included (default: today), e.g. 2026-02-10"] to: Option<String>,
     #[description = "Which coalition (default: this channel's)"]
     #[autocomplete = "crate::discord::autocomplete::coalition"]
     coalition: Option<String>,
@@ -37,8 +30,11 @@ pub async fn report(
     data.cooldowns.check(REPORT, actor.user, now)?;
     // Only the invoker needs the file; they pass it on. Building it can take a moment.
     defer(ctx).await?;
-    let period = period.map(ReportPeriod::from).unwrap_or_default();
-    let report = match act::report(&data.store, &actor, now, period, coalition.as_deref()).await {
+    let input = ReportInput {
+        coalition,
+        period: PeriodInput { period, from, to },
+    };
+    let report = match act::report(&data.store, &actor, now, input).await {
         Ok(r) => r,
         Err(e) => {
             if e.is_user() {
