@@ -146,17 +146,7 @@ pub fn digest(d: &Digest) -> Message {
     };
     e = e.field("📝 Check-in", participation, false);
     if !d.away.is_empty() {
-        let away: Vec<String> = d
-            .away
-            .iter()
-            .map(|a| {
-                format!(
-                    "• {} — away until {}",
-                    clip(&a.who, 40),
-                    show(a.until, tz, Shown::Date)
-                )
-            })
-            .collect();
+        let away = away_lines(d, tz);
         e = e.field(
             format!("🏖️ Away ({})", d.away.len()),
             list(&away, d.away.len() as i64, ""),
@@ -171,26 +161,7 @@ pub fn digest(d: &Digest) -> Message {
         );
     }
 
-    let blockers: Vec<String> = d
-        .blockers
-        .iter()
-        .map(|b| {
-            let who = b
-                .who
-                .as_deref()
-                .map(|w| clip(w, 40))
-                .unwrap_or_else(|| "unassigned".into());
-            let what = match &b.source {
-                BlockerSource::Task { number, title } => format!("#{number} {}", clip(title, 50)),
-                BlockerSource::Checkin => "check-in".into(),
-            };
-            if b.reason.trim().is_empty() {
-                format!("• {what} ({who})")
-            } else {
-                format!("• {what} ({who}): {}", clip(&b.reason, LINE_TEXT))
-            }
-        })
-        .collect();
+    let blockers: Vec<String> = d.blockers.iter().map(blocker_line).collect();
     let mut blocked = list(&blockers, d.blockers_count, "None — nice.");
     if d.blockers_for_leads > 0 {
         let n = d.blockers_for_leads;
@@ -252,22 +223,7 @@ pub fn leads_part(d: &Digest) -> Option<Message> {
     let mut e = Embed::new(title, colors::WARNING).description(
         "What the public digest leaves out: blocker reasons, check-in blockers and who is away.",
     );
-    let blockers: Vec<String> = d
-        .blockers
-        .iter()
-        .map(|b| {
-            let who = b
-                .who
-                .as_deref()
-                .map(|w| clip(w, 40))
-                .unwrap_or_else(|| "unassigned".into());
-            let what = match &b.source {
-                BlockerSource::Task { number, title } => format!("#{number} {}", clip(title, 50)),
-                BlockerSource::Checkin => "check-in".into(),
-            };
-            format!("• {what} ({who}): {}", clip(&b.reason, LINE_TEXT))
-        })
-        .collect();
+    let blockers: Vec<String> = d.blockers.iter().map(blocker_line).collect();
     if !blockers.is_empty() {
         e = e.field(
             format!("🚧 Open blockers ({})", d.blockers_count),
@@ -276,17 +232,7 @@ pub fn leads_part(d: &Digest) -> Option<Message> {
         );
     }
     if !d.away.is_empty() {
-        let away: Vec<String> = d
-            .away
-            .iter()
-            .map(|a| {
-                format!(
-                    "• {} — away until {}",
-                    clip(&a.who, 40),
-                    show(a.until, tz, Shown::Date)
-                )
-            })
-            .collect();
+        let away = away_lines(d, tz);
         e = e.field(
             format!("🏖️ Away ({})", d.away.len()),
             list(&away, d.away.len() as i64, ""),
@@ -298,6 +244,38 @@ pub fn leads_part(d: &Digest) -> Option<Message> {
             .for_audience(Audience::Leads)
             .fit(),
     )
+}
+
+/// One blocker: what, who, and why when the reader may see why.
+fn blocker_line(b: &crate::domain::digest::DigestBlocker) -> String {
+    let who = b
+        .who
+        .as_deref()
+        .map(|w| clip(w, 40))
+        .unwrap_or_else(|| "unassigned".into());
+    let what = match &b.source {
+        BlockerSource::Task { number, title } => format!("#{number} {}", clip(title, 50)),
+        BlockerSource::Checkin => "check-in".into(),
+    };
+    if b.reason.trim().is_empty() {
+        format!("• {what} ({who})")
+    } else {
+        format!("• {what} ({who}): {}", clip(&b.reason, LINE_TEXT))
+    }
+}
+
+/// Who is away, and until when (the leads' view only).
+fn away_lines(d: &Digest, tz: Tz) -> Vec<String> {
+    d.away
+        .iter()
+        .map(|a| {
+            format!(
+                "• {} — away until {}",
+                clip(&a.who, 40),
+                show(a.until, tz, Shown::Date)
+            )
+        })
+        .collect()
 }
 
 fn list(lines: &[String], total: i64, empty: &str) -> String {

@@ -192,16 +192,16 @@ pub async fn deliver_until<N: Notifier>(
                 Step::Released(n, result) => {
                     chores -= 1;
                     match result {
-                        Ok(()) => report.released += n,
+                        Ok(()) => (0..n).for_each(|_| report.count(Outcome::Released, settings)),
                         Err(e) => {
                             tracing::warn!(error = %e, "could not release claimed deliveries");
-                            report.failed += n;
+                            (0..n).for_each(|_| report.count(Outcome::Failed, settings));
                         }
                     }
                 }
                 Step::Done(outcome) => {
                     may_find = true;
-                    report.count(outcome);
+                    report.count(outcome, settings);
                 }
                 Step::Point(p) => {
                     may_find = true;
@@ -211,7 +211,7 @@ pub async fn deliver_until<N: Notifier>(
                 Step::Pointed(outcomes) => {
                     may_find = true;
                     flushing = false;
-                    outcomes.into_iter().for_each(|o| report.count(o));
+                    outcomes.into_iter().for_each(|o| report.count(o, settings));
                 }
             }
         }
@@ -262,7 +262,12 @@ async fn next_steps(running: &mut Vec<Job<'_>>, line: &InLine, waiting: usize) -
 }
 
 impl DeliverReport {
-    fn count(&mut self, outcome: Outcome) {
+    /// Counts `outcome` here and, as it happens, in the metrics (a scrape sees it at once, not
+    /// when the round ends).
+    fn count(&mut self, outcome: Outcome, settings: &SchedulerSettings) {
+        if let (Some(m), Some(label)) = (&settings.metrics, outcome.label()) {
+            m.delivered.with_label_values(&[label]).inc();
+        }
         match outcome {
             Outcome::Sent => self.sent += 1,
             Outcome::Retried => self.retried += 1,

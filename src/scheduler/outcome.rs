@@ -26,6 +26,22 @@ pub(crate) enum Outcome {
     Lost,
 }
 
+impl Outcome {
+    /// Its name in `backbone_delivery_outcomes_total` (deferrals for quiet hours are not counted).
+    pub(crate) fn label(&self) -> Option<&'static str> {
+        Some(match self {
+            Outcome::Sent => "sent",
+            Outcome::Retried => "retried",
+            Outcome::Dead => "dead",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Released => "released",
+            Outcome::Failed => "failed",
+            Outcome::Lost => "lost",
+            Outcome::Deferred => return None,
+        })
+    }
+}
+
 /// The claim expired and another sender took the row over: record nothing.
 pub(crate) fn lost() -> Outcome {
     tracing::warn!("claim lost to another sender; result not recorded");

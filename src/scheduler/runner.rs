@@ -88,21 +88,8 @@ pub async fn run<N: Notifier + 'static>(
     tracing::info!("scheduler stopped");
 }
 
-/// Adds one round's outcomes to the metrics.
+/// Adds one round's retries to the metrics (each delivery's outcome is counted as it happens).
 fn record(m: &Metrics, r: &DeliverReport) {
-    for (outcome, n) in [
-        ("sent", r.sent),
-        ("retried", r.retried),
-        ("dead", r.dead),
-        ("cancelled", r.cancelled),
-        ("released", r.released),
-        ("failed", r.failed),
-        ("lost", r.lost),
-    ] {
-        if n > 0 {
-            m.delivered.with_label_values(&[outcome]).inc_by(n as u64);
-        }
-    }
     // Put back for later, or sent again in line after a 429's retry_after.
     m.retries.inc_by((r.retried + r.resent) as u64);
 }
