@@ -124,7 +124,13 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
     match command {
         Command::Run => crate::discord::run(config).await,
         Command::Demo { db, days, seed } => {
-            let opts = crate::demo::DemoOptions { db, days, seed };
+            // The simulated weeks end now, so the kept database's report and digest show them.
+            let opts = crate::demo::DemoOptions {
+                db,
+                days,
+                seed,
+                ends: Utc::now(),
+            };
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             crate::demo::run(&opts, &mut out).await?;
             std::io::Write::flush(&mut out)?;

@@ -3,8 +3,19 @@
 
 use backbone::demo::{self, DemoOptions, DemoSummary};
 
+/// Runs that end `days` days after Monday 2 March 2026, 09:30 in New York: they start then.
+fn ends(days: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2026, 3, 2, 14, 30, 0).unwrap() + chrono::Duration::days(i64::from(days))
+}
+
 async fn run(seed: u64, days: u32) -> (String, DemoSummary) {
-    let opts = DemoOptions { db: None, days, seed };
+    let opts = DemoOptions {
+        db: None,
+        days,
+        seed,
+        ends: ends(days),
+    };
     let mut out = Vec::new();
     let summary = demo::run(&opts, &mut out).await.expect("demo runs");
     (String::from_utf8(out).expect("utf-8"), summary)
@@ -81,6 +92,7 @@ async fn a_kept_database_is_not_overwritten() {
         db: Some(db.clone()),
         days: 2,
         seed: 1,
+        ends: ends(2),
     };
     let mut out = Vec::new();
     demo::run(&opts, &mut out).await.expect("first run");
@@ -94,6 +106,7 @@ async fn a_kept_database_is_not_overwritten() {
             db: None,
             days: 0,
             seed: 1,
+            ends: ends(0),
         },
         &mut Vec::new(),
     )
@@ -118,4 +131,79 @@ fn the_binary_runs_the_demo_without_a_token() {
         "{text}"
     );
     assert!(text.contains("/coalition create"), "{text}");
+}
+
+#[test]
+fn the_demo_ends_this_week_and_starts_on_a_monday_morning() {
+    use chrono::{Datelike, TimeZone, Timelike};
+    let ny = chrono_tz::America::New_York;
+    for now in [
+        chrono::Utc.with_ymd_and_hms(2026, 12, 3, 11, 0, 0).unwrap(),
+        chrono::Utc.with_ymd_and_hms(2026, 3, 9, 13, 0, 0).unwrap(),
+        chrono::Utc.with_ymd_and_hms(2026, 11, 2, 3, 0, 0).unwrap(),
+    ] {
+        for days in [1, 14, 90] {
+            let start = demo::start_for(now, days);
+            let local = start.with_timezone(&ny);
+            assert_eq!(
+                (local.weekday(), local.hour(), local.minute()),
+                (chrono::Weekday::Mon, 9, 30),
+                "{now} {days}"
+            );
+            let end = start + chrono::Duration::days(i64::from(days));
+            assert!(
+                end <= now && now - end < chrono::Duration::days(7),
+                "{now} {days}: {end}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_kept_demo_database_reports_the_weeks_it_just_played() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_backbone"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DISCORD_TOKEN")
+            .env("BACKBONE_DATABASE_URL", "sqlite://demo.db")
+            .output()
+            .expect("run backbone")
+    };
+    let o = run(&["demo", "--days", "14", "--seed", "3", "--db", "demo.db"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Every win the simulated people logged, as the demo printed its command.
+    let played = String::from_utf8_lossy(&o.stdout).into_owned();
+    let logged: Vec<String> = played
+        .lines()
+        .filter_map(|l| l.split("/win log text:").nth(1))
+        .map(|t| {
+            t.split(" goal:")
+                .next()
+                .unwrap_or(t)
+                .split("  (")
+                .next()
+                .unwrap_or(t)
+                .to_string()
+        })
+        .collect();
+    assert!(!logged.is_empty(), "{played}");
+    // The digest preview covers the days since the last scheduled digest, up to now: the demo's
+    // last days, not an empty period in March.
+    let who = ["--coalition", "Riverside Food Coalition", "--guild", "7000"];
+    let o = run(&[&["digest", "--preview"][..], &who].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let today = chrono::Utc::now().date_naive();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(&today.format("%Y").to_string()), "{text}");
+    // The report for the last 30 days holds the wins the demo logged.
+    let from = (today - chrono::Duration::days(30)).to_string();
+    let o = run(&[&["report"][..], &who, &["--from", &from, "--out", "r.html"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        logged.iter().any(|w| html.contains(w.as_str())),
+        "none of {logged:?} in the report"
+    );
 }

@@ -27,6 +27,10 @@ pub struct DemoOptions {
     pub days: u32,
     /// Seed of the simulated people's choices.
     pub seed: u64,
+    /// When the simulated weeks end (the CLI passes now, so `backbone report` and
+    /// `digest --preview` on the kept database show them); the output is the same for a seed
+    /// apart from its dates.
+    pub ends: DateTime<Utc>,
 }
 
 /// What a demo run showed.
@@ -40,9 +44,27 @@ pub struct DemoSummary {
     pub refused: usize,
 }
 
-/// The simulated start: Monday 2 March 2026, 09:30 in New York (a week before DST starts there).
-pub fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 14, 30, 0).unwrap()
+/// The simulated start for `days` days ending by `ends`: the latest Monday, 09:30 in the cast's
+/// time zone (New York), from which `days` days still end by `ends` — so the demo always begins on
+/// a Monday morning and its last week is this one.
+pub fn start_for(ends: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    use chrono::{Datelike, Duration};
+    let tz: chrono_tz::Tz = cast::TIMEZONE.parse().unwrap_or(chrono_tz::UTC);
+    let latest = (ends - Duration::days(i64::from(days))).with_timezone(&tz);
+    let mut day = latest.date_naive();
+    loop {
+        let at = day
+            .and_hms_opt(9, 30, 0)
+            .and_then(|t| tz.from_local_datetime(&t).earliest())
+            .map(|t| t.with_timezone(&Utc));
+        if day.weekday() == chrono::Weekday::Mon
+            && let Some(at) = at
+            && at <= latest.with_timezone(&Utc)
+        {
+            return at;
+        }
+        day = day.pred_opt().unwrap_or(day);
+    }
 }
 
 /// Runs the demo, writing everything to `out`.
@@ -67,7 +89,10 @@ pub async fn run(opts: &DemoOptions, out: &mut dyn Write) -> Result<DemoSummary>
         }
     };
     let store = Store::open_file(&path).await?;
-    let result = sim::Sim::new(store.clone(), opts.seed, out).run(opts.days).await;
+    let start = start_for(opts.ends, opts.days);
+    let result = sim::Sim::new(store.clone(), opts.seed, out, start)
+        .run(opts.days)
+        .await;
     store.close().await;
     match temp_dir {
         Some(dir) => {

@@ -7,10 +7,10 @@ use std::io::Write;
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
+use super::DemoSummary;
 use super::cast::{self, PEOPLE, Person};
 use super::rng::Rng;
 use super::show::{self, Names, PrintNotifier};
-use super::{DemoSummary, start};
 use crate::actions::{Actor, checkins, coalitions, deadlines, goals, members, orgs, tasks, wins};
 use crate::domain::message::Message;
 use crate::domain::*;
@@ -43,6 +43,8 @@ pub struct Sim<'a> {
     names: Names,
     tz: Tz,
     now: DateTime<Utc>,
+    /// When the simulation began (a Monday morning).
+    start: DateTime<Utc>,
     notifier: PrintNotifier,
     settings: SchedulerSettings,
     /// What happens when: (time, sequence) → act.
@@ -56,7 +58,7 @@ pub struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     /// A simulation on a fresh migrated store.
-    pub fn new(store: Store, seed: u64, out: &'a mut dyn Write) -> Sim<'a> {
+    pub fn new(store: Store, seed: u64, out: &'a mut dyn Write, start: DateTime<Utc>) -> Sim<'a> {
         let tz: Tz = cast::TIMEZONE.parse().unwrap_or(chrono_tz::UTC);
         let names = Names {
             users: PEOPLE.iter().map(|p| (p.id.0, p.name.to_string())).collect(),
@@ -69,7 +71,8 @@ impl<'a> Sim<'a> {
             out,
             names,
             tz,
-            now: start(),
+            now: start,
+            start,
             notifier: PrintNotifier::default(),
             settings: SchedulerSettings {
                 send_concurrency: 1,
@@ -94,7 +97,7 @@ impl<'a> Sim<'a> {
             self.names.time(self.now)
         )?;
         self.setup().await?;
-        let end = start() + Duration::days(i64::from(days));
+        let end = self.start + Duration::days(i64::from(days));
         while self.now <= end {
             scheduler::tick(&self.store, &self.settings, self.now).await?;
             self.deliver().await?;
