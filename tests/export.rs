@@ -10,7 +10,7 @@ use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 15] = [
     "coalitions",
     "orgs",
     "members",
@@ -20,8 +20,10 @@ const TABLES: [&str; 13] = [
     "tasks",
     "deadlines",
     "wins",
+    "checkin_questions",
     "checkin_rounds",
     "checkins",
+    "checkin_answers",
     "feedback",
     "events",
 ];
@@ -134,6 +136,16 @@ async fn rows(w: &World, table: &str, c: &Coalition) -> usize {
     if table == "coalitions" {
         return 1;
     }
+    if table == "checkin_answers" {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM checkin_answers WHERE checkin_id IN (SELECT id FROM checkins WHERE coalition_id = ?)",
+        )
+        .bind(c.id)
+        .fetch_one(w.store.pool())
+        .await
+        .unwrap();
+        return n as usize;
+    }
     w.rows_in(table, c).await as usize
 }
 
@@ -173,6 +185,14 @@ async fn lead_exports_json_with_every_table() {
     assert_eq!(json["members"].as_array().unwrap().len(), 4);
     assert_eq!(json["tasks"].as_array().unwrap().len(), 3);
     assert_eq!(json["checkins"].as_array().unwrap().len(), 2);
+    // Each answer to each question, keyed by check-in and position.
+    let answers = json["checkin_answers"].as_array().unwrap();
+    assert!(answers.len() >= 2, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["position"].as_i64().is_some_and(|p| (1..=5).contains(&p)))
+    );
     assert_eq!(json["events"].as_array().unwrap().len() as i64, before);
     assert_eq!(json["goals"][0]["target"], 100.0);
     assert_eq!(json["tasks"][2]["blocked_reason"], "No budget");
@@ -180,7 +200,7 @@ async fn lead_exports_json_with_every_table() {
     assert_eq!(json["wins"][0]["created_at"], w.now.timestamp() - 3600);
     assert_eq!(json["wins"][0]["created_at_utc"], "2026-11-23T09:00:00+00:00");
     let counts: Vec<(String, usize)> = file.counts.clone();
-    assert_eq!(counts.len(), 12);
+    assert_eq!(counts.len(), 14);
     assert!(counts.contains(&("wins".to_string(), 2)));
 }
 
@@ -216,7 +236,11 @@ async fn csv_export_is_a_zip_with_one_file_per_table() {
         let mut reader = csv::Reader::from_reader(body.as_bytes());
         let header = reader.headers().unwrap().clone();
         assert!(
-            header.iter().next().is_some_and(|h| h == "id" || h == "user_id"),
+            // Each table starts with its key.
+            header
+                .iter()
+                .next()
+                .is_some_and(|h| ["id", "user_id", "version", "checkin_id"].contains(&h)),
             "{table}: header {header:?}"
         );
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();

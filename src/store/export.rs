@@ -128,8 +128,13 @@ const TABLES: &[Table] = &[
         "WHERE coalition_id = ? ORDER BY created_at, id"
     ),
     table!(
+        "checkin_questions",
+        [version, position, label, is_blocker, created_at],
+        "WHERE coalition_id = ? ORDER BY version, position"
+    ),
+    table!(
         "checkin_rounds",
-        [id, opens_at, created_at],
+        [id, opens_at, questions_version, created_at],
         "WHERE coalition_id = ? ORDER BY opens_at"
     ),
     table!(
@@ -145,6 +150,13 @@ const TABLES: &[Table] = &[
             updated_at
         ],
         "WHERE coalition_id = ? ORDER BY round_id, id"
+    ),
+    // Each answer to each question, by the round's question version (`checkin_rounds`) and the
+    // question's position in it (`checkin_questions`; version 0 is the default done/next/blockers).
+    table!(
+        "checkin_answers",
+        [checkin_id, position, answer],
+        "WHERE checkin_id IN (SELECT id FROM checkins WHERE coalition_id = ?) ORDER BY checkin_id, position"
     ),
     table!(
         "feedback",
