@@ -173,3 +173,29 @@ async fn preview_and_manual_send_cover_the_period_since_the_last_digest() {
     };
     assert_eq!((p.from, p.to), (d.period_start, d.period_end));
 }
+
+#[tokio::test]
+async fn the_chart_bins_wins_by_the_schedules_weeks_even_in_a_partial_week() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    // Mondays 09:00 in Berlin; the preview is three days into the week.
+    for at in [
+        berlin(2026, 11, 13, 12), // two weeks back
+        berlin(2026, 11, 17, 12), // last week
+        berlin(2026, 11, 17, 15),
+        berlin(2026, 11, 23, 8),  // Monday before 09:00: still last week
+        berlin(2026, 11, 24, 12), // this week
+    ] {
+        w.raw_win(&c, MEMBER, "a win", at.timestamp()).await;
+    }
+    w.now = berlin(2026, 11, 25, 12);
+    let d = digest::preview(&w.store, &w.actor(MEMBER), w.now, None)
+        .await
+        .unwrap();
+    assert_eq!(d.wins_per_period.len(), 8);
+    assert_eq!(&d.wins_per_period[5..], &[1, 3, 1], "{:?}", d.wins_per_period);
+    let bounds = digest::chart_bounds(&c, d.period_start, d.period_end, 8);
+    assert_eq!(bounds[7], berlin(2026, 11, 23, 9).timestamp());
+    assert_eq!(bounds[6], berlin(2026, 11, 16, 9).timestamp());
+    assert_eq!(bounds[8], w.now.timestamp());
+}

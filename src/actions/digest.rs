@@ -29,6 +29,27 @@ pub fn period(coalition: &Coalition, end: i64) -> (i64, i64) {
     )
 }
 
+/// The bounds of the chart's `periods` periods of wins, oldest first, ending with `[start, end]`:
+/// the earlier ones are the digest schedule's own periods (a week for a weekly digest, whatever
+/// this one's length — a preview three days into the week still has whole weeks before it), or
+/// periods of this one's length when the schedule can't tell.
+pub fn chart_bounds(coalition: &Coalition, start: i64, end: i64, periods: usize) -> Vec<i64> {
+    let mut bounds = vec![end, start];
+    let schedule = Schedule::parse(&coalition.digest_schedule).ok();
+    let at = |s: i64| chrono::TimeZone::timestamp_opt(&Utc, s, 0).single();
+    while bounds.len() <= periods {
+        let from = *bounds.last().expect("two bounds at least");
+        let earlier = schedule.as_ref().and_then(|sch| {
+            let (before, since) = (at(from - 1)?, at(from - 400 * 86_400)?);
+            sch.latest_at_or_before(before, since, coalition.tz())
+        });
+        let previous = earlier.map_or(from - (end - start).max(1), |t| t.timestamp());
+        bounds.push(previous.min(from - 1));
+    }
+    bounds.reverse();
+    bounds
+}
+
 /// The digest of `coalition` for the period of its schedule up to `now` (see [`period`]). No
 /// permission check: the scheduler and the CLI call it directly.
 pub async fn build(store: &Store, coalition: &Coalition, now: DateTime<Utc>) -> Result<Digest> {
@@ -44,7 +65,8 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
     let items = d::MAX_ITEMS as i64;
 
     let wins_count = store::digest::wins_count(store, id, start, end).await?;
-    let wins_per_period = store::digest::wins_per_period(store, id, end, end - start, d::WIN_PERIODS).await?;
+    let bounds = chart_bounds(coalition, start, end, d::WIN_PERIODS);
+    let wins_per_period = store::digest::wins_per_period(store, id, &bounds).await?;
     let wins = store::digest::recent_wins(store, id, start, end, items).await?;
     let top_contributors =
         store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;

@@ -36,37 +36,27 @@ pub async fn wins_count(store: &Store, coalition: CoalitionId, start: i64, end: 
     .await?)
 }
 
-/// Wins in each of `periods` back-to-back periods of `length` seconds ending at `end`, oldest
-/// first: one range scan of the `wins_created` index.
+/// Wins in each period between consecutive `bounds` (ascending UTC seconds): period `i` is
+/// `(bounds[i], bounds[i + 1]]`. One range read over the coalition's wins by time.
 #[tracing::instrument(skip_all)]
-pub async fn wins_per_period(
-    store: &Store,
-    coalition: CoalitionId,
-    end: i64,
-    length: i64,
-    periods: usize,
-) -> Result<Vec<i64>> {
-    let length = length.max(1);
-    let start = end - length * periods as i64;
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT (? - created_at) / ? AS back, COUNT(*) FROM wins
-         WHERE coalition_id = ? AND created_at > ? AND created_at <= ?
-         GROUP BY back",
+pub async fn wins_per_period(store: &Store, coalition: CoalitionId, bounds: &[i64]) -> Result<Vec<i64>> {
+    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else {
+        return Ok(Vec::new());
+    };
+    let times: Vec<i64> = sqlx::query_scalar(
+        "SELECT created_at FROM wins WHERE coalition_id = ? AND created_at > ? AND created_at <= ?",
     )
-    // (end - length, end] is period 0 (this one), (end - 2 length, end - length] period 1, …
-    .bind(end)
-    .bind(length)
     .bind(coalition)
-    .bind(start)
-    .bind(end)
+    .bind(first)
+    .bind(last)
     .fetch_all(store.pool())
     .await?;
-    let mut counts = vec![0; periods];
-    for (back, n) in rows {
-        if let Ok(back) = usize::try_from(back)
-            && back < periods
-        {
-            counts[periods - 1 - back] = n;
+    let mut counts = vec![0; bounds.len().saturating_sub(1)];
+    for t in times {
+        // The period whose end is the first bound at or after the win.
+        let i = bounds.partition_point(|b| *b < t);
+        if let Some(n) = i.checked_sub(1).and_then(|i| counts.get_mut(i)) {
+            *n += 1;
         }
     }
     Ok(counts)
