@@ -1,24 +1,63 @@
-//! Benchmark (not a timed test): how long commands take to answer through the fake Discord, against
-//! `/help`, which answers without touching the database (the no-op baseline). Each sample is the
-//! time from the interaction's dispatch to the bot's initial response, on the fake's clock.
-//! Targets: reads (`/coalition info`, `/task list`) within 1.5× and writes (`/task assign`,
-//! `/win log`) within 2× the baseline's p50.
+//! Benchmark (not a timed test): how long Backbone's commands take to answer through the fake
+//! Discord, against a bare bot — the smallest poise + serenity bot, one `/ping` answering "pong"
+//! (`benches/common/bare_bot.rs`), built from the same crates and driven the same way. Each sample
+//! is the time from the fake dispatching INTERACTION_CREATE to it receiving the bot's initial
+//! response (the interaction callback), on the fake's clock. Commands are sampled in turn, so
+//! drift hits every command alike.
+//!
+//! Targets: reads (`/coalition info`, `/task list` with 300 open tasks) within 1.5× and writes
+//! (`/task assign`, `/win log`) within 2× the bare bot's p50. `/help` is shown for comparison.
+//!
+//! `BENCH_PHASES=1` adds a breakdown: another round of samples with the phase spans of
+//! `backbone::telemetry::phase` timed (`benches/common/phases.rs`), as the mean ms per command in
+//! the scope lookup, SQL, rendering, the answer's HTTP request, and the rest.
 //!
 //! Run with `cargo bench --bench commands`.
 
 #![recursion_limit = "256"]
+#[path = "common/bare_bot.rs"]
+mod bare_bot;
+#[path = "common/phases.rs"]
+mod phases;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use support::*;
 
-/// Samples per command (interleaved, so drift hits every command alike).
+/// Samples per command (`BENCH_ROUNDS` overrides it, e.g. for a quick check).
 const ROUNDS: usize = 150;
+/// Samples per command of the breakdown (`BENCH_ROUNDS` too).
+const PHASE_ROUNDS: usize = 100;
 
-/// A measured command: label, who runs it, the command, its options.
-type Case<'a> = (&'a str, u64, &'a str, Vec<(&'a str, &'a str)>);
+/// `BENCH_ROUNDS`, or `default`.
+fn rounds(default: usize) -> usize {
+    std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(default)
+        .max(1)
+}
+/// Open tasks when `/task list` runs.
+const OPEN_TASKS: usize = 300;
+
+/// What Backbone logs by default (`backbone run` without RUST_LOG).
+const LOG_FILTER: &str = "info,backbone=info,serenity::http=warn,sqlx=warn";
+
+/// A measured command.
+struct Case<'a> {
+    label: &'a str,
+    /// Name of its `command` span (the breakdown's key).
+    span: &'a str,
+    /// The bare bot or Backbone.
+    bot: &'a Bot,
+    user: u64,
+    command: &'a str,
+    options: Vec<(&'a str, String)>,
+    /// At most this many times the bare bot's p50.
+    target: Option<f64>,
+}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -28,12 +67,48 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
 }
 
-async fn sample(bot: &Bot, user: u64, command: &str, options: &[(&str, &str)]) -> Duration {
-    let token = bot.send_slash_in(GUILD, HOME, user, command, options);
+/// One run of a command as the fake saw it.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// From the dispatch to the initial response's arrival.
+    took: Duration,
+    /// The interaction's id.
+    id: u64,
+    dispatched: Instant,
+}
+
+/// One run of `case`.
+async fn sample(case: &Case<'_>) -> Sample {
+    let options: Vec<(&str, &str)> = case.options.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = case.bot;
+    let token = bot.send_slash_in(GUILD, HOME, case.user, case.command, &options);
     let reply = bot.reply(&token).await;
-    assert!(!reply.text().contains("⚠️"), "{command}: {}", reply.text());
+    assert!(!reply.text().contains("⚠️"), "{}: {}", case.command, reply.text());
     let s = bot.fake.state();
-    s.interactions[&token].callback.as_ref().expect("answered").after
+    let rec = &s.interactions[&token];
+    Sample {
+        took: rec.callback.as_ref().expect("answered").after,
+        id: rec.id,
+        dispatched: rec.dispatched_at,
+    }
+}
+
+/// One round: every case once, then what keeps the data as it was (the assigned task is cancelled,
+/// so `/task list` keeps listing the same open tasks) and a pause for the scheduler to send the DMs
+/// the writes queued.
+async fn round(cases: &[Case<'_>], bot: &Bot, next_task: &mut u64) -> Vec<Sample> {
+    let mut out = Vec::with_capacity(cases.len());
+    for case in cases {
+        out.push(sample(case).await);
+        if case.command == "task assign" {
+            let n = format!("#{next_task}");
+            *next_task += 1;
+            let r = bot.slash(LEAD, "task cancel", &[("task", n.as_str())]).await;
+            assert!(!r.text().contains("⚠️"), "cancel {n}: {}", r.text());
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    out
 }
 
 fn main() {
@@ -46,63 +121,217 @@ fn main() {
 }
 
 async fn run() {
+    let phases = phases::Phases::default();
+    support::init_logs(LOG_FILTER, Box::new(phases.layer()));
+
+    // The bare bot, on a fake Discord of its own.
+    let bare = Bot::without_bot(start_time()).await;
+    let bare_bot = bare_bot::BareBot::spawn(bare.fake.api_base(), TOKEN, GUILD);
+    bare.registered(Duration::from_secs(30)).await;
+
     let bot = Bot::start().await;
     bot.slash(ADMIN, "coalition create", &[("name", "River Alliance")])
         .await;
     bot.slash(ADMIN, "org add", &[("name", "Green Org")]).await;
-    let (lead, member) = (LEAD.to_string(), MEMBER.to_string());
+    let (lead, member, member2) = (LEAD.to_string(), MEMBER.to_string(), MEMBER2.to_string());
     bot.slash(ADMIN, "member add", &[("user", &lead), ("role", "lead")])
         .await;
     bot.slash(LEAD, "member add", &[("user", &member), ("org", "Green Org")])
         .await;
+    bot.slash(LEAD, "member add", &[("user", &member2)]).await;
     bot.slash(
         LEAD,
         "goal add",
         &[("title", "Sign 500 petitions"), ("target", "500")],
     )
     .await;
-
-    let commands: [Case; 5] = [
-        ("no-op (/help)", NOBODY, "help", vec![]),
-        ("read: /coalition info", MEMBER, "coalition info", vec![]),
-        ("read: /task list", MEMBER, "task list", vec![]),
-        (
-            "write: /task assign",
-            LEAD,
-            "task assign",
-            vec![("title", "Call the council"), ("assignee", member.as_str())],
-        ),
-        (
-            "write: /win log",
-            MEMBER,
-            "win log",
-            vec![("text", "The council said yes")],
-        ),
-    ];
-    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(ROUNDS); commands.len()];
-    // Warm-up: connections, statement caches.
-    for (_, user, cmd, opts) in &commands {
-        sample(&bot, *user, cmd, opts).await;
-    }
-    for _ in 0..ROUNDS {
-        for (i, (_, user, cmd, opts)) in commands.iter().enumerate() {
-            samples[i].push(sample(&bot, *user, cmd, opts).await);
+    // The open tasks `/task list` pages through: three people's, most with a due date in the
+    // coming weeks (a DM goes to each assignee other than the lead).
+    for i in 0..OPEN_TASKS {
+        let assignee = [&lead, &member, &member2][i % 3];
+        let title = format!("Task {i}: call the council about the river");
+        let due = format!("in {} days", 1 + i % 40);
+        let mut options = vec![("title", title.as_str()), ("assignee", assignee.as_str())];
+        if i % 5 != 0 {
+            options.push(("due", due.as_str()));
         }
-        // Let the scheduler send the DMs and celebrations queued by the writes.
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        let r = bot.slash(LEAD, "task assign", &options).await;
+        assert!(!r.text().contains("⚠️"), "{}", r.text());
+    }
+    bot.fake
+        .settle(Duration::from_millis(500), Duration::from_secs(60))
+        .await;
+    let mut next_task = OPEN_TASKS as u64 + 1;
+
+    let no_options = Vec::new;
+    let cases = [
+        Case {
+            label: "bare bot: /ping",
+            span: "ping",
+            bot: &bare,
+            user: MEMBER,
+            command: "ping",
+            options: no_options(),
+            target: None,
+        },
+        Case {
+            label: "/help",
+            span: "help",
+            bot: &bot,
+            user: NOBODY,
+            command: "help",
+            options: no_options(),
+            target: None,
+        },
+        Case {
+            label: "read: /coalition info",
+            span: "coalition info",
+            bot: &bot,
+            user: MEMBER,
+            command: "coalition info",
+            options: no_options(),
+            target: Some(1.5),
+        },
+        Case {
+            label: "read: /task list",
+            span: "task list",
+            bot: &bot,
+            user: MEMBER,
+            command: "task list",
+            options: no_options(),
+            target: Some(1.5),
+        },
+        Case {
+            label: "write: /task assign",
+            span: "task assign",
+            bot: &bot,
+            user: LEAD,
+            command: "task assign",
+            options: vec![
+                ("title", "Call the council".to_string()),
+                ("assignee", member.clone()),
+            ],
+            target: Some(2.0),
+        },
+        Case {
+            label: "write: /win log",
+            span: "win log",
+            bot: &bot,
+            user: MEMBER,
+            command: "win log",
+            options: vec![("text", "The council said yes".to_string())],
+            target: Some(2.0),
+        },
+    ];
+
+    // Warm-up: connections, statement caches.
+    for _ in 0..3 {
+        round(&cases, &bot, &mut next_task).await;
+    }
+    let rounds_n = rounds(ROUNDS);
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds_n); cases.len()];
+    for _ in 0..rounds_n {
+        for (i, d) in round(&cases, &bot, &mut next_task).await.into_iter().enumerate() {
+            samples[i].push(d.took);
+        }
     }
     for s in &mut samples {
         s.sort();
     }
     let base = ms(pct(&samples[0], 0.5));
-    println!("time to the initial response through the fake Discord, {ROUNDS} samples each:");
-    for (i, (name, ..)) in commands.iter().enumerate() {
-        let p50 = ms(pct(&samples[i], 0.5));
-        let p99 = ms(pct(&samples[i], 0.99));
+    println!(
+        "time to the initial response through the fake Discord, {rounds_n} samples each \
+         ({OPEN_TASKS} open tasks; ×bare = p50 / the bare bot's p50):"
+    );
+    println!(
+        "{:<24} {:>10} {:>10} {:>7}   target",
+        "command", "p50 ms", "p99 ms", "×bare"
+    );
+    for (case, s) in cases.iter().zip(&samples) {
+        let (p50, p99) = (ms(pct(s, 0.5)), ms(pct(s, 0.99)));
+        let ratio = p50 / base;
+        let target = match case.target {
+            Some(t) if ratio <= t => format!("≤ {t:.1}×  met"),
+            Some(t) => format!("≤ {t:.1}×  MISSED"),
+            None => String::new(),
+        };
         println!(
-            "{name:<24} p50 {p50:>7.3} ms   p99 {p99:>7.3} ms   p50/no-op {:>5.2}×",
-            p50 / base
+            "{:<24} {p50:>10.3} {p99:>10.3} {ratio:>6.2}×   {target}",
+            case.label
         );
     }
+
+    if std::env::var_os("BENCH_PHASES").is_some_and(|v| v != "0") {
+        breakdown(&cases, &bot, &phases, &mut next_task).await;
+    }
+
     bot.stop().await.expect("clean shutdown");
+    bare_bot.stop().await;
+}
+
+/// Another `PHASE_ROUNDS` rounds with the phase spans timed: the mean per command of each part of
+/// the time to answer.
+async fn breakdown(cases: &[Case<'_>], bot: &Bot, phases: &phases::Phases, next_task: &mut u64) {
+    let rounds_n = rounds(PHASE_ROUNDS);
+    // Warm-up of the timed spans.
+    phases.start();
+    round(cases, bot, next_task).await;
+    phases.start();
+    let mut runs: Vec<Vec<Sample>> = vec![Vec::with_capacity(rounds_n); cases.len()];
+    for _ in 0..rounds_n {
+        for (i, d) in round(cases, bot, next_task).await.into_iter().enumerate() {
+            runs[i].push(d);
+        }
+    }
+    // Let the last commands finish their work after the answer.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let records = phases.stop();
+    println!();
+    println!(
+        "where the time goes: mean ms per command over {rounds_n} more samples with the phase spans \
+         timed. to handler = from the dispatch to the command's span (gateway, serenity, poise); \
+         http = from the answer's request to its arrival; rest = the handler's other work; after = \
+         phases after the answer (not in total):"
+    );
+    println!(
+        "{:<24} {:>7} {:>10} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+        "command", "total", "to handler", "scope", "sql", "render", "http", "rest", "after"
+    );
+    for (case, runs) in cases.iter().zip(&runs) {
+        // total, to handler, scope, sql, render, http, after
+        let mut sum = [0.0f64; 7];
+        for run in runs {
+            let r = records
+                .get(&run.id)
+                .unwrap_or_else(|| panic!("{}: no spans recorded for interaction {}", case.label, run.id));
+            assert_eq!(
+                r.name, case.span,
+                "the spans of {} are named {}",
+                case.label, r.name
+            );
+            let began = r.began.expect("the command span's start");
+            let answer = r.answer_began.expect("the answer's http span");
+            let arrived = run.dispatched + run.took;
+            let phase = |p: &str| r.before.get(p).map_or(0.0, |d| ms(*d));
+            let parts = [
+                ms(run.took),
+                ms(began.saturating_duration_since(run.dispatched)),
+                phase("scope"),
+                phase("sql"),
+                phase("render"),
+                ms(arrived.saturating_duration_since(answer)),
+                ms(r.after),
+            ];
+            for (s, p) in sum.iter_mut().zip(parts) {
+                *s += p;
+            }
+        }
+        let n = runs.len() as f64;
+        let [total, handler, scope, sql, render, http, after] = sum.map(|s| s / n);
+        let rest = total - handler - scope - sql - render - http;
+        println!(
+            "{:<24} {total:>7.3} {handler:>10.3} {scope:>7.3} {sql:>7.3} {render:>7.3} {http:>7.3} {rest:>7.3} {after:>7.3}",
+            case.label
+        );
+    }
 }

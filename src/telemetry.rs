@@ -17,9 +17,12 @@ use tracing_subscriber::fmt::MakeWriter;
 /// What takes a token's place.
 pub const REDACTED: &str = ":token";
 
+/// What is logged when `RUST_LOG` is not set (serenity's HTTP spans are capped at `warn` on top).
+pub const DEFAULT_FILTER: &str = "info,backbone=info";
+
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing).
 pub fn init(format: &str) {
-    init_with(format, "info,backbone=info");
+    init_with(format, DEFAULT_FILTER);
 }
 
 /// [`init`] with another verbosity when `RUST_LOG` is not set (e.g. `warn` for `backbone demo`,
@@ -39,7 +42,53 @@ pub fn init_with(format: &str, default_filter: &str) {
 }
 
 /// serenity's HTTP spans carry whole requests (bodies, and tokens in their routes): never logged.
-const SERENITY_HTTP: &str = "serenity::http=warn";
+pub const SERENITY_HTTP: &str = "serenity::http=warn";
+
+/// The phases of a command, as `debug` spans: `scope` (finding the coalition and the actor's
+/// place in it), `sql` (an action's store work: its reads, or its write transaction from `BEGIN` to
+/// `COMMIT`), `render` (building the reply and its Discord payload) and `http` (a request to
+/// Discord about the interaction: the answer first), all inside a `command` span named after the
+/// command. At the default `info` level nothing subscribes to them, and a span nobody subscribes to
+/// costs one check; `benches/commands.rs` times them (`BENCH_PHASES=1`), and `RUST_LOG=debug`
+/// shows them around log lines.
+pub mod phase {
+    use tracing::Span;
+
+    /// The target of every phase span and of the `command` span.
+    pub const TARGET: &str = "backbone::phase";
+    /// The name of the span around a whole command (field `command`: its name).
+    pub const COMMAND: &str = "command";
+    /// The names of the phase spans.
+    pub const NAMES: [&str; 4] = ["scope", "sql", "render", "http"];
+
+    /// The span of a whole command, button or form: `command` is its name (`task assign`),
+    /// `interaction` the interaction's id (never its token).
+    pub fn command(command: &str, interaction: u64) -> Span {
+        tracing::debug_span!(target: TARGET, "command", command = %command, interaction)
+    }
+
+    /// Finding the coalition a command acts on, with the actor's membership.
+    pub fn scope() -> Span {
+        tracing::debug_span!(target: TARGET, "scope")
+    }
+
+    /// An action's store work (after its scope).
+    pub fn sql() -> Span {
+        tracing::debug_span!(target: TARGET, "sql")
+    }
+
+    /// Builds a reply (outcome → `Message`, or `Message` → Discord payload) in a `render` span.
+    /// A closure, so the span ends with the rendering (a span held by a temporary would last
+    /// until the end of the statement, e.g. over the send that follows).
+    pub fn render<T>(build: impl FnOnce() -> T) -> T {
+        tracing::debug_span!(target: TARGET, "render").in_scope(build)
+    }
+
+    /// A request to Discord about the interaction (the answer, a follow-up, an edit).
+    pub fn http() -> Span {
+        tracing::debug_span!(target: TARGET, "http")
+    }
+}
 
 /// A writer maker whose writers pass every line through [`redact`].
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use tracing::Instrument;
 
 use super::{Actor, ts};
 use crate::domain::schedule::{self, Schedule};
@@ -10,6 +11,7 @@ use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::coalitions::{CoalitionSummary, GoalProgress, NewCoalition};
 use crate::store::{self, Store};
+use crate::telemetry::phase;
 
 /// Joining and leaving change membership rows, so they live with the other member actions.
 pub use super::members::{Joined, Left, join, leave};
@@ -202,7 +204,9 @@ pub async fn info(
     let scope = super::scope(store, actor, coalition).await?;
     let c = scope.coalition;
     let tz = c.tz();
-    let overview = store::overview::overview(store, c.id).await?;
+    let overview = store::overview::overview(store, c.id)
+        .instrument(phase::sql())
+        .await?;
     Ok(CoalitionInfo {
         checkin: ScheduleInfo::of(&c.checkin_schedule, tz, now),
         digest: ScheduleInfo::of(&c.digest_schedule, tz, now),

@@ -2,11 +2,13 @@
 //! checked here — not in the Discord layer — and every change records an `events` row.
 
 use chrono::{DateTime, Utc};
+use tracing::Instrument;
 
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::store::scope::Candidate;
 use crate::store::{self, Store};
+use crate::telemetry::phase;
 
 pub mod checkin_posts;
 pub mod checkin_report;
@@ -167,7 +169,9 @@ impl Scope {
 /// time zone).
 pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Scope> {
     let name = name.map(str::trim).filter(|n| !n.is_empty());
-    let all = store::scope::candidates(store, actor.guild, actor.user, name).await?;
+    let all = store::scope::candidates(store, actor.guild, actor.user, name)
+        .instrument(phase::scope())
+        .await?;
     let chosen = choose(all, actor.channel, name)?;
     Ok(Scope {
         coalition: chosen.coalition,

@@ -12,6 +12,7 @@ use crate::store::deliveries::{NewDelivery, Target};
 use crate::store::payload::Payload;
 use crate::store::wins::{NewWin, WinRow};
 use crate::store::{self, Store, Tx};
+use crate::telemetry::phase;
 
 /// Wins on one page of `/win list`; the ◀ ▶ buttons reach the rest.
 pub const PAGE_SIZE: u32 = 15;
@@ -89,6 +90,7 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         .or_else(|| scope.member.as_ref().and_then(|m| m.org_id));
     let now_s = ts(now);
 
+    let sql = phase::sql();
     let mut tx = store.write().await?;
     let new = NewWin {
         coalition: scope.id(),
@@ -114,6 +116,7 @@ pub async fn log(store: &Store, actor: &Actor, now: DateTime<Utc>, input: LogWin
         (goal, None) => goal,
         (None, Some(_)) => None,
     };
+    drop(sql);
     outcome(&scope, win, goal, org_name)
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 use serenity::{ClientBuilder, FullEvent, GatewayIntents, Interaction};
 use tokio::sync::{Notify, watch};
+use tracing::Instrument;
 
 use crate::actions::Actor;
 use crate::clock::{Clock, SystemClock};
@@ -282,7 +283,9 @@ async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) 
         } => {
             let _guard = data.inflight.enter();
             let started = std::time::Instant::now();
-            let outcome = components::handle_component(ctx, data, c).await;
+            let outcome = components::handle_component(ctx, data, c)
+                .instrument(crate::telemetry::phase::command("button", c.id.get()))
+                .await;
             data.metrics
                 .command("button", outcome, started.elapsed().as_secs_f64());
         }
@@ -291,7 +294,9 @@ async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) 
         } => {
             let _guard = data.inflight.enter();
             let started = std::time::Instant::now();
-            let outcome = components::handle_modal(ctx, data, m).await;
+            let outcome = components::handle_modal(ctx, data, m)
+                .instrument(crate::telemetry::phase::command("form", m.id.get()))
+                .await;
             data.metrics
                 .command("form", outcome, started.elapsed().as_secs_f64());
         }

@@ -21,10 +21,12 @@ use serenity::{
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateModal, Http, InteractionId,
 };
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 use super::{Command, Data, convert, error_message};
 use crate::domain::message::Message;
 use crate::error::{Error, Result};
+use crate::telemetry::phase;
 
 /// How long a handler may take before its interaction is deferred (Discord allows 3 s, and the
 /// event needed time to reach us).
@@ -114,6 +116,7 @@ impl Responder {
         };
         response
             .execute(self.http.as_ref(), (self.id, &self.token))
+            .instrument(phase::http())
             .await?;
         *state = next;
         Ok(())
@@ -125,8 +128,11 @@ impl Responder {
         let mut state = self.state.lock().await;
         match *state {
             State::Fresh => {
-                CreateInteractionResponse::Message(convert::interaction_message(msg))
+                let response =
+                    phase::render(|| CreateInteractionResponse::Message(convert::interaction_message(msg)));
+                response
                     .execute(self.http.as_ref(), (self.id, &self.token))
+                    .instrument(phase::http())
                     .await?;
             }
             State::Deferred { ephemeral } if ephemeral == convert::private(msg) => {
@@ -135,7 +141,12 @@ impl Responder {
             State::Deferred { .. } => {
                 // The placeholder has the wrong visibility (e.g. an error after a public
                 // deferral): remove it, then answer with the right one.
-                if let Err(e) = self.http.delete_original_interaction_response(&self.token).await {
+                let deleted = self
+                    .http
+                    .delete_original_interaction_response(&self.token)
+                    .instrument(phase::http())
+                    .await;
+                if let Err(e) = deleted {
                     tracing::debug!(error = %e, "could not remove the deferred placeholder");
                 }
                 self.followup(msg).await?;
@@ -159,8 +170,12 @@ impl Responder {
         let mut state = self.state.lock().await;
         match *state {
             State::Fresh => {
-                CreateInteractionResponse::UpdateMessage(convert::interaction_message(msg))
+                let response = phase::render(|| {
+                    CreateInteractionResponse::UpdateMessage(convert::interaction_message(msg))
+                });
+                response
                     .execute(self.http.as_ref(), (self.id, &self.token))
+                    .instrument(phase::http())
                     .await?;
             }
             State::DeferredUpdate | State::Answered | State::Deferred { .. } => {
@@ -179,6 +194,7 @@ impl Responder {
             if *state == State::Fresh {
                 CreateInteractionResponse::Modal(modal)
                     .execute(self.http.as_ref(), (self.id, &self.token))
+                    .instrument(phase::http())
                     .await?;
                 *state = State::Answered;
                 return Ok(());
@@ -199,20 +215,28 @@ impl Responder {
         if let Some(m) = self.original.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             return Ok(m);
         }
-        Ok(self.http.get_original_interaction_response(&self.token).await?)
+        Ok(self
+            .http
+            .get_original_interaction_response(&self.token)
+            .instrument(phase::http())
+            .await?)
     }
 
     async fn edit_original(&self, msg: &Message) -> Result<()> {
-        let m = convert::edit_response(msg)
+        let edit = phase::render(|| convert::edit_response(msg));
+        let m = edit
             .execute(self.http.as_ref(), &self.token)
+            .instrument(phase::http())
             .await?;
         *self.original.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
         Ok(())
     }
 
     async fn followup(&self, msg: &Message) -> Result<()> {
-        convert::followup(msg)
+        let followup = phase::render(|| convert::followup(msg));
+        followup
             .execute(self.http.as_ref(), (None, &self.token))
+            .instrument(phase::http())
             .await?;
         Ok(())
     }
@@ -269,37 +293,41 @@ pub fn wrap(cmd: &mut Command) {
 fn answered<'a>(
     ctx: poise::ApplicationContext<'a, Data, Error>,
 ) -> poise::BoxFuture<'a, std::result::Result<(), poise::FrameworkError<'a, Data, Error>>> {
-    Box::pin(async move {
-        let interaction = ctx.interaction;
-        let responder = Responder::new(
-            ctx.serenity_context().http.clone(),
-            interaction.id,
-            &interaction.token,
-            Kind::Command {
-                private: ctx.command().ephemeral,
-            },
-        );
-        let Some(Original(action)) = ctx.command().custom_data.downcast_ref::<Original>() else {
-            // Only `wrap` installs this action, always with the original beside it.
-            responder
-                .fail(&Error::internal("a command lost its action"))
-                .await;
-            return Ok(());
-        };
-        let result = run(responder.clone(), action(ctx)).await;
-        let result = match result {
-            Err(poise::FrameworkError::Command { error, .. }) => {
-                super::service::command_finished(poise::Context::Application(ctx), Some(&error)).await;
-                responder.fail(&error).await;
-                Ok(())
+    let span = phase::command(&ctx.command().qualified_name, ctx.interaction.id.get());
+    Box::pin(
+        async move {
+            let interaction = ctx.interaction;
+            let responder = Responder::new(
+                ctx.serenity_context().http.clone(),
+                interaction.id,
+                &interaction.token,
+                Kind::Command {
+                    private: ctx.command().ephemeral,
+                },
+            );
+            let Some(Original(action)) = ctx.command().custom_data.downcast_ref::<Original>() else {
+                // Only `wrap` installs this action, always with the original beside it.
+                responder
+                    .fail(&Error::internal("a command lost its action"))
+                    .await;
+                return Ok(());
+            };
+            let result = run(responder.clone(), action(ctx)).await;
+            let result = match result {
+                Err(poise::FrameworkError::Command { error, .. }) => {
+                    super::service::command_finished(poise::Context::Application(ctx), Some(&error)).await;
+                    responder.fail(&error).await;
+                    Ok(())
+                }
+                other => other,
+            };
+            // Anything poise sends after us (argument errors) must follow up, not answer again.
+            if responder.acknowledged().await {
+                ctx.has_sent_initial_response
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
             }
-            other => other,
-        };
-        // Anything poise sends after us (argument errors) must follow up, not answer again.
-        if responder.acknowledged().await {
-            ctx.has_sent_initial_response
-                .store(true, std::sync::atomic::Ordering::SeqCst);
+            result
         }
-        result
-    })
+        .instrument(span),
+    )
 }

@@ -74,6 +74,8 @@ fn close(code: u16, reason: &str) -> Message {
 // The handshake callback's error type is tungstenite's, however large.
 #[allow(clippy::result_large_err)]
 async fn connection(inner: Arc<Inner>, stream: TcpStream) {
+    // Frames go out as they are written, as from Discord (no wait on the client's delayed ACK).
+    let _ = stream.set_nodelay(true);
     let mut query = String::new();
     let ws = tokio_tungstenite::accept_hdr_async(
         stream,

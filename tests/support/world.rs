@@ -334,20 +334,37 @@ impl WorldSpec {
 // Logs: one global subscriber collects every log line, so tests can check what the bot logged and
 // failures can show it.
 
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+/// What the tests log when `RUST_LOG` is not set.
+const TEST_FILTER: &str = "info,serenity=info,sqlx=warn";
+
+/// A layer a benchmark adds beside the log buffer (e.g. one that times spans).
+pub type ExtraLayer = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
 fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let writer = buf.clone();
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=info,sqlx=warn"));
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_ansi(false)
-            .with_writer(move || LogWriter(writer.clone()))
-            .try_init();
-        buf
-    })
+    LOGS.get_or_init(|| install_logs(TEST_FILTER, None))
+}
+
+/// Installs the log buffer with `filter` (when `RUST_LOG` is not set) instead of the tests' own,
+/// and `extra` beside it with its own filter. Call before anything logs or starts a bot; later
+/// calls do nothing.
+pub fn init_logs(filter: &str, extra: ExtraLayer) {
+    LOGS.get_or_init(|| install_logs(filter, Some(extra)));
+}
+
+fn install_logs(filter: &str, extra: Option<ExtraLayer>) -> Arc<Mutex<Vec<u8>>> {
+    use tracing_subscriber::prelude::*;
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let writer = buf.clone();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let logs = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(move || LogWriter(writer.clone()))
+        .with_filter(filter);
+    let _ = tracing_subscriber::registry().with(extra).with(logs).try_init();
+    buf
 }
 
 struct LogWriter(Arc<Mutex<Vec<u8>>>);

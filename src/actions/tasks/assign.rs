@@ -9,6 +9,7 @@ use crate::domain::{pings, text, when};
 use crate::error::Result;
 use crate::store::tasks::NewTask;
 use crate::store::{self, Store};
+use crate::telemetry::phase;
 
 /// Input of `/task assign`.
 #[derive(Debug, Clone)]
@@ -63,6 +64,7 @@ pub async fn assign(
     let next_ping_at =
         due_at.and_then(|due| pings::next_ping_at(due, &ping_offsets(&scope.coalition), now_s));
 
+    let sql = phase::sql();
     let mut tx = store.write().await?;
     // The assignee must be a member when the task is created, and it takes the org they are in
     // now: read inside the write, so someone removed this very moment gets no task.
@@ -101,6 +103,7 @@ pub async fn assign(
     )
     .await?;
     tx.commit().await?;
+    drop(sql);
 
     Ok(TaskAssigned {
         task,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tracing::Instrument;
 
 use super::*;
 use crate::actions::{Actor, Scope, ts};
@@ -9,6 +10,7 @@ use crate::domain::paging::{Filters, PageKey, Paged};
 use crate::error::{Error, Result};
 use crate::store::tasks::{TaskFilter, TaskRow};
 use crate::store::{self, Store};
+use crate::telemetry::phase;
 
 /// Tasks on one page of a list; the ◀ ▶ buttons reach the rest.
 pub const PAGE_SIZE: u32 = 20;
@@ -124,6 +126,7 @@ async fn list_with(
         |p| store::tasks::list(store, scope.id(), filter, now_s, p),
         store::tasks::count(store, scope.id(), filter),
     )
+    .instrument(phase::sql())
     .await?;
     // Why a task is blocked is for the leads and its own assignee.
     let me = Some(scope.actor.user);

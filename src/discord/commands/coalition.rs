@@ -9,6 +9,7 @@ use crate::domain::schedule::Schedule;
 use crate::domain::{ChannelId, UserId, pings, when};
 use crate::error::Result;
 use crate::render::coalitions as render;
+use crate::telemetry::phase;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {
@@ -76,7 +77,7 @@ pub async fn info(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let info = act::info(&ctx.data().store, &actor, ctx.data().now(), coalition.as_deref()).await?;
-    reply(ctx, render::info(&info)).await
+    reply(ctx, phase::render(|| render::info(&info))).await
 }
 
 /// List the coalitions in this server.

@@ -456,7 +456,8 @@ pub async fn help(
 ) -> Result<()> {
     // Help works outside servers too, so a missing guild is no reason to refuse it.
     let _in_flight = begin(ctx).ok();
-    reply(ctx, help_message(command.as_deref())?).await
+    let message = crate::telemetry::phase::render(|| help_message(command.as_deref()))?;
+    reply(ctx, message).await
 }
 
 /// Group names and command paths containing what was typed, groups first.

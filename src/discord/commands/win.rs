@@ -9,6 +9,7 @@ use crate::domain::TaskId;
 use crate::error::Result;
 use crate::render::tasks as render_tasks;
 use crate::render::wins as render;
+use crate::telemetry::phase;
 
 /// This group's commands.
 pub fn all() -> Vec<Command> {
@@ -59,7 +60,7 @@ pub async fn log(
         },
     )
     .await?;
-    reply(ctx, render::win_logged(&out)).await?;
+    reply(ctx, phase::render(|| render::win_logged(&out))).await?;
     // After the answer: the celebration is a queued post in the home channel, send it now.
     data.wake.notify_one();
     Ok(())

@@ -22,6 +22,7 @@ use crate::discord::{Command, Context, begin, reply};
 use crate::domain::{ChannelId, GuildId, MessageId, TaskId, TaskStatus, UserId};
 use crate::error::Result;
 use crate::render::tasks as render;
+use crate::telemetry::phase;
 
 impl From<StatusChoice> for TaskStatus {
     fn from(s: StatusChoice) -> Self {
@@ -111,7 +112,7 @@ pub async fn assign(
         goal,
     };
     let out = tasks::assign(&data.store, &actor, data.now(), input).await?;
-    let card = render::assigned(&out, data.now().timestamp());
+    let card = phase::render(|| render::assigned(&out, data.now().timestamp()));
     let responder = respond::current()?;
     responder.send(&card).await?;
     // After the answer: wake the sender for the assignee's DM, and remember where the card is so
@@ -153,7 +154,7 @@ pub async fn list(
         page: 1,
     };
     let out = tasks::list(&data.store, &actor, data.now(), input).await?;
-    reply(ctx, render::task_list(&out, false)).await
+    reply(ctx, phase::render(|| render::task_list(&out, false))).await
 }
 
 /// Your open tasks.
