@@ -42,9 +42,6 @@ fn rounds(default: usize) -> usize {
 /// Open tasks when `/task list` runs.
 const OPEN_TASKS: usize = 300;
 
-/// What Backbone logs by default (`backbone run` without RUST_LOG).
-const LOG_FILTER: &str = "info,backbone=info,serenity::http=warn,sqlx=warn";
-
 /// A measured command.
 struct Case<'a> {
     label: &'a str,
@@ -122,7 +119,13 @@ fn main() {
 
 async fn run() {
     let phases = phases::Phases::default();
-    support::init_logs(LOG_FILTER, Box::new(phases.layer()));
+    // Logged as `backbone run` logs without RUST_LOG.
+    let filter = format!(
+        "{},{}",
+        backbone::telemetry::DEFAULT_FILTER,
+        backbone::telemetry::SERENITY_HTTP
+    );
+    support::init_logs(&filter, Box::new(phases.layer()));
 
     // The bare bot, on a fake Discord of its own.
     let bare = Bot::without_bot(start_time()).await;
