@@ -3,7 +3,7 @@ use common::*;
 
 use backbone::domain::*;
 
-use backbone::actions::tasks::{self, ListTasks, MyTasks};
+use backbone::actions::tasks::{self, ListTasks, MyTasks, TaskSel};
 use chrono::Duration;
 
 async fn tasks_in(w: &World, c: &Coalition) -> i64 {
@@ -199,6 +199,157 @@ async fn list_shows_overdue_first_then_by_due_date() {
         out.tasks.iter().map(|r| r.task.number).collect::<Vec<_>>(),
         vec![d.number, b.number]
     );
+}
+
+/// Pages of a long list hold every task the filter matches once, in the list's order (overdue
+/// first, then by due date with undated last, then number), with the right total — for the live
+/// tasks, one status, one assignee, and a page past the end.
+#[tokio::test]
+async fn long_lists_page_through_every_task_in_order() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    let mut all = Vec::new();
+    for i in 0..57u32 {
+        let assignee = [MEMBER, MEMBER2, LEAD][i as usize % 3];
+        let due = (i % 7 != 0).then(|| format!("2026-11-{} {}:00", 24 + i % 6, 10 + i % 8));
+        let t = assign(&w, LEAD, &c, &format!("Task {i}"), assignee, due.as_deref()).await;
+        match i % 9 {
+            1 => drop(set(&w, LEAD, &t, TaskStatus::Done, None).await.unwrap()),
+            2 => drop(
+                set(&w, LEAD, &t, TaskStatus::Blocked, Some("waiting"))
+                    .await
+                    .unwrap(),
+            ),
+            3 => drop(set(&w, LEAD, &t, TaskStatus::InProgress, None).await.unwrap()),
+            4 => drop(
+                backbone::actions::task_edits::cancel(
+                    &w.store,
+                    &w.actor(LEAD),
+                    w.now,
+                    backbone::actions::task_edits::CancelTask {
+                        coalition: None,
+                        task: TaskSel::Id(t.id),
+                        reason: None,
+                    },
+                )
+                .await
+                .unwrap(),
+            ),
+            _ => {}
+        }
+        all.push(t);
+    }
+    w.advance(Duration::days(3));
+    let now = w.now.timestamp();
+    let mut rows = Vec::new();
+    for t in &all {
+        rows.push(row(&w, t).await);
+    }
+    // The order as the list has always defined it, computed here.
+    let expected = |keep: &dyn Fn(&Task) -> bool| {
+        let mut want: Vec<&Task> = rows.iter().filter(|t| keep(t)).collect();
+        want.sort_by_key(|t| {
+            let live = !matches!(t.status, TaskStatus::Done | TaskStatus::Cancelled);
+            let overdue = live && t.due_at.is_some_and(|d| d < now);
+            (!overdue, t.due_at.is_none(), t.due_at, t.number)
+        });
+        want.iter().map(|t| t.number).collect::<Vec<i64>>()
+    };
+    let live = |t: &Task| !matches!(t.status, TaskStatus::Done | TaskStatus::Cancelled);
+    let cases: Vec<(ListTasks, Vec<i64>)> = vec![
+        (ListTasks::default(), expected(&live)),
+        (
+            ListTasks {
+                status: Some(TaskStatus::Blocked),
+                ..Default::default()
+            },
+            expected(&|t: &Task| t.status == TaskStatus::Blocked),
+        ),
+        (
+            ListTasks {
+                status: Some(TaskStatus::Done),
+                ..Default::default()
+            },
+            expected(&|t: &Task| t.status == TaskStatus::Done),
+        ),
+        (
+            ListTasks {
+                assignee: Some(MEMBER2),
+                ..Default::default()
+            },
+            expected(&|t: &Task| live(t) && t.assignee_id == Some(MEMBER2)),
+        ),
+    ];
+    assert!(
+        cases[0].1.len() > 2 * tasks::PAGE_SIZE as usize,
+        "three pages at least"
+    );
+    for (filter, want) in cases {
+        let mut got = Vec::new();
+        for page in 1.. {
+            let input = ListTasks {
+                page,
+                ..filter.clone()
+            };
+            let out = tasks::list(&w.store, &w.actor(LEAD), w.now, input).await.unwrap();
+            assert_eq!(out.total as usize, want.len(), "{filter:?}");
+            assert!(out.tasks.len() <= tasks::PAGE_SIZE as usize);
+            got.extend(out.tasks.iter().map(|r| r.task.number));
+            if got.len() >= want.len() || out.tasks.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(got, want, "{filter:?}");
+    }
+    // A page past the end shows the last page.
+    let out = tasks::list(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        ListTasks {
+            page: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let want = expected(&live);
+    let last = (want.len() - 1) / tasks::PAGE_SIZE as usize * tasks::PAGE_SIZE as usize;
+    assert_eq!(
+        out.tasks.iter().map(|r| r.task.number).collect::<Vec<_>>(),
+        want[last..]
+    );
+    assert_eq!(out.total as usize, want.len());
+}
+
+/// `/task list` picks its page along the live tasks' index, stopping after the page, and sorts
+/// only the page's rows: not every open task of the coalition joined and sorted.
+#[tokio::test]
+async fn the_live_list_reads_its_page_along_the_index() {
+    let w = World::new().await;
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN QUERY PLAN {}",
+        backbone::store::tasks::LIVE_PAGE_SQL
+    )))
+    .bind(1)
+    .bind(None::<i64>)
+    .bind(None::<i64>)
+    .bind(None::<String>)
+    .bind(20)
+    .bind(0)
+    .fetch_all(w.store.pool())
+    .await
+    .unwrap();
+    let steps: Vec<&str> = plan.iter().map(|p| p.3.as_str()).collect();
+    let on_index = steps
+        .iter()
+        .filter(|s| s.starts_with("SEARCH t USING INDEX tasks_live_due"))
+        .count();
+    // The page, and the count (reading the index only).
+    assert_eq!(on_index, 2, "{steps:#?}");
+    let sorts = steps.iter().filter(|s| s.contains("TEMP B-TREE")).count();
+    assert_eq!(sorts, 1, "only the page's rows are sorted: {steps:#?}");
+    assert!(!steps.iter().any(|s| s.starts_with("SCAN t")), "{steps:#?}");
 }
 
 #[tokio::test]

@@ -128,15 +128,54 @@ pub struct TaskFilter {
     pub org: Option<OrgId>,
 }
 
-/// The shared WHERE clause of [`list`] and [`count`]; binds: coalition, assignee ×2, status ×2, org ×2.
+/// The WHERE clauses of [`list`] and [`count`]: the coalition's live tasks (neither done nor
+/// cancelled — what the partial index `tasks_live_due` holds, in due-date order), or its tasks in
+/// one status; either optionally of one assignee and of one org. Two statements rather than a
+/// `CASE` on the status, so that SQLite sees the live list is within that index.
+/// Numbered binds: ?1 coalition, ?2 assignee, ?3 org, ?4 status (ignored by `live`).
 macro_rules! task_filter {
-    () => {
-        "WHERE t.coalition_id = ?
-           AND (? IS NULL OR t.assignee_id = ?)
-           AND (CASE WHEN ? IS NULL THEN t.status <> 'done' AND t.status <> 'cancelled' ELSE t.status = ? END)
-           AND (? IS NULL OR t.org_id = ?) "
+    (live) => {
+        "WHERE t.coalition_id = ?1 AND t.status <> 'done' AND t.status <> 'cancelled'
+           AND (?2 IS NULL OR t.assignee_id = ?2)
+           AND (?3 IS NULL OR t.org_id = ?3) "
+    };
+    (one_status) => {
+        "WHERE t.coalition_id = ?1 AND t.status = ?4
+           AND (?2 IS NULL OR t.assignee_id = ?2)
+           AND (?3 IS NULL OR t.org_id = ?3) "
     };
 }
+
+/// The page statement of [`list`] for `task_filter!($filter)`; binds as the filter's, then ?5 limit
+/// and ?6 offset. The page's ids are picked from the tasks alone (along the index, in order,
+/// stopping after the page), only those rows are joined with their assignee's, org's and goal's
+/// names, and the total is one count over the index — rather than joining and sorting every
+/// matching task to keep twenty.
+macro_rules! task_page {
+    ($filter:tt) => {
+        concat!(
+            "WITH page AS (SELECT t.id FROM tasks t ",
+            task_filter!($filter),
+            "ORDER BY t.due_at NULLS LAST, t.number LIMIT ?5 OFFSET ?6)
+             SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
+                    t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
+                    t.next_ping_at, t.channel_id, t.message_id, t.cancel_reason, t.cancelled_at,
+                    t.repeat_every, t.repeat_of,
+                    m.display_name AS assignee_name, o.name AS org_name, g.title AS goal_title,
+                    (SELECT COUNT(*) FROM tasks t ",
+            task_filter!($filter),
+            ") AS matching
+             FROM page JOIN tasks t ON t.id = page.id
+             LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
+             LEFT JOIN orgs o ON o.id = t.org_id AND o.coalition_id = t.coalition_id
+             LEFT JOIN goals g ON g.id = t.goal_id AND g.coalition_id = t.coalition_id
+             ORDER BY t.due_at NULLS LAST, t.number"
+        )
+    };
+}
+
+/// The page statement of the live task list (`/task list` without a status), for plan tests.
+pub const LIVE_PAGE_SQL: &str = task_page!(live);
 
 /// A listed task with how many tasks matched in all (counted by the same statement).
 #[derive(FromRow)]
@@ -149,62 +188,47 @@ struct Counted {
 /// Tasks matching `filter`: overdue first, then by due date (undated last), then number; the rows
 /// of `page`, with how many matched in all — one statement. A page past the end has no rows to
 /// carry the count: it comes back as 0, and the caller counts separately.
+///
+/// Overdue tasks come first because they are due earliest: a list holds either the live tasks or
+/// those of one status, so "overdue first, then by due date" is the due-date order, which the
+/// index keeps.
 #[tracing::instrument(skip_all)]
 pub async fn list(
     store: &Store,
     coalition: CoalitionId,
     filter: &TaskFilter,
-    now: i64,
     page: Page,
 ) -> Result<(Vec<TaskRow>, i64)> {
-    let status = filter.status.map(TaskStatus::as_str);
-    let rows: Vec<Counted> = sqlx::query_as(concat!(
-        "SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
-                t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
-                t.next_ping_at, t.channel_id, t.message_id, t.cancel_reason, t.cancelled_at,
-                t.repeat_every, t.repeat_of,
-                m.display_name AS assignee_name, o.name AS org_name, g.title AS goal_title,
-                COUNT(*) OVER () AS matching
-         FROM tasks t
-         LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
-         LEFT JOIN orgs o ON o.id = t.org_id AND o.coalition_id = t.coalition_id
-         LEFT JOIN goals g ON g.id = t.goal_id AND g.coalition_id = t.coalition_id ",
-        task_filter!(),
-        "ORDER BY (t.status <> 'done' AND t.status <> 'cancelled' AND t.due_at IS NOT NULL AND t.due_at < ?) DESC,
-                  t.due_at IS NULL, t.due_at, t.number
-         LIMIT ? OFFSET ?"
-    ))
-    .bind(coalition)
-    .bind(filter.assignee)
-    .bind(filter.assignee)
-    .bind(status)
-    .bind(status)
-    .bind(filter.org)
-    .bind(filter.org)
-    .bind(now)
-    .bind(page.limit())
-    .bind(page.offset())
-    .fetch_all(store.pool())
-    .await?;
+    let sql = match filter.status {
+        None => LIVE_PAGE_SQL,
+        Some(_) => task_page!(one_status),
+    };
+    let rows: Vec<Counted> = sqlx::query_as(sql)
+        .bind(coalition)
+        .bind(filter.assignee)
+        .bind(filter.org)
+        .bind(filter.status.map(TaskStatus::as_str))
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(store.pool())
+        .await?;
     let total = rows.first().map_or(0, |r| r.matching);
     Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
 /// How many tasks match `filter`.
 pub async fn count(store: &Store, coalition: CoalitionId, filter: &TaskFilter) -> Result<i64> {
-    let status = filter.status.map(TaskStatus::as_str);
-    Ok(
-        sqlx::query_scalar(concat!("SELECT COUNT(*) FROM tasks t ", task_filter!()))
-            .bind(coalition)
-            .bind(filter.assignee)
-            .bind(filter.assignee)
-            .bind(status)
-            .bind(status)
-            .bind(filter.org)
-            .bind(filter.org)
-            .fetch_one(store.pool())
-            .await?,
-    )
+    let sql = match filter.status {
+        None => concat!("SELECT COUNT(*) FROM tasks t ", task_filter!(live)),
+        Some(_) => concat!("SELECT COUNT(*) FROM tasks t ", task_filter!(one_status)),
+    };
+    Ok(sqlx::query_scalar(sql)
+        .bind(coalition)
+        .bind(filter.assignee)
+        .bind(filter.org)
+        .bind(filter.status.map(TaskStatus::as_str))
+        .fetch_one(store.pool())
+        .await?)
 }
 
 /// What a status change does to the task's next deadline ping.

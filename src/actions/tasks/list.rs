@@ -123,7 +123,7 @@ async fn list_with(
     let (mut tasks, paged) = crate::actions::pages::fetch_page(
         page,
         PAGE_SIZE,
-        |p| store::tasks::list(store, scope.id(), filter, now_s, p),
+        |p| store::tasks::list(store, scope.id(), filter, p),
         store::tasks::count(store, scope.id(), filter),
     )
     .instrument(phase::sql())
