@@ -222,11 +222,11 @@ async fn long_lists_page_through_every_task_in_order() {
             ),
             3 => drop(set(&w, LEAD, &t, TaskStatus::InProgress, None).await.unwrap()),
             4 => drop(
-                backbone::actions::task_edits::cancel(
+                tasks::cancel(
                     &w.store,
                     &w.actor(LEAD),
                     w.now,
-                    backbone::actions::task_edits::CancelTask {
+                    tasks::CancelTask {
                         coalition: None,
                         task: TaskSel::Id(t.id),
                         reason: None,
