@@ -84,6 +84,12 @@ impl Store {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // sqlx pings a connection before lending it out by default: for SQLite that is one
+            // more round trip to the connection's worker thread before every statement and
+            // transaction, and it proves only that the thread is alive, which the statement
+            // itself shows (a dead worker fails it). sqlx still pings on return to the pool, off
+            // the command's path.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| Error::internal(format!("cannot open database `{url}`: {e}")))?;
