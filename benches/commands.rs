@@ -19,12 +19,12 @@
 mod bare_bot;
 #[path = "common/phases.rs"]
 mod phases;
-#[path = "../tests/support/mod.rs"]
-mod support;
+#[path = "../tests/fake_discord/mod.rs"]
+mod fake_discord;
 
 use std::time::{Duration, Instant};
 
-use support::*;
+use fake_discord::*;
 
 /// Samples per command (`BENCH_ROUNDS` overrides it, e.g. for a quick check).
 const ROUNDS: usize = 150;
@@ -125,7 +125,7 @@ async fn run() {
         backbone::telemetry::DEFAULT_FILTER,
         backbone::telemetry::SERENITY_HTTP
     );
-    support::init_logs(&filter, Box::new(phases.layer()));
+    fake_discord::init_logs(&filter, Box::new(phases.layer()));
 
     // The bare bot, on a fake Discord of its own.
     let bare = Bot::without_bot(start_time()).await;

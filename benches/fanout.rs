@@ -12,14 +12,14 @@
 #![recursion_limit = "256"]
 #![allow(dead_code)]
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+#[path = "../tests/fake_discord/mod.rs"]
+mod fake_discord;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use backbone::store::Store;
-use support::*;
+use fake_discord::*;
 
 const CHANNELS: u64 = 1000;
 const FIRST_CHANNEL: u64 = 1_300_000_000_000_010_000;

@@ -2,8 +2,8 @@
 //! Backbone's own backup files; restore refuses a running bot, a damaged file and a newer schema;
 //! a failed backup shows in /healthz's reason and in the metrics, and stops nothing.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use std::path::Path;
 

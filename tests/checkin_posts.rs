@@ -2,8 +2,8 @@
 //! summary mode, leads-only answers, fallbacks when a thread can't be used, the closing summary,
 //! editing until the next round opens, and `/checkin settings`. Real SQLite, manual clock.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::{checkin_posts, checkins};
 use backbone::domain::*;

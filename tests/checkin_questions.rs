@@ -2,8 +2,8 @@
 //! change affects the next round, never the one in progress; old answers keep their questions),
 //! the blocker question, `/checkin report` paging, and one participation figure.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::{checkin_posts, checkin_report, checkins, digest};
 use backbone::domain::*;

@@ -8,8 +8,8 @@
 //!
 //! The counts are printed (`cargo test --test checkin_week -- --nocapture`) and checked.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::{checkin_posts, checkins};
 use backbone::domain::*;

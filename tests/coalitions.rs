@@ -1,7 +1,7 @@
 //! Coalitions: creating, listing, inspecting, configuring, joining and leaving.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::coalitions::{self, CreateCoalition, UpdateSettings};
 use backbone::actions::{Actor, orgs, roles};

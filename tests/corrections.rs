@@ -1,8 +1,8 @@
 //! `/win remove`, `/goal edit`, `/deadline edit`, `/deadline remove`, `/coalition rename`,
 //! `/coalition archive`, `/coalition restore`: who may, who may not, bad input, the event written.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::coalition_edits::{self, ArchiveCoalition, RenameCoalition, RestoreCoalition};
 use backbone::actions::coalitions::{self, CreateCoalition};

@@ -1,9 +1,9 @@
 //! The digest covers its own period (issue 9): from the previous occurrence of its schedule up to
 //! this one, fixed when planned (a retry doesn't move it), named in the title, exact around DST.
 
-mod common;
+mod harness;
 use backbone::store::payload::Payload;
-use common::*;
+use harness::*;
 
 use backbone::actions::{coalitions, digest};
 use backbone::domain::*;

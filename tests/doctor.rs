@@ -4,7 +4,7 @@
 //! healthy setup it finds nothing.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use backbone::actions::{self, Actor};
 use backbone::config::Config;
@@ -12,7 +12,7 @@ use backbone::discord::doctor::{self, Finding};
 use backbone::domain::{ChannelId, GuildId, UserId};
 use backbone::store::Store;
 
-use support::*;
+use fake_discord::*;
 
 /// A database with coalition "Hub" homed in `home` (created by the guild's admin).
 async fn seeded(dir: &std::path::Path, home: u64) -> String {

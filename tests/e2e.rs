@@ -1,5 +1,5 @@
 //! End-to-end: the real bot (`backbone::discord::serve`) against a fake Discord (REST + gateway v10
-//! on loopback ports, see `support/`), with a manual clock and the scheduler ticking every second.
+//! on loopback ports, see `fake_discord/`), with a manual clock and the scheduler ticking every second.
 //!
 //! 1. commands register by bulk overwrite within Discord's schema rules; READY is logged
 //! 2. a coalition's week: setup, task cards and their buttons, a blocker, a win, a deadline ping,
@@ -14,13 +14,13 @@
 //! Every request the bot makes is checked against Discord's limits; a violation fails the test.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use support::*;
+use fake_discord::*;
 
 /// Scenario 1: the bot logs in, registers every command in the test guild with one bulk overwrite
 /// that passes Discord's schema rules, and logs READY.
@@ -843,7 +843,7 @@ async fn mentions_in_user_text_ping_no_one() {
             r.path
         );
         assert_eq!(am["roles"].as_array().map_or(0, Vec::len), 0, "no roles: {am}");
-        let text = support::fake_discord::message_text(body);
+        let text = fake_discord::server::message_text(body);
         for raw in ["@everyone", "@here", &format!("<@&{ORGANIZERS_ROLE}>")] {
             assert!(
                 !text.contains(raw),
@@ -1195,7 +1195,7 @@ async fn a_wrong_token_is_refused_clearly() {
 async fn fake_gateway_closes_4004_on_a_bad_token() {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    let fake = support::FakeDiscord::start(WorldSpec::standard(), TOKEN).await;
+    let fake = fake_discord::FakeDiscord::start(WorldSpec::standard(), TOKEN).await;
     let url = format!("ws://{}/?v=10&encoding=json", fake.inner.ws_addr);
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
     let hello = ws.next().await.expect("hello").expect("hello");

@@ -1,12 +1,12 @@
 //! End-to-end through the real binary, as a user runs it: `backbone run` in an empty directory with
-//! only environment variables, against the fake Discord (see `support/`). It connects, registers
+//! only environment variables, against the fake Discord (see `fake_discord/`). It connects, registers
 //! its commands, answers a slash command, and on SIGTERM finishes, logs that it stopped and exits
 //! 0 with the data on disk. With a command in flight, SIGTERM waits for its answer. With
 //! `metrics_addr` set, /healthz and /metrics answer real HTTP requests and the counters move. Its
 //! whole log, at debug level, holds no token even when interaction answers meet 429s and timeouts.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use backbone::domain::{ChannelId, GuildId};
 use backbone::store::{Store, coalitions};
 
-use support::*;
+use fake_discord::*;
 
 /// Generous: the binary starts cold on a busy machine.
 const START_TIMEOUT: Duration = Duration::from_secs(60);

@@ -7,12 +7,12 @@
 //! Every request the bot makes is checked against Discord's limits; a violation fails the test.
 #![recursion_limit = "256"]
 
-mod support;
+mod fake_discord;
 
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use support::*;
+use fake_discord::*;
 
 const SCHEDULED: Duration = Duration::from_secs(15);
 
@@ -38,7 +38,7 @@ fn posts_in(bot: &Bot, channel: u64) -> Vec<Msg> {
 }
 
 /// Waits until the fake has `n` threads.
-async fn wait_threads(bot: &Bot, n: usize) -> Vec<support::threads::ThreadRec> {
+async fn wait_threads(bot: &Bot, n: usize) -> Vec<fake_discord::threads::ThreadRec> {
     bot.fake
         .wait_for(&format!("{n} thread(s)"), SCHEDULED, |s| {
             (s.threads.len() >= n).then(|| s.threads.values().cloned().collect())

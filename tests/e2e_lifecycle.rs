@@ -1,10 +1,10 @@
 //! End-to-end scenarios of issue 10 (edit, cancel, remove, archive, page through) against the fake
-//! Discord in `support/`: the real bot, a manual clock, every payload validated.
+//! Discord in `fake_discord/`: the real bot, a manual clock, every payload validated.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
-use support::*;
+use fake_discord::*;
 
 fn assert_public(r: &Reply, needle: &str) {
     assert!(!r.ephemeral(), "expected a public reply:\n{}", r.text());

@@ -3,7 +3,7 @@
 //! one initial response within Discord's 3 seconds on the fake's clock, and then its answer.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,7 +13,7 @@ use backbone::domain::{ChannelId, GuildId, UserId};
 use backbone::store::Store;
 use chrono::{DateTime, TimeZone, Utc};
 
-use support::*;
+use fake_discord::*;
 
 /// Coalitions whose Monday digest falls due at the same moment.
 const COALITIONS: u64 = 60;

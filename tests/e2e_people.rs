@@ -1,16 +1,16 @@
-//! End-to-end, against the fake Discord (see `support/`): anonymous feedback reaches every lead
+//! End-to-end, against the fake Discord (see `fake_discord/`): anonymous feedback reaches every lead
 //! with no author anywhere — not in the DMs, the logs, or the raw bytes of the database file and
 //! its write-ahead log — while named feedback carries its author, and acknowledging it tells them.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use support::*;
+use fake_discord::*;
 
 const SCHEDULED: Duration = Duration::from_secs(15);
 

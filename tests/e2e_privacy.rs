@@ -4,12 +4,12 @@
 //! without it (the sender asks Discord, 10007 Unknown Member).
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use std::time::Duration;
 
 use serde_json::json;
-use support::*;
+use fake_discord::*;
 
 const SCHEDULED: Duration = Duration::from_secs(15);
 /// A channel only the organizers (and the bot) can read.

@@ -3,11 +3,11 @@
 //! for its own `retry_after` — while the others go out; nothing is lost or posted twice.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use std::time::Duration;
 
-use support::*;
+use fake_discord::*;
 
 const SCHEDULED: Duration = Duration::from_secs(15);
 

@@ -3,12 +3,12 @@
 //! `/digest preview` and `/report` have a per-user cooldown of 30 s.
 
 #![recursion_limit = "256"]
-mod support;
+mod fake_discord;
 
 use std::time::Duration;
 
 use serde_json::Value;
-use support::*;
+use fake_discord::*;
 
 /// Multipart uploads since `mark` (requests with files).
 fn uploads_since(bot: &Bot, mark: usize) -> Vec<Request> {

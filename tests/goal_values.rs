@@ -2,8 +2,8 @@
 //! row in the same transaction, with the exact value; the report charts from it; migration 0170
 //! rebuilds the history of older databases from their events.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::goals::{self, AddGoal, CloseGoal, SetProgress};
 use backbone::actions::plan_edits::{self, EditGoal};

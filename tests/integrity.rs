@@ -2,8 +2,8 @@
 //! org can be cleared, a win keeps the org it was logged with, stored statuses and roles are read
 //! strictly, and a race loser is told plainly who won.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::members::{self, AddMember};
 use backbone::actions::tasks::{self, ReassignTask, SetDue, TaskSel};

@@ -1,7 +1,7 @@
 //! Members: adding and updating them, removing them, listing them by org.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::members::{self, AddMember, RemoveMember};
 use backbone::actions::{orgs, roles};

@@ -1,7 +1,7 @@
 //! Partner organizations: adding, listing with their numbers, removing.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::members::AddMember;
 use backbone::actions::orgs::{self, AddOrg, RemoveOrg};

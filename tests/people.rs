@@ -1,8 +1,8 @@
 //! `/me settings|away|back` and `/feedback send|list` + acknowledge, on a real database with a
 //! fixed clock.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::feedback::{self, AnonLimiter, SendFeedback};
 use backbone::actions::me::{self, ChangeSettings, GoAway};

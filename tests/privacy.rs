@@ -2,8 +2,8 @@
 //! above public lands in a public channel on any path — the digest in `leads` report mode, a lead
 //! with DMs off or closed, a removed member, someone who left the server. Real SQLite, manual clock.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::{
     checkin_posts, checkins, coalitions, deadlines, digest, feedback, me, members, tasks, wins,

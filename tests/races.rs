@@ -2,8 +2,8 @@
 //! same moment, released together by a barrier, many rounds in a row. Every state change is
 //! compare-and-set, so each race has exactly one winner, one event and one side effect.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,7 +1,7 @@
 //! The impact report's numbers against a quarter built by hand on a real database, its HTML, and
 //! `/report`'s reply.
 
-mod common;
+mod harness;
 
 use backbone::actions::report::ReportInput;
 use backbone::actions::{self, goals, orgs, report, wins};
@@ -9,7 +9,7 @@ use backbone::domain::report::{DeadlineOutcome, GoalStanding, PeriodInput, Repor
 use backbone::domain::*;
 use backbone::render;
 use chrono::{TimeZone, Utc};
-use common::*;
+use harness::*;
 
 fn at(m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap()

@@ -1,7 +1,7 @@
 //! Named responsibilities held by members: assigning, unassigning, listing.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::roles::{self, AssignRole};
 use backbone::domain::*;

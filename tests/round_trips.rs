@@ -3,7 +3,7 @@
 //! (`sqlx::query` debug events) and the store's "write transaction" event, through a tracing
 //! layer installed for this test binary (one test, so nothing else runs statements meanwhile).
 
-mod common;
+mod harness;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -18,7 +18,7 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
-use common::*;
+use harness::*;
 
 /// Every statement and write transaction, in order.
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());

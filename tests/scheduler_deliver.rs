@@ -1,7 +1,7 @@
 //! Sending: claims are atomic, results are recorded, failures retry or die as Discord's errors say.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

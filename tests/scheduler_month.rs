@@ -1,8 +1,8 @@
 //! A simulated month for a coalition in Europe/Berlin across the end of DST (2026-10-25): exactly
 //! the expected check-ins, nudges, pings and digests, each once, at local times that don't drift.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use std::collections::{HashMap, HashSet};
 

@@ -2,8 +2,8 @@
 //! zone, DST-correct), away members get no nudges or deadline DMs (their tasks' pings go to the
 //! leads), `dms: pings_only` and `dms: none` — and a month with members in Berlin and Los Angeles.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use std::collections::HashSet;
 

@@ -1,7 +1,7 @@
 //! Planning: `tick` turns due schedules, nudges and ping stages into deliveries, exactly once.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::{self, checkins, coalitions, tasks};
 use backbone::domain::*;

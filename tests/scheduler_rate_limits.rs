@@ -3,8 +3,8 @@
 //! the other sends go on; it is not put back behind the whole backlog. Driven with a manual clock
 //! (the test moves it), so nothing here depends on how fast the machine is.
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

@@ -2,8 +2,8 @@
 //! pointer per channel, a channel warning never goes to the dead channel, a lead is not alerted
 //! about their own blocker, and a 429 holds back only its own message (a global one, all sends).
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use std::time::Instant;
 

@@ -1,5 +1,5 @@
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::domain::*;
 

@@ -1,8 +1,8 @@
 //! `/task edit`, `/task cancel`, `/task repeat`: who may, who may not, bad input, the event
 //! written, and the repeating task's next copy (through the outbox, once, DST-correct).
 
-mod common;
-use common::*;
+mod harness;
+use harness::*;
 
 use backbone::actions::tasks::{self as task_edits, CancelTask, EditTask, RepeatTask};
 use backbone::actions::tasks::{self, ListTasks, TaskSel};

@@ -1,5 +1,5 @@
 //! Where messages go out: the [`Notifier`] trait (Discord implements it in `discord::notifier`;
-//! the tests' recording notifier lives in `tests/common`).
+//! the tests' recording notifier lives in `tests/harness`).
 
 use std::future::Future;
 

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::fake_discord::{FakeDiscord, Msg, custom_ids, message_text, timestamp};
+use super::server::{FakeDiscord, Msg, custom_ids, message_text, timestamp};
 
 pub const APP_ID: u64 = 1_300_000_000_000_000_001;
 pub const GUILD: u64 = 1_300_000_000_000_001_000;
@@ -507,7 +507,7 @@ impl Drop for Bot {
                         r.method,
                         r.path,
                         r.status,
-                        super::fake_discord::short(&r.body)
+                        super::server::short(&r.body)
                     )
                 })
                 .collect();
@@ -792,7 +792,7 @@ impl Bot {
             .and_then(|i| i.parse().ok());
         self.fake.state().interactions.insert(
             token.clone(),
-            super::fake_discord::InteractionRec {
+            super::server::InteractionRec {
                 id,
                 token: token.clone(),
                 kind,

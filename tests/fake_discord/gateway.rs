@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use super::fake_discord::{ConnCmd, Inner, Session};
+use super::server::{ConnCmd, Inner, Session};
 
 /// Accepts gateway connections until the task is aborted.
 pub async fn serve(inner: Arc<Inner>, listener: TcpListener) {

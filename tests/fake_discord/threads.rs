@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::fake_discord::{Inner, State};
+use super::server::{Inner, State};
 use super::rest::error;
 
 /// A thread the fake knows about.
@@ -36,7 +36,7 @@ impl ThreadRec {
             "thread_metadata": {
                 "archived": false,
                 "auto_archive_duration": self.auto_archive_duration,
-                "archive_timestamp": super::fake_discord::timestamp(),
+                "archive_timestamp": super::server::timestamp(),
                 "locked": false,
             },
             "total_message_sent": 0,

@@ -3,12 +3,12 @@
 // Each test binary uses its own part of the support code.
 #![allow(dead_code, unused_imports)]
 
-pub mod fake_discord;
+pub mod server;
 pub mod gateway;
 pub mod rest;
 pub mod threads;
 pub mod validate;
 pub mod world;
 
-pub use fake_discord::{FakeDiscord, Msg, Request};
+pub use server::{FakeDiscord, Msg, Request};
 pub use world::*;

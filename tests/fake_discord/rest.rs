@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::fake_discord::{Callback, Inner, Msg, Request, State, Upload, timestamp};
+use super::server::{Callback, Inner, Msg, Request, State, Upload, timestamp};
 use super::validate::{self, MessageKind};
 
 /// Accepts connections until the task is aborted.
@@ -728,7 +728,7 @@ fn message_json(
     files: &[String],
     flags: u64,
     kind: u64,
-    interaction: Option<&super::fake_discord::InteractionRec>,
+    interaction: Option<&super::server::InteractionRec>,
     pinged: &[u64],
     everyone: bool,
 ) -> Value {

@@ -35,7 +35,7 @@ fn array<'a>(v: &'a Value, k: &str) -> &'a [Value] {
 /// What Discord checks of a multipart upload: every `files[n]` has a distinct index and a sane
 /// name, `payload_json.attachments` (when sent) names exactly those files by index, the files fit
 /// the upload limit, and every `attachment://` an embed shows names one of them.
-pub fn uploads(body: &Value, uploads: &[super::fake_discord::Upload]) -> Vec<String> {
+pub fn uploads(body: &Value, uploads: &[super::server::Upload]) -> Vec<String> {
     /// The smallest upload limit a bot meets (the fake's `attachment_size_limit`).
     const LIMIT: usize = 10_485_760;
     let mut errs = Vec::new();
