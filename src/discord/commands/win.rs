@@ -7,7 +7,7 @@ use super::task;
 use crate::actions::win_edits::{self, RemoveWin};
 use crate::actions::wins;
 use crate::discord::autocomplete::{choices, option_str};
-use crate::discord::{Command, Context, Data, actor_from, begin, components, convert, reply, respond};
+use crate::discord::{Command, Context, Data, actor_from, begin, convert, interaction, reply, respond};
 use crate::domain::TaskId;
 use crate::error::Result;
 use crate::render::tasks as render_tasks;
@@ -106,7 +106,7 @@ pub async fn on_button(
     c: &serenity::ComponentInteraction,
     id: TaskId,
 ) -> Result<()> {
-    let actor = components::component_actor(c)?;
+    let actor = interaction::component_actor(c)?;
     let out = wins::log_task_win(&data.store, &actor, data.now(), id).await?;
     let confirmation = render::task_win_logged(&out);
     // The win is logged: from here on, a failed answer must not claim nothing changed.
