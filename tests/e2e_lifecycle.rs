@@ -260,7 +260,7 @@ async fn an_archived_coalition_skips_its_digest_and_restored_posts_the_next() {
     let r = bot.slash(ADMIN, "coalition archive", &[]).await;
     assert_public(&r, "is archived");
     bot.set_time(at_sec(2026, 11, 30, 9, 0, 5));
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    bot.rounds_through(at_sec(2026, 11, 30, 9, 0, 5)).await;
     assert!(
         posts_containing(&bot, HOME, "Digest ·").is_empty(),
         "an archived coalition posts no digest"
@@ -278,7 +278,9 @@ async fn an_archived_coalition_skips_its_digest_and_restored_posts_the_next() {
         .slash(ADMIN, "coalition restore", &[("coalition", "River Alliance")])
         .await;
     assert_public(&r, "is back");
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // A round that starts after the restore (its clock is later) has planned what it would.
+    bot.set_time(at_sec(2026, 11, 30, 10, 0, 1));
+    bot.rounds_through(at_sec(2026, 11, 30, 10, 0, 1)).await;
     assert!(
         posts_containing(&bot, HOME, "Digest ·").is_empty(),
         "the missed digest is not replayed"
