@@ -17,7 +17,9 @@ pub mod member;
 pub mod org;
 pub mod plan_edit;
 pub mod report;
+pub mod resource;
 pub mod role;
+pub mod target;
 pub mod task;
 pub mod win;
 pub mod win_edit;
@@ -39,6 +41,8 @@ pub fn all() -> Vec<Command> {
         report::all(),
         me::all(),
         feedback::all(),
+        target::all(),
+        resource::all(),
         help::all(),
     ]
     .into_iter()
