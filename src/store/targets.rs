@@ -490,8 +490,16 @@ pub async fn timeline(
         .map(|(_, r)| TimelineEntry::Outreach(r.row))
         .chain(changes.into_iter().map(TimelineEntry::Stance))
         .collect();
-    // Newest first; at the same second the stance change follows the outreach that showed it.
-    entries.sort_by_key(|e| (std::cmp::Reverse(e.at()), matches!(e, TimelineEntry::Outreach(_))));
+    // Newest first; within one second, the outreach before the stance changes (the one it
+    // showed reads right under it), later rows first.
+    entries.sort_by_key(|e| match e {
+        TimelineEntry::Outreach(o) => (
+            std::cmp::Reverse(o.outreach.created_at),
+            0,
+            std::cmp::Reverse(o.outreach.id.0),
+        ),
+        TimelineEntry::Stance(s) => (std::cmp::Reverse(s.at), 1, std::cmp::Reverse(s.id)),
+    });
     Ok((entries, total))
 }
 
