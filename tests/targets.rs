@@ -586,3 +586,97 @@ async fn the_list_filters_by_stance_and_influence_and_pages() {
         again.embeds[0].title
     );
 }
+
+#[tokio::test]
+async fn the_digest_says_who_moved_and_after_whose_outreach_and_lists_new_resources() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    actions::orgs::add(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        actions::orgs::AddOrg {
+            name: "Eastside Pantry".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    targets::add(&w.store, &w.actor(LEAD), w.now, add("Cllr Reyes"))
+        .await
+        .unwrap();
+    targets::add(&w.store, &w.actor(LEAD), w.now, add("Mayor Lin"))
+        .await
+        .unwrap();
+    outreach::log(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        LogOutreach {
+            org: Some("Eastside Pantry".into()),
+            ..log("Cllr Reyes", Some("supportive"))
+        },
+    )
+    .await
+    .unwrap();
+    targets::add_note(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        targets::resolve(
+            &w.store,
+            &actions::scope(&w.store, &w.actor(LEAD), None).await.unwrap(),
+            "Mayor",
+        )
+        .await
+        .unwrap()
+        .id,
+        "SECRET: leaning our way privately",
+    )
+    .await
+    .unwrap();
+    actions::resources::add(
+        &w.store,
+        &w.actor(MEMBER2),
+        w.now,
+        actions::resources::AddResource {
+            url: "https://example.org/points".into(),
+            title: "Council talking points".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    w.advance(chrono::Duration::hours(1));
+
+    let d = actions::digest::build(&w.store, &c, w.now).await.unwrap();
+    assert_eq!(d.advocacy.moved_count, 1, "first stances are not moves");
+    assert_eq!(
+        d.advocacy.moved[0].line(),
+        "Cllr Reyes: neutral → supportive, after Eastside Pantry's meeting"
+    );
+    assert_eq!(d.advocacy.resources_count, 1);
+    let public = d.public(true);
+    let msg = render::digest::digest(&public);
+    let fields: Vec<(String, String)> = msg.embeds[0]
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), f.value.clone()))
+        .collect();
+    let moved = fields
+        .iter()
+        .find(|(n, _)| n.starts_with("🗳️ Moved this week"))
+        .expect("moved field");
+    assert!(moved.1.contains("after Eastside Pantry's meeting"), "{}", moved.1);
+    let lib = fields
+        .iter()
+        .find(|(n, _)| n.starts_with("📚 New in the library"))
+        .expect("library field");
+    assert!(lib.1.contains("Council talking points") && lib.1.contains("<https://example.org/points>"));
+    let everything = format!("{fields:?}");
+    assert!(
+        !everything.contains("SECRET"),
+        "private notes never reach the digest"
+    );
+    assert!(backbone::domain::digest::to_text(&public).contains("Moved this week: 1"));
+}

@@ -188,3 +188,43 @@ pub async fn log(
         follow_up,
     })
 }
+
+/// The digest's advocacy part for `[start, end)`: stances moved (and after whose outreach) and
+/// the library's new resources.
+pub async fn digest_part(
+    store: &Store,
+    coalition: CoalitionId,
+    start: i64,
+    end: i64,
+) -> Result<DigestAdvocacy> {
+    let items = crate::domain::digest::MAX_ITEMS as i64;
+    let moved = store::targets::moved_between(store, coalition, start, end, items)
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            Some(DigestMoved {
+                target: m.target_name,
+                from: m.from_stance?,
+                to: m.to_stance,
+                after_whom: m.org_name.or(m.user_name),
+                kind: m.kind,
+            })
+        })
+        .collect();
+    let resources = store::resources::added_between(store, coalition, start, end, items)
+        .await?
+        .into_iter()
+        .map(|r| DigestResource {
+            number: r.resource.number,
+            title: r.resource.title,
+            url: r.resource.url,
+            who: r.author_name,
+        })
+        .collect();
+    Ok(DigestAdvocacy {
+        moved,
+        moved_count: store::targets::moved_count(store, coalition, start, end).await?,
+        resources,
+        resources_count: store::resources::added_count(store, coalition, start, end).await?,
+    })
+}

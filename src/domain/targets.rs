@@ -459,3 +459,73 @@ mod tests {
         assert_eq!(TargetCount::from_metric("targets met"), None);
     }
 }
+
+/// The digest's advocacy part: targets whose stance moved in the period (and after whose
+/// outreach), and the library's new resources. Both are public: stances and the library are
+/// visible to anyone in the server (`/target list`, `/resource list`); private notes never
+/// appear here.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DigestAdvocacy {
+    /// Stance changes in the period, oldest first, at most [`super::digest::MAX_ITEMS`].
+    pub moved: Vec<DigestMoved>,
+    pub moved_count: i64,
+    /// Resources added in the period, oldest first, at most [`super::digest::MAX_ITEMS`].
+    pub resources: Vec<DigestResource>,
+    pub resources_count: i64,
+}
+
+/// "Cllr Reyes: neutral → supportive, after Eastside Pantry's meeting".
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestMoved {
+    pub target: String,
+    pub from: Stance,
+    pub to: Stance,
+    /// Whose outreach showed it: the org's name, else the member's; `None` when a lead corrected it.
+    pub after_whom: Option<String>,
+    pub kind: Option<OutreachKind>,
+}
+
+impl DigestMoved {
+    /// The line as the digest reads it (plain text; renderers escape it).
+    pub fn line(&self) -> String {
+        let after = match (&self.after_whom, self.kind) {
+            (Some(who), Some(kind)) => format!(", after {who}'s {}", kind.as_str()),
+            (None, Some(kind)) => format!(", after a {}", kind.as_str()),
+            _ => String::new(),
+        };
+        format!(
+            "{}: {} → {}{after}",
+            self.target,
+            self.from.as_str(),
+            self.to.as_str()
+        )
+    }
+}
+
+/// A resource added in the period.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestResource {
+    pub number: i64,
+    pub title: String,
+    pub url: String,
+    pub who: Option<String>,
+}
+
+/// The digest's advocacy part as plain text for the terminal (empty when nothing moved or was
+/// added).
+pub fn digest_text(a: &DigestAdvocacy) -> String {
+    let mut out = String::new();
+    if a.moved_count > 0 {
+        out += &format!("\nMoved this week: {}\n", a.moved_count);
+        for m in &a.moved {
+            out += &format!("  • {}\n", m.line());
+        }
+    }
+    if a.resources_count > 0 {
+        out += &format!("\nNew in the library: {}\n", a.resources_count);
+        for r in &a.resources {
+            out += &format!("  • #{} {} <{}>\n", r.number, r.title, r.url);
+        }
+    }
+    out
+}

@@ -18,6 +18,7 @@ pub mod resources;
 pub mod scheduled;
 pub mod target_map;
 pub mod targets;
+pub mod targets_digest;
 pub mod task_edits;
 pub mod tasks;
 pub mod win_edits;

@@ -16,7 +16,7 @@ pub const WIDTH: i32 = 1200;
 /// Names one cell lists before "+ N more".
 pub const CELL_NAMES: usize = 12;
 /// Characters of a name in a cell.
-const NAME_CHARS: usize = 22;
+const NAME_CHARS: usize = 20;
 const LABEL_WIDTH: i32 = 150;
 const MARGIN: i32 = 32;
 const LINE: i32 = 24;
@@ -148,11 +148,8 @@ pub fn map_svg(m: &TargetMap) -> String {
                 })
                 .collect();
             let (label, sublabel) = match level {
-                Some(i) => (
-                    format!("{} influence", capital(i.as_str())),
-                    format!("{} targets", in_row.len()),
-                ),
-                None => ("Not rated".to_string(), format!("{} targets", in_row.len())),
+                Some(i) => (capital(i.as_str()), format!("influence · {}", in_row.len())),
+                None => ("Not rated".to_string(), format!("influence · {}", in_row.len())),
             };
             let row = Row {
                 y,

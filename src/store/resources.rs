@@ -226,3 +226,15 @@ pub async fn delete(tx: &mut Tx, coalition: CoalitionId, id: ResourceId) -> Resu
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// How many resources `coalition` added in `[from, to)`.
+pub async fn added_count(store: &Store, coalition: CoalitionId, from: i64, to: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM resources WHERE coalition_id = ? AND created_at >= ? AND created_at < ?",
+    )
+    .bind(coalition)
+    .bind(from)
+    .bind(to)
+    .fetch_one(store.pool())
+    .await?)
+}

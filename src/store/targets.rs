@@ -669,3 +669,15 @@ pub async fn set_goal_count(
     super::goals::record_value(tx, coalition, goal, value, now, GoalValueCause::Targets).await?;
     Ok(true)
 }
+
+/// How many stance changes (not first stances) `coalition` had in `[from, to)`.
+pub async fn moved_count(store: &Store, coalition: CoalitionId, from: i64, to: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM stance_changes WHERE coalition_id = ? AND from_stance IS NOT NULL AND at >= ? AND at < ?",
+    )
+    .bind(coalition)
+    .bind(from)
+    .bind(to)
+    .fetch_one(store.pool())
+    .await?)
+}
