@@ -680,3 +680,65 @@ async fn the_digest_says_who_moved_and_after_whose_outreach_and_lists_new_resour
     );
     assert!(backbone::domain::digest::to_text(&public).contains("Moved this week: 1"));
 }
+
+#[tokio::test]
+async fn the_report_shows_stances_at_start_and_end_who_moved_and_outreach_by_org() {
+    let mut w = World::new().await;
+    let c = w.climate().await;
+    actions::orgs::add(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        actions::orgs::AddOrg {
+            name: "Eastside <Pantry>".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    targets::add(&w.store, &w.actor(LEAD), w.now, add("Cllr Reyes"))
+        .await
+        .unwrap();
+    targets::add(&w.store, &w.actor(LEAD), w.now, add("Mayor Lin"))
+        .await
+        .unwrap();
+    w.advance(chrono::Duration::days(2));
+    outreach::log(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        LogOutreach {
+            org: Some("Eastside <Pantry>".into()),
+            ..log("Cllr Reyes", Some("champion"))
+        },
+    )
+    .await
+    .unwrap();
+    outreach::log(&w.store, &w.actor(MEMBER2), w.now, log("Mayor Lin", None))
+        .await
+        .unwrap();
+    w.advance(chrono::Duration::hours(1));
+
+    let input = actions::report::ReportInput {
+        coalition: None,
+        period: backbone::domain::report::PeriodInput::period("month"),
+    };
+    let report = actions::report::report(&w.store, &w.actor(MEMBER), w.now, input)
+        .await
+        .unwrap();
+    let t = &report.targets;
+    assert_eq!(t.at_start, [0, 0, 0, 0, 0], "both were added during November");
+    assert_eq!(t.at_end, [1, 0, 1, 0, 0]);
+    assert_eq!(t.moved_count, 1);
+    assert_eq!(t.outreach_total, 2);
+    assert_eq!(
+        t.outreach_by_org,
+        [(Some("Eastside <Pantry>".to_string()), 1), (None, 1)]
+    );
+    let html = render::report::html(&report).unwrap();
+    assert!(html.contains("<h2 id=\"targets\">Targets</h2>"));
+    assert!(html.contains("Cllr Reyes: neutral → champion, after Eastside &#60;Pantry&#62;&#39;s meeting"));
+    assert!(html.contains("Outreach per partner organization"));
+    assert!(!html.contains("<Pantry>"), "escaped");
+    let _ = c;
+}

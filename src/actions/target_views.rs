@@ -164,3 +164,57 @@ pub async fn map(
         targets,
     })
 }
+
+/// The report's targets section for the window `(after, end]` (see
+/// [`crate::domain::report::PeriodBounds::window`]).
+pub async fn report_part(
+    store: &Store,
+    coalition: crate::domain::CoalitionId,
+    after: i64,
+    end: i64,
+) -> Result<ReportTargets> {
+    let current: Vec<crate::domain::TargetId> = store::targets::all(store, coalition)
+        .await?
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let history = store::targets::stances_until(store, coalition, end + 1).await?;
+    let moved_rows =
+        store::targets::moved_between(store, coalition, after + 1, end + 1, REPORT_MOVED as i64).await?;
+    let moved: Vec<ReportMoved> = moved_rows
+        .into_iter()
+        .filter_map(|m| {
+            Some(ReportMoved {
+                at: m.at,
+                moved: DigestMoved {
+                    target: m.target_name,
+                    from: m.from_stance?,
+                    to: m.to_stance,
+                    after_whom: m.org_name.or(m.user_name),
+                    kind: m.kind,
+                },
+            })
+        })
+        .collect();
+    let outreach = store::targets::outreach_between(store, coalition, after + 1, end + 1).await?;
+    let mut by_org: Vec<(Option<String>, i64)> = Vec::new();
+    for o in &outreach {
+        match by_org.iter_mut().find(|(n, _)| *n == o.org_name) {
+            Some((_, n)) => *n += 1,
+            None => by_org.push((o.org_name.clone(), 1)),
+        }
+    }
+    by_org.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| a.0.is_none().cmp(&b.0.is_none()))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    Ok(ReportTargets {
+        at_start: distribution(&history, &current, after),
+        at_end: distribution(&history, &current, end),
+        moved_count: store::targets::moved_count(store, coalition, after + 1, end + 1).await?,
+        moved,
+        outreach_by_org: by_org,
+        outreach_total: outreach.len() as i64,
+    })
+}

@@ -529,3 +529,49 @@ pub fn digest_text(a: &DigestAdvocacy) -> String {
     }
     out
 }
+
+/// The impact report's targets section: where the targets stood at the start and at the end of
+/// the period, who moved, and the outreach partners did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReportTargets {
+    /// Targets on the list today, counted by the stance each had when the period began (targets
+    /// added later are not counted there), in [`Stance::ALL`] order.
+    pub at_start: [i64; 5],
+    /// The same at the end of the period.
+    pub at_end: [i64; 5],
+    /// Stance changes in the period, oldest first (at most [`REPORT_MOVED`]).
+    pub moved: Vec<ReportMoved>,
+    pub moved_count: i64,
+    /// Outreach in the period per partner org (`None`: no org), most first.
+    pub outreach_by_org: Vec<(Option<String>, i64)>,
+    pub outreach_total: i64,
+}
+
+/// Stance changes a report lists.
+pub const REPORT_MOVED: usize = 50;
+
+/// A stance change as the report lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportMoved {
+    pub at: i64,
+    pub moved: DigestMoved,
+}
+
+/// Replays stance history (oldest first): how many of `current` targets stood at each stance
+/// as of `at` (changes at or before it).
+pub fn distribution(history: &[StanceChange], current: &[TargetId], at: i64) -> [i64; 5] {
+    let mut last: std::collections::HashMap<TargetId, Stance> = std::collections::HashMap::new();
+    for s in history.iter().filter(|s| s.at <= at) {
+        if let Some(t) = s.target_id {
+            last.insert(t, s.to_stance);
+        }
+    }
+    let mut out = [0; 5];
+    for t in current {
+        if let Some(stance) = last.get(t) {
+            let i = Stance::ALL.iter().position(|x| x == stance).unwrap_or(2);
+            out[i] += 1;
+        }
+    }
+    out
+}
