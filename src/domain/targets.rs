@@ -439,6 +439,24 @@ mod tests {
     }
 
     #[test]
+    fn a_move_says_after_whose_outreach() {
+        let mut m = DigestMoved {
+            target: "Cllr Park".into(),
+            from: Stance::Opposed,
+            to: Stance::Neutral,
+            after_whom: Some("Green Streets".into()),
+            kind: Some(OutreachKind::Call),
+        };
+        assert_eq!(
+            m.line(),
+            "Cllr Park: opposed → neutral, after Green Streets' call"
+        );
+        m.after_whom = None;
+        m.kind = None;
+        assert_eq!(m.line(), "Cllr Park: opposed → neutral");
+    }
+
+    #[test]
     fn goal_metrics_that_count_targets() {
         assert_eq!(TargetCount::from_metric("Targets"), Some(TargetCount::default()));
         assert_eq!(
@@ -489,7 +507,11 @@ impl DigestMoved {
     /// The line as the digest reads it (plain text; renderers escape it).
     pub fn line(&self) -> String {
         let after = match (&self.after_whom, self.kind) {
-            (Some(who), Some(kind)) => format!(", after {who}'s {}", kind.as_str()),
+            (Some(who), Some(kind)) => {
+                // "Green Streets' call", "Eastside Pantry's meeting".
+                let s = if who.ends_with('s') { "'" } else { "'s" };
+                format!(", after {who}{s} {}", kind.as_str())
+            }
             (None, Some(kind)) => format!(", after a {}", kind.as_str()),
             _ => String::new(),
         };
