@@ -526,6 +526,36 @@ async fn a_goal_that_counts_targets_moves_when_a_stance_changes() {
         .await,
         "counts targets",
     );
+    // A goal edited to count targets starts from today's count.
+    let plain = actions::goals::add(
+        &w.store,
+        &lead,
+        w.now,
+        AddGoal {
+            title: "Champions anywhere".into(),
+            metric: Some("people".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .goal;
+    let edited = actions::plan_edits::edit_goal(
+        &w.store,
+        &lead,
+        w.now,
+        actions::plan_edits::EditGoal {
+            goal: format!("#{}", plain.number),
+            metric: Some("targets".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        edited.goal.current, 1.0,
+        "only Cllr Reyes is supportive or better now"
+    );
     let _ = c;
 }
 

@@ -165,12 +165,26 @@ pub async fn map(
 ) -> Result<()> {
     let (actor, _guard) = begin(ctx)?;
     let data = ctx.data();
+    let now = data.now();
+    data.cooldowns.check(MAP, actor.user, now)?;
     defer(ctx).await?;
-    let out = target_views::map(&data.store, &actor, data.now(), coalition.as_deref()).await?;
+    let out = match target_views::map(&data.store, &actor, now, coalition.as_deref()).await {
+        Ok(m) => m,
+        Err(e) => {
+            // A refusal didn't draw anything: it doesn't count toward the cooldown.
+            if e.is_user() {
+                data.cooldowns.forget(MAP, actor.user, now);
+            }
+            return Err(e);
+        }
+    };
     // Drawing the picture (resvg) is CPU work: off the async workers.
     let msg = blocking(move || target_map::target_map(&out)).await?;
     reply(ctx, msg).await
 }
+
+/// The cooldown's name for `/target map`.
+const MAP: &str = "target map";
 
 /// Corrects a target; a stance change made here is recorded in its history (leads).
 #[poise::command(slash_command, guild_only)]
