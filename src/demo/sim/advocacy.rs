@@ -36,48 +36,62 @@ const TARGETS: [(&str, &str, &str, &str, &str); 3] = [
     ),
 ];
 
-/// (day, person, target, kind, outcome, stance seen, ask, follow-up).
-pub(super) const OUTREACH: [(i64, usize, &str, &str, &str, Option<&str>, &str, Option<&str>); 4] = [
-    (
-        2,
-        2,
-        "Cllr Reyes",
-        "meeting",
-        "Toured the pantry; will back the food-access ordinance if the budget office signs off",
-        Some("supportive"),
-        "Co-sponsor the food-access ordinance",
-        Some("in 5 days"),
-    ),
-    (
-        4,
-        3,
-        "Cllr Park",
-        "call",
-        "Worried about cost; open to a pilot in Ward 5",
-        Some("neutral"),
-        "Support a one-year pilot",
-        None,
-    ),
-    (
-        6,
-        4,
-        "Dir. Okafor",
-        "email",
-        "Asked for our summer-meals numbers before deciding",
-        None,
-        "Open school kitchens in July",
-        None,
-    ),
-    (
-        9,
-        2,
-        "Cllr Reyes",
-        "testimony",
-        "Spoke for the ordinance at the hearing and named our coalition",
-        Some("champion"),
-        "Testify at the budget hearing",
-        None,
-    ),
+/// An outreach the demo's people make.
+pub(super) struct Planned {
+    /// Days after the start.
+    day: i64,
+    /// Index into [`PEOPLE`].
+    who: usize,
+    target: &'static str,
+    kind: &'static str,
+    outcome: &'static str,
+    stance: Option<&'static str>,
+    ask: &'static str,
+    follow_up: Option<&'static str>,
+}
+
+/// The outreach, in the order it happens.
+pub(super) const OUTREACH: [Planned; 4] = [
+    Planned {
+        day: 2,
+        who: 2,
+        target: "Cllr Reyes",
+        kind: "meeting",
+        outcome: "Toured the pantry; will back the food-access ordinance if the budget office signs off",
+        stance: Some("supportive"),
+        ask: "Co-sponsor the food-access ordinance",
+        follow_up: Some("in 5 days"),
+    },
+    Planned {
+        day: 4,
+        who: 3,
+        target: "Cllr Park",
+        kind: "call",
+        outcome: "Worried about cost; open to a pilot in Ward 5",
+        stance: Some("neutral"),
+        ask: "Support a one-year pilot",
+        follow_up: None,
+    },
+    Planned {
+        day: 6,
+        who: 4,
+        target: "Dir. Okafor",
+        kind: "email",
+        outcome: "Asked for our summer-meals numbers before deciding",
+        stance: None,
+        ask: "Open school kitchens in July",
+        follow_up: None,
+    },
+    Planned {
+        day: 9,
+        who: 2,
+        target: "Cllr Reyes",
+        kind: "testimony",
+        outcome: "Spoke for the ordinance at the hearing and named our coalition",
+        stance: Some("champion"),
+        ask: "Testify at the budget hearing",
+        follow_up: None,
+    },
 ];
 
 impl Sim<'_> {
@@ -111,8 +125,8 @@ impl Sim<'_> {
         let r = goals::add(&self.store, &self.actor(sam), self.now, input).await;
         let line = "/goal add title:2 council supporters target:2 metric:targets office:City Council unit:council members due:in 8 weeks";
         self.command(sam, line, r.map(|g| render::goals::goal_added(&g)))?;
-        for (i, (day, ..)) in OUTREACH.iter().enumerate() {
-            let at = self.work_time(self.now + Duration::days(*day) + Duration::hours(2));
+        for (i, o) in OUTREACH.iter().enumerate() {
+            let at = self.work_time(self.now + Duration::days(o.day) + Duration::hours(2));
             self.plan(at, Act::Outreach(i));
         }
         let at = self.work_time(self.now + Duration::days(3) + Duration::hours(3));
@@ -122,7 +136,16 @@ impl Sim<'_> {
 
     /// One planned outreach, logged as the member would with `/target log`.
     pub(super) async fn log_outreach(&mut self, i: usize) -> Result<()> {
-        let (_, who, target, kind, outcome, stance, ask, follow_up) = OUTREACH[i];
+        let Planned {
+            who,
+            target,
+            kind,
+            outcome,
+            stance,
+            ask,
+            follow_up,
+            ..
+        } = OUTREACH[i];
         let p = PEOPLE[who];
         let input = outreach::LogOutreach {
             coalition: None,
