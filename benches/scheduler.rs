@@ -264,4 +264,37 @@ async fn main() {
     }
     report("impact report (year), big coalition", report_samples);
     println!("impact report HTML: {html_bytes} bytes (limit 10 MiB)");
+
+    // Each of the period engine's per-organization counts over that year (target < 10 ms each).
+    use backbone::store::period;
+    let id = coalition.id;
+    let year = backbone::domain::report::ReportPeriod::Year.to_date(now, coalition.tz());
+    let (after, end) = year.window();
+    let window = period::Window::new(after, end);
+    let mut by_org: [(&str, Vec<Duration>); 4] = [
+        ("  members by org (< 10 ms)", Vec::new()),
+        ("  wins by org (< 10 ms)", Vec::new()),
+        ("  tasks completed by org (< 10 ms)", Vec::new()),
+        ("  tasks overdue by org (< 10 ms)", Vec::new()),
+    ];
+    for _ in 0..20 {
+        for (i, (_, samples)) in by_org.iter_mut().enumerate() {
+            let t = Instant::now();
+            let counts = match i {
+                0 => period::members_by_org(&store, id, end).await,
+                1 => period::wins_by_org(&store, id, window).await,
+                2 => period::completed_by_org(&store, id, window).await,
+                _ => period::overdue_by_org(&store, id, end).await,
+            }
+            .expect("by org");
+            samples.push(t.elapsed());
+            assert!(
+                counts.values().sum::<i64>() > 0,
+                "the big coalition has some of each"
+            );
+        }
+    }
+    for (name, samples) in by_org {
+        report(name, samples);
+    }
 }

@@ -10,7 +10,7 @@ use crate::domain::{text, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{self, NewDelivery, Target};
 use crate::store::payload::{Payload, Period};
-use crate::store::{self, Store};
+use crate::store::{self, Store, period};
 
 /// The period a digest covers when its schedule can't tell (no earlier occurrence in a year).
 pub const FALLBACK_PERIOD_SECONDS: i64 = 7 * 86_400;
@@ -64,15 +64,16 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
     let id = coalition.id;
     let items = d::MAX_ITEMS as i64;
 
-    let wins_count = store::digest::wins_count(store, id, start, end).await?;
+    let window = period::Window::new(start, end);
+    let wins_count = period::wins(store, id, window).await?;
     let bounds = chart_bounds(coalition, start, end, d::WIN_PERIODS);
-    let wins_per_period = store::digest::wins_per_period(store, id, &bounds).await?;
+    let wins_per_period = period::wins_per_period(store, id, &bounds).await?;
     let wins = store::digest::recent_wins(store, id, start, end, items).await?;
     let top_contributors =
         store::digest::top_contributors(store, id, start, end, d::MAX_CONTRIBUTORS as i64).await?;
-    let tasks_completed = store::digest::tasks_completed(store, id, start, end).await?;
-    let tasks_cancelled = store::digest::tasks_cancelled(store, id, start, end).await?;
-    let overdue_count = store::digest::overdue_count(store, id, end).await?;
+    let tasks_completed = period::completed(store, id, window).await?;
+    let tasks_cancelled = period::cancelled(store, id, window).await?;
+    let overdue_count = period::overdue(store, id, end).await?;
     let overdue = store::digest::overdue(store, id, end, items).await?;
 
     let until = end + d::UPCOMING_DAYS * 86_400;

@@ -9,6 +9,7 @@ use crate::domain::report::{
 use crate::domain::*;
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::period;
 use crate::store::report as q;
 
 /// Input of `/report`.
@@ -43,11 +44,12 @@ pub async fn build(
     let (after, end) = bounds.window();
     let start = bounds.start;
 
-    let members = q::members_by_org(store, id, end).await?;
-    let wins = q::wins_by_org(store, id, after, end).await?;
-    let completed = q::completed_by_org(store, id, after, end).await?;
-    let overdue = q::overdue_by_org(store, id, end).await?;
-    let get = |m: &q::ByOrg, k: Option<OrgId>| m.get(&k).copied().unwrap_or(0);
+    let window = period::Window::new(after, end);
+    let members = period::members_by_org(store, id, end).await?;
+    let wins = period::wins_by_org(store, id, window).await?;
+    let completed = period::completed_by_org(store, id, window).await?;
+    let overdue = period::overdue_by_org(store, id, end).await?;
+    let get = |m: &period::ByOrg, k: Option<OrgId>| m.get(&k).copied().unwrap_or(0);
     let mut orgs: Vec<OrgContribution> = q::orgs(store, id, r::MAX_ORGS as i64)
         .await?
         .into_iter()
@@ -69,7 +71,7 @@ pub async fn build(
     if unaffiliated != OrgContribution::default() {
         orgs.push(unaffiliated);
     }
-    let sum = |m: &q::ByOrg| m.values().sum::<i64>();
+    let sum = |m: &period::ByOrg| m.values().sum::<i64>();
 
     let (goals_total, goal_rows) = q::goals(store, id, start, end, r::MAX_GOALS as i64).await?;
     let ids: Vec<GoalId> = goal_rows.iter().map(|g| g.id).collect();
@@ -87,20 +89,18 @@ pub async fn build(
         .collect();
 
     let wins_by_month = {
-        let mut out = Vec::new();
-        for (label, from, to) in r::months(start, end, tz) {
-            out.push((
-                label,
-                crate::store::digest::wins_count(store, id, from, to).await?,
-            ));
-        }
-        out
+        let months = r::months(start, end, tz);
+        // Consecutive months share their bounds: one range read bins them all.
+        let mut bounds: Vec<i64> = months.iter().map(|m| m.1).collect();
+        bounds.extend(months.last().map(|m| m.2));
+        let counts = period::wins_per_period(store, id, &bounds).await?;
+        months.into_iter().map(|m| m.0).zip(counts).collect()
     };
 
     let deadlines = q::deadlines(store, id, after, end, r::MAX_DEADLINES as i64).await?;
 
     let mut checkins: Vec<r::WeekParticipation> = Vec::new();
-    for (opens_at, answered, expected) in q::rounds(store, id, after, end).await? {
+    for (opens_at, answered, expected) in period::rounds(store, id, after, end).await? {
         let week_start = week_start(opens_at, tz);
         match checkins.last_mut() {
             Some(w) if w.week_start == week_start => {

@@ -1,33 +1,15 @@
-//! Buttons and modals. Custom ids are stable and carry the row id (`task:done:42`), so they keep
+//! The router of buttons and modals: each click or submission goes to its command group's
+//! handler (what handlers share lives in the leaf module `interaction`). Custom ids are stable and carry the row id (`task:done:42`), so they keep
 //! working after a restart; the handlers re-check everything through the actions.
 
 use poise::serenity_prelude as serenity;
 use serenity::{ComponentInteraction, ModalInteraction};
 
+use super::interaction::parse_custom_id;
 use super::respond::{self, Kind, Responder};
 use super::{Data, commands};
-use crate::actions::Actor;
 use crate::domain::{CoalitionId, FeedbackId, RoundId, TaskId};
-use crate::error::{Error, Result};
-
-/// Splits `group:action:id` into its parts.
-pub fn parse_custom_id(id: &str) -> Option<(&str, &str, i64)> {
-    let mut parts = id.splitn(3, ':');
-    let group = parts.next()?;
-    let action = parts.next()?;
-    let row = parts.next()?.parse().ok()?;
-    Some((group, action, row))
-}
-
-/// The user who clicked or submitted.
-pub fn component_actor(c: &ComponentInteraction) -> Result<Actor> {
-    super::actor_from(c.guild_id, c.member.as_ref(), &c.user, c.channel_id)
-}
-
-/// The user who submitted a modal.
-pub fn modal_actor(m: &ModalInteraction) -> Result<Actor> {
-    super::actor_from(m.guild_id, m.member.as_ref(), &m.user, m.channel_id)
-}
+use crate::error::Error;
 
 /// The guild a button or modal in a DM acts in: the guild of the row its custom id carries.
 /// DMs carry no guild; the actions still check that the user may act on that row.
@@ -148,17 +130,4 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
         super::service::outcome(result.as_ref().err())
     })
     .await
-}
-
-/// The value of a text input in a submitted modal.
-pub fn modal_value(m: &ModalInteraction, custom_id: &str) -> String {
-    m.data
-        .components
-        .iter()
-        .flat_map(|row| row.components.iter())
-        .find_map(|c| match c {
-            serenity::ActionRowComponent::InputText(t) if t.custom_id == custom_id => t.value.clone(),
-            _ => None,
-        })
-        .unwrap_or_default()
 }

@@ -27,6 +27,7 @@ pub mod components;
 pub mod convert;
 pub mod cooldown;
 pub mod doctor;
+pub mod interaction;
 pub mod notifier;
 pub mod paging;
 pub mod respond;

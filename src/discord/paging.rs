@@ -4,7 +4,7 @@
 use poise::serenity_prelude as serenity;
 use serenity::ComponentInteraction;
 
-use super::{Data, components, respond};
+use super::{Data, interaction, respond};
 use crate::actions::pages;
 use crate::domain::paging::PageKey;
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ pub async fn on_page(_ctx: &serenity::Context, data: &Data, c: &ComponentInterac
     let key = PageKey::parse(&c.data.custom_id).ok_or_else(|| {
         Error::user("These page buttons are from an older version of Backbone — run the list command again.")
     })?;
-    let actor = components::component_actor(c)?;
+    let actor = interaction::component_actor(c)?;
     let page = pages::turn(&data.store, &actor, data.now(), &key).await?;
     let msg = list_page(&page);
     respond::current()?.update(&msg).await

@@ -4,7 +4,6 @@
 pub mod chart;
 pub mod checkin_posts;
 pub mod checkins;
-pub mod coalition_edits;
 pub mod coalitions;
 pub mod digest;
 pub mod feedback;
@@ -12,16 +11,13 @@ pub mod goals;
 pub mod me;
 pub mod paging;
 pub mod people;
-pub mod plan_edits;
 pub mod report;
 pub mod resources;
 pub mod scheduled;
 pub mod target_map;
 pub mod targets;
 pub mod targets_digest;
-pub mod task_edits;
 pub mod tasks;
-pub mod win_edits;
 pub mod wins;
 
 use crate::domain::UserId;

@@ -3,7 +3,9 @@
 use chrono_tz::Tz;
 
 use super::{mention, safe};
-use crate::actions::tasks::{TaskAssigned, TaskDueSet, TaskList, TaskReassigned, TaskUpdated};
+use crate::actions::tasks::{
+    TaskAssigned, TaskCancelled, TaskDueSet, TaskEdited, TaskList, TaskReassigned, TaskRepeatSet, TaskUpdated,
+};
 use crate::domain::message::{Button, ButtonStyle, Embed, Message, bounded_list, colors};
 use crate::domain::text::{defuse_mentions, truncate};
 use crate::domain::when::{Shown, show};
@@ -394,6 +396,71 @@ fn capitalized(s: &str) -> String {
         Some(first) => first.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// `/task edit` (ephemeral): what changed.
+pub fn edited(out: &TaskEdited) -> Message {
+    let lines: Vec<String> = out
+        .changes
+        .iter()
+        .map(|c| format!("• {}", safe(&truncate(c, 450))))
+        .collect();
+    let e = Embed::new(format!("✏️ Task #{} edited", out.task.number), colors::INFO)
+        .description(format!(
+            "**#{}** {}\n{}",
+            out.task.number,
+            safe(&truncate(&out.task.title, 200)),
+            lines.join("\n")
+        ))
+        .footer("The posted card shows the change.");
+    Message::embed(e).ephemeral().fit()
+}
+
+/// `/task cancel` (public): the task is closed, not done.
+pub fn cancelled(out: &TaskCancelled) -> Message {
+    let mut d = format!(
+        "**#{}** {}\nwas {} · now 🚫 cancelled — it doesn't count as done.",
+        out.task.number,
+        safe(&truncate(&out.task.title, 200)),
+        out.previous.label()
+    );
+    if let Some(r) = out.task.cancel_reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        d.push_str(&format!("\nReason: {}", safe(&truncate(r, 900))));
+    }
+    if out.pings_cancelled > 0 {
+        d.push_str(&format!(
+            "\n{} pending ping{} cancelled.",
+            out.pings_cancelled,
+            if out.pings_cancelled == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(rule) = &out.repeats {
+        d.push_str(&format!(
+            "\n🔁 It repeats {rule}: the next copy is being created."
+        ));
+    }
+    let e = Embed::new(format!("🚫 Task #{} cancelled", out.task.number), colors::MUTED)
+        .description(d)
+        .footer(super::tasks::plain_name(&out.coalition_name));
+    Message::embed(e).fit()
+}
+
+/// `/task repeat` (ephemeral): the rule and when the next copy would be due.
+pub fn repeat_set(out: &TaskRepeatSet) -> Message {
+    let tz = tz_of(&out.timezone);
+    let text = match (&out.every, out.next_due) {
+        (Some(every), Some(next)) => format!(
+            "🔁 Task **#{}** repeats {every}. When it's done or cancelled, the next copy (same assignee and goal, a new number) is created, due {}.",
+            out.task.number,
+            show(next, tz, Shown::Full)
+        ),
+        (Some(every), None) => format!("🔁 Task **#{}** repeats {every}.", out.task.number),
+        (None, _) => format!(
+            "Task **#{}** no longer repeats — closing it creates no copy.",
+            out.task.number
+        ),
+    };
+    Message::text(text).ephemeral().fit()
 }
 
 #[cfg(test)]

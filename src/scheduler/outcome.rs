@@ -180,10 +180,10 @@ pub(crate) async fn transient(
 /// One notifier call, given up after `send_timeout` as a transient failure (backoff applies): a
 /// hung request must not stall the loop, and must end before the row's claim does. If Discord did
 /// take the message, the retry carries the same nonce and posts nothing new.
-pub(super) async fn timed(
+pub(super) async fn timed<T>(
     s: &SchedulerSettings,
-    call: impl Future<Output = std::result::Result<MessageId, SendError>>,
-) -> std::result::Result<MessageId, SendError> {
+    call: impl Future<Output = std::result::Result<T, SendError>>,
+) -> std::result::Result<T, SendError> {
     tokio::time::timeout(s.send_timeout, call)
         .await
         .unwrap_or_else(|_| {

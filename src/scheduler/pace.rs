@@ -9,7 +9,6 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::clock::Clock;
-use crate::store::deliveries::Delivery;
 
 /// The longest `retry_after` a send waits out in line; a longer one puts its delivery back in the
 /// queue for when it ends.
@@ -25,6 +24,43 @@ const LOOK: Duration = Duration::from_millis(20);
 /// the end of it. A clock that stands still (a test, a simulation) never gets there: the delivery
 /// then goes back to the queue, due when the clock does.
 const CLOCK_GRACE: Duration = Duration::from_secs(1);
+
+/// How a send answered 429 waits out its `retry_after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// In line: its claim outlasts the wait and another send, with room to spare.
+    InLine,
+    /// In line, once its claim is extended to this UTC second (else another sender could take the
+    /// row over mid-wait); rather than back behind the whole queue.
+    Extending(i64),
+    /// Back in the queue, due when the limit has passed: the wait is too long to hold a send.
+    Queue,
+}
+
+/// How a send of a row claimed until `claimed_until` (UTC seconds), answered 429 with
+/// `retry_after` at `now_ms`, waits it out; a claim that would end too soon is extended to
+/// `claim_seconds` past the wait.
+pub(crate) fn wait_plan(
+    claimed_until: Option<i64>,
+    now_ms: i64,
+    retry_after: f64,
+    send_timeout: Duration,
+    claim_seconds: i64,
+) -> Wait {
+    if !(0.0..=MAX_WAIT_IN_LINE).contains(&retry_after) {
+        return Wait::Queue;
+    }
+    let Some(until) = claimed_until else {
+        return Wait::Queue;
+    };
+    let needed = (retry_after * 1000.0).ceil() as i64 + 2 * send_timeout.as_millis() as i64;
+    let end_ms = now_ms.saturating_add(needed);
+    if end_ms < until.saturating_mul(1000) {
+        Wait::InLine
+    } else {
+        Wait::Extending((end_ms / 1000 + 1).max(now_ms / 1000 + (retry_after.ceil() as i64) + claim_seconds))
+    }
+}
 
 /// Spaces out the start of sends to stay under Discord's global rate limit, and holds every send
 /// back while a global 429 lasts.
@@ -112,19 +148,6 @@ impl InLine {
         self.resent.load(Ordering::Relaxed)
     }
 
-    /// Whether `d` may wait `retry_after` seconds in line: short enough, and its claim outlasts the
-    /// wait and another send (`send_timeout`) with room to spare.
-    pub(crate) fn fits(&self, d: &Delivery, now_ms: i64, retry_after: f64, send_timeout: Duration) -> bool {
-        if !(0.0..=MAX_WAIT_IN_LINE).contains(&retry_after) {
-            return false;
-        }
-        let Some(until) = d.claimed_until else {
-            return false;
-        };
-        let needed = (retry_after * 1000.0).ceil() as i64 + 2 * send_timeout.as_millis() as i64;
-        now_ms.saturating_add(needed) < until.saturating_mul(1000)
-    }
-
     /// Waits until `retry_after` seconds (to the millisecond) have passed on `clock`; false when it
     /// gave up instead: `stopped` turned true, or the clock did not get there within `retry_after`
     /// and a grace of real time.
@@ -185,5 +208,35 @@ mod tests {
         let idle = Pacer::new(10);
         idle.refund();
         assert_eq!(next(&idle), None);
+    }
+
+    #[test]
+    fn a_wait_holds_its_claim_or_extends_it_and_only_a_long_one_goes_back_to_the_queue() {
+        let timeout = Duration::from_secs(10);
+        let now_ms = 1_000_000_000;
+        let now = now_ms / 1000;
+        // 3 s + two sends of 10 s fit in a claim that runs 60 s more.
+        assert_eq!(wait_plan(Some(now + 60), now_ms, 3.0, timeout, 120), Wait::InLine);
+        // They don't fit in one that ends in 20 s: the claim is extended past the wait.
+        let Wait::Extending(until) = wait_plan(Some(now + 20), now_ms, 3.0, timeout, 120) else {
+            panic!("extends");
+        };
+        assert_eq!(until, now + 3 + 120);
+        assert_eq!(wait_plan(Some(until), now_ms, 3.0, timeout, 120), Wait::InLine);
+        // Too long to hold a send, nonsense, or not claimed: back to the queue.
+        assert_eq!(
+            wait_plan(Some(now + 600), now_ms, 30.0, timeout, 120),
+            Wait::Queue
+        );
+        assert_eq!(
+            wait_plan(Some(now + 600), now_ms, -1.0, timeout, 120),
+            Wait::Queue
+        );
+        assert_eq!(wait_plan(None, now_ms, 1.0, timeout, 120), Wait::Queue);
+        // A claim setting shorter than the wait still covers it.
+        let Wait::Extending(until) = wait_plan(Some(now), now_ms, 9.5, timeout, 1) else {
+            panic!("extends");
+        };
+        assert!(until * 1000 > now_ms + 9_500 + 20_000, "{until}");
     }
 }

@@ -3,8 +3,6 @@
 //! it is sent: the round's thread once made, the home channel if it can't be (or is gone), and a
 //! short wait while the thread is still being made.
 
-use std::future::Future;
-
 use chrono::{DateTime, Utc};
 
 use super::content::Content;
@@ -236,21 +234,6 @@ async fn later_than_an_older(store: &Store, c: &Coalition, d: &Delivery) -> Resu
     posts::older_waiting(store.pool(), c.id, &d.kind, subject, d.id).await
 }
 
-/// One notifier call, given up after `send_timeout` as a transient failure.
-async fn timed<T>(
-    s: &SchedulerSettings,
-    call: impl Future<Output = std::result::Result<T, SendError>>,
-) -> std::result::Result<T, SendError> {
-    tokio::time::timeout(s.send_timeout, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(SendError::Transient(format!(
-                "timed out after {:?}",
-                s.send_timeout
-            )))
-        })
-}
-
 /// Lets the round's posts that were waiting for its thread go now.
 async fn hurry_posts(tx: &mut Tx, coalition: CoalitionId, round: RoundId, now: i64) -> Result<()> {
     sqlx::query(
@@ -295,11 +278,11 @@ pub(crate) async fn thread<N: Notifier>(
         notifier,
         settings: s,
         clock,
-        pacer,
         ..
     } = *sender;
-    pacer.wait().await;
-    let result = timed(s, notifier.create_thread(channel, message, &name)).await;
+    let result = sender
+        .paced(d, || notifier.create_thread(channel, message, &name))
+        .await;
     let now_s = clock.now().timestamp();
     match result {
         Ok(thread) => {
@@ -324,29 +307,27 @@ pub(crate) async fn upsert<N: Notifier>(sender: &Sender<'_, N>, d: &Delivery, up
         notifier,
         settings: s,
         clock,
-        pacer,
         ..
     } = *sender;
     let msg = up.msg.fit();
-    pacer.wait().await;
+    let nonce = super::deliver::nonce(d.id);
     let mut result = match up.existing {
-        Some(m) => timed(s, notifier.edit_message(up.channel, m, &msg))
+        Some(m) => sender
+            .paced(d, || notifier.edit_message(up.channel, m, &msg))
             .await
             .map(|()| (up.channel, m)),
-        None => timed(
-            s,
-            notifier.send_channel(up.channel, &msg, &super::deliver::nonce(d.id)),
-        )
-        .await
-        .map(|m| (up.channel, m)),
+        None => sender
+            .paced(d, || notifier.send_channel(up.channel, &msg, &nonce))
+            .await
+            .map(|m| (up.channel, m)),
     };
     let thread_gone = up.channel != up.home && matches!(result, Err(SendError::NoAccess { .. }));
     if thread_gone || (up.existing.is_some() && matches!(result, Err(SendError::NoAccess { .. }))) {
         tracing::info!(channel = %up.channel, "thread or message gone; posting in the home channel");
-        pacer.wait().await;
         // The same suffix as a refused DM's stand-in post: one delivery, one home-channel post.
-        let nonce = format!("{}d", super::deliver::nonce(d.id));
-        result = timed(s, notifier.send_channel(up.home, &msg, &nonce))
+        let nonce = format!("{nonce}d");
+        result = sender
+            .paced(d, || notifier.send_channel(up.home, &msg, &nonce))
             .await
             .map(|m| (up.home, m));
     }

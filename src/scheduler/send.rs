@@ -10,7 +10,7 @@ use tracing::Instrument;
 use super::content::{self, Content};
 use super::deliver::{Step, nonce};
 use super::outcome::{Outcome, cancelled, lost, record, sane_retry_after, timed, transient};
-use super::pace::{InLine, MAX_LIMITS_IN_LINE, Pacer};
+use super::pace::{InLine, MAX_LIMITS_IN_LINE, Pacer, Wait, wait_plan};
 use super::pointer::Pointer;
 use super::route::{self, InsteadOfDm, NoDm};
 use super::{Notifier, SchedulerSettings, SendError};
@@ -215,8 +215,7 @@ impl<N: Notifier> Sender<'_, N> {
         }
     }
 
-    /// Sends `msg` to `target` at the pacer's pace; a 429 gives its turn back and, when it fits,
-    /// waits out its own `retry_after` in line and goes again with the same nonce.
+    /// Sends `msg` to `target` (see [`Sender::paced`]).
     async fn send_paced(
         &self,
         d: &Delivery,
@@ -224,8 +223,32 @@ impl<N: Notifier> Sender<'_, N> {
         msg: &Message,
         nonce: &str,
     ) -> std::result::Result<MessageId, SendError> {
+        let notifier = self.notifier;
+        self.paced(d, || async move {
+            match target {
+                Target::Channel(c) => notifier.send_channel(c, msg, nonce).await,
+                Target::User(u) => notifier.send_dm(u, msg, nonce).await,
+            }
+        })
+        .await
+    }
+
+    /// Makes one request for `d` (a send, an edit, a thread) at the pacer's pace, given up after
+    /// `send_timeout`. A 429 gives its turn back; when its `retry_after` is short, the request
+    /// waits it out in line and goes again (a message with the same nonce), extending the row's
+    /// claim when it would end before the wait does, rather than going back behind the whole
+    /// queue. A long or repeated limit is returned, for the row to wait in the queue.
+    pub(super) async fn paced<T, F, Fut>(
+        &self,
+        d: &Delivery,
+        mut request: F,
+    ) -> std::result::Result<T, SendError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, SendError>>,
+    {
         let Sender {
-            notifier,
+            store,
             settings: s,
             clock,
             pacer,
@@ -233,35 +256,57 @@ impl<N: Notifier> Sender<'_, N> {
             stopped,
             ..
         } = *self;
+        let mut claimed_until = d.claimed_until;
         let mut limits = 0;
         loop {
             pacer.wait().await;
-            let result = match target {
-                Target::Channel(c) => timed(s, notifier.send_channel(c, msg, nonce)).await,
-                Target::User(u) => timed(s, notifier.send_dm(u, msg, nonce)).await,
-            };
+            let result = timed(s, request()).await;
             let Err(SendError::RateLimited { retry_after, global }) = result else {
                 return result;
             };
-            // A 429 delivered nothing: it gives its turn back. This message alone waits out its own
-            // retry_after (a global one holds every send back too) and goes again with the same nonce.
+            // A 429 delivered nothing: it gives its turn back. This request alone waits out its own
+            // retry_after (a global one holds every send back too).
             let retry_after = sane_retry_after(retry_after);
             pacer.refund();
             if global {
                 pacer.pause(Duration::from_secs_f64(retry_after));
             }
             limits += 1;
+            let limited = SendError::RateLimited { retry_after, global };
             let now_ms = clock.now().timestamp_millis();
-            if limits > MAX_LIMITS_IN_LINE || !line.fits(d, now_ms, retry_after, s.send_timeout) {
-                return Err(SendError::RateLimited { retry_after, global });
+            let wait = if limits > MAX_LIMITS_IN_LINE {
+                Wait::Queue
+            } else {
+                wait_plan(
+                    claimed_until,
+                    now_ms,
+                    retry_after,
+                    s.send_timeout,
+                    s.claim_seconds,
+                )
+            };
+            match wait {
+                Wait::Queue => return Err(limited),
+                Wait::InLine => {}
+                Wait::Extending(until) => {
+                    match deliveries::extend_claim(store, d.id, d.claim_token, until).await {
+                        Ok(true) => claimed_until = Some(until),
+                        // Taken over meanwhile: recording the limit will find the claim lost.
+                        Ok(false) => return Err(limited),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not extend a claim to wait out a rate limit");
+                            return Err(limited);
+                        }
+                    }
+                }
             }
             tracing::info!(
                 retry_after,
                 global,
-                "rate limited; sending again once it has passed"
+                "rate limited; going again once it has passed"
             );
             if !line.wait_out(clock, retry_after, stopped).await {
-                return Err(SendError::RateLimited { retry_after, global });
+                return Err(limited);
             }
         }
     }

@@ -245,12 +245,16 @@ pub struct RoundAnswer {
 /// `SELECT … FROM checkins k …` with every column of [`RoundAnswer`] but its answers.
 macro_rules! select_answer {
     () => {
-        "SELECT k.id AS checkin_id, k.round_id, k.user_id,
-        COALESCE(NULLIF(m.display_name, ''), 'user ' || k.user_id) AS name, o.name AS org,
+        concat!(
+            "SELECT k.id AS checkin_id, k.round_id, k.user_id,
+        ",
+            member_name!("m", "k.user_id"),
+            " AS name, o.name AS org,
         k.blockers, k.submitted_at, k.updated_at, k.card_channel_id, k.card_message_id
      FROM checkins k
      LEFT JOIN members m ON m.coalition_id = k.coalition_id AND m.user_id = k.user_id
      LEFT JOIN orgs o ON o.id = m.org_id "
+        )
     };
 }
 
@@ -345,10 +349,12 @@ pub async fn roster(
     coalition: CoalitionId,
     round: RoundId,
 ) -> Result<(Vec<(UserId, String)>, std::collections::HashSet<UserId>)> {
-    let members: Vec<(UserId, String)> = sqlx::query_as(
-        "SELECT user_id, COALESCE(NULLIF(display_name, ''), 'user ' || user_id) FROM members
-         WHERE coalition_id = ? ORDER BY lower(display_name), user_id",
-    )
+    let members: Vec<(UserId, String)> = sqlx::query_as(concat!(
+        "SELECT user_id, ",
+        member_name!("members", "user_id"),
+        " FROM members
+         WHERE coalition_id = ? ORDER BY lower(display_name), user_id"
+    ))
     .bind(coalition)
     .fetch_all(db)
     .await?;

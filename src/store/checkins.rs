@@ -173,14 +173,16 @@ pub struct Answered {
 /// Who answered `round`, earliest first (former members included, with a fallback name).
 #[tracing::instrument(skip_all)]
 pub async fn answered(store: &Store, round: &CheckinRound) -> Result<Vec<Answered>> {
-    Ok(sqlx::query_as(
-        "SELECT k.user_id, COALESCE(NULLIF(m.display_name, ''), 'user ' || k.user_id) AS name,
+    Ok(sqlx::query_as(concat!(
+        "SELECT k.user_id, ",
+        member_name!("m", "k.user_id"),
+        " AS name,
                 k.blockers <> '' AS has_blockers, k.submitted_at, k.updated_at
          FROM checkins k
          LEFT JOIN members m ON m.coalition_id = k.coalition_id AND m.user_id = k.user_id
          WHERE k.coalition_id = ? AND k.round_id = ?
-         ORDER BY k.submitted_at, k.id",
-    )
+         ORDER BY k.submitted_at, k.id"
+    ))
     .bind(round.coalition_id)
     .bind(round.id)
     .fetch_all(store.pool())
@@ -190,13 +192,15 @@ pub async fn answered(store: &Store, round: &CheckinRound) -> Result<Vec<Answere
 /// Current members who have not answered `round`, by name.
 #[tracing::instrument(skip_all)]
 pub async fn missing_members(store: &Store, round: &CheckinRound) -> Result<Vec<(UserId, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT m.user_id, COALESCE(NULLIF(m.display_name, ''), 'user ' || m.user_id)
+    Ok(sqlx::query_as(concat!(
+        "SELECT m.user_id, ",
+        member_name!("m", "m.user_id"),
+        "
          FROM members m
          WHERE m.coalition_id = ?
            AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.round_id = ? AND k.user_id = m.user_id)
-         ORDER BY lower(m.display_name), m.user_id",
-    )
+         ORDER BY lower(m.display_name), m.user_id"
+    ))
     .bind(round.coalition_id)
     .bind(round.id)
     .fetch_all(store.pool())

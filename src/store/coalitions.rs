@@ -108,14 +108,16 @@ pub struct CoalitionSummary {
 /// The active coalitions of a guild with their member and open-task counts, by name.
 #[tracing::instrument(skip_all)]
 pub async fn summaries(store: &Store, guild: GuildId) -> Result<Vec<CoalitionSummary>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(concat!(
         "SELECT c.id, c.name, c.home_channel_id,
                 (SELECT COUNT(*) FROM members m WHERE m.coalition_id = c.id) AS members,
-                (SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = c.id AND t.status <> 'done' AND t.status <> 'cancelled') AS open_tasks
+                (SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = c.id AND ",
+        live_task!("t"),
+        ") AS open_tasks
          FROM coalitions c
          WHERE c.guild_id = ? AND c.archived_at IS NULL
-         ORDER BY c.name",
-    )
+         ORDER BY c.name"
+    ))
     .bind(guild)
     .fetch_all(store.pool())
     .await?)
@@ -212,13 +214,15 @@ pub enum PingSubject {
 
 /// The coalition's not-done tasks and open deadlines that have a due date, with that date.
 pub async fn ping_subjects(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<(PingSubject, i64)>> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(concat!(
         "SELECT 'task', id, due_at FROM tasks
-         WHERE coalition_id = ? AND status <> 'done' AND status <> 'cancelled' AND due_at IS NOT NULL
+         WHERE coalition_id = ? AND ",
+        live_task!("tasks"),
+        " AND due_at IS NOT NULL
          UNION ALL
          SELECT 'deadline', id, due_at FROM deadlines
-         WHERE coalition_id = ? AND status = 'open'",
-    )
+         WHERE coalition_id = ? AND status = 'open'"
+    ))
     .bind(coalition)
     .bind(coalition)
     .fetch_all(&mut **tx)
@@ -344,18 +348,20 @@ pub struct OrgStats {
 /// Each org of the coalition with its member count, open tasks and wins since `since`.
 #[tracing::instrument(skip_all)]
 pub async fn org_stats(store: &Store, coalition: CoalitionId, since: i64) -> Result<Vec<OrgStats>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(concat!(
         "SELECT o.id, o.name,
                 (SELECT COUNT(*) FROM members m
                   WHERE m.coalition_id = o.coalition_id AND m.org_id = o.id) AS members,
                 (SELECT COUNT(*) FROM tasks t
                   WHERE t.coalition_id = o.coalition_id AND t.org_id = o.id
-                    AND t.status <> 'done' AND t.status <> 'cancelled') AS open_tasks,
+                    AND ",
+        live_task!("t"),
+        ") AS open_tasks,
                 (SELECT COUNT(*) FROM wins w
                   WHERE w.coalition_id = o.coalition_id AND w.org_id = o.id
                     AND w.created_at >= ?) AS wins
-         FROM orgs o WHERE o.coalition_id = ? ORDER BY o.name",
-    )
+         FROM orgs o WHERE o.coalition_id = ? ORDER BY o.name"
+    ))
     .bind(since)
     .bind(coalition)
     .fetch_all(store.pool())

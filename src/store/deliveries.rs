@@ -390,6 +390,22 @@ pub async fn mark_retry(
     Ok(done.rows_affected() == 1)
 }
 
+/// Extends this sender's claim on a row it is sending to `until` (UTC seconds), so a send waiting
+/// out a rate limit keeps its place rather than going behind the queue; false when the claim
+/// `token` no longer holds (nothing was written).
+pub async fn extend_claim(store: &Store, id: DeliveryId, token: i64, until: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET claimed_until = MAX(COALESCE(claimed_until, 0), ?)
+         WHERE id = ? AND status = 'sending' AND claim_token = ?",
+    )
+    .bind(until)
+    .bind(id)
+    .bind(token)
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Gives up on a delivery, keeping the error (`dead`), or drops it as no longer wanted (`cancelled`)
 /// — only if this sender's claim `token` still holds; returns whether it did.
 pub async fn mark_final(

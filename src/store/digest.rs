@@ -7,61 +7,6 @@ use crate::error::Result;
 
 use super::Store;
 
-/// A member's name by user id, with a fallback for people who have left or never gave one.
-/// Expects `members m` joined on the user column named by the argument.
-macro_rules! name_of {
-    ($user:literal) => {
-        concat!("COALESCE(NULLIF(m.display_name, ''), 'user ' || ", $user, ")")
-    };
-}
-
-/// Tasks that still need doing, spelled to match the partial index `tasks_live_due`, which
-/// yields them in due-date order without sorting.
-macro_rules! open_status {
-    () => {
-        "t.status <> 'done' AND t.status <> 'cancelled'"
-    };
-}
-
-/// Wins in `(start, end]`.
-#[tracing::instrument(skip_all)]
-pub async fn wins_count(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at > ? AND created_at <= ?",
-    )
-    .bind(coalition)
-    .bind(start)
-    .bind(end)
-    .fetch_one(store.pool())
-    .await?)
-}
-
-/// Wins in each period between consecutive `bounds` (ascending UTC seconds): period `i` is
-/// `(bounds[i], bounds[i + 1]]`. One range read over the coalition's wins by time.
-#[tracing::instrument(skip_all)]
-pub async fn wins_per_period(store: &Store, coalition: CoalitionId, bounds: &[i64]) -> Result<Vec<i64>> {
-    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else {
-        return Ok(Vec::new());
-    };
-    let times: Vec<i64> = sqlx::query_scalar(
-        "SELECT created_at FROM wins WHERE coalition_id = ? AND created_at > ? AND created_at <= ?",
-    )
-    .bind(coalition)
-    .bind(first)
-    .bind(last)
-    .fetch_all(store.pool())
-    .await?;
-    let mut counts = vec![0; bounds.len().saturating_sub(1)];
-    for t in times {
-        // The period whose end is the first bound at or after the win.
-        let i = bounds.partition_point(|b| *b < t);
-        if let Some(n) = i.checked_sub(1).and_then(|i| counts.get_mut(i)) {
-            *n += 1;
-        }
-    }
-    Ok(counts)
-}
-
 /// The most recent `limit` wins in `(start, end]`, newest first.
 #[tracing::instrument(skip_all)]
 pub async fn recent_wins(
@@ -73,7 +18,7 @@ pub async fn recent_wins(
 ) -> Result<Vec<DigestWin>> {
     Ok(sqlx::query_as(concat!(
         "SELECT w.text, w.user_id, ",
-        name_of!("w.user_id"),
+        member_name!("m", "w.user_id"),
         " AS who, COALESCE(o.name, w.org_name) AS org, w.created_at
          FROM wins w
          LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
@@ -100,7 +45,7 @@ pub async fn top_contributors(
 ) -> Result<Vec<Contributor>> {
     Ok(sqlx::query_as(concat!(
         "SELECT w.user_id, ",
-        name_of!("w.user_id"),
+        member_name!("m", "w.user_id"),
         " AS name, w.wins
          FROM (SELECT user_id, COUNT(*) AS wins, MIN(created_at) AS first_at FROM wins
                WHERE coalition_id = ? AND created_at > ? AND created_at <= ?
@@ -117,59 +62,17 @@ pub async fn top_contributors(
     .await?)
 }
 
-/// Tasks completed in `(start, end]`.
-#[tracing::instrument(skip_all)]
-pub async fn tasks_completed(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM tasks
-         WHERE coalition_id = ? AND status = 'done' AND completed_at > ? AND completed_at <= ?",
-    )
-    .bind(coalition)
-    .bind(start)
-    .bind(end)
-    .fetch_one(store.pool())
-    .await?)
-}
-
-/// Tasks cancelled in `(start, end]`.
-#[tracing::instrument(skip_all)]
-pub async fn tasks_cancelled(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM tasks
-         WHERE coalition_id = ? AND status = 'cancelled' AND cancelled_at > ? AND cancelled_at <= ?",
-    )
-    .bind(coalition)
-    .bind(start)
-    .bind(end)
-    .fetch_one(store.pool())
-    .await?)
-}
-
-/// Open tasks whose due date is before `now`.
-#[tracing::instrument(skip_all)]
-pub async fn overdue_count(store: &Store, coalition: CoalitionId, now: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(concat!(
-        "SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = ? AND ",
-        open_status!(),
-        " AND t.due_at < ?"
-    ))
-    .bind(coalition)
-    .bind(now)
-    .fetch_one(store.pool())
-    .await?)
-}
-
 /// The `limit` most overdue open tasks.
 #[tracing::instrument(skip_all)]
 pub async fn overdue(store: &Store, coalition: CoalitionId, now: i64, limit: i64) -> Result<Vec<DigestTask>> {
     Ok(sqlx::query_as(concat!(
         "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
-        name_of!("t.assignee_id"),
+        member_name!("m", "t.assignee_id"),
         " END AS assignee, t.due_at
          FROM tasks t
          LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
          WHERE t.coalition_id = ? AND ",
-        open_status!(),
+        live_task!("t"),
         " AND t.due_at < ?
          ORDER BY t.due_at, t.number LIMIT ?"
     ))
@@ -194,7 +97,7 @@ pub async fn tasks_due(
 ) -> Result<(i64, Vec<DueRow>)> {
     let count = sqlx::query_scalar(concat!(
         "SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = ? AND ",
-        open_status!(),
+        live_task!("t"),
         " AND t.due_at >= ? AND t.due_at <= ?"
     ))
     .bind(coalition)
@@ -204,12 +107,12 @@ pub async fn tasks_due(
     .await?;
     let rows = sqlx::query_as(concat!(
         "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
-        name_of!("t.assignee_id"),
+        member_name!("m", "t.assignee_id"),
         " END, t.due_at
          FROM tasks t
          LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
          WHERE t.coalition_id = ? AND ",
-        open_status!(),
+        live_task!("t"),
         " AND t.due_at >= ? AND t.due_at <= ?
          ORDER BY t.due_at, t.number LIMIT ?"
     ))
@@ -275,22 +178,6 @@ pub async fn active_goals(
     Ok((count, rows))
 }
 
-/// Current members who answered `round`, and current members in all.
-#[tracing::instrument(skip_all)]
-pub async fn participation(store: &Store, coalition: CoalitionId, round: RoundId) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM checkins k
-                 JOIN members m ON m.coalition_id = k.coalition_id AND m.user_id = k.user_id
-                 WHERE k.round_id = ? AND k.coalition_id = ?),
-                (SELECT COUNT(*) FROM members WHERE coalition_id = ?)",
-    )
-    .bind(round)
-    .bind(coalition)
-    .bind(coalition)
-    .fetch_one(store.pool())
-    .await?)
-}
-
 /// A blocked task: (number, title, assignee name, reason).
 pub type BlockedTaskRow = (i64, String, Option<String>, String);
 
@@ -308,7 +195,7 @@ pub async fn blocked_tasks(
             .await?;
     let rows = sqlx::query_as(concat!(
         "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
-        name_of!("t.assignee_id"),
+        member_name!("m", "t.assignee_id"),
         " END, COALESCE(t.blocked_reason, '')
          FROM tasks t
          LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
@@ -340,7 +227,7 @@ pub async fn checkin_blockers(
     .await?;
     let rows = sqlx::query_as(concat!(
         "SELECT ",
-        name_of!("k.user_id"),
+        member_name!("m", "k.user_id"),
         ", k.blockers
          FROM checkins k
          LEFT JOIN members m ON m.coalition_id = k.coalition_id AND m.user_id = k.user_id

@@ -149,11 +149,12 @@ pub async fn unassign_open_tasks(
     user: UserId,
     now: i64,
 ) -> Result<Vec<UnassignedTask>> {
-    let mut tasks: Vec<UnassignedTask> = sqlx::query_as(
+    let mut tasks: Vec<UnassignedTask> = sqlx::query_as(concat!(
         "UPDATE tasks SET assignee_id = NULL, updated_at = ?
-         WHERE coalition_id = ? AND assignee_id = ? AND status <> 'done' AND status <> 'cancelled'
-         RETURNING number, title",
-    )
+             WHERE coalition_id = ? AND assignee_id = ? AND ",
+        live_task!("tasks"),
+        " RETURNING number, title"
+    ))
     .bind(now)
     .bind(coalition)
     .bind(user)

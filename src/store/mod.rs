@@ -28,6 +28,9 @@ macro_rules! select_coalition {
     };
 }
 
+#[macro_use]
+mod rules;
+
 pub mod checkin_posts;
 pub mod checkins;
 pub mod coalition_edits;
@@ -43,6 +46,7 @@ pub mod members;
 pub mod overview;
 pub mod payload;
 pub mod people;
+pub mod period;
 pub mod plan_edits;
 pub mod report;
 pub mod resources;

@@ -1,8 +1,6 @@
 //! The impact report's numbers: grouped counts over a period, each one indexed scan, so a
 //! coalition with 50,000 tasks costs a handful of queries.
 
-use std::collections::HashMap;
-
 use crate::domain::report::{CompletedTask, DeadlineOutcome, DeadlineResult, QuotedWin};
 use crate::domain::*;
 use crate::error::Result;
@@ -23,73 +21,6 @@ pub async fn orgs(store: &Store, coalition: CoalitionId, limit: i64) -> Result<V
             .fetch_all(store.pool())
             .await?,
     )
-}
-
-/// Counts keyed by organization id (`None`: no organization).
-pub type ByOrg = HashMap<Option<OrgId>, i64>;
-
-async fn by_org(store: &Store, sql: &'static str, binds: &[i64]) -> Result<ByOrg> {
-    let mut q = sqlx::query_as::<_, (Option<OrgId>, i64)>(sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    Ok(q.fetch_all(store.pool()).await?.into_iter().collect())
-}
-
-/// Members who had joined by `end` (and are still members), per organization.
-#[tracing::instrument(skip_all)]
-pub async fn members_by_org(store: &Store, coalition: CoalitionId, end: i64) -> Result<ByOrg> {
-    by_org(
-        store,
-        "SELECT org_id, COUNT(*) FROM members WHERE coalition_id = ? AND joined_at <= ? GROUP BY org_id",
-        &[coalition.0, end],
-    )
-    .await
-}
-
-/// Wins in `(start, end]` per organization they were logged for (never the author's current one).
-#[tracing::instrument(skip_all)]
-pub async fn wins_by_org(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<ByOrg> {
-    by_org(
-        store,
-        "SELECT org_id, COUNT(*) FROM wins
-         WHERE coalition_id = ? AND created_at > ? AND created_at <= ?
-         GROUP BY org_id",
-        &[coalition.0, start, end],
-    )
-    .await
-}
-
-/// Tasks completed in `(start, end]` per organization: the task's, else its assignee's.
-#[tracing::instrument(skip_all)]
-pub async fn completed_by_org(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<ByOrg> {
-    by_org(
-        store,
-        "SELECT COALESCE(t.org_id, m.org_id), COUNT(*) FROM tasks t
-         LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
-         WHERE t.coalition_id = ? AND t.status = 'done' AND t.completed_at > ? AND t.completed_at <= ?
-         GROUP BY 1",
-        &[coalition.0, start, end],
-    )
-    .await
-}
-
-/// Tasks that were unfinished and past their due date at `at` (now, or the end of a past
-/// period), per organization: still open, or done or cancelled only after `at`.
-#[tracing::instrument(skip_all)]
-pub async fn overdue_by_org(store: &Store, coalition: CoalitionId, at: i64) -> Result<ByOrg> {
-    by_org(
-        store,
-        "SELECT COALESCE(t.org_id, m.org_id), COUNT(*) FROM tasks t
-         LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
-         WHERE t.coalition_id = ?1 AND t.due_at < ?2 AND t.created_at <= ?2
-           AND (t.status IN ('open', 'in_progress', 'blocked')
-                OR (t.status = 'done' AND t.completed_at > ?2)
-                OR (t.status = 'cancelled' AND t.cancelled_at > ?2))
-         GROUP BY 1",
-        &[coalition.0, at],
-    )
-    .await
 }
 
 /// A goal as the report needs it.
@@ -217,30 +148,6 @@ pub async fn deadlines(
         .collect())
 }
 
-/// A check-in round in the period: (opens_at, answers by current members, current members who
-/// had joined when it opened).
-pub type RoundRow = (i64, i64, i64);
-
-/// Check-in rounds that opened in `(start, end]`, oldest first.
-#[tracing::instrument(skip_all)]
-pub async fn rounds(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<Vec<RoundRow>> {
-    Ok(sqlx::query_as(
-        "SELECT r.opens_at,
-                (SELECT COUNT(*) FROM checkins k
-                 JOIN members m ON m.coalition_id = k.coalition_id AND m.user_id = k.user_id
-                 WHERE k.round_id = r.id),
-                (SELECT COUNT(*) FROM members m WHERE m.coalition_id = r.coalition_id AND m.joined_at <= r.opens_at)
-         FROM checkin_rounds r
-         WHERE r.coalition_id = ? AND r.opens_at > ? AND r.opens_at <= ?
-         ORDER BY r.opens_at",
-    )
-    .bind(coalition)
-    .bind(start)
-    .bind(end)
-    .fetch_all(store.pool())
-    .await?)
-}
-
 /// The period's top `limit` wins: largest amount first, then newest.
 #[tracing::instrument(skip_all)]
 pub async fn top_wins(
@@ -250,16 +157,18 @@ pub async fn top_wins(
     end: i64,
     limit: i64,
 ) -> Result<Vec<QuotedWin>> {
-    Ok(sqlx::query_as(
-        "SELECT w.text, COALESCE(NULLIF(m.display_name, ''), 'user ' || w.user_id) AS who,
+    Ok(sqlx::query_as(concat!(
+        "SELECT w.text, ",
+        member_name!("m", "w.user_id"),
+        " AS who,
                 COALESCE(o.name, w.org_name) AS org, g.title AS goal, w.amount, w.created_at
          FROM wins w
          LEFT JOIN members m ON m.coalition_id = w.coalition_id AND m.user_id = w.user_id
          LEFT JOIN orgs o ON o.id = w.org_id
          LEFT JOIN goals g ON g.id = w.goal_id
          WHERE w.coalition_id = ? AND w.created_at > ? AND w.created_at <= ?
-         ORDER BY COALESCE(w.amount, 0) DESC, w.created_at DESC, w.id DESC LIMIT ?",
-    )
+         ORDER BY COALESCE(w.amount, 0) DESC, w.created_at DESC, w.id DESC LIMIT ?"
+    ))
     .bind(coalition)
     .bind(start)
     .bind(end)
@@ -277,18 +186,20 @@ pub async fn recent_tasks(
     end: i64,
     limit: i64,
 ) -> Result<Vec<CompletedTask>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(concat!(
         "SELECT t.number, t.title,
                 CASE WHEN t.assignee_id IS NULL THEN NULL
-                     ELSE COALESCE(NULLIF(m.display_name, ''), 'user ' || t.assignee_id) END AS who,
+                     ELSE ",
+        member_name!("m", "t.assignee_id"),
+        " END AS who,
                 COALESCE(o.name, mo.name) AS org, t.completed_at
          FROM tasks t
          LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
          LEFT JOIN orgs o ON o.id = t.org_id
          LEFT JOIN orgs mo ON mo.id = m.org_id
          WHERE t.coalition_id = ? AND t.status = 'done' AND t.completed_at > ? AND t.completed_at <= ?
-         ORDER BY t.completed_at DESC, t.number DESC LIMIT ?",
-    )
+         ORDER BY t.completed_at DESC, t.number DESC LIMIT ?"
+    ))
     .bind(coalition)
     .bind(start)
     .bind(end)

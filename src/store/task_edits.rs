@@ -63,10 +63,11 @@ pub async fn set_repeat(
     rule: Option<&str>,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query(concat!(
         "UPDATE tasks SET repeat_every = ?, updated_at = ?
-         WHERE coalition_id = ? AND id = ? AND status <> 'done' AND status <> 'cancelled'",
-    )
+             WHERE coalition_id = ? AND id = ? AND ",
+        live_task!("tasks")
+    ))
     .bind(rule)
     .bind(now)
     .bind(coalition)

@@ -110,7 +110,9 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
 pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Task>> {
     Ok(sqlx::query_as(concat!(
         select_task!(),
-        "WHERE t.coalition_id = ? AND t.status <> 'done' AND t.status <> 'cancelled' AND t.title LIKE ? ESCAPE '\\'
+        "WHERE t.coalition_id = ? AND ",
+        live_task!("t"),
+        " AND t.title LIKE ? ESCAPE '\\'
          ORDER BY t.number LIMIT ?"
     ))
     .bind(coalition)
@@ -135,9 +137,13 @@ pub struct TaskFilter {
 /// Numbered binds: ?1 coalition, ?2 assignee, ?3 org, ?4 status (ignored by `live`).
 macro_rules! task_filter {
     (live) => {
-        "WHERE t.coalition_id = ?1 AND t.status <> 'done' AND t.status <> 'cancelled'
+        concat!(
+            "WHERE t.coalition_id = ?1 AND ",
+            live_task!("t"),
+            "
            AND (?2 IS NULL OR t.assignee_id = ?2)
            AND (?3 IS NULL OR t.org_id = ?3) "
+        )
     };
     (one_status) => {
         "WHERE t.coalition_id = ?1 AND t.status = ?4
@@ -336,12 +342,13 @@ pub async fn set_assignee(
     assignee: UserId,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query(concat!(
         "UPDATE tasks SET assignee_id = m.user_id, org_id = m.org_id, updated_at = ?
-         FROM (SELECT user_id, org_id FROM members WHERE coalition_id = ? AND user_id = ?) AS m
-         WHERE tasks.coalition_id = ? AND tasks.id = ? AND tasks.status IN ('open', 'in_progress', 'blocked')
-           AND tasks.assignee_id IS ?",
-    )
+             FROM (SELECT user_id, org_id FROM members WHERE coalition_id = ? AND user_id = ?) AS m
+             WHERE tasks.coalition_id = ? AND tasks.id = ? AND ",
+        live_task!("tasks"),
+        " AND tasks.assignee_id IS ?"
+    ))
     .bind(now)
     .bind(coalition)
     .bind(assignee)
@@ -364,10 +371,12 @@ pub async fn set_due(
     next_ping_at: Option<i64>,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query(concat!(
         "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ?
-         WHERE coalition_id = ? AND id = ? AND status IN ('open', 'in_progress', 'blocked') AND due_at IS ?",
-    )
+             WHERE coalition_id = ? AND id = ? AND ",
+        live_task!("tasks"),
+        " AND due_at IS ?"
+    ))
     .bind(due_at)
     .bind(next_ping_at)
     .bind(now)
@@ -395,7 +404,9 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
     let typed = typed.trim().trim_start_matches('#');
     Ok(sqlx::query_as(concat!(
         select_task!(),
-        "WHERE t.coalition_id = ? AND t.status <> 'done' AND t.status <> 'cancelled'
+        "WHERE t.coalition_id = ? AND ",
+        live_task!("t"),
+        "
            AND (t.title LIKE ? ESCAPE '\\' OR CAST(t.number AS TEXT) LIKE ? ESCAPE '\\')
          ORDER BY t.number DESC LIMIT ?"
     ))

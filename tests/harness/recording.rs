@@ -72,6 +72,8 @@ struct Inner {
     left: Vec<UserId>,
     /// How often `in_guild` was asked.
     membership_checks: usize,
+    /// Errors the next attempts to start a thread meet, in order.
+    thread_failures: VecDeque<SendError>,
 }
 
 /// A notifier that records every call and can be scripted to fail; it honours nonces as Discord does.
@@ -109,6 +111,11 @@ impl RecordingNotifier {
     /// How often the sender asked whether someone is still in the server.
     pub fn membership_checks(&self) -> usize {
         self.lock().membership_checks
+    }
+
+    /// The next attempt to start a thread fails with `err` (calls queue up in order).
+    pub fn fail_next_thread(&self, err: SendError) {
+        self.lock().thread_failures.push_back(err);
     }
 
     /// The next call to `target` fails with `err`.
@@ -288,7 +295,10 @@ impl Notifier for RecordingNotifier {
         name: &str,
     ) -> Result<ChannelId, SendError> {
         let mut inner = self.lock();
-        let error = inner.broken.get(&channel).cloned();
+        let error = match inner.broken.get(&channel).cloned() {
+            Some(e) => Some(e),
+            None => inner.thread_failures.pop_front(),
+        };
         if let Some(t) = inner.threads.get(&message).copied().filter(|_| error.is_none()) {
             return Ok(t);
         }

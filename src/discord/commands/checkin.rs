@@ -6,7 +6,7 @@ use serenity::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 
 use super::checkin_admin::{questions, report, settings};
 use crate::actions::checkins::{self as act, CheckinForm, CheckinSubmitted, SubmitCheckin, SubmitNewRound};
-use crate::discord::components::{component_actor, modal_actor, modal_value};
+use crate::discord::interaction::{component_actor, modal_actor, modal_value};
 use crate::discord::respond::{self, LATE_FORM};
 use crate::discord::{Command, Context, Data, begin, reply};
 use crate::domain::text::MAX_TEXT;

@@ -6,7 +6,7 @@ use serenity::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 
 use crate::actions::{checkin_posts as act, checkin_report};
 use crate::discord::choices::ReportChoice;
-use crate::discord::components::{component_actor, modal_actor, modal_value};
+use crate::discord::interaction::{component_actor, modal_actor, modal_value};
 use crate::discord::respond::{self, LATE_FORM};
 use crate::discord::{Context, Data, begin, defer, reply};
 use crate::domain::checkin::{MAX_QUESTION, MAX_QUESTIONS};

@@ -1,12 +1,14 @@
 //! `/coalition create|info|list|settings|join|leave`.
 
 use poise::serenity_prelude as serenity;
+use serenity::CreateAutocompleteResponse;
 
-use crate::actions::{self, coalitions as act};
+use crate::actions::coalition_edits::{ArchiveCoalition, RenameCoalition, RestoreCoalition};
+use crate::actions::{self, coalition_edits, coalitions as act};
 use crate::discord::autocomplete::{choices, option_str};
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::schedule::Schedule;
-use crate::domain::{ChannelId, UserId, pings, when};
+use crate::domain::{ChannelId, GuildId, UserId, pings, when};
 use crate::error::Result;
 use crate::render::coalitions as render;
 use crate::telemetry::phase;
@@ -21,15 +23,7 @@ pub fn all() -> Vec<Command> {
     slash_command,
     guild_only,
     subcommands(
-        "create",
-        "info",
-        "list",
-        "settings",
-        "join",
-        "leave",
-        "super::coalition_edit::rename",
-        "super::coalition_edit::archive",
-        "super::coalition_edit::restore"
+        "create", "info", "list", "settings", "join", "leave", "rename", "archive", "restore"
     ),
     subcommand_required
 )]
@@ -225,4 +219,72 @@ async fn offsets_preview(_ctx: Context<'_>, partial: &str) -> serenity::CreateAu
         Err(e) => e.to_string(),
     };
     choices(vec![(label, typed.to_string())])
+}
+
+/// Renames a coalition (leads).
+#[poise::command(slash_command, guild_only)]
+pub async fn rename(
+    ctx: Context<'_>,
+    #[description = "The new name"]
+    #[max_length = 100]
+    name: String,
+    #[description = "Which coalition (default: this channel's, or the server's only one)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let out = coalition_edits::rename(
+        &data.store,
+        &actor,
+        data.now(),
+        RenameCoalition { coalition, name },
+    )
+    .await?;
+    reply(ctx, render::renamed(&out)).await
+}
+
+/// Archives a coalition (admins): stops its schedules and hides it; data and export stay.
+#[poise::command(slash_command, guild_only)]
+pub async fn archive(
+    ctx: Context<'_>,
+    #[description = "Which coalition (default: this channel's, or the server's only one)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let out =
+        coalition_edits::archive(&data.store, &actor, data.now(), ArchiveCoalition { coalition }).await?;
+    reply(ctx, render::archived(&out)).await
+}
+
+/// Brings an archived coalition back (admins); schedules resume at their next occurrence.
+#[poise::command(slash_command, guild_only)]
+pub async fn restore(
+    ctx: Context<'_>,
+    #[description = "The archived coalition to bring back"]
+    #[autocomplete = "archived"]
+    coalition: String,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let out =
+        coalition_edits::restore(&data.store, &actor, data.now(), RestoreCoalition { coalition }).await?;
+    data.wake.notify_one();
+    reply(ctx, render::restored(&out)).await
+}
+
+/// The server's archived coalitions.
+async fn archived(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let Some(g) = ctx.guild_id() else {
+        return choices(vec![]);
+    };
+    match coalition_edits::suggest_archived(&ctx.data().store, GuildId(g.get() as i64), partial).await {
+        Ok(found) => choices(found),
+        Err(e) => {
+            tracing::warn!(error = %e, "archived coalition autocomplete failed");
+            choices(vec![])
+        }
+    }
 }

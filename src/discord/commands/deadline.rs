@@ -1,6 +1,7 @@
 //! `/deadline add|list|done`: milestones the leads are pinged about before they are due.
 
 use crate::actions::deadlines;
+use crate::actions::plan_edits::{self as act, EditDeadline, RemoveDeadline};
 use crate::discord::{Command, Context, begin, reply};
 use crate::error::Result;
 use crate::render::goals as render;
@@ -14,13 +15,7 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands(
-        "add",
-        "list",
-        "done",
-        "super::plan_edit::deadline_edit",
-        "super::plan_edit::deadline_remove"
-    ),
+    subcommands("add", "list", "done", "deadline_edit", "deadline_remove"),
     subcommand_required
 )]
 pub async fn deadline(_ctx: Context<'_>) -> Result<()> {
@@ -96,4 +91,57 @@ pub async fn done(
     )
     .await?;
     reply(ctx, render::deadline_met(&out)).await
+}
+
+/// Corrects a milestone's title or due date; its pings follow (leads).
+#[poise::command(slash_command, guild_only, rename = "edit")]
+pub async fn deadline_edit(
+    ctx: Context<'_>,
+    #[description = "The milestone: #2, 2, or the start of its title"]
+    #[autocomplete = "crate::discord::autocomplete::deadline"]
+    deadline: String,
+    #[description = "The new title (up to 200 characters)"]
+    #[max_length = 200]
+    title: Option<String>,
+    #[description = "The new due date: 2026-12-01 17:00, friday, in 3 days…"]
+    #[autocomplete = "crate::discord::autocomplete::due"]
+    due: Option<String>,
+    #[description = "Which coalition (default: this channel's, or the server's only one)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let input = EditDeadline {
+        coalition,
+        deadline,
+        title,
+        due,
+    };
+    let out = act::edit_deadline(&data.store, &actor, data.now(), input).await?;
+    data.wake.notify_one();
+    reply(ctx, render::deadline_edited(&out)).await
+}
+
+/// Removes a milestone and its pending pings (leads).
+#[poise::command(slash_command, guild_only, rename = "remove")]
+pub async fn deadline_remove(
+    ctx: Context<'_>,
+    #[description = "The milestone: #2, 2, or the start of its title"]
+    #[autocomplete = "crate::discord::autocomplete::deadline"]
+    deadline: String,
+    #[description = "Which coalition (default: this channel's, or the server's only one)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let out = act::remove_deadline(
+        &data.store,
+        &actor,
+        data.now(),
+        RemoveDeadline { coalition, deadline },
+    )
+    .await?;
+    reply(ctx, render::deadline_removed(&out)).await
 }

@@ -4,7 +4,7 @@
 use poise::serenity_prelude as serenity;
 
 use crate::actions::feedback as act;
-use crate::discord::{Command, Context, Data, begin, components, reply, respond};
+use crate::discord::{Command, Context, Data, begin, interaction, reply, respond};
 use crate::domain::FeedbackId;
 use crate::error::Result;
 use crate::render::feedback as render;
@@ -67,7 +67,7 @@ pub async fn on_button(
     c: &serenity::ComponentInteraction,
     id: FeedbackId,
 ) -> Result<()> {
-    let actor = components::component_actor(c)?;
+    let actor = interaction::component_actor(c)?;
     let out = act::acknowledge(&data.store, &actor, data.now(), id).await?;
     let msg = render::acknowledged(&out);
     if let Err(e) = respond::current()?.send(&msg).await {

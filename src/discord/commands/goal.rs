@@ -1,6 +1,7 @@
 //! `/goal add|progress|list|close`: the coalition's shared, measurable goals.
 
 use crate::actions::goals;
+use crate::actions::plan_edits::{self as act, EditGoal};
 pub use crate::discord::choices::OutcomeChoice;
 use crate::discord::{Command, Context, begin, reply};
 use crate::domain::GoalStatus;
@@ -16,7 +17,7 @@ pub fn all() -> Vec<Command> {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("add", "progress", "list", "close", "super::plan_edit::goal_edit"),
+    subcommands("add", "progress", "list", "close", "goal_edit"),
     subcommand_required
 )]
 pub async fn goal(_ctx: Context<'_>) -> Result<()> {
@@ -131,4 +132,45 @@ pub async fn close(
     )
     .await?;
     reply(ctx, render::goal_closed(&out)).await
+}
+
+/// Corrects a goal; its current value is kept (leads).
+// One argument per option of the slash command: poise needs them as parameters.
+#[allow(clippy::too_many_arguments)]
+#[poise::command(slash_command, guild_only, rename = "edit")]
+pub async fn goal_edit(
+    ctx: Context<'_>,
+    #[description = "The goal: #3, 3, or the start of its title"]
+    #[autocomplete = "crate::discord::autocomplete::goal"]
+    goal: String,
+    #[description = "The new title (up to 200 characters)"]
+    #[max_length = 200]
+    title: Option<String>,
+    #[description = "The new target, a number above 0"] target: Option<f64>,
+    #[description = "What is measured, like signatures (none clears it)"]
+    #[max_length = 100]
+    metric: Option<String>,
+    #[description = "The unit, like people or € (none clears it)"]
+    #[max_length = 100]
+    unit: Option<String>,
+    #[description = "The new due date: 2026-12-01, friday, in 3 days… (none clears it)"]
+    #[autocomplete = "crate::discord::autocomplete::due"]
+    due: Option<String>,
+    #[description = "Which coalition (default: this channel's, or the server's only one)"]
+    #[autocomplete = "crate::discord::autocomplete::coalition"]
+    coalition: Option<String>,
+) -> Result<()> {
+    let (actor, _guard) = begin(ctx)?;
+    let data = ctx.data();
+    let input = EditGoal {
+        coalition,
+        goal,
+        title,
+        target,
+        metric,
+        unit,
+        due,
+    };
+    let out = act::edit_goal(&data.store, &actor, data.now(), input).await?;
+    reply(ctx, render::goal_edited(&out)).await
 }

@@ -5,7 +5,6 @@ use super::Command;
 pub mod checkin;
 pub mod checkin_admin;
 pub mod coalition;
-pub mod coalition_edit;
 pub mod deadline;
 pub mod digest;
 pub mod export;
@@ -15,14 +14,12 @@ pub mod help;
 pub mod me;
 pub mod member;
 pub mod org;
-pub mod plan_edit;
 pub mod report;
 pub mod resource;
 pub mod role;
 pub mod target;
 pub mod task;
 pub mod win;
-pub mod win_edit;
 
 /// All of Backbone's commands, as registered with Discord.
 pub fn all() -> Vec<Command> {

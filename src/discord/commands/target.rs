@@ -7,7 +7,7 @@ use serenity::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 use crate::actions::{outreach, target_views, targets};
 use crate::discord::choices::{InfluenceChoice, OutreachKindChoice, StanceChoice};
 use crate::discord::respond::{self, LATE_FORM};
-use crate::discord::{Command, Context, Data, begin, blocking, components, defer, reply};
+use crate::discord::{Command, Context, Data, begin, blocking, defer, interaction, reply};
 use crate::domain::TargetId;
 use crate::error::Result;
 use crate::render::target_map;
@@ -246,7 +246,7 @@ pub async fn on_note_button(
     c: &serenity::ComponentInteraction,
     id: TargetId,
 ) -> Result<()> {
-    let actor = components::component_actor(c)?;
+    let actor = interaction::component_actor(c)?;
     // Checked before the form opens, so a refused click answers at once.
     let (scope, target) = targets::by_id(&data.store, &actor, id).await?;
     scope.require_lead()?;
@@ -268,8 +268,8 @@ pub async fn on_note_modal(
     m: &serenity::ModalInteraction,
     id: TargetId,
 ) -> Result<()> {
-    let actor = components::modal_actor(m)?;
-    let note = components::modal_value(m, "note");
+    let actor = interaction::modal_actor(m)?;
+    let note = interaction::modal_value(m, "note");
     let out = targets::add_note(&data.store, &actor, data.now(), id, &note).await?;
     respond::current()?.send(&render::note_added(&out)).await
 }

@@ -6,7 +6,7 @@ use serenity::{CreateActionRow, CreateInputText, CreateModal, InputTextStyle};
 use super::card::{refresh_card, updated_card};
 use crate::actions::Actor;
 use crate::actions::tasks::{self, TaskSel, UpdateTask};
-use crate::discord::{Data, components, respond};
+use crate::discord::{Data, interaction, respond};
 use crate::domain::{Task, TaskId, TaskStatus};
 use crate::error::{Error, Result};
 use crate::render::tasks as render;
@@ -19,8 +19,8 @@ pub async fn on_block_modal(
     m: &serenity::ModalInteraction,
     id: TaskId,
 ) -> Result<()> {
-    let actor = components::modal_actor(m)?;
-    let reason = components::modal_value(m, "reason");
+    let actor = interaction::modal_actor(m)?;
+    let reason = interaction::modal_value(m, "reason");
     let input = UpdateTask {
         coalition: None,
         task: TaskSel::Id(id),

@@ -6,7 +6,7 @@ use super::blocker::{block_modal, blockable};
 use super::card::{refresh_card, updated_card};
 use crate::actions::tasks::{self, TaskSel, UpdateTask};
 use crate::discord::respond::{self, LATE_FORM};
-use crate::discord::{Data, components};
+use crate::discord::{Data, interaction};
 use crate::domain::{TaskId, TaskStatus};
 use crate::error::{Error, Result};
 
@@ -18,7 +18,7 @@ pub async fn on_button(
     action: &str,
     id: TaskId,
 ) -> Result<()> {
-    let actor = components::component_actor(c)?;
+    let actor = interaction::component_actor(c)?;
     let sel = TaskSel::Id(id);
     let status = match action {
         "start" => TaskStatus::InProgress,

@@ -4,7 +4,7 @@
 use crate::actions::tasks::{self as task_edits, CancelTask, EditTask, RepeatTask, TaskSel};
 use crate::discord::{Context, begin, reply};
 use crate::error::Result;
-use crate::render::task_edits as render;
+use crate::render::tasks as render;
 
 use super::{after_change, refresh_card_of};
 
