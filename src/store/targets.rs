@@ -319,7 +319,6 @@ pub async fn delete(tx: &mut Tx, coalition: CoalitionId, id: TargetId) -> Result
 }
 
 /// Appends a stance to a target's history.
-#[allow(clippy::too_many_arguments)]
 pub async fn record_stance(
     tx: &mut Tx,
     target: &Target,
@@ -454,7 +453,7 @@ pub async fn timeline(
     target: TargetId,
     limit: i64,
 ) -> Result<(Vec<TimelineEntry>, i64)> {
-    let outreach: Vec<(i64, OutreachRowCounted)> = sqlx::query_as::<_, OutreachRowCounted>(
+    let outreach: Vec<OutreachRowCounted> = sqlx::query_as(
         "SELECT o.id, o.coalition_id, o.target_id, o.target_name, o.user_id, o.org_id,
                 COALESCE(g.name, o.org_name) AS org_name, o.kind, o.ask, o.outcome, o.stance_seen,
                 o.task_id, o.created_at, m.display_name AS user_name, t.number AS task_number,
@@ -470,11 +469,8 @@ pub async fn timeline(
     .bind(target)
     .bind(limit)
     .fetch_all(store.pool())
-    .await?
-    .into_iter()
-    .map(|r| (r.matching, r))
-    .collect();
-    let total = outreach.first().map_or(0, |(n, _)| *n);
+    .await?;
+    let total = outreach.first().map_or(0, |r| r.matching);
     let changes: Vec<StanceChange> = sqlx::query_as(
         "SELECT id, coalition_id, target_id, target_name, changed_by, from_stance, to_stance, outreach_id, at
          FROM stance_changes WHERE coalition_id = ? AND target_id = ?
@@ -487,7 +483,7 @@ pub async fn timeline(
     .await?;
     let mut entries: Vec<TimelineEntry> = outreach
         .into_iter()
-        .map(|(_, r)| TimelineEntry::Outreach(r.row))
+        .map(|r| TimelineEntry::Outreach(r.row))
         .chain(changes.into_iter().map(TimelineEntry::Stance))
         .collect();
     // Newest first; within one second, the outreach before the stance changes (the one it
