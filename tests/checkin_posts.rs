@@ -7,17 +7,10 @@ use harness::*;
 
 use backbone::actions::{checkin_posts, checkins};
 use backbone::domain::*;
-use backbone::scheduler::{self, SchedulerSettings, SendError};
+use backbone::scheduler::{self, SendError};
 use backbone::store::deliveries::Target;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
-
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
 
 fn berlin(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Berlin

@@ -7,16 +7,9 @@ use harness::*;
 
 use backbone::actions::{checkin_posts, checkin_report, checkins, digest};
 use backbone::domain::*;
-use backbone::scheduler::{self, SchedulerSettings};
+use backbone::scheduler;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
-
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
 
 fn friday() -> DateTime<Utc> {
     Berlin

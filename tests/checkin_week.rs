@@ -13,16 +13,9 @@ use harness::*;
 
 use backbone::actions::{checkin_posts, checkins};
 use backbone::domain::*;
-use backbone::scheduler::{self, SchedulerSettings};
+use backbone::scheduler;
 use backbone::store::deliveries::Target;
 use chrono::{DateTime, Duration};
-
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Seen {

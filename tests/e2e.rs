@@ -18,8 +18,6 @@ mod fake_discord;
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
-
 use fake_discord::*;
 
 /// Scenario 1: the bot logs in, registers every command in the test guild with one bulk overwrite
@@ -85,23 +83,6 @@ async fn commands_register_and_ready_is_logged() {
     bot.stop().await.expect("clean shutdown");
 }
 
-/// How long scheduled messages may take to appear after the clock moves (ticks are 1 s).
-const SCHEDULED: Duration = Duration::from_secs(15);
-
-fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
-}
-
-/// Waits for a message in `channel` whose text contains `needle`.
-async fn wait_post(bot: &Bot, channel: u64, needle: &str) -> Msg {
-    bot.wait_message(
-        &format!("a post in {channel} containing {needle:?}"),
-        SCHEDULED,
-        |m| m.channel_id == channel && m.interaction_token.is_none() && m.text().contains(needle),
-    )
-    .await
-}
-
 /// Waits for a DM to `user` whose text contains `needle`.
 async fn wait_dm(bot: &Bot, user: u64, needle: &str) -> Msg {
     bot.wait_message(&format!("a DM to {user} containing {needle:?}"), SCHEDULED, |m| {
@@ -126,56 +107,6 @@ fn posts_containing(bot: &Bot, channel: u64, needle: &str) -> Vec<Msg> {
         .into_iter()
         .filter(|m| m.interaction_token.is_none() && m.text().contains(needle))
         .collect()
-}
-
-fn assert_public(r: &Reply, needle: &str) {
-    assert!(
-        !r.ephemeral(),
-        "expected a public reply, got an ephemeral one:\n{}",
-        r.text()
-    );
-    assert!(r.text().contains(needle), "expected {needle:?} in:\n{}", r.text());
-}
-
-fn assert_private(r: &Reply, needle: &str) {
-    assert!(
-        r.ephemeral(),
-        "expected an ephemeral reply (flags 64), got a public one:\n{}",
-        r.text()
-    );
-    assert!(r.text().contains(needle), "expected {needle:?} in:\n{}", r.text());
-}
-
-/// A coalition "River Alliance" with two orgs, created by ADMIN in HOME: LEAD is a lead (Green),
-/// MEMBER (Green), MEMBER2 and CLOSED (Blue) are members.
-async fn river_alliance(bot: &Bot) {
-    let r = bot
-        .slash(ADMIN, "coalition create", &[("name", "River Alliance")])
-        .await;
-    assert_public(&r, "River Alliance");
-    assert_public(
-        &bot.slash(ADMIN, "org add", &[("name", "Green Org")]).await,
-        "Green Org",
-    );
-    assert_public(
-        &bot.slash(ADMIN, "org add", &[("name", "Blue Org")]).await,
-        "Blue Org",
-    );
-    let lead = LEAD.to_string();
-    let r = bot
-        .slash(
-            ADMIN,
-            "member add",
-            &[("user", &lead), ("role", "lead"), ("org", "Green Org")],
-        )
-        .await;
-    assert_public(&r, "lead");
-    for (user, org) in [(MEMBER, "Green Org"), (MEMBER2, "Blue Org"), (CLOSED, "Blue Org")] {
-        let r = bot
-            .slash(LEAD, "member add", &[("user", &user.to_string()), ("org", org)])
-            .await;
-        assert_public(&r, "member");
-    }
 }
 
 /// Scenario 2: a coalition's full week, from setup to the Monday digest.

@@ -389,6 +389,16 @@ async fn the_binary_serves_health_and_metrics_that_move() {
         sample(&after, "backbone_scheduler_tick_seconds_count") >= 1.0,
         "{after}"
     );
+    // The scheduler's last finished round, on the real clock: a live scheduler keeps it recent.
+    let round = sample(&after, "backbone_scheduler_last_round_timestamp_seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        now - round < 120.0 && round <= now,
+        "last round at {round}, now {now}"
+    );
     assert_eq!(sample(&after, "backbone_gateway_reconnects_total"), 0.0);
     assert_eq!(sample(&after, "backbone_oldest_due_delivery_age_seconds"), 0.0);
     assert_eq!(

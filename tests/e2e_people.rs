@@ -12,8 +12,6 @@ use fake_discord::*;
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 
-const SCHEDULED: Duration = Duration::from_secs(15);
-
 /// Moves everything in the write-ahead log into the database file and empties the log, retrying
 /// while the bot's connections hold it.
 async fn checkpoint(bot: &Bot) {

@@ -11,7 +11,6 @@ use std::time::Duration;
 use fake_discord::*;
 use serde_json::json;
 
-const SCHEDULED: Duration = Duration::from_secs(15);
 /// A channel only the organizers (and the bot) can read.
 const LEADS_ROOM: u64 = 1_300_000_000_000_001_190;
 const VIEW_CHANNEL: u64 = 1 << 10;

@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use fake_discord::*;
 
-const SCHEDULED: Duration = Duration::from_secs(15);
-
 fn celebrations(bot: &Bot, text: &str) -> usize {
     bot.fake
         .messages_in(HOME)

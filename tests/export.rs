@@ -168,7 +168,7 @@ async fn advocacy(w: &World, actor: &backbone::actions::Actor, coalition: Option
     resources::add(&w.store, actor, w.now, link).await.unwrap();
 }
 
-async fn rows(w: &World, table: &str, c: &Coalition) -> usize {
+async fn row_count(w: &World, table: &str, c: &Coalition) -> usize {
     if table == "coalitions" {
         return 1;
     }
@@ -216,7 +216,7 @@ async fn lead_exports_json_with_every_table() {
             .as_array()
             .unwrap_or_else(|| panic!("`{table}` is an array"))
             .len();
-        assert_eq!(got, rows(&w, table, &c).await, "rows of {table}");
+        assert_eq!(got, row_count(&w, table, &c).await, "rows of {table}");
     }
     assert_eq!(json["members"].as_array().unwrap().len(), 4);
     assert_eq!(json["tasks"].as_array().unwrap().len(), 3);
@@ -284,7 +284,11 @@ async fn csv_export_is_a_zip_with_one_file_per_table() {
             "{table}: header {header:?}"
         );
         let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-        assert_eq!(records.len(), rows(&w, table, &c).await, "rows of {table}.csv");
+        assert_eq!(
+            records.len(),
+            row_count(&w, table, &c).await,
+            "rows of {table}.csv"
+        );
         assert!(records.iter().all(|r| r.len() == header.len()));
     }
 

@@ -10,7 +10,7 @@ use backbone::actions::{
 };
 use backbone::domain::hours::DmPolicy;
 use backbone::domain::*;
-use backbone::scheduler::{self, SchedulerSettings};
+use backbone::scheduler;
 use backbone::store::deliveries::{DeliveryKind, Target};
 use chrono::{DateTime, Duration, Utc};
 
@@ -22,13 +22,6 @@ const CHECKIN_BLOCKER: &str = "SECRET-CHECKIN-BLOCKER";
 const FEEDBACK_NAMED: &str = "SECRET-FEEDBACK-NAMED";
 const FEEDBACK_ANON: &str = "SECRET-FEEDBACK-ANON";
 const AWAY_NOTE: &str = "SECRET-AWAY-NOTE";
-
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
 
 async fn run(w: &World, n: &RecordingNotifier, at: DateTime<Utc>) {
     scheduler::tick(&w.store, &settings(), at).await.unwrap();

@@ -15,19 +15,6 @@ use backbone::store::Store;
 use backbone::store::deliveries::{Delivery, Target};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
-
-async fn rows(w: &World, c: &Coalition) -> Vec<Delivery> {
-    backbone::store::deliveries::of_coalition(&w.store, c.id)
-        .await
-        .unwrap()
-}
-
 async fn deliver(w: &World, n: &RecordingNotifier, at: DateTime<Utc>) -> scheduler::DeliverReport {
     scheduler::deliver(&w.store, n, &settings(), at).await.unwrap()
 }

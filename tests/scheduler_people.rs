@@ -19,19 +19,6 @@ use chrono_tz::America::Los_Angeles;
 use chrono_tz::Europe::Berlin;
 use chrono_tz::Tz;
 
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
-
-async fn rows(w: &World, c: &Coalition) -> Vec<Delivery> {
-    backbone::store::deliveries::of_coalition(&w.store, c.id)
-        .await
-        .unwrap()
-}
-
 async fn set(w: &World, who: UserId, tz: &str, quiet: &str, dms: Option<DmPolicy>) {
     me::settings(
         &w.store,

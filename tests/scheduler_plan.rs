@@ -5,23 +5,10 @@ use harness::*;
 
 use backbone::actions::{self, checkins, coalitions, tasks};
 use backbone::domain::*;
-use backbone::scheduler::{self, SchedulerSettings, TickReport};
+use backbone::scheduler::{self, TickReport};
 use backbone::store::deliveries::{Delivery, Target};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
-
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
-
-async fn rows(w: &World, c: &Coalition) -> Vec<Delivery> {
-    backbone::store::deliveries::of_coalition(&w.store, c.id)
-        .await
-        .unwrap()
-}
 
 async fn tick(w: &World, at: DateTime<Utc>) -> TickReport {
     scheduler::tick(&w.store, &settings(), at).await.unwrap()

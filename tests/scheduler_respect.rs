@@ -15,17 +15,6 @@ use backbone::scheduler::{self, SchedulerSettings, SendError};
 use backbone::store::deliveries::{self, Delivery, Target};
 use chrono::{DateTime, Duration, Utc};
 
-fn settings() -> SchedulerSettings {
-    SchedulerSettings {
-        max_sends_per_second: 0,
-        ..SchedulerSettings::default()
-    }
-}
-
-async fn rows(w: &World, c: &Coalition) -> Vec<Delivery> {
-    deliveries::of_coalition(&w.store, c.id).await.unwrap()
-}
-
 async fn deliver_with(
     w: &World,
     n: &RecordingNotifier,

@@ -43,6 +43,9 @@ pub struct Metrics {
     pub tick_seconds: Histogram,
     /// Backups that failed.
     pub backup_failures: IntCounter,
+    /// The scheduler's clock time (unix seconds) of the last round it finished, planning and
+    /// sending: a stalled scheduler shows as a value falling behind.
+    pub scheduler_round: IntGauge,
     deliveries: IntGaugeVec,
     oldest_due: IntGauge,
     backup_last_success: IntGauge,
@@ -177,6 +180,13 @@ impl Metrics {
             backup_failing: metric(
                 &r,
                 gauge("backbone_backup_failing", "1 when the last backup failed."),
+            ),
+            scheduler_round: metric(
+                &r,
+                gauge(
+                    "backbone_scheduler_last_round_timestamp_seconds",
+                    "The scheduler's time (unix seconds) of the last round it finished planning and sending (0 before the first).",
+                ),
             ),
             registry: r,
         };

@@ -50,6 +50,7 @@ pub async fn run<N: Notifier + 'static>(
         };
         if let (Some(m), Some(Ok(report))) = (&settings.metrics, &outcome) {
             record(m, report);
+            m.scheduler_round.set(now.timestamp());
         }
         match outcome {
             Some(Ok(report)) if report.claimed > 0 => tracing::info!(?report, "delivered"),

@@ -303,7 +303,7 @@ impl<N: Notifier> Sender<'_, N> {
             tracing::info!(
                 retry_after,
                 global,
-                "rate limited; going again once it has passed"
+                "rate limited; sending again once it has passed"
             );
             if !line.wait_out(clock, retry_after, stopped).await {
                 return Err(limited);

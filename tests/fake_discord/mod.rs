@@ -5,10 +5,12 @@
 
 pub mod gateway;
 pub mod rest;
+pub mod scenario;
 pub mod server;
 pub mod threads;
 pub mod validate;
 pub mod world;
 
+pub use scenario::*;
 pub use server::{FakeDiscord, Msg, Request};
 pub use world::*;

@@ -484,6 +484,8 @@ pub struct Bot {
     pub clock: Arc<ManualClock>,
     pub db_url: String,
     pub world: WorldSpec,
+    /// Where the running bot serves /healthz and /metrics.
+    pub metrics_addr: String,
     shutdown: watch::Sender<bool>,
     handle: Option<JoinHandle<backbone::Result<()>>>,
     dir: tempfile::TempDir,
@@ -562,7 +564,14 @@ impl Bot {
     }
 
     fn spawn_serve(&mut self, token: &str) {
+        // A free port for /metrics (the scheduler's rounds are read there).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        self.metrics_addr = format!("127.0.0.1:{port}");
         let env: HashMap<&str, String> = HashMap::from([
+            ("BACKBONE_METRICS_ADDR", self.metrics_addr.clone()),
             ("DISCORD_TOKEN", token.to_string()),
             ("DISCORD_GUILD_ID", GUILD.to_string()),
             ("DISCORD_API_BASE", self.fake.api_base()),
@@ -638,6 +647,7 @@ impl Bot {
             clock: Arc::new(ManualClock::new(at)),
             db_url,
             world,
+            metrics_addr: String::new(),
             shutdown: watch::channel(false).0,
             handle: None,
             dir,
@@ -1187,6 +1197,44 @@ impl Bot {
     }
 
     /// Waits for a stored message (post, DM or reply) that satisfies `pred`.
+    /// Waits until the bot's scheduler has finished a round — planned and sent what was due — at
+    /// `at` or later on its clock, as `/metrics` reports it over HTTP. After it, anything due by
+    /// `at` has been posted: "nothing was posted" can be asserted without sleeping.
+    pub async fn rounds_through(&self, at: DateTime<Utc>) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(round) = self.last_round().await
+                && round >= at.timestamp()
+            {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the scheduler never finished a round at {at} (metrics at {})",
+                self.metrics_addr
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// `backbone_scheduler_last_round_timestamp_seconds` from the bot's /metrics, if it answers.
+    async fn last_round(&self) -> Option<i64> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(&self.metrics_addr).await.ok()?;
+        let req = format!(
+            "GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.metrics_addr
+        );
+        stream.write_all(req.as_bytes()).await.ok()?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.ok()?;
+        String::from_utf8_lossy(&raw)
+            .lines()
+            .find_map(|l| l.strip_prefix("backbone_scheduler_last_round_timestamp_seconds "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|v| v as i64)
+    }
+
     pub async fn wait_message(&self, what: &str, timeout: Duration, pred: impl Fn(&Msg) -> bool) -> Msg {
         self.fake
             .wait_for(what, timeout, |s| s.messages.values().find(|m| pred(m)).cloned())

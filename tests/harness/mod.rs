@@ -142,6 +142,22 @@ impl World {
     }
 }
 
+/// Scheduler settings for tests: every default, but sends are not paced (the tests' clock is
+/// manual, and pacing would only make them slow).
+pub fn settings() -> backbone::scheduler::SchedulerSettings {
+    backbone::scheduler::SchedulerSettings {
+        max_sends_per_second: 0,
+        ..Default::default()
+    }
+}
+
+/// The outbox rows of `c`, oldest first.
+pub async fn rows(w: &World, c: &Coalition) -> Vec<backbone::store::deliveries::Delivery> {
+    backbone::store::deliveries::of_coalition(&w.store, c.id)
+        .await
+        .expect("deliveries")
+}
+
 /// Asserts `r` is a user error whose message contains `needle`; returns the message.
 #[track_caller]
 pub fn user_err<T: std::fmt::Debug>(r: backbone::Result<T>, needle: &str) -> String {
