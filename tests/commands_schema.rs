@@ -294,6 +294,17 @@ const BUILT_PLANNED: &[&str] = &[
     "report",
     // issue 16: the leads' private channel
     "coalition settings",
+    // issue 19: advocacy targets and the shared library
+    "target add",
+    "target log",
+    "target list",
+    "target show",
+    "target map",
+    "target edit",
+    "target remove",
+    "resource add",
+    "resource list",
+    "resource remove",
 ];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is

@@ -65,6 +65,24 @@ async fn two_weeks_show_every_kind_of_message() {
             "seed {seed}: no check-in answer"
         );
         assert!(out.contains("/win log text:"), "seed {seed}: no win logged");
+        // The coalition works its targets: a stance moves, the digest says after whose outreach,
+        // and the goal that counts council supporters moves with it.
+        assert!(
+            out.contains("/target log target:Cllr Reyes"),
+            "seed {seed}: no outreach"
+        );
+        assert!(
+            out.contains("Stance moved"),
+            "seed {seed}: no stance change shown"
+        );
+        assert!(
+            out.contains("Cllr Reyes: neutral → supportive, after Eastside Pantry's meeting"),
+            "seed {seed}: the digest doesn't say who moved"
+        );
+        assert!(
+            out.contains("Goals that count targets"),
+            "seed {seed}: the goal didn't move"
+        );
         assert!(
             out.contains("→ DM to @"),
             "seed {seed}: no DM shown with its recipient"

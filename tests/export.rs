@@ -10,7 +10,7 @@ use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 19] = [
     "coalitions",
     "orgs",
     "members",
@@ -20,6 +20,10 @@ const TABLES: [&str; 15] = [
     "tasks",
     "deadlines",
     "wins",
+    "targets",
+    "outreach",
+    "stance_changes",
+    "resources",
     "checkin_questions",
     "checkin_rounds",
     "checkins",
@@ -96,8 +100,11 @@ async fn filled(w: &World) -> Coalition {
             .unwrap();
     }
 
+    advocacy(w, &lead, None, "Cllr Reyes").await;
+
     let other = w.coalition("Water Coalition").await;
     let admin = w.actor(ADMIN);
+    advocacy(w, &admin, Some(&other.name), "Water board chair").await;
     orgs::add(
         &w.store,
         &admin,
@@ -130,6 +137,35 @@ async fn filled(w: &World) -> Coalition {
         .await
         .unwrap();
     c
+}
+
+/// A target in `coalition`, an outreach that moves its stance, and a resource about it.
+async fn advocacy(w: &World, actor: &backbone::actions::Actor, coalition: Option<&str>, name: &str) {
+    use backbone::actions::{outreach, resources, targets};
+    let coalition = coalition.map(str::to_string);
+    let add = targets::AddTarget {
+        coalition: coalition.clone(),
+        name: name.into(),
+        ..Default::default()
+    };
+    targets::add(&w.store, actor, w.now, add).await.unwrap();
+    let log = outreach::LogOutreach {
+        coalition: coalition.clone(),
+        target: name.into(),
+        kind: "call".into(),
+        outcome: format!("{name} will support it"),
+        stance: Some("supportive".into()),
+        ..Default::default()
+    };
+    outreach::log(&w.store, actor, w.now, log).await.unwrap();
+    let link = resources::AddResource {
+        coalition,
+        url: "https://example.org/brief".into(),
+        title: format!("Brief for {name}"),
+        target: Some(name.into()),
+        ..Default::default()
+    };
+    resources::add(&w.store, actor, w.now, link).await.unwrap();
 }
 
 async fn row_count(w: &World, table: &str, c: &Coalition) -> usize {
@@ -200,8 +236,12 @@ async fn lead_exports_json_with_every_table() {
     assert_eq!(json["wins"][0]["created_at"], w.now.timestamp() - 3600);
     assert_eq!(json["wins"][0]["created_at_utc"], "2026-11-23T09:00:00+00:00");
     let counts: Vec<(String, usize)> = file.counts.clone();
-    assert_eq!(counts.len(), 14);
+    assert_eq!(counts.len(), 18);
     assert!(counts.contains(&("wins".to_string(), 2)));
+    // Added with `neutral`, moved to `supportive` by the call: two entries of its history.
+    assert!(counts.contains(&("stance_changes".to_string(), 2)));
+    assert_eq!(json["outreach"][0]["stance_seen"], "supportive");
+    assert_eq!(json["resources"][0]["url"], "https://example.org/brief");
 }
 
 #[tokio::test]

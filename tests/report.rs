@@ -509,7 +509,8 @@ async fn report_html_shows_user_text_as_text() {
     assert_eq!(charts, 1 + 4, "one goal chart and four bar charts");
     assert_eq!(html.matches("<title id=").count(), charts);
     assert_eq!(html.matches("<details>").count(), charts);
-    assert_eq!(html.matches("<section").count(), 7);
+    // The seventh and eighth: targets (no targets here, so no chart) and top wins.
+    assert_eq!(html.matches("<section").count(), 8);
 }
 
 #[tokio::test]
@@ -596,7 +597,7 @@ async fn report_opens_prints_and_screenshots_in_headless_chromium() {
     assert!(run.requests.is_empty(), "network requests: {:#?}", run.requests);
     let pdf = std::fs::read(&pdf).expect("a PDF");
     let pages = browser::count(&pdf, b"/Type /Page") - browser::count(&pdf, b"/Type /Pages");
-    assert_eq!(pages, 7, "one page per section");
+    assert_eq!(pages, 8, "one page per section");
 
     let shot = dir.path().join("report.png");
     let screenshot = format!("--screenshot={}", shot.display());

@@ -152,6 +152,7 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         })
         .collect();
     let (feedback_new, feedback_acknowledged) = store::feedback::period_counts(store, id, start, end).await?;
+    let advocacy = super::outreach::digest_part(store, id, start, end).await?;
 
     Ok(Digest {
         coalition_id: id,
@@ -179,6 +180,7 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         feedback_acknowledged,
         checkin_blockers_count: checkin_count,
         blockers_for_leads: 0,
+        advocacy,
     })
 }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Actor, Ref, Scope, ts};
+use crate::domain::targets::TargetCount;
 use crate::domain::{text, when, *};
 use crate::error::{Error, Result};
 use crate::store::{self, Store, goals::NewGoal};
@@ -54,6 +55,10 @@ pub async fn add(store: &Store, actor: &Actor, now: DateTime<Utc>, input: AddGoa
         created_by: actor.user,
     };
     let (id, number) = store::goals::insert(&mut tx, &new, now_s).await?;
+    // A goal that counts targets starts at today's count, in the same write.
+    if metric.as_deref().and_then(TargetCount::from_metric).is_some() {
+        super::targets::recount_goals(&mut tx, scope.id(), now_s).await?;
+    }
     store::record_event(
         &mut tx,
         scope.id(),
@@ -108,6 +113,18 @@ pub async fn progress(
     }
     let goal = resolve(store, &scope, &input.goal).await?;
     require_active(&goal, &scope)?;
+    if goal
+        .metric
+        .as_deref()
+        .and_then(TargetCount::from_metric)
+        .is_some()
+    {
+        return Err(Error::user(format!(
+            "Goal #{} counts targets (its metric is `{}`): its progress moves by itself when a stance changes — log outreach with `/target log`, or correct a stance with `/target edit`.",
+            goal.number,
+            goal.metric.as_deref().unwrap_or_default()
+        )));
+    }
     let now_s = ts(now);
 
     let mut tx = store.write().await?;

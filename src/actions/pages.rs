@@ -80,6 +80,10 @@ pub enum ListPage {
     Orgs(Sliced<OrgList>),
     /// `/role list`.
     Roles(Sliced<RoleList>),
+    /// `/target list`.
+    Targets(super::target_views::TargetList),
+    /// `/resource list`.
+    Resources(super::resources::ResourceList),
 }
 
 /// The page a button asks for, checked again from scratch: the clicking user must be the one who
@@ -99,6 +103,8 @@ pub async fn turn(store: &Store, actor: &Actor, now: DateTime<Utc>, key: &PageKe
             ListPage::Mine(super::tasks::page(store, &scope, now, key).await?)
         }
         "wins" => ListPage::Wins(super::wins::page(store, &scope, now, key).await?),
+        "targets" => ListPage::Targets(super::target_views::page(store, &scope, key).await?),
+        "resources" => ListPage::Resources(super::resources::page(store, &scope, key).await?),
         "goals" | "deadlines" | "orgs" | "roles" => sliced(store, &scope, now, &key.list, key.page).await?,
         "members" => members_page(store, &scope, now, key.filters.number('o').map(OrgId), key.page).await?,
         _ => return Err(stale()),

@@ -147,6 +147,15 @@ pub async fn edit_goal(
             goal.number
         )));
     }
+    // A metric that now counts targets sets the value to today's count, in the same write.
+    if metric != goal.metric
+        && metric
+            .as_deref()
+            .and_then(crate::domain::targets::TargetCount::from_metric)
+            .is_some()
+    {
+        super::targets::recount_goals(&mut tx, scope.id(), now_s).await?;
+    }
     let subject = format!("goal #{}", goal.number);
     store::record_event(
         &mut tx,

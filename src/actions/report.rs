@@ -119,6 +119,7 @@ pub async fn build(
 
     let recent_tasks = q::recent_tasks(store, id, after, end, r::RECENT_TASKS as i64).await?;
     let top_wins = q::top_wins(store, id, after, end, r::TOP_WINS as i64).await?;
+    let targets = super::target_views::report_part(store, id, after, end).await?;
     Ok(Report {
         coalition: coalition.name.clone(),
         timezone: coalition.timezone.clone(),
@@ -136,6 +137,7 @@ pub async fn build(
         deadlines,
         checkins,
         top_wins,
+        targets,
     })
 }
 

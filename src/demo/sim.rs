@@ -19,6 +19,8 @@ use crate::render;
 use crate::scheduler::{self, SchedulerSettings};
 use crate::store::{self, Store};
 
+mod advocacy;
+
 /// Simulated minutes between scheduler ticks.
 const STEP_MINUTES: i64 = 15;
 
@@ -33,6 +35,10 @@ enum Act {
     Assign(Person, Person, i64),
     Answer(RoundId, Person, bool),
     DeadlineMet(Person),
+    /// The `n`th planned outreach (`advocacy::OUTREACH`).
+    Outreach(usize),
+    /// Someone shares talking points in the library.
+    Share,
 }
 
 /// The simulation's state.
@@ -97,6 +103,7 @@ impl<'a> Sim<'a> {
             self.names.time(self.now)
         )?;
         self.setup().await?;
+        self.advocacy().await?;
         let end = self.start + Duration::days(i64::from(days));
         while self.now <= end {
             scheduler::tick(&self.store, &self.settings, self.now).await?;
@@ -374,6 +381,8 @@ impl<'a> Sim<'a> {
                 let r = checkins::submit(&s, &self.actor(p), now, input).await;
                 self.command(p, &line, r.map(|c| render::checkins::submitted(&c)))
             }
+            Act::Outreach(i) => self.log_outreach(i).await,
+            Act::Share => self.share().await,
             Act::DeadlineMet(p) => {
                 let input = deadlines::DeadlineDone {
                     coalition: None,

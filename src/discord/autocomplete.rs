@@ -182,3 +182,27 @@ pub async fn period(ctx: Context<'_>, partial: &str) -> CreateAutocompleteRespon
         limits::CHOICES,
     ))
 }
+
+/// Advocacy targets of the chosen coalition (the value is the name).
+pub async fn target(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
+    let c = option_str(ctx, "coalition");
+    choices(logged(
+        "target",
+        actions::targets::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
+    ))
+}
+
+/// Resources of the chosen coalition's library.
+pub async fn resource(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
+    let c = option_str(ctx, "coalition");
+    choices(logged(
+        "resource",
+        actions::resources::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
+    ))
+}

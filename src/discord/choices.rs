@@ -100,3 +100,32 @@ string_choice! {
     /// The `dms` option of `/me settings`.
     DmsChoice { All => "all", PingsOnly => "pings_only", None => "none" }
 }
+
+string_choice! {
+    /// A target's stance, as `/target add|log|list|edit` offer it.
+    StanceChoice {
+        Champion => "champion",
+        Supportive => "supportive",
+        Neutral => "neutral",
+        Opposed => "opposed",
+        Hostile => "hostile",
+    }
+}
+
+string_choice! {
+    /// A target's influence, as `/target add|list|edit` offer it.
+    InfluenceChoice { High => "high", Medium => "medium", Low => "low" }
+}
+
+string_choice! {
+    /// The kind of an outreach, as `/target log` offers it.
+    OutreachKindChoice {
+        Meeting => "meeting",
+        Call => "call",
+        Email => "email",
+        Letter => "letter",
+        Testimony => "testimony",
+        Event => "event",
+        Other => "other",
+    }
+}

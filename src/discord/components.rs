@@ -74,6 +74,9 @@ pub async fn handle_component(
             Some(("feedback", "ack", id)) => {
                 commands::feedback::on_button(ctx, data, c, FeedbackId(id)).await
             }
+            Some(("target", "note", id)) => {
+                commands::target::on_note_button(ctx, data, c, crate::domain::TargetId(id)).await
+            }
             _ => Err(Error::user(
                 "This button is from an older version of Backbone — run the command again.",
             )),
@@ -113,6 +116,9 @@ pub async fn handle_modal(ctx: &serenity::Context, data: &Data, m: &ModalInterac
             }
             Some(("modal", "checkin-questions", id)) => {
                 commands::checkin_admin::on_questions_modal(ctx, data, m, CoalitionId(id)).await
+            }
+            Some(("modal", "target-note", id)) => {
+                commands::target::on_note_modal(ctx, data, m, crate::domain::TargetId(id)).await
             }
             _ => Err(Error::user(
                 "This form is from an older version of Backbone — run the command again.",

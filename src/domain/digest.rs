@@ -61,6 +61,8 @@ pub struct Digest {
     /// Open blockers from check-ins that only the leads may read (answers in `leads` report mode):
     /// counted here, not in `blockers_count`, and never listed. 0 in the leads' view.
     pub blockers_for_leads: i64,
+    /// Targets whose stance moved and the library's new resources (public).
+    pub advocacy: super::targets::DigestAdvocacy,
 }
 
 impl Digest {
@@ -323,6 +325,7 @@ pub fn to_text(d: &Digest) -> String {
         );
     }
 
+    out += &super::targets::digest_text(&d.advocacy);
     out += &format!("\nOpen blockers: {}\n", d.blockers_count + d.blockers_for_leads);
     for b in &d.blockers {
         let who = b.who.as_deref().unwrap_or("unassigned");

@@ -52,3 +52,12 @@ id_type! {
     /// A feedback row (a concern or suggestion sent to the leads).
     FeedbackId,
 }
+
+id_type! {
+    /// An advocacy target row (a decision-maker the coalition wants to move).
+    TargetId,
+    /// An outreach row (`/target log`).
+    OutreachId,
+    /// A shared resource row (`/resource add`).
+    ResourceId,
+}

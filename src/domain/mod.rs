@@ -13,6 +13,7 @@ pub mod pings;
 pub mod repeat;
 pub mod report;
 pub mod schedule;
+pub mod targets;
 pub mod text;
 pub mod when;
 

@@ -144,6 +144,8 @@ pub enum GoalValueCause {
     WinRemoved,
     /// A correction that set the value (none does today: `/goal edit` keeps it).
     Edit,
+    /// A goal that counts targets (metric `targets …`): a stance changed, or the goal was added.
+    Targets,
 }
 
 /// A coalition: partner organizations working toward shared goals, living in one guild.

@@ -705,6 +705,8 @@ pub struct Report {
     pub deadlines: Vec<DeadlineResult>,
     pub checkins: Vec<WeekParticipation>,
     pub top_wins: Vec<QuotedWin>,
+    /// Targets: stances at the start and end, who moved, outreach by partner org.
+    pub targets: super::targets::ReportTargets,
 }
 
 #[cfg(test)]

@@ -311,6 +311,7 @@ mod tests {
             feedback_acknowledged: 0,
             checkin_blockers_count: 0,
             blockers_for_leads: 0,
+            advocacy: Default::default(),
         }
     }
 

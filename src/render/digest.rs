@@ -161,6 +161,8 @@ pub fn digest(d: &Digest) -> Message {
         );
     }
 
+    e = super::targets_digest::fields(e, &d.advocacy);
+
     let blockers: Vec<String> = d.blockers.iter().map(blocker_line).collect();
     let mut blocked = list(&blockers, d.blockers_count, "None — nice.");
     if d.blockers_for_leads > 0 {

@@ -12,7 +12,11 @@ pub mod me;
 pub mod paging;
 pub mod people;
 pub mod report;
+pub mod resources;
 pub mod scheduled;
+pub mod target_map;
+pub mod targets;
+pub mod targets_digest;
 pub mod tasks;
 pub mod wins;
 

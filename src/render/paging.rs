@@ -15,6 +15,8 @@ pub fn list_page(page: &ListPage) -> Message {
         ListPage::Members(s) => paginate(super::people::member_list(&s.list), &s.key, &s.paged),
         ListPage::Orgs(s) => paginate(super::people::org_list(&s.list), &s.key, &s.paged),
         ListPage::Roles(s) => paginate(super::people::role_list(&s.list), &s.key, &s.paged),
+        ListPage::Targets(l) => super::targets::target_list(l),
+        ListPage::Resources(l) => super::resources::resource_list(l),
     }
 }
 

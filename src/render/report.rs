@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 
 use crate::domain::message::{Attachment, Message, limits};
 use crate::domain::report::{DeadlineOutcome, GoalStanding, Report};
+use crate::domain::targets::Stance;
 use crate::domain::text::{number, truncate};
 use crate::error::{Error, Result};
 
@@ -42,6 +43,66 @@ struct Page {
     deadline_counts: Vec<(&'static str, usize)>,
     checkins: BarChart,
     top_wins: Vec<WinView>,
+    targets: TargetsView,
+}
+
+/// The targets section: stances at the start and end, who moved, outreach per partner org.
+struct TargetsView {
+    summary: String,
+    stances: BarChart,
+    outreach_org: BarChart,
+    /// (date, "Cllr Reyes: neutral → supportive, after …").
+    moved: Vec<(String, String)>,
+    moved_more: i64,
+}
+
+fn targets_view(report: &Report, tz: Tz) -> TargetsView {
+    let t = &report.targets;
+    let b = &report.bounds;
+    let stances = bar_chart(
+        "target-stances",
+        format!("Targets by stance at the start and end of {}", b.name),
+        &["Start", "End"],
+        // No targets at either end: the empty note, not a chart of zeros.
+        &Stance::ALL
+            .iter()
+            .enumerate()
+            .filter(|_| t.at_start.iter().chain(&t.at_end).any(|n| *n > 0))
+            .map(|(i, s)| (s.as_str().to_string(), vec![t.at_start[i], t.at_end[i]]))
+            .collect::<Vec<_>>(),
+        "",
+        "No targets yet.",
+    );
+    let outreach_org = bar_chart(
+        "outreach-org",
+        format!("Outreach per partner organization, {}", b.name),
+        &["Outreach"],
+        &t.outreach_by_org
+            .iter()
+            .map(|(n, c)| (n.clone().unwrap_or_else(|| "No organization".into()), vec![*c]))
+            .collect::<Vec<_>>(),
+        "",
+        "No outreach logged in this period.",
+    );
+    let support = |d: &[i64; 5]| d[0] + d[1];
+    TargetsView {
+        summary: format!(
+            "{} outreach logged; {} stance change{}; targets at supportive or better: {} at the start, {} at the end.",
+            t.outreach_total,
+            t.moved_count,
+            if t.moved_count == 1 { "" } else { "s" },
+            support(&t.at_start),
+            support(&t.at_end)
+        ),
+        stances,
+        outreach_org,
+        moved: t
+            .moved
+            .iter()
+            .map(|m| (date(m.at, tz, "%-d %b %Y"), m.moved.line()))
+            .collect(),
+        moved_more: t.moved_count - t.moved.len() as i64,
+    }
 }
 
 struct OrgView {
@@ -428,6 +489,7 @@ pub fn html(report: &Report) -> Result<String> {
             ("Missed", count(DeadlineOutcome::Missed)),
         ],
         checkins,
+        targets: targets_view(report, tz),
         top_wins: report
             .top_wins
             .iter()

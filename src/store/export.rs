@@ -127,6 +127,63 @@ const TABLES: &[Table] = &[
         ],
         "WHERE coalition_id = ? ORDER BY created_at, id"
     ),
+    // Advocacy: targets, outreach to them, their stance history (append-only) and the library.
+    // Leads' private notes on targets stay out: they are for the leads in Discord only.
+    table!(
+        "targets",
+        [
+            id,
+            name,
+            role,
+            office,
+            jurisdiction,
+            stance,
+            influence,
+            created_by,
+            created_at,
+            updated_at
+        ],
+        "WHERE coalition_id = ? ORDER BY id"
+    ),
+    table!(
+        "outreach",
+        [
+            id,
+            target_id,
+            target_name,
+            user_id,
+            org_id,
+            org_name,
+            kind,
+            ask,
+            outcome,
+            stance_seen,
+            task_id,
+            created_at
+        ],
+        "WHERE coalition_id = ? ORDER BY created_at, id"
+    ),
+    table!(
+        "stance_changes",
+        [
+            id,
+            target_id,
+            target_name,
+            changed_by,
+            from_stance,
+            to_stance,
+            outreach_id,
+            at
+        ],
+        "WHERE coalition_id = ? ORDER BY at, id"
+    ),
+    table!(
+        "resources",
+        [
+            id, number, url, title, tags, goal_id, target_id, created_by, created_at
+        ],
+        "WHERE coalition_id = ? ORDER BY number"
+    ),
     table!(
         "checkin_questions",
         [version, position, label, is_blocker, created_at],

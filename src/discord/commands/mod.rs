@@ -15,7 +15,9 @@ pub mod me;
 pub mod member;
 pub mod org;
 pub mod report;
+pub mod resource;
 pub mod role;
+pub mod target;
 pub mod task;
 pub mod win;
 
@@ -36,6 +38,8 @@ pub fn all() -> Vec<Command> {
         report::all(),
         me::all(),
         feedback::all(),
+        target::all(),
+        resource::all(),
         help::all(),
     ]
     .into_iter()
