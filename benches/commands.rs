@@ -17,10 +17,10 @@
 #![recursion_limit = "256"]
 #[path = "common/bare_bot.rs"]
 mod bare_bot;
-#[path = "common/phases.rs"]
-mod phases;
 #[path = "../tests/fake_discord/mod.rs"]
 mod fake_discord;
+#[path = "common/phases.rs"]
+mod phases;
 
 use std::time::{Duration, Instant};
 

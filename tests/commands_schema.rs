@@ -294,6 +294,17 @@ const BUILT_PLANNED: &[&str] = &[
     "report",
     // issue 16: the leads' private channel
     "coalition settings",
+    // issue 18: meetings
+    "meeting schedule",
+    "meeting list",
+    "meeting agenda",
+    "meeting propose",
+    "meeting start",
+    "meeting note",
+    "meeting decide",
+    "meeting action",
+    "meeting end",
+    "meeting cancel",
 ];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is

@@ -8,9 +8,9 @@ mod fake_discord;
 use std::str::FromStr;
 use std::time::Duration;
 
+use fake_discord::*;
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
-use fake_discord::*;
 
 const SCHEDULED: Duration = Duration::from_secs(15);
 

@@ -8,8 +8,8 @@ mod fake_discord;
 
 use std::time::Duration;
 
-use serde_json::json;
 use fake_discord::*;
+use serde_json::json;
 
 const SCHEDULED: Duration = Duration::from_secs(15);
 /// A channel only the organizers (and the bot) can read.

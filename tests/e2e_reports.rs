@@ -7,8 +7,8 @@ mod fake_discord;
 
 use std::time::Duration;
 
-use serde_json::Value;
 use fake_discord::*;
+use serde_json::Value;
 
 /// Multipart uploads since `mark` (requests with files).
 fn uploads_since(bot: &Bot, mark: usize) -> Vec<Request> {

@@ -182,3 +182,15 @@ pub async fn period(ctx: Context<'_>, partial: &str) -> CreateAutocompleteRespon
         limits::CHOICES,
     ))
 }
+
+/// Upcoming meetings of the chosen coalition.
+pub async fn meeting(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
+    let c = option_str(ctx, "coalition");
+    choices(logged(
+        "meeting",
+        actions::meetings::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
+    ))
+}

@@ -5,6 +5,7 @@ pub mod checkin;
 pub mod digest;
 pub mod hours;
 pub mod ids;
+pub mod meeting;
 pub mod message;
 pub mod model;
 pub mod paging;
@@ -13,6 +14,7 @@ pub mod pings;
 pub mod repeat;
 pub mod report;
 pub mod schedule;
+pub mod series;
 pub mod text;
 pub mod when;
 

@@ -13,6 +13,7 @@ use crate::ops::metrics::Metrics;
 mod content;
 pub mod counting;
 pub mod deliver;
+mod meetings;
 pub mod notifier;
 mod outcome;
 mod pace;

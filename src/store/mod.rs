@@ -39,6 +39,7 @@ pub mod export;
 pub mod feedback;
 pub mod goals;
 pub mod maintenance;
+pub mod meetings;
 pub mod members;
 pub mod overview;
 pub mod payload;

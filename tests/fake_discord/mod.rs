@@ -3,9 +3,9 @@
 // Each test binary uses its own part of the support code.
 #![allow(dead_code, unused_imports)]
 
-pub mod server;
 pub mod gateway;
 pub mod rest;
+pub mod server;
 pub mod threads;
 pub mod validate;
 pub mod world;

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::server::{Inner, State};
 use super::rest::error;
+use super::server::{Inner, State};
 
 /// A thread the fake knows about.
 #[derive(Debug, Clone)]

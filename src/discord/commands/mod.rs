@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod goal;
 pub mod help;
 pub mod me;
+pub mod meeting;
 pub mod member;
 pub mod org;
 pub mod plan_edit;
@@ -39,6 +40,7 @@ pub fn all() -> Vec<Command> {
         report::all(),
         me::all(),
         feedback::all(),
+        meeting::all(),
         help::all(),
     ]
     .into_iter()
