@@ -496,31 +496,33 @@ pub async fn attendance(
     .await?)
 }
 
-/// Adds a line to the minutes of `meeting` only while it runs; false when it doesn't.
-pub async fn add_minute(
-    tx: &mut Tx,
-    coalition: CoalitionId,
-    meeting: MeetingId,
-    kind: MinuteKind,
-    text: &str,
-    by: UserId,
-    task: Option<TaskId>,
-    now: i64,
-) -> Result<bool> {
+/// A line of the minutes to add.
+pub struct NewMinute<'a> {
+    pub coalition: CoalitionId,
+    pub meeting: MeetingId,
+    pub kind: MinuteKind,
+    pub text: &'a str,
+    pub by: UserId,
+    /// The task an action item is.
+    pub task: Option<TaskId>,
+}
+
+/// Adds a line to the minutes of its meeting only while it runs; false when it doesn't.
+pub async fn add_minute(tx: &mut Tx, n: &NewMinute<'_>, now: i64) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO meeting_minutes (coalition_id, meeting_id, kind, text, by_user, task_id, created_at)
          SELECT ?, ?, ?, ?, ?, ?, ?
          WHERE EXISTS (SELECT 1 FROM meetings WHERE coalition_id = ? AND id = ? AND status = 'running')",
     )
-    .bind(coalition)
-    .bind(meeting)
-    .bind(kind)
-    .bind(text)
-    .bind(by)
-    .bind(task)
+    .bind(n.coalition)
+    .bind(n.meeting)
+    .bind(n.kind)
+    .bind(n.text)
+    .bind(n.by)
+    .bind(n.task)
     .bind(now)
-    .bind(coalition)
-    .bind(meeting)
+    .bind(n.coalition)
+    .bind(n.meeting)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

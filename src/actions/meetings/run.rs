@@ -12,7 +12,7 @@ use crate::domain::meeting::*;
 use crate::domain::{text, *};
 use crate::error::{Error, Result};
 use crate::store::deliveries::{NewDelivery, Target};
-use crate::store::meetings::{self as db, Attendee, Minute};
+use crate::store::meetings::{self as db, Attendee, Minute, NewMinute};
 use crate::store::payload::{EventChange, Payload};
 use crate::store::{self, Store};
 
@@ -238,7 +238,15 @@ pub async fn add_minute(
     let m = running(store, &scope, what).await?;
     let now_s = ts(now);
     let mut tx = store.write().await?;
-    if !db::add_minute(&mut tx, scope.id(), m.id, kind, &text, actor.user, None, now_s).await? {
+    let line = NewMinute {
+        coalition: scope.id(),
+        meeting: m.id,
+        kind,
+        text: &text,
+        by: actor.user,
+        task: None,
+    };
+    if !db::add_minute(&mut tx, &line, now_s).await? {
         return Err(Error::user(format!(
             "**{}** has just ended — nothing was added; the minutes are in its thread.",
             text::defuse_mentions(&m.title)
@@ -308,17 +316,15 @@ pub async fn action(
     let now_s = ts(now);
     let mut tx = store.write().await?;
     let task = &assigned.task;
-    let linked = db::add_minute(
-        &mut tx,
-        scope.id(),
-        m.id,
-        MinuteKind::Action,
-        &task.title,
-        actor.user,
-        Some(task.id),
-        now_s,
-    )
-    .await?;
+    let line = NewMinute {
+        coalition: scope.id(),
+        meeting: m.id,
+        kind: MinuteKind::Action,
+        text: &task.title,
+        by: actor.user,
+        task: Some(task.id),
+    };
+    let linked = db::add_minute(&mut tx, &line, now_s).await?;
     if linked {
         store::record_event(
             &mut tx,
