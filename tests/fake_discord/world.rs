@@ -631,6 +631,7 @@ impl Bot {
     pub async fn without_bot_in(world: WorldSpec, at: DateTime<Utc>) -> Bot {
         log_buffer();
         let fake = FakeDiscord::start(world.clone(), TOKEN).await;
+        fake.state().clock_now = Some(at);
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite://{}", dir.path().join("backbone.db").display());
         Bot {
@@ -718,6 +719,7 @@ impl Bot {
     /// Sets the bot's clock (the scheduler sees it at its next tick, within a second).
     pub fn set_time(&self, at: DateTime<Utc>) {
         self.clock.set(at);
+        self.fake.state().clock_now = Some(at);
     }
 
     fn person(&self, user: u64) -> &PersonSpec {
