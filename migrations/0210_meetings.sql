@@ -14,7 +14,7 @@ CREATE TABLE meetings (
     series_id           INTEGER,
     every               TEXT,
     status              TEXT    NOT NULL DEFAULT 'scheduled'
-                                CHECK (status IN ('scheduled', 'running', 'ended', 'cancelled')),
+                                CHECK (status IN ('scheduled', 'running', 'ended', 'cancelled', 'missed')),
     -- The Discord scheduled event and the status Discord last accepted (1..4).
     event_id            INTEGER,
     event_status        INTEGER,
@@ -30,6 +30,8 @@ CREATE TABLE meetings (
     created_at          INTEGER NOT NULL
 );
 CREATE INDEX meetings_upcoming ON meetings (coalition_id, status, starts_at);
+-- Scheduled meetings by end, for the tick that finds those that passed without being held.
+CREATE INDEX meetings_passing ON meetings (ends_at) WHERE status = 'scheduled';
 
 -- Going / Maybe / Can't, one answer per person per meeting.
 CREATE TABLE meeting_rsvps (

@@ -692,3 +692,45 @@ async fn two_leads_ending_the_same_meeting_at_once_post_the_minutes_once() {
         assert_eq!(minutes, 1, "round {round}: minutes posted once");
     }
 }
+
+#[tokio::test]
+async fn a_meeting_nobody_started_passes_and_its_series_and_agenda_move_on() {
+    let mut w = World::new().await;
+    let _c = w.climate().await;
+    let n = RecordingNotifier::new();
+    let m = schedule(
+        &w,
+        ScheduleMeeting {
+            every: Some("weekly".into()),
+            ..plan("Weekly call", "2026-11-24 18:00")
+        },
+    )
+    .await
+    .meeting;
+    meetings::propose(&w.store, &w.actor(MEMBER), w.now, None, None, "Press release")
+        .await
+        .unwrap();
+    run(&w, &n, w.now).await;
+    // An hour after its end, still not started: it passed.
+    w.now = berlin(2026, 11, 24, 19, 59);
+    run(&w, &n, w.now).await;
+    assert_eq!(n.events().len(), 1, "not yet");
+    w.now = berlin(2026, 11, 24, 20, 1);
+    run(&w, &n, w.now).await;
+    run(&w, &n, w.now).await;
+    let events = n.events();
+    assert_eq!(events.len(), 2, "the next occurrence's event");
+    assert_eq!(events[0].3, EventStatus::Canceled);
+    assert_eq!(events[1].2.start, berlin(2026, 12, 1, 18, 0).timestamp());
+    let announce = n.posted_to(Target::Channel(HOME))[0].message_id.unwrap();
+    assert!(text(n.edits_of(announce).last().unwrap()).contains("Not held"));
+    user_err(
+        meetings::start(&w.store, &w.actor(LEAD), w.now, None, Some(&format!("#{}", m.id))).await,
+        "over",
+    );
+    let next = meetings::agenda(&w.store, &w.actor(MEMBER), w.now, None, None)
+        .await
+        .unwrap();
+    assert_ne!(next.meeting.id, m.id);
+    assert!(text(&render::agenda(&next)).contains("Press release"));
+}

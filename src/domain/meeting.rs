@@ -37,6 +37,8 @@ pub const MAX_ITEM: usize = 300;
 pub const DEFAULT_MINUTES: i64 = 60;
 /// How long before a meeting its reminder goes to the home channel (seconds).
 pub const REMINDER_BEFORE: i64 = 24 * 3600;
+/// A meeting not started this long after its end has passed: the series moves on.
+pub const PASSED_AFTER: i64 = 3600;
 
 /// Where a meeting is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
@@ -47,6 +49,8 @@ pub enum MeetingStatus {
     Running,
     Ended,
     Cancelled,
+    /// Its time passed and no one started it.
+    Missed,
 }
 
 /// An answer to the announcement's Going / Maybe / Can't buttons.

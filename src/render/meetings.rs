@@ -65,6 +65,10 @@ pub fn announcement(a: &Announcement) -> Message {
         ),
         MeetingStatus::Ended => ("\n\n✅ **Held** — the minutes are in the thread.", colors::MUTED),
         MeetingStatus::Cancelled => ("\n\n❌ **Cancelled.**", colors::MUTED),
+        MeetingStatus::Missed => (
+            "\n\n⏭ **Not held** — its agenda carries over to the next meeting.",
+            colors::MUTED,
+        ),
     };
     let mut e = Embed::new(format!("📅 {}", clip(&m.title, 100)), color)
         .description(format!("{}{status}", when_where(m)))

@@ -228,6 +228,29 @@ pub async fn end(tx: &mut Tx, coalition: CoalitionId, id: MeetingId, by: UserId,
     Ok(done.rows_affected() == 1)
 }
 
+/// Scheduled meetings whose end passed before `before` without being started (at most `limit`).
+pub async fn passed(store: &Store, before: i64, limit: i64) -> Result<Vec<Meeting>> {
+    Ok(sqlx::query_as(select!(
+        "WHERE status = 'scheduled' AND ends_at < ? ORDER BY ends_at LIMIT ?"
+    ))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// Marks a scheduled meeting missed; false when it was started or cancelled meanwhile.
+pub async fn miss(tx: &mut Tx, coalition: CoalitionId, id: MeetingId) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE meetings SET status = 'missed' WHERE coalition_id = ? AND id = ? AND status = 'scheduled'",
+    )
+    .bind(coalition)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Remembers the Discord event and the status Discord accepted.
 pub async fn set_event(
     db: impl sqlx::SqliteExecutor<'_>,

@@ -275,7 +275,7 @@ pub async fn rsvp(
                 text::defuse_mentions(&m.title)
             )));
         }
-        MeetingStatus::Ended => {
+        MeetingStatus::Ended | MeetingStatus::Missed => {
             return Err(Error::user(format!(
                 "**{}** is over — `/meeting list` shows the upcoming meetings.",
                 text::defuse_mentions(&m.title)
@@ -379,7 +379,7 @@ pub async fn cancel(
                 "**{title}** is running — end it with `/meeting end` instead."
             )));
         }
-        MeetingStatus::Ended | MeetingStatus::Cancelled => {
+        MeetingStatus::Ended | MeetingStatus::Cancelled | MeetingStatus::Missed => {
             return Err(Error::user(format!(
                 "**{title}** is already over or cancelled — `/meeting list` shows the upcoming meetings."
             )));
@@ -520,4 +520,40 @@ pub async fn suggest(
             super::numbered_choice(m.id.0, &label)
         })
         .collect())
+}
+
+/// Meetings the scheduler moves on per tick at most.
+const PASSED_BATCH: i64 = 50;
+
+/// Run by the scheduler's tick: meetings whose time passed without anyone starting them are
+/// marked missed; their Discord event is cancelled, the announcement says so, their agenda
+/// carries over, and a series plans its next occurrence. Returns how many.
+pub async fn pass_missed(store: &Store, now: DateTime<Utc>) -> Result<usize> {
+    let now_s = ts(now);
+    let passed = db::passed(store, now_s - PASSED_AFTER, PASSED_BATCH).await?;
+    let mut n = 0;
+    for m in passed {
+        let Some(c) = store::coalitions::get_any(store, m.coalition_id).await? else {
+            continue;
+        };
+        let mut tx = store.write().await?;
+        if !db::miss(&mut tx, c.id, m.id).await? {
+            continue;
+        }
+        db::carry_over(&mut tx, c.id, m.id, m.starts_at, now_s).await?;
+        event_change(&mut tx, c.id, m.id, EventChange::Canceled, now_s).await?;
+        post_update(&mut tx, &c, m.id, "missed", now_s).await?;
+        plan_next(&mut tx, &c, &m, now_s).await?;
+        store::record_anonymous_event(
+            &mut tx,
+            c.id,
+            "meeting.missed",
+            &format!("meeting {}", m.id),
+            now_s,
+        )
+        .await?;
+        tx.commit().await?;
+        n += 1;
+    }
+    Ok(n)
 }

@@ -45,7 +45,7 @@ pub async fn start(
                 "**{title}** is already running — take notes with `/meeting note`, end it with `/meeting end`."
             )));
         }
-        MeetingStatus::Ended | MeetingStatus::Cancelled => {
+        MeetingStatus::Ended | MeetingStatus::Cancelled | MeetingStatus::Missed => {
             return Err(Error::user(format!(
                 "**{title}** is over or cancelled — `/meeting list` shows the upcoming meetings."
             )));
