@@ -48,8 +48,9 @@ pub const MEMBER_PERMS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1
 pub const ADMIN_PERMS: u64 = MEMBER_PERMS | (1 << 5);
 /// The bot's own role in the test guild ("Backbone", as Discord creates it on invite).
 pub const BOT_ROLE: u64 = 1_300_000_000_000_001_501;
-/// The bot role's permissions: MEMBER_PERMS plus CREATE_PUBLIC_THREADS and SEND_MESSAGES_IN_THREADS.
-pub const BOT_PERMS: u64 = MEMBER_PERMS | (1 << 35) | (1 << 38);
+/// The bot role's permissions: MEMBER_PERMS plus CREATE_PUBLIC_THREADS, SEND_MESSAGES_IN_THREADS
+/// and CREATE_EVENTS.
+pub const BOT_PERMS: u64 = MEMBER_PERMS | (1 << 35) | (1 << 38) | (1 << 44);
 /// SEND_MESSAGES, for overwrites that deny it.
 pub const SEND_MESSAGES: u64 = 1 << 11;
 
