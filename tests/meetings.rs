@@ -502,6 +502,24 @@ async fn a_whole_meeting_agenda_minutes_actions_and_carry_over_into_the_next_occ
     assert_eq!(n.events().len(), 2, "the next occurrence's event");
     assert!(n.event_moves().iter().all(|(_, _, _, ok)| *ok));
 
+    // The digest: the last meeting's decisions, how many of its actions are done, the next one.
+    let digest = backbone::actions::digest::build(&w.store, &c, w.now)
+        .await
+        .unwrap();
+    let shown = text(&backbone::render::digest::digest(&digest));
+    assert!(
+        shown.contains("Last: **Weekly call**") && shown.contains("0 of 1 action done"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Rally on 12 Dec") && !shown.contains("@everyone"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("Next: **Weekly call** <t:{}:F>", next.starts_at)),
+        "{shown}"
+    );
+
     // The next occurrence's agenda shows what carried over, and from when.
     let next_agenda = meetings::agenda(&w.store, &w.actor(MEMBER), w.now, None, None)
         .await

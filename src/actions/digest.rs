@@ -178,6 +178,7 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         feedback_acknowledged,
         checkin_blockers_count: checkin_count,
         blockers_for_leads: 0,
+        meetings: store::meetings::digest_summary(store, id, end, d::MAX_ITEMS as i64).await?,
     })
 }
 

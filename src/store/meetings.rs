@@ -610,3 +610,52 @@ pub async fn all_for_export(store: &Store, coalition: CoalitionId) -> Result<Vec
             .await?,
     )
 }
+
+/// The digest's meetings: the last one held by `end` (its decisions, its actions and how many are
+/// done) and the next one planned after `end`.
+pub async fn digest_summary(
+    store: &Store,
+    coalition: CoalitionId,
+    end: i64,
+    limit: i64,
+) -> Result<crate::domain::digest::DigestMeetings> {
+    let mut out = crate::domain::digest::DigestMeetings::default();
+    let last: Option<(MeetingId, String, i64)> = sqlx::query_as(
+        "SELECT id, title, COALESCE(started_at, starts_at) FROM meetings
+         WHERE coalition_id = ? AND status = 'ended' AND ended_at <= ? ORDER BY ended_at DESC LIMIT 1",
+    )
+    .bind(coalition)
+    .bind(end)
+    .fetch_optional(store.pool())
+    .await?;
+    if let Some((id, title, at)) = last {
+        out.last = Some((title, at));
+        out.decisions = sqlx::query_scalar(
+            "SELECT text FROM meeting_minutes WHERE coalition_id = ? AND meeting_id = ? AND kind = 'decision'
+             ORDER BY id LIMIT ?",
+        )
+        .bind(coalition)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await?;
+        (out.actions, out.actions_done) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(t.status = 'done'), 0) FROM meeting_minutes n
+             LEFT JOIN tasks t ON t.id = n.task_id AND t.coalition_id = n.coalition_id
+             WHERE n.coalition_id = ? AND n.meeting_id = ? AND n.kind = 'action'",
+        )
+        .bind(coalition)
+        .bind(id)
+        .fetch_one(store.pool())
+        .await?;
+    }
+    out.next = sqlx::query_as(
+        "SELECT title, starts_at FROM meetings WHERE coalition_id = ? AND status = 'scheduled' AND starts_at > ?
+         ORDER BY starts_at LIMIT 1",
+    )
+    .bind(coalition)
+    .bind(end)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(out)
+}
