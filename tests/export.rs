@@ -10,7 +10,7 @@ use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 20] = [
     "coalitions",
     "orgs",
     "members",
@@ -25,6 +25,11 @@ const TABLES: [&str; 15] = [
     "checkins",
     "checkin_answers",
     "feedback",
+    "meetings",
+    "meeting_items",
+    "meeting_rsvps",
+    "meeting_attendance",
+    "meeting_minutes",
     "events",
 ];
 
@@ -129,12 +134,61 @@ async fn filled(w: &World) -> Coalition {
     checkins::submit_new_round(&w.store, &admin, w.now, input)
         .await
         .unwrap();
+    held_meeting(w, &c, "Strategy").await;
+    held_meeting(w, &other, "Water meeting").await;
     c
+}
+
+/// A meeting of `c` held with an answer, a proposed item, attendance and a note.
+async fn held_meeting(w: &World, c: &Coalition, title: &str) {
+    use backbone::actions::meetings;
+    let admin = w.actor(ADMIN);
+    let name = Some(c.name.as_str());
+    let input = meetings::ScheduleMeeting {
+        coalition: Some(c.name.clone()),
+        title: title.into(),
+        when: "in 2 hours".into(),
+        ..Default::default()
+    };
+    let m = meetings::schedule(&w.store, &admin, w.now, input)
+        .await
+        .unwrap()
+        .meeting;
+    meetings::rsvp(
+        &w.store,
+        &admin,
+        w.now,
+        m.id,
+        backbone::domain::meeting::Rsvp::Yes,
+    )
+    .await
+    .unwrap();
+    meetings::propose(&w.store, &admin, w.now, name, None, &format!("{title} item"))
+        .await
+        .unwrap();
+    let at = w.now + Duration::hours(2);
+    meetings::start(&w.store, &admin, at, name, None).await.unwrap();
+    meetings::here(&w.store, &admin, at, m.id).await.unwrap();
+    let note = backbone::domain::meeting::MinuteKind::Note;
+    meetings::add_minute(&w.store, &admin, at, name, note, &format!("{title} note"))
+        .await
+        .unwrap();
+    meetings::end(&w.store, &admin, at, name).await.unwrap();
 }
 
 async fn rows(w: &World, table: &str, c: &Coalition) -> usize {
     if table == "coalitions" {
         return 1;
+    }
+    if table == "meeting_rsvps" || table == "meeting_attendance" {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {table} WHERE meeting_id IN (SELECT id FROM meetings WHERE coalition_id = ?)"
+        )))
+        .bind(c.id)
+        .fetch_one(w.store.pool())
+        .await
+        .unwrap();
+        return n as usize;
     }
     if table == "checkin_answers" {
         let n: i64 = sqlx::query_scalar(
@@ -200,7 +254,7 @@ async fn lead_exports_json_with_every_table() {
     assert_eq!(json["wins"][0]["created_at"], w.now.timestamp() - 3600);
     assert_eq!(json["wins"][0]["created_at_utc"], "2026-11-23T09:00:00+00:00");
     let counts: Vec<(String, usize)> = file.counts.clone();
-    assert_eq!(counts.len(), 14);
+    assert_eq!(counts.len(), 19);
     assert!(counts.contains(&("wins".to_string(), 2)));
 }
 
