@@ -520,6 +520,24 @@ async fn a_whole_meeting_agenda_minutes_actions_and_carry_over_into_the_next_occ
         "{shown}"
     );
 
+    // The impact report: meetings held, attendance by org (no org here: 2 of 4 members), decisions.
+    let report = backbone::actions::report::report(
+        &w.store,
+        &w.actor(MEMBER),
+        w.now,
+        backbone::actions::report::ReportInput::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.meetings.held, 1);
+    assert_eq!(report.meetings.attendance, vec![(None, 2, 4)]);
+    let html = backbone::render::report::html(&report).unwrap();
+    assert!(
+        html.contains("<strong>1</strong> held") && html.contains("2 of 4 (50%)"),
+        "{html}"
+    );
+    assert!(html.contains("Rally on 12 Dec"));
+
     // The next occurrence's agenda shows what carried over, and from when.
     let next_agenda = meetings::agenda(&w.store, &w.actor(MEMBER), w.now, None, None)
         .await

@@ -136,6 +136,7 @@ pub async fn build(
         deadlines,
         checkins,
         top_wins,
+        meetings: crate::store::meetings::held(store, id, after, end).await?,
     })
 }
 

@@ -705,6 +705,18 @@ pub struct Report {
     pub deadlines: Vec<DeadlineResult>,
     pub checkins: Vec<WeekParticipation>,
     pub top_wins: Vec<QuotedWin>,
+    /// Meetings held in the period.
+    pub meetings: MeetingsHeld,
+}
+
+/// Meetings held in a report's period: how many, who came by partner org, what was decided.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct MeetingsHeld {
+    pub held: i64,
+    /// Per org (`None`: members without one): attendances, and members × meetings held.
+    pub attendance: Vec<(Option<String>, i64, i64)>,
+    /// (when the meeting started, its title, the decision), oldest first.
+    pub decisions: Vec<(i64, String, String)>,
 }
 
 #[cfg(test)]

@@ -42,6 +42,11 @@ struct Page {
     deadline_counts: Vec<(&'static str, usize)>,
     checkins: BarChart,
     top_wins: Vec<WinView>,
+    meetings_held: i64,
+    /// (org, "3 of 8 (38%)").
+    meeting_attendance: Vec<(String, String)>,
+    /// (date, meeting, decision).
+    decisions: Vec<(String, String, String)>,
 }
 
 struct OrgView {
@@ -445,6 +450,25 @@ pub fn html(report: &Report) -> Result<String> {
                     details: details.join(" · "),
                 }
             })
+            .collect(),
+        meetings_held: report.meetings.held,
+        meeting_attendance: report
+            .meetings
+            .attendance
+            .iter()
+            .map(|(org, came, possible)| {
+                let pct = if *possible > 0 { came * 100 / possible } else { 0 };
+                (
+                    org.clone().unwrap_or_else(|| "No organization".into()),
+                    format!("{came} of {possible} ({pct}%)"),
+                )
+            })
+            .collect(),
+        decisions: report
+            .meetings
+            .decisions
+            .iter()
+            .map(|(at, title, text)| (date(*at, tz, "%-d %b %Y"), title.clone(), text.clone()))
             .collect(),
     };
     page.render().map_err(Error::internal)

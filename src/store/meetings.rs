@@ -659,3 +659,58 @@ pub async fn digest_summary(
     .await?;
     Ok(out)
 }
+
+/// Most decisions the impact report lists.
+const REPORT_DECISIONS: i64 = 50;
+
+/// Meetings held (ended) in `(after, end]` for the impact report: how many, attendance by partner
+/// org against its current members, and the decisions taken.
+pub async fn held(
+    store: &Store,
+    coalition: CoalitionId,
+    after: i64,
+    end: i64,
+) -> Result<crate::domain::report::MeetingsHeld> {
+    let held: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM meetings WHERE coalition_id = ? AND status = 'ended' AND ended_at > ? AND ended_at <= ?",
+    )
+    .bind(coalition)
+    .bind(after)
+    .bind(end)
+    .fetch_one(store.pool())
+    .await?;
+    // Per org: attendances at those meetings, and its members now (times the meetings held).
+    let attendance: Vec<(Option<String>, i64, i64)> = sqlx::query_as(
+        "WITH held AS (SELECT id FROM meetings WHERE coalition_id = ?1 AND status = 'ended'
+                         AND ended_at > ?2 AND ended_at <= ?3),
+              came AS (SELECT a.org_name AS org, COUNT(*) AS n FROM meeting_attendance a
+                        WHERE a.meeting_id IN (SELECT id FROM held) GROUP BY a.org_name),
+              sizes AS (SELECT o.name AS org, COUNT(m.user_id) AS n FROM members m
+                         LEFT JOIN orgs o ON o.id = m.org_id WHERE m.coalition_id = ?1 GROUP BY o.name)
+         SELECT s.org, COALESCE(c.n, 0), s.n * (SELECT COUNT(*) FROM held)
+         FROM sizes s LEFT JOIN came c ON c.org IS s.org
+         ORDER BY s.org IS NULL, s.org",
+    )
+    .bind(coalition)
+    .bind(after)
+    .bind(end)
+    .fetch_all(store.pool())
+    .await?;
+    let decisions = sqlx::query_as(
+        "SELECT COALESCE(g.started_at, g.starts_at), g.title, n.text FROM meeting_minutes n
+         JOIN meetings g ON g.id = n.meeting_id AND g.coalition_id = n.coalition_id
+         WHERE n.coalition_id = ? AND n.kind = 'decision' AND g.status = 'ended' AND g.ended_at > ? AND g.ended_at <= ?
+         ORDER BY g.started_at, n.id LIMIT ?",
+    )
+    .bind(coalition)
+    .bind(after)
+    .bind(end)
+    .bind(REPORT_DECISIONS)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(crate::domain::report::MeetingsHeld {
+        held,
+        attendance: if held > 0 { attendance } else { Vec::new() },
+        decisions,
+    })
+}
