@@ -8,6 +8,7 @@
 mod harness;
 use harness::*;
 
+use backbone::actions::Actor;
 use backbone::actions::feedback::{self, AnonLimiter, SendFeedback};
 use backbone::actions::meetings::{self, AddAction, CancelMeeting, ScheduleMeeting};
 use backbone::domain::meeting::{EventStatus, MeetingStatus, MinuteKind, Rsvp};
@@ -769,4 +770,51 @@ async fn a_meeting_nobody_started_passes_and_its_series_and_agenda_move_on() {
         .unwrap();
     assert_ne!(next.meeting.id, m.id);
     assert!(text(&render::agenda(&next)).contains("Press release"));
+}
+
+#[tokio::test]
+async fn in_a_meeting_thread_commands_act_on_that_meeting_s_coalition() {
+    let w = World::new().await;
+    let _c = w.climate().await;
+    let _water = w.coalition("Water Coalition").await;
+    let n = RecordingNotifier::new();
+    schedule(
+        &w,
+        ScheduleMeeting {
+            coalition: Some("Climate Coalition".into()),
+            ..plan("Weekly call", "in 2 hours")
+        },
+    )
+    .await;
+    run(&w, &n, w.now).await;
+    let at = w.now + Duration::hours(2);
+    meetings::start(&w.store, &w.actor(LEAD), at, Some("Climate Coalition"), None)
+        .await
+        .unwrap();
+    run(&w, &n, at).await;
+    let thread = ChannelId(n.posted_to(Target::Channel(HOME))[0].message_id.unwrap().0);
+    let in_thread = Actor {
+        channel: Some(thread),
+        ..w.actor(MEMBER)
+    };
+    let out = meetings::add_minute(
+        &w.store,
+        &in_thread,
+        at,
+        None,
+        MinuteKind::Note,
+        "From the thread",
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.meeting.title, "Weekly call");
+    // Elsewhere, with two coalitions and no name, the coalition must be named.
+    let elsewhere = Actor {
+        channel: Some(ChannelId(42)),
+        ..w.actor(MEMBER)
+    };
+    user_err(
+        meetings::add_minute(&w.store, &elsewhere, at, None, MinuteKind::Note, "Lost").await,
+        "pick one with the `coalition` option",
+    );
 }

@@ -104,6 +104,34 @@ pub async fn guild_of(store: &Store, id: MeetingId) -> Result<Option<GuildId>> {
     .await?)
 }
 
+/// The name of the coalition of meeting `id`, if it is in `guild`.
+pub async fn coalition_name_of(store: &Store, guild: GuildId, id: MeetingId) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.name FROM meetings m JOIN coalitions c ON c.id = m.coalition_id WHERE m.id = ? AND c.guild_id = ?",
+    )
+    .bind(id)
+    .bind(guild)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
+/// The name of the coalition whose meeting has `thread` as its thread, in `guild`.
+pub async fn coalition_name_by_thread(
+    store: &Store,
+    guild: GuildId,
+    thread: ChannelId,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.name FROM meetings m JOIN coalitions c ON c.id = m.coalition_id
+         WHERE c.guild_id = ? AND m.thread_id = ? AND m.thread_id <> c.home_channel_id
+         ORDER BY m.id DESC LIMIT 1",
+    )
+    .bind(guild)
+    .bind(thread)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
 /// The guild and meeting of an agenda item.
 pub async fn item_owner(store: &Store, item: ItemId) -> Result<Option<(GuildId, MeetingId)>> {
     Ok(sqlx::query_as(

@@ -54,7 +54,7 @@ pub async fn agenda(
     coalition: Option<&str>,
     meeting: Option<&str>,
 ) -> Result<Agenda> {
-    let scope = super::super::scope(store, actor, coalition).await?;
+    let scope = super::scope_here(store, actor, coalition).await?;
     let m = super::resolve(store, &scope, meeting).await?;
     let mut a = agenda_of(store, &scope.coalition, m, now).await?;
     if scope.is_lead() {
@@ -179,7 +179,7 @@ pub async fn propose(
     meeting: Option<&str>,
     item: &str,
 ) -> Result<Proposed> {
-    let scope: Scope = super::super::scope(store, actor, coalition).await?;
+    let scope: Scope = super::scope_here(store, actor, coalition).await?;
     scope.require_member()?;
     let text = text::single_line("agenda item", item, MAX_ITEM)?;
     let m = super::resolve(store, &scope, meeting).await?;

@@ -206,19 +206,25 @@ pub async fn announcement(store: &Store, c: &Coalition, id: MeetingId) -> Result
 
 /// The scope of a meeting's button: its coalition, if it is in the actor's server.
 pub(crate) async fn scope_of(store: &Store, actor: &Actor, id: MeetingId) -> Result<Scope> {
-    let name: Option<String> = sqlx::query_scalar(
-        "SELECT c.name FROM meetings m JOIN coalitions c ON c.id = m.coalition_id WHERE m.id = ? AND c.guild_id = ?",
-    )
-    .bind(id)
-    .bind(actor.guild)
-    .fetch_optional(store.pool())
-    .await?;
-    let Some(name) = name else {
+    let Some(name) = db::coalition_name_of(store, actor.guild, id).await? else {
         return Err(Error::user(
             "That meeting no longer exists — `/meeting list` shows the upcoming ones.",
         ));
     };
     super::scope(store, actor, Some(&name)).await
+}
+
+/// The scope of a command about the running meeting: the named coalition, else the coalition
+/// whose meeting thread the command runs in, else as usual (home channel, the only coalition).
+pub(crate) async fn scope_here(store: &Store, actor: &Actor, coalition: Option<&str>) -> Result<Scope> {
+    let named = coalition.map(str::trim).filter(|c| !c.is_empty());
+    if named.is_none()
+        && let Some(channel) = actor.channel
+        && let Some(name) = db::coalition_name_by_thread(store, actor.guild, channel).await?
+    {
+        return super::scope(store, actor, Some(&name)).await;
+    }
+    super::scope(store, actor, coalition).await
 }
 
 /// Finds the meeting a command means: `#12`, `12` or the start of a title among scheduled and

@@ -218,7 +218,7 @@ pub async fn add_minute(
     kind: MinuteKind,
     input: &str,
 ) -> Result<MinuteAdded> {
-    let scope = super::super::scope(store, actor, coalition).await?;
+    let scope = super::scope_here(store, actor, coalition).await?;
     let (what, event) = match kind {
         MinuteKind::Decision => {
             scope.require_lead()?;
@@ -296,7 +296,7 @@ pub async fn action(
     now: DateTime<Utc>,
     input: AddAction,
 ) -> Result<ActionAdded> {
-    let scope = super::super::scope(store, actor, input.coalition.as_deref()).await?;
+    let scope = super::scope_here(store, actor, input.coalition.as_deref()).await?;
     scope.require_member()?;
     let m = running(store, &scope, "add an action item").await?;
     let assigned = tasks::assign(
@@ -364,7 +364,7 @@ pub async fn end(
     now: DateTime<Utc>,
     coalition: Option<&str>,
 ) -> Result<MeetingEnded> {
-    let scope = super::super::scope(store, actor, coalition).await?;
+    let scope = super::scope_here(store, actor, coalition).await?;
     scope.require_lead()?;
     let m = running(store, &scope, "end").await?;
     let now_s = ts(now);
