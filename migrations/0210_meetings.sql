@@ -32,6 +32,8 @@ CREATE TABLE meetings (
 CREATE INDEX meetings_upcoming ON meetings (coalition_id, status, starts_at);
 -- Scheduled meetings by end, for the tick that finds those that passed without being held.
 CREATE INDEX meetings_passing ON meetings (ends_at) WHERE status = 'scheduled';
+-- Scheduled meetings by start, for the tick that plans their reminders.
+CREATE INDEX meetings_starting ON meetings (starts_at) WHERE status = 'scheduled';
 
 -- Going / Maybe / Can't, one answer per person per meeting.
 CREATE TABLE meeting_rsvps (

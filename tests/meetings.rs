@@ -818,3 +818,43 @@ async fn in_a_meeting_thread_commands_act_on_that_meeting_s_coalition() {
         "pick one with the `coalition` option",
     );
 }
+
+#[tokio::test]
+async fn the_reminder_follows_the_setting_and_skips_a_meeting_planned_inside_it() {
+    let w = World::new().await;
+    let _c = w.climate().await;
+    let n = RecordingNotifier::new();
+    let s = SchedulerSettings {
+        meeting_reminder: 2 * 3600,
+        ..settings()
+    };
+    let go = |w: &World, at: DateTime<Utc>| {
+        let (store, s) = (w.store.clone(), s.clone());
+        let n = &n;
+        async move {
+            scheduler::tick(&store, &s, at).await.unwrap();
+            scheduler::deliver(&store, n, &s, at).await.unwrap();
+        }
+    };
+    schedule(&w, plan("Soon", "in 1 hour")).await;
+    schedule(&w, plan("Later", "in 5 hours")).await;
+    go(&w, w.now).await;
+    let reminders = |n: &RecordingNotifier| {
+        n.posted_to(Target::Channel(HOME))
+            .into_iter()
+            .filter(|p| text(&p.msg).contains("Coming up"))
+            .map(|p| text(&p.msg))
+            .collect::<Vec<_>>()
+    };
+    // "Later" starts at +5 h: its reminder is due at +3 h; "Soon" was planned inside the window.
+    let t0 = w.now;
+    for minutes in [30, 60, 119, 179] {
+        go(&w, t0 + Duration::minutes(minutes)).await;
+    }
+    assert!(reminders(&n).is_empty(), "{:?}", reminders(&n));
+    go(&w, t0 + Duration::minutes(181)).await;
+    go(&w, t0 + Duration::minutes(182)).await;
+    let sent = reminders(&n);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("Later"));
+}

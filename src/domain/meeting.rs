@@ -35,7 +35,8 @@ pub const MAX_TITLE: usize = 100;
 pub const MAX_ITEM: usize = 300;
 /// A meeting lasts this long unless told otherwise (minutes).
 pub const DEFAULT_MINUTES: i64 = 60;
-/// How long before a meeting its reminder goes to the home channel (seconds).
+/// How long before a meeting its reminder goes to the home channel (seconds), unless the
+/// `meeting_reminder_hours` setting says otherwise.
 pub const REMINDER_BEFORE: i64 = 24 * 3600;
 /// A meeting not started this long after its end has passed: the series moves on.
 pub const PASSED_AFTER: i64 = 3600;

@@ -37,6 +37,12 @@ pub async fn tick(store: &Store, settings: &SchedulerSettings, now: DateTime<Utc
         if missed > 0 {
             tracing::info!(missed, "meetings passed without being held");
         }
+        let reminders =
+            crate::actions::meetings::plan_reminders(store, now, settings.meeting_reminder, settings.batch)
+                .await?;
+        if reminders > 0 {
+            tracing::info!(reminders, "meeting reminders planned");
+        }
         if !store::schedule::anything_due(store, now_s).await? {
             return Ok(report);
         }

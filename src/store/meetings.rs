@@ -267,6 +267,40 @@ pub async fn passed(store: &Store, before: i64, limit: i64) -> Result<Vec<Meetin
     .await?)
 }
 
+/// Scheduled meetings starting within `before` seconds of `now` that were planned earlier than
+/// that and have no reminder yet (at most `limit`), with their coalition's home channel.
+pub async fn needing_reminder(
+    store: &Store,
+    now: i64,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<(Meeting, ChannelId)>> {
+    #[derive(FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        meeting: Meeting,
+        home: ChannelId,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT m.id, m.coalition_id, m.title, m.starts_at, m.ends_at, m.voice_channel_id, m.location,
+                m.series_id, m.every, m.status, m.event_id, m.event_status, m.announce_channel_id,
+                m.announce_message_id, m.thread_id, m.agenda_message_id, m.started_at, m.ended_at,
+                m.created_by, m.created_at, c.home_channel_id AS home
+         FROM meetings m JOIN coalitions c ON c.id = m.coalition_id AND c.archived_at IS NULL
+         WHERE m.status = 'scheduled' AND m.starts_at > ?1 AND m.starts_at <= ?1 + ?2
+           AND m.created_at <= m.starts_at - ?2
+           AND NOT EXISTS (SELECT 1 FROM deliveries d
+                           WHERE d.dedupe_key = 'meeting:' || m.id || ':reminder:' || m.starts_at)
+         ORDER BY m.starts_at LIMIT ?3",
+    )
+    .bind(now)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.meeting, r.home)).collect())
+}
+
 /// Marks a scheduled meeting missed; false when it was started or cancelled meanwhile.
 pub async fn miss(tx: &mut Tx, coalition: CoalitionId, id: MeetingId) -> Result<bool> {
     let done = sqlx::query(

@@ -119,25 +119,44 @@ fn describe_every(e: &str) -> String {
     e.trim().to_string()
 }
 
-/// Queues what a new occurrence needs: its Discord event, its announcement, its reminder.
+/// Queues what a new occurrence needs: its Discord event and its announcement (its reminder is
+/// planned by the scheduler's tick, [`plan_reminders`]).
 async fn plan_occurrence(tx: &mut Tx, c: &Coalition, m: &Meeting, now: i64) -> Result<()> {
     event_change(tx, c.id, m.id, EventChange::Create, now).await?;
     post_update(tx, c, m.id, "new", now).await?;
-    let remind_at = m.starts_at - REMINDER_BEFORE;
-    if remind_at > now {
+    Ok(())
+}
+
+/// Run by the scheduler's tick: queues the reminder of each scheduled meeting that starts within
+/// `before` seconds, once per start time (its dedupe key), unless it was planned closer to its
+/// start than that. Returns how many were queued.
+pub async fn plan_reminders(store: &Store, now: DateTime<Utc>, before: i64, limit: i64) -> Result<usize> {
+    let now_s = ts(now);
+    let due = db::needing_reminder(store, now_s, before, limit).await?;
+    let mut n = 0;
+    for (m, home) in due {
+        let mut tx = store.write().await?;
         let reminder = NewDelivery {
-            coalition: c.id,
-            dedupe_key: format!("meeting:{}:reminder:{}", m.id, m.starts_at),
-            target: Target::Channel(c.home_channel_id),
+            coalition: m.coalition_id,
+            dedupe_key: reminder_key(&m),
+            target: Target::Channel(home),
             subject_id: Some(m.id.0),
             payload: Payload::MeetingReminder(Reminder {
                 starts_at: m.starts_at,
             }),
-            due_at: remind_at,
+            due_at: now_s,
         };
-        store::deliveries::enqueue(tx, &reminder, now).await?;
+        if store::deliveries::enqueue(&mut tx, &reminder, now_s).await? {
+            n += 1;
+        }
+        tx.commit().await?;
     }
-    Ok(())
+    Ok(n)
+}
+
+/// A meeting's reminder is sent once per start time.
+pub fn reminder_key(m: &Meeting) -> String {
+    format!("meeting:{}:reminder:{}", m.id, m.starts_at)
 }
 
 /// Queues a change to the meeting's Discord event.
