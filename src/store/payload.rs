@@ -45,6 +45,18 @@ pub enum EventChange {
     Canceled,
 }
 
+impl EventChange {
+    /// Its name in dedupe keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventChange::Create => "create",
+            EventChange::Active => "active",
+            EventChange::Completed => "completed",
+            EventChange::Canceled => "canceled",
+        }
+    }
+}
+
 /// One change to a meeting's Discord event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventStep {

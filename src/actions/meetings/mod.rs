@@ -106,17 +106,12 @@ pub async fn schedule(
     .await?;
     tx.commit().await?;
     Ok(MeetingScheduled {
-        every: every.as_deref().map(describe_every),
+        every: every.clone(),
         meeting,
         coalition_name: scope.coalition.name.clone(),
         timezone: scope.coalition.timezone.clone(),
         home_channel: scope.coalition.home_channel_id,
     })
-}
-
-/// The series rule as shown: as typed, trimmed.
-fn describe_every(e: &str) -> String {
-    e.trim().to_string()
 }
 
 /// Queues what a new occurrence needs: its Discord event and its announcement (its reminder is
@@ -170,13 +165,7 @@ async fn event_change(
     let step = EventStep { change };
     let d = NewDelivery {
         coalition: c,
-        dedupe_key: format!(
-            "meeting:{m}:event:{}",
-            serde_json::to_value(change)
-                .unwrap_or_default()
-                .as_str()
-                .unwrap_or("?")
-        ),
+        dedupe_key: format!("meeting:{m}:event:{}", change.as_str()),
         target: Target::Channel(ChannelId(0)),
         subject_id: Some(m.0),
         payload: Payload::MeetingEvent(step),
