@@ -19,6 +19,8 @@ pub struct Config {
     pub tick_seconds: u64,
     pub nudge_after_hours: u64,
     pub grace_hours: u64,
+    /// Hours before a meeting its reminder with the agenda goes to the home channel.
+    pub meeting_reminder_hours: u64,
     pub send_concurrency: usize,
     pub max_sends_per_second: u32,
     pub max_attempts: u32,
@@ -141,6 +143,7 @@ impl Config {
             ("tick_seconds", self.tick_seconds),
             ("nudge_after_hours", self.nudge_after_hours),
             ("grace_hours", self.grace_hours),
+            ("meeting_reminder_hours", self.meeting_reminder_hours),
             ("send_concurrency", self.send_concurrency as u64),
             ("max_sends_per_second", u64::from(self.max_sends_per_second)),
             ("max_attempts", u64::from(self.max_attempts)),

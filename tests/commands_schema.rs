@@ -305,6 +305,17 @@ const BUILT_PLANNED: &[&str] = &[
     "resource add",
     "resource list",
     "resource remove",
+    // issue 18: meetings
+    "meeting schedule",
+    "meeting list",
+    "meeting agenda",
+    "meeting propose",
+    "meeting start",
+    "meeting note",
+    "meeting decide",
+    "meeting action",
+    "meeting end",
+    "meeting cancel",
 ];
 
 /// The command table of COMMANDS.md: the product spec's copy beside the repository when there is

@@ -10,7 +10,7 @@ use backbone::domain::*;
 use backbone::store;
 use chrono::Duration;
 
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 24] = [
     "coalitions",
     "orgs",
     "members",
@@ -29,6 +29,11 @@ const TABLES: [&str; 19] = [
     "checkins",
     "checkin_answers",
     "feedback",
+    "meetings",
+    "meeting_items",
+    "meeting_rsvps",
+    "meeting_attendance",
+    "meeting_minutes",
     "events",
 ];
 
@@ -136,6 +141,8 @@ async fn filled(w: &World) -> Coalition {
     checkins::submit_new_round(&w.store, &admin, w.now, input)
         .await
         .unwrap();
+    held_meeting(w, &c, "Strategy").await;
+    held_meeting(w, &other, "Water meeting").await;
     c
 }
 
@@ -168,9 +175,56 @@ async fn advocacy(w: &World, actor: &backbone::actions::Actor, coalition: Option
     resources::add(&w.store, actor, w.now, link).await.unwrap();
 }
 
+/// A meeting of `c` held with an answer, a proposed item, attendance and a note.
+async fn held_meeting(w: &World, c: &Coalition, title: &str) {
+    use backbone::actions::meetings;
+    let admin = w.actor(ADMIN);
+    let name = Some(c.name.as_str());
+    let input = meetings::ScheduleMeeting {
+        coalition: Some(c.name.clone()),
+        title: title.into(),
+        when: "in 2 hours".into(),
+        ..Default::default()
+    };
+    let m = meetings::schedule(&w.store, &admin, w.now, input)
+        .await
+        .unwrap()
+        .meeting;
+    meetings::rsvp(
+        &w.store,
+        &admin,
+        w.now,
+        m.id,
+        backbone::domain::meeting::Rsvp::Yes,
+    )
+    .await
+    .unwrap();
+    meetings::propose(&w.store, &admin, w.now, name, None, &format!("{title} item"))
+        .await
+        .unwrap();
+    let at = w.now + Duration::hours(2);
+    meetings::start(&w.store, &admin, at, name, None).await.unwrap();
+    meetings::here(&w.store, &admin, at, m.id).await.unwrap();
+    let note = backbone::domain::meeting::MinuteKind::Note;
+    meetings::add_minute(&w.store, &admin, at, name, note, &format!("{title} note"))
+        .await
+        .unwrap();
+    meetings::end(&w.store, &admin, at, name).await.unwrap();
+}
+
 async fn row_count(w: &World, table: &str, c: &Coalition) -> usize {
     if table == "coalitions" {
         return 1;
+    }
+    if table == "meeting_rsvps" || table == "meeting_attendance" {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM {table} WHERE meeting_id IN (SELECT id FROM meetings WHERE coalition_id = ?)"
+        )))
+        .bind(c.id)
+        .fetch_one(w.store.pool())
+        .await
+        .unwrap();
+        return n as usize;
     }
     if table == "checkin_answers" {
         let n: i64 = sqlx::query_scalar(
@@ -236,7 +290,7 @@ async fn lead_exports_json_with_every_table() {
     assert_eq!(json["wins"][0]["created_at"], w.now.timestamp() - 3600);
     assert_eq!(json["wins"][0]["created_at_utc"], "2026-11-23T09:00:00+00:00");
     let counts: Vec<(String, usize)> = file.counts.clone();
-    assert_eq!(counts.len(), 18);
+    assert_eq!(counts.len(), 23);
     assert!(counts.contains(&("wins".to_string(), 2)));
     // Added with `neutral`, moved to `supportive` by the call: two entries of its history.
     assert!(counts.contains(&("stance_changes".to_string(), 2)));

@@ -181,6 +181,7 @@ pub async fn build_period(store: &Store, coalition: &Coalition, start: i64, end:
         checkin_blockers_count: checkin_count,
         blockers_for_leads: 0,
         advocacy,
+        meetings: store::meetings::digest_summary(store, id, end, d::MAX_ITEMS as i64).await?,
     })
 }
 

@@ -21,6 +21,7 @@ pub mod export;
 pub mod feedback;
 pub mod goals;
 pub mod me;
+pub mod meetings;
 pub mod members;
 pub mod orgs;
 pub mod outreach;

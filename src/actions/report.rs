@@ -138,6 +138,7 @@ pub async fn build(
         checkins,
         top_wins,
         targets,
+        meetings: crate::store::meetings::held(store, id, after, end).await?,
     })
 }
 

@@ -206,3 +206,15 @@ pub async fn resource(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResp
         actions::resources::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
     ))
 }
+
+/// Upcoming meetings of the chosen coalition.
+pub async fn meeting(ctx: Context<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let Some(g) = guild(ctx) else {
+        return choices(vec![]);
+    };
+    let c = option_str(ctx, "coalition");
+    choices(logged(
+        "meeting",
+        actions::meetings::suggest(&ctx.data().store, g, channel(ctx), c.as_deref(), partial).await,
+    ))
+}

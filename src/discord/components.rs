@@ -25,6 +25,9 @@ async fn guild_for_dm(data: &Data, custom_id: &str) -> Option<serenity::GuildId>
         ("feedback", _) => crate::store::feedback::owner(&data.store, crate::domain::FeedbackId(id))
             .await
             .map(|o| o.map(|(guild, _)| guild)),
+        ("meeting", "here") => {
+            crate::store::meetings::guild_of(&data.store, crate::domain::meeting::MeetingId(id)).await
+        }
         ("modal", "checkin-new" | "checkin-questions") => {
             crate::store::guild_of_coalition(&data.store, crate::domain::CoalitionId(id)).await
         }
@@ -63,6 +66,7 @@ pub async fn handle_component(
             _ if page.is_some() => {
                 commands::checkin_admin::on_page(ctx, data, c, page.unwrap_or_default()).await
             }
+            _ if c.data.custom_id.starts_with("meeting:") => commands::meeting::on_button(ctx, data, c).await,
             _ if super::paging::is_page_button(&c.data.custom_id) => {
                 super::paging::on_page(ctx, data, c).await
             }

@@ -11,7 +11,7 @@ use poise::serenity_prelude as serenity;
 
 use super::commands;
 use crate::config::Config;
-use crate::domain::permissions::{GuildPerms, Overwrite, OverwriteFor, missing_in_home};
+use crate::domain::permissions::{GuildPerms, Overwrite, OverwriteFor, missing_in_home, missing_in_server};
 use crate::domain::schedule::Schedule;
 use crate::domain::*;
 use crate::error::{Error, Result};
@@ -197,6 +197,16 @@ async fn check_home(
     let Some(Some((perms, roles))) = guilds.get(&guild) else {
         return;
     };
+    let server_missing = missing_in_server(perms.base(bot, roles));
+    if !server_missing.is_empty() {
+        r.problem(
+            format!(
+                "{name}: Backbone lacks {} in the server: meetings work, but without a Discord event",
+                server_missing.join(", ")
+            ),
+            "in Discord: Server Settings → Roles → Backbone → allow Create Events (or re-invite it with the README's URL)",
+        );
+    }
     let overwrites = overwrites_of(&channel);
     let missing = missing_in_home(perms.in_channel(bot, roles, &overwrites));
     if missing.is_empty() {

@@ -17,6 +17,7 @@ use poise::serenity_prelude as serenity;
 use serenity::{CreateAttachment, Http, HttpError, Nonce};
 
 use super::convert::{create_message, edit_message};
+use crate::domain::meeting::{EventStatus, ScheduledEvent};
 use crate::domain::message::Message;
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use crate::scheduler::{Notifier, SendError};
@@ -248,6 +249,62 @@ impl Notifier for DiscordNotifier {
             }
             Err(e) => Err(classify(e)),
         }
+    }
+
+    async fn create_event(&self, guild: GuildId, event: &ScheduledEvent) -> Result<i64, SendError> {
+        let ts = |at: i64| {
+            serenity::Timestamp::from_unix_timestamp(at).map_err(|e| SendError::Other(e.to_string()))
+        };
+        let (kind, builder) = match event.voice_channel {
+            Some(c) => (
+                serenity::ScheduledEventType::Voice,
+                serenity::CreateScheduledEvent::new(
+                    serenity::ScheduledEventType::Voice,
+                    &event.name,
+                    ts(event.start)?,
+                )
+                .channel_id(serenity::ChannelId::new(c.0 as u64)),
+            ),
+            None => (
+                serenity::ScheduledEventType::External,
+                serenity::CreateScheduledEvent::new(
+                    serenity::ScheduledEventType::External,
+                    &event.name,
+                    ts(event.start)?,
+                )
+                .location(&event.location),
+            ),
+        };
+        let _ = kind;
+        let builder = builder.end_time(ts(event.end)?).description(&event.description);
+        let made = serenity::GuildId::new(guild.0 as u64)
+            .create_scheduled_event(&*self.http, builder)
+            .await
+            .map_err(classify)?;
+        Ok(made.id.get() as i64)
+    }
+
+    async fn set_event_status(
+        &self,
+        guild: GuildId,
+        event: i64,
+        status: EventStatus,
+    ) -> Result<(), SendError> {
+        let status = match status {
+            EventStatus::Scheduled => serenity::ScheduledEventStatus::Scheduled,
+            EventStatus::Active => serenity::ScheduledEventStatus::Active,
+            EventStatus::Completed => serenity::ScheduledEventStatus::Completed,
+            EventStatus::Canceled => serenity::ScheduledEventStatus::Canceled,
+        };
+        serenity::GuildId::new(guild.0 as u64)
+            .edit_scheduled_event(
+                &*self.http,
+                serenity::ScheduledEventId::new(event as u64),
+                serenity::EditScheduledEvent::new().status(status),
+            )
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 }
 

@@ -63,6 +63,23 @@ pub struct Digest {
     pub blockers_for_leads: i64,
     /// Targets whose stance moved and the library's new resources (public).
     pub advocacy: super::targets::DigestAdvocacy,
+    /// The last meeting's decisions and actions, and the next meeting.
+    pub meetings: DigestMeetings,
+}
+
+/// Meetings in the digest: the last one held (its decisions, how many of its actions are done)
+/// and the next one planned.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DigestMeetings {
+    /// The last meeting held by the digest's end: (title, when it started).
+    pub last: Option<(String, i64)>,
+    /// Its decisions, first taken first (at most [`MAX_ITEMS`]).
+    pub decisions: Vec<String>,
+    /// Its action items, and how many of their tasks are done.
+    pub actions: i64,
+    pub actions_done: i64,
+    /// The next meeting planned: (title, start).
+    pub next: Option<(String, i64)>,
 }
 
 impl Digest {

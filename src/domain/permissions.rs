@@ -16,6 +16,8 @@ pub mod bits {
     pub const MENTION_EVERYONE: u64 = 1 << 17;
     pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
     pub const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
+    pub const MANAGE_EVENTS: u64 = 1 << 33;
+    pub const CREATE_EVENTS: u64 = 1 << 44;
     pub const ALL: u64 = u64::MAX;
 }
 
@@ -111,6 +113,16 @@ impl GuildPerms {
     }
 }
 
+/// What Backbone needs server-wide, with the names Discord shows: only Create Events (meetings'
+/// Discord events; Manage Events covers it too).
+pub fn missing_in_server(perms: u64) -> Vec<&'static str> {
+    if perms & (bits::CREATE_EVENTS | bits::MANAGE_EVENTS) == 0 {
+        vec!["Create Events"]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The names of what `perms` lacks of the home channel's needs.
 pub fn missing_in_home(perms: u64) -> Vec<&'static str> {
     HOME_CHANNEL_NEEDS
@@ -191,5 +203,12 @@ mod tests {
         let p = g.in_channel(BOT, &[], &[ow(OverwriteFor::Role(G), 0, VIEW_CHANNEL)]);
         assert_eq!(p, 0);
         assert_eq!(missing_in_home(p).len(), 6);
+    }
+
+    #[test]
+    fn meetings_need_create_events_in_the_server() {
+        assert_eq!(super::missing_in_server(VIEW_CHANNEL), ["Create Events"]);
+        assert!(super::missing_in_server(CREATE_EVENTS).is_empty());
+        assert!(super::missing_in_server(MANAGE_EVENTS).is_empty());
     }
 }

@@ -707,6 +707,18 @@ pub struct Report {
     pub top_wins: Vec<QuotedWin>,
     /// Targets: stances at the start and end, who moved, outreach by partner org.
     pub targets: super::targets::ReportTargets,
+    /// Meetings held in the period.
+    pub meetings: MeetingsHeld,
+}
+
+/// Meetings held in a report's period: how many, who came by partner org, what was decided.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct MeetingsHeld {
+    pub held: i64,
+    /// Per org (`None`: members without one): attendances, and members × meetings held.
+    pub attendance: Vec<(Option<String>, i64, i64)>,
+    /// (when the meeting started, its title, the decision), oldest first.
+    pub decisions: Vec<(i64, String, String)>,
 }
 
 #[cfg(test)]

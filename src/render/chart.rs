@@ -298,6 +298,7 @@ mod tests {
             tasks_cancelled: 0,
             overdue_count: 0,
             overdue: Vec::new(),
+            meetings: Default::default(),
             upcoming_count: 0,
             upcoming: Vec::new(),
             goals_active: goals.len() as i64,

@@ -153,6 +153,9 @@ pub fn digest(d: &Digest) -> Message {
             false,
         );
     }
+    if let Some(field) = meetings_field(&d.meetings) {
+        e = e.field("🗓️ Meetings", field, false);
+    }
     if d.feedback_new > 0 || d.feedback_acknowledged > 0 {
         e = e.field(
             "📣 Feedback to the leads",
@@ -208,6 +211,28 @@ pub fn digest(d: &Digest) -> Message {
     } else {
         Audience::Public
     })
+}
+
+/// The last meeting's decisions and how many of its actions are done, and the next meeting.
+fn meetings_field(m: &crate::domain::digest::DigestMeetings) -> Option<String> {
+    if m.last.is_none() && m.next.is_none() {
+        return None;
+    }
+    let mut lines = Vec::new();
+    if let Some((title, at)) = &m.last {
+        lines.push(format!(
+            "Last: **{}** (<t:{at}:D>) — {} of {} action{} done",
+            clip(title, 80),
+            m.actions_done,
+            m.actions,
+            plural(m.actions)
+        ));
+        lines.extend(m.decisions.iter().map(|d| format!("✅ {}", clip(d, 150))));
+    }
+    if let Some((title, at)) = &m.next {
+        lines.push(format!("Next: **{}** <t:{at}:F>", clip(title, 80)));
+    }
+    Some(crate::domain::message::bounded_list(&lines, lines.len(), 1000))
 }
 
 /// The leads' part of a digest, sent to them (or their channel) beside the public digest: blocker

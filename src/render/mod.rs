@@ -9,6 +9,7 @@ pub mod digest;
 pub mod feedback;
 pub mod goals;
 pub mod me;
+pub mod meetings;
 pub mod paging;
 pub mod people;
 pub mod report;

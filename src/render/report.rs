@@ -44,6 +44,11 @@ struct Page {
     checkins: BarChart,
     top_wins: Vec<WinView>,
     targets: TargetsView,
+    meetings_held: i64,
+    /// (org, "3 of 8 (38%)").
+    meeting_attendance: Vec<(String, String)>,
+    /// (date, meeting, decision).
+    decisions: Vec<(String, String, String)>,
 }
 
 /// The targets section: stances at the start and end, who moved, outreach per partner org.
@@ -507,6 +512,25 @@ pub fn html(report: &Report) -> Result<String> {
                     details: details.join(" · "),
                 }
             })
+            .collect(),
+        meetings_held: report.meetings.held,
+        meeting_attendance: report
+            .meetings
+            .attendance
+            .iter()
+            .map(|(org, came, possible)| {
+                let pct = if *possible > 0 { came * 100 / possible } else { 0 };
+                (
+                    org.clone().unwrap_or_else(|| "No organization".into()),
+                    format!("{came} of {possible} ({pct}%)"),
+                )
+            })
+            .collect(),
+        decisions: report
+            .meetings
+            .decisions
+            .iter()
+            .map(|(at, title, text)| (date(*at, tz, "%-d %b %Y"), title.clone(), text.clone()))
             .collect(),
     };
     page.render().map_err(Error::internal)

@@ -275,7 +275,12 @@ pub(crate) async fn render(
         | Payload::CheckinSummary(_)
         | Payload::CheckinClose(_) => super::posts::render(store, &c, d, payload.kind(), now).await,
         Payload::FeedbackToLead | Payload::FeedbackAck => super::people::feedback_content(store, &c, d).await,
+        Payload::MeetingReminder(_) | Payload::MeetingMinutes | Payload::MeetingCancelled => {
+            super::meetings::content(store, &c, d, payload, now).await
+        }
         // Handled before rendering (see `deliver`); never a message.
-        Payload::TaskRepeat => cancel("not a message"),
+        Payload::TaskRepeat | Payload::MeetingEvent(_) | Payload::MeetingPost | Payload::MeetingThread => {
+            cancel("not a message")
+        }
     }
 }

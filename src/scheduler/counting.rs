@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::{Notifier, SendError};
+use crate::domain::meeting::{EventStatus, ScheduledEvent};
 use crate::domain::message::Message;
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use crate::ops::metrics::{Metrics, RATE_LIMITED_BY_SCHEDULER};
@@ -81,6 +82,29 @@ impl<N: Notifier> Notifier for Counting<N> {
     ) -> Result<ChannelId, SendError> {
         let r = self.inner.create_thread(channel, message, name).await;
         self.count("thread", &r.as_ref().map(|_| message).map_err(Clone::clone));
+        r
+    }
+
+    async fn create_event(&self, guild: GuildId, event: &ScheduledEvent) -> Result<i64, SendError> {
+        let r = self.inner.create_event(guild, event).await;
+        self.count(
+            "event",
+            &r.as_ref().map(|id| MessageId(*id)).map_err(Clone::clone),
+        );
+        r
+    }
+
+    async fn set_event_status(
+        &self,
+        guild: GuildId,
+        event: i64,
+        status: EventStatus,
+    ) -> Result<(), SendError> {
+        let r = self.inner.set_event_status(guild, event, status).await;
+        self.count(
+            "event",
+            &r.as_ref().map(|_| MessageId(event)).map_err(Clone::clone),
+        );
         r
     }
 }

@@ -13,6 +13,7 @@ use crate::ops::metrics::Metrics;
 mod content;
 pub mod counting;
 pub mod deliver;
+mod meetings;
 pub mod notifier;
 mod outcome;
 mod pace;
@@ -39,6 +40,8 @@ pub struct SchedulerSettings {
     pub nudge_after: i64,
     /// A missed check-in or digest is still sent if at most this many seconds late.
     pub grace: i64,
+    /// Seconds before a meeting its reminder goes out.
+    pub meeting_reminder: i64,
     /// Sends in flight at once.
     pub send_concurrency: usize,
     /// Sends started per second at most (Discord allows 50 requests/s per bot); 0 = no pacing.
@@ -69,6 +72,7 @@ impl Default for SchedulerSettings {
             tick: Duration::from_secs(15),
             nudge_after: 24 * 3600,
             grace: 12 * 3600,
+            meeting_reminder: crate::domain::meeting::REMINDER_BEFORE,
             send_concurrency: 5,
             max_sends_per_second: 40,
             max_attempts: 6,
@@ -92,6 +96,7 @@ impl SchedulerSettings {
             tick: Duration::from_secs(config.tick_seconds.max(1)),
             nudge_after: hours(config.nudge_after_hours),
             grace: hours(config.grace_hours),
+            meeting_reminder: hours(config.meeting_reminder_hours),
             send_concurrency: config.send_concurrency.clamp(1, 40),
             max_sends_per_second: config.max_sends_per_second.clamp(1, 45),
             max_attempts: config.max_attempts.max(1),

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use crate::domain::meeting::{EventStatus, ScheduledEvent};
 use crate::domain::message::Message;
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 
@@ -80,4 +81,27 @@ pub trait Notifier: Send + Sync {
         message: MessageId,
         name: &str,
     ) -> impl Future<Output = Result<ChannelId, SendError>> + Send;
+
+    /// Creates a Discord scheduled event in `guild` (a meeting); returns its id. Discord has no
+    /// nonce for events: the caller records the id at once and never creates twice for one row.
+    /// A notifier that cannot make events refuses with [`SendError::Other`].
+    fn create_event(
+        &self,
+        guild: GuildId,
+        event: &ScheduledEvent,
+    ) -> impl Future<Output = Result<i64, SendError>> + Send {
+        let _ = (guild, event);
+        async { Err(SendError::Other("this notifier makes no scheduled events".into())) }
+    }
+
+    /// Moves the scheduled event `event` of `guild` to `status` (ACTIVE, COMPLETED or CANCELED).
+    fn set_event_status(
+        &self,
+        guild: GuildId,
+        event: i64,
+        status: EventStatus,
+    ) -> impl Future<Output = Result<(), SendError>> + Send {
+        let _ = (guild, event, status);
+        async { Err(SendError::Other("this notifier makes no scheduled events".into())) }
+    }
 }

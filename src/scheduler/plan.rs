@@ -32,6 +32,17 @@ pub async fn tick(store: &Store, settings: &SchedulerSettings, now: DateTime<Utc
     async {
         let mut report = TickReport::default();
         let now_s = now.timestamp();
+        // Meetings whose time passed unheld: their series moves on.
+        let missed = crate::actions::meetings::pass_missed(store, now).await?;
+        if missed > 0 {
+            tracing::info!(missed, "meetings passed without being held");
+        }
+        let reminders =
+            crate::actions::meetings::plan_reminders(store, now, settings.meeting_reminder, settings.batch)
+                .await?;
+        if reminders > 0 {
+            tracing::info!(reminders, "meeting reminders planned");
+        }
         if !store::schedule::anything_due(store, now_s).await? {
             return Ok(report);
         }

@@ -109,6 +109,10 @@ impl<N: Notifier> Sender<'_, N> {
                 },
             ));
         }
+        // A meeting's event, announcement and thread: more than one message, recorded as they go.
+        if let Some(out) = super::meetings::run(self, d, &payload).await? {
+            return Ok(Step::Done(out));
+        }
         let content = match content::render(store, d, &payload, now).await {
             // Who may read it is settled once, here: the narrower of what render said and the kind's.
             Ok(Content::Send {

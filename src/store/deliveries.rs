@@ -51,6 +51,20 @@ pub enum DeliveryKind {
     /// Going through the outbox makes it exactly once, however often the task closes or the
     /// process crashes.
     TaskRepeat,
+    /// Not a message: creates a meeting's Discord scheduled event or moves its status (subject:
+    /// meeting id; the payload says which change).
+    MeetingEvent,
+    /// A meeting's announcement with Going / Maybe / Can't, posted once then edited in place
+    /// (subject: meeting id).
+    MeetingPost,
+    /// The reminder with the agenda in the home channel before a meeting (subject: meeting id).
+    MeetingReminder,
+    /// The thread of a meeting that started, with its agenda (subject: meeting id).
+    MeetingThread,
+    /// A meeting's minutes when it ends (subject: meeting id).
+    MeetingMinutes,
+    /// A cancelled meeting: those coming are told in the home channel (subject: meeting id).
+    MeetingCancelled,
 }
 
 impl DeliveryKind {
@@ -74,6 +88,12 @@ impl DeliveryKind {
             DeliveryKind::FeedbackAck => "feedback_ack",
             DeliveryKind::TaskRepeat => "task_repeat",
             DeliveryKind::DigestLeads => "digest_leads",
+            DeliveryKind::MeetingEvent => "meeting_event",
+            DeliveryKind::MeetingPost => "meeting_post",
+            DeliveryKind::MeetingReminder => "meeting_reminder",
+            DeliveryKind::MeetingThread => "meeting_thread",
+            DeliveryKind::MeetingMinutes => "meeting_minutes",
+            DeliveryKind::MeetingCancelled => "meeting_cancelled",
         }
     }
 
@@ -88,7 +108,13 @@ impl DeliveryKind {
             | DeliveryKind::CheckinCard
             | DeliveryKind::CheckinSummary
             | DeliveryKind::CheckinClose
-            | DeliveryKind::TaskRepeat => Audience::Public,
+            | DeliveryKind::TaskRepeat
+            | DeliveryKind::MeetingEvent
+            | DeliveryKind::MeetingPost
+            | DeliveryKind::MeetingReminder
+            | DeliveryKind::MeetingThread
+            | DeliveryKind::MeetingMinutes
+            | DeliveryKind::MeetingCancelled => Audience::Public,
             DeliveryKind::DeadlinePing
             | DeliveryKind::BlockerAlert
             | DeliveryKind::ChannelWarning
@@ -106,7 +132,7 @@ impl DeliveryKind {
     }
 
     /// Every kind, for tests that go through all of them.
-    pub const ALL: [DeliveryKind; 17] = [
+    pub const ALL: [DeliveryKind; 23] = [
         DeliveryKind::CheckinPrompt,
         DeliveryKind::Nudge,
         DeliveryKind::TaskPing,
@@ -124,6 +150,12 @@ impl DeliveryKind {
         DeliveryKind::FeedbackAck,
         DeliveryKind::DigestLeads,
         DeliveryKind::TaskRepeat,
+        DeliveryKind::MeetingEvent,
+        DeliveryKind::MeetingPost,
+        DeliveryKind::MeetingReminder,
+        DeliveryKind::MeetingThread,
+        DeliveryKind::MeetingMinutes,
+        DeliveryKind::MeetingCancelled,
     ];
 
     /// Reads a stored name.

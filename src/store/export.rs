@@ -229,6 +229,55 @@ const TABLES: &[Table] = &[
         "WHERE coalition_id = ? ORDER BY id"
     ),
     table!(
+        "meetings",
+        [
+            id,
+            title,
+            starts_at,
+            ends_at,
+            location,
+            voice_channel_id,
+            series_id,
+            every,
+            status,
+            started_at,
+            ended_at,
+            created_by,
+            created_at
+        ],
+        "WHERE coalition_id = ? ORDER BY starts_at, id"
+    ),
+    table!(
+        "meeting_items",
+        [
+            id,
+            meeting_id,
+            kind,
+            text,
+            proposed_by,
+            carried_from,
+            carried_at,
+            covered,
+            created_at
+        ],
+        "WHERE coalition_id = ? ORDER BY meeting_id, position, id"
+    ),
+    table!(
+        "meeting_rsvps",
+        [user_id, meeting_id, answer, answered_at],
+        "WHERE meeting_id IN (SELECT id FROM meetings WHERE coalition_id = ?) ORDER BY meeting_id, answered_at"
+    ),
+    table!(
+        "meeting_attendance",
+        [user_id, meeting_id, org_name, at],
+        "WHERE meeting_id IN (SELECT id FROM meetings WHERE coalition_id = ?) ORDER BY meeting_id, at"
+    ),
+    table!(
+        "meeting_minutes",
+        [id, meeting_id, kind, text, by_user, task_id, created_at],
+        "WHERE coalition_id = ? ORDER BY meeting_id, id"
+    ),
+    table!(
         "events",
         [id, actor_id, kind, subject, detail, created_at],
         "WHERE coalition_id = ? ORDER BY id"

@@ -27,6 +27,46 @@ pub enum Payload {
     FeedbackToLead,
     FeedbackAck,
     TaskRepeat,
+    MeetingEvent(EventStep),
+    MeetingPost,
+    MeetingReminder(Reminder),
+    MeetingThread,
+    MeetingMinutes,
+    MeetingCancelled,
+}
+
+/// What a meeting's Discord event should become: created, or moved to a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventChange {
+    Create,
+    Active,
+    Completed,
+    Canceled,
+}
+
+impl EventChange {
+    /// Its name in dedupe keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventChange::Create => "create",
+            EventChange::Active => "active",
+            EventChange::Completed => "completed",
+            EventChange::Canceled => "canceled",
+        }
+    }
+}
+
+/// One change to a meeting's Discord event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventStep {
+    pub change: EventChange,
+}
+
+/// A meeting reminder: the start it was planned for (moved since: cancelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub starts_at: i64,
 }
 
 /// When a check-in round opened (its prompt, its nudges).
@@ -147,6 +187,12 @@ impl Payload {
             Payload::FeedbackToLead => DeliveryKind::FeedbackToLead,
             Payload::FeedbackAck => DeliveryKind::FeedbackAck,
             Payload::TaskRepeat => DeliveryKind::TaskRepeat,
+            Payload::MeetingEvent(_) => DeliveryKind::MeetingEvent,
+            Payload::MeetingPost => DeliveryKind::MeetingPost,
+            Payload::MeetingReminder(_) => DeliveryKind::MeetingReminder,
+            Payload::MeetingThread => DeliveryKind::MeetingThread,
+            Payload::MeetingMinutes => DeliveryKind::MeetingMinutes,
+            Payload::MeetingCancelled => DeliveryKind::MeetingCancelled,
         }
     }
 
@@ -163,10 +209,16 @@ impl Payload {
                 serde_json::to_string(p)
             }
             Payload::CheckinClose(p) => serde_json::to_string(p),
+            Payload::MeetingEvent(p) => serde_json::to_string(p),
+            Payload::MeetingReminder(p) => serde_json::to_string(p),
             Payload::WinCelebration
             | Payload::FeedbackToLead
             | Payload::FeedbackAck
-            | Payload::TaskRepeat => serde_json::to_string(&Nothing {}),
+            | Payload::TaskRepeat
+            | Payload::MeetingPost
+            | Payload::MeetingThread
+            | Payload::MeetingMinutes
+            | Payload::MeetingCancelled => serde_json::to_string(&Nothing {}),
         };
         json.expect("payloads are plain data")
     }
@@ -205,6 +257,24 @@ impl Payload {
             DeliveryKind::TaskRepeat => {
                 read::<Nothing>(json)?;
                 Payload::TaskRepeat
+            }
+            DeliveryKind::MeetingEvent => Payload::MeetingEvent(read(json)?),
+            DeliveryKind::MeetingReminder => Payload::MeetingReminder(read(json)?),
+            DeliveryKind::MeetingPost => {
+                read::<Nothing>(json)?;
+                Payload::MeetingPost
+            }
+            DeliveryKind::MeetingThread => {
+                read::<Nothing>(json)?;
+                Payload::MeetingThread
+            }
+            DeliveryKind::MeetingMinutes => {
+                read::<Nothing>(json)?;
+                Payload::MeetingMinutes
+            }
+            DeliveryKind::MeetingCancelled => {
+                read::<Nothing>(json)?;
+                Payload::MeetingCancelled
             }
         };
         Ok(p)
@@ -270,6 +340,14 @@ mod tests {
             Payload::FeedbackToLead,
             Payload::FeedbackAck,
             Payload::TaskRepeat,
+            Payload::MeetingEvent(EventStep {
+                change: EventChange::Active,
+            }),
+            Payload::MeetingPost,
+            Payload::MeetingReminder(Reminder { starts_at: 9 }),
+            Payload::MeetingThread,
+            Payload::MeetingMinutes,
+            Payload::MeetingCancelled,
         ] {
             round_trip(p);
         }

@@ -3,6 +3,7 @@
 // Each test binary uses its own part of the support code.
 #![allow(dead_code, unused_imports)]
 
+pub mod events;
 pub mod gateway;
 pub mod rest;
 pub mod scenario;

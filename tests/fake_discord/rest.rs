@@ -403,6 +403,7 @@ fn check_shape(method: &str, path: &str, v: &Value) -> Option<String> {
         ("PUT", ["applications", ..]) => parse::<Vec<s::Command>>(v),
         ("POST", ["users", "@me", "channels"]) => parse::<s::PrivateChannel>(v),
         ("POST", ["channels", _, "messages", _, "threads"]) => parse::<s::GuildChannel>(v),
+        ("POST" | "PATCH", ["guilds", _, "scheduled-events", ..]) => parse::<s::ScheduledEvent>(v),
         (_, ["channels", _, "messages", ..]) | (_, ["webhooks", ..]) => parse::<s::Message>(v),
         _ => None,
     }
@@ -450,6 +451,9 @@ fn route(
 ) -> Routed {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let w = &inner.world;
+    if let Some(routed) = super::events::route(inner, s, method, &segs, body) {
+        return routed;
+    }
     match (method, segs.as_slice()) {
         ("GET", ["gateway"]) => Ok((200, json!({ "url": format!("ws://{}", inner.ws_addr) }))),
         ("GET", ["gateway", "bot"]) => Ok((

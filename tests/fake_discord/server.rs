@@ -247,6 +247,12 @@ pub struct State {
     pub threads: BTreeMap<u64, super::threads::ThreadRec>,
     /// Channels where the bot may not start threads (50013).
     pub threads_denied: HashSet<u64>,
+    /// Scheduled events, by id.
+    pub events: BTreeMap<u64, super::events::EventRec>,
+    /// Guilds where the bot lacks Create Events: event requests fail with 403 50013.
+    pub events_denied: HashSet<u64>,
+    /// The bot's clock (events must start after it); the wall clock when unset.
+    pub clock_now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Which channel posts the fake answers 429, the way Discord does: body
@@ -450,6 +456,21 @@ impl FakeDiscord {
     /// Threads started so far, oldest first.
     pub fn threads(&self) -> Vec<super::threads::ThreadRec> {
         self.state().threads.values().cloned().collect()
+    }
+
+    /// Scheduled events made so far.
+    pub fn events(&self) -> Vec<super::events::EventRec> {
+        self.state().events.values().cloned().collect()
+    }
+
+    /// Takes away (or gives back) the bot's Create Events permission in `guild`.
+    pub fn deny_events(&self, guild: u64, denied: bool) {
+        let mut s = self.state();
+        if denied {
+            s.events_denied.insert(guild);
+        } else {
+            s.events_denied.remove(&guild);
+        }
     }
 
     /// Forbids (or allows again) starting threads in `channel`, as a missing permission would.

@@ -48,8 +48,9 @@ pub const MEMBER_PERMS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1
 pub const ADMIN_PERMS: u64 = MEMBER_PERMS | (1 << 5);
 /// The bot's own role in the test guild ("Backbone", as Discord creates it on invite).
 pub const BOT_ROLE: u64 = 1_300_000_000_000_001_501;
-/// The bot role's permissions: MEMBER_PERMS plus CREATE_PUBLIC_THREADS and SEND_MESSAGES_IN_THREADS.
-pub const BOT_PERMS: u64 = MEMBER_PERMS | (1 << 35) | (1 << 38);
+/// The bot role's permissions: MEMBER_PERMS plus CREATE_PUBLIC_THREADS, SEND_MESSAGES_IN_THREADS
+/// and CREATE_EVENTS.
+pub const BOT_PERMS: u64 = MEMBER_PERMS | (1 << 35) | (1 << 38) | (1 << 44);
 /// SEND_MESSAGES, for overwrites that deny it.
 pub const SEND_MESSAGES: u64 = 1 << 11;
 
@@ -640,6 +641,7 @@ impl Bot {
     pub async fn without_bot_in(world: WorldSpec, at: DateTime<Utc>) -> Bot {
         log_buffer();
         let fake = FakeDiscord::start(world.clone(), TOKEN).await;
+        fake.state().clock_now = Some(at);
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite://{}", dir.path().join("backbone.db").display());
         Bot {
@@ -728,6 +730,7 @@ impl Bot {
     /// Sets the bot's clock (the scheduler sees it at its next tick, within a second).
     pub fn set_time(&self, at: DateTime<Utc>) {
         self.clock.set(at);
+        self.fake.state().clock_now = Some(at);
     }
 
     fn person(&self, user: u64) -> &PersonSpec {

@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use backbone::domain::meeting::{EventStatus, ScheduledEvent};
 use backbone::domain::message::Message;
 use backbone::domain::{ChannelId, GuildId, MessageId, UserId};
 use backbone::scheduler::{Notifier, SendError};
@@ -74,6 +75,12 @@ struct Inner {
     membership_checks: usize,
     /// Errors the next attempts to start a thread meet, in order.
     thread_failures: VecDeque<SendError>,
+    /// Scheduled events made, with their current status.
+    events: Vec<(GuildId, i64, ScheduledEvent, EventStatus)>,
+    /// Every status change asked for: (event, from, to, accepted).
+    event_moves: Vec<(i64, EventStatus, EventStatus, bool)>,
+    /// When set, every event call fails with this (a missing Create Events permission).
+    events_refused: Option<SendError>,
 }
 
 /// A notifier that records every call and can be scripted to fail; it honours nonces as Discord does.
@@ -106,6 +113,21 @@ impl RecordingNotifier {
     /// `user` left the server: `in_guild` says no from now on.
     pub fn leave_server(&self, user: UserId) {
         self.lock().left.push(user);
+    }
+
+    /// Scheduled events made so far: (guild, id, event, status now).
+    pub fn events(&self) -> Vec<(GuildId, i64, ScheduledEvent, EventStatus)> {
+        self.lock().events.clone()
+    }
+
+    /// Status changes asked for: (event, from, to, whether Discord's rules allowed it).
+    pub fn event_moves(&self) -> Vec<(i64, EventStatus, EventStatus, bool)> {
+        self.lock().event_moves.clone()
+    }
+
+    /// From now on every event call fails with `err` (e.g. 403 50013, no Create Events).
+    pub fn refuse_events(&self, err: SendError) {
+        self.lock().events_refused = Some(err);
     }
 
     /// How often the sender asked whether someone is still in the server.
@@ -316,5 +338,50 @@ impl Notifier for RecordingNotifier {
         let thread = ChannelId(message.0);
         inner.threads.insert(message, thread);
         Ok(thread)
+    }
+
+    async fn create_event(&self, guild: GuildId, event: &ScheduledEvent) -> Result<i64, SendError> {
+        let mut inner = self.lock();
+        if let Some(e) = inner.events_refused.clone() {
+            return Err(e);
+        }
+        inner.next_id += 1;
+        let id = 700_000 + inner.next_id;
+        inner
+            .events
+            .push((guild, id, event.clone(), EventStatus::Scheduled));
+        Ok(id)
+    }
+
+    async fn set_event_status(
+        &self,
+        guild: GuildId,
+        event: i64,
+        status: EventStatus,
+    ) -> Result<(), SendError> {
+        let mut inner = self.lock();
+        if let Some(e) = inner.events_refused.clone() {
+            return Err(e);
+        }
+        let Some(i) = inner
+            .events
+            .iter()
+            .position(|(g, id, _, _)| *g == guild && *id == event)
+        else {
+            return Err(SendError::NoAccess {
+                code: 10070,
+                message: "Unknown Guild Scheduled Event".into(),
+            });
+        };
+        let from = inner.events[i].3;
+        let ok = from.may_become(status);
+        inner.event_moves.push((event, from, status, ok));
+        if !ok {
+            return Err(SendError::Other(format!(
+                "400: cannot move an event from {from:?} to {status:?}"
+            )));
+        }
+        inner.events[i].3 = status;
+        Ok(())
     }
 }

@@ -410,6 +410,66 @@ pub const COMMANDS: &[HelpEntry] = &[
         "author or lead",
         "Remove a resource from the library",
     ),
+    entry(
+        "meeting schedule",
+        "title, when, every?, duration?, where?, coalition?",
+        "lead",
+        "Plan a meeting or a series: a Discord event and an announcement with Going / Maybe / Can't",
+    ),
+    entry(
+        "meeting list",
+        "coalition?",
+        "anyone",
+        "Upcoming meetings with who is coming",
+    ),
+    entry(
+        "meeting agenda",
+        "meeting?, coalition?",
+        "anyone",
+        "Proposed items, overdue and blocked tasks, deadlines, goals behind pace, wins, carried items",
+    ),
+    entry(
+        "meeting propose",
+        "item, meeting?, coalition?",
+        "member",
+        "Add an item to a meeting's agenda",
+    ),
+    entry(
+        "meeting start",
+        "meeting?, coalition?",
+        "lead",
+        "Open the meeting's thread with its agenda and a Here button",
+    ),
+    entry(
+        "meeting note",
+        "text, coalition?",
+        "member",
+        "A note in the running meeting's minutes",
+    ),
+    entry(
+        "meeting decide",
+        "text, coalition?",
+        "lead",
+        "Record a decision in the minutes",
+    ),
+    entry(
+        "meeting action",
+        "title, assignee, due?, coalition?",
+        "member",
+        "An action item: a task linked to the running meeting",
+    ),
+    entry(
+        "meeting end",
+        "coalition?",
+        "lead",
+        "Post the minutes; items not covered carry over; the event completes",
+    ),
+    entry(
+        "meeting cancel",
+        "meeting, series?, coalition?",
+        "lead",
+        "Cancel a meeting or its series; those coming are told",
+    ),
 ];
 
 /// The command groups, in table order (`coalition`, `org`, …, `help`).
@@ -599,7 +659,8 @@ mod tests {
                 "feedback",
                 "report",
                 "target",
-                "resource"
+                "resource",
+                "meeting"
             ]
         );
     }

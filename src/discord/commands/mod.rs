@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod goal;
 pub mod help;
 pub mod me;
+pub mod meeting;
 pub mod member;
 pub mod org;
 pub mod report;
@@ -40,6 +41,7 @@ pub fn all() -> Vec<Command> {
         feedback::all(),
         target::all(),
         resource::all(),
+        meeting::all(),
         help::all(),
     ]
     .into_iter()
