@@ -351,66 +351,6 @@ pub const COMMANDS: &[HelpEntry] = &[
         "An impact report for stakeholders: one HTML file with charts, for any period or range of days",
     ),
     entry(
-        "target add",
-        "name, role?, office?, jurisdiction?, stance? (default neutral), influence?, coalition?",
-        "lead",
-        "Add a decision-maker or stakeholder the coalition wants to move",
-    ),
-    entry(
-        "target log",
-        "target, kind, outcome, stance?, ask?, org?, follow_up? (due: a task for you), coalition?",
-        "member",
-        "Record an outreach: whom you met, what you asked, what was said, the stance you saw",
-    ),
-    entry(
-        "target list",
-        "stance?, influence?, coalition?",
-        "anyone",
-        "Targets by stance and influence",
-    ),
-    entry(
-        "target show",
-        "target, coalition?",
-        "anyone",
-        "One target's timeline of outreach and stance changes (leads also see private notes)",
-    ),
-    entry(
-        "target map",
-        "coalition?",
-        "anyone",
-        "The power/interest grid, stance × influence, as a picture",
-    ),
-    entry(
-        "target edit",
-        "target, name?, role?, office?, jurisdiction?, stance?, influence?, coalition?",
-        "lead",
-        "Correct a target; a stance change joins its history",
-    ),
-    entry(
-        "target remove",
-        "target, coalition?",
-        "lead",
-        "Remove a target and its private notes",
-    ),
-    entry(
-        "resource add",
-        "url (http/https), title, tags?, goal?, target?, coalition?",
-        "member",
-        "Share a document, toolkit or talking points in the library",
-    ),
-    entry(
-        "resource list",
-        "tag?, search?, coalition?",
-        "anyone",
-        "The coalition's library",
-    ),
-    entry(
-        "resource remove",
-        "resource, coalition?",
-        "author or lead",
-        "Remove a resource from the library",
-    ),
-    entry(
         "meeting schedule",
         "title, when, every?, duration?, where?, coalition?",
         "lead",
@@ -469,6 +409,66 @@ pub const COMMANDS: &[HelpEntry] = &[
         "meeting, series?, coalition?",
         "lead",
         "Cancel a meeting or its series; those coming are told",
+    ),
+    entry(
+        "target add",
+        "name, role?, office?, jurisdiction?, stance? (default neutral), influence?, coalition?",
+        "lead",
+        "Add a decision-maker or stakeholder the coalition wants to move",
+    ),
+    entry(
+        "target log",
+        "target, kind, outcome, stance?, ask?, org?, follow_up? (due: a task for you), coalition?",
+        "member",
+        "Record an outreach: whom you met, what you asked, what was said, the stance you saw",
+    ),
+    entry(
+        "target list",
+        "stance?, influence?, coalition?",
+        "anyone",
+        "Targets by stance and influence",
+    ),
+    entry(
+        "target show",
+        "target, coalition?",
+        "anyone",
+        "One target's timeline of outreach and stance changes (leads also see private notes)",
+    ),
+    entry(
+        "target map",
+        "coalition?",
+        "anyone",
+        "The power/interest grid, stance × influence, as a picture",
+    ),
+    entry(
+        "target edit",
+        "target, name?, role?, office?, jurisdiction?, stance?, influence?, coalition?",
+        "lead",
+        "Correct a target; a stance change joins its history",
+    ),
+    entry(
+        "target remove",
+        "target, coalition?",
+        "lead",
+        "Remove a target and its private notes",
+    ),
+    entry(
+        "resource add",
+        "url (http/https), title, tags?, goal?, target?, coalition?",
+        "member",
+        "Share a document, toolkit or talking points in the library",
+    ),
+    entry(
+        "resource list",
+        "tag?, search?, coalition?",
+        "anyone",
+        "The coalition's library",
+    ),
+    entry(
+        "resource remove",
+        "resource, coalition?",
+        "author or lead",
+        "Remove a resource from the library",
     ),
 ];
 
@@ -658,9 +658,9 @@ mod tests {
                 "me",
                 "feedback",
                 "report",
+                "meeting",
                 "target",
-                "resource",
-                "meeting"
+                "resource"
             ]
         );
     }
