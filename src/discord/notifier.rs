@@ -276,7 +276,11 @@ impl Notifier for DiscordNotifier {
             ),
         };
         let _ = kind;
-        let builder = builder.end_time(ts(event.end)?).description(&event.description);
+        let mut builder = builder.end_time(ts(event.end)?);
+        // Discord takes a description of 1 to 1,000 characters, or none.
+        if !event.description.trim().is_empty() {
+            builder = builder.description(&event.description);
+        }
         let made = serenity::GuildId::new(guild.0 as u64)
             .create_scheduled_event(&*self.http, builder)
             .await

@@ -123,9 +123,9 @@ fn create(inner: &Inner, s: &mut State, guild: u64, body: &Value) -> Result<(u16
         ));
     }
     if let Some(d) = body.get("description").and_then(Value::as_str)
-        && d.chars().count() > 1000
+        && !(1..=1000).contains(&d.chars().count())
     {
-        errs.push("description over 1000 characters".into());
+        errs.push("description must be 1-1000 characters".into());
     }
     let start = match time(body, "scheduled_start_time") {
         Ok(Some(t)) => Some(t),
