@@ -450,3 +450,20 @@ async fn task_suggestions_follow_the_home_channel_among_several_coalitions() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn list_reads_back_every_field_as_stored() {
+    // The page comes back from SQLite as JSON: titles with quotes, backslashes, mentions and
+    // emoji, large ids and empty fields must read back exactly as `/task show` reads them.
+    let w = World::new().await;
+    let c = w.climate().await;
+    let title = r#"Print "Vote" flyers \ 50% off — <@&123> 🚀"#;
+    let t = assign(&w, MEMBER, &c, title, MEMBER, Some("2026-11-28 10:00")).await;
+    let out = tasks::list(&w.store, &w.actor(MEMBER), w.now, ListTasks::default())
+        .await
+        .unwrap();
+    let row = out.tasks.iter().find(|r| r.task.id == t.id).expect("listed");
+    assert_eq!(row.task.title, title);
+    assert_eq!(format!("{:?}", row.task), format!("{t:?}"));
+    assert_eq!(row.assignee_name.as_deref(), Some("user3"));
+}

@@ -26,6 +26,7 @@ use tracing::Instrument;
 use super::{Command, Data, convert, error_message};
 use crate::domain::message::Message;
 use crate::error::{Error, Result};
+use crate::store;
 use crate::telemetry::phase;
 
 /// How long a handler may take before its interaction is deferred (Discord allows 3 s, and the
@@ -125,6 +126,7 @@ impl Responder {
     /// Answers with a new message (a command's reply, a button's private note): the interaction
     /// response if nothing was sent yet, the deferred placeholder's replacement, or a follow-up.
     pub async fn send(&self, msg: &Message) -> Result<()> {
+        store::held::release();
         let mut state = self.state.lock().await;
         match *state {
             State::Fresh => {
@@ -162,6 +164,7 @@ impl Responder {
     /// Replaces the message a button or form is on with `msg` (a task card after a click). For a
     /// slash command or a form opened by one, answers with a new message instead.
     pub async fn update(&self, msg: &Message) -> Result<()> {
+        store::held::release();
         let on_message = matches!(self.kind, Kind::Component | Kind::Modal { on_message: true });
         // A message meant for fewer than everyone never replaces one everyone can see.
         if !on_message || (msg.audience.is_private() && !msg.ephemeral) {
@@ -189,6 +192,7 @@ impl Responder {
     /// Opens a form. A form can only be the first answer; if the interaction was already
     /// deferred, `late` is sent instead (privately) and says what to do.
     pub async fn modal(&self, modal: CreateModal, late: &str) -> Result<()> {
+        store::held::release();
         {
             let mut state = self.state.lock().await;
             if *state == State::Fresh {
@@ -243,9 +247,11 @@ impl Responder {
 }
 
 /// Runs `work` as the handler of `responder`'s interaction: defers it after [`DEFER_AFTER`] if
-/// `work` has not answered by then, while `work` goes on.
+/// `work` has not answered by then, while `work` goes on. Its statements share one database
+/// connection until it answers ([`store::held`]).
 pub async fn run<F: Future>(responder: Arc<Responder>, work: F) -> F::Output {
     let timer = responder.clone();
+    let work = store::held::hold(work);
     CURRENT
         .scope(responder, async move {
             tokio::pin!(work);

@@ -258,7 +258,7 @@ macro_rules! select_answer {
     };
 }
 
-async fn with_answers(db: &sqlx::SqlitePool, mut rows: Vec<RoundAnswer>) -> Result<Vec<RoundAnswer>> {
+async fn with_answers(db: &super::held::Db, mut rows: Vec<RoundAnswer>) -> Result<Vec<RoundAnswer>> {
     for r in &mut rows {
         r.answers = answers_of(db, r.checkin_id).await?;
     }
@@ -267,7 +267,7 @@ async fn with_answers(db: &sqlx::SqlitePool, mut rows: Vec<RoundAnswer>) -> Resu
 
 /// One check-in of `coalition` with its answers.
 pub async fn round_answer(
-    db: &sqlx::SqlitePool,
+    db: &super::held::Db,
     coalition: CoalitionId,
     checkin: CheckinId,
 ) -> Result<Option<RoundAnswer>> {
@@ -282,7 +282,7 @@ pub async fn round_answer(
 
 /// A page of a round's answers, earliest first, and how many there are in all.
 pub async fn round_answers(
-    db: &sqlx::SqlitePool,
+    db: &super::held::Db,
     coalition: CoalitionId,
     round: RoundId,
     offset: i64,
@@ -345,7 +345,7 @@ pub async fn recent_rounds(
 
 /// Current members of `coalition` in display order, and those of them who answered `round`.
 pub async fn roster(
-    db: &sqlx::SqlitePool,
+    db: &super::held::Db,
     coalition: CoalitionId,
     round: RoundId,
 ) -> Result<(Vec<(UserId, String)>, std::collections::HashSet<UserId>)> {

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use crate::domain::{CoalitionId, UserId};
 use crate::error::{Error, Result};
@@ -41,6 +41,7 @@ pub mod digest;
 pub mod export;
 pub mod feedback;
 pub mod goals;
+pub mod held;
 pub mod maintenance;
 pub mod meetings;
 pub mod members;
@@ -69,10 +70,11 @@ pub const TITLE_MATCH_LIMIT: i64 = 6;
 /// SQLITE_BUSY when another connection wrote in between: the busy timeout covers the wait.
 pub type Tx = Transaction<'static, Sqlite>;
 
-/// The database: a pool of SQLite connections in WAL mode.
+/// The database: a pool of SQLite connections in WAL mode, reached through [`held::Db`] so an
+/// interaction's statements share one connection.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    db: held::Db,
 }
 
 impl Store {
@@ -100,7 +102,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| Error::internal(format!("cannot open database `{url}`: {e}")))?;
-        let store = Store { pool };
+        let store = Store { db: held::Db(pool) };
         store.migrate().await?;
         Ok(store)
     }
@@ -112,20 +114,25 @@ impl Store {
 
     /// Applies the embedded migrations in `migrations/`.
     pub async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations").run(&self.pool).await?;
+        sqlx::migrate!("./migrations").run(self.db.pool()).await?;
         Ok(())
     }
 
-    /// The connection pool, for the store's own modules.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The executor for the store's own modules: the pool, or the connection the current
+    /// interaction holds ([`held`]).
+    pub fn pool(&self) -> &held::Db {
+        &self.db
     }
 
     /// Begins a write transaction (`BEGIN IMMEDIATE`). Logged at debug level under the target
     /// [`WRITE_TARGET`], next to sqlx's own statement log (`sqlx::query`).
     pub async fn write(&self) -> Result<Tx> {
         tracing::debug!(target: WRITE_TARGET, "BEGIN IMMEDIATE");
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        const BEGIN: sqlx::SqlStr = sqlx::SqlStr::from_static("BEGIN IMMEDIATE");
+        match held::take_for_transaction(self.db.pool()).await? {
+            Some(conn) => Ok(Transaction::begin(conn, Some(BEGIN)).await?),
+            None => Ok(self.db.pool().begin_with(BEGIN).await?),
+        }
     }
 
     /// Writes a consistent copy of the database (`VACUUM INTO`) to `path`, which must not exist or
@@ -135,14 +142,14 @@ impl Store {
         let target = path.to_string_lossy().to_string();
         sqlx::query("VACUUM INTO ?")
             .bind(target)
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await?;
         Ok(())
     }
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.db.pool().close().await;
     }
 }
 
