@@ -1,6 +1,6 @@
 //! The coalition's vocabulary: rows as the rest of the code sees them.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::FromRow;
 
 use super::ids::*;
@@ -36,7 +36,7 @@ impl Role {
 
 /// A task's status. Stored as TEXT (`open`, `in_progress`, `blocked`, `done`); reading any other
 /// stored value is an error, never a silent default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(rename_all = "snake_case")]
 pub enum TaskStatus {
@@ -222,7 +222,7 @@ impl Goal {
 }
 
 /// A piece of work assigned to a member.
-#[derive(Debug, Clone, FromRow, Serialize, Deserialize)]
+#[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Task {
     pub id: TaskId,
     pub coalition_id: CoalitionId,

@@ -1,11 +1,11 @@
 //! Tasks: numbered per coalition, assigned to members (and so to their org).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::FromRow;
 
 use crate::domain::paging::Page;
 use crate::domain::*;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 use super::{Store, Tx};
 
@@ -157,36 +157,25 @@ macro_rules! task_filter {
 /// stopping after the page), only those rows are joined with their assignee's, org's and goal's
 /// names, and the total is one count over the index — rather than joining and sorting every
 /// matching task to keep twenty.
-///
-/// The page comes back as **one row**: the total, and the page's rows as a JSON array in order.
-/// sqlx hands each result row from its SQLite worker thread to the async side separately, and
-/// on a small machine each hand-off costs about as much as the statement's own work per row
-/// (about 25 µs against 2–3 µs; measured in `cargo bench --bench commands`). A page of twenty
-/// rows was most of `/task list`'s time; one row is one hand-off.
 macro_rules! task_page {
     ($filter:tt) => {
         concat!(
             "WITH page AS (SELECT t.id FROM tasks t ",
             task_filter!($filter),
             "ORDER BY t.due_at NULLS LAST, t.number LIMIT ?5 OFFSET ?6)
-             SELECT (SELECT COUNT(*) FROM tasks t ",
+             SELECT t.id, t.coalition_id, t.number, t.title, t.assignee_id, t.org_id, t.goal_id, t.due_at,
+                    t.status, t.blocked_reason, t.created_by, t.created_at, t.updated_at, t.completed_at,
+                    t.next_ping_at, t.channel_id, t.message_id, t.cancel_reason, t.cancelled_at,
+                    t.repeat_every, t.repeat_of,
+                    m.display_name AS assignee_name, o.name AS org_name, g.title AS goal_title,
+                    (SELECT COUNT(*) FROM tasks t ",
             task_filter!($filter),
-            ") AS matching,
-             (SELECT json_group_array(json_object(
-                 'id', t.id, 'coalition_id', t.coalition_id, 'number', t.number, 'title', t.title,
-                 'assignee_id', t.assignee_id, 'org_id', t.org_id, 'goal_id', t.goal_id,
-                 'due_at', t.due_at, 'status', t.status, 'blocked_reason', t.blocked_reason,
-                 'created_by', t.created_by, 'created_at', t.created_at, 'updated_at', t.updated_at,
-                 'completed_at', t.completed_at, 'next_ping_at', t.next_ping_at,
-                 'channel_id', t.channel_id, 'message_id', t.message_id,
-                 'cancel_reason', t.cancel_reason, 'cancelled_at', t.cancelled_at,
-                 'repeat_every', t.repeat_every, 'repeat_of', t.repeat_of,
-                 'assignee_name', m.display_name, 'org_name', o.name, 'goal_title', g.title)
-                 ORDER BY t.due_at NULLS LAST, t.number)
-              FROM page JOIN tasks t ON t.id = page.id
-              LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
-              LEFT JOIN orgs o ON o.id = t.org_id AND o.coalition_id = t.coalition_id
-              LEFT JOIN goals g ON g.id = t.goal_id AND g.coalition_id = t.coalition_id) AS page"
+            ") AS matching
+             FROM page JOIN tasks t ON t.id = page.id
+             LEFT JOIN members m ON m.coalition_id = t.coalition_id AND m.user_id = t.assignee_id
+             LEFT JOIN orgs o ON o.id = t.org_id AND o.coalition_id = t.coalition_id
+             LEFT JOIN goals g ON g.id = t.goal_id AND g.coalition_id = t.coalition_id
+             ORDER BY t.due_at NULLS LAST, t.number"
         )
     };
 }
@@ -194,22 +183,22 @@ macro_rules! task_page {
 /// The page statement of the live task list (`/task list` without a status), for plan tests.
 pub const LIVE_PAGE_SQL: &str = task_page!(live);
 
-/// A listed task as the page statement's JSON carries it.
-#[derive(Deserialize)]
-struct PackedRow {
-    #[serde(flatten)]
-    task: Task,
-    assignee_name: Option<String>,
-    org_name: Option<String>,
-    goal_title: Option<String>,
+/// A listed task with how many tasks matched in all (counted by the same statement).
+#[derive(FromRow)]
+struct Counted {
+    #[sqlx(flatten)]
+    row: TaskRow,
+    matching: i64,
 }
 
 /// Tasks matching `filter`: overdue first, then by due date (undated last), then number; the rows
-/// of `page`, with how many matched in all — one statement, one row.
+/// of `page`, with how many matched in all — one statement. A page past the end has no rows to
+/// carry the count: it comes back as 0, and the caller counts separately.
 ///
 /// Overdue tasks come first because they are due earliest: a list holds either the live tasks or
 /// those of one status, so "overdue first, then by due date" is the due-date order, which the
 /// index keeps.
+#[tracing::instrument(skip_all)]
 pub async fn list(
     store: &Store,
     coalition: CoalitionId,
@@ -220,27 +209,17 @@ pub async fn list(
         None => LIVE_PAGE_SQL,
         Some(_) => task_page!(one_status),
     };
-    let (total, packed): (i64, String) = sqlx::query_as(sql)
+    let rows: Vec<Counted> = sqlx::query_as(sql)
         .bind(coalition)
         .bind(filter.assignee)
         .bind(filter.org)
         .bind(filter.status.map(TaskStatus::as_str))
         .bind(page.limit())
         .bind(page.offset())
-        .fetch_one(store.pool())
+        .fetch_all(store.pool())
         .await?;
-    let rows: Vec<PackedRow> = serde_json::from_str(&packed)
-        .map_err(|e| Error::internal(format!("a task page did not read back: {e}")))?;
-    let rows = rows
-        .into_iter()
-        .map(|r| TaskRow {
-            task: r.task,
-            assignee_name: r.assignee_name,
-            org_name: r.org_name,
-            goal_title: r.goal_title,
-        })
-        .collect();
-    Ok((rows, total))
+    let total = rows.first().map_or(0, |r| r.matching);
+    Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
 /// How many tasks match `filter`.
