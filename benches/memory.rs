@@ -31,6 +31,44 @@ fn status_mb(pid: u32, field: &str) -> f64 {
     kb / 1024.0
 }
 
+/// What the resident set is made of: the heap and other anonymous memory, and the pages of the
+/// binary and libraries that have been read in.
+fn split(pid: u32) -> String {
+    format!(
+        "anonymous {:.1} MB, files {:.1} MB",
+        status_mb(pid, "RssAnon"),
+        status_mb(pid, "RssFile")
+    )
+}
+
+/// `BENCH_SMAPS=1`: the largest resident mappings at idle, from `/proc/<pid>/smaps`.
+fn print_mappings(pid: u32) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).expect("read smaps");
+    let mut maps: Vec<(u64, String)> = Vec::new();
+    let mut name = String::new();
+    for line in text.lines() {
+        if let Some(kb) = line.strip_prefix("Rss:") {
+            let kb: u64 = kb.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+            maps.push((kb, name.clone()));
+        } else if line
+            .split_whitespace()
+            .next()
+            .is_some_and(|f| f.contains('-') && !f.ends_with(':'))
+        {
+            name = line
+                .split_whitespace()
+                .nth(5)
+                .unwrap_or("[anonymous]")
+                .to_string();
+        }
+    }
+    maps.sort_by(|a, b| b.0.cmp(&a.0));
+    println!("largest resident mappings at idle:");
+    for (kb, name) in maps.iter().take(12) {
+        println!("  {:>8.1} MB  {name}", *kb as f64 / 1024.0);
+    }
+}
+
 fn verdict(mb: f64, target: f64) -> &'static str {
     if mb < target { "ok" } else { "MISSED" }
 }
@@ -57,6 +95,10 @@ async fn main() {
     bot.registered(Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = status_mb(pid, "VmRSS");
+    let idle_split = split(pid);
+    if std::env::var("BENCH_SMAPS").is_ok() {
+        print_mappings(pid);
+    }
 
     // The burst: a coalition with members, then commands in turn as fast as they are answered.
     let r = bot
@@ -88,6 +130,7 @@ async fn main() {
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = status_mb(pid, "VmRSS");
+    let after_split = split(pid);
     let peak = status_mb(pid, "VmHWM");
     let _ = child.kill();
     let _ = child.wait();
@@ -101,11 +144,11 @@ async fn main() {
         }
     );
     println!(
-        "  idle after start            {idle:>7.1} MB   target < 25 MB  {}",
+        "  idle after start            {idle:>7.1} MB   target < 25 MB  {}   ({idle_split})",
         verdict(idle, 25.0)
     );
     println!(
-        "  after {BURST} commands          {after:>7.1} MB   target < 45 MB  {}",
+        "  after {BURST} commands          {after:>7.1} MB   target < 45 MB  {}   ({after_split})",
         verdict(after, 45.0)
     );
     println!("  peak (VmHWM)                {peak:>7.1} MB");

@@ -8,8 +8,16 @@ use backbone::cli::{Cli, execute};
 use backbone::config::Config;
 use backbone::error::Error;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    backbone::ops::memory::limit_arenas();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&Error::internal(format!("cannot start the async runtime: {e}"))),
+    };
+    runtime.block_on(run())
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load() {
         Ok(c) => c,

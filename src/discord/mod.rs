@@ -207,11 +207,16 @@ pub async fn defer(ctx: Context<'_>) -> Result<()> {
 }
 
 /// Runs CPU-heavy work (rasterising a chart, rendering a report) on tokio's blocking threads, so
-/// the async workers keep answering other interactions and the gateway meanwhile.
+/// the async workers keep answering other interactions and the gateway meanwhile. The memory the
+/// work used and freed goes back to the system afterwards.
 pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::internal(format!("rendering stopped: {e}")))
+    tokio::task::spawn_blocking(move || {
+        let out = work();
+        crate::ops::memory::give_back();
+        out
+    })
+    .await
+    .map_err(|e| Error::internal(format!("rendering stopped: {e}")))
 }
 
 /// A user id as serenity wants it.
@@ -417,6 +422,8 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
                 }
                 tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), commands = framework.options().commands.len(), "READY");
                 data.health.shard(ctx.shard_id.0, ready.shard.map_or(1, |s| s.total), true);
+                // Start-up's garbage (migrations, the command list) goes back to the system.
+                crate::ops::memory::give_back();
                 Ok(data)
             })
         })

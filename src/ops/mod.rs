@@ -7,6 +7,7 @@ pub mod files;
 pub mod health;
 pub mod http;
 pub mod lock;
+pub mod memory;
 pub mod metrics;
 pub mod restore;
 pub mod settings;
