@@ -26,6 +26,9 @@ pub struct Config {
     pub max_attempts: u32,
     pub claim_seconds: u64,
     pub send_timeout_seconds: u64,
+    /// Seconds the scheduler lease lasts: when the copy holding it dies, another copy takes the
+    /// scheduler over at most this long (plus a second) later.
+    pub scheduler_lease_seconds: u64,
     pub log_format: String,
     pub metrics_addr: String,
     pub backup_schedule: String,
@@ -149,6 +152,7 @@ impl Config {
             ("max_attempts", u64::from(self.max_attempts)),
             ("claim_seconds", self.claim_seconds),
             ("send_timeout_seconds", self.send_timeout_seconds),
+            ("scheduler_lease_seconds", self.scheduler_lease_seconds),
             ("backup_keep", self.backup_keep),
         ];
         for (name, value) in positive {
@@ -178,6 +182,12 @@ impl Config {
             return Err(Error::user(format!(
                 "send_timeout_seconds ({}) must be less than claim_seconds ({}), so a hung send is given up before another sender takes its row — lower it or raise claim_seconds.",
                 self.send_timeout_seconds, self.claim_seconds
+            )));
+        }
+        if !(3..=3600).contains(&self.scheduler_lease_seconds) {
+            return Err(Error::user(format!(
+                "scheduler_lease_seconds is {}; use 3 to 3600 (30 by default): a copy renews its lease every third of it, and the others take over that long after it dies.",
+                self.scheduler_lease_seconds
             )));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
@@ -255,6 +265,24 @@ mod tests {
         assert!(e.to_string().contains("sqlite://"), "{e}");
         let e = Config::from_sources(None, env(&[("DISCORD_API_BASE", "localhost:80")])).unwrap_err();
         assert!(e.to_string().contains("http://"), "{e}");
+    }
+
+    #[test]
+    fn the_scheduler_lease_is_configurable_within_bounds() {
+        assert_eq!(
+            Config::from_sources(None, env(&[]))
+                .unwrap()
+                .scheduler_lease_seconds,
+            30
+        );
+        let c = Config::from_sources(None, env(&[("BACKBONE_SCHEDULER_LEASE_SECONDS", "10")])).unwrap();
+        assert_eq!(c.scheduler_lease_seconds, 10);
+        for bad in ["2", "3601"] {
+            let e = Config::from_sources(None, env(&[("BACKBONE_SCHEDULER_LEASE_SECONDS", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("use 3 to 3600"), "{e}");
+        }
     }
 
     #[test]

@@ -219,6 +219,19 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     .map_err(|e| Error::internal(format!("rendering stopped: {e}")))
 }
 
+/// This copy's name in the scheduler lease: its host, process id and start time, so copies on
+/// one host, or a restarted copy with the same process id, never share a name.
+fn holder_name(started: chrono::DateTime<chrono::Utc>) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "backbone".to_string());
+    let host: String = host.chars().take(100).collect();
+    format!("{host}:{}:{}", std::process::id(), started.timestamp_millis())
+}
+
 /// A user id as serenity wants it.
 pub fn user_id(u: UserId) -> serenity::UserId {
     serenity::UserId::new(u.0.max(1) as u64)
@@ -361,7 +374,8 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     let store = Store::connect(&config.database_url).await?;
     let service = service::Service::start(&config, &store, clock.clone(), lock).await?;
 
-    let settings = scheduler::SchedulerSettings::from_config(&config);
+    let mut settings = scheduler::SchedulerSettings::from_config(&config);
+    settings.holder = holder_name(clock.now());
     let (http, client) = rest::http(&config, &token, Some(service.metrics.clone()))?;
     let base = config
         .discord

@@ -46,6 +46,11 @@ pub struct Metrics {
     /// The scheduler's clock time (unix seconds) of the last round it finished, planning and
     /// sending: a stalled scheduler shows as a value falling behind.
     pub scheduler_round: IntGauge,
+    /// 1 while this copy holds the scheduler lease (plans and sends), 0 while it waits.
+    pub scheduler_lease_held: IntGauge,
+    /// Who holds the scheduler lease, as this copy last saw it: one series at 1, labelled with
+    /// the holder's name (none while nobody holds it).
+    scheduler_lease_holder: IntGaugeVec,
     deliveries: IntGaugeVec,
     oldest_due: IntGauge,
     backup_last_success: IntGauge,
@@ -188,6 +193,24 @@ impl Metrics {
                     "The scheduler's time (unix seconds) of the last round it finished planning and sending (0 before the first).",
                 ),
             ),
+            scheduler_lease_held: metric(
+                &r,
+                gauge(
+                    "backbone_scheduler_lease_held",
+                    "1 while this copy holds the scheduler lease and plans and sends scheduled messages; 0 while it waits for it.",
+                ),
+            ),
+            scheduler_lease_holder: metric(
+                &r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "backbone_scheduler_lease_holder",
+                        "The copy holding the scheduler lease, as this copy last saw it (one series at 1).",
+                    ),
+                    &["holder"],
+                )
+                .expect("valid metric"),
+            ),
             registry: r,
         };
         // Both sources show from the start (at 0), so a rate can be taken before the first 429.
@@ -195,6 +218,15 @@ impl Metrics {
             m.rate_limited.with_label_values(&[source]);
         }
         m
+    }
+
+    /// Records who holds the scheduler lease (`None`: nobody) and whether it is this copy.
+    pub fn lease_seen(&self, holder: Option<&str>, held_here: bool) {
+        self.scheduler_lease_held.set(i64::from(held_here));
+        self.scheduler_lease_holder.reset();
+        if let Some(h) = holder {
+            self.scheduler_lease_holder.with_label_values(&[h]).set(1);
+        }
     }
 
     /// Records one command served.

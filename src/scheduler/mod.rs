@@ -13,6 +13,7 @@ use crate::ops::metrics::Metrics;
 mod content;
 pub mod counting;
 pub mod deliver;
+mod lease;
 mod meetings;
 pub mod notifier;
 mod outcome;
@@ -61,6 +62,10 @@ pub struct SchedulerSettings {
     pub batch: i64,
     /// How long shutdown waits for sends in flight before giving up on them.
     pub shutdown_wait: Duration,
+    /// How long the scheduler lease lasts ([`lease`]); renewed every third of it.
+    pub lease: Duration,
+    /// This copy's name in the lease (unique per process: host, process id, start time).
+    pub holder: String,
     /// Where the loop records tick durations and delivery outcomes (None: nowhere). Sends and
     /// 429s are counted by the notifier wrapper [`counting::Counting`].
     pub metrics: Option<Arc<Metrics>>,
@@ -82,6 +87,8 @@ impl Default for SchedulerSettings {
             backoff_max: 3600,
             batch: 200,
             shutdown_wait: Duration::from_secs(10),
+            lease: Duration::from_secs(30),
+            holder: "backbone".to_string(),
             metrics: None,
         }
     }
@@ -102,6 +109,7 @@ impl SchedulerSettings {
             max_attempts: config.max_attempts.max(1),
             claim_seconds: i64::try_from(config.claim_seconds.max(1)).unwrap_or(120),
             send_timeout: Duration::from_secs(config.send_timeout_seconds.max(1)),
+            lease: Duration::from_secs(config.scheduler_lease_seconds.max(1)),
             ..SchedulerSettings::default()
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tracing::Instrument;
 
-use super::{DeliverReport, Notifier, SchedulerSettings, deliver_until, tick};
+use super::{DeliverReport, Notifier, SchedulerSettings, deliver_until, lease, tick};
 use crate::clock::Clock;
 use crate::ops::metrics::Metrics;
 use crate::store::{Store, deliveries};
@@ -25,10 +25,20 @@ pub async fn run<N: Notifier + 'static>(
     mut shutdown: watch::Receiver<bool>,
     wake: Arc<Notify>,
 ) {
-    tracing::info!(tick = ?settings.tick, concurrency = settings.send_concurrency, "scheduler started");
+    tracing::info!(tick = ?settings.tick, concurrency = settings.send_concurrency, holder = %settings.holder, "scheduler started");
+    let mut held = false;
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        // Only the copy holding the lease plans and sends; the others ask again shortly.
+        held = lease::take(&store, &settings, clock.as_ref(), held).await;
+        if !held {
+            tokio::select! {
+                _ = tokio::time::sleep(lease::poll(&settings)) => {}
+                r = shutdown.changed() => if r.is_err() { break },
+            }
+            continue;
         }
         let now = clock.now();
         let started = std::time::Instant::now();
@@ -39,14 +49,21 @@ pub async fn run<N: Notifier + 'static>(
             m.tick_seconds.observe(started.elapsed().as_secs_f64());
         }
         let span = tracing::info_span!("deliver", now = %now);
-        let stop = shutdown.clone();
+        // Sending stops (no new sends start) on shutdown or when the lease is lost meanwhile.
+        let (stop_tx, stop) = watch::channel(false);
         let sending =
             deliver_until(&store, notifier.as_ref(), &settings, clock.as_ref(), Some(&stop)).instrument(span);
         tokio::pin!(sending);
+        let keeper = lease::keep(&store, &settings, clock.as_ref(), shutdown.clone(), &stop_tx);
+        tokio::pin!(keeper);
+        let mut keeping = true;
         let mut watcher = shutdown.clone();
-        let outcome = tokio::select! {
-            r = &mut sending => Some(r),
-            _ = stopped_then(&mut watcher, settings.shutdown_wait) => None,
+        let outcome = loop {
+            tokio::select! {
+                r = &mut sending => break Some(r),
+                _ = stopped_then(&mut watcher, settings.shutdown_wait) => break None,
+                _ = &mut keeper, if keeping => keeping = false,
+            }
         };
         if let (Some(m), Some(Ok(report))) = (&settings.metrics, &outcome) {
             record(m, report);
@@ -80,12 +97,16 @@ pub async fn run<N: Notifier + 'static>(
                 settings.tick
             }
         };
+        // The holder sleeps no longer than a renewal period, so its lease never runs out between
+        // rounds.
+        let pause = pause.min(lease::renew_every(&settings));
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = wake.notified() => {}
             r = shutdown.changed() => if r.is_err() { break },
         }
     }
+    lease::hand_back(&store, &settings).await;
     tracing::info!("scheduler stopped");
 }
 

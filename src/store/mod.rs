@@ -42,6 +42,7 @@ pub mod export;
 pub mod feedback;
 pub mod goals;
 pub mod held;
+pub mod lease;
 pub mod maintenance;
 pub mod meetings;
 pub mod members;
