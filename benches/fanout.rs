@@ -103,7 +103,8 @@ async fn run(every: Option<usize>) -> Run {
     sqlx::query(
         "INSERT INTO deliveries (coalition_id, kind, dedupe_key, target_kind, target_id, subject_id,
                                  payload, due_at, next_attempt_at, created_at)
-         SELECT id, 'digest', 'bench:digest:' || id, 'channel', home_channel_id, NULL, '{}', ?1, ?1, ?1
+         SELECT id, 'digest', 'bench:digest:' || id, 'channel', home_channel_id, NULL,
+                json_object('from', ?1 - 7 * 86400, 'to', ?1, 'at', ?1), ?1, ?1, ?1
          FROM coalitions WHERE name LIKE 'bench %'",
     )
     .bind(now)

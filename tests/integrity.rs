@@ -177,7 +177,7 @@ async fn a_win_keeps_the_org_it_was_logged_with() {
 
 /// Bypasses the schema's CHECK the way a newer release's data would look to this one.
 async fn force(w: &World, sql: &str) {
-    let mut conn = w.store.pool().acquire().await.unwrap();
+    let mut conn = w.store.pool().pool().acquire().await.unwrap();
     sqlx::query("PRAGMA ignore_check_constraints = ON")
         .execute(&mut *conn)
         .await
