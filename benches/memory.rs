@@ -62,7 +62,7 @@ fn print_mappings(pid: u32) {
                 .to_string();
         }
     }
-    maps.sort_by(|a, b| b.0.cmp(&a.0));
+    maps.sort_by_key(|m| std::cmp::Reverse(m.0));
     println!("largest resident mappings at idle:");
     for (kb, name) in maps.iter().take(12) {
         println!("  {:>8.1} MB  {name}", *kb as f64 / 1024.0);
