@@ -6,7 +6,7 @@ use harness::*;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use backbone::actions::{self, tasks, wins};
+use backbone::actions::{self, tasks};
 use backbone::clock::{Clock, ManualClock};
 use backbone::domain::message::Message;
 use backbone::domain::*;
@@ -17,22 +17,6 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 async fn deliver(w: &World, n: &RecordingNotifier, at: DateTime<Utc>) -> scheduler::DeliverReport {
     scheduler::deliver(&w.store, n, &settings(), at).await.unwrap()
-}
-
-async fn log_win(w: &World, c: &Coalition, who: UserId, text: &str) -> Win {
-    wins::log(
-        &w.store,
-        &w.actor(who),
-        w.now,
-        wins::LogWin {
-            coalition: Some(c.name.clone()),
-            text: text.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("log win")
-    .win
 }
 
 async fn assign(w: &World, c: &Coalition, to: UserId, title: &str, due: Option<&str>) -> Task {

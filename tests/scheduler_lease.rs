@@ -9,9 +9,7 @@ use harness::*;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use backbone::actions::wins;
 use backbone::clock::{Clock, ManualClock};
-use backbone::domain::*;
 use backbone::ops::health::Health;
 use backbone::ops::metrics::Metrics;
 use backbone::scheduler::{self, SchedulerSettings};
@@ -129,21 +127,6 @@ fn start(
     Copy { metrics, stop, task }
 }
 
-async fn log_win(w: &World, c: &Coalition, text: &str) {
-    wins::log(
-        &w.store,
-        &w.actor(MEMBER),
-        w.now,
-        wins::LogWin {
-            coalition: Some(c.name.clone()),
-            text: text.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("log win");
-}
-
 async fn wait_for(what: &str, cond: impl Fn() -> bool) {
     let deadline = Instant::now() + StdDuration::from_secs(10);
     while !cond() {
@@ -191,7 +174,7 @@ async fn only_the_holder_sends_and_another_copy_takes_over_when_it_dies() {
     );
 
     for i in 0..6 {
-        log_win(&w, &c, &format!("first batch {i}")).await;
+        log_win(&w, &c, MEMBER, &format!("first batch {i}")).await;
     }
     wake.notify_waiters();
     wait_for("the first batch is sent", || n.posted().len() == 6).await;
@@ -201,7 +184,7 @@ async fn only_the_holder_sends_and_another_copy_takes_over_when_it_dies() {
     a.task.abort();
     let _ = a.task.await;
     for i in 0..6 {
-        log_win(&w, &c, &format!("second batch {i}")).await;
+        log_win(&w, &c, MEMBER, &format!("second batch {i}")).await;
     }
     wake.notify_waiters();
     tokio::time::sleep(StdDuration::from_millis(500)).await;
@@ -262,7 +245,7 @@ async fn a_holder_that_loses_the_lease_stops_sending() {
     })
     .await;
     for i in 0..30 {
-        log_win(&w, &c, &format!("win {i}")).await;
+        log_win(&w, &c, MEMBER, &format!("win {i}")).await;
     }
     wake.notify_waiters();
     wait_for("sending has begun", || !n.posted().is_empty()).await;

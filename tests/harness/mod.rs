@@ -152,6 +152,23 @@ pub fn settings() -> backbone::scheduler::SchedulerSettings {
 }
 
 /// The outbox rows of `c`, oldest first.
+/// `/win log` by `who` in `c`, with no goal or amount.
+pub async fn log_win(w: &World, c: &Coalition, who: UserId, text: &str) -> Win {
+    actions::wins::log(
+        &w.store,
+        &w.actor(who),
+        w.now,
+        actions::wins::LogWin {
+            coalition: Some(c.name.clone()),
+            text: text.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("log win")
+    .win
+}
+
 pub async fn rows(w: &World, c: &Coalition) -> Vec<backbone::store::deliveries::Delivery> {
     backbone::store::deliveries::of_coalition(&w.store, c.id)
         .await
