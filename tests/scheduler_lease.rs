@@ -127,6 +127,22 @@ fn start(
     Copy { metrics, stop, task }
 }
 
+/// Starts a copy and waits until it holds the lease (nobody else has it).
+async fn start_holding(
+    w: &World,
+    n: &Arc<RecordingNotifier>,
+    clock: &Arc<ManualClock>,
+    wake: &Arc<Notify>,
+    name: &str,
+) -> Copy {
+    let copy = start(w, n, clock, wake, name);
+    wait_for(&format!("{name} holds the lease"), || {
+        copy.metrics.scheduler_lease_held.get() == 1
+    })
+    .await;
+    copy
+}
+
 async fn wait_for(what: &str, cond: impl Fn() -> bool) {
     let deadline = Instant::now() + StdDuration::from_secs(10);
     while !cond() {
@@ -154,11 +170,7 @@ async fn only_the_holder_sends_and_another_copy_takes_over_when_it_dies() {
     let clock = Arc::new(ManualClock::new(w.now));
     let wake = Arc::new(Notify::new());
 
-    let a = start(&w, &n, &clock, &wake, "copy-a");
-    wait_for("copy-a holds the lease", || {
-        a.metrics.scheduler_lease_held.get() == 1
-    })
-    .await;
+    let a = start_holding(&w, &n, &clock, &wake, "copy-a").await;
     let b = start(&w, &n, &clock, &wake, "copy-b");
     tokio::time::sleep(StdDuration::from_millis(400)).await;
     assert_eq!(b.metrics.scheduler_lease_held.get(), 0, "copy-b waits");
@@ -220,11 +232,7 @@ async fn only_the_holder_sends_and_another_copy_takes_over_when_it_dies() {
         .expect("copy-b stops")
         .unwrap();
     assert_eq!(holder(&w).await, None);
-    let c2 = start(&w, &n, &clock, &wake, "copy-c");
-    wait_for("copy-c takes the handed-back lease", || {
-        c2.metrics.scheduler_lease_held.get() == 1
-    })
-    .await;
+    let c2 = start_holding(&w, &n, &clock, &wake, "copy-c").await;
     c2.stop.send(true).unwrap();
     let _ = c2.task.await;
 }
@@ -239,11 +247,7 @@ async fn a_holder_that_loses_the_lease_stops_sending() {
     }
     let clock = Arc::new(ManualClock::new(w.now));
     let wake = Arc::new(Notify::new());
-    let a = start(&w, &n, &clock, &wake, "copy-a");
-    wait_for("copy-a holds the lease", || {
-        a.metrics.scheduler_lease_held.get() == 1
-    })
-    .await;
+    let a = start_holding(&w, &n, &clock, &wake, "copy-a").await;
     for i in 0..30 {
         log_win(&w, &c, MEMBER, &format!("win {i}")).await;
     }

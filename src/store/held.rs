@@ -92,14 +92,32 @@ fn put_back(slot: &Mutex<Slot>, conn: PoolConnection<Sqlite>) {
     }
 }
 
+/// The connection a slot's lease gives: the held one, or one borrowed from `pool` when the slot
+/// was empty. If borrowing fails the slot is empty again (unless it was released meanwhile), so
+/// the handler's next statement tries again.
+async fn connection(
+    slot: &Mutex<Slot>,
+    held: Option<PoolConnection<Sqlite>>,
+    pool: &SqlitePool,
+) -> sqlx::Result<PoolConnection<Sqlite>> {
+    if let Some(conn) = held {
+        return Ok(conn);
+    }
+    pool.acquire().await.inspect_err(|_| {
+        let mut guard = lock(slot);
+        if matches!(*guard, Slot::Busy) {
+            *guard = Slot::Empty;
+        }
+    })
+}
+
 /// Takes the slot's connection for a transaction, borrowing one when the slot is empty; `None`
 /// outside a slot or when it is busy or released. The transaction keeps it: the slot stays busy,
 /// so the handler's statements beside the transaction borrow from the pool.
 pub(super) async fn take_for_transaction(pool: &SqlitePool) -> sqlx::Result<Option<PoolConnection<Sqlite>>> {
     match lease() {
         Lease::Pool => Ok(None),
-        Lease::Slot(_, Some(conn)) => Ok(Some(conn)),
-        Lease::Slot(_, None) => Ok(Some(pool.acquire().await?)),
+        Lease::Slot(slot, held) => Ok(Some(connection(&slot, held, pool).await?)),
     }
 }
 
@@ -125,22 +143,16 @@ impl<'p> Executor<'p> for &'_ Db {
     where
         E: 'q + Execute<'q, Sqlite>,
     {
-        let Lease::Slot(slot, conn) = lease() else {
+        let Lease::Slot(slot, held) = lease() else {
             return self.0.fetch_many(query);
         };
         let pool = self.0.clone();
         // The results are collected before the connection goes back into the slot, so no
         // statement keeps it while the caller awaits something else between rows.
         let all = async move {
-            let mut conn = match conn {
-                Some(conn) => conn,
-                None => match pool.acquire().await {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        *lock(&slot) = Slot::Empty;
-                        return vec![Err(e)];
-                    }
-                },
+            let mut conn = match connection(&slot, held, &pool).await {
+                Ok(conn) => conn,
+                Err(e) => return vec![Err(e)],
             };
             let out: Vec<_> = conn.fetch_many(query).collect().await;
             put_back(&slot, conn);
@@ -153,21 +165,12 @@ impl<'p> Executor<'p> for &'_ Db {
     where
         E: 'q + Execute<'q, Sqlite>,
     {
-        let Lease::Slot(slot, conn) = lease() else {
+        let Lease::Slot(slot, held) = lease() else {
             return self.0.fetch_optional(query);
         };
         let pool = self.0.clone();
         Box::pin(async move {
-            let mut conn = match conn {
-                Some(conn) => conn,
-                None => match pool.acquire().await {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        *lock(&slot) = Slot::Empty;
-                        return Err(e);
-                    }
-                },
-            };
+            let mut conn = connection(&slot, held, &pool).await?;
             let out = conn.fetch_optional(query).await;
             put_back(&slot, conn);
             out

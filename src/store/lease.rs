@@ -1,7 +1,7 @@
 //! The scheduler lease: one row saying which copy of Backbone plans and sends, until when.
 //! Times are unix milliseconds, passed in by the caller (nothing here reads the clock).
 
-use sqlx::Row;
+use sqlx::FromRow;
 
 use crate::error::Result;
 
@@ -24,7 +24,7 @@ pub struct LeaseState {
 /// unless another copy holds it and it hasn't expired. One statement: two copies asking at once
 /// can't both get it.
 pub async fn acquire(store: &Store, holder: &str, now_ms: i64, lease_ms: i64) -> Result<LeaseState> {
-    let row = sqlx::query(
+    let row: Option<LeaseRow> = sqlx::query_as(
         "INSERT INTO scheduler_lease (id, holder, acquired_at, expires_at) VALUES (1, ?1, ?2, ?2 + ?3)
          ON CONFLICT (id) DO UPDATE SET
              acquired_at = CASE WHEN scheduler_lease.holder = excluded.holder
@@ -40,31 +40,38 @@ pub async fn acquire(store: &Store, holder: &str, now_ms: i64, lease_ms: i64) ->
     .fetch_optional(store.pool())
     .await?;
     match row {
-        Some(row) => Ok(LeaseState {
-            held: true,
-            holder: Some(row.try_get("holder")?),
-            expires_at: row.try_get("expires_at")?,
-            acquired_at: row.try_get("acquired_at")?,
-        }),
+        Some(row) => Ok(row.seen_by(holder)),
         None => current(store, holder).await,
+    }
+}
+
+/// The lease row as stored.
+#[derive(FromRow)]
+struct LeaseRow {
+    holder: String,
+    acquired_at: i64,
+    expires_at: i64,
+}
+
+impl LeaseRow {
+    fn seen_by(self, asking: &str) -> LeaseState {
+        LeaseState {
+            held: self.holder == asking,
+            holder: Some(self.holder),
+            expires_at: self.expires_at,
+            acquired_at: self.acquired_at,
+        }
     }
 }
 
 /// The lease as it stands, seen by `holder`.
 pub async fn current(store: &Store, holder: &str) -> Result<LeaseState> {
-    let row = sqlx::query("SELECT holder, acquired_at, expires_at FROM scheduler_lease WHERE id = 1")
-        .fetch_optional(store.pool())
-        .await?;
+    let row: Option<LeaseRow> =
+        sqlx::query_as("SELECT holder, acquired_at, expires_at FROM scheduler_lease WHERE id = 1")
+            .fetch_optional(store.pool())
+            .await?;
     Ok(match row {
-        Some(row) => {
-            let who: String = row.try_get("holder")?;
-            LeaseState {
-                held: who == holder,
-                holder: Some(who),
-                expires_at: row.try_get("expires_at")?,
-                acquired_at: row.try_get("acquired_at")?,
-            }
-        }
+        Some(row) => row.seen_by(holder),
         None => LeaseState {
             held: false,
             holder: None,
