@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use tracing::Instrument;
 
 use super::{Actor, ts};
 use crate::domain::schedule::{self, Schedule};
@@ -11,7 +10,6 @@ use crate::domain::{pings, text, when, *};
 use crate::error::{Error, Result};
 use crate::store::coalitions::{CoalitionSummary, GoalProgress, NewCoalition};
 use crate::store::{self, Store};
-use crate::telemetry::phase;
 
 /// Joining and leaving change membership rows, so they live with the other member actions.
 pub use super::members::{Joined, Left, join, leave};
@@ -201,12 +199,9 @@ pub async fn info(
     now: DateTime<Utc>,
     coalition: Option<&str>,
 ) -> Result<CoalitionInfo> {
-    let scope = super::scope(store, actor, coalition).await?;
+    let (scope, overview) = super::scope_with_overview(store, actor, coalition).await?;
     let c = scope.coalition;
     let tz = c.tz();
-    let overview = store::overview::overview(store, c.id)
-        .instrument(phase::sql())
-        .await?;
     Ok(CoalitionInfo {
         checkin: ScheduleInfo::of(&c.checkin_schedule, tz, now),
         digest: ScheduleInfo::of(&c.digest_schedule, tz, now),

@@ -177,19 +177,45 @@ pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<S
     let all = store::scope::candidates(store, actor.guild, actor.user, name)
         .instrument(phase::scope())
         .await?;
-    let chosen = choose(all, actor.channel, name)?;
-    Ok(Scope {
-        coalition: chosen.coalition,
-        member: chosen.member,
-        actor: actor.clone(),
-        own_timezone: chosen.own_timezone,
-    })
+    let (chosen, ()) = choose(all.into_iter().map(|c| (c, ())).collect(), actor.channel, name)?;
+    Ok(Scope::of(chosen, actor))
 }
 
-fn choose(all: Vec<Candidate>, channel: Option<ChannelId>, name: Option<&str>) -> Result<Candidate> {
-    let coalitions = |list: &[Candidate]| list.iter().map(|c| c.coalition.clone()).collect::<Vec<_>>();
+/// [`scope`] with the chosen coalition's [`Overview`] (`/coalition info`), in the same statement.
+pub async fn scope_with_overview(
+    store: &Store,
+    actor: &Actor,
+    name: Option<&str>,
+) -> Result<(Scope, store::overview::Overview)> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    let all = store::scope::with_overview(store, actor.guild, actor.user, name)
+        .instrument(phase::scope())
+        .await?;
+    let (chosen, overview) = choose(all, actor.channel, name)?;
+    Ok((Scope::of(chosen, actor), overview))
+}
+
+impl Scope {
+    fn of(chosen: Candidate, actor: &Actor) -> Scope {
+        Scope {
+            coalition: chosen.coalition,
+            member: chosen.member,
+            actor: actor.clone(),
+            own_timezone: chosen.own_timezone,
+        }
+    }
+}
+
+/// Picks the candidate a command means (see [`scope`]); each comes with what was read beside it.
+fn choose<T>(
+    all: Vec<(Candidate, T)>,
+    channel: Option<ChannelId>,
+    name: Option<&str>,
+) -> Result<(Candidate, T)> {
+    let coalitions =
+        |list: &[(Candidate, T)]| list.iter().map(|(c, _)| c.coalition.clone()).collect::<Vec<_>>();
     if let Some(name) = name {
-        if let Some(i) = all.iter().position(|c| c.named) {
+        if let Some(i) = all.iter().position(|(c, _)| c.named) {
             return Ok(all.into_iter().nth(i).expect("found above"));
         }
         return Err(Error::user(if all.is_empty() {
@@ -204,17 +230,16 @@ fn choose(all: Vec<Candidate>, channel: Option<ChannelId>, name: Option<&str>) -
         }));
     }
     if let Some(channel) = channel {
-        let homed: Vec<&Candidate> = all
-            .iter()
-            .filter(|c| c.coalition.home_channel_id == channel)
+        let mut homed: Vec<usize> = (0..all.len())
+            .filter(|&i| all[i].0.coalition.home_channel_id == channel)
             .collect();
         // Two coalitions sharing a home (possible in data from before that was refused) must not
         // silently pick one: the command could land in the wrong coalition.
         match homed.len() {
             0 => {}
-            1 => return Ok(homed[0].clone()),
+            1 => return Ok(all.into_iter().nth(homed.remove(0)).expect("found above")),
             _ => {
-                let homed: Vec<Coalition> = homed.iter().map(|c| c.coalition.clone()).collect();
+                let homed: Vec<Coalition> = homed.iter().map(|&i| all[i].0.coalition.clone()).collect();
                 return Err(Error::user(format!(
                     "Several coalitions have this channel as their home — pick one with the `coalition` option: {}.",
                     names(&homed)
@@ -245,8 +270,8 @@ pub async fn coalition_for_suggest(
 ) -> Result<Option<Coalition>> {
     let name = name.map(str::trim).filter(|n| !n.is_empty());
     let all = store::scope::candidates(store, guild, UserId(0), name).await?;
-    match choose(all, channel, name) {
-        Ok(c) => Ok(Some(c.coalition)),
+    match choose(all.into_iter().map(|c| (c, ())).collect(), channel, name) {
+        Ok((c, ())) => Ok(Some(c.coalition)),
         Err(Error::User(_)) => Ok(None),
         Err(e) => Err(e),
     }

@@ -436,8 +436,11 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
                 }
                 tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), commands = framework.options().commands.len(), "READY");
                 data.health.shard(ctx.shard_id.0, ready.shard.map_or(1, |s| s.total), true);
-                // Start-up's garbage (migrations, the command list) goes back to the system.
+                // Start-up's garbage (migrations, the command list) goes back to the system, and
+                // so do the mappings of code only start-up ran.
                 crate::ops::memory::give_back();
+                let code = crate::ops::memory::drop_startup_code();
+                tracing::debug!(bytes = code, "start-up code mappings dropped");
                 Ok(data)
             })
         })

@@ -253,8 +253,13 @@ pub struct Task {
 impl Task {
     /// Whether the task is past due and still open (not done or cancelled).
     pub fn is_overdue(&self, now: i64) -> bool {
-        !self.status.is_closed() && self.due_at.is_some_and(|d| d < now)
+        overdue(self.status, self.due_at, now)
     }
+}
+
+/// The one rule for "overdue": past its due date (unix seconds) and neither done nor cancelled.
+pub fn overdue(status: TaskStatus, due_at: Option<i64>, now: i64) -> bool {
+    !status.is_closed() && due_at.is_some_and(|d| d < now)
 }
 
 /// A milestone with a due date.

@@ -321,7 +321,7 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
         .iter()
         .take(LIST_LINES)
         .map(|row| {
-            let t = &row.task;
+            let t = row;
             let overdue = if t.is_overdue(list.now) { "⚠️ " } else { "" };
             let mut line = format!(
                 "{overdue}{} **#{}** {}",
@@ -330,7 +330,7 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
                 safe(&truncate(&t.title, LINE_TITLE))
             );
             if !mine {
-                let who = match (&row.assignee_name, t.assignee_id) {
+                let who = match (&t.assignee_name, t.assignee_id) {
                     (Some(name), _) if !name.trim().is_empty() => safe(&truncate(name, 40)),
                     (_, Some(id)) => mention(id),
                     _ => "unassigned".into(),
@@ -366,7 +366,7 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
     }
     // The page's rows; only a page too long for the embed ends with "… and N more".
     let body = bounded_list(&lines, lines.len(), LIST_BUDGET);
-    let overdue = list.tasks.iter().filter(|r| r.task.is_overdue(list.now)).count();
+    let overdue = list.tasks.iter().filter(|r| r.is_overdue(list.now)).count();
     let mut footer = format!("{total} task{}", if total == 1 { "" } else { "s" });
     if overdue > 0 && list.paged.page.number == 1 {
         footer.push_str(&format!(
@@ -376,7 +376,7 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
     }
     footer.push_str(&format!(" · times in {}", tz.name()));
     e = e.description(body).footer(footer);
-    let shows_reasons = list.tasks.iter().any(|r| r.task.blocked_reason.is_some());
+    let shows_reasons = list.tasks.iter().any(|r| r.blocked_reason.is_some());
     let audience = if shows_reasons {
         Audience::Members
     } else {
@@ -467,7 +467,7 @@ pub fn repeat_set(out: &TaskRepeatSet) -> Message {
 mod tests {
     use super::*;
     use crate::domain::{CoalitionId, UserId};
-    use crate::store::tasks::TaskRow;
+    use crate::store::tasks::ListedTask;
 
     const NOW: i64 = 1_800_000_000;
 
@@ -601,16 +601,21 @@ mod tests {
         assert!(text.contains("overdue"));
     }
 
-    fn rows(n: i64) -> Vec<TaskRow> {
+    fn rows(n: i64) -> Vec<ListedTask> {
         (1..=n)
             .map(|i| {
                 // 200 characters, the longest title allowed; the first 24 are overdue.
                 let title = format!("{}@everyone <@&1>", "x".repeat(185));
-                TaskRow {
-                    task: task(i, &title, TaskStatus::Open, Some(NOW + (i - 25) * 3600)),
+                let t = task(i, &title, TaskStatus::Open, Some(NOW + (i - 25) * 3600));
+                ListedTask {
+                    id: t.id,
+                    number: t.number,
+                    title: t.title,
+                    status: t.status,
+                    assignee_id: t.assignee_id,
+                    due_at: t.due_at,
+                    blocked_reason: t.blocked_reason,
                     assignee_name: Some("n".repeat(200)),
-                    org_name: None,
-                    goal_title: Some("g".repeat(200)),
                 }
             })
             .collect()

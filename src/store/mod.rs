@@ -17,12 +17,12 @@ macro_rules! select_coalition {
     () => {
         select_coalition!("")
     };
-    ($more:literal) => {
+    ($($more:tt)+) => {
         concat!(
             "SELECT id, guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
                 ping_offsets, next_checkin_at, next_digest_at, created_by, created_at, archived_at,
                 leads_channel_id",
-            $more,
+            $($more)+,
             " FROM coalitions "
         )
     };

@@ -1,9 +1,10 @@
-//! `/coalition info` in one statement: leads, partner organizations, member count and active
-//! goals, aggregated as JSON by SQLite.
+//! What `/coalition info` shows besides the coalition's settings: leads, partner organizations,
+//! member count and active goals, aggregated as JSON by SQLite in the scope's own statement.
 
 use serde::Deserialize;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
-use super::Store;
 use super::coalitions::GoalProgress;
 use crate::domain::*;
 use crate::error::{Error, Result};
@@ -35,42 +36,54 @@ struct Goal {
     unit: Option<String>,
 }
 
-/// The leads, orgs, member count and active goals of `coalition`.
-pub async fn overview(store: &Store, coalition: CoalitionId) -> Result<Overview> {
-    let (leads, orgs, member_count, goals): (String, String, i64, String) = sqlx::query_as(
-        "SELECT
-           (SELECT json_group_array(json_object('user_id', user_id, 'name', display_name))
-              FROM (SELECT user_id, display_name FROM members
-                     WHERE coalition_id = ?1 AND role = 'lead' ORDER BY joined_at)),
-           (SELECT json_group_array(name)
-              FROM (SELECT name FROM orgs WHERE coalition_id = ?1 ORDER BY name)),
-           (SELECT COUNT(*) FROM members WHERE coalition_id = ?1),
-           (SELECT json_group_array(json_object('number', number, 'title', title, 'current', current,
-                                                'target', target, 'unit', unit))
-              FROM (SELECT number, title, current, target, unit FROM goals
-                     WHERE coalition_id = ?1 AND status = 'active' ORDER BY number))",
-    )
-    .bind(coalition)
-    .fetch_one(store.pool())
-    .await?;
-    let parse =
-        |what: &str, e: serde_json::Error| Error::internal(format!("reading the {what} of a coalition: {e}"));
-    let leads: Vec<Lead> = serde_json::from_str(&leads).map_err(|e| parse("leads", e))?;
-    let orgs: Vec<String> = serde_json::from_str(&orgs).map_err(|e| parse("orgs", e))?;
-    let goals: Vec<Goal> = serde_json::from_str(&goals).map_err(|e| parse("goals", e))?;
-    Ok(Overview {
-        leads: leads.into_iter().map(|l| (UserId(l.user_id), l.name)).collect(),
-        orgs,
-        member_count,
-        goals: goals
-            .into_iter()
-            .map(|g| GoalProgress {
-                number: g.number,
-                title: g.title,
-                current: g.current,
-                target: g.target,
-                unit: g.unit,
-            })
-            .collect(),
-    })
+/// The leads, orgs, member count and active goals of the coalition `c.id`, as four columns
+/// (`ov_leads`, `ov_orgs`, `ov_members`, `ov_goals`) to add to a statement over `coalitions c`:
+/// [`super::scope::with_overview`] reads them in the same statement as the command's scope, so
+/// `/coalition info` is one round trip to SQLite. Aggregated as JSON, read by [`Overview::read`].
+macro_rules! overview_columns {
+    () => {
+        ",
+        (SELECT json_group_array(json_object('user_id', user_id, 'name', display_name))
+           FROM (SELECT user_id, display_name FROM members
+                  WHERE coalition_id = c.id AND role = 'lead' ORDER BY joined_at)) AS ov_leads,
+        (SELECT json_group_array(name)
+           FROM (SELECT name FROM orgs WHERE coalition_id = c.id ORDER BY name)) AS ov_orgs,
+        (SELECT COUNT(*) FROM members WHERE coalition_id = c.id) AS ov_members,
+        (SELECT json_group_array(json_object('number', number, 'title', title, 'current', current,
+                                             'target', target, 'unit', unit))
+           FROM (SELECT number, title, current, target, unit FROM goals
+                  WHERE coalition_id = c.id AND status = 'active' ORDER BY number)) AS ov_goals"
+    };
+}
+pub(crate) use overview_columns;
+
+impl Overview {
+    /// The overview in a row that has [`overview_columns!`].
+    pub(crate) fn read(row: &SqliteRow) -> Result<Overview> {
+        let leads: String = row.try_get("ov_leads")?;
+        let orgs: String = row.try_get("ov_orgs")?;
+        let member_count: i64 = row.try_get("ov_members")?;
+        let goals: String = row.try_get("ov_goals")?;
+        let parse = |what: &str, e: serde_json::Error| {
+            Error::internal(format!("reading the {what} of a coalition: {e}"))
+        };
+        let leads: Vec<Lead> = serde_json::from_str(&leads).map_err(|e| parse("leads", e))?;
+        let orgs: Vec<String> = serde_json::from_str(&orgs).map_err(|e| parse("orgs", e))?;
+        let goals: Vec<Goal> = serde_json::from_str(&goals).map_err(|e| parse("goals", e))?;
+        Ok(Overview {
+            leads: leads.into_iter().map(|l| (UserId(l.user_id), l.name)).collect(),
+            orgs,
+            member_count,
+            goals: goals
+                .into_iter()
+                .map(|g| GoalProgress {
+                    number: g.number,
+                    title: g.title,
+                    current: g.current,
+                    target: g.target,
+                    unit: g.unit,
+                })
+                .collect(),
+        })
+    }
 }

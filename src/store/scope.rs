@@ -6,7 +6,10 @@ use sqlx::{FromRow, Row};
 use crate::domain::*;
 use crate::error::Result;
 
+use sqlx::sqlite::SqliteRow;
+
 use super::Store;
+use super::overview::{Overview, overview_columns};
 
 /// An active coalition of the guild, as a command may mean it.
 #[derive(Debug, Clone)]
@@ -28,43 +31,72 @@ pub async fn candidates(
     user: UserId,
     name: Option<&str>,
 ) -> Result<Vec<Candidate>> {
-    let rows = sqlx::query(concat!(
-        select_coalition!(
-            ", COALESCE(name = ?1, 0) AS named,
+    let rows = candidate_rows!()
+        .bind(name.map(str::trim))
+        .bind(user)
+        .bind(guild)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(candidate).collect()
+}
+
+/// [`candidates`], each with its [`Overview`] (for `/coalition info`), in the same statement.
+pub async fn with_overview(
+    store: &Store,
+    guild: GuildId,
+    user: UserId,
+    name: Option<&str>,
+) -> Result<Vec<(Candidate, Overview)>> {
+    let rows = candidate_rows!(, overview_columns!())
+        .bind(name.map(str::trim))
+        .bind(user)
+        .bind(guild)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|row| Ok((candidate(row)?, Overview::read(row)?)))
+        .collect()
+}
+
+/// The candidates statement, with more columns when given (`, overview_columns!()`); binds ?1
+/// name, ?2 user, ?3 guild.
+macro_rules! candidate_rows {
+    ($($more:tt)*) => {
+        sqlx::query(concat!(
+            select_coalition!(
+                ", COALESCE(name = ?1, 0) AS named,
                m.user_id AS m_user_id, m.role AS m_role, m.org_id AS m_org_id,
                m.display_name AS m_display_name, m.joined_at AS m_joined_at,
                (SELECT p.timezone FROM member_prefs p WHERE p.guild_id = c.guild_id AND p.user_id = ?2)
                  AS own_timezone"
-        ),
-        "c LEFT JOIN members m ON m.coalition_id = c.id AND m.user_id = ?2
+                $($more)*
+            ),
+            "c LEFT JOIN members m ON m.coalition_id = c.id AND m.user_id = ?2
          WHERE c.guild_id = ?3 AND c.archived_at IS NULL ORDER BY c.name"
-    ))
-    .bind(name.map(str::trim))
-    .bind(user)
-    .bind(guild)
-    .fetch_all(store.pool())
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let coalition = Coalition::from_row(&row)?;
-        let member_id: Option<UserId> = row.try_get("m_user_id")?;
-        let member = match member_id {
-            Some(user_id) => Some(Member {
-                coalition_id: coalition.id,
-                user_id,
-                role: row.try_get("m_role")?,
-                org_id: row.try_get("m_org_id")?,
-                display_name: row.try_get("m_display_name")?,
-                joined_at: row.try_get("m_joined_at")?,
-            }),
-            None => None,
-        };
-        out.push(Candidate {
-            named: row.try_get("named")?,
-            own_timezone: row.try_get("own_timezone")?,
-            coalition,
-            member,
-        });
-    }
-    Ok(out)
+        ))
+    };
+}
+use candidate_rows;
+
+/// A candidate from a row of [`candidate_rows!`].
+fn candidate(row: &SqliteRow) -> Result<Candidate> {
+    let coalition = Coalition::from_row(row)?;
+    let member_id: Option<UserId> = row.try_get("m_user_id")?;
+    let member = match member_id {
+        Some(user_id) => Some(Member {
+            coalition_id: coalition.id,
+            user_id,
+            role: row.try_get("m_role")?,
+            org_id: row.try_get("m_org_id")?,
+            display_name: row.try_get("m_display_name")?,
+            joined_at: row.try_get("m_joined_at")?,
+        }),
+        None => None,
+    };
+    Ok(Candidate {
+        named: row.try_get("named")?,
+        own_timezone: row.try_get("own_timezone")?,
+        coalition,
+        member,
+    })
 }

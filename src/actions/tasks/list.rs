@@ -8,7 +8,7 @@ use super::*;
 use crate::actions::{Actor, Scope, ts};
 use crate::domain::paging::{Filters, PageKey, Paged};
 use crate::error::{Error, Result};
-use crate::store::tasks::{TaskFilter, TaskRow};
+use crate::store::tasks::{ListedTask, TaskFilter};
 use crate::store::{self, Store};
 use crate::telemetry::phase;
 
@@ -34,7 +34,7 @@ pub struct TaskList {
     pub coalition_name: String,
     pub timezone: String,
     /// This page's rows, at most [`PAGE_SIZE`].
-    pub tasks: Vec<TaskRow>,
+    pub tasks: Vec<ListedTask>,
     /// How many tasks matched in all.
     pub total: i64,
     pub status: Option<TaskStatus>,
@@ -131,8 +131,8 @@ async fn list_with(
     // Why a task is blocked is for the leads and its own assignee.
     let me = Some(scope.actor.user);
     for row in &mut tasks {
-        if !(scope.is_lead() || (row.task.assignee_id == me && scope.member.is_some())) {
-            row.task.blocked_reason = None;
+        if !(scope.is_lead() || (row.assignee_id == me && scope.member.is_some())) {
+            row.blocked_reason = None;
         }
     }
     let total = paged.total;
