@@ -8,11 +8,10 @@ mod harness;
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use backbone::actions::{coalitions, deadlines, goals, members, orgs, roles, tasks, wins};
 use backbone::domain::Role;
-use backbone::store::WRITE_TARGET;
+use backbone::store::{Store, WRITE_TARGET};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::Layer;
@@ -61,14 +60,33 @@ impl<S: Subscriber> Layer<S> for Statements {
 /// What a command ran: (statements, write transactions, the log).
 type Ran = (usize, usize, Vec<String>);
 
+/// The statement [`all_logged`] runs on each connection (left out of the log).
+const MARKER: &str = "SELECT 'round-trips-marker'";
+
+/// Returns once every statement run so far is in the log. sqlx logs a statement on its
+/// connection's worker thread as the statement finishes, which can be after the caller has its
+/// rows; but a worker does one thing at a time, in order, so once a marker statement has run on
+/// every connection of the pool, everything before it on that connection has been logged.
+async fn all_logged(store: &Store) {
+    let pool = store.pool().pool();
+    let mut held = Vec::new();
+    for _ in 0..pool.size() {
+        let mut conn = pool.acquire().await.expect("a connection");
+        sqlx::query(MARKER).execute(&mut *conn).await.expect("the marker");
+        held.push(conn);
+    }
+}
+
 /// What ran while `work` did: (statements, write transactions, the log).
-async fn counted<T>(work: impl Future<Output = T>) -> (T, usize, usize, Vec<String>) {
-    // Statements are logged by sqlx's worker thread as each finishes: let earlier ones land.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+async fn counted<T>(store: &Store, work: impl Future<Output = T>) -> (T, usize, usize, Vec<String>) {
+    all_logged(store).await;
     LOG.lock().unwrap().clear();
     let out = work.await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let log = std::mem::take(&mut *LOG.lock().unwrap());
+    all_logged(store).await;
+    let log: Vec<String> = std::mem::take(&mut *LOG.lock().unwrap())
+        .into_iter()
+        .filter(|line| line != MARKER)
+        .collect();
     let writes = log.iter().filter(|l| l.starts_with("BEGIN IMMEDIATE")).count();
     (out, log.len() - writes, writes, log)
 }
@@ -100,7 +118,8 @@ async fn reads_take_two_statements_and_writes_one_transaction() {
     .expect("assign");
 
     // /coalition info: the scope and everything it shows, in one statement.
-    let (info, statements, writes, log) = counted(coalitions::info(&w.store, &member, w.now, None)).await;
+    let (info, statements, writes, log) =
+        counted(&w.store, coalitions::info(&w.store, &member, w.now, None)).await;
     let info = info.expect("info");
     assert_eq!(info.member_count, 5);
     assert_eq!(info.leads.len(), 2, "{info:?}");
@@ -108,8 +127,11 @@ async fn reads_take_two_statements_and_writes_one_transaction() {
     eprintln!("/coalition info: {statements} statements");
 
     // /task list: the scope, then the page with its total.
-    let (list, statements, writes, log) =
-        counted(tasks::list(&w.store, &member, w.now, tasks::ListTasks::default())).await;
+    let (list, statements, writes, log) = counted(
+        &w.store,
+        tasks::list(&w.store, &member, w.now, tasks::ListTasks::default()),
+    )
+    .await;
     let list = list.expect("list");
     assert_eq!((list.tasks.len(), list.total), (1, 1));
     assert!(statements <= 2 && writes == 0, "/task list ran {log:#?}");
@@ -124,7 +146,8 @@ async fn reads_take_two_statements_and_writes_one_transaction() {
         due: Some("tomorrow 5pm".into()),
         goal: None,
     };
-    let (assigned, statements, writes, log) = counted(tasks::assign(&w.store, &member, w.now, input)).await;
+    let (assigned, statements, writes, log) =
+        counted(&w.store, tasks::assign(&w.store, &member, w.now, input)).await;
     assert_eq!(assigned.expect("assign").task.number, 2);
     assert_eq!(writes, 1, "/task assign ran {log:#?}");
     assert!(
@@ -142,7 +165,8 @@ async fn reads_take_two_statements_and_writes_one_transaction() {
         amount: None,
         org: None,
     };
-    let (logged, statements, writes, log) = counted(wins::log(&w.store, &member, w.now, input)).await;
+    let (logged, statements, writes, log) =
+        counted(&w.store, wins::log(&w.store, &member, w.now, input)).await;
     assert!(logged.expect("win").celebrated);
     assert_eq!(writes, 1, "/win log ran {log:#?}");
     assert!(
@@ -159,17 +183,25 @@ async fn reads_take_two_statements_and_writes_one_transaction() {
                 coalition: None,
                 page: 1,
             };
-            let (r, s, wr, l) = counted(tasks::mine(&w.store, &member, w.now, input)).await;
+            let (r, s, wr, l) = counted(&w.store, tasks::mine(&w.store, &member, w.now, input)).await;
             r.expect("/task mine");
             (s, wr, l)
         }),
         ("/goal list", {
-            let (r, s, wr, l) = counted(goals::list(&w.store, &member, w.now, Default::default())).await;
+            let (r, s, wr, l) = counted(
+                &w.store,
+                goals::list(&w.store, &member, w.now, Default::default()),
+            )
+            .await;
             r.expect("/goal list");
             (s, wr, l)
         }),
         ("/deadline list", {
-            let (r, s, wr, l) = counted(deadlines::list(&w.store, &member, w.now, Default::default())).await;
+            let (r, s, wr, l) = counted(
+                &w.store,
+                deadlines::list(&w.store, &member, w.now, Default::default()),
+            )
+            .await;
             r.expect("/deadline list");
             (s, wr, l)
         }),
@@ -179,22 +211,22 @@ async fn reads_take_two_statements_and_writes_one_transaction() {
                 days: None,
                 page: 1,
             };
-            let (r, s, wr, l) = counted(wins::list(&w.store, &member, w.now, input)).await;
+            let (r, s, wr, l) = counted(&w.store, wins::list(&w.store, &member, w.now, input)).await;
             r.expect("/win list");
             (s, wr, l)
         }),
         ("/member list", {
-            let (r, s, wr, l) = counted(members::list(&w.store, &member, w.now, None, None)).await;
+            let (r, s, wr, l) = counted(&w.store, members::list(&w.store, &member, w.now, None, None)).await;
             r.expect("/member list");
             (s, wr, l)
         }),
         ("/org list", {
-            let (r, s, wr, l) = counted(orgs::list(&w.store, &member, w.now, None)).await;
+            let (r, s, wr, l) = counted(&w.store, orgs::list(&w.store, &member, w.now, None)).await;
             r.expect("/org list");
             (s, wr, l)
         }),
         ("/role list", {
-            let (r, s, wr, l) = counted(roles::list(&w.store, &member, None)).await;
+            let (r, s, wr, l) = counted(&w.store, roles::list(&w.store, &member, None)).await;
             r.expect("/role list");
             (s, wr, l)
         }),
