@@ -69,12 +69,22 @@ const MARKER: &str = "SELECT 'round-trips-marker'";
 /// every connection of the pool, everything before it on that connection has been logged.
 async fn all_logged(store: &Store) {
     let pool = store.pool().pool();
+    // Connections go back to the pool asynchronously: wait until they are all idle, so that the
+    // markers below (and the command measured next) take them rather than open new ones.
+    let all_idle = || async {
+        while pool.num_idle() < pool.size() as usize {
+            tokio::task::yield_now().await;
+        }
+    };
+    all_idle().await;
     let mut held = Vec::new();
     for _ in 0..pool.size() {
         let mut conn = pool.acquire().await.expect("a connection");
         sqlx::query(MARKER).execute(&mut *conn).await.expect("the marker");
         held.push(conn);
     }
+    drop(held);
+    all_idle().await;
 }
 
 /// What ran while `work` did: (statements, write transactions, the log).
