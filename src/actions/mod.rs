@@ -174,11 +174,11 @@ impl Scope {
 /// time zone).
 pub async fn scope(store: &Store, actor: &Actor, name: Option<&str>) -> Result<Scope> {
     let name = name.map(str::trim).filter(|n| !n.is_empty());
-    let all = store::scope::candidates(store, actor.guild, actor.user, name)
+    let mut all = store::scope::candidates(store, actor.guild, actor.user, name)
         .instrument(phase::scope())
         .await?;
-    let (chosen, ()) = choose(all.into_iter().map(|c| (c, ())).collect(), actor.channel, name)?;
-    Ok(Scope::of(chosen, actor))
+    let i = choose(&all, actor.channel, name)?;
+    Ok(Scope::of(all.swap_remove(i), actor))
 }
 
 /// [`scope`] with the chosen coalition's [`Overview`] (`/coalition info`), in the same statement.
@@ -188,11 +188,11 @@ pub async fn scope_with_overview(
     name: Option<&str>,
 ) -> Result<(Scope, store::overview::Overview)> {
     let name = name.map(str::trim).filter(|n| !n.is_empty());
-    let all = store::scope::with_overview(store, actor.guild, actor.user, name)
+    let (mut all, mut overviews) = store::scope::with_overview(store, actor.guild, actor.user, name)
         .instrument(phase::scope())
         .await?;
-    let (chosen, overview) = choose(all, actor.channel, name)?;
-    Ok((Scope::of(chosen, actor), overview))
+    let i = choose(&all, actor.channel, name)?;
+    Ok((Scope::of(all.swap_remove(i), actor), overviews.swap_remove(i)))
 }
 
 impl Scope {
@@ -206,17 +206,12 @@ impl Scope {
     }
 }
 
-/// Picks the candidate a command means (see [`scope`]); each comes with what was read beside it.
-fn choose<T>(
-    all: Vec<(Candidate, T)>,
-    channel: Option<ChannelId>,
-    name: Option<&str>,
-) -> Result<(Candidate, T)> {
-    let coalitions =
-        |list: &[(Candidate, T)]| list.iter().map(|(c, _)| c.coalition.clone()).collect::<Vec<_>>();
+/// Which of `all` a command means (see [`scope`]), as its index.
+fn choose(all: &[Candidate], channel: Option<ChannelId>, name: Option<&str>) -> Result<usize> {
+    let coalitions = |list: &[Candidate]| list.iter().map(|c| c.coalition.clone()).collect::<Vec<_>>();
     if let Some(name) = name {
-        if let Some(i) = all.iter().position(|(c, _)| c.named) {
-            return Ok(all.into_iter().nth(i).expect("found above"));
+        if let Some(i) = all.iter().position(|c| c.named) {
+            return Ok(i);
         }
         return Err(Error::user(if all.is_empty() {
             format!(
@@ -225,21 +220,21 @@ fn choose<T>(
         } else {
             format!(
                 "No coalition named `{name}` in this server — choose one of: {}.",
-                names(&coalitions(&all))
+                names(&coalitions(all))
             )
         }));
     }
     if let Some(channel) = channel {
-        let mut homed: Vec<usize> = (0..all.len())
-            .filter(|&i| all[i].0.coalition.home_channel_id == channel)
+        let homed: Vec<usize> = (0..all.len())
+            .filter(|&i| all[i].coalition.home_channel_id == channel)
             .collect();
         // Two coalitions sharing a home (possible in data from before that was refused) must not
         // silently pick one: the command could land in the wrong coalition.
-        match homed.len() {
-            0 => {}
-            1 => return Ok(all.into_iter().nth(homed.remove(0)).expect("found above")),
+        match homed[..] {
+            [] => {}
+            [i] => return Ok(i),
             _ => {
-                let homed: Vec<Coalition> = homed.iter().map(|&i| all[i].0.coalition.clone()).collect();
+                let homed: Vec<Coalition> = homed.iter().map(|&i| all[i].coalition.clone()).collect();
                 return Err(Error::user(format!(
                     "Several coalitions have this channel as their home — pick one with the `coalition` option: {}.",
                     names(&homed)
@@ -251,10 +246,10 @@ fn choose<T>(
         0 => Err(Error::user(
             "This server has no coalition yet — an admin can create one with `/coalition create`.",
         )),
-        1 => Ok(all.into_iter().next().expect("one coalition")),
+        1 => Ok(0),
         _ => Err(Error::user(format!(
             "This server has several coalitions — pick one with the `coalition` option: {}.",
-            names(&coalitions(&all))
+            names(&coalitions(all))
         ))),
     }
 }
@@ -269,9 +264,9 @@ pub async fn coalition_for_suggest(
     name: Option<&str>,
 ) -> Result<Option<Coalition>> {
     let name = name.map(str::trim).filter(|n| !n.is_empty());
-    let all = store::scope::candidates(store, guild, UserId(0), name).await?;
-    match choose(all.into_iter().map(|c| (c, ())).collect(), channel, name) {
-        Ok((c, ())) => Ok(Some(c.coalition)),
+    let mut all = store::scope::candidates(store, guild, UserId(0), name).await?;
+    match choose(&all, channel, name) {
+        Ok(i) => Ok(Some(all.swap_remove(i).coalition)),
         Err(Error::User(_)) => Ok(None),
         Err(e) => Err(e),
     }

@@ -320,8 +320,7 @@ pub fn task_list(list: &TaskList, mine: bool) -> Message {
         .tasks
         .iter()
         .take(LIST_LINES)
-        .map(|row| {
-            let t = row;
+        .map(|t| {
             let overdue = if t.is_overdue(list.now) { "⚠️ " } else { "" };
             let mut line = format!(
                 "{overdue}{} **#{}** {}",

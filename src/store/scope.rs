@@ -40,22 +40,25 @@ pub async fn candidates(
     rows.iter().map(candidate).collect()
 }
 
-/// [`candidates`], each with its [`Overview`] (for `/coalition info`), in the same statement.
+/// [`candidates`] and, beside each at the same index, its [`Overview`] (for `/coalition info`),
+/// in the same statement.
 pub async fn with_overview(
     store: &Store,
     guild: GuildId,
     user: UserId,
     name: Option<&str>,
-) -> Result<Vec<(Candidate, Overview)>> {
+) -> Result<(Vec<Candidate>, Vec<Overview>)> {
     let rows = candidate_rows!(, overview_columns!())
         .bind(name.map(str::trim))
         .bind(user)
         .bind(guild)
         .fetch_all(store.pool())
         .await?;
-    rows.iter()
+    let both: Vec<(Candidate, Overview)> = rows
+        .iter()
         .map(|row| Ok((candidate(row)?, Overview::read(row)?)))
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(both.into_iter().unzip())
 }
 
 /// The candidates statement, with more columns when given (`, overview_columns!()`); binds ?1
