@@ -31,12 +31,22 @@ impl Window {
 /// groups by (org, assignee) first, so members are looked up once per assignee, not per task.
 macro_rules! tasks_by_org {
     ($tasks:expr) => {
-        concat!(
-            "SELECT COALESCE(g.org_id, m.org_id), SUM(g.n) FROM (
-                 SELECT org_id, assignee_id, COUNT(*) AS n FROM (",
+        groups_by_org!(concat!(
+            "SELECT org_id, assignee_id, COUNT(*) AS n FROM (",
             $tasks,
-            ") GROUP BY org_id, assignee_id
-             ) g
+            ") GROUP BY org_id, assignee_id"
+        ))
+    };
+}
+
+/// The same sum over `$groups`, rows `(org_id, assignee_id, n)` already counted (possibly the
+/// same pair in more than one row).
+macro_rules! groups_by_org {
+    ($groups:expr) => {
+        concat!(
+            "SELECT COALESCE(g.org_id, m.org_id), SUM(g.n) FROM (",
+            $groups,
+            ") g
              LEFT JOIN members m ON m.coalition_id = ?1 AND m.user_id = g.assignee_id
              GROUP BY 1"
         )
@@ -185,7 +195,10 @@ pub async fn overdue(store: &Store, coalition: CoalitionId, at: i64) -> Result<i
 pub async fn overdue_by_org(store: &Store, coalition: CoalitionId, at: i64) -> Result<ByOrg> {
     by_org(
         store,
-        tasks_by_org!(overdue_at!("t.org_id, t.assignee_id")),
+        groups_by_org!(overdue_at!(
+            "t.org_id, t.assignee_id, COUNT(*) AS n",
+            "GROUP BY t.org_id, t.assignee_id"
+        )),
         &[coalition.0, at],
     )
     .await
