@@ -1,4 +1,4 @@
-//! The command line: `run | demo | migrate | check-config | digest --preview | export | report |
+//! The command line: `run | serve | demo | migrate | check-config | digest --preview | export | report |
 //! backup | restore | doctor`.
 
 use std::path::PathBuf;
@@ -26,6 +26,13 @@ pub struct Cli {
 pub enum Command {
     /// Connect to Discord and serve the coalition (needs DISCORD_TOKEN).
     Run,
+    /// Serve Discord's Interactions Endpoint URL at `POST /interactions`, with no gateway
+    /// connection (needs DISCORD_TOKEN and DISCORD_PUBLIC_KEY); run several behind a load balancer.
+    Serve {
+        /// The address to listen on, e.g. `0.0.0.0:8080` (put TLS in front: Discord needs https).
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+    },
     /// Try Backbone without Discord: a sample coalition on a simulated clock, every message printed.
     Demo {
         /// Keep the demo's database in this (new) file instead of a temporary one.
@@ -123,6 +130,7 @@ pub enum Format {
 pub async fn execute(command: Command, config: Config) -> Result<()> {
     match command {
         Command::Run => crate::discord::run(config).await,
+        Command::Serve { listen } => crate::discord::run_http(config, listen).await,
         Command::Demo { db, days, seed } => {
             // The simulated weeks end now, so the kept database's report and digest show them.
             let opts = crate::demo::DemoOptions {

@@ -48,6 +48,8 @@ pub struct DiscordConfig {
     pub token: Option<String>,
     pub guild_id: Option<u64>,
     pub api_base: Option<String>,
+    /// The application's public key (hex), which signs interactions sent to `backbone serve`.
+    pub public_key: Option<String>,
 }
 
 impl std::fmt::Debug for DiscordConfig {
@@ -56,6 +58,7 @@ impl std::fmt::Debug for DiscordConfig {
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("guild_id", &self.guild_id)
             .field("api_base", &self.api_base)
+            .field("public_key", &self.public_key)
             .finish()
     }
 }
@@ -129,6 +132,7 @@ impl Config {
                 None => None,
             },
             api_base: env("DISCORD_API_BASE").map(|b| b.trim().trim_end_matches('/').to_string()).filter(|b| !b.is_empty()),
+            public_key: env("DISCORD_PUBLIC_KEY").map(|k| k.trim().to_string()).filter(|k| !k.is_empty()),
         };
         config.validate()?;
         Ok(config)
@@ -228,6 +232,12 @@ impl Config {
         out.push_str(&format!(
             "DISCORD_API_BASE = {}\n",
             d.api_base.as_deref().unwrap_or("(not set: discord.com)")
+        ));
+        out.push_str(&format!(
+            "DISCORD_PUBLIC_KEY = {}\n",
+            d.public_key
+                .as_deref()
+                .unwrap_or("(not set: needed only by `backbone serve`)")
         ));
         out
     }

@@ -10,6 +10,7 @@
 //! 6. a DM-closed user gets a short home-channel pointer instead (not a copy of the DM)
 //! 7. gateway drops (4000, clean close, dead TCP) are resumed and lose nothing
 //! 8. a done card's "Log as win" button: assignee or lead only, logs and celebrates once
+//! 9. scenario 2 again with interactions over HTTP (`backbone serve`) instead of the gateway
 //!
 //! Every request the bot makes is checked against Discord's limits; a violation fails the test.
 
@@ -112,7 +113,18 @@ fn posts_containing(bot: &Bot, channel: u64, needle: &str) -> Vec<Msg> {
 /// Scenario 2: a coalition's full week, from setup to the Monday digest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coalition_week() {
-    let bot = Bot::start().await;
+    coalition_week(Bot::start().await).await;
+}
+
+/// Scenario 2 with interactions over HTTP (`backbone serve`, no gateway): the same handlers, the
+/// same answers, the same scheduled posts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coalition_week_over_http() {
+    let bot = Bot::start_http().await;
+    coalition_week(bot).await;
+}
+
+async fn coalition_week(bot: Bot) {
     river_alliance(&bot).await;
 
     // Monday: a goal, two tasks with cards.
@@ -374,10 +386,14 @@ async fn a_coalition_week() {
             "{needle:?} to {user}"
         );
     }
-    assert!(
-        bot.fake.state().gateway.heartbeats >= 1,
-        "the bot heartbeats and gets ACKs"
-    );
+    if bot.http.is_none() {
+        assert!(
+            bot.fake.state().gateway.heartbeats >= 1,
+            "the bot heartbeats and gets ACKs"
+        );
+    } else {
+        assert_eq!(bot.fake.state().gateway.identifies, 0, "no gateway connection");
+    }
 
     // The week's data leaves as a file (a multipart upload).
     let mark = bot.fake.mark();

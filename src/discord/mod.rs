@@ -26,7 +26,9 @@ pub mod commands;
 pub mod components;
 pub mod convert;
 pub mod cooldown;
+pub mod detached;
 pub mod doctor;
+pub mod endpoint;
 pub mod interaction;
 pub mod notifier;
 pub mod paging;
@@ -339,13 +341,33 @@ async fn event_handler(ctx: &serenity::Context, event: &FullEvent, data: &Data) 
 
 /// `backbone run`: serve Discord with the real clock until SIGINT/SIGTERM.
 pub async fn run(config: Config) -> Result<()> {
+    run_on(config, Transport::Gateway).await
+}
+
+/// `backbone serve --listen ADDR`: answer interactions at `POST /interactions` on `listen`, with
+/// no gateway connection, until SIGINT/SIGTERM.
+pub async fn run_http(config: Config, listen: std::net::SocketAddr) -> Result<()> {
+    let listener = endpoint_listener(listen).await?;
+    run_on(config, Transport::Http(listener)).await
+}
+
+/// Binds the interactions endpoint's address now, so a taken port fails the start clearly.
+pub async fn endpoint_listener(listen: std::net::SocketAddr) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        Error::user(format!(
+            "cannot listen on `{listen}` for interactions: {e} — pick a free address, e.g. `--listen 127.0.0.1:8080`."
+        ))
+    })
+}
+
+async fn run_on(config: Config, transport: Transport) -> Result<()> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: finishing in-flight commands");
         let _ = tx.send(true);
     });
-    serve(config, Arc::new(SystemClock), rx).await
+    serve_on(config, Arc::new(SystemClock), rx, transport).await
 }
 
 async fn wait_for_signal() {
@@ -362,14 +384,92 @@ async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// How interactions reach this copy. Both lead to the same dispatcher (poise's, with the same
+/// framework options), the same handlers and the same responder.
+pub enum Transport {
+    /// The gateway, as many shards as Discord recommends (`backbone run`).
+    Gateway,
+    /// Discord's Interactions Endpoint URL on this listener (`backbone serve`), no gateway.
+    Http(tokio::net::TcpListener),
+}
+
 /// Connects to Discord and serves until `shutdown` turns true. Tests call this with a manual clock
 /// and `DISCORD_API_BASE` pointing at a fake Discord.
-pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver<bool>) -> Result<()> {
+pub async fn serve(config: Config, clock: Arc<dyn Clock>, shutdown: watch::Receiver<bool>) -> Result<()> {
+    serve_on(config, clock, shutdown, Transport::Gateway).await
+}
+
+/// The framework options of both transports: the commands, the hooks and the error handling.
+fn framework_options() -> poise::FrameworkOptions<Data, Error> {
+    poise::FrameworkOptions {
+        commands: commands::all(),
+        on_error: |e| Box::pin(on_error(e)),
+        pre_command: |ctx| {
+            Box::pin(async move {
+                let command = &ctx.command().qualified_name;
+                // Feedback may be anonymous: its log line must not say who sent it.
+                if command == "feedback send" {
+                    tracing::info!(command = %command, "command");
+                } else {
+                    tracing::info!(command = %command, user = %ctx.author().id, "command");
+                }
+                service::command_started(ctx).await;
+            })
+        },
+        post_command: |ctx| Box::pin(service::command_finished(ctx, None)),
+        event_handler: |fctx, event| Box::pin(event_handler(fctx.serenity_context, event, fctx.user_data)),
+        allowed_mentions: Some(
+            serenity::CreateAllowedMentions::new()
+                .everyone(false)
+                .all_roles(false)
+                .all_users(false),
+        ),
+        ..Default::default()
+    }
+}
+
+/// Registers the commands in the test guild, or globally.
+async fn register(
+    http: &serenity::Http,
+    commands: &[Command],
+    guild: Option<u64>,
+) -> std::result::Result<(), serenity::Error> {
+    match guild {
+        Some(g) => poise::builtins::register_in_guild(http, commands, serenity::GuildId::new(g)).await,
+        None => poise::builtins::register_globally(http, commands).await,
+    }
+}
+
+/// Start-up is over: its garbage (migrations, the command list) goes back to the system, and so
+/// do the mappings of code only start-up ran.
+fn started() {
+    crate::ops::memory::give_back();
+    let code = crate::ops::memory::drop_startup_code();
+    tracing::debug!(bytes = code, "start-up code mappings dropped");
+}
+
+/// What receives interactions once everything is set up.
+enum Receiver {
+    Gateway(serenity::Client),
+    Http(tokio::net::TcpListener, Arc<endpoint::Endpoint>),
+}
+
+/// [`serve`] over either transport.
+pub async fn serve_on(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    mut shutdown: watch::Receiver<bool>,
+    transport: Transport,
+) -> Result<()> {
     let token = config.discord.token.clone().ok_or_else(|| {
         Error::user(
             "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal (Applications → your app → Bot → Reset Token), then put DISCORD_TOKEN=<token> in a .env file (see config/example.env) or the environment.",
         )
     })?;
+    let verifier = match &transport {
+        Transport::Http(_) => Some(endpoint::verifier(config.discord.public_key.as_deref())?),
+        Transport::Gateway => None,
+    };
     let lock = service::lock(&config)?;
     let store = Store::connect(&config.database_url).await?;
     let service = service::Service::start(&config, &store, clock.clone(), lock).await?;
@@ -407,60 +507,54 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         cooldowns: Arc::default(),
     };
     let guild = config.discord.guild_id;
-    let framework = poise::Framework::builder()
-        .options(poise::FrameworkOptions {
-            commands: commands::all(),
-            on_error: |e| Box::pin(on_error(e)),
-            pre_command: |ctx| {
-                Box::pin(async move {
-                    let command = &ctx.command().qualified_name;
-                    // Feedback may be anonymous: its log line must not say who sent it.
-                    if command == "feedback send" {
-                        tracing::info!(command = %command, "command");
-                    } else {
-                        tracing::info!(command = %command, user = %ctx.author().id, "command");
-                    }
-                    service::command_started(ctx).await;
+    let options = framework_options();
+    let (http, receiver) = match (transport, verifier) {
+        (Transport::Http(listener), Some(verifier)) => {
+            // No READY tells serenity the application's id (its follow-up and webhook routes
+            // need it): ask for it.
+            let app = http.get_current_application_info().await.map_err(|e| {
+                Error::user(format!(
+                    "Cannot read the application from Discord: {}.",
+                    describe(&e)
+                ))
+            })?;
+            http.set_application_id(app.id);
+            register(&http, &options.commands, guild).await?;
+            let http = Arc::new(http);
+            let detached = detached::context(http.clone(), &token).await?;
+            data.health.without_gateway();
+            tracing::info!(bot = %me.name, commands = options.commands.len(), "READY (interactions over HTTP)");
+            let endpoint = endpoint::Endpoint::new(verifier, clock.clone(), detached, me.id, options, data);
+            started();
+            (http, Receiver::Http(listener, Arc::new(endpoint)))
+        }
+        _ => {
+            let framework = poise::Framework::builder()
+                .options(options)
+                .setup(move |ctx, ready, framework| {
+                    Box::pin(async move {
+                        register(&ctx.http, &framework.options().commands, guild).await?;
+                        tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), commands = framework.options().commands.len(), "READY");
+                        data.health.shard(ctx.shard_id.0, ready.shard.map_or(1, |s| s.total), true);
+                        started();
+                        Ok(data)
+                    })
                 })
-            },
-            post_command: |ctx| Box::pin(service::command_finished(ctx, None)),
-            event_handler: |fctx, event| Box::pin(event_handler(fctx.serenity_context, event, fctx.user_data)),
-            allowed_mentions: Some(serenity::CreateAllowedMentions::new().everyone(false).all_roles(false).all_users(false)),
-            ..Default::default()
-        })
-        .setup(move |ctx, ready, framework| {
-            Box::pin(async move {
-                match guild {
-                    Some(g) => poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(g)).await?,
-                    None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
-                }
-                tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), commands = framework.options().commands.len(), "READY");
-                data.health.shard(ctx.shard_id.0, ready.shard.map_or(1, |s| s.total), true);
-                // Start-up's garbage (migrations, the command list) goes back to the system, and
-                // so do the mappings of code only start-up ran.
-                crate::ops::memory::give_back();
-                let code = crate::ops::memory::drop_startup_code();
-                tracing::debug!(bytes = code, "start-up code mappings dropped");
-                Ok(data)
-            })
-        })
-        .build();
-
-    let reqwest_client = client;
-    let intents = if config.guild_members_intent {
-        GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
-    } else {
-        GatewayIntents::GUILDS
+                .build();
+            let intents = if config.guild_members_intent {
+                GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
+            } else {
+                GatewayIntents::GUILDS
+            };
+            let client = ClientBuilder::new_with_http(http, intents)
+                .framework(framework)
+                .await
+                .map_err(|e| Error::internal(format!("cannot build the Discord client: {e}")))?;
+            (client.http.clone(), Receiver::Gateway(client))
+        }
     };
-    let mut client = ClientBuilder::new_with_http(http, intents)
-        .framework(framework)
-        .await
-        .map_err(|e| Error::internal(format!("cannot build the Discord client: {e}")))?;
 
-    let notifier = Arc::new(notifier::DiscordNotifier::new(
-        client.http.clone(),
-        reqwest_client,
-    ));
+    let notifier = Arc::new(notifier::DiscordNotifier::new(http, client));
     let notifier = Arc::new(scheduler::counting::Counting::new(
         notifier,
         service.metrics.clone(),
@@ -477,28 +571,36 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
         wake,
     ));
 
-    let shards = client.shard_manager.clone();
-    let stopper = {
-        let mut shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            while !*shutdown.borrow() {
-                if shutdown.changed().await.is_err() {
-                    break;
-                }
+    let result = match receiver {
+        Receiver::Gateway(mut client) => {
+            let shards = client.shard_manager.clone();
+            let stopper = {
+                let mut shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    while !*shutdown.borrow() {
+                        if shutdown.changed().await.is_err() {
+                            break;
+                        }
+                    }
+                    shards.shutdown_all().await;
+                })
+            };
+            // One process serves any number of guilds: as many shards as Discord recommends, all
+            // stopped together by `shutdown_all` above.
+            let result = client.start_autosharded().await;
+            stopper.abort();
+            if !*shutdown.borrow_and_update() {
+                tracing::warn!("gateway connection ended; stopping");
             }
-            shards.shutdown_all().await;
-        })
+            result.map_err(|e| Error::user(format!("Discord connection failed: {e}")))
+        }
+        Receiver::Http(listener, endpoint) => {
+            endpoint::listen(listener, endpoint, shutdown.clone()).await;
+            Ok(())
+        }
     };
-
-    // One process serves any number of guilds: as many shards as Discord recommends, all stopped
-    // together by `shutdown_all` above.
-    let result = client.start_autosharded().await;
-    // However the gateway ended, stop everything else too: commands finish, the scheduler hands
-    // back what it claimed, then the database closes.
-    stopper.abort();
-    if !*shutdown.borrow_and_update() {
-        tracing::warn!("gateway connection ended; stopping");
-    }
+    // However the transport ended, stop everything else too: commands finish, the scheduler
+    // hands back what it claimed, then the database closes.
     inflight.wait_idle(Duration::from_secs(20)).await;
     let _ = stop_scheduler.send(true);
     if tokio::time::timeout(Duration::from_secs(20), sched)
@@ -510,7 +612,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, mut shutdown: watch::R
     service.stop().await;
     store.close().await;
     tracing::info!("stopped");
-    result.map_err(|e| Error::user(format!("Discord connection failed: {e}")))
+    result
 }
 
 #[cfg(test)]

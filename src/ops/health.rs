@@ -18,6 +18,8 @@ struct Inner {
     shards: BTreeMap<u32, bool>,
     /// How many shards the bot runs (0 until known).
     shard_total: u32,
+    /// Interactions come over HTTP (`backbone serve`): there is no gateway to be connected.
+    without_gateway: bool,
     last_backup_ok: Option<DateTime<Utc>>,
     /// When the last backup failed and why; cleared by the next success.
     backup_failure: Option<(DateTime<Utc>, String)>,
@@ -34,6 +36,11 @@ impl Health {
         inner.shard_total = inner.shard_total.max(total);
         let before = inner.shards.insert(id, connected);
         connected && before == Some(false)
+    }
+
+    /// This copy serves interactions over HTTP and runs no gateway shard.
+    pub fn without_gateway(&self) {
+        self.lock().without_gateway = true;
     }
 
     /// Marks every shard disconnected (shutdown).
@@ -70,7 +77,7 @@ impl Health {
         let inner = self.lock();
         let up = inner.shards.values().filter(|c| **c).count() as u32;
         let total = inner.shard_total.max(inner.shards.len() as u32);
-        if inner.shards.is_empty() {
+        if inner.shards.is_empty() && !inner.without_gateway {
             return Some("gateway: not connected yet".into());
         }
         if up < total {
@@ -96,6 +103,16 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_gateway_only_the_backup_counts() {
+        let h = Health::default();
+        assert!(h.problem().unwrap().contains("not connected yet"));
+        h.without_gateway();
+        assert_eq!(h.problem(), None);
+        h.backup_failed(Utc::now(), "disk full");
+        assert!(h.problem().unwrap().contains("disk full"));
+    }
 
     #[test]
     fn healthy_only_with_every_shard_up_and_no_failed_backup() {

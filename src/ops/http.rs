@@ -40,32 +40,50 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener> {
 }
 
 /// Serves /healthz and /metrics on `listener` until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, observed: Observed, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, observed: Observed, shutdown: watch::Receiver<bool>) {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving /healthz and /metrics");
     }
+    accept(listener, shutdown, "metrics endpoint", move |req| {
+        let observed = observed.clone();
+        async move { answer(&observed, &req).await }
+    })
+    .await
+}
+
+/// Accepts HTTP/1.1 connections on `listener` until `shutdown` turns true, answering each request
+/// with `handle` (`what` names the server in the debug log).
+pub async fn accept<H, F>(
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+    what: &'static str,
+    handle: H,
+) where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
     loop {
         let stream = tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, _)) => stream,
                 Err(e) => {
-                    tracing::warn!(error = %e, "metrics endpoint: accept failed");
+                    tracing::warn!(error = %e, "{what}: accept failed");
                     continue;
                 }
             },
             r = shutdown.changed() => if r.is_err() || *shutdown.borrow() { return } else { continue },
         };
-        let observed = observed.clone();
+        let handle = handle.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let observed = observed.clone();
-                async move { Ok::<_, Infallible>(answer(&observed, &req).await) }
+                let answer = handle(req);
+                async move { Ok::<_, Infallible>(answer.await) }
             });
             if let Err(e) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await
             {
-                tracing::debug!(error = %e, "metrics endpoint: connection ended");
+                tracing::debug!(error = %e, "{what}: connection ended");
             }
         });
     }
@@ -109,7 +127,8 @@ pub async fn healthz(o: &Observed) -> Option<String> {
     }
 }
 
-fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
+/// A plain-text answer.
+pub fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
     *r.status_mut() = status;
     r.headers_mut().insert(

@@ -490,6 +490,89 @@ pub struct Bot {
     shutdown: watch::Sender<bool>,
     handle: Option<JoinHandle<backbone::Result<()>>>,
     dir: tempfile::TempDir,
+    /// Set when the bot serves interactions over HTTP (`backbone serve`): interactions are posted
+    /// to it, signed, instead of dispatched on the gateway.
+    pub http: Option<HttpTransport>,
+}
+
+/// Posts interactions to `backbone serve`'s `POST /interactions`, signed as Discord signs them.
+#[derive(Clone)]
+pub struct HttpTransport {
+    /// `http://ADDR/interactions`.
+    pub url: String,
+    key: Arc<ed25519_dalek::SigningKey>,
+    client: reqwest::Client,
+    /// The HTTP status of each posted interaction, by its token.
+    pub statuses: Arc<Mutex<HashMap<String, u16>>>,
+}
+
+/// The seed of the application's test key pair (what the developer portal would hold).
+const SIGNING_SEED: [u8; 32] = [42; 32];
+
+impl HttpTransport {
+    fn new(addr: std::net::SocketAddr) -> HttpTransport {
+        HttpTransport {
+            url: format!("http://{addr}/interactions"),
+            key: Arc::new(ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED)),
+            client: reqwest::Client::new(),
+            statuses: Arc::default(),
+        }
+    }
+
+    /// The application's public key in hex (`DISCORD_PUBLIC_KEY`).
+    pub fn public_key_hex() -> String {
+        let key = ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED);
+        hex(&key.verifying_key().to_bytes())
+    }
+
+    /// Discord's signature of `body` sent at `timestamp` (hex of Ed25519 over timestamp + body).
+    pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
+        use ed25519_dalek::Signer;
+        let message = [timestamp.as_bytes(), body].concat();
+        hex(&self.key.sign(&message).to_bytes())
+    }
+
+    /// Posts `body` with these signature headers (either may be left out); returns the status,
+    /// the content type and the body of the answer.
+    pub async fn post_raw(
+        &self,
+        body: Vec<u8>,
+        signature: Option<&str>,
+        timestamp: Option<&str>,
+    ) -> (u16, String, String) {
+        let mut req = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(s) = signature {
+            req = req.header("X-Signature-Ed25519", s);
+        }
+        if let Some(t) = timestamp {
+            req = req.header("X-Signature-Timestamp", t);
+        }
+        let resp = req.send().await.expect("the interactions endpoint answers");
+        let status = resp.status().as_u16();
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, kind, resp.text().await.unwrap_or_default())
+    }
+
+    /// Posts `body` signed as Discord would at `at`.
+    pub async fn post(&self, body: &Value, at: DateTime<Utc>) -> (u16, String, String) {
+        let body = serde_json::to_vec(body).expect("json");
+        let ts = at.timestamp().to_string();
+        let sig = self.sign(&ts, &body);
+        self.post_raw(body, Some(&sig), Some(&ts)).await
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Drop for Bot {
@@ -564,14 +647,58 @@ impl Bot {
         bot
     }
 
+    /// Like [`Self::start`], but the bot serves interactions over HTTP (`backbone serve`) with no
+    /// gateway connection; the interaction helpers post to it, signed.
+    pub async fn start_http() -> Bot {
+        Bot::start_http_in(WorldSpec::standard()).await
+    }
+
+    /// [`Self::start_http`] in `world`.
+    pub async fn start_http_in(world: WorldSpec) -> Bot {
+        let mut bot = Bot::without_bot_in(world, start_time()).await;
+        let key = HttpTransport::public_key_hex();
+        let config = bot.config(TOKEN, &[("DISCORD_PUBLIC_KEY", key)]);
+        bot.spawn_http(config).await;
+        bot.ready().await;
+        bot
+    }
+
+    /// Spawns `serve_on` over HTTP with `config`, on a free loopback port.
+    pub async fn spawn_http(&mut self, config: Config) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        self.http = Some(HttpTransport::new(listener.local_addr().expect("addr")));
+        let (shutdown, rx) = watch::channel(false);
+        self.shutdown = shutdown;
+        self.handle = Some(tokio::spawn(backbone::discord::serve_on(
+            config,
+            self.clock.clone(),
+            rx,
+            backbone::discord::Transport::Http(listener),
+        )));
+    }
+
     fn spawn_serve(&mut self, token: &str) {
-        // A free port for /metrics (the scheduler's rounds are read there).
+        let config = self.config(token, &[]);
+        let (shutdown, rx) = watch::channel(false);
+        self.shutdown = shutdown;
+        self.handle = Some(tokio::spawn(backbone::discord::serve(
+            config,
+            self.clock.clone(),
+            rx,
+        )));
+    }
+
+    /// The bot's configuration against this fake, with `token` and `extra` variables; picks a
+    /// free port for /metrics (the scheduler's rounds are read there).
+    pub fn config(&mut self, token: &str, extra: &[(&'static str, String)]) -> Config {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         self.metrics_addr = format!("127.0.0.1:{port}");
-        let env: HashMap<&str, String> = HashMap::from([
+        let mut env: HashMap<&str, String> = HashMap::from([
             ("BACKBONE_METRICS_ADDR", self.metrics_addr.clone()),
             ("DISCORD_TOKEN", token.to_string()),
             ("DISCORD_GUILD_ID", GUILD.to_string()),
@@ -583,14 +710,8 @@ impl Bot {
                 self.world.members_intent.to_string(),
             ),
         ]);
-        let config = Config::from_sources(None, |k| env.get(k).cloned()).expect("config");
-        let (shutdown, rx) = watch::channel(false);
-        self.shutdown = shutdown;
-        self.handle = Some(tokio::spawn(backbone::discord::serve(
-            config,
-            self.clock.clone(),
-            rx,
-        )));
+        env.extend(extra.iter().cloned());
+        Config::from_sources(None, |k| env.get(k).cloned()).expect("config")
     }
 
     /// Stops the bot cleanly and starts a new one on the same database, clock and fake Discord
@@ -653,6 +774,7 @@ impl Bot {
             shutdown: watch::channel(false).0,
             handle: None,
             dir,
+            http: None,
         }
     }
 
@@ -687,7 +809,9 @@ impl Bot {
     /// Waits until the bot identified on a live gateway connection and registered its commands in
     /// the test guild (what the fake sees; the bot may not have logged READY yet).
     pub async fn registered(&self, timeout: Duration) {
-        self.fake.wait_identified(1, timeout).await;
+        if self.http.is_none() {
+            self.fake.wait_identified(1, timeout).await;
+        }
         self.fake
             .wait_for("the guild command bulk overwrite", timeout, |s| {
                 s.requests
@@ -749,6 +873,40 @@ impl Bot {
         data: Value,
         message: Option<Value>,
     ) -> String {
+        let (token, d) = self.interaction(kind, guild, channel, user, data, message);
+        match &self.http {
+            None => {
+                self.fake.dispatch("INTERACTION_CREATE", d);
+            }
+            Some(http) => {
+                let (http, at, token) = (http.clone(), self.now(), token.clone());
+                tokio::spawn(async move {
+                    let (status, _, _) = http.post(&d, at).await;
+                    http.statuses.lock().unwrap().insert(token, status);
+                });
+            }
+        }
+        token
+    }
+
+    /// A slash command's interaction as Discord would send it, recorded by the fake but not sent:
+    /// (its token, its JSON).
+    pub fn slash_interaction(&self, user: u64, command: &str, options: &[(&str, &str)]) -> (String, Value) {
+        let data = self.command_data(GUILD, command, options, None);
+        self.interaction(2, GUILD, HOME, user, data, None)
+    }
+
+    /// Builds an interaction and records it in the fake (so its answers are accepted); returns
+    /// its token and JSON.
+    fn interaction(
+        &self,
+        kind: u64,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        data: Value,
+        message: Option<Value>,
+    ) -> (String, Value) {
         let person = self.person(user);
         let (id, token) = {
             let mut s = self.fake.state();
@@ -819,8 +977,7 @@ impl Bot {
                 dispatched_at: std::time::Instant::now(),
             },
         );
-        self.fake.dispatch("INTERACTION_CREATE", d);
-        token
+        (token, d)
     }
 
     /// Waits for the bot's answer to the interaction `token` (following a deferral to the message
