@@ -338,3 +338,41 @@ fn report_covers_a_period_or_a_range_of_days() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn serve_needs_the_public_key_and_a_free_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = backbone(
+        dir.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[("DISCORD_TOKEN", "abc.def.ghi")],
+    );
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("DISCORD_PUBLIC_KEY is not set"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let o = backbone(
+        dir.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[("DISCORD_TOKEN", "abc.def.ghi"), ("DISCORD_PUBLIC_KEY", "1234")],
+    );
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("not 64 hex digits"), "{}", stderr(&o));
+
+    // A taken address.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let o = backbone(
+        dir.path(),
+        &["serve", "--listen", &addr],
+        &[("DISCORD_TOKEN", "abc.def.ghi")],
+    );
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("cannot listen on"), "{}", stderr(&o));
+
+    // Not an address at all: clap says so.
+    let o = backbone(dir.path(), &["serve", "--listen", "port 80"], &[]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("--listen"), "{}", stderr(&o));
+}
