@@ -190,6 +190,18 @@ async fn forged_stale_and_replayed_interactions_get_401_and_change_nothing() {
     assert_eq!(status, 401, "a replayed interaction id");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(bot.db_fingerprint().await, after, "the replay logged nothing");
+
+    // Each refusal is counted by reason on /metrics.
+    let metrics = reqwest::get(format!("http://{}/metrics", bot.metrics_addr))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    for (reason, n) in [("signature", 6), ("timestamp", 2), ("replay", 1)] {
+        let line = format!("backbone_interactions_refused_total{{reason=\"{reason}\"}} {n}");
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
     bot.fake.assert_no_violations();
     bot.stop().await.expect("clean shutdown");
 }

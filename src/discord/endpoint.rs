@@ -83,7 +83,38 @@ pub enum Answer {
     /// 400: the body is not an interaction.
     BadRequest(&'static str),
     /// 401: the signature, timestamp or id did not pass; nothing was done.
-    Unauthorized(&'static str),
+    Unauthorized(Refusal),
+}
+
+/// Why a request was refused with 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The signature headers are missing, or the signature does not match.
+    Signature,
+    /// Correctly signed, but sent more than [`MAX_AGE_SECONDS`] ago (or ahead).
+    Timestamp,
+    /// The interaction was already received within [`MAX_AGE_SECONDS`].
+    Replay,
+}
+
+impl Refusal {
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refusal::Signature => "signature",
+            Refusal::Timestamp => "timestamp",
+            Refusal::Replay => "replay",
+        }
+    }
+
+    /// The answer's body.
+    fn text(self) -> &'static str {
+        match self {
+            Refusal::Signature => "invalid request signature\n",
+            Refusal::Timestamp => "request timestamp too old or too far ahead\n",
+            Refusal::Replay => "interaction already received\n",
+        }
+    }
 }
 
 /// Interaction ids seen within [`MAX_AGE_SECONDS`] (a request replayed with its timestamp still
@@ -154,20 +185,20 @@ impl Endpoint {
         body: &[u8],
     ) -> Answer {
         let (Some(signature), Some(timestamp)) = (signature, timestamp) else {
-            return Answer::Unauthorized("missing X-Signature-Ed25519 or X-Signature-Timestamp");
+            return Answer::Unauthorized(Refusal::Signature);
         };
         if self.verifier.verify(signature, timestamp, body).is_err() {
-            return Answer::Unauthorized("invalid request signature");
+            return Answer::Unauthorized(Refusal::Signature);
         }
         let now = self.clock.now().timestamp();
         match timestamp.trim().parse::<i64>() {
             Ok(at) if (now - at).abs() <= MAX_AGE_SECONDS => {}
-            _ => return Answer::Unauthorized("request timestamp too old or too far ahead"),
+            _ => return Answer::Unauthorized(Refusal::Timestamp),
         }
         let interaction: Interaction = match serde_json::from_slice(body) {
             Ok(i) => i,
             Err(e) => {
-                tracing::warn!(error = %e, "interaction endpoint: body is not an interaction");
+                tracing::debug!(error = %e, "interaction endpoint: a signed body that is not an interaction");
                 return Answer::BadRequest("not an interaction");
             }
         };
@@ -176,13 +207,21 @@ impl Endpoint {
         }
         let id = interaction.id().get();
         if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).first(id, now) {
-            return Answer::Unauthorized("interaction already received");
+            return Answer::Unauthorized(Refusal::Replay);
         }
         let this = self.clone();
         let task = tokio::spawn(async move { this.dispatch(interaction).await });
         // The handler goes on if it takes longer; its answer is the responder's.
         let _ = tokio::time::timeout(HOLD, task).await;
         Answer::Accepted
+    }
+
+    fn refused(&self, reason: &str) {
+        self.data
+            .metrics
+            .interactions_refused
+            .with_label_values(&[reason])
+            .inc();
     }
 
     /// The gateway's dispatch, with the detached context.
@@ -249,10 +288,15 @@ async fn request(endpoint: &Arc<Endpoint>, req: Request<Incoming>) -> Response<F
             *r.status_mut() = StatusCode::ACCEPTED;
             r
         }
-        Answer::BadRequest(why) => http::text(StatusCode::BAD_REQUEST, &format!("{why}\n")),
+        Answer::BadRequest(why) => {
+            endpoint.refused("body");
+            http::text(StatusCode::BAD_REQUEST, &format!("{why}\n"))
+        }
         Answer::Unauthorized(why) => {
-            tracing::warn!(reason = why, "interaction refused");
-            http::text(StatusCode::UNAUTHORIZED, &format!("{why}\n"))
+            // Anyone can post here: counted, and logged only at debug level.
+            endpoint.refused(why.label());
+            tracing::debug!(reason = why.label(), "interaction refused");
+            http::text(StatusCode::UNAUTHORIZED, why.text())
         }
     }
 }

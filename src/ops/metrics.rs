@@ -39,6 +39,9 @@ pub struct Metrics {
     pub delivered: IntCounterVec,
     /// Gateway shards that connected again after losing their connection.
     pub gateway_reconnects: IntCounter,
+    /// Requests to the interactions endpoint (`backbone serve`) refused before any handler ran,
+    /// by reason (`signature`, `timestamp`, `replay`, `body`).
+    pub interactions_refused: IntCounterVec,
     /// How long one scheduler tick (planning) took.
     pub tick_seconds: Histogram,
     /// Backups that failed.
@@ -150,6 +153,17 @@ impl Metrics {
                         "Time one scheduler tick took to plan.",
                     )
                     .buckets(latency),
+                )
+                .expect("valid metric"),
+            ),
+            interactions_refused: metric(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "backbone_interactions_refused_total",
+                        "Requests to POST /interactions refused before any handler ran, by reason (signature, timestamp, replay, body).",
+                    ),
+                    &["reason"],
                 )
                 .expect("valid metric"),
             ),
