@@ -672,3 +672,57 @@ async fn no_token_reaches_the_log_through_429s_and_timeouts() {
         "the timed-out callback is logged with its route redacted:\n{log}"
     );
 }
+
+/// `backbone serve --listen ADDR` as a user runs it: no gateway connection; a PING gets its PONG,
+/// a signed slash command is answered, a forged one is refused; SIGTERM stops it cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_interactions_over_http() {
+    let mut bot = Bot::without_bot(start_time()).await;
+    // The binary runs on the system clock: sign with it.
+    bot.set_time(chrono::Utc::now());
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backbone"));
+    cmd.args(["serve", "--listen", &addr.to_string()])
+        .current_dir(bot.dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_PUBLIC_KEY", HttpTransport::public_key_hex())
+        .env("DISCORD_GUILD_ID", GUILD.to_string())
+        .env("DISCORD_API_BASE", bot.fake.api_base())
+        .env("BACKBONE_DATABASE_URL", &bot.db_url)
+        .env("RUST_LOG", "info");
+    let mut proc = Process::spawn(cmd);
+    bot.http = Some(HttpTransport::new(addr));
+    wait_ready(&bot, &mut proc).await;
+    proc.wait_log("listening", START_TIMEOUT, |l| {
+        l.contains("serving interactions at POST /interactions")
+    })
+    .await;
+
+    let http = bot.http.clone().expect("http");
+    let ping = serde_json::json!({
+        "id": "1300000000000009002", "application_id": APP_ID.to_string(), "type": 1,
+        "token": "cGluZw", "version": 1,
+    });
+    let (status, _, body) = http.post(&ping, bot.now()).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"type":1}"#));
+    let r = bot
+        .slash(ADMIN, "coalition create", &[("name", "Over HTTP")])
+        .await;
+    assert!(!r.ephemeral() && r.text().contains("Over HTTP"), "{}", r.text());
+    let (status, _, _) = http
+        .post_raw(b"{\"type\":1}".to_vec(), Some(&"0".repeat(128)), Some("1"))
+        .await;
+    assert_eq!(status, 401, "a forged request");
+    assert_eq!(bot.fake.state().gateway.identifies, 0, "no gateway connection");
+    bot.fake.assert_no_violations();
+
+    sigterm(&proc);
+    let status = proc.wait_exit(EXIT_TIMEOUT).await;
+    let err = proc.stderr();
+    assert_eq!(status.code(), Some(0), "exit status {status}; stderr:\n{err}");
+    assert!(err.contains("stopped") && !err.contains("panicked"), "{err}");
+}

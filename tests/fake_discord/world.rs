@@ -510,7 +510,7 @@ pub struct HttpTransport {
 const SIGNING_SEED: [u8; 32] = [42; 32];
 
 impl HttpTransport {
-    fn new(addr: std::net::SocketAddr) -> HttpTransport {
+    pub fn new(addr: std::net::SocketAddr) -> HttpTransport {
         HttpTransport {
             url: format!("http://{addr}/interactions"),
             key: Arc::new(ed25519_dalek::SigningKey::from_bytes(&SIGNING_SEED)),
