@@ -141,9 +141,15 @@ impl Config {
     /// Checks every setting, with a message that says how to fix a bad one.
     pub fn validate(&self) -> Result<()> {
         if !self.database_url.starts_with("sqlite:") {
+            // The URL may carry a password: never repeat it.
+            let shown = without_password(&self.database_url);
+            if shown.starts_with("postgres://") || shown.starts_with("postgresql://") {
+                return Err(Error::user(format!(
+                    "database_url `{shown}` is a PostgreSQL URL, and this version of Backbone keeps its data in SQLite only — use e.g. `sqlite://backbone.db`."
+                )));
+            }
             return Err(Error::user(format!(
-                "database_url `{}` is not a SQLite URL — use e.g. `sqlite://backbone.db`.",
-                self.database_url
+                "database_url `{shown}` is not a SQLite URL — use e.g. `sqlite://backbone.db`."
             )));
         }
         let positive = [
@@ -243,9 +249,45 @@ impl Config {
     }
 }
 
+/// `url` with the password of its user part (`scheme://user:password@host`) replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let name = user.split_once(':').map_or(user, |(name, _)| name);
+            format!("{scheme}://{name}:***@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_postgres_url_is_refused_plainly_without_its_password() {
+        let e = Config::from_sources(
+            None,
+            env(&[(
+                "BACKBONE_DATABASE_URL",
+                "postgres://backbone:s3cret@db.internal:5432/hub",
+            )]),
+        )
+        .expect_err("refused");
+        let m = e.to_string();
+        assert!(m.contains("PostgreSQL") && m.contains("sqlite://"), "{m}");
+        assert!(!m.contains("s3cret"), "{m}");
+        assert!(m.contains("postgres://backbone:***@db.internal:5432/hub"), "{m}");
+        let e = Config::from_sources(None, env(&[("BACKBONE_DATABASE_URL", "mysql://u:pw@h/db")]))
+            .expect_err("refused");
+        assert!(!e.to_string().contains("pw@"), "{e}");
+        assert_eq!(without_password("sqlite://backbone.db"), "sqlite://backbone.db");
+        assert_eq!(without_password("postgres://h/db"), "postgres://h/db");
+    }
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
