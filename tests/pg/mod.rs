@@ -1,0 +1,195 @@
+//! A throwaway PostgreSQL cluster for tests, from Debian's `postgresql` package: `initdb` and
+//! `pg_ctl` in a temporary directory, listening on a free loopback port (and a socket in that
+//! directory), run as the `postgres` user when the tests run as root (the server refuses root).
+//! Stopped (`pg_ctl stop -m immediate`) and deleted when dropped.
+//!
+//! [`Cluster::start`] returns `None`, after a loud message on stderr, only when no PostgreSQL
+//! binaries exist at all and `CI` is not set; any other failure panics.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Cluster {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    as_postgres: bool,
+    pub port: u16,
+}
+
+/// Where Debian puts the server's programs (`initdb` and `pg_ctl` are not on PATH there).
+fn bin_dir() -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|b| b.join("initdb").is_file() && b.join("pg_ctl").is_file())
+        .collect();
+    // The newest version first (directories are named by major version).
+    found.sort_by_key(|b| {
+        b.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    if let Some(b) = found.pop() {
+        return Some(b);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find(|p| p.join("initdb").is_file() && p.join("pg_ctl").is_file())
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+impl Cluster {
+    /// Starts a fresh cluster, or says loudly why PostgreSQL is skipped.
+    pub fn start() -> Option<Cluster> {
+        let Some(bin) = bin_dir() else {
+            // `.ci/run` installs PostgreSQL and sets CI: there, the PostgreSQL half must run.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but no PostgreSQL binaries (initdb, pg_ctl) were found: install Debian's `postgresql` package"
+            );
+            eprintln!(
+                "\n!!!!!!!! SKIPPING the PostgreSQL half: no initdb/pg_ctl found (install Debian's `postgresql` package) !!!!!!!!\n"
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let as_postgres = is_root();
+        if as_postgres {
+            let owned = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown");
+            assert!(owned.success(), "chown the cluster's directory to postgres");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let cluster = Cluster {
+            bin,
+            dir,
+            as_postgres,
+            port,
+        };
+        let data = cluster.data();
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                data.to_str().expect("utf-8 path"),
+                "-U",
+                "backbone",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+        );
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            cluster.dir.path().display()
+        );
+        cluster.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().expect("utf-8 path"),
+                "-o",
+                &options,
+                "-l",
+                cluster.log().to_str().expect("utf-8 path"),
+                "-w",
+                "start",
+            ],
+        );
+        Some(cluster)
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// The URL of database `name` (see [`Self::create_database`]); `postgres` always exists.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://backbone@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Creates an empty database `name` (one per test keeps tests apart on one cluster).
+    pub fn create_database(&self, name: &str) -> String {
+        self.run(
+            "createdb",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "backbone",
+                name,
+            ],
+        );
+        self.url(name)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Output {
+        let exe = self.bin.join(program);
+        let exe = if exe.is_file() {
+            exe
+        } else {
+            // createdb is a client program: PATH has it when the server directory does not.
+            Path::new(program).to_path_buf()
+        };
+        let mut cmd = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        let out = cmd
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()));
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}\n{}\nserver log:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(self.log()).unwrap_or_default()
+        );
+        out
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.data();
+        let exe = self.bin.join("pg_ctl");
+        let mut cmd = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        let _ = cmd
+            .arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
