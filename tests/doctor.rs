@@ -38,12 +38,20 @@ async fn seeded(dir: &std::path::Path, home: u64) -> String {
 }
 
 fn config(fake: &FakeDiscord, db_url: &str, token: &str) -> Config {
-    let env = [
+    config_with(fake, db_url, token, None)
+}
+
+/// [`config`] with `DISCORD_PUBLIC_KEY` set to `key`.
+fn config_with(fake: &FakeDiscord, db_url: &str, token: &str, key: Option<&str>) -> Config {
+    let mut env = vec![
         ("DISCORD_TOKEN", token.to_string()),
         ("DISCORD_GUILD_ID", GUILD.to_string()),
         ("DISCORD_API_BASE", fake.api_base()),
         ("BACKBONE_DATABASE_URL", db_url.to_string()),
     ];
+    if let Some(key) = key {
+        env.push(("DISCORD_PUBLIC_KEY", key.to_string()));
+    }
     Config::from_sources(None, |k| {
         env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
     })
@@ -131,6 +139,61 @@ async fn doctor_is_happy_once_the_bot_registered_its_commands_in_a_good_channel(
         report.text()
     );
     assert!(report.text().ends_with("No problems found.\n"));
+    bot.fake.assert_no_violations();
+}
+
+/// With an Interactions Endpoint URL set in the developer portal, Discord sends interactions only
+/// there: the doctor says where they go, and that `backbone serve` needs the application's own
+/// public key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_where_interactions_go_and_checks_the_public_key() {
+    let bot = Bot::start().await;
+    let r = bot.slash(ADMIN, "coalition create", &[("name", "Hub")]).await;
+    assert!(r.text().contains("Hub"), "{}", r.text());
+    let key = HttpTransport::public_key_hex();
+    let examine = |key: Option<String>| {
+        let config = config_with(&bot.fake, &bot.db_url, TOKEN, key.as_deref());
+        async move { doctor::examine(&config, start_time()).await.unwrap() }
+    };
+
+    let report = examine(None).await;
+    assert_eq!(report.problems(), 0, "{}", report.text());
+    assert!(
+        report.text().contains("interactions come over the gateway"),
+        "{}",
+        report.text()
+    );
+
+    let url = "https://hub.example.org/interactions";
+    bot.fake.state().interactions_endpoint_url = Some(url.into());
+    let report = examine(None).await;
+    let found = problems(&report.findings);
+    assert_eq!(found.len(), 1, "{}", report.text());
+    assert!(
+        found[0].0.contains(url) && found[0].0.contains("DISCORD_PUBLIC_KEY is not set"),
+        "{found:?}"
+    );
+    assert!(found[0].1.contains("backbone serve"), "{found:?}");
+
+    let report = examine(Some(key.clone())).await;
+    assert_eq!(report.problems(), 0, "{}", report.text());
+    assert!(
+        report
+            .text()
+            .contains(&format!("Discord sends interactions to {url}")),
+        "{}",
+        report.text()
+    );
+
+    // Another application's key: every signed request would be refused.
+    let other = key.chars().rev().collect::<String>();
+    let report = examine(Some(other)).await;
+    let found = problems(&report.findings);
+    assert_eq!(found.len(), 1, "{}", report.text());
+    assert!(
+        found[0].0.contains("not this application's public key"),
+        "{found:?}"
+    );
     bot.fake.assert_no_violations();
 }
 

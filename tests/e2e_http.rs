@@ -222,3 +222,27 @@ async fn a_missing_or_malformed_public_key_stops_the_start_clearly() {
         assert!(e.to_string().contains(needle), "{e}");
     }
 }
+
+/// A public key that is not the application's: the start warns, and Discord's signed requests
+/// are refused (what a user would see as "interaction failed" until they fix the key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_applications_key_is_warned_about_and_refuses_discords_requests() {
+    let mut bot = Bot::without_bot(start_time()).await;
+    // RFC 8032's first test key: valid, but not the fake application's.
+    let other = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let config = bot.config(TOKEN, &[("DISCORD_PUBLIC_KEY", other.to_string())]);
+    bot.spawn_http(config).await;
+    bot.ready().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !log_lines()
+        .iter()
+        .any(|l| l.contains("is not this application's public key"))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no warning about the key");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, win) = bot.slash_interaction(ADMIN, "coalition create", &[("name", "Hub")]);
+    let (status, _, _) = http(&bot).post(&win, bot.now()).await;
+    assert_eq!(status, 401);
+    bot.stop().await.expect("clean shutdown");
+}

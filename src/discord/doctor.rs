@@ -73,6 +73,32 @@ impl Report {
     }
 }
 
+/// Where Discord sends interactions: with an Interactions Endpoint URL set in the developer
+/// portal, only there (never over the gateway), so `backbone serve` must answer it with the
+/// application's public key; without one, over the gateway to `backbone run`.
+fn check_transport(config: &Config, app: &serenity::CurrentApplicationInfo, r: &mut Report) {
+    let key = config.discord.public_key.as_deref();
+    if let Some(key) = key
+        && !app.verify_key.is_empty()
+        && !app.verify_key.eq_ignore_ascii_case(key)
+    {
+        r.problem(
+            "DISCORD_PUBLIC_KEY is not this application's public key: `backbone serve` would refuse every request Discord signs",
+            "copy the Public Key from the developer portal (General Information) of the application whose token you use",
+        );
+    }
+    match app.interactions_endpoint_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) if key.is_none() => r.problem(
+            format!("Discord sends interactions to the Interactions Endpoint URL {url}, not over the gateway, and DISCORD_PUBLIC_KEY is not set"),
+            "run `backbone serve` behind that URL with DISCORD_PUBLIC_KEY (General Information → Public Key) in .env, or clear the URL in the developer portal to use `backbone run`",
+        ),
+        Some(url) => r.info(format!(
+            "Discord sends interactions to {url} (answer them with `backbone serve`; `backbone run` gets none over the gateway)"
+        )),
+        None => r.info("interactions come over the gateway (`backbone run`): no Interactions Endpoint URL is set"),
+    }
+}
+
 /// Runs every check at `now`.
 pub async fn examine(config: &Config, now: DateTime<Utc>) -> Result<Report> {
     let mut r = Report::default();
@@ -130,6 +156,7 @@ pub async fn examine(config: &Config, now: DateTime<Utc>) -> Result<Report> {
 async fn check_commands(config: &Config, http: &serenity::Http, r: &mut Report) -> Result<()> {
     let app = http.get_current_application_info().await?;
     http.set_application_id(app.id);
+    check_transport(config, &app, r);
     let (registered, place) = match config.discord.guild_id {
         Some(g) => (
             http.get_guild_commands(serenity::GuildId::new(g)).await?,

@@ -519,6 +519,12 @@ pub async fn serve_on(
                 ))
             })?;
             http.set_application_id(app.id);
+            let key = config.discord.public_key.as_deref().unwrap_or_default();
+            if !app.verify_key.is_empty() && !app.verify_key.eq_ignore_ascii_case(key) {
+                tracing::warn!(
+                    "DISCORD_PUBLIC_KEY is not this application's public key: every request Discord signs will be refused (401) — copy the Public Key (General Information) of the application whose token this is"
+                );
+            }
             register(&http, &options.commands, guild).await?;
             let http = Arc::new(http);
             let detached = detached::context(http.clone(), &token).await?;

@@ -253,6 +253,8 @@ pub struct State {
     pub events_denied: HashSet<u64>,
     /// The bot's clock (events must start after it); the wall clock when unset.
     pub clock_now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The application's Interactions Endpoint URL (developer portal), when one is set.
+    pub interactions_endpoint_url: Option<String>,
 }
 
 /// Which channel posts the fake answers 429, the way Discord does: body
