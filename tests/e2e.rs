@@ -10,7 +10,8 @@
 //! 6. a DM-closed user gets a short home-channel pointer instead (not a copy of the DM)
 //! 7. gateway drops (4000, clean close, dead TCP) are resumed and lose nothing
 //! 8. a done card's "Log as win" button: assignee or lead only, logs and celebrates once
-//! 9. scenario 2 again with interactions over HTTP (`backbone serve`) instead of the gateway
+//! 9. scenarios 2, 3 and 5 again with interactions over HTTP (`backbone serve`) instead of the
+//!    gateway
 //!
 //! Every request the bot makes is checked against Discord's limits; a violation fails the test.
 
@@ -540,7 +541,16 @@ type Refusal<'a> = (u64, &'a str, Vec<(&'a str, &'a str)>);
 /// — not the database, not any message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_private_and_change_nothing() {
-    let bot = Bot::start().await;
+    refusals_are_private_and_change_nothing_with(Bot::start().await).await;
+}
+
+/// Scenario 3 with interactions over HTTP (`backbone serve`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_private_and_change_nothing_over_http() {
+    refusals_are_private_and_change_nothing_with(Bot::start_http().await).await;
+}
+
+async fn refusals_are_private_and_change_nothing_with(bot: Bot) {
     river_alliance(&bot).await;
     let r = bot
         .slash(
@@ -724,7 +734,16 @@ async fn another_guilds_task_is_not_found() {
 /// message says so in `allowed_mentions` and shows the text defused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mentions_in_user_text_ping_no_one() {
-    let bot = Bot::start().await;
+    mentions_in_user_text_ping_no_one_with(Bot::start().await).await;
+}
+
+/// Scenario 5 with interactions over HTTP (`backbone serve`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_in_user_text_ping_no_one_over_http() {
+    mentions_in_user_text_ping_no_one_with(Bot::start_http().await).await;
+}
+
+async fn mentions_in_user_text_ping_no_one_with(bot: Bot) {
     river_alliance(&bot).await;
     let mark = bot.fake.mark();
     let title = format!("@everyone @here <@&{ORGANIZERS_ROLE}> party");
