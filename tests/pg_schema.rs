@@ -192,3 +192,65 @@ async fn the_postgres_schema_is_the_sqlite_schema() {
     assert!(e.to_string().contains("stance history is append-only"), "{e}");
     pool.close().await;
 }
+
+/// The store will write each statement once for both databases (docs/SCALING.md): numbered `$N`
+/// placeholders, which both drivers bind by number (SQLite's own `?N` is not PostgreSQL's), and
+/// `lower()` for case-insensitive names. The same text gives the same rows on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_statement_text_runs_on_both_databases() {
+    let Some(cluster) = pg::Cluster::start() else {
+        return;
+    };
+    let pool = PgPool::connect(&cluster.create_database("portable"))
+        .await
+        .expect("connect to the test cluster");
+    sqlx::migrate!("./migrations/postgres")
+        .run(&pool)
+        .await
+        .expect("the PostgreSQL migrations apply");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = backbone::store::Store::open_file(&dir.path().join("s.db"))
+        .await
+        .expect("migrated SQLite");
+
+    const INSERT: &str = "INSERT INTO coalitions (guild_id, name, home_channel_id, checkin_schedule, digest_schedule, created_by, created_at)
+                          VALUES ($1, $2, $3, 'x', 'y', $1, $4)";
+    const FIND: &str = "SELECT id, name, home_channel_id FROM coalitions
+                        WHERE guild_id = $2 AND lower(name) = lower($1) AND created_at <= $3";
+    for (name, home) in [("River Alliance", 10_i64), ("Harbor Group", 11)] {
+        sqlx::query(INSERT)
+            .bind(7_i64)
+            .bind(name)
+            .bind(home)
+            .bind(100_i64)
+            .execute(store.pool())
+            .await
+            .expect("insert on SQLite");
+        sqlx::query(INSERT)
+            .bind(7_i64)
+            .bind(name)
+            .bind(home)
+            .bind(100_i64)
+            .execute(&pool)
+            .await
+            .expect("insert on PostgreSQL");
+    }
+    let lite: Vec<(i64, String, i64)> = sqlx::query_as(FIND)
+        .bind("river ALLIANCE")
+        .bind(7_i64)
+        .bind(100_i64)
+        .fetch_all(store.pool())
+        .await
+        .expect("select on SQLite");
+    let pg: Vec<(i64, String, i64)> = sqlx::query_as(FIND)
+        .bind("river ALLIANCE")
+        .bind(7_i64)
+        .bind(100_i64)
+        .fetch_all(&pool)
+        .await
+        .expect("select on PostgreSQL");
+    assert_eq!(lite, vec![(1, "River Alliance".to_string(), 10)]);
+    assert_eq!(lite, pg);
+    store.close().await;
+    pool.close().await;
+}
