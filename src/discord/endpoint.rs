@@ -198,7 +198,8 @@ impl Endpoint {
         let interaction: Interaction = match serde_json::from_slice(body) {
             Ok(i) => i,
             Err(e) => {
-                tracing::debug!(error = %e, "interaction endpoint: a signed body that is not an interaction");
+                // Not the error's text: it may quote the body, and a body may hold a private answer.
+                tracing::debug!(kind = ?e.classify(), column = e.column(), "interaction endpoint: a signed body that is not an interaction");
                 return Answer::BadRequest("not an interaction");
             }
         };
