@@ -170,6 +170,9 @@ async fn forged_stale_and_replayed_interactions_get_401_and_change_nothing() {
         let (status, _, why) = h.post(&win, at).await;
         assert_eq!(status, 401, "{why}");
     }
+    // Correctly signed and fresh, but not an interaction.
+    let (status, _, _) = h.post(&json!({ "type": 99, "note": "a private answer" }), now).await;
+    assert_eq!(status, 400);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(bot.db_fingerprint().await, before, "nothing changed");
     assert!(
@@ -196,7 +199,7 @@ async fn forged_stale_and_replayed_interactions_get_401_and_change_nothing() {
         .text()
         .await
         .expect("metrics text");
-    for (reason, n) in [("signature", 6), ("timestamp", 2), ("replay", 1)] {
+    for (reason, n) in [("signature", 6), ("timestamp", 2), ("replay", 1), ("body", 1)] {
         let line = format!("backbone_interactions_refused_total{{reason=\"{reason}\"}} {n}");
         assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
     }
