@@ -171,7 +171,9 @@ async fn forged_stale_and_replayed_interactions_get_401_and_change_nothing() {
         assert_eq!(status, 401, "{why}");
     }
     // Correctly signed and fresh, but not an interaction.
-    let (status, _, _) = h.post(&json!({ "type": 99, "note": "a private answer" }), now).await;
+    let (status, _, _) = h
+        .post(&json!({ "type": 99, "note": "a private answer" }), now)
+        .await;
     assert_eq!(status, 400);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(bot.db_fingerprint().await, before, "nothing changed");
