@@ -60,8 +60,17 @@ impl Cluster {
             );
             return None;
         };
-        let dir = tempfile::tempdir().expect("temp dir");
         let as_postgres = is_root();
+        // The server runs as `postgres` under root: its directory must be reachable by that user,
+        // so it goes in /tmp rather than wherever TMPDIR points.
+        let dir = if as_postgres {
+            tempfile::Builder::new()
+                .prefix("backbone-pg-")
+                .tempdir_in("/tmp")
+        } else {
+            tempfile::tempdir()
+        }
+        .expect("temp dir");
         if as_postgres {
             let owned = Command::new("chown")
                 .args(["-R", "postgres:postgres"])
