@@ -64,9 +64,7 @@ impl Cluster {
         // The server runs as `postgres` under root: its directory must be reachable by that user,
         // so it goes in /tmp rather than wherever TMPDIR points.
         let dir = if as_postgres {
-            tempfile::Builder::new()
-                .prefix("backbone-pg-")
-                .tempdir_in("/tmp")
+            tempfile::Builder::new().prefix("backbone-pg-").tempdir_in("/tmp")
         } else {
             tempfile::tempdir()
         }
