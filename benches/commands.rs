@@ -12,6 +12,9 @@
 //! `backbone::telemetry::phase` timed (`benches/common/phases.rs`), as the mean ms per command in
 //! the scope lookup, SQL, rendering, the answer's HTTP request, and the rest.
 //!
+//! `BENCH_HTTP=1` measures the same commands once more with interactions posted, signed, to
+//! `backbone serve` instead of dispatched on the gateway.
+//!
 //! Run with `cargo bench --bench commands`.
 
 #![recursion_limit = "256"]
@@ -133,6 +136,151 @@ async fn run() {
     bare.registered(Duration::from_secs(30)).await;
 
     let bot = Bot::start().await;
+    populate(&bot).await;
+    let mut next_task = OPEN_TASKS as u64 + 1;
+    let cases = cases_on(&bare, &bot);
+    let samples = measure(&cases, &bot, &mut next_task, rounds(ROUNDS)).await;
+    let base = ms(pct(&samples[0], 0.5));
+    println!(
+        "time to the initial response through the fake Discord, {} samples each \
+         ({OPEN_TASKS} open tasks; ×bare = p50 / the bare bot's p50):",
+        samples[0].len()
+    );
+    println!(
+        "{:<24} {:>10} {:>10} {:>7}   target",
+        "command", "p50 ms", "p99 ms", "×bare"
+    );
+    for (case, s) in cases.iter().zip(&samples) {
+        let (p50, p99) = (ms(pct(s, 0.5)), ms(pct(s, 0.99)));
+        let ratio = p50 / base;
+        let target = match case.target {
+            Some(t) if ratio <= t => format!("≤ {t:.1}×  met"),
+            Some(t) => format!("≤ {t:.1}×  MISSED"),
+            None => String::new(),
+        };
+        println!(
+            "{:<24} {p50:>10.3} {p99:>10.3} {ratio:>6.2}×   {target}",
+            case.label
+        );
+    }
+
+    if std::env::var_os("BENCH_PHASES").is_some_and(|v| v != "0") {
+        breakdown(&cases, &bot, &phases, &mut next_task).await;
+    }
+
+    // One Backbone at a time: the HTTP one below runs on a machine as quiet as this one was.
+    bot.stop().await.expect("clean shutdown");
+
+    if std::env::var_os("BENCH_HTTP").is_some_and(|v| v != "0") {
+        // The same commands with interactions posted to `backbone serve` (signed, over HTTP)
+        // instead of dispatched on the gateway: what the transport adds.
+        let over_http = Bot::start_http().await;
+        populate(&over_http).await;
+        let mut next_http = OPEN_TASKS as u64 + 1;
+        let http_cases = cases_on(&bare, &over_http);
+        let http_samples = measure(&http_cases, &over_http, &mut next_http, rounds(ROUNDS)).await;
+        println!("\nthe same over HTTP (`backbone serve`: signed POST /interactions, answer by callback):");
+        println!(
+            "{:<24} {:>10} {:>10} {:>12}",
+            "command", "p50 ms", "p99 ms", "gateway p50"
+        );
+        for ((case, s), g) in http_cases.iter().zip(&http_samples).zip(&samples).skip(1) {
+            println!(
+                "{:<24} {:>10.3} {:>10.3} {:>12.3}",
+                case.label,
+                ms(pct(s, 0.5)),
+                ms(pct(s, 0.99)),
+                ms(pct(g, 0.5))
+            );
+        }
+        over_http.stop().await.expect("clean shutdown");
+    }
+    bare_bot.stop().await;
+}
+
+/// Warm-up rounds, then `n` rounds of `cases`: each case's samples, sorted.
+async fn measure(cases: &[Case<'_>], bot: &Bot, next_task: &mut u64, n: usize) -> Vec<Vec<Duration>> {
+    for _ in 0..3 {
+        round(cases, bot, next_task).await;
+    }
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(n); cases.len()];
+    for _ in 0..n {
+        for (i, d) in round(cases, bot, next_task).await.into_iter().enumerate() {
+            samples[i].push(d.took);
+        }
+    }
+    for s in &mut samples {
+        s.sort();
+    }
+    samples
+}
+
+/// The measured commands: the bare bot's `/ping`, then Backbone's on `bot`.
+fn cases_on<'a>(bare: &'a Bot, bot: &'a Bot) -> Vec<Case<'a>> {
+    let no_options = Vec::new;
+    vec![
+        Case {
+            label: "bare bot: /ping",
+            span: "ping",
+            bot: bare,
+            user: MEMBER,
+            command: "ping",
+            options: no_options(),
+            target: None,
+        },
+        Case {
+            label: "/help",
+            span: "help",
+            bot,
+            user: NOBODY,
+            command: "help",
+            options: no_options(),
+            target: None,
+        },
+        Case {
+            label: "read: /coalition info",
+            span: "coalition info",
+            bot,
+            user: MEMBER,
+            command: "coalition info",
+            options: no_options(),
+            target: Some(1.5),
+        },
+        Case {
+            label: "read: /task list",
+            span: "task list",
+            bot,
+            user: MEMBER,
+            command: "task list",
+            options: no_options(),
+            target: Some(1.5),
+        },
+        Case {
+            label: "write: /task assign",
+            span: "task assign",
+            bot,
+            user: LEAD,
+            command: "task assign",
+            options: vec![
+                ("title", "Call the council".to_string()),
+                ("assignee", MEMBER.to_string()),
+            ],
+            target: Some(2.0),
+        },
+        Case {
+            label: "write: /win log",
+            span: "win log",
+            bot,
+            user: MEMBER,
+            command: "win log",
+            options: vec![("text", "The council said yes".to_string())],
+            target: Some(2.0),
+        },
+    ]
+}
+
+/// The coalition the commands run in: three people, a goal and `OPEN_TASKS` open tasks.
+async fn populate(bot: &Bot) {
     bot.slash(ADMIN, "coalition create", &[("name", "River Alliance")])
         .await;
     bot.slash(ADMIN, "org add", &[("name", "Green Org")]).await;
@@ -164,112 +312,6 @@ async fn run() {
     bot.fake
         .settle(Duration::from_millis(500), Duration::from_secs(60))
         .await;
-    let mut next_task = OPEN_TASKS as u64 + 1;
-
-    let no_options = Vec::new;
-    let cases = [
-        Case {
-            label: "bare bot: /ping",
-            span: "ping",
-            bot: &bare,
-            user: MEMBER,
-            command: "ping",
-            options: no_options(),
-            target: None,
-        },
-        Case {
-            label: "/help",
-            span: "help",
-            bot: &bot,
-            user: NOBODY,
-            command: "help",
-            options: no_options(),
-            target: None,
-        },
-        Case {
-            label: "read: /coalition info",
-            span: "coalition info",
-            bot: &bot,
-            user: MEMBER,
-            command: "coalition info",
-            options: no_options(),
-            target: Some(1.5),
-        },
-        Case {
-            label: "read: /task list",
-            span: "task list",
-            bot: &bot,
-            user: MEMBER,
-            command: "task list",
-            options: no_options(),
-            target: Some(1.5),
-        },
-        Case {
-            label: "write: /task assign",
-            span: "task assign",
-            bot: &bot,
-            user: LEAD,
-            command: "task assign",
-            options: vec![
-                ("title", "Call the council".to_string()),
-                ("assignee", member.clone()),
-            ],
-            target: Some(2.0),
-        },
-        Case {
-            label: "write: /win log",
-            span: "win log",
-            bot: &bot,
-            user: MEMBER,
-            command: "win log",
-            options: vec![("text", "The council said yes".to_string())],
-            target: Some(2.0),
-        },
-    ];
-
-    // Warm-up: connections, statement caches.
-    for _ in 0..3 {
-        round(&cases, &bot, &mut next_task).await;
-    }
-    let rounds_n = rounds(ROUNDS);
-    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds_n); cases.len()];
-    for _ in 0..rounds_n {
-        for (i, d) in round(&cases, &bot, &mut next_task).await.into_iter().enumerate() {
-            samples[i].push(d.took);
-        }
-    }
-    for s in &mut samples {
-        s.sort();
-    }
-    let base = ms(pct(&samples[0], 0.5));
-    println!(
-        "time to the initial response through the fake Discord, {rounds_n} samples each \
-         ({OPEN_TASKS} open tasks; ×bare = p50 / the bare bot's p50):"
-    );
-    println!(
-        "{:<24} {:>10} {:>10} {:>7}   target",
-        "command", "p50 ms", "p99 ms", "×bare"
-    );
-    for (case, s) in cases.iter().zip(&samples) {
-        let (p50, p99) = (ms(pct(s, 0.5)), ms(pct(s, 0.99)));
-        let ratio = p50 / base;
-        let target = match case.target {
-            Some(t) if ratio <= t => format!("≤ {t:.1}×  met"),
-            Some(t) => format!("≤ {t:.1}×  MISSED"),
-            None => String::new(),
-        };
-        println!(
-            "{:<24} {p50:>10.3} {p99:>10.3} {ratio:>6.2}×   {target}",
-            case.label
-        );
-    }
-
-    if std::env::var_os("BENCH_PHASES").is_some_and(|v| v != "0") {
-        breakdown(&cases, &bot, &phases, &mut next_task).await;
-    }
-
-    bot.stop().await.expect("clean shutdown");
-    bare_bot.stop().await;
 }
 
 /// Another `PHASE_ROUNDS` rounds with the phase spans timed: the mean per command of each part of
