@@ -85,7 +85,7 @@ async fn run(every: Option<usize>) -> Run {
         .expect("open the bot's database");
     let now = bot.now().timestamp();
     let far = now + 30 * 86_400;
-    sqlx::query(
+    backbone::store::sql::query(
         "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ?1 - 1)
          INSERT INTO coalitions (guild_id, name, home_channel_id, timezone, checkin_schedule, digest_schedule,
                                  next_checkin_at, next_digest_at, created_by, created_at)
@@ -100,7 +100,7 @@ async fn run(every: Option<usize>) -> Run {
     .execute(store.pool())
     .await
     .expect("coalitions");
-    sqlx::query(
+    backbone::store::sql::query(
         "INSERT INTO deliveries (coalition_id, kind, dedupe_key, target_kind, target_id, subject_id,
                                  payload, due_at, next_attempt_at, created_at)
          SELECT id, 'digest', 'bench:digest:' || id, 'channel', home_channel_id, NULL,
@@ -169,7 +169,7 @@ async fn run(every: Option<usize>) -> Run {
         (posts, s.rate_limited)
     };
     let sent: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE kind = 'digest' AND status = 'sent' AND dedupe_key LIKE 'bench:%'")
+        backbone::store::sql::query_scalar("SELECT COUNT(*) FROM deliveries WHERE kind = 'digest' AND status = 'sent' AND dedupe_key LIKE 'bench:%'")
             .fetch_one(store.pool())
             .await
             .expect("count");

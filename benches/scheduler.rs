@@ -52,7 +52,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 async fn exec(store: &Store, sql: &'static str, binds: &[i64]) {
-    let mut q = sqlx::query(sql);
+    let mut q = backbone::store::sql::query(sql);
     for b in binds {
         q = q.bind(*b);
     }

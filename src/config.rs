@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::store::{is_postgres_url, without_password};
 
 /// The defaults, compiled in so the binary runs from any directory.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -140,16 +141,11 @@ impl Config {
 
     /// Checks every setting, with a message that says how to fix a bad one.
     pub fn validate(&self) -> Result<()> {
-        if !self.database_url.starts_with("sqlite:") {
+        if !self.database_url.starts_with("sqlite:") && !is_postgres_url(&self.database_url) {
             // The URL may carry a password: never repeat it.
             let shown = without_password(&self.database_url);
-            if shown.starts_with("postgres://") || shown.starts_with("postgresql://") {
-                return Err(Error::user(format!(
-                    "database_url `{shown}` is a PostgreSQL URL, and this version of Backbone keeps its data in SQLite only — use e.g. `sqlite://backbone.db`."
-                )));
-            }
             return Err(Error::user(format!(
-                "database_url `{shown}` is not a SQLite URL — use e.g. `sqlite://backbone.db`."
+                "database_url `{shown}` is neither a SQLite nor a PostgreSQL URL — use e.g. `sqlite://backbone.db` or `postgres://backbone:PASSWORD@localhost/backbone`."
             )));
         }
         let positive = [
@@ -249,39 +245,25 @@ impl Config {
     }
 }
 
-/// `url` with the password of its user part (`scheme://user:password@host`) replaced by `***`.
-fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
-        Some((user, host)) => {
-            let name = user.split_once(':').map_or(user, |(name, _)| name);
-            format!("{scheme}://{name}:***@{host}{path}")
-        }
-        None => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_postgres_url_is_refused_plainly_without_its_password() {
-        let e = Config::from_sources(
+    fn a_postgres_url_is_taken_and_another_is_refused_without_its_password() {
+        let c = Config::from_sources(
             None,
             env(&[(
                 "BACKBONE_DATABASE_URL",
                 "postgres://backbone:s3cret@db.internal:5432/hub",
             )]),
         )
-        .expect_err("refused");
-        let m = e.to_string();
-        assert!(m.contains("PostgreSQL") && m.contains("sqlite://"), "{m}");
-        assert!(!m.contains("s3cret"), "{m}");
-        assert!(m.contains("postgres://backbone:***@db.internal:5432/hub"), "{m}");
+        .expect("a PostgreSQL URL is a database_url");
+        assert!(is_postgres_url(&c.database_url));
+        assert_eq!(
+            without_password(&c.database_url),
+            "postgres://backbone:***@db.internal:5432/hub"
+        );
         let e = Config::from_sources(None, env(&[("BACKBONE_DATABASE_URL", "mysql://u:pw@h/db")]))
             .expect_err("refused");
         assert!(!e.to_string().contains("pw@"), "{e}");

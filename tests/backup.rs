@@ -17,7 +17,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 async fn coalition_names(db: &Path) -> Vec<String> {
     let store = Store::open_file(db).await.unwrap();
-    let names = sqlx::query_scalar("SELECT name FROM coalitions ORDER BY name")
+    let names = backbone::store::sql::query_scalar("SELECT name FROM coalitions ORDER BY name")
         .fetch_all(store.pool())
         .await
         .unwrap();
@@ -38,7 +38,7 @@ async fn a_backup_restores_the_database_as_it_was_and_keeps_the_old_one() {
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap();
     let file = backup::backup_now(&live, &backups, at).await.unwrap();
     assert_eq!(file, backups.join("backbone-20260302-030000.db"));
-    sqlx::query("UPDATE coalitions SET name = 'After Backup'")
+    backbone::store::sql::query("UPDATE coalitions SET name = 'After Backup'")
         .execute(live.pool())
         .await
         .unwrap();
@@ -83,7 +83,7 @@ async fn restore_refuses_while_the_bot_runs_and_refuses_bad_files() {
     let newer = dir.path().join("newer.db");
     backup::write(&w.store, &newer).await.unwrap();
     let s = Store::open_file(&newer).await.unwrap();
-    sqlx::query(
+    backbone::store::sql::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
          VALUES (99999, 'from the future', 1, x'00', 0)",
     )
@@ -312,7 +312,7 @@ async fn restore_moves_a_stale_write_ahead_log_aside_so_it_is_never_replayed() {
         let old = d.join("old.db");
         backup::write(&w.store, &old).await.unwrap();
         let live = Store::open_file(&old).await.unwrap();
-        sqlx::query("UPDATE coalitions SET name = 'From A Stale Log'")
+        backbone::store::sql::query("UPDATE coalitions SET name = 'From A Stale Log'")
             .execute(live.pool())
             .await
             .unwrap();
@@ -340,7 +340,7 @@ async fn restore_moves_a_stale_write_ahead_log_aside_so_it_is_never_replayed() {
     // With the database there too, both go aside together (and nothing is overwritten by a
     // second restore in the same second).
     let store = Store::open_file(&db).await.unwrap();
-    sqlx::query("UPDATE coalitions SET name = 'Changed'")
+    backbone::store::sql::query("UPDATE coalitions SET name = 'Changed'")
         .execute(store.pool())
         .await
         .unwrap();

@@ -24,7 +24,7 @@ async fn scheduled_round(w: &World, c: &Coalition, opens_at: i64) -> RoundId {
 }
 
 async fn blocker_alerts(w: &World, c: &Coalition) -> Vec<(i64, i64)> {
-    sqlx::query_as(
+    backbone::store::sql::query_as(
         "SELECT target_id, subject_id FROM deliveries
          WHERE coalition_id = ? AND kind = 'blocker_alert' AND target_kind = 'user' ORDER BY target_id, id",
     )

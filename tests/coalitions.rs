@@ -54,7 +54,7 @@ async fn member_row(w: &World, c: &Coalition, user: UserId) -> Option<Member> {
 }
 
 async fn assignee_of(w: &World, task: TaskId) -> Option<UserId> {
-    sqlx::query_scalar("SELECT assignee_id FROM tasks WHERE id = ?")
+    backbone::store::sql::query_scalar("SELECT assignee_id FROM tasks WHERE id = ?")
         .bind(task)
         .fetch_one(w.store.pool())
         .await
@@ -189,11 +189,11 @@ async fn a_home_shared_by_old_data_is_ambiguous_not_the_first_one() {
         orgs::add(&w.store, &w.actor(ADMIN), w.now, org).await.unwrap();
     }
     // Written before sharing a home was refused (and before the schema enforced it).
-    sqlx::query("DROP TRIGGER coalitions_home_unique_update")
+    backbone::store::sql::query("DROP TRIGGER coalitions_home_unique_update")
         .execute(w.store.pool())
         .await
         .unwrap();
-    sqlx::query("UPDATE coalitions SET home_channel_id = ? WHERE id = ?")
+    backbone::store::sql::query("UPDATE coalitions SET home_channel_id = ? WHERE id = ?")
         .bind(climate.home_channel_id)
         .bind(housing.id)
         .execute(w.store.pool())
@@ -475,7 +475,7 @@ async fn new_ping_offsets_reschedule_open_tasks_and_deadlines() {
         };
         let pool = w.store.pool().clone();
         async move {
-            sqlx::query_scalar::<_, Option<i64>>(sql)
+            backbone::store::sql::query_scalar::<Option<i64>>(sql)
                 .bind(id)
                 .fetch_one(&pool)
                 .await

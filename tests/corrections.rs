@@ -16,11 +16,13 @@ use backbone::scheduler::{self, SchedulerSettings};
 use chrono::Duration;
 
 async fn last_event(w: &World, c: &Coalition) -> (String, String, String) {
-    sqlx::query_as("SELECT kind, subject, detail FROM events WHERE coalition_id = ? ORDER BY id DESC LIMIT 1")
-        .bind(c.id)
-        .fetch_one(w.store.pool())
-        .await
-        .unwrap()
+    backbone::store::sql::query_as(
+        "SELECT kind, subject, detail FROM events WHERE coalition_id = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(c.id)
+    .fetch_one(w.store.pool())
+    .await
+    .unwrap()
 }
 
 async fn goal_with_target(w: &World, target: f64) -> Goal {
@@ -139,7 +141,7 @@ async fn a_win_removed_by_its_author_or_a_lead_leaves_its_goal() {
     );
 
     // A lead removes someone else's; the goal never goes below zero.
-    sqlx::query("UPDATE goals SET current = 5 WHERE id = ?")
+    backbone::store::sql::query("UPDATE goals SET current = 5 WHERE id = ?")
         .bind(g.id)
         .execute(w.store.pool())
         .await

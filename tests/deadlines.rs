@@ -32,7 +32,7 @@ async fn add(w: &World, title: &str, due: &str) -> Deadline {
 }
 
 async fn deadlines_in(w: &World, c: &Coalition) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM deadlines WHERE coalition_id = ?")
+    backbone::store::sql::query_scalar("SELECT COUNT(*) FROM deadlines WHERE coalition_id = ?")
         .bind(c.id)
         .fetch_one(w.store.pool())
         .await

@@ -341,7 +341,7 @@ async fn lead_sends_the_digest_to_the_home_channel() {
     assert_eq!(out.due_at, w.now.timestamp());
     assert_eq!(w.events(&c).await, before + 1);
 
-    let row: (String, String, String, i64, i64) = sqlx::query_as(
+    let row: (String, String, String, i64, i64) = backbone::store::sql::query_as(
         "SELECT kind, dedupe_key, target_kind, target_id, due_at FROM deliveries WHERE coalition_id = ?",
     )
     .bind(c.id)
@@ -400,7 +400,7 @@ async fn digest_of_a_large_coalition_reads_only_what_it_shows() {
     let c = w.climate().await;
     let now = w.now.timestamp();
     // 50,000 tasks (a fifth overdue, a fifth done this week) and 20,000 wins over 100 days.
-    sqlx::query(
+    backbone::store::sql::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
          INSERT INTO tasks (coalition_id, number, title, assignee_id, due_at, status, created_by, created_at, updated_at, completed_at)
          SELECT ?, i, 'task ' || i, 3, ? + (i % 5 - 1) * 86400 * 10,
@@ -416,7 +416,7 @@ async fn digest_of_a_large_coalition_reads_only_what_it_shows() {
     .execute(w.store.pool())
     .await
     .unwrap();
-    sqlx::query(
+    backbone::store::sql::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO wins (coalition_id, user_id, text, created_at) SELECT ?, 3 + i % 2, 'win ' || i, ? - i * 432 FROM n",
     )

@@ -75,7 +75,7 @@ async fn doctor_finds_a_home_channel_that_denies_send_messages() {
     let dir = tempfile::tempdir().unwrap();
     let db = seeded(dir.path(), HOME).await;
     let store = Store::connect(&db).await.unwrap();
-    sqlx::query(
+    backbone::store::sql::query(
         "INSERT INTO deliveries (coalition_id, kind, dedupe_key, target_kind, target_id, payload, due_at,
                                  next_attempt_at, created_at, status, attempts, last_error)
          SELECT id, 'digest', 'doctor-test', 'channel', home_channel_id, '{}', ?1, ?1, ?1, 'dead', 6,

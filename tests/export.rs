@@ -217,7 +217,7 @@ async fn row_count(w: &World, table: &str, c: &Coalition) -> usize {
         return 1;
     }
     if table == "meeting_rsvps" || table == "meeting_attendance" {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let n: i64 = backbone::store::sql::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM {table} WHERE meeting_id IN (SELECT id FROM meetings WHERE coalition_id = ?)"
         )))
         .bind(c.id)
@@ -227,7 +227,7 @@ async fn row_count(w: &World, table: &str, c: &Coalition) -> usize {
         return n as usize;
     }
     if table == "checkin_answers" {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = backbone::store::sql::query_scalar(
             "SELECT COUNT(*) FROM checkin_answers WHERE checkin_id IN (SELECT id FROM checkins WHERE coalition_id = ?)",
         )
         .bind(c.id)

@@ -17,11 +17,13 @@ use chrono::Duration;
 
 /// Every history row of `goal`: (value, at, cause), oldest first.
 async fn history(w: &World, goal: GoalId) -> Vec<(f64, i64, String)> {
-    sqlx::query_as("SELECT value, at, cause FROM goal_values WHERE goal_id = ? ORDER BY at, id")
-        .bind(goal)
-        .fetch_all(w.store.pool())
-        .await
-        .unwrap()
+    backbone::store::sql::query_as(
+        "SELECT value, at, cause FROM goal_values WHERE goal_id = ? ORDER BY at, id",
+    )
+    .bind(goal)
+    .fetch_all(w.store.pool())
+    .await
+    .unwrap()
 }
 
 async fn current(w: &World, c: &Coalition, goal: GoalId) -> f64 {
@@ -103,11 +105,12 @@ async fn every_change_of_a_goals_value_writes_its_exact_value() {
     );
     // Exactly what the goal holds, not the 2 decimals the events show ("→ 1234.57").
     assert_eq!(h.last().unwrap().0, current(&w, &c, g.id).await);
-    let detail: String =
-        sqlx::query_scalar("SELECT detail FROM events WHERE kind = 'goal.progress' ORDER BY id DESC LIMIT 1")
-            .fetch_one(w.store.pool())
-            .await
-            .unwrap();
+    let detail: String = backbone::store::sql::query_scalar(
+        "SELECT detail FROM events WHERE kind = 'goal.progress' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(w.store.pool())
+    .await
+    .unwrap();
     assert_eq!(detail, "0 → 1234.57");
 }
 
@@ -351,7 +354,7 @@ async fn migration_0170_rebuilds_goal_history_from_old_events() {
     let rows = |goal: i64| {
         let store = store.clone();
         async move {
-            sqlx::query_as::<_, (f64, i64, String)>(
+            backbone::store::sql::query_as::<(f64, i64, String)>(
                 "SELECT value, at, cause FROM goal_values WHERE goal_id = ? ORDER BY at, id",
             )
             .bind(goal)
@@ -380,11 +383,12 @@ async fn migration_0170_rebuilds_goal_history_from_old_events() {
         rows(w1).await,
         [row(0.0, T0 + 10, "created"), row(5.0, T0 + 900, "progress")]
     );
-    let coalitions: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT goal_id, coalition_id FROM goal_values GROUP BY goal_id ORDER BY goal_id")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+    let coalitions: Vec<(i64, i64)> = backbone::store::sql::query_as(
+        "SELECT goal_id, coalition_id FROM goal_values GROUP BY goal_id ORDER BY goal_id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
     assert_eq!(
         coalitions,
         [(g1, climate), (g2, climate), (g3, climate), (w1, water)]

@@ -24,7 +24,7 @@ async fn add(w: &World, title: &str, target: Option<f64>) -> Goal {
 }
 
 async fn goals_in(w: &World, c: &Coalition) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM goals WHERE coalition_id = ?")
+    backbone::store::sql::query_scalar("SELECT COUNT(*) FROM goals WHERE coalition_id = ?")
         .bind(c.id)
         .fetch_one(w.store.pool())
         .await
@@ -32,7 +32,7 @@ async fn goals_in(w: &World, c: &Coalition) -> i64 {
 }
 
 async fn current(w: &World, g: &Goal) -> f64 {
-    sqlx::query_scalar("SELECT current FROM goals WHERE id = ?")
+    backbone::store::sql::query_scalar("SELECT current FROM goals WHERE id = ?")
         .bind(g.id)
         .fetch_one(w.store.pool())
         .await

@@ -10,7 +10,7 @@ use harness::*;
 /// Makes a TEMP table on whichever connection runs the statement.
 async fn make_temp(store: &Store) {
     sqlx::query("CREATE TEMP TABLE IF NOT EXISTS mine (x INTEGER)")
-        .execute(store.pool())
+        .execute(store.pool().held())
         .await
         .expect("create temp table");
 }
@@ -18,7 +18,7 @@ async fn make_temp(store: &Store) {
 /// Whether the connection that runs this statement has the TEMP table.
 async fn sees_temp(store: &Store) -> bool {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.sqlite_master WHERE name = 'mine'")
-        .fetch_one(store.pool())
+        .fetch_one(store.pool().held())
         .await
         .expect("look for the temp table");
     n == 1
@@ -49,10 +49,11 @@ async fn statements_in_hold_share_one_connection() {
         }
         // The write transaction runs on the same connection too.
         let mut tx = w.store.write().await.expect("begin");
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM temp.sqlite_master WHERE name = 'mine'")
-            .fetch_one(&mut *tx)
-            .await
-            .expect("read in tx");
+        let n: i64 =
+            backbone::store::sql::query_scalar("SELECT COUNT(*) FROM temp.sqlite_master WHERE name = 'mine'")
+                .fetch_one(&mut *tx)
+                .await
+                .expect("read in tx");
         assert_eq!(n, 1, "the transaction ran on another connection");
         // While the transaction has it, a statement beside it borrows from the pool and does
         // not wait.
@@ -117,7 +118,7 @@ async fn a_failed_statement_keeps_the_connection_usable() {
     held::hold(async {
         make_temp(&w.store).await;
         let bad = sqlx::query("SELECT * FROM no_such_table")
-            .fetch_all(w.store.pool())
+            .fetch_all(w.store.pool().held())
             .await;
         assert!(bad.is_err());
         assert!(

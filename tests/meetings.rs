@@ -68,11 +68,13 @@ async fn schedule(w: &World, input: ScheduleMeeting) -> meetings::MeetingSchedul
 }
 
 async fn status_of(w: &World, kind: &str) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT status, COALESCE(last_error, '') FROM deliveries WHERE kind = ? ORDER BY id")
-        .bind(kind)
-        .fetch_all(w.store.pool())
-        .await
-        .unwrap()
+    backbone::store::sql::query_as(
+        "SELECT status, COALESCE(last_error, '') FROM deliveries WHERE kind = ? ORDER BY id",
+    )
+    .bind(kind)
+    .fetch_all(w.store.pool())
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -302,7 +304,7 @@ async fn a_whole_meeting_agenda_minutes_actions_and_carry_over_into_the_next_occ
     let goal = w
         .raw_goal(&c, "Sign 500 petitions", 50.0, Some(500.0), None, "active")
         .await;
-    sqlx::query("UPDATE goals SET created_at = ?, due_at = ? WHERE id = ?")
+    backbone::store::sql::query("UPDATE goals SET created_at = ?, due_at = ? WHERE id = ?")
         .bind(now - 50 * 86_400)
         .bind(now + 50 * 86_400)
         .bind(goal)
@@ -553,7 +555,7 @@ async fn a_whole_meeting_agenda_minutes_actions_and_carry_over_into_the_next_occ
         !shown.contains("Budget for the rally"),
         "covered items don't carry: {shown}"
     );
-    let got: MeetingStatus = sqlx::query_scalar("SELECT status FROM meetings WHERE id = ?")
+    let got: MeetingStatus = backbone::store::sql::query_scalar("SELECT status FROM meetings WHERE id = ?")
         .bind(m.id)
         .fetch_one(w.store.pool())
         .await
@@ -712,12 +714,13 @@ async fn two_leads_ending_the_same_meeting_at_once_post_the_minutes_once() {
             }
         }
         assert_eq!(ok, 1, "round {round}: one lead ends it");
-        let ends: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE coalition_id = ? AND kind = 'meeting.end'")
-                .bind(c.id)
-                .fetch_one(w.store.pool())
-                .await
-                .unwrap();
+        let ends: i64 = backbone::store::sql::query_scalar(
+            "SELECT COUNT(*) FROM events WHERE coalition_id = ? AND kind = 'meeting.end'",
+        )
+        .bind(c.id)
+        .fetch_one(w.store.pool())
+        .await
+        .unwrap();
         assert_eq!(ends, 1);
         run(&w, &n, start + Duration::minutes(31)).await;
         run(&w, &n, start + Duration::minutes(32)).await;

@@ -245,12 +245,13 @@ async fn lead_removes_a_member_and_their_open_tasks_are_listed() {
     assert_eq!(listed, [(1, "Flyers")]);
     assert!(member_row(&w, &c, MEMBER).await.is_none());
     assert_eq!(w.rows_in("responsibilities", &c).await, 0);
-    let unassigned: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ? AND assignee_id IS NULL")
-            .bind(c.id)
-            .fetch_one(w.store.pool())
-            .await
-            .unwrap();
+    let unassigned: i64 = backbone::store::sql::query_scalar(
+        "SELECT COUNT(*) FROM tasks WHERE coalition_id = ? AND assignee_id IS NULL",
+    )
+    .bind(c.id)
+    .fetch_one(w.store.pool())
+    .await
+    .unwrap();
     assert_eq!(unassigned, 1);
     assert_eq!(w.events(&c).await, events + 1);
 }

@@ -39,7 +39,7 @@ fn removing(name: &str) -> RemoveOrg {
 }
 
 async fn org_names(w: &World, c: &Coalition) -> Vec<String> {
-    sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? ORDER BY name")
+    backbone::store::sql::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? ORDER BY name")
         .bind(c.id)
         .fetch_all(w.store.pool())
         .await
@@ -52,7 +52,7 @@ async fn set_org(w: &World, table: &'static str, id: i64, org: OrgId) {
     } else {
         "UPDATE wins SET org_id = ? WHERE id = ?"
     };
-    sqlx::query(sql)
+    backbone::store::sql::query(sql)
         .bind(org)
         .bind(id)
         .execute(w.store.pool())

@@ -241,7 +241,7 @@ fn send(text: &str, anonymous: bool) -> SendFeedback {
 }
 
 async fn feedback_rows(w: &World) -> Vec<(Option<i64>, i64, String)> {
-    sqlx::query_as("SELECT author_id, anonymous, text FROM feedback ORDER BY id")
+    backbone::store::sql::query_as("SELECT author_id, anonymous, text FROM feedback ORDER BY id")
         .fetch_all(w.store.pool())
         .await
         .unwrap()
@@ -275,11 +275,12 @@ async fn anonymous_feedback_stores_no_author_in_the_row_the_events_or_the_export
         feedback_rows(&w).await,
         [(None, 1, "Meetings run long".to_string())]
     );
-    let actors: Vec<(Option<i64>, String, String)> =
-        sqlx::query_as("SELECT actor_id, subject, detail FROM events WHERE kind = 'feedback.send'")
-            .fetch_all(w.store.pool())
-            .await
-            .unwrap();
+    let actors: Vec<(Option<i64>, String, String)> = backbone::store::sql::query_as(
+        "SELECT actor_id, subject, detail FROM events WHERE kind = 'feedback.send'",
+    )
+    .fetch_all(w.store.pool())
+    .await
+    .unwrap();
     assert_eq!(actors, [(None, format!("feedback {}", sent.id), String::new())]);
     let dms = backbone::store::deliveries::of_coalition(&w.store, c.id)
         .await

@@ -39,7 +39,7 @@ impl Lcg {
 }
 
 async fn exec(w: &World, sql: &'static str, binds: &[Option<i64>]) {
-    let mut q = sqlx::query(sql);
+    let mut q = backbone::store::sql::query(sql);
     for b in binds {
         q = q.bind(*b);
     }
@@ -51,7 +51,7 @@ async fn exec(w: &World, sql: &'static str, binds: &[Option<i64>]) {
 async fn seed(w: &World, c: &Coalition) -> Vec<i64> {
     let mut orgs = Vec::new();
     for name in ["Eastside Pantry", "River Keepers", "Tenants United"] {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = backbone::store::sql::query_scalar(
             "INSERT INTO orgs (coalition_id, name, created_at) VALUES (?, ?, ?) RETURNING id",
         )
         .bind(c.id)
@@ -89,7 +89,7 @@ async fn seed(w: &World, c: &Coalition) -> Vec<i64> {
             4 => ("in_progress", None, None),
             _ => ("open", None, None),
         };
-        sqlx::query(
+        backbone::store::sql::query(
             "INSERT INTO tasks (coalition_id, number, title, assignee_id, org_id, due_at, status,
                                 created_by, created_at, updated_at, completed_at, cancelled_at,
                                 blocked_reason, cancel_reason)
@@ -162,7 +162,7 @@ async fn the_period_engine_counts_what_the_rules_say_in_total_and_per_org() {
     seed(&w, &c).await;
     seed(&w, &other).await; // another coalition's rows never count
 
-    let tasks: Vec<Row> = sqlx::query_as(
+    let tasks: Vec<Row> = backbone::store::sql::query_as(
         "SELECT org_id, assignee_id, due_at, status, created_at, completed_at, cancelled_at
          FROM tasks WHERE coalition_id = ?",
     )
@@ -171,17 +171,18 @@ async fn the_period_engine_counts_what_the_rules_say_in_total_and_per_org() {
     .await
     .unwrap();
     let wins: Vec<(Option<i64>, i64)> =
-        sqlx::query_as("SELECT org_id, created_at FROM wins WHERE coalition_id = ?")
+        backbone::store::sql::query_as("SELECT org_id, created_at FROM wins WHERE coalition_id = ?")
             .bind(c.id)
             .fetch_all(w.store.pool())
             .await
             .unwrap();
-    let members: Vec<(i64, Option<i64>, i64)> =
-        sqlx::query_as("SELECT user_id, org_id, joined_at FROM members WHERE coalition_id = ?")
-            .bind(c.id)
-            .fetch_all(w.store.pool())
-            .await
-            .unwrap();
+    let members: Vec<(i64, Option<i64>, i64)> = backbone::store::sql::query_as(
+        "SELECT user_id, org_id, joined_at FROM members WHERE coalition_id = ?",
+    )
+    .bind(c.id)
+    .fetch_all(w.store.pool())
+    .await
+    .unwrap();
     let member_org: HashMap<i64, Option<i64>> = members.iter().map(|m| (m.0, m.1)).collect();
     assert_eq!(tasks.len(), 400);
 

@@ -43,7 +43,7 @@ async fn sqlite_schema() -> (Columns, Vec<String>) {
     let store = backbone::store::Store::open_file(&dir.path().join("s.db"))
         .await
         .expect("migrated SQLite");
-    let pool = store.pool();
+    let pool = store.pool().pool();
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
            AND name <> '_sqlx_migrations' ORDER BY name",
@@ -223,7 +223,7 @@ async fn one_statement_text_runs_on_both_databases() {
             .bind(name)
             .bind(home)
             .bind(100_i64)
-            .execute(store.pool())
+            .execute(store.pool().pool())
             .await
             .expect("insert on SQLite");
         sqlx::query(INSERT)
@@ -239,7 +239,7 @@ async fn one_statement_text_runs_on_both_databases() {
         .bind("river ALLIANCE")
         .bind(7_i64)
         .bind(100_i64)
-        .fetch_all(store.pool())
+        .fetch_all(store.pool().pool())
         .await
         .expect("select on SQLite");
     let pg: Vec<(i64, String, i64)> = sqlx::query_as(FIND)

@@ -66,7 +66,7 @@ fn update_job(
 }
 
 async fn count(w: &World, sql: &str, task: TaskId) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+    backbone::store::sql::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
         .bind(task)
         .fetch_one(w.store.pool())
         .await
@@ -74,7 +74,7 @@ async fn count(w: &World, sql: &str, task: TaskId) -> i64 {
 }
 
 async fn task_events(w: &World, number: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE subject = ? AND kind LIKE 'task.%'")
+    backbone::store::sql::query_scalar("SELECT COUNT(*) FROM events WHERE subject = ? AND kind LIKE 'task.%'")
         .bind(format!("task #{number}"))
         .fetch_one(w.store.pool())
         .await
@@ -432,11 +432,12 @@ async fn two_coalitions_never_end_up_sharing_a_home_channel() {
         );
         let loser = results.into_iter().find(Result::is_err).unwrap();
         user_err(loser, "is already the home channel of");
-        let homes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coalitions WHERE home_channel_id = ?")
-            .bind(target)
-            .fetch_one(w.store.pool())
-            .await
-            .unwrap();
+        let homes: i64 =
+            backbone::store::sql::query_scalar("SELECT COUNT(*) FROM coalitions WHERE home_channel_id = ?")
+                .bind(target)
+                .fetch_one(w.store.pool())
+                .await
+                .unwrap();
         assert_eq!(homes, 1, "round {round}: one coalition per home channel");
     }
 }
@@ -677,11 +678,12 @@ async fn a_task_is_never_assigned_to_someone_removed_at_the_same_time() {
         });
         let results = all_at_once(vec![create, remove]).await;
         assert!(results[1].is_ok(), "{results:?}");
-        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE assignee_id = ?")
-            .bind(newcomer)
-            .fetch_one(w.store.pool())
-            .await
-            .unwrap();
+        let held: i64 =
+            backbone::store::sql::query_scalar("SELECT COUNT(*) FROM tasks WHERE assignee_id = ?")
+                .bind(newcomer)
+                .fetch_one(w.store.pool())
+                .await
+                .unwrap();
         assert_eq!(
             held, 0,
             "round {round}: a removed member holds no task: {results:?}"

@@ -168,7 +168,7 @@ async fn quarter() -> (World, Coalition) {
         let id = w
             .raw_deadline(&c, title, ts(due), if met.is_some() { "met" } else { "open" })
             .await;
-        sqlx::query("UPDATE deadlines SET met_at = ? WHERE id = ?")
+        backbone::store::sql::query("UPDATE deadlines SET met_at = ? WHERE id = ?")
             .bind(met.map(ts))
             .bind(id)
             .execute(w.store.pool())
@@ -180,7 +180,7 @@ async fn quarter() -> (World, Coalition) {
         (at(11, 13, 9), vec![MEMBER, MEMBER2]),
         (at(11, 20, 9), vec![MEMBER]),
     ] {
-        let round: i64 = sqlx::query_scalar(
+        let round: i64 = backbone::store::sql::query_scalar(
             "INSERT INTO checkin_rounds (coalition_id, opens_at, created_at) VALUES (?, ?, ?) RETURNING id",
         )
         .bind(c.id)
@@ -190,7 +190,7 @@ async fn quarter() -> (World, Coalition) {
         .await
         .unwrap();
         for u in users {
-            sqlx::query(
+            backbone::store::sql::query(
                 "INSERT INTO checkins (round_id, coalition_id, user_id, done, submitted_at, updated_at)
                  VALUES (?, ?, ?, 'done', ?, ?)",
             )
@@ -777,7 +777,7 @@ async fn a_big_coalitions_year_fits_discords_upload_limit() {
          SELECT (SELECT MIN(id) FROM goals WHERE coalition_id = ?1) + i % 60, ?1, i % 50 + 1,
                 ?2 - (i % 300) * 86400, 'progress' FROM seq",
     ] {
-        sqlx::query(sql).bind(c.id).bind(n).bind(year).execute(w.store.pool()).await.expect(sql);
+        backbone::store::sql::query(sql).bind(c.id).bind(n).bind(year).execute(w.store.pool()).await.expect(sql);
     }
     let r = report::build(&w.store, &c, w.now, ReportPeriod::Year.to_date(w.now, c.tz()))
         .await

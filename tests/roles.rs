@@ -15,11 +15,13 @@ fn duty(user: UserId, responsibility: &str) -> AssignRole {
 }
 
 async fn held(w: &World, c: &Coalition) -> Vec<(UserId, String)> {
-    sqlx::query_as("SELECT user_id, name FROM responsibilities WHERE coalition_id = ? ORDER BY user_id, name")
-        .bind(c.id)
-        .fetch_all(w.store.pool())
-        .await
-        .unwrap()
+    backbone::store::sql::query_as(
+        "SELECT user_id, name FROM responsibilities WHERE coalition_id = ? ORDER BY user_id, name",
+    )
+    .bind(c.id)
+    .fetch_all(w.store.pool())
+    .await
+    .unwrap()
 }
 
 #[tokio::test]

@@ -742,7 +742,7 @@ async fn a_long_round_reads_the_clock_for_each_batch_and_each_result() {
     let ids: Vec<DeliveryId> = rows(&w, &c).await.iter().map(|d| d.id).collect();
     let t0 = w.now.timestamp();
     // The last one is only due 3 s in: a round that lasts longer picks it up too.
-    sqlx::query("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?")
+    backbone::store::sql::query("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?")
         .bind(t0 + 3)
         .bind(ids[5])
         .execute(w.store.pool())
@@ -950,7 +950,7 @@ async fn a_delivery_that_cannot_be_read_dies_loudly_with_the_reason() {
     let w = World::new().await;
     let c = w.climate().await;
     for (kind, payload) in [("task_ping", r#"{"offset":3600}"#), ("from_the_future", "{}")] {
-        sqlx::query(
+        backbone::store::sql::query(
             "INSERT INTO deliveries (coalition_id, kind, dedupe_key, target_kind, target_id, subject_id,
                                      payload, due_at, next_attempt_at, created_at)
              VALUES (?, ?, ?, 'user', ?, 1, ?, ?, ?, ?)",

@@ -320,7 +320,8 @@ async fn idle_planning_queries_are_index_lookups() {
         (deliveries::CLAIM_SQL, &[121, 1, 1]),
     ];
     for (q, params) in queries {
-        let mut explain = sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {q}")));
+        let mut explain =
+            backbone::store::sql::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {q}")));
         for p in params {
             explain = explain.bind(*p);
         }

@@ -118,10 +118,12 @@ async fn stance_history_is_append_only_in_the_database() {
     targets::add(&w.store, &w.actor(LEAD), w.now, add("Mayor Lin"))
         .await
         .unwrap();
-    let rewrite = sqlx::query("UPDATE stance_changes SET to_stance = 'champion' WHERE coalition_id = ?")
-        .bind(c.id)
-        .execute(w.store.pool())
-        .await;
+    let rewrite = backbone::store::sql::query(
+        "UPDATE stance_changes SET to_stance = 'champion' WHERE coalition_id = ?",
+    )
+    .bind(c.id)
+    .execute(w.store.pool())
+    .await;
     assert!(rewrite.unwrap_err().to_string().contains("append-only"));
 }
 
@@ -356,11 +358,12 @@ async fn private_notes_are_for_leads_only_and_go_with_the_target() {
         .await
         .unwrap();
     assert_eq!(removed.notes, 1);
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM target_notes WHERE coalition_id = ?")
-        .bind(c.id)
-        .fetch_one(w.store.pool())
-        .await
-        .unwrap();
+    let left: i64 =
+        backbone::store::sql::query_scalar("SELECT COUNT(*) FROM target_notes WHERE coalition_id = ?")
+            .bind(c.id)
+            .fetch_one(w.store.pool())
+            .await
+            .unwrap();
     assert_eq!(left, 0);
     user_err(
         targets::remove(&w.store, &w.actor(LEAD), w.now, None, "Cllr Reyes").await,
@@ -497,7 +500,7 @@ async fn a_goal_that_counts_targets_moves_when_a_stance_changes() {
         .unwrap();
 
     let values: Vec<(f64, String)> =
-        sqlx::query_as("SELECT value, cause FROM goal_values WHERE goal_id = ? ORDER BY id")
+        backbone::store::sql::query_as("SELECT value, cause FROM goal_values WHERE goal_id = ? ORDER BY id")
             .bind(goal.id)
             .fetch_all(w.store.pool())
             .await

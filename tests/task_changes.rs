@@ -411,7 +411,7 @@ async fn reblocking_with_a_new_note_updates_the_reason_and_alerts_again() {
         assert_eq!(alerts.iter().filter(|a| a.1 == lead.0).count(), 2);
     }
     assert_eq!(w.events(&c).await, before + 1);
-    let detail: String = sqlx::query_scalar(
+    let detail: String = backbone::store::sql::query_scalar(
         "SELECT detail FROM events WHERE coalition_id = ? AND kind = 'task.update' ORDER BY id DESC LIMIT 1",
     )
     .bind(c.id)

@@ -11,11 +11,13 @@ use backbone::scheduler::{self, SchedulerSettings};
 use chrono::{Duration, TimeZone, Utc};
 
 async fn last_event(w: &World, c: &Coalition) -> (String, String, String) {
-    sqlx::query_as("SELECT kind, subject, detail FROM events WHERE coalition_id = ? ORDER BY id DESC LIMIT 1")
-        .bind(c.id)
-        .fetch_one(w.store.pool())
-        .await
-        .unwrap()
+    backbone::store::sql::query_as(
+        "SELECT kind, subject, detail FROM events WHERE coalition_id = ? ORDER BY id DESC LIMIT 1",
+    )
+    .bind(c.id)
+    .fetch_one(w.store.pool())
+    .await
+    .unwrap()
 }
 
 fn edit_input(task: &Task, title: Option<&str>, goal: Option<&str>) -> EditTask {
@@ -322,11 +324,12 @@ async fn a_weekly_monday_task_in_berlin_repeats_at_nine_across_the_october_chang
     // Mon 26 Oct 09:00 CET = 08:00 UTC (it was 07:00 UTC the week before, in CEST).
     assert_eq!(next.due_at, Some(utc("2026-10-26 08:00")));
     assert!(next.next_ping_at.is_some(), "the copy gets pings");
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events WHERE coalition_id = ? ORDER BY id")
-        .bind(c.id)
-        .fetch_all(w.store.pool())
-        .await
-        .unwrap();
+    let kinds: Vec<String> =
+        backbone::store::sql::query_scalar("SELECT kind FROM events WHERE coalition_id = ? ORDER BY id")
+            .bind(c.id)
+            .fetch_all(w.store.pool())
+            .await
+            .unwrap();
     assert_eq!(kinds.iter().filter(|k| *k == "task.repeat_copy").count(), 1);
 
     // Cancelling the copy creates the one after, due the following Monday at 09:00 local.

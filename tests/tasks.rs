@@ -7,7 +7,7 @@ use backbone::actions::tasks::{self, ListTasks, MyTasks, TaskSel};
 use chrono::Duration;
 
 async fn tasks_in(w: &World, c: &Coalition) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ?")
+    backbone::store::sql::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ?")
         .bind(c.id)
         .fetch_one(w.store.pool())
         .await
@@ -327,7 +327,7 @@ async fn long_lists_page_through_every_task_in_order() {
 #[tokio::test]
 async fn the_live_list_reads_its_page_along_the_index() {
     let w = World::new().await;
-    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let plan: Vec<(i64, i64, i64, String)> = backbone::store::sql::query_as(sqlx::AssertSqlSafe(format!(
         "EXPLAIN QUERY PLAN {}",
         backbone::store::tasks::LIVE_PAGE_SQL
     )))

@@ -29,7 +29,7 @@ async fn goal(w: &World, title: &str, target: f64) -> Goal {
 }
 
 async fn wins_in(w: &World, c: &Coalition) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ?")
+    backbone::store::sql::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ?")
         .bind(c.id)
         .fetch_one(w.store.pool())
         .await
@@ -37,7 +37,7 @@ async fn wins_in(w: &World, c: &Coalition) -> i64 {
 }
 
 async fn current(w: &World, g: &Goal) -> f64 {
-    sqlx::query_scalar("SELECT current FROM goals WHERE id = ?")
+    backbone::store::sql::query_scalar("SELECT current FROM goals WHERE id = ?")
         .bind(g.id)
         .fetch_one(w.store.pool())
         .await
@@ -45,7 +45,7 @@ async fn current(w: &World, g: &Goal) -> f64 {
 }
 
 async fn celebrations(w: &World) -> Vec<(String, i64, String)> {
-    sqlx::query_as("SELECT dedupe_key, target_id, target_kind FROM deliveries WHERE kind = 'win_celebration' ORDER BY id")
+    backbone::store::sql::query_as("SELECT dedupe_key, target_id, target_kind FROM deliveries WHERE kind = 'win_celebration' ORDER BY id")
         .fetch_all(w.store.pool())
         .await
         .unwrap()

@@ -44,7 +44,7 @@ pub const PASSED_AFTER: i64 = 3600;
 /// Where a meeting is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum MeetingStatus {
     Scheduled,
     Running,
@@ -57,7 +57,7 @@ pub enum MeetingStatus {
 /// An answer to the announcement's Going / Maybe / Can't buttons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Rsvp {
     Yes,
     Maybe,
@@ -97,7 +97,7 @@ impl Rsvp {
 /// Where an agenda item came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum ItemKind {
     /// Proposed by a member (`/meeting propose`).
     Proposed,
@@ -110,7 +110,7 @@ pub enum ItemKind {
 /// What a line of the minutes is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum MinuteKind {
     Note,
     Decision,

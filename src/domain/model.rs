@@ -9,7 +9,7 @@ use super::ids::*;
 /// TEXT (`lead`, `member`); reading any other stored value is an error, never a silent default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Role {
     Lead,
     Member,
@@ -38,7 +38,7 @@ impl Role {
 /// stored value is an error, never a silent default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum TaskStatus {
     Open,
     InProgress,
@@ -101,7 +101,7 @@ impl TaskStatus {
 /// A goal's status. Stored as TEXT; reading an unknown value is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum GoalStatus {
     Active,
     Achieved,
@@ -122,7 +122,7 @@ impl GoalStatus {
 /// A deadline's status. Stored as TEXT; reading an unknown value is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum DeadlineStatus {
     Open,
     Met,
@@ -132,7 +132,7 @@ pub enum DeadlineStatus {
 /// is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum GoalValueCause {
     /// `/goal add`: the value it starts at.
     Created,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 /// error, never a silent default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Stance {
     Champion,
     Supportive,
@@ -72,7 +72,7 @@ impl Stance {
 /// How much a target can move the outcome. Stored as TEXT; unknown values are an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Influence {
     High,
     Medium,
@@ -110,7 +110,7 @@ impl Influence {
 /// What kind of outreach it was. Stored as TEXT; unknown values are an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum OutreachKind {
     Meeting,
     Call,

@@ -363,7 +363,7 @@ async fn thread<N: Notifier>(
             }
             db::set_thread(&mut *tx, m.id, place, Some(message)).await?;
             // Minutes waiting for the thread may go now.
-            sqlx::query(
+            crate::store::sql::query(
                 "UPDATE deliveries SET next_attempt_at = ?1 WHERE coalition_id = ?2 AND status = 'pending'
                    AND kind = 'meeting_minutes' AND subject_id = ?3 AND next_attempt_at > ?1",
             )

@@ -236,11 +236,15 @@ async fn later_than_an_older(store: &Store, c: &Coalition, d: &Delivery) -> Resu
 
 /// Lets the round's posts that were waiting for its thread go now.
 async fn hurry_posts(tx: &mut Tx, coalition: CoalitionId, round: RoundId, now: i64) -> Result<()> {
-    sqlx::query(
+    crate::store::sql::query_for(
         "UPDATE deliveries SET next_attempt_at = ?1
          WHERE coalition_id = ?2 AND status = 'pending' AND next_attempt_at > ?1
            AND kind IN ('checkin_card', 'checkin_summary', 'checkin_close')
            AND json_extract(payload, '$.round_id') = ?3",
+        "UPDATE deliveries SET next_attempt_at = ?1
+         WHERE coalition_id = ?2 AND status = 'pending' AND next_attempt_at > ?1
+           AND kind IN ('checkin_card', 'checkin_summary', 'checkin_close')
+           AND CAST(CAST(payload AS json) ->> 'round_id' AS BIGINT) = ?3",
     )
     .bind(now)
     .bind(coalition)

@@ -1,6 +1,7 @@
 //! Check-ins in the open: a coalition's check-in settings and versioned questions, the answer rows
 //! keyed by question, and where a round's thread, summary and answer cards were posted.
 
+use super::sql;
 use crate::domain::checkin::{Question, ReportMode, default_questions};
 use crate::domain::*;
 use crate::error::Result;
@@ -16,9 +17,9 @@ pub struct CheckinSettings {
 }
 
 /// The check-in settings of `coalition`.
-pub async fn settings(db: impl sqlx::SqliteExecutor<'_>, coalition: CoalitionId) -> Result<CheckinSettings> {
+pub async fn settings(db: impl sql::Conn<'_>, coalition: CoalitionId) -> Result<CheckinSettings> {
     let row: Option<(String, Option<i64>)> =
-        sqlx::query_as("SELECT report, nudge_after FROM checkin_settings WHERE coalition_id = ?")
+        sql::query_as("SELECT report, nudge_after FROM checkin_settings WHERE coalition_id = ?")
             .bind(coalition)
             .fetch_optional(db)
             .await?;
@@ -33,7 +34,7 @@ pub async fn settings(db: impl sqlx::SqliteExecutor<'_>, coalition: CoalitionId)
 
 /// Stores the check-in settings of `coalition`.
 pub async fn set_settings(tx: &mut Tx, coalition: CoalitionId, s: CheckinSettings, now: i64) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO checkin_settings (coalition_id, report, nudge_after, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (coalition_id) DO UPDATE SET report = excluded.report,
              nudge_after = excluded.nudge_after, updated_at = excluded.updated_at",
@@ -48,9 +49,9 @@ pub async fn set_settings(tx: &mut Tx, coalition: CoalitionId, s: CheckinSetting
 }
 
 /// The version of `coalition`'s current questions (0 = the defaults).
-pub async fn questions_version(db: impl sqlx::SqliteExecutor<'_>, coalition: CoalitionId) -> Result<i64> {
+pub async fn questions_version(db: impl sql::Conn<'_>, coalition: CoalitionId) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM checkin_questions WHERE coalition_id = ?")
+        sql::query_scalar("SELECT COALESCE(MAX(version), 0) FROM checkin_questions WHERE coalition_id = ?")
             .bind(coalition)
             .fetch_one(db)
             .await?,
@@ -59,14 +60,14 @@ pub async fn questions_version(db: impl sqlx::SqliteExecutor<'_>, coalition: Coa
 
 /// The questions of `version` (the defaults for version 0), in form order.
 pub async fn questions(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     version: i64,
 ) -> Result<Vec<Question>> {
     if version == 0 {
         return Ok(default_questions());
     }
-    let rows: Vec<(i64, String, bool)> = sqlx::query_as(
+    let rows: Vec<(i64, String, bool)> = sql::query_as(
         "SELECT position, label, is_blocker FROM checkin_questions
          WHERE coalition_id = ? AND version = ? ORDER BY position",
     )
@@ -96,7 +97,7 @@ pub async fn add_questions(
 ) -> Result<i64> {
     let version = questions_version(&mut **tx, coalition).await? + 1;
     for q in questions {
-        sqlx::query(
+        sql::query(
             "INSERT INTO checkin_questions (coalition_id, version, position, label, is_blocker, created_at)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -114,12 +115,12 @@ pub async fn add_questions(
 
 /// Replaces the answer rows of a check-in: `(position, text)`, empty answers left out.
 pub async fn set_answers(tx: &mut Tx, checkin: CheckinId, answers: &[(i64, String)]) -> Result<()> {
-    sqlx::query("DELETE FROM checkin_answers WHERE checkin_id = ?")
+    sql::query("DELETE FROM checkin_answers WHERE checkin_id = ?")
         .bind(checkin)
         .execute(&mut **tx)
         .await?;
     for (position, text) in answers.iter().filter(|(_, t)| !t.is_empty()) {
-        sqlx::query("INSERT INTO checkin_answers (checkin_id, position, answer) VALUES (?, ?, ?)")
+        sql::query("INSERT INTO checkin_answers (checkin_id, position, answer) VALUES (?, ?, ?)")
             .bind(checkin)
             .bind(position)
             .bind(text)
@@ -130,9 +131,9 @@ pub async fn set_answers(tx: &mut Tx, checkin: CheckinId, answers: &[(i64, Strin
 }
 
 /// The answer rows of a check-in, `(position, text)` in form order.
-pub async fn answers_of(db: impl sqlx::SqliteExecutor<'_>, checkin: CheckinId) -> Result<Vec<(i64, String)>> {
+pub async fn answers_of(db: impl sql::Conn<'_>, checkin: CheckinId) -> Result<Vec<(i64, String)>> {
     Ok(
-        sqlx::query_as("SELECT position, answer FROM checkin_answers WHERE checkin_id = ? ORDER BY position")
+        sql::query_as("SELECT position, answer FROM checkin_answers WHERE checkin_id = ? ORDER BY position")
             .bind(checkin)
             .fetch_all(db)
             .await?,
@@ -157,11 +158,11 @@ pub struct RoundPosts {
 
 /// A round of `coalition` with its posts.
 pub async fn round_posts(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     round: RoundId,
 ) -> Result<Option<RoundPosts>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, opens_at, questions_version, channel_id, message_id, thread_id,
                 thread_failed, summary_channel_id, summary_message_id
          FROM checkin_rounds WHERE id = ? AND coalition_id = ?",
@@ -173,8 +174,8 @@ pub async fn round_posts(
 }
 
 /// Records the round's thread.
-pub async fn set_thread(db: impl sqlx::SqliteExecutor<'_>, round: RoundId, thread: ChannelId) -> Result<()> {
-    sqlx::query("UPDATE checkin_rounds SET thread_id = ?, thread_failed = 0 WHERE id = ?")
+pub async fn set_thread(db: impl sql::Conn<'_>, round: RoundId, thread: ChannelId) -> Result<()> {
+    sql::query("UPDATE checkin_rounds SET thread_id = ?, thread_failed = 0 WHERE id = ?")
         .bind(thread)
         .bind(round)
         .execute(db)
@@ -184,8 +185,8 @@ pub async fn set_thread(db: impl sqlx::SqliteExecutor<'_>, round: RoundId, threa
 
 /// Records that the round's thread can't be used (never made, deleted, no permission): its posts go
 /// to the home channel from now on.
-pub async fn set_thread_failed(db: impl sqlx::SqliteExecutor<'_>, round: RoundId) -> Result<()> {
-    sqlx::query("UPDATE checkin_rounds SET thread_failed = 1 WHERE id = ?")
+pub async fn set_thread_failed(db: impl sql::Conn<'_>, round: RoundId) -> Result<()> {
+    sql::query("UPDATE checkin_rounds SET thread_failed = 1 WHERE id = ?")
         .bind(round)
         .execute(db)
         .await?;
@@ -194,12 +195,12 @@ pub async fn set_thread_failed(db: impl sqlx::SqliteExecutor<'_>, round: RoundId
 
 /// Records the round's summary message.
 pub async fn set_summary(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     round: RoundId,
     channel: ChannelId,
     message: MessageId,
 ) -> Result<()> {
-    sqlx::query("UPDATE checkin_rounds SET summary_channel_id = ?, summary_message_id = ? WHERE id = ?")
+    sql::query("UPDATE checkin_rounds SET summary_channel_id = ?, summary_message_id = ? WHERE id = ?")
         .bind(channel)
         .bind(message)
         .bind(round)
@@ -210,12 +211,12 @@ pub async fn set_summary(
 
 /// Records where a check-in's card was posted.
 pub async fn set_card(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     checkin: CheckinId,
     channel: ChannelId,
     message: MessageId,
 ) -> Result<()> {
-    sqlx::query("UPDATE checkins SET card_channel_id = ?, card_message_id = ? WHERE id = ?")
+    sql::query("UPDATE checkins SET card_channel_id = ?, card_message_id = ? WHERE id = ?")
         .bind(channel)
         .bind(message)
         .bind(checkin)
@@ -258,7 +259,7 @@ macro_rules! select_answer {
     };
 }
 
-async fn with_answers(db: &super::held::Db, mut rows: Vec<RoundAnswer>) -> Result<Vec<RoundAnswer>> {
+async fn with_answers(db: &super::sql::Db, mut rows: Vec<RoundAnswer>) -> Result<Vec<RoundAnswer>> {
     for r in &mut rows {
         r.answers = answers_of(db, r.checkin_id).await?;
     }
@@ -267,12 +268,12 @@ async fn with_answers(db: &super::held::Db, mut rows: Vec<RoundAnswer>) -> Resul
 
 /// One check-in of `coalition` with its answers.
 pub async fn round_answer(
-    db: &super::held::Db,
+    db: &super::sql::Db,
     coalition: CoalitionId,
     checkin: CheckinId,
 ) -> Result<Option<RoundAnswer>> {
     let row: Option<RoundAnswer> =
-        sqlx::query_as(concat!(select_answer!(), "WHERE k.coalition_id = ? AND k.id = ?"))
+        sql::query_as(concat!(select_answer!(), "WHERE k.coalition_id = ? AND k.id = ?"))
             .bind(coalition)
             .bind(checkin)
             .fetch_optional(db)
@@ -282,19 +283,19 @@ pub async fn round_answer(
 
 /// A page of a round's answers, earliest first, and how many there are in all.
 pub async fn round_answers(
-    db: &super::held::Db,
+    db: &super::sql::Db,
     coalition: CoalitionId,
     round: RoundId,
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<RoundAnswer>)> {
     let total: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE coalition_id = ? AND round_id = ?")
+        sql::query_scalar("SELECT COUNT(*) FROM checkins WHERE coalition_id = ? AND round_id = ?")
             .bind(coalition)
             .bind(round)
             .fetch_one(db)
             .await?;
-    let rows: Vec<RoundAnswer> = sqlx::query_as(concat!(
+    let rows: Vec<RoundAnswer> = sql::query_as(concat!(
         select_answer!(),
         "WHERE k.coalition_id = ? AND k.round_id = ?
          ORDER BY k.submitted_at, k.id LIMIT ? OFFSET ?"
@@ -310,11 +311,11 @@ pub async fn round_answers(
 
 /// The round that opened just before `opens_at`, if any.
 pub async fn previous_round(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     opens_at: i64,
 ) -> Result<Option<RoundId>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT id FROM checkin_rounds WHERE coalition_id = ? AND opens_at < ?
          ORDER BY opens_at DESC LIMIT 1",
     )
@@ -326,12 +327,12 @@ pub async fn previous_round(
 
 /// The latest rounds of `coalition` opened by `now`, newest first: `(id, opens_at, answers)`.
 pub async fn recent_rounds(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     now: i64,
     limit: i64,
 ) -> Result<Vec<(RoundId, i64, i64)>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT r.id, r.opens_at, (SELECT COUNT(*) FROM checkins k WHERE k.round_id = r.id)
          FROM checkin_rounds r WHERE r.coalition_id = ? AND r.opens_at <= ?
          ORDER BY r.opens_at DESC LIMIT ?",
@@ -345,11 +346,11 @@ pub async fn recent_rounds(
 
 /// Current members of `coalition` in display order, and those of them who answered `round`.
 pub async fn roster(
-    db: &super::held::Db,
+    db: &super::sql::Db,
     coalition: CoalitionId,
     round: RoundId,
 ) -> Result<(Vec<(UserId, String)>, std::collections::HashSet<UserId>)> {
-    let members: Vec<(UserId, String)> = sqlx::query_as(concat!(
+    let members: Vec<(UserId, String)> = sql::query_as(concat!(
         "SELECT user_id, ",
         member_name!("members", "user_id"),
         " FROM members
@@ -359,7 +360,7 @@ pub async fn roster(
     .fetch_all(db)
     .await?;
     let answered: Vec<UserId> =
-        sqlx::query_scalar("SELECT user_id FROM checkins WHERE coalition_id = ? AND round_id = ?")
+        sql::query_scalar("SELECT user_id FROM checkins WHERE coalition_id = ? AND round_id = ?")
             .bind(coalition)
             .bind(round)
             .fetch_all(db)
@@ -369,12 +370,12 @@ pub async fn roster(
 
 /// Whether a delivery of `kind` about `subject` is still waiting to be sent (pending or sending).
 pub async fn delivery_waiting(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     kind: &str,
     subject: i64,
 ) -> Result<bool> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM deliveries WHERE coalition_id = ? AND kind = ? AND subject_id = ?
                           AND status IN ('pending', 'sending'))",
     )
@@ -388,13 +389,13 @@ pub async fn delivery_waiting(
 /// Whether an older delivery of `kind` about `subject` than `id` is still waiting to be sent: a
 /// post about the same card or summary goes after it, so the message is posted once, then edited.
 pub async fn older_waiting(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     kind: &str,
     subject: i64,
     id: DeliveryId,
 ) -> Result<bool> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM deliveries WHERE coalition_id = ? AND kind = ? AND subject_id = ?
                           AND id < ? AND status IN ('pending', 'sending'))",
     )
@@ -409,12 +410,12 @@ pub async fn older_waiting(
 /// Deliveries of `kind` about `subject`: whether one is still pending (not yet claimed), and how
 /// many there have been in all.
 pub async fn queued_posts(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     kind: &str,
     subject: i64,
 ) -> Result<(bool, i64)> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT COALESCE(SUM(status = 'pending'), 0) > 0, COUNT(*) FROM deliveries
          WHERE coalition_id = ? AND kind = ? AND subject_id = ?",
     )

@@ -1,5 +1,6 @@
 //! Check-in rounds (one per coalition per scheduled period) and members' answers to them.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -32,7 +33,7 @@ pub async fn open_round(
     nudge_at: Option<i64>,
     now: i64,
 ) -> Result<RoundId> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO checkin_rounds (coalition_id, opens_at, nudge_at, created_at, questions_version)
          VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(version), 0) FROM checkin_questions
                                   WHERE coalition_id = ?1))
@@ -45,7 +46,7 @@ pub async fn open_round(
     .execute(&mut **tx)
     .await?;
     Ok(
-        sqlx::query_scalar("SELECT id FROM checkin_rounds WHERE coalition_id = ? AND opens_at = ?")
+        sql::query_scalar("SELECT id FROM checkin_rounds WHERE coalition_id = ? AND opens_at = ?")
             .bind(coalition)
             .bind(opens_at)
             .fetch_one(&mut **tx)
@@ -62,11 +63,11 @@ pub async fn current_round(store: &Store, coalition: CoalitionId, now: i64) -> R
 /// [`current_round`] on any connection — inside a write transaction (`&mut **tx`), a round
 /// opened meanwhile is seen.
 pub async fn current_round_in(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     now: i64,
 ) -> Result<Option<CheckinRound>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_round!(),
         "WHERE coalition_id = ? AND opens_at <= ? ORDER BY opens_at DESC LIMIT 1"
     ))
@@ -83,7 +84,7 @@ pub async fn round_by_id(
     guild: GuildId,
     round: RoundId,
 ) -> Result<Option<(CheckinRound, Coalition)>> {
-    let found: Option<CheckinRound> = sqlx::query_as(concat!(
+    let found: Option<CheckinRound> = sql::query_as(concat!(
         select_round!(),
         "WHERE id = ? AND coalition_id IN (SELECT id FROM coalitions WHERE guild_id = ?)"
     ))
@@ -98,7 +99,7 @@ pub async fn round_by_id(
 
 /// A round by id regardless of guild — for the scheduler, which works across guilds.
 pub async fn round_any(store: &Store, round: RoundId) -> Result<Option<CheckinRound>> {
-    Ok(sqlx::query_as(concat!(select_round!(), "WHERE id = ?"))
+    Ok(sql::query_as(concat!(select_round!(), "WHERE id = ?"))
         .bind(round)
         .fetch_optional(store.pool())
         .await?)
@@ -107,7 +108,7 @@ pub async fn round_any(store: &Store, round: RoundId) -> Result<Option<CheckinRo
 /// `user`'s answer to `round`, if they have given one.
 pub async fn answer(store: &Store, round: RoundId, user: UserId) -> Result<Option<Checkin>> {
     Ok(
-        sqlx::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
+        sql::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
             .bind(round)
             .bind(user)
             .fetch_optional(store.pool())
@@ -134,12 +135,12 @@ pub async fn upsert_answer(
     now: i64,
 ) -> Result<(CheckinId, Option<Checkin>)> {
     let previous: Option<Checkin> =
-        sqlx::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
+        sql::query_as(concat!(select_checkin!(), "WHERE round_id = ? AND user_id = ?"))
             .bind(round.id)
             .bind(user)
             .fetch_optional(&mut **tx)
             .await?;
-    let id: CheckinId = sqlx::query_scalar(
+    let id: CheckinId = sql::query_scalar(
         "INSERT INTO checkins (round_id, coalition_id, user_id, done, next, blockers, submitted_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (round_id, user_id) DO UPDATE SET
@@ -173,7 +174,7 @@ pub struct Answered {
 /// Who answered `round`, earliest first (former members included, with a fallback name).
 #[tracing::instrument(skip_all)]
 pub async fn answered(store: &Store, round: &CheckinRound) -> Result<Vec<Answered>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT k.user_id, ",
         member_name!("m", "k.user_id"),
         " AS name,
@@ -192,7 +193,7 @@ pub async fn answered(store: &Store, round: &CheckinRound) -> Result<Vec<Answere
 /// Current members who have not answered `round`, by name.
 #[tracing::instrument(skip_all)]
 pub async fn missing_members(store: &Store, round: &CheckinRound) -> Result<Vec<(UserId, String)>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT m.user_id, ",
         member_name!("m", "m.user_id"),
         "
@@ -210,12 +211,12 @@ pub async fn missing_members(store: &Store, round: &CheckinRound) -> Result<Vec<
 /// Remembers the prompt message posted for a round (so its button can be found again).
 /// Pass `store.pool()`, or `&mut *tx` to record it in the same step as the delivery.
 pub async fn set_round_message(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     round: RoundId,
     channel: ChannelId,
     message: MessageId,
 ) -> Result<()> {
-    sqlx::query("UPDATE checkin_rounds SET channel_id = ?, message_id = ? WHERE id = ?")
+    sql::query("UPDATE checkin_rounds SET channel_id = ?, message_id = ? WHERE id = ?")
         .bind(channel)
         .bind(message)
         .bind(round)

@@ -1,5 +1,6 @@
 //! Renaming, archiving and restoring coalitions.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -7,13 +8,9 @@ use super::{Store, Tx};
 
 /// A coalition of the guild by name (case-insensitive), archived or not: a name stays taken while
 /// its archive exists.
-pub async fn any_by_name(
-    db: impl sqlx::SqliteExecutor<'_>,
-    guild: GuildId,
-    name: &str,
-) -> Result<Option<Coalition>> {
+pub async fn any_by_name(db: impl sql::Conn<'_>, guild: GuildId, name: &str) -> Result<Option<Coalition>> {
     Ok(
-        sqlx::query_as(concat!(select_coalition!(), "WHERE guild_id = ? AND name = ?"))
+        sql::query_as(concat!(select_coalition!(), "WHERE guild_id = ? AND name = ?"))
             .bind(guild)
             .bind(name.trim())
             .fetch_optional(db)
@@ -24,7 +21,7 @@ pub async fn any_by_name(
 /// The guild's archived coalitions whose name contains `typed`, by name (for autocomplete).
 pub async fn archived(store: &Store, guild: GuildId, typed: &str, limit: i64) -> Result<Vec<Coalition>> {
     let pattern = format!("%{}%", super::escape_like(typed.trim()));
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_coalition!(),
         "WHERE guild_id = ? AND archived_at IS NOT NULL AND name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?"
     ))
@@ -38,17 +35,22 @@ pub async fn archived(store: &Store, guild: GuildId, typed: &str, limit: i64) ->
 /// Renames a coalition still called `from`; `None` when another coalition of the guild (archived
 /// or not) has the name, `Some(false)` when it was renamed meanwhile.
 pub async fn rename(tx: &mut Tx, id: CoalitionId, from: &str, to: &str) -> Result<Option<bool>> {
-    let done = sqlx::query("UPDATE OR IGNORE coalitions SET name = ? WHERE id = ? AND name = ?")
-        .bind(to)
-        .bind(id)
-        .bind(from)
-        .execute(&mut **tx)
-        .await?;
+    // Only when no other coalition of the guild has the name (the write lock holds it so).
+    let done = sql::query(
+        "UPDATE coalitions SET name = ?1 WHERE id = ?2 AND name = ?3
+           AND NOT EXISTS (SELECT 1 FROM coalitions o
+                            WHERE o.guild_id = coalitions.guild_id AND o.id <> ?2 AND o.name = ?1)",
+    )
+    .bind(to)
+    .bind(id)
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
     if done.rows_affected() == 1 {
         return Ok(Some(true));
     }
-    // Nothing changed: either the name is taken (the UNIQUE index ignored the row) or it moved.
-    let current: Option<String> = sqlx::query_scalar("SELECT name FROM coalitions WHERE id = ?")
+    // Nothing changed: either the name is taken or it moved.
+    let current: Option<String> = sql::query_scalar("SELECT name FROM coalitions WHERE id = ?")
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?;
@@ -61,7 +63,7 @@ pub async fn rename(tx: &mut Tx, id: CoalitionId, from: &str, to: &str) -> Resul
 /// Archives an active coalition: its schedules stop (the planner skips archived coalitions) and
 /// every message still waiting to go out is cancelled. Returns how many were.
 pub async fn archive(tx: &mut Tx, id: CoalitionId, now: i64) -> Result<Option<u64>> {
-    let done = sqlx::query("UPDATE coalitions SET archived_at = ? WHERE id = ? AND archived_at IS NULL")
+    let done = sql::query("UPDATE coalitions SET archived_at = ? WHERE id = ? AND archived_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(&mut **tx)
@@ -69,7 +71,7 @@ pub async fn archive(tx: &mut Tx, id: CoalitionId, now: i64) -> Result<Option<u6
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    let cancelled = sqlx::query(
+    let cancelled = sql::query(
         "UPDATE deliveries SET status = 'cancelled', last_error = 'coalition archived'
          WHERE coalition_id = ? AND status = 'pending'",
     )
@@ -87,7 +89,7 @@ pub async fn restore(
     next_checkin_at: Option<i64>,
     next_digest_at: Option<i64>,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE coalitions SET archived_at = NULL, next_checkin_at = ?, next_digest_at = ?
          WHERE id = ? AND archived_at IS NOT NULL",
     )

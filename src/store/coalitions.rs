@@ -1,5 +1,6 @@
 //! Coalitions and their partner organizations.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -7,7 +8,7 @@ use super::{Store, Tx};
 
 /// The active coalitions of a guild, by name.
 pub async fn list_in_guild(store: &Store, guild: GuildId) -> Result<Vec<Coalition>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_coalition!(),
         "WHERE guild_id = ? AND archived_at IS NULL ORDER BY name"
     ))
@@ -17,12 +18,8 @@ pub async fn list_in_guild(store: &Store, guild: GuildId) -> Result<Vec<Coalitio
 }
 
 /// The coalition of this guild with this name (case-insensitive).
-pub async fn find_by_name(
-    db: impl sqlx::SqliteExecutor<'_>,
-    guild: GuildId,
-    name: &str,
-) -> Result<Option<Coalition>> {
-    Ok(sqlx::query_as(concat!(
+pub async fn find_by_name(db: impl sql::Conn<'_>, guild: GuildId, name: &str) -> Result<Option<Coalition>> {
+    Ok(sql::query_as(concat!(
         select_coalition!(),
         "WHERE guild_id = ? AND name = ? AND archived_at IS NULL"
     ))
@@ -34,13 +31,9 @@ pub async fn find_by_name(
 
 /// A coalition by id, only if it belongs to `guild`. Read it inside a write (`&mut *tx`) to
 /// change it based on what it holds.
-pub async fn get(
-    db: impl sqlx::SqliteExecutor<'_>,
-    guild: GuildId,
-    id: CoalitionId,
-) -> Result<Option<Coalition>> {
+pub async fn get(db: impl sql::Conn<'_>, guild: GuildId, id: CoalitionId) -> Result<Option<Coalition>> {
     Ok(
-        sqlx::query_as(concat!(select_coalition!(), "WHERE guild_id = ? AND id = ?"))
+        sql::query_as(concat!(select_coalition!(), "WHERE guild_id = ? AND id = ?"))
             .bind(guild)
             .bind(id)
             .fetch_optional(db)
@@ -50,7 +43,7 @@ pub async fn get(
 
 /// A coalition by id regardless of guild — for the scheduler, which works across guilds.
 pub async fn get_any(store: &Store, id: CoalitionId) -> Result<Option<Coalition>> {
-    Ok(sqlx::query_as(concat!(select_coalition!(), "WHERE id = ?"))
+    Ok(sql::query_as(concat!(select_coalition!(), "WHERE id = ?"))
         .bind(id)
         .fetch_optional(store.pool())
         .await?)
@@ -72,7 +65,7 @@ pub struct NewCoalition<'a> {
 
 /// Inserts a coalition; `None` when the guild already has one with that name.
 pub async fn insert(tx: &mut Tx, c: &NewCoalition<'_>, now: i64) -> Result<Option<CoalitionId>> {
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: Option<i64> = sql::query_scalar(
         "INSERT INTO coalitions (guild_id, name, home_channel_id, timezone, checkin_schedule,
              digest_schedule, ping_offsets, next_checkin_at, next_digest_at, created_by, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -108,7 +101,7 @@ pub struct CoalitionSummary {
 /// The active coalitions of a guild with their member and open-task counts, by name.
 #[tracing::instrument(skip_all)]
 pub async fn summaries(store: &Store, guild: GuildId) -> Result<Vec<CoalitionSummary>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT c.id, c.name, c.home_channel_id,
                 (SELECT COUNT(*) FROM members m WHERE m.coalition_id = c.id) AS members,
                 (SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = c.id AND ",
@@ -126,7 +119,7 @@ pub async fn summaries(store: &Store, guild: GuildId) -> Result<Vec<CoalitionSum
 /// Coalition names of a guild containing `typed` (any case), prefix matches first.
 pub async fn suggest_names(store: &Store, guild: GuildId, typed: &str, limit: i64) -> Result<Vec<String>> {
     let typed = super::escape_like(typed.trim());
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT name FROM coalitions
          WHERE guild_id = ? AND archived_at IS NULL AND name LIKE ? ESCAPE '\\'
          ORDER BY name NOT LIKE ? ESCAPE '\\', name
@@ -143,12 +136,12 @@ pub async fn suggest_names(store: &Store, guild: GuildId, typed: &str, limit: i6
 /// Another active coalition of the guild whose home is `channel`, if any. Read it inside the
 /// write (`&mut *tx`) so two coalitions created at the same time cannot both claim the channel.
 pub async fn home_of_channel(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     guild: GuildId,
     channel: ChannelId,
     except: CoalitionId,
 ) -> Result<Option<Coalition>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_coalition!(),
         "WHERE guild_id = ? AND home_channel_id = ? AND id <> ? AND archived_at IS NULL
          ORDER BY name LIMIT 1"
@@ -177,7 +170,7 @@ pub struct SettingsChange<'a> {
 
 /// Writes only the settings given in `s`.
 pub async fn update_settings(tx: &mut Tx, id: CoalitionId, s: &SettingsChange<'_>) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE coalitions SET
              home_channel_id  = COALESCE(?, home_channel_id),
              leads_channel_id = COALESCE(?, leads_channel_id),
@@ -214,7 +207,7 @@ pub enum PingSubject {
 
 /// The coalition's not-done tasks and open deadlines that have a due date, with that date.
 pub async fn ping_subjects(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<(PingSubject, i64)>> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(concat!(
+    let rows: Vec<(String, i64, i64)> = sql::query_as(concat!(
         "SELECT 'task', id, due_at FROM tasks
          WHERE coalition_id = ? AND ",
         live_task!("tasks"),
@@ -257,7 +250,7 @@ pub async fn set_next_ping(
             id.0,
         ),
     };
-    sqlx::query(sql)
+    sql::query(sql)
         .bind(next_ping_at)
         .bind(id)
         .bind(coalition)
@@ -280,7 +273,7 @@ pub struct GoalProgress {
 
 /// The coalition's partner organizations, by name.
 pub async fn orgs(store: &Store, coalition: CoalitionId) -> Result<Vec<Org>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, name, created_at FROM orgs WHERE coalition_id = ? ORDER BY name",
     )
     .bind(coalition)
@@ -290,7 +283,7 @@ pub async fn orgs(store: &Store, coalition: CoalitionId) -> Result<Vec<Org>> {
 
 /// The coalition's org with this name (case-insensitive).
 pub async fn find_org(store: &Store, coalition: CoalitionId, name: &str) -> Result<Option<Org>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, name, created_at FROM orgs WHERE coalition_id = ? AND name = ?",
     )
     .bind(coalition)
@@ -301,7 +294,7 @@ pub async fn find_org(store: &Store, coalition: CoalitionId, name: &str) -> Resu
 
 /// Adds an org; `None` when the coalition already has one with that name (any case).
 pub async fn insert_org(tx: &mut Tx, coalition: CoalitionId, name: &str, now: i64) -> Result<Option<OrgId>> {
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: Option<i64> = sql::query_scalar(
         "INSERT INTO orgs (coalition_id, name, created_at) VALUES (?, ?, ?)
          ON CONFLICT (coalition_id, name) DO NOTHING RETURNING id",
     )
@@ -316,7 +309,7 @@ pub async fn insert_org(tx: &mut Tx, coalition: CoalitionId, name: &str, now: i6
 /// How many members belong to `org` (read in the write transaction that may remove it).
 pub async fn org_member_count(tx: &mut Tx, coalition: CoalitionId, org: OrgId) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND org_id = ?")
+        sql::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND org_id = ?")
             .bind(coalition)
             .bind(org)
             .fetch_one(&mut **tx)
@@ -326,7 +319,7 @@ pub async fn org_member_count(tx: &mut Tx, coalition: CoalitionId, org: OrgId) -
 
 /// Removes an org of `coalition`; returns whether it existed.
 pub async fn delete_org(tx: &mut Tx, coalition: CoalitionId, org: OrgId) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM orgs WHERE coalition_id = ? AND id = ?")
+    let done = sql::query("DELETE FROM orgs WHERE coalition_id = ? AND id = ?")
         .bind(coalition)
         .bind(org)
         .execute(&mut **tx)
@@ -348,7 +341,7 @@ pub struct OrgStats {
 /// Each org of the coalition with its member count, open tasks and wins since `since`.
 #[tracing::instrument(skip_all)]
 pub async fn org_stats(store: &Store, coalition: CoalitionId, since: i64) -> Result<Vec<OrgStats>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT o.id, o.name,
                 (SELECT COUNT(*) FROM members m
                   WHERE m.coalition_id = o.coalition_id AND m.org_id = o.id) AS members,
@@ -376,7 +369,7 @@ pub async fn suggest_orgs(
     limit: i64,
 ) -> Result<Vec<String>> {
     let typed = super::escape_like(typed.trim());
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT name FROM orgs
          WHERE coalition_id = ? AND name LIKE ? ESCAPE '\\'
          ORDER BY name NOT LIKE ? ESCAPE '\\', name
@@ -392,7 +385,7 @@ pub async fn suggest_orgs(
 
 /// Every active coalition of every guild, by guild and name (for `backbone doctor`).
 pub async fn list_all_active(store: &Store) -> Result<Vec<Coalition>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_coalition!(),
         "WHERE archived_at IS NULL ORDER BY guild_id, name"
     ))

@@ -1,5 +1,6 @@
 //! Deadlines: milestones with a due date, numbered per coalition.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -27,7 +28,7 @@ pub struct NewDeadline<'a> {
 /// Inserts a deadline with the coalition's next number; returns its id and number.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut Tx, d: &NewDeadline<'_>, now: i64) -> Result<(DeadlineId, i64)> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "INSERT INTO deadlines (coalition_id, number, title, goal_id, due_at, next_ping_at, created_by, created_at)
          VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM deadlines WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?)
          RETURNING id, number",
@@ -47,7 +48,7 @@ pub async fn insert(tx: &mut Tx, d: &NewDeadline<'_>, now: i64) -> Result<(Deadl
 /// A deadline of `coalition` by row id.
 pub async fn get(store: &Store, coalition: CoalitionId, id: DeadlineId) -> Result<Option<Deadline>> {
     Ok(
-        sqlx::query_as(concat!(select_deadline!(), "WHERE coalition_id = ? AND id = ?"))
+        sql::query_as(concat!(select_deadline!(), "WHERE coalition_id = ? AND id = ?"))
             .bind(coalition)
             .bind(id)
             .fetch_optional(store.pool())
@@ -57,7 +58,7 @@ pub async fn get(store: &Store, coalition: CoalitionId, id: DeadlineId) -> Resul
 
 /// A deadline of `coalition` by its number, whatever its status.
 pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Result<Option<Deadline>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_deadline!(),
         "WHERE coalition_id = ? AND number = ?"
     ))
@@ -70,7 +71,7 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
 /// Open deadlines of `coalition` whose title starts with `prefix` (case-insensitive), at most
 /// [`super::TITLE_MATCH_LIMIT`].
 pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Deadline>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_deadline!(),
         "WHERE coalition_id = ? AND status = 'open' AND title LIKE ? ESCAPE '\\'
          ORDER BY number LIMIT ?"
@@ -111,7 +112,7 @@ pub async fn overview(
     met_since: i64,
     limit: i64,
 ) -> Result<Overview> {
-    let rows: Vec<Grouped> = sqlx::query_as(
+    let rows: Vec<Grouped> = sql::query_as(
         "SELECT * FROM (
            SELECT *, ROW_NUMBER() OVER (PARTITION BY grp
                                         ORDER BY CASE WHEN grp = 2 THEN -met_at ELSE due_at END, number) AS rn,
@@ -149,7 +150,7 @@ pub async fn overview(
 
 /// Marks an open deadline met and stops its pings; returns whether it was updated.
 pub async fn mark_met(tx: &mut Tx, coalition: CoalitionId, id: DeadlineId, now: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deadlines SET status = 'met', met_at = ?, next_ping_at = NULL
          WHERE coalition_id = ? AND id = ? AND status = 'open'",
     )
@@ -169,7 +170,7 @@ pub async fn suggest(
     limit: i64,
 ) -> Result<Vec<Deadline>> {
     let typed = typed.trim().trim_start_matches('#');
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_deadline!(),
         "WHERE coalition_id = ? AND status = 'open'
            AND (title LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) LIKE ? ESCAPE '\\')

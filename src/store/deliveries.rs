@@ -1,6 +1,7 @@
 //! The outbox. Rows are inserted idempotently by `dedupe_key`, claimed atomically by senders and
 //! recorded when sent; the scheduler module owns the claim/record side.
 
+use super::sql;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::*;
@@ -191,7 +192,7 @@ pub async fn enqueue(tx: &mut Tx, d: &NewDelivery, now: i64) -> Result<bool> {
         Target::Channel(c) => ("channel", c.0),
         Target::User(u) => ("user", u.0),
     };
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO deliveries (coalition_id, kind, dedupe_key, target_kind, target_id, subject_id,
                                  payload, due_at, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -223,7 +224,7 @@ pub async fn enqueue_to_leads(
     except: Option<UserId>,
     now: i64,
 ) -> Result<usize> {
-    let leads: Vec<UserId> = sqlx::query_scalar(
+    let leads: Vec<UserId> = sql::query_scalar(
         "SELECT user_id FROM members WHERE coalition_id = ? AND role = 'lead' AND user_id IS NOT ?",
     )
     .bind(coalition)
@@ -326,11 +327,27 @@ pub const DUE_FAIRLY_SQL: &str = "SELECT d.id FROM (
      LIMIT ?2";
 
 /// Claims the rows `?2` (a JSON array of ids) until `?1`. Each claim bumps the row's token; a row
-/// another sender claimed meanwhile is not due any more and is left alone.
+/// another sender claimed meanwhile is not due any more and is left alone. (SQLite; PostgreSQL's
+/// text is [`CLAIM_POSTGRES_SQL`].)
 pub const CLAIM_SQL: &str = concat!(
     "UPDATE deliveries SET status = 'sending', claimed_until = ?1,
                            claim_token = COALESCE(claim_token, 0) + 1
      WHERE id IN (SELECT value FROM json_each(?2))
+       AND ((status = 'pending' AND next_attempt_at <= ?3) OR (status = 'sending' AND claimed_until <= ?3))
+     RETURNING ",
+    delivery_columns!()
+);
+
+/// [`CLAIM_SQL`] on PostgreSQL: the rows are locked `FOR UPDATE SKIP LOCKED`, so a sender never
+/// waits on a row another is changing, and a row claimed meanwhile fails the status check again.
+pub const CLAIM_POSTGRES_SQL: &str = concat!(
+    "UPDATE deliveries SET status = 'sending', claimed_until = ?1,
+                           claim_token = COALESCE(claim_token, 0) + 1
+     WHERE id IN (SELECT id FROM deliveries
+                   WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(?2 AS json)))
+                     AND ((status = 'pending' AND next_attempt_at <= ?3)
+                          OR (status = 'sending' AND claimed_until <= ?3))
+                   FOR UPDATE SKIP LOCKED)
        AND ((status = 'pending' AND next_attempt_at <= ?3) OR (status = 'sending' AND claimed_until <= ?3))
      RETURNING ",
     delivery_columns!()
@@ -343,15 +360,15 @@ pub const CLAIM_SQL: &str = concat!(
 /// Rows come back in the fair order.
 #[tracing::instrument(skip_all)]
 pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Result<Vec<Delivery>> {
-    let due: bool = sqlx::query_scalar(ANY_DUE_SQL)
+    let due: bool = sql::query_scalar(ANY_DUE_SQL)
         .bind(now)
         .fetch_one(store.pool())
         .await?;
     if !due {
         return Ok(Vec::new());
     }
-    let mut tx = store.write().await?;
-    let order: Vec<DeliveryId> = sqlx::query_scalar(DUE_FAIRLY_SQL)
+    let mut tx = store.claiming().await?;
+    let order: Vec<DeliveryId> = sql::query_scalar(DUE_FAIRLY_SQL)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)
@@ -361,7 +378,7 @@ pub async fn claim(store: &Store, now: i64, claim_until: i64, limit: i64) -> Res
     }
     let ids = serde_json::to_string(&order.iter().map(|d| d.0).collect::<Vec<_>>())
         .map_err(|e| crate::error::Error::internal(format!("claim ids: {e}")))?;
-    let mut rows: Vec<Delivery> = sqlx::query_as(CLAIM_SQL)
+    let mut rows: Vec<Delivery> = sql::query_as_for(CLAIM_SQL, CLAIM_POSTGRES_SQL)
         .bind(claim_until)
         .bind(ids)
         .bind(now)
@@ -382,7 +399,7 @@ pub async fn mark_sent(
     message: MessageId,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deliveries SET status = 'sent', message_id = ?, channel_id = ?, sent_at = ?,
                 claimed_until = NULL, last_error = NULL
          WHERE id = ? AND status = 'sending' AND claim_token = ?",
@@ -407,7 +424,7 @@ pub async fn mark_retry(
     failed: bool,
     error: &str,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, claimed_until = NULL,
                 attempts = attempts + ?, last_error = ?
          WHERE id = ? AND status = 'sending' AND claim_token = ?",
@@ -426,7 +443,7 @@ pub async fn mark_retry(
 /// out a rate limit keeps its place rather than going behind the queue; false when the claim
 /// `token` no longer holds (nothing was written).
 pub async fn extend_claim(store: &Store, id: DeliveryId, token: i64, until: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deliveries SET claimed_until = MAX(COALESCE(claimed_until, 0), ?)
          WHERE id = ? AND status = 'sending' AND claim_token = ?",
     )
@@ -448,7 +465,7 @@ pub async fn mark_final(
     error: &str,
     failed: bool,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deliveries SET status = ?, claimed_until = NULL, last_error = ?, attempts = attempts + ?
          WHERE id = ? AND status = 'sending' AND claim_token = ?",
     )
@@ -470,7 +487,7 @@ pub async fn release(store: &Store, claims: &[(DeliveryId, i64)]) -> Result<()> 
     }
     let mut tx = store.write().await?;
     for (id, token) in claims {
-        sqlx::query(
+        sql::query(
             "UPDATE deliveries SET status = 'pending', claimed_until = NULL
              WHERE id = ? AND status = 'sending' AND claim_token = ?",
         )
@@ -485,7 +502,7 @@ pub async fn release(store: &Store, claims: &[(DeliveryId, i64)]) -> Result<()> 
 
 /// A delivery by id.
 pub async fn get(store: &Store, id: DeliveryId) -> Result<Option<Delivery>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT ",
         delivery_columns!(),
         " FROM deliveries WHERE id = ?"
@@ -497,7 +514,7 @@ pub async fn get(store: &Store, id: DeliveryId) -> Result<Option<Delivery>> {
 
 /// All deliveries of a coalition in creation order (for tests and diagnostics).
 pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<Delivery>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT ",
         delivery_columns!(),
         " FROM deliveries WHERE coalition_id = ? ORDER BY id"
@@ -510,7 +527,7 @@ pub async fn of_coalition(store: &Store, coalition: CoalitionId) -> Result<Vec<D
 /// Records a delivery that was work rather than a message (the next copy of a repeating task) as
 /// done, in the transaction that did the work and only while this sender's claim `token` holds.
 pub async fn mark_done(tx: &mut Tx, id: DeliveryId, token: i64, note: &str, now: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deliveries SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = ?
          WHERE id = ? AND status = 'sending' AND claim_token = ?",
     )
@@ -527,7 +544,7 @@ pub async fn mark_done(tx: &mut Tx, id: DeliveryId, token: i64, note: &str, now:
 /// the next tick, so a rate-limited message goes out when Discord allows it).
 pub async fn next_due(store: &Store) -> Result<Option<i64>> {
     Ok(
-        sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
+        sql::query_scalar("SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'")
             .fetch_one(store.pool())
             .await?,
     )
@@ -543,7 +560,7 @@ pub async fn troubled(
     recent: i64,
     limit: i64,
 ) -> Result<Vec<Delivery>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT ",
         delivery_columns!(),
         " FROM deliveries WHERE (status = 'dead' AND due_at >= ?)

@@ -1,6 +1,7 @@
 //! The digest's numbers: counts and short, LIMITed lists, each answered from an index so a
 //! coalition with tens of thousands of tasks and wins costs no more than a small one.
 
+use super::sql;
 use crate::domain::digest::{Contributor, DigestGoal, DigestTask, DigestWin};
 use crate::domain::*;
 use crate::error::Result;
@@ -16,7 +17,7 @@ pub async fn recent_wins(
     end: i64,
     limit: i64,
 ) -> Result<Vec<DigestWin>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT w.text, w.user_id, ",
         member_name!("m", "w.user_id"),
         " AS who, COALESCE(o.name, w.org_name) AS org, w.created_at
@@ -43,7 +44,7 @@ pub async fn top_contributors(
     end: i64,
     limit: i64,
 ) -> Result<Vec<Contributor>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT w.user_id, ",
         member_name!("m", "w.user_id"),
         " AS name, w.wins
@@ -65,7 +66,7 @@ pub async fn top_contributors(
 /// The `limit` most overdue open tasks.
 #[tracing::instrument(skip_all)]
 pub async fn overdue(store: &Store, coalition: CoalitionId, now: i64, limit: i64) -> Result<Vec<DigestTask>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
         member_name!("m", "t.assignee_id"),
         " END AS assignee, t.due_at
@@ -95,7 +96,7 @@ pub async fn tasks_due(
     until: i64,
     limit: i64,
 ) -> Result<(i64, Vec<DueRow>)> {
-    let count = sqlx::query_scalar(concat!(
+    let count = sql::query_scalar(concat!(
         "SELECT COUNT(*) FROM tasks t WHERE t.coalition_id = ? AND ",
         live_task!("t"),
         " AND t.due_at >= ? AND t.due_at <= ?"
@@ -105,7 +106,7 @@ pub async fn tasks_due(
     .bind(until)
     .fetch_one(store.pool())
     .await?;
-    let rows = sqlx::query_as(concat!(
+    let rows = sql::query_as(concat!(
         "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
         member_name!("m", "t.assignee_id"),
         " END, t.due_at
@@ -134,7 +135,7 @@ pub async fn milestones_due(
     until: i64,
     limit: i64,
 ) -> Result<(i64, Vec<DueRow>)> {
-    let count = sqlx::query_scalar(
+    let count = sql::query_scalar(
         "SELECT COUNT(*) FROM deadlines WHERE coalition_id = ? AND status = 'open' AND due_at >= ? AND due_at <= ?",
     )
     .bind(coalition)
@@ -142,7 +143,7 @@ pub async fn milestones_due(
     .bind(until)
     .fetch_one(store.pool())
     .await?;
-    let rows = sqlx::query_as(
+    let rows = sql::query_as(
         "SELECT number, title, NULL, due_at FROM deadlines
          WHERE coalition_id = ? AND status = 'open' AND due_at >= ? AND due_at <= ?
          ORDER BY due_at, number LIMIT ?",
@@ -163,11 +164,11 @@ pub async fn active_goals(
     coalition: CoalitionId,
     limit: i64,
 ) -> Result<(i64, Vec<DigestGoal>)> {
-    let count = sqlx::query_scalar("SELECT COUNT(*) FROM goals WHERE coalition_id = ? AND status = 'active'")
+    let count = sql::query_scalar("SELECT COUNT(*) FROM goals WHERE coalition_id = ? AND status = 'active'")
         .bind(coalition)
         .fetch_one(store.pool())
         .await?;
-    let rows = sqlx::query_as(
+    let rows = sql::query_as(
         "SELECT number, title, current, target, unit, due_at FROM goals
          WHERE coalition_id = ? AND status = 'active' ORDER BY number LIMIT ?",
     )
@@ -188,12 +189,11 @@ pub async fn blocked_tasks(
     coalition: CoalitionId,
     limit: i64,
 ) -> Result<(i64, Vec<BlockedTaskRow>)> {
-    let count =
-        sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ? AND status = 'blocked'")
-            .bind(coalition)
-            .fetch_one(store.pool())
-            .await?;
-    let rows = sqlx::query_as(concat!(
+    let count = sql::query_scalar("SELECT COUNT(*) FROM tasks WHERE coalition_id = ? AND status = 'blocked'")
+        .bind(coalition)
+        .fetch_one(store.pool())
+        .await?;
+    let rows = sql::query_as(concat!(
         "SELECT t.number, t.title, CASE WHEN t.assignee_id IS NULL THEN NULL ELSE ",
         member_name!("m", "t.assignee_id"),
         " END, COALESCE(t.blocked_reason, '')
@@ -218,14 +218,14 @@ pub async fn checkin_blockers(
     round: RoundId,
     limit: i64,
 ) -> Result<(i64, Vec<(String, String)>)> {
-    let count = sqlx::query_scalar(
+    let count = sql::query_scalar(
         "SELECT COUNT(*) FROM checkins WHERE round_id = ? AND coalition_id = ? AND blockers <> ''",
     )
     .bind(round)
     .bind(coalition)
     .fetch_one(store.pool())
     .await?;
-    let rows = sqlx::query_as(concat!(
+    let rows = sql::query_as(concat!(
         "SELECT ",
         member_name!("m", "k.user_id"),
         ", k.blockers

@@ -1,7 +1,7 @@
 //! Every row a coalition owns, table by table, for `/export` and `backbone export`. Internal
 //! scheduling state (next ping times, message ids, the outbox) is left out.
 
-use sqlx::sqlite::SqliteRow;
+use super::sql;
 use sqlx::{Row, TypeInfo, ValueRef};
 
 use crate::domain::*;
@@ -289,7 +289,7 @@ const TABLES: &[Table] = &[
 pub async fn dump(store: &Store, coalition: CoalitionId) -> Result<Vec<TableDump>> {
     let mut out = Vec::with_capacity(TABLES.len());
     for t in TABLES {
-        let rows: Vec<SqliteRow> = sqlx::query(t.sql).bind(coalition).fetch_all(store.pool()).await?;
+        let rows: Vec<sql::Row> = sql::query(t.sql).bind(coalition).fetch_all(store.pool()).await?;
         let rows = rows
             .iter()
             .map(|r| cells(r, t.columns.len()))
@@ -303,24 +303,39 @@ pub async fn dump(store: &Store, coalition: CoalitionId) -> Result<Vec<TableDump
     Ok(out)
 }
 
-fn cells(row: &SqliteRow, n: usize) -> Result<Vec<Cell>> {
-    (0..n).map(|i| cell(row, i)).collect()
+fn cells(row: &sql::Row, n: usize) -> Result<Vec<Cell>> {
+    (0..n)
+        .map(|i| match row {
+            sql::Row::Sqlite(r) => cell(r, i),
+            sql::Row::Postgres(r) => cell(r, i),
+        })
+        .collect()
 }
 
-fn cell(row: &SqliteRow, i: usize) -> Result<Cell> {
+/// Column `i` of `row` by the stored value's own type, so no declared-type check is wanted.
+fn cell<R>(row: &R, i: usize) -> Result<Cell>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database>,
+    for<'r> f64: sqlx::Decode<'r, R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database>,
+{
     let raw = row.try_get_raw(i)?;
     if raw.is_null() {
         return Ok(Cell::Null);
     }
     let kind = raw.type_info().name().to_string();
     Ok(match kind.as_str() {
-        // The stored value's own type decides, so no declared-type check is wanted.
-        "INTEGER" | "BOOLEAN" => Cell::Int(row.try_get_unchecked(i)?),
-        "REAL" => Cell::Real(row.try_get_unchecked(i)?),
-        "TEXT" => Cell::Text(row.try_get_unchecked(i)?),
+        // SQLite's storage classes, then PostgreSQL's types.
+        "INTEGER" | "BOOLEAN" | "INT8" => Cell::Int(row.try_get_unchecked(i)?),
+        "BOOL" => Cell::Int(i64::from(row.try_get_unchecked::<bool, _>(i)?)),
+        "REAL" | "FLOAT8" => Cell::Real(row.try_get_unchecked(i)?),
+        "TEXT" | "VARCHAR" => Cell::Text(row.try_get_unchecked(i)?),
         other => {
             return Err(Error::internal(format!(
-                "export: unexpected SQLite type {other} in column {i}"
+                "export: unexpected column type {other} in column {i}"
             )));
         }
     })

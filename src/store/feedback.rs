@@ -1,5 +1,6 @@
 //! Feedback to a coalition's leads. An anonymous item is stored with no author at all.
 
+use super::sql;
 use serde::Serialize;
 
 use crate::domain::*;
@@ -37,7 +38,7 @@ pub async fn insert(
     text: &str,
     now: i64,
 ) -> Result<FeedbackId> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "INSERT INTO feedback (coalition_id, author_id, anonymous, text, created_at)
          VALUES (?, ?, ?, ?, ?) RETURNING id",
     )
@@ -58,7 +59,7 @@ pub async fn named_since(
     author: UserId,
     since: i64,
 ) -> Result<(i64, Option<i64>)> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT COUNT(*), MIN(created_at) FROM feedback
          WHERE coalition_id = ? AND author_id = ? AND created_at >= ?",
     )
@@ -72,7 +73,7 @@ pub async fn named_since(
 /// One feedback item of `coalition`.
 pub async fn get(store: &Store, coalition: CoalitionId, id: FeedbackId) -> Result<Option<Feedback>> {
     Ok(
-        sqlx::query_as(concat!(feedback_columns!(), "WHERE coalition_id = ? AND id = ?"))
+        sql::query_as(concat!(feedback_columns!(), "WHERE coalition_id = ? AND id = ?"))
             .bind(coalition)
             .bind(id)
             .fetch_optional(store.pool())
@@ -82,7 +83,7 @@ pub async fn get(store: &Store, coalition: CoalitionId, id: FeedbackId) -> Resul
 
 /// The guild and coalition a feedback item belongs to (buttons are checked against the guild).
 pub async fn owner(store: &Store, id: FeedbackId) -> Result<Option<(GuildId, CoalitionId)>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT c.guild_id, c.id FROM feedback f JOIN coalitions c ON c.id = f.coalition_id WHERE f.id = ?",
     )
     .bind(id)
@@ -92,7 +93,7 @@ pub async fn owner(store: &Store, id: FeedbackId) -> Result<Option<(GuildId, Coa
 
 /// The most recent feedback of `coalition`, newest first: unacknowledged items before the rest.
 pub async fn recent(store: &Store, coalition: CoalitionId, limit: i64) -> Result<Vec<Feedback>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         feedback_columns!(),
         "WHERE coalition_id = ? ORDER BY acknowledged_at IS NOT NULL, created_at DESC, id DESC LIMIT ?"
     ))
@@ -104,7 +105,7 @@ pub async fn recent(store: &Store, coalition: CoalitionId, limit: i64) -> Result
 
 /// How many items `coalition` has in all and how many await acknowledgement.
 pub async fn counts(store: &Store, coalition: CoalitionId) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT COUNT(*), COALESCE(SUM(acknowledged_at IS NULL), 0) FROM feedback WHERE coalition_id = ?",
     )
     .bind(coalition)
@@ -114,7 +115,7 @@ pub async fn counts(store: &Store, coalition: CoalitionId) -> Result<(i64, i64)>
 
 /// Feedback received and acknowledged in `[from, to)` (for the digest; never the text).
 pub async fn period_counts(store: &Store, coalition: CoalitionId, from: i64, to: i64) -> Result<(i64, i64)> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT COALESCE(SUM(created_at >= ?2 AND created_at < ?3), 0),
                 COALESCE(SUM(acknowledged_at >= ?2 AND acknowledged_at < ?3), 0)
          FROM feedback WHERE coalition_id = ?1",
@@ -134,7 +135,7 @@ pub async fn acknowledge(
     by: UserId,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE feedback SET acknowledged_at = ?, acknowledged_by = ?
          WHERE coalition_id = ? AND id = ? AND acknowledged_at IS NULL",
     )

@@ -1,5 +1,6 @@
 //! Shared, measurable goals.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -29,7 +30,7 @@ pub struct NewGoal<'a> {
 /// history; returns its id and number.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut Tx, g: &NewGoal<'_>, now: i64) -> Result<(GoalId, i64)> {
-    let (id, number): (GoalId, i64) = sqlx::query_as(
+    let (id, number): (GoalId, i64) = sql::query_as(
         "INSERT INTO goals (coalition_id, number, title, metric, unit, target, due_at, created_by, created_at)
          VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM goals WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?)
          RETURNING id, number",
@@ -59,7 +60,7 @@ pub async fn record_value(
     at: i64,
     cause: GoalValueCause,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO goal_values (goal_id, coalition_id, value, at, cause) VALUES (?, ?, ?, ?, ?)")
+    sql::query("INSERT INTO goal_values (goal_id, coalition_id, value, at, cause) VALUES (?, ?, ?, ?, ?)")
         .bind(goal)
         .bind(coalition)
         .bind(value)
@@ -73,7 +74,7 @@ pub async fn record_value(
 /// A goal of `coalition` by row id.
 pub async fn get(store: &Store, coalition: CoalitionId, id: GoalId) -> Result<Option<Goal>> {
     Ok(
-        sqlx::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND id = ?"))
+        sql::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND id = ?"))
             .bind(coalition)
             .bind(id)
             .fetch_optional(store.pool())
@@ -84,7 +85,7 @@ pub async fn get(store: &Store, coalition: CoalitionId, id: GoalId) -> Result<Op
 /// A goal of `coalition` by its number, whatever its status.
 pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Result<Option<Goal>> {
     Ok(
-        sqlx::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND number = ?"))
+        sql::query_as(concat!(select_goal!(), "WHERE coalition_id = ? AND number = ?"))
             .bind(coalition)
             .bind(number)
             .fetch_optional(store.pool())
@@ -95,7 +96,7 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
 /// Active goals of `coalition` whose title starts with `prefix` (case-insensitive), at most
 /// [`super::TITLE_MATCH_LIMIT`].
 pub async fn active_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Goal>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_goal!(),
         "WHERE coalition_id = ? AND status = 'active' AND title LIKE ? ESCAPE '\\'
          ORDER BY number LIMIT ?"
@@ -111,7 +112,7 @@ pub async fn active_by_title(store: &Store, coalition: CoalitionId, prefix: &str
 /// most recently closed first.
 #[tracing::instrument(skip_all)]
 pub async fn list(store: &Store, coalition: CoalitionId) -> Result<Vec<Goal>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_goal!(),
         "WHERE coalition_id = ?
          ORDER BY status <> 'active', due_at IS NULL, due_at, closed_at DESC, number"
@@ -131,7 +132,7 @@ pub async fn set_current(
     now: i64,
 ) -> Result<bool> {
     let done =
-        sqlx::query("UPDATE goals SET current = ? WHERE coalition_id = ? AND id = ? AND status = 'active'")
+        sql::query("UPDATE goals SET current = ? WHERE coalition_id = ? AND id = ? AND status = 'active'")
             .bind(value)
             .bind(coalition)
             .bind(id)
@@ -153,7 +154,7 @@ pub async fn add_to_current(
     amount: f64,
     now: i64,
 ) -> Result<bool> {
-    let after: Option<f64> = sqlx::query_scalar(
+    let after: Option<f64> = sql::query_scalar(
         "UPDATE goals SET current = current + ? WHERE coalition_id = ? AND id = ? AND status = 'active'
          RETURNING current",
     )
@@ -177,7 +178,7 @@ pub async fn close(
     status: GoalStatus,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE goals SET status = ?, closed_at = ?
          WHERE coalition_id = ? AND id = ? AND status = 'active'",
     )
@@ -193,7 +194,7 @@ pub async fn close(
 /// Active goals for autocomplete: title containing `typed`, or number starting with it.
 pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: i64) -> Result<Vec<Goal>> {
     let typed = typed.trim().trim_start_matches('#');
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_goal!(),
         "WHERE coalition_id = ? AND status = 'active'
            AND (title LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) LIKE ? ESCAPE '\\')

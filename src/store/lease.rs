@@ -1,6 +1,7 @@
 //! The scheduler lease: one row saying which copy of Backbone plans and sends, until when.
 //! Times are unix milliseconds, passed in by the caller (nothing here reads the clock).
 
+use super::sql;
 use sqlx::FromRow;
 
 use crate::error::Result;
@@ -24,7 +25,7 @@ pub struct LeaseState {
 /// unless another copy holds it and it hasn't expired. One statement: two copies asking at once
 /// can't both get it.
 pub async fn acquire(store: &Store, holder: &str, now_ms: i64, lease_ms: i64) -> Result<LeaseState> {
-    let row: Option<LeaseRow> = sqlx::query_as(
+    let row: Option<LeaseRow> = sql::query_as(
         "INSERT INTO scheduler_lease (id, holder, acquired_at, expires_at) VALUES (1, ?1, ?2, ?2 + ?3)
          ON CONFLICT (id) DO UPDATE SET
              acquired_at = CASE WHEN scheduler_lease.holder = excluded.holder
@@ -67,7 +68,7 @@ impl LeaseRow {
 /// The lease as it stands, seen by `holder`.
 pub async fn current(store: &Store, holder: &str) -> Result<LeaseState> {
     let row: Option<LeaseRow> =
-        sqlx::query_as("SELECT holder, acquired_at, expires_at FROM scheduler_lease WHERE id = 1")
+        sql::query_as("SELECT holder, acquired_at, expires_at FROM scheduler_lease WHERE id = 1")
             .fetch_optional(store.pool())
             .await?;
     Ok(match row {
@@ -84,7 +85,7 @@ pub async fn current(store: &Store, holder: &str) -> Result<LeaseState> {
 /// Hands the lease back if `holder` has it (a clean shutdown), so another copy takes over at
 /// once instead of after it expires. Returns whether it was held.
 pub async fn release(store: &Store, holder: &str) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM scheduler_lease WHERE id = 1 AND holder = ?")
+    let done = sql::query("DELETE FROM scheduler_lease WHERE id = 1 AND holder = ?")
         .bind(holder)
         .execute(store.pool())
         .await?;

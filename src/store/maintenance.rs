@@ -1,6 +1,7 @@
 //! Whole-database maintenance: consistent copies (`VACUUM INTO`), checking a copy's integrity and
 //! which migrations it has, and a cheap liveness query for health checks.
 
+use super::sql;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -21,7 +22,7 @@ pub fn latest_migration() -> i64 {
 
 /// Answers when the database does (`SELECT 1`).
 pub async fn ping(store: &Store) -> Result<()> {
-    sqlx::query("SELECT 1").execute(store.pool()).await?;
+    sql::query("SELECT 1").execute(store.pool()).await?;
     Ok(())
 }
 
@@ -81,7 +82,7 @@ pub async fn check_file(path: &Path) -> Result<FileCheck> {
 
 /// How many deliveries there are of each kind and status.
 pub async fn delivery_counts(store: &Store) -> Result<Vec<(String, String, i64)>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT kind, status, COUNT(*) FROM deliveries GROUP BY kind, status ORDER BY kind, status",
     )
     .fetch_all(store.pool())
@@ -90,7 +91,7 @@ pub async fn delivery_counts(store: &Store) -> Result<Vec<(String, String, i64)>
 
 /// When the longest-waiting due delivery became due (pending or being sent, due at or before `now`).
 pub async fn oldest_due(store: &Store, now: i64) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT MIN(due_at) FROM deliveries WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?",
     )
     .bind(now)

@@ -1,6 +1,7 @@
 //! Meetings: occurrences, RSVPs, agenda items, attendance and minutes. Every query is scoped by
 //! coalition; status changes are compare-and-set inside the caller's write transaction.
 
+use super::sql;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -53,7 +54,7 @@ pub async fn insert(tx: &mut Tx, m: &NewMeeting<'_>, now: i64) -> Result<Meeting
         Some(MeetingPlace::Text(t)) => (None, Some(t.as_str())),
         None => (None, None),
     };
-    let mut meeting: Meeting = sqlx::query_as(concat!(
+    let mut meeting: Meeting = sql::query_as(concat!(
         "INSERT INTO meetings (coalition_id, title, starts_at, ends_at, voice_channel_id, location,
                                series_id, every, created_by, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
@@ -72,7 +73,7 @@ pub async fn insert(tx: &mut Tx, m: &NewMeeting<'_>, now: i64) -> Result<Meeting
     .fetch_one(&mut **tx)
     .await?;
     if m.every.is_some() && m.series.is_none() {
-        sqlx::query("UPDATE meetings SET series_id = id WHERE id = ?")
+        sql::query("UPDATE meetings SET series_id = id WHERE id = ?")
             .bind(meeting.id)
             .execute(&mut **tx)
             .await?;
@@ -82,12 +83,8 @@ pub async fn insert(tx: &mut Tx, m: &NewMeeting<'_>, now: i64) -> Result<Meeting
 }
 
 /// A meeting of `coalition` by id.
-pub async fn get(
-    db: impl sqlx::SqliteExecutor<'_>,
-    coalition: CoalitionId,
-    id: MeetingId,
-) -> Result<Option<Meeting>> {
-    Ok(sqlx::query_as(select!("WHERE coalition_id = ? AND id = ?"))
+pub async fn get(db: impl sql::Conn<'_>, coalition: CoalitionId, id: MeetingId) -> Result<Option<Meeting>> {
+    Ok(sql::query_as(select!("WHERE coalition_id = ? AND id = ?"))
         .bind(coalition)
         .bind(id)
         .fetch_optional(db)
@@ -96,7 +93,7 @@ pub async fn get(
 
 /// The guild a meeting belongs to — for button clicks, which are checked again by the actions.
 pub async fn guild_of(store: &Store, id: MeetingId) -> Result<Option<GuildId>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT c.guild_id FROM meetings m JOIN coalitions c ON c.id = m.coalition_id WHERE m.id = ?",
     )
     .bind(id)
@@ -106,7 +103,7 @@ pub async fn guild_of(store: &Store, id: MeetingId) -> Result<Option<GuildId>> {
 
 /// The name of the coalition of meeting `id`, if it is in `guild`.
 pub async fn coalition_name_of(store: &Store, guild: GuildId, id: MeetingId) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT c.name FROM meetings m JOIN coalitions c ON c.id = m.coalition_id WHERE m.id = ? AND c.guild_id = ?",
     )
     .bind(id)
@@ -121,7 +118,7 @@ pub async fn coalition_name_by_thread(
     guild: GuildId,
     thread: ChannelId,
 ) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT c.name FROM meetings m JOIN coalitions c ON c.id = m.coalition_id
          WHERE c.guild_id = ? AND m.thread_id = ? AND m.thread_id <> c.home_channel_id
          ORDER BY m.id DESC LIMIT 1",
@@ -134,7 +131,7 @@ pub async fn coalition_name_by_thread(
 
 /// The guild and meeting of an agenda item.
 pub async fn item_owner(store: &Store, item: ItemId) -> Result<Option<(GuildId, MeetingId)>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT c.guild_id, i.meeting_id FROM meeting_items i JOIN coalitions c ON c.id = i.coalition_id
          WHERE i.id = ? AND i.meeting_id IS NOT NULL",
     )
@@ -144,8 +141,8 @@ pub async fn item_owner(store: &Store, item: ItemId) -> Result<Option<(GuildId, 
 }
 
 /// The meeting running now, if any.
-pub async fn running(db: impl sqlx::SqliteExecutor<'_>, coalition: CoalitionId) -> Result<Option<Meeting>> {
-    Ok(sqlx::query_as(select!(
+pub async fn running(db: impl sql::Conn<'_>, coalition: CoalitionId) -> Result<Option<Meeting>> {
+    Ok(sql::query_as(select!(
         "WHERE coalition_id = ? AND status = 'running' ORDER BY started_at DESC LIMIT 1",
     ))
     .bind(coalition)
@@ -155,7 +152,7 @@ pub async fn running(db: impl sqlx::SqliteExecutor<'_>, coalition: CoalitionId) 
 
 /// The next meeting: the one running, else the earliest scheduled one.
 pub async fn next(store: &Store, coalition: CoalitionId) -> Result<Option<Meeting>> {
-    Ok(sqlx::query_as(select!(
+    Ok(sql::query_as(select!(
         "WHERE coalition_id = ? AND status IN ('running', 'scheduled')
          ORDER BY status = 'running' DESC, starts_at, id LIMIT 1",
     ))
@@ -166,7 +163,7 @@ pub async fn next(store: &Store, coalition: CoalitionId) -> Result<Option<Meetin
 
 /// Scheduled and running meetings, soonest first (at most `limit`).
 pub async fn upcoming(store: &Store, coalition: CoalitionId, limit: i64) -> Result<Vec<Meeting>> {
-    Ok(sqlx::query_as(select!(
+    Ok(sql::query_as(select!(
         "WHERE coalition_id = ? AND status IN ('running', 'scheduled') ORDER BY starts_at, id LIMIT ?",
     ))
     .bind(coalition)
@@ -177,7 +174,7 @@ pub async fn upcoming(store: &Store, coalition: CoalitionId, limit: i64) -> Resu
 
 /// Scheduled or running meetings whose title starts with `prefix` (case-insensitive).
 pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Meeting>> {
-    Ok(sqlx::query_as(select!(
+    Ok(sql::query_as(select!(
         "WHERE coalition_id = ? AND status IN ('running', 'scheduled') AND title LIKE ? ESCAPE '\\'
          ORDER BY starts_at, id LIMIT ?",
     ))
@@ -190,7 +187,7 @@ pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) 
 
 /// The last meeting that ended before `before` (for "wins since the last meeting").
 pub async fn last_ended(store: &Store, coalition: CoalitionId, before: i64) -> Result<Option<Meeting>> {
-    Ok(sqlx::query_as(select!(
+    Ok(sql::query_as(select!(
         "WHERE coalition_id = ? AND status = 'ended' AND ended_at <= ? ORDER BY ended_at DESC LIMIT 1",
     ))
     .bind(coalition)
@@ -201,7 +198,7 @@ pub async fn last_ended(store: &Store, coalition: CoalitionId, before: i64) -> R
 
 /// The scheduled meeting after `m` (for "deadlines before the next meeting").
 pub async fn following(store: &Store, m: &Meeting) -> Result<Option<Meeting>> {
-    Ok(sqlx::query_as(select!(
+    Ok(sql::query_as(select!(
         "WHERE coalition_id = ? AND status = 'scheduled' AND starts_at > ? AND id <> ?
          ORDER BY starts_at LIMIT 1",
     ))
@@ -214,7 +211,7 @@ pub async fn following(store: &Store, m: &Meeting) -> Result<Option<Meeting>> {
 
 /// Marks a scheduled meeting cancelled; false when it was not scheduled any more.
 pub async fn cancel(tx: &mut Tx, coalition: CoalitionId, id: MeetingId) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE meetings SET status = 'cancelled' WHERE coalition_id = ? AND id = ? AND status = 'scheduled'",
     )
     .bind(coalition)
@@ -226,7 +223,7 @@ pub async fn cancel(tx: &mut Tx, coalition: CoalitionId, id: MeetingId) -> Resul
 
 /// Starts a scheduled meeting, unless another of the coalition runs; false when it didn't start.
 pub async fn start(tx: &mut Tx, coalition: CoalitionId, id: MeetingId, by: UserId, now: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE meetings SET status = 'running', started_at = ?, started_by = ?
          WHERE coalition_id = ? AND id = ? AND status = 'scheduled'
            AND NOT EXISTS (SELECT 1 FROM meetings WHERE coalition_id = ? AND status = 'running')",
@@ -243,7 +240,7 @@ pub async fn start(tx: &mut Tx, coalition: CoalitionId, id: MeetingId, by: UserI
 
 /// Ends a running meeting; false when it was not running (ended meanwhile by someone else).
 pub async fn end(tx: &mut Tx, coalition: CoalitionId, id: MeetingId, by: UserId, now: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE meetings SET status = 'ended', ended_at = ?, ended_by = ?
          WHERE coalition_id = ? AND id = ? AND status = 'running'",
     )
@@ -258,7 +255,7 @@ pub async fn end(tx: &mut Tx, coalition: CoalitionId, id: MeetingId, by: UserId,
 
 /// Scheduled meetings whose end passed before `before` without being started (at most `limit`).
 pub async fn passed(store: &Store, before: i64, limit: i64) -> Result<Vec<Meeting>> {
-    Ok(sqlx::query_as(select!(
+    Ok(sql::query_as(select!(
         "WHERE status = 'scheduled' AND ends_at < ? ORDER BY ends_at LIMIT ?"
     ))
     .bind(before)
@@ -281,7 +278,7 @@ pub async fn needing_reminder(
         meeting: Meeting,
         home: ChannelId,
     }
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = sql::query_as(
         "SELECT m.id, m.coalition_id, m.title, m.starts_at, m.ends_at, m.voice_channel_id, m.location,
                 m.series_id, m.every, m.status, m.event_id, m.event_status, m.announce_channel_id,
                 m.announce_message_id, m.thread_id, m.agenda_message_id, m.started_at, m.ended_at,
@@ -303,7 +300,7 @@ pub async fn needing_reminder(
 
 /// Marks a scheduled meeting missed; false when it was started or cancelled meanwhile.
 pub async fn miss(tx: &mut Tx, coalition: CoalitionId, id: MeetingId) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE meetings SET status = 'missed' WHERE coalition_id = ? AND id = ? AND status = 'scheduled'",
     )
     .bind(coalition)
@@ -314,13 +311,8 @@ pub async fn miss(tx: &mut Tx, coalition: CoalitionId, id: MeetingId) -> Result<
 }
 
 /// Remembers the Discord event and the status Discord accepted.
-pub async fn set_event(
-    db: impl sqlx::SqliteExecutor<'_>,
-    id: MeetingId,
-    event: i64,
-    status: EventStatus,
-) -> Result<()> {
-    sqlx::query("UPDATE meetings SET event_id = ?, event_status = ? WHERE id = ?")
+pub async fn set_event(db: impl sql::Conn<'_>, id: MeetingId, event: i64, status: EventStatus) -> Result<()> {
+    sql::query("UPDATE meetings SET event_id = ?, event_status = ? WHERE id = ?")
         .bind(event)
         .bind(status as i64)
         .bind(id)
@@ -331,12 +323,12 @@ pub async fn set_event(
 
 /// Remembers where the announcement is.
 pub async fn set_announcement(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     id: MeetingId,
     channel: ChannelId,
     message: MessageId,
 ) -> Result<()> {
-    sqlx::query("UPDATE meetings SET announce_channel_id = ?, announce_message_id = ? WHERE id = ?")
+    sql::query("UPDATE meetings SET announce_channel_id = ?, announce_message_id = ? WHERE id = ?")
         .bind(channel)
         .bind(message)
         .bind(id)
@@ -347,12 +339,12 @@ pub async fn set_announcement(
 
 /// Remembers the meeting's thread and its agenda message.
 pub async fn set_thread(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     id: MeetingId,
     thread: ChannelId,
     agenda: Option<MessageId>,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE meetings SET thread_id = ?, agenda_message_id = COALESCE(?, agenda_message_id) WHERE id = ?",
     )
     .bind(thread)
@@ -365,7 +357,7 @@ pub async fn set_thread(
 
 /// Records `user`'s answer (a new answer replaces the old one).
 pub async fn set_rsvp(tx: &mut Tx, id: MeetingId, user: UserId, answer: Rsvp, now: i64) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO meeting_rsvps (meeting_id, user_id, answer, answered_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (meeting_id, user_id) DO UPDATE SET answer = excluded.answer, answered_at = excluded.answered_at",
     )
@@ -387,12 +379,8 @@ pub struct RsvpRow {
 }
 
 /// Everyone's answers to a meeting, by answer time.
-pub async fn rsvps(
-    db: impl sqlx::SqliteExecutor<'_>,
-    coalition: CoalitionId,
-    id: MeetingId,
-) -> Result<Vec<RsvpRow>> {
-    Ok(sqlx::query_as(
+pub async fn rsvps(db: impl sql::Conn<'_>, coalition: CoalitionId, id: MeetingId) -> Result<Vec<RsvpRow>> {
+    Ok(sql::query_as(
         "SELECT r.user_id, COALESCE(NULLIF(m.display_name, ''), 'user ' || r.user_id) AS name, r.answer
          FROM meeting_rsvps r
          JOIN meetings g ON g.id = r.meeting_id AND g.coalition_id = ?
@@ -426,7 +414,7 @@ pub async fn add_item(
     by: Option<UserId>,
     now: i64,
 ) -> Result<Item> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "INSERT INTO meeting_items (coalition_id, meeting_id, kind, text, proposed_by, position, created_at)
          VALUES (?, ?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM meeting_items WHERE meeting_id = ?), ?)
          RETURNING ",
@@ -444,12 +432,8 @@ pub async fn add_item(
 }
 
 /// A meeting's stored items, in order.
-pub async fn items(
-    db: impl sqlx::SqliteExecutor<'_>,
-    coalition: CoalitionId,
-    meeting: MeetingId,
-) -> Result<Vec<Item>> {
-    Ok(sqlx::query_as(concat!(
+pub async fn items(db: impl sql::Conn<'_>, coalition: CoalitionId, meeting: MeetingId) -> Result<Vec<Item>> {
+    Ok(sql::query_as(concat!(
         "SELECT ",
         item_columns!(),
         " FROM meeting_items WHERE coalition_id = ? AND meeting_id = ? ORDER BY position, id"
@@ -462,7 +446,7 @@ pub async fn items(
 
 /// Items carried over and waiting for the coalition's next meeting to start.
 pub async fn waiting_items(store: &Store, coalition: CoalitionId) -> Result<Vec<Item>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT ",
         item_columns!(),
         " FROM meeting_items WHERE coalition_id = ? AND meeting_id IS NULL ORDER BY id"
@@ -474,7 +458,7 @@ pub async fn waiting_items(store: &Store, coalition: CoalitionId) -> Result<Vec<
 
 /// Moves the waiting carried items onto `meeting` (when it starts), after its own items.
 pub async fn take_waiting(tx: &mut Tx, coalition: CoalitionId, meeting: MeetingId) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE meeting_items SET meeting_id = ?, position = 100000 + id
          WHERE coalition_id = ? AND meeting_id IS NULL",
     )
@@ -494,7 +478,7 @@ pub async fn carry_over(
     held_at: i64,
     now: i64,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO meeting_items (coalition_id, meeting_id, kind, text, proposed_by, carried_from, carried_at, created_at)
          SELECT coalition_id, NULL, 'carried', text, proposed_by, meeting_id, ?, ?
          FROM meeting_items
@@ -517,7 +501,7 @@ pub async fn toggle_covered(
     coalition: CoalitionId,
     item: ItemId,
 ) -> Result<Option<(MeetingId, bool)>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "UPDATE meeting_items SET covered = 1 - covered
          WHERE coalition_id = ? AND id = ?
            AND meeting_id IN (SELECT id FROM meetings WHERE coalition_id = ? AND status = 'running')
@@ -538,7 +522,7 @@ pub async fn mark_here(
     user: UserId,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO meeting_attendance (meeting_id, user_id, org_name, at)
          VALUES (?, ?, (SELECT o.name FROM members m JOIN orgs o ON o.id = m.org_id
                         WHERE m.coalition_id = ? AND m.user_id = ?), ?)
@@ -564,11 +548,11 @@ pub struct Attendee {
 
 /// Who was at `meeting`, by org then name.
 pub async fn attendance(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     meeting: MeetingId,
 ) -> Result<Vec<Attendee>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT a.user_id, COALESCE(NULLIF(m.display_name, ''), 'user ' || a.user_id) AS name, a.org_name
          FROM meeting_attendance a
          JOIN meetings g ON g.id = a.meeting_id AND g.coalition_id = ?
@@ -594,7 +578,7 @@ pub struct NewMinute<'a> {
 
 /// Adds a line to the minutes of its meeting only while it runs; false when it doesn't.
 pub async fn add_minute(tx: &mut Tx, n: &NewMinute<'_>, now: i64) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO meeting_minutes (coalition_id, meeting_id, kind, text, by_user, task_id, created_at)
          SELECT ?, ?, ?, ?, ?, ?, ?
          WHERE EXISTS (SELECT 1 FROM meetings WHERE coalition_id = ? AND id = ? AND status = 'running')",
@@ -627,11 +611,11 @@ pub struct Minute {
 
 /// The minutes of `meeting`, in the order they were taken.
 pub async fn minutes(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     meeting: MeetingId,
 ) -> Result<Vec<Minute>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT n.kind, n.text, COALESCE(NULLIF(b.display_name, ''), 'user ' || n.by_user) AS by_name,
                 t.number AS task_number, t.status AS task_status, t.due_at AS task_due_at,
                 CASE WHEN t.assignee_id IS NULL THEN NULL
@@ -653,7 +637,7 @@ pub type PacedGoal = (i64, String, f64, f64, i64, i64);
 
 /// Active goals that have a target and a due date, by number.
 pub async fn paced_goals(store: &Store, coalition: CoalitionId) -> Result<Vec<PacedGoal>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT number, title, current, target, created_at, due_at FROM goals
          WHERE coalition_id = ? AND status = 'active' AND target IS NOT NULL AND due_at IS NOT NULL
          ORDER BY number LIMIT 50",
@@ -666,7 +650,7 @@ pub async fn paced_goals(store: &Store, coalition: CoalitionId) -> Result<Vec<Pa
 /// The meetings of a coalition for the export, oldest first.
 pub async fn all_for_export(store: &Store, coalition: CoalitionId) -> Result<Vec<Meeting>> {
     Ok(
-        sqlx::query_as(select!("WHERE coalition_id = ? ORDER BY starts_at, id"))
+        sql::query_as(select!("WHERE coalition_id = ? ORDER BY starts_at, id"))
             .bind(coalition)
             .fetch_all(store.pool())
             .await?,
@@ -682,7 +666,7 @@ pub async fn digest_summary(
     limit: i64,
 ) -> Result<crate::domain::digest::DigestMeetings> {
     let mut out = crate::domain::digest::DigestMeetings::default();
-    let last: Option<(MeetingId, String, i64)> = sqlx::query_as(
+    let last: Option<(MeetingId, String, i64)> = sql::query_as(
         "SELECT id, title, COALESCE(started_at, starts_at) FROM meetings
          WHERE coalition_id = ? AND status = 'ended' AND ended_at <= ? ORDER BY ended_at DESC LIMIT 1",
     )
@@ -692,7 +676,7 @@ pub async fn digest_summary(
     .await?;
     if let Some((id, title, at)) = last {
         out.last = Some((title, at));
-        out.decisions = sqlx::query_scalar(
+        out.decisions = sql::query_scalar(
             "SELECT text FROM meeting_minutes WHERE coalition_id = ? AND meeting_id = ? AND kind = 'decision'
              ORDER BY id LIMIT ?",
         )
@@ -701,7 +685,7 @@ pub async fn digest_summary(
         .bind(limit)
         .fetch_all(store.pool())
         .await?;
-        (out.actions, out.actions_done) = sqlx::query_as(
+        (out.actions, out.actions_done) = sql::query_as(
             "SELECT COUNT(*), COALESCE(SUM(t.status = 'done'), 0) FROM meeting_minutes n
              LEFT JOIN tasks t ON t.id = n.task_id AND t.coalition_id = n.coalition_id
              WHERE n.coalition_id = ? AND n.meeting_id = ? AND n.kind = 'action'",
@@ -711,7 +695,7 @@ pub async fn digest_summary(
         .fetch_one(store.pool())
         .await?;
     }
-    out.next = sqlx::query_as(
+    out.next = sql::query_as(
         "SELECT title, starts_at FROM meetings WHERE coalition_id = ? AND status = 'scheduled' AND starts_at > ?
          ORDER BY starts_at LIMIT 1",
     )
@@ -733,7 +717,7 @@ pub async fn held(
     after: i64,
     end: i64,
 ) -> Result<crate::domain::report::MeetingsHeld> {
-    let held: i64 = sqlx::query_scalar(
+    let held: i64 = sql::query_scalar(
         "SELECT COUNT(*) FROM meetings WHERE coalition_id = ? AND status = 'ended' AND ended_at > ? AND ended_at <= ?",
     )
     .bind(coalition)
@@ -742,7 +726,7 @@ pub async fn held(
     .fetch_one(store.pool())
     .await?;
     // Per org: attendances at those meetings, and its members now (times the meetings held).
-    let attendance: Vec<(Option<String>, i64, i64)> = sqlx::query_as(
+    let attendance: Vec<(Option<String>, i64, i64)> = sql::query_as(
         "WITH held AS (SELECT id FROM meetings WHERE coalition_id = ?1 AND status = 'ended'
                          AND ended_at > ?2 AND ended_at <= ?3),
               came AS (SELECT a.org_name AS org, COUNT(*) AS n FROM meeting_attendance a
@@ -758,7 +742,7 @@ pub async fn held(
     .bind(end)
     .fetch_all(store.pool())
     .await?;
-    let decisions = sqlx::query_as(
+    let decisions = sql::query_as(
         "SELECT COALESCE(g.started_at, g.starts_at), g.title, n.text FROM meeting_minutes n
          JOIN meetings g ON g.id = n.meeting_id AND g.coalition_id = n.coalition_id
          WHERE n.coalition_id = ? AND n.kind = 'decision' AND g.status = 'ended' AND g.ended_at > ? AND g.ended_at <= ?

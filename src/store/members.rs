@@ -1,5 +1,6 @@
 //! Members, their roles, and their responsibilities.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -12,12 +13,8 @@ pub async fn get(store: &Store, coalition: CoalitionId, user: UserId) -> Result<
 
 /// [`get`] on any executor: the pool, or a write transaction (`&mut *tx`) that must see the
 /// membership it is about to rely on.
-pub async fn get_in(
-    db: impl sqlx::SqliteExecutor<'_>,
-    coalition: CoalitionId,
-    user: UserId,
-) -> Result<Option<Member>> {
-    Ok(sqlx::query_as(
+pub async fn get_in(db: impl sql::Conn<'_>, coalition: CoalitionId, user: UserId) -> Result<Option<Member>> {
+    Ok(sql::query_as(
         "SELECT coalition_id, user_id, role, org_id, display_name, joined_at
          FROM members WHERE coalition_id = ? AND user_id = ?",
     )
@@ -40,7 +37,7 @@ pub async fn upsert(
     display_name: &str,
     now: i64,
 ) -> Result<Member> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "INSERT INTO members (coalition_id, user_id, role, org_id, display_name, joined_at)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (coalition_id, user_id) DO UPDATE SET
@@ -65,12 +62,12 @@ pub async fn upsert(
 /// A member's org (`Some(None)`: a member without one; `None`: not a member). Read it inside a
 /// write (`&mut *tx`) to act on it.
 pub async fn org_of(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     user: UserId,
 ) -> Result<Option<Option<OrgId>>> {
     Ok(
-        sqlx::query_scalar("SELECT org_id FROM members WHERE coalition_id = ? AND user_id = ?")
+        sql::query_scalar("SELECT org_id FROM members WHERE coalition_id = ? AND user_id = ?")
             .bind(coalition)
             .bind(user)
             .fetch_optional(db)
@@ -80,7 +77,7 @@ pub async fn org_of(
 
 /// The leads of a coalition.
 pub async fn leads(store: &Store, coalition: CoalitionId) -> Result<Vec<Member>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT coalition_id, user_id, role, org_id, display_name, joined_at
          FROM members WHERE coalition_id = ? AND role = 'lead' ORDER BY joined_at",
     )
@@ -92,7 +89,7 @@ pub async fn leads(store: &Store, coalition: CoalitionId) -> Result<Vec<Member>>
 /// How many members (leads included) a coalition has.
 pub async fn count(store: &Store, coalition: CoalitionId) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ?")
+        sql::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ?")
             .bind(coalition)
             .fetch_one(store.pool())
             .await?,
@@ -102,7 +99,7 @@ pub async fn count(store: &Store, coalition: CoalitionId) -> Result<i64> {
 /// How many leads a coalition has, read inside the write transaction that may remove one.
 pub async fn count_leads(tx: &mut Tx, coalition: CoalitionId) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND role = 'lead'")
+        sql::query_scalar("SELECT COUNT(*) FROM members WHERE coalition_id = ? AND role = 'lead'")
             .bind(coalition)
             .fetch_one(&mut **tx)
             .await?,
@@ -111,7 +108,7 @@ pub async fn count_leads(tx: &mut Tx, coalition: CoalitionId) -> Result<i64> {
 
 /// Removes `user` from a coalition (their responsibilities go with the row); returns whether they were in it.
 pub async fn remove(tx: &mut Tx, coalition: CoalitionId, user: UserId) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM members WHERE coalition_id = ? AND user_id = ?")
+    let done = sql::query("DELETE FROM members WHERE coalition_id = ? AND user_id = ?")
         .bind(coalition)
         .bind(user)
         .execute(&mut **tx)
@@ -125,7 +122,7 @@ pub async fn memberships_in_guild(
     guild: GuildId,
     user: UserId,
 ) -> Result<Vec<(CoalitionId, String)>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT c.id, c.name FROM members m JOIN coalitions c ON c.id = m.coalition_id
          WHERE c.guild_id = ? AND m.user_id = ? ORDER BY c.id",
     )
@@ -149,7 +146,7 @@ pub async fn unassign_open_tasks(
     user: UserId,
     now: i64,
 ) -> Result<Vec<UnassignedTask>> {
-    let mut tasks: Vec<UnassignedTask> = sqlx::query_as(concat!(
+    let mut tasks: Vec<UnassignedTask> = sql::query_as(concat!(
         "UPDATE tasks SET assignee_id = NULL, updated_at = ?
              WHERE coalition_id = ? AND assignee_id = ? AND ",
         live_task!("tasks"),
@@ -191,6 +188,18 @@ impl MemberRow {
     }
 }
 
+/// The part of the member list's statement after its columns.
+macro_rules! member_list_tail {
+    () => {
+        "
+         FROM members m
+         JOIN coalitions c ON c.id = m.coalition_id
+         LEFT JOIN orgs o ON o.id = m.org_id AND o.coalition_id = m.coalition_id
+         WHERE m.coalition_id = ?2 AND (?3 IS NULL OR m.org_id = ?3)
+         ORDER BY m.org_id IS NULL, o.name, m.role <> 'lead', m.display_name COLLATE NOCASE, m.user_id"
+    };
+}
+
 /// The coalition's members (only `org`'s when given), grouped by org name with the no-org
 /// group last, leads first within a group; each with when they are back if away at `now`, and
 /// their responsibilities — one statement.
@@ -201,20 +210,27 @@ pub async fn list(
     org: Option<OrgId>,
     now: i64,
 ) -> Result<Vec<MemberRow>> {
-    Ok(sqlx::query_as(
-        "SELECT m.user_id, m.display_name, m.role, m.org_id, o.name AS org_name,
+    Ok(sql::query_as_for(
+        concat!(
+            "SELECT m.user_id, m.display_name, m.role, m.org_id, o.name AS org_name,
                 (SELECT p.away_until FROM member_prefs p
                   WHERE p.guild_id = c.guild_id AND p.user_id = m.user_id AND p.away_until > ?1)
                   AS away_until,
                 (SELECT group_concat(name, char(31)) FROM
                    (SELECT r.name FROM responsibilities r
                      WHERE r.coalition_id = m.coalition_id AND r.user_id = m.user_id
-                     ORDER BY r.name COLLATE NOCASE)) AS duties
-         FROM members m
-         JOIN coalitions c ON c.id = m.coalition_id
-         LEFT JOIN orgs o ON o.id = m.org_id AND o.coalition_id = m.coalition_id
-         WHERE m.coalition_id = ?2 AND (?3 IS NULL OR m.org_id = ?3)
-         ORDER BY m.org_id IS NULL, o.name, m.role <> 'lead', m.display_name COLLATE NOCASE, m.user_id",
+                     ORDER BY r.name COLLATE NOCASE)) AS duties",
+            member_list_tail!()
+        ),
+        concat!(
+            "SELECT m.user_id, m.display_name, m.role, m.org_id, o.name AS org_name,
+                (SELECT p.away_until FROM member_prefs p
+                  WHERE p.guild_id = c.guild_id AND p.user_id = m.user_id AND p.away_until > ?1)
+                  AS away_until,
+                (SELECT string_agg(r.name, chr(31) ORDER BY r.name) FROM responsibilities r
+                  WHERE r.coalition_id = m.coalition_id AND r.user_id = m.user_id) AS duties",
+            member_list_tail!()
+        ),
     )
     .bind(now)
     .bind(coalition)
@@ -235,7 +251,7 @@ pub struct Held {
 
 /// The coalition's responsibilities, by name (any case) then holder's name.
 pub async fn responsibilities(store: &Store, coalition: CoalitionId) -> Result<Vec<Held>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT r.user_id, m.display_name, r.name
          FROM responsibilities r
          JOIN members m ON m.coalition_id = r.coalition_id AND m.user_id = r.user_id
@@ -255,7 +271,7 @@ pub async fn add_responsibility(
     name: &str,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO responsibilities (coalition_id, user_id, name, assigned_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (coalition_id, user_id, name) DO NOTHING",
     )
@@ -275,7 +291,7 @@ pub async fn remove_responsibility(
     user: UserId,
     name: &str,
 ) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "DELETE FROM responsibilities WHERE coalition_id = ? AND user_id = ? AND name = ? RETURNING name",
     )
     .bind(coalition)
@@ -293,7 +309,7 @@ pub async fn suggest_responsibilities(
     limit: i64,
 ) -> Result<Vec<String>> {
     let typed = super::escape_like(typed.trim());
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT MIN(name) FROM responsibilities
          WHERE coalition_id = ? AND name LIKE ? ESCAPE '\\'
          GROUP BY name COLLATE NOCASE

@@ -4,8 +4,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Transaction;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
 
 use crate::domain::{CoalitionId, UserId};
 use crate::error::{Error, Result};
@@ -55,6 +56,7 @@ pub mod report;
 pub mod resources;
 pub mod schedule;
 pub mod scope;
+pub mod sql;
 pub mod targets;
 pub mod task_edits;
 pub mod tasks;
@@ -67,20 +69,50 @@ pub const WRITE_TARGET: &str = "backbone::store::write";
 /// Most rows a title-prefix lookup returns: enough to tell "one", "a few" and "many" apart.
 pub const TITLE_MATCH_LIMIT: i64 = 6;
 
-/// A write transaction. Begun with `BEGIN IMMEDIATE` so a read-then-write never fails with
-/// SQLITE_BUSY when another connection wrote in between: the busy timeout covers the wait.
-pub type Tx = Transaction<'static, Sqlite>;
+/// A write transaction ([`Store::write`]); statements run on `&mut **tx`.
+pub use sql::Tx;
 
-/// The database: a pool of SQLite connections in WAL mode, reached through [`held::Db`] so an
-/// interaction's statements share one connection.
+/// The advisory lock every PostgreSQL write transaction takes first, so writes are serialized as
+/// SQLite's `BEGIN IMMEDIATE` serializes them (a read-then-write sees every earlier write).
+const WRITE_LOCK: i64 = 0x6261_636b_626f_6e65; // "backbone"
+
+/// The database: SQLite (a pool of connections in WAL mode, reached through [`held::Db`] so an
+/// interaction's statements share one connection) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: held::Db,
+    db: sql::Db,
+}
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `url` with any password replaced by `***`, for messages and logs.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 impl Store {
-    /// Opens (creating if missing) and migrates the database at `url`, e.g. `sqlite://backbone.db`.
+    /// Opens and migrates the database at `url`: `sqlite://backbone.db` (created if missing) or
+    /// `postgres://user:password@host/database`.
     pub async fn connect(url: &str) -> Result<Store> {
+        if is_postgres_url(url) {
+            return Store::connect_postgres(url).await;
+        }
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| {
                 Error::user(format!(
@@ -103,7 +135,29 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| Error::internal(format!("cannot open database `{url}`: {e}")))?;
-        let store = Store { db: held::Db(pool) };
+        let store = Store {
+            db: sql::Db::Sqlite(held::Db(pool)),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn connect_postgres(url: &str) -> Result<Store> {
+        let shown = without_password(url);
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            Error::user(format!(
+                "database_url `{shown}` is not a PostgreSQL URL ({e}) — use e.g. `postgres://backbone:PASSWORD@localhost/backbone`."
+            ))
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::user(postgres_refusal(&shown, &e)))?;
+        let store = Store {
+            db: sql::Db::Postgres(pool),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -113,45 +167,111 @@ impl Store {
         Store::connect(&format!("sqlite://{}", path.display())).await
     }
 
-    /// Applies the embedded migrations in `migrations/`.
+    /// Which database this is.
+    pub fn backend(&self) -> sql::Backend {
+        self.db.backend()
+    }
+
+    /// Applies the embedded migrations: `migrations/` on SQLite, `migrations/postgres/` on
+    /// PostgreSQL.
     pub async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations").run(self.db.pool()).await?;
+        match &self.db {
+            sql::Db::Sqlite(h) => sqlx::migrate!("./migrations").run(h.pool()).await?,
+            sql::Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
         Ok(())
     }
 
-    /// The executor for the store's own modules: the pool, or the connection the current
+    /// Where the store's statements run: the pool, or (on SQLite) the connection the current
     /// interaction holds ([`held`]).
-    pub fn pool(&self) -> &held::Db {
+    pub fn pool(&self) -> &sql::Db {
         &self.db
     }
 
-    /// Begins a write transaction (`BEGIN IMMEDIATE`). Logged at debug level under the target
+    /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite; on PostgreSQL a transaction that
+    /// first takes the store's write lock. Logged at debug level under the target
     /// [`WRITE_TARGET`], next to sqlx's own statement log (`sqlx::query`).
     pub async fn write(&self) -> Result<Tx> {
         tracing::debug!(target: WRITE_TARGET, "BEGIN IMMEDIATE");
-        const BEGIN: sqlx::SqlStr = sqlx::SqlStr::from_static("BEGIN IMMEDIATE");
-        match held::take_for_transaction(self.db.pool()).await? {
-            Some(conn) => Ok(Transaction::begin(conn, Some(BEGIN)).await?),
-            None => Ok(self.db.pool().begin_with(BEGIN).await?),
+        match &self.db {
+            sql::Db::Sqlite(h) => {
+                const BEGIN: sqlx::SqlStr = sqlx::SqlStr::from_static("BEGIN IMMEDIATE");
+                let tx = match held::take_for_transaction(h.pool()).await? {
+                    Some(conn) => Transaction::begin(conn, Some(BEGIN)).await?,
+                    None => h.pool().begin_with(BEGIN).await?,
+                };
+                Ok(Tx(sql::TxConn::Sqlite(tx)))
+            }
+            sql::Db::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(Tx(sql::TxConn::Postgres(tx)))
+            }
+        }
+    }
+
+    /// A write transaction for statements that lock the rows they change themselves (the
+    /// delivery claim's `FOR UPDATE SKIP LOCKED`): on PostgreSQL it does not take the store's
+    /// write lock, so senders and commands don't queue behind each other; on SQLite it is
+    /// [`Store::write`].
+    pub async fn claiming(&self) -> Result<Tx> {
+        match &self.db {
+            sql::Db::Sqlite(_) => self.write().await,
+            sql::Db::Postgres(p) => Ok(Tx(sql::TxConn::Postgres(p.begin().await?))),
         }
     }
 
     /// Writes a consistent copy of the database (`VACUUM INTO`) to `path`, which must not exist or
     /// be an empty file, while others may be using it. `ops::backup::write` is the way to use it:
-    /// into a fresh private file, then linked into place without replacing anything.
+    /// into a fresh private file, then linked into place without replacing anything. SQLite only:
+    /// PostgreSQL is backed up with its own `pg_dump`.
     pub async fn vacuum_into(&self, path: &std::path::Path) -> Result<()> {
+        let sql::Db::Sqlite(h) = &self.db else {
+            return Err(Error::user(POSTGRES_BACKUP));
+        };
         let target = path.to_string_lossy().to_string();
         sqlx::query("VACUUM INTO ?")
             .bind(target)
-            .execute(self.db.pool())
+            .execute(h.pool())
             .await?;
         Ok(())
     }
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
-        self.db.pool().close().await;
+        match &self.db {
+            sql::Db::Sqlite(h) => h.pool().close().await,
+            sql::Db::Postgres(p) => p.close().await,
+        }
     }
+}
+
+/// What `backbone backup` and `restore` say on PostgreSQL.
+pub const POSTGRES_BACKUP: &str = "this database is PostgreSQL: back it up with `pg_dump` and restore it with `pg_restore` (or `psql`); `backbone backup` and `restore` copy SQLite files. `backbone export` works on both.";
+
+/// One line saying why PostgreSQL refused, and what to fix.
+fn postgres_refusal(shown: &str, e: &sqlx::Error) -> String {
+    let code = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let fix = match code.as_str() {
+        "28P01" | "28000" => "check the user name and password in database_url",
+        "3D000" => "create the database first (`createdb`), or fix its name in database_url",
+        _ if matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut) => {
+            "check that PostgreSQL runs and listens on the host and port in database_url"
+        }
+        _ => "check database_url",
+    };
+    let why = match e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    };
+    format!("cannot connect to PostgreSQL at `{shown}`: {why} — {fix}.")
 }
 
 /// Appends an audit event in the same transaction as the change it describes.
@@ -164,7 +284,7 @@ pub async fn record_event(
     detail: &str,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO events (coalition_id, actor_id, kind, subject, detail, created_at)
          VALUES (?, ?, ?, ?, ?, ?)",
     )
@@ -187,7 +307,7 @@ pub async fn record_anonymous_event(
     subject: &str,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO events (coalition_id, actor_id, kind, subject, detail, created_at)
          VALUES (?, NULL, ?, ?, '', ?)",
     )
@@ -203,7 +323,7 @@ pub async fn record_anonymous_event(
 /// Counts the events of one coalition (used by tests and `/coalition info`).
 pub async fn count_events(store: &Store, coalition: CoalitionId) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE coalition_id = ?")
+        sql::query_scalar("SELECT COUNT(*) FROM events WHERE coalition_id = ?")
             .bind(coalition)
             .fetch_one(store.pool())
             .await?,
@@ -215,7 +335,7 @@ pub async fn guild_of_task(
     store: &Store,
     task: crate::domain::TaskId,
 ) -> Result<Option<crate::domain::GuildId>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT c.guild_id FROM tasks t JOIN coalitions c ON c.id = t.coalition_id WHERE t.id = ?",
     )
     .bind(task)
@@ -228,7 +348,7 @@ pub async fn guild_of_round(
     store: &Store,
     round: crate::domain::RoundId,
 ) -> Result<Option<crate::domain::GuildId>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT c.guild_id FROM checkin_rounds r JOIN coalitions c ON c.id = r.coalition_id WHERE r.id = ?",
     )
     .bind(round)
@@ -241,7 +361,7 @@ pub async fn guild_of_coalition(
     store: &Store,
     coalition: CoalitionId,
 ) -> Result<Option<crate::domain::GuildId>> {
-    Ok(sqlx::query_scalar("SELECT guild_id FROM coalitions WHERE id = ?")
+    Ok(sql::query_scalar("SELECT guild_id FROM coalitions WHERE id = ?")
         .bind(coalition)
         .fetch_optional(store.pool())
         .await?)

@@ -2,8 +2,6 @@
 //! member count and active goals, aggregated as JSON by SQLite in the scope's own statement.
 
 use serde::Deserialize;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::coalitions::GoalProgress;
 use crate::domain::*;
@@ -37,11 +35,12 @@ struct Goal {
 }
 
 /// The leads, orgs, member count and active goals of the coalition `c.id`, as four columns
-/// (`ov_leads`, `ov_orgs`, `ov_members`, `ov_goals`) to add to a statement over `coalitions c`:
+/// (`ov_leads`, `ov_orgs`, `ov_members`, `ov_goals`) to add to a statement over `coalitions c`,
+/// spelled for `sqlite` or `postgres` (JSON aggregates differ):
 /// [`super::scope::with_overview`] reads them in the same statement as the command's scope, so
 /// `/coalition info` is one round trip to SQLite. Aggregated as JSON, read by [`Overview::read`].
 macro_rules! overview_columns {
-    () => {
+    (sqlite) => {
         ",
         (SELECT json_group_array(json_object('user_id', user_id, 'name', display_name))
            FROM (SELECT user_id, display_name FROM members
@@ -54,12 +53,25 @@ macro_rules! overview_columns {
            FROM (SELECT number, title, current, target, unit FROM goals
                   WHERE coalition_id = c.id AND status = 'active' ORDER BY number)) AS ov_goals"
     };
+    (postgres) => {
+        ",
+        (SELECT CAST(COALESCE(json_agg(json_build_object('user_id', user_id, 'name', display_name)
+                                       ORDER BY joined_at), '[]') AS TEXT)
+           FROM members WHERE coalition_id = c.id AND role = 'lead') AS ov_leads,
+        (SELECT CAST(COALESCE(json_agg(name ORDER BY name), '[]') AS TEXT)
+           FROM orgs WHERE coalition_id = c.id) AS ov_orgs,
+        (SELECT COUNT(*) FROM members WHERE coalition_id = c.id) AS ov_members,
+        (SELECT CAST(COALESCE(json_agg(json_build_object('number', number, 'title', title,
+                                       'current', current, 'target', target, 'unit', unit)
+                                       ORDER BY number), '[]') AS TEXT)
+           FROM goals WHERE coalition_id = c.id AND status = 'active') AS ov_goals"
+    };
 }
 pub(crate) use overview_columns;
 
 impl Overview {
     /// The overview in a row that has [`overview_columns!`].
-    pub(crate) fn read(row: &SqliteRow) -> Result<Overview> {
+    pub(crate) fn read(row: &super::sql::Row) -> Result<Overview> {
         let leads: String = row.try_get("ov_leads")?;
         let orgs: String = row.try_get("ov_orgs")?;
         let member_count: i64 = row.try_get("ov_members")?;

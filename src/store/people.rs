@@ -1,6 +1,7 @@
 //! Each member's own hours and away periods (`member_prefs`): one row per user per guild, so a
 //! member of several coalitions in one server sets them once.
 
+use super::sql;
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -80,7 +81,7 @@ const SELECT: &str = "SELECT timezone, quiet_start, quiet_end, dms, away_until, 
 
 /// A user's preferences in `guild` (defaults if none were set).
 pub async fn get(store: &Store, guild: GuildId, user: UserId) -> Result<Prefs> {
-    let row: Option<PrefsRow> = sqlx::query_as(SELECT)
+    let row: Option<PrefsRow> = sql::query_as(SELECT)
         .bind(guild)
         .bind(user)
         .fetch_optional(store.pool())
@@ -90,7 +91,7 @@ pub async fn get(store: &Store, guild: GuildId, user: UserId) -> Result<Prefs> {
 
 /// [`get`] inside a write transaction.
 pub async fn get_tx(tx: &mut Tx, guild: GuildId, user: UserId) -> Result<Prefs> {
-    let row: Option<PrefsRow> = sqlx::query_as(SELECT)
+    let row: Option<PrefsRow> = sql::query_as(SELECT)
         .bind(guild)
         .bind(user)
         .fetch_optional(&mut **tx)
@@ -100,7 +101,7 @@ pub async fn get_tx(tx: &mut Tx, guild: GuildId, user: UserId) -> Result<Prefs> 
 
 /// The preferences of the user a delivery of `coalition` goes to (by the coalition's guild).
 pub async fn of_member(store: &Store, coalition: CoalitionId, user: UserId) -> Result<Prefs> {
-    let row: Option<PrefsRow> = sqlx::query_as(
+    let row: Option<PrefsRow> = sql::query_as(
         "SELECT p.timezone, p.quiet_start, p.quiet_end, p.dms, p.away_until, p.away_note
          FROM member_prefs p JOIN coalitions c ON c.guild_id = p.guild_id
          WHERE c.id = ? AND p.user_id = ?",
@@ -114,7 +115,7 @@ pub async fn of_member(store: &Store, coalition: CoalitionId, user: UserId) -> R
 
 /// Stores all of a user's preferences in `guild` (the caller merged the changes in).
 pub async fn put(tx: &mut Tx, guild: GuildId, user: UserId, p: &Prefs, now: i64) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO member_prefs (guild_id, user_id, timezone, quiet_start, quiet_end, dms,
                                    away_until, away_note, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -150,7 +151,7 @@ pub struct AwayMember {
 /// The members of `coalition` who are away at `now`, soonest back first — for `/member list`,
 /// `/checkin status`, round summaries and the digest (away members are not "missing").
 pub async fn away_members(store: &Store, coalition: CoalitionId, now: i64) -> Result<Vec<AwayMember>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT m.user_id, m.display_name, p.away_until AS until, p.away_note AS note
          FROM members m
          JOIN coalitions c ON c.id = m.coalition_id
@@ -166,7 +167,7 @@ pub async fn away_members(store: &Store, coalition: CoalitionId, now: i64) -> Re
 
 /// Whether `user` is away at `now` in the guild of `coalition`, read inside a planning transaction.
 pub async fn is_away(tx: &mut Tx, coalition: CoalitionId, user: UserId, now: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM member_prefs p JOIN coalitions c ON c.guild_id = p.guild_id
                         WHERE c.id = ? AND p.user_id = ? AND p.away_until > ?)",
     )
@@ -180,7 +181,7 @@ pub async fn is_away(tx: &mut Tx, coalition: CoalitionId, user: UserId, now: i64
 /// The coalitions of `guild` that `user` is a member of (where their preference changes are
 /// recorded as events).
 pub async fn coalitions_of(tx: &mut Tx, guild: GuildId, user: UserId) -> Result<Vec<CoalitionId>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT c.id FROM coalitions c JOIN members m ON m.coalition_id = c.id
          WHERE c.guild_id = ? AND m.user_id = ? ORDER BY c.id",
     )

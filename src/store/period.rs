@@ -4,6 +4,7 @@
 //! each count is one index range: the big coalition of `cargo bench --bench scheduler` (50,000
 //! tasks, 20,000 wins) answers each in a few milliseconds.
 
+use super::sql;
 use std::collections::HashMap;
 
 use crate::domain::*;
@@ -80,7 +81,7 @@ macro_rules! answers_by_members {
 }
 
 async fn count(store: &Store, sql: &'static str, binds: &[i64]) -> Result<i64> {
-    let mut q = sqlx::query_scalar(sql);
+    let mut q = sql::query_scalar(sql);
     for b in binds {
         q = q.bind(*b);
     }
@@ -88,7 +89,7 @@ async fn count(store: &Store, sql: &'static str, binds: &[i64]) -> Result<i64> {
 }
 
 async fn by_org(store: &Store, sql: &'static str, binds: &[i64]) -> Result<ByOrg> {
-    let mut q = sqlx::query_as::<_, (Option<OrgId>, i64)>(sql);
+    let mut q = sql::query_as::<(Option<OrgId>, i64)>(sql);
     for b in binds {
         q = q.bind(*b);
     }
@@ -126,7 +127,7 @@ pub async fn wins_per_period(store: &Store, coalition: CoalitionId, bounds: &[i6
     let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else {
         return Ok(Vec::new());
     };
-    let times: Vec<i64> = sqlx::query_scalar(
+    let times: Vec<i64> = sql::query_scalar(
         "SELECT created_at FROM wins WHERE coalition_id = ? AND created_at > ? AND created_at <= ?",
     )
     .bind(coalition)
@@ -222,7 +223,7 @@ pub type RoundRow = (i64, i64, i64);
 /// Check-in rounds that opened in `(start, end]`, oldest first.
 #[tracing::instrument(skip_all)]
 pub async fn rounds(store: &Store, coalition: CoalitionId, start: i64, end: i64) -> Result<Vec<RoundRow>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT r.opens_at,
                 ", answers_by_members!("r.id"), ",
                 (SELECT COUNT(*) FROM members m WHERE m.coalition_id = r.coalition_id AND m.joined_at <= r.opens_at)

@@ -1,5 +1,6 @@
 //! Correcting goals and milestones: `/goal edit`, `/deadline edit`, `/deadline remove`.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -21,7 +22,7 @@ pub async fn update_goal(
     id: GoalId,
     g: &GoalFields<'_>,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE goals SET title = ?, metric = ?, unit = ?, target = ?, due_at = ? WHERE coalition_id = ? AND id = ?",
     )
     .bind(g.title)
@@ -45,7 +46,7 @@ pub async fn update_deadline(
     due_at: i64,
     next_ping_at: Option<i64>,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deadlines SET title = ?, due_at = ?, next_ping_at = ?
          WHERE coalition_id = ? AND id = ? AND status = 'open'",
     )
@@ -61,7 +62,7 @@ pub async fn update_deadline(
 
 /// Deletes a milestone; returns whether it was still there.
 pub async fn delete_deadline(tx: &mut Tx, coalition: CoalitionId, id: DeadlineId) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM deadlines WHERE coalition_id = ? AND id = ?")
+    let done = sql::query("DELETE FROM deadlines WHERE coalition_id = ? AND id = ?")
         .bind(coalition)
         .bind(id)
         .execute(&mut **tx)
@@ -76,7 +77,7 @@ pub async fn cancel_deadline_pings(
     id: DeadlineId,
     why: &str,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deliveries SET status = 'cancelled', last_error = ?
          WHERE coalition_id = ? AND kind = 'deadline_ping' AND subject_id = ? AND status = 'pending'",
     )

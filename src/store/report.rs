@@ -1,6 +1,7 @@
 //! The impact report's numbers: grouped counts over a period, each one indexed scan, so a
 //! coalition with 50,000 tasks costs a handful of queries.
 
+use super::sql;
 use crate::domain::report::{CompletedTask, DeadlineOutcome, DeadlineResult, QuotedWin};
 use crate::domain::*;
 use crate::error::Result;
@@ -15,7 +16,7 @@ pub type OrgRow = (OrgId, String);
 #[tracing::instrument(skip_all)]
 pub async fn orgs(store: &Store, coalition: CoalitionId, limit: i64) -> Result<Vec<OrgRow>> {
     Ok(
-        sqlx::query_as("SELECT id, name FROM orgs WHERE coalition_id = ? ORDER BY name, id LIMIT ?")
+        sql::query_as("SELECT id, name FROM orgs WHERE coalition_id = ? ORDER BY name, id LIMIT ?")
             .bind(coalition)
             .bind(limit)
             .fetch_all(store.pool())
@@ -48,7 +49,7 @@ pub async fn goals(
     end: i64,
     limit: i64,
 ) -> Result<(i64, Vec<GoalRow>)> {
-    let count = sqlx::query_scalar(
+    let count = sql::query_scalar(
         "SELECT COUNT(*) FROM goals
          WHERE coalition_id = ? AND created_at <= ? AND (status = 'active' OR closed_at >= ?)",
     )
@@ -57,7 +58,7 @@ pub async fn goals(
     .bind(start)
     .fetch_one(store.pool())
     .await?;
-    let rows = sqlx::query_as(
+    let rows = sql::query_as(
         "SELECT id, number, title, unit, target, current, due_at, status, created_at, closed_at FROM goals
          WHERE coalition_id = ? AND created_at <= ? AND (status = 'active' OR closed_at >= ?)
          ORDER BY number LIMIT ?",
@@ -87,7 +88,7 @@ pub async fn goal_history(
 ) -> Result<Vec<GoalValueRow>> {
     let ids = serde_json::to_string(&goals.iter().map(|g| g.0).collect::<Vec<_>>())
         .map_err(crate::error::Error::internal)?;
-    Ok(sqlx::query_as(
+    Ok(sql::query_as_for(
         "SELECT goal_id, at, value FROM (
              SELECT v.goal_id, v.at, v.value, v.id FROM json_each(?1) j
              JOIN goal_values v ON v.goal_id = j.value
@@ -99,6 +100,20 @@ pub async fn goal_history(
                  WHERE b.goal_id = j.value AND b.coalition_id = ?2 AND b.at < ?3
                  ORDER BY b.at DESC, b.id DESC LIMIT 1)
          )
+         ORDER BY goal_id, at, id",
+        "SELECT goal_id, at, value FROM (
+             SELECT v.goal_id, v.at, v.value, v.id
+             FROM (SELECT CAST(value AS BIGINT) AS value FROM json_array_elements_text(CAST(?1 AS json))) j
+             JOIN goal_values v ON v.goal_id = j.value
+             WHERE v.coalition_id = ?2 AND v.at >= ?3 AND v.at <= ?4
+             UNION ALL
+             SELECT v.goal_id, v.at, v.value, v.id
+             FROM (SELECT CAST(value AS BIGINT) AS value FROM json_array_elements_text(CAST(?1 AS json))) j
+             JOIN goal_values v ON v.id = (
+                 SELECT b.id FROM goal_values b
+                 WHERE b.goal_id = j.value AND b.coalition_id = ?2 AND b.at < ?3
+                 ORDER BY b.at DESC, b.id DESC LIMIT 1)
+         ) h
          ORDER BY goal_id, at, id",
     )
     .bind(ids)
@@ -119,7 +134,7 @@ pub async fn deadlines(
     end: i64,
     limit: i64,
 ) -> Result<Vec<DeadlineResult>> {
-    let rows: Vec<(i64, String, i64, String, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(i64, String, i64, String, Option<i64>)> = sql::query_as(
         "SELECT number, title, due_at, status, met_at FROM deadlines
          WHERE coalition_id = ? AND due_at > ? AND due_at <= ?
          ORDER BY due_at, number LIMIT ?",
@@ -157,7 +172,7 @@ pub async fn top_wins(
     end: i64,
     limit: i64,
 ) -> Result<Vec<QuotedWin>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT w.text, ",
         member_name!("m", "w.user_id"),
         " AS who,
@@ -186,7 +201,7 @@ pub async fn recent_tasks(
     end: i64,
     limit: i64,
 ) -> Result<Vec<CompletedTask>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         "SELECT t.number, t.title,
                 CASE WHEN t.assignee_id IS NULL THEN NULL
                      ELSE ",

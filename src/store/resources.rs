@@ -1,5 +1,6 @@
 //! The shared library: links with a title and tags, numbered per coalition.
 
+use super::sql;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -30,7 +31,7 @@ pub struct NewResource<'a> {
 
 /// Inserts a resource with the coalition's next number.
 pub async fn insert(tx: &mut Tx, r: &NewResource<'_>, now: i64) -> Result<Resource> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "INSERT INTO resources (coalition_id, number, url, title, tags, goal_id, target_id, created_by, created_at)
          VALUES (?1, (SELECT COALESCE(MAX(number), 0) + 1 FROM resources WHERE coalition_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          RETURNING id, coalition_id, number, url, title, tags, goal_id, target_id, created_by, created_at",
@@ -114,7 +115,7 @@ pub async fn list(
         from!(),
         " ORDER BY r.created_at DESC, r.id DESC LIMIT ?4 OFFSET ?5"
     ));
-    let rows: Vec<Counted> = sqlx::query_as(sql)
+    let rows: Vec<Counted> = sql::query_as(sql)
         .bind(coalition)
         .bind(tag)
         .bind(search)
@@ -130,7 +131,7 @@ pub async fn list(
 pub async fn count(store: &Store, coalition: CoalitionId, filter: &ResourceFilter) -> Result<i64> {
     let (tag, search) = patterns(filter);
     let sql = concat!("SELECT COUNT(*) ", from!(), "");
-    Ok(sqlx::query_scalar(sql)
+    Ok(sql::query_scalar(sql)
         .bind(coalition)
         .bind(tag)
         .bind(search)
@@ -154,7 +155,7 @@ pub async fn added_between(
          WHERE r.coalition_id = ? AND r.created_at >= ? AND r.created_at < ?
          ORDER BY r.created_at, r.id LIMIT ?",
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(from)
         .bind(to)
@@ -170,7 +171,7 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
         columns!(),
         " FROM resources r WHERE r.coalition_id = ? AND r.number = ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(number)
         .fetch_optional(store.pool())
@@ -185,7 +186,7 @@ pub async fn by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Re
         " FROM resources r WHERE r.coalition_id = ? AND r.title LIKE ? ESCAPE '\\'
          ORDER BY r.number LIMIT ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(format!("{}%", super::escape_like(prefix)))
         .bind(super::TITLE_MATCH_LIMIT)
@@ -208,7 +209,7 @@ pub async fn suggest(
            AND (r.title LIKE ? ESCAPE '\\' OR CAST(r.number AS TEXT) LIKE ? ESCAPE '\\')
          ORDER BY r.number DESC LIMIT ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(format!("%{}%", super::escape_like(typed)))
         .bind(format!("{}%", super::escape_like(typed)))
@@ -219,7 +220,7 @@ pub async fn suggest(
 
 /// Removes a resource; returns whether it was there.
 pub async fn delete(tx: &mut Tx, coalition: CoalitionId, id: ResourceId) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM resources WHERE coalition_id = ? AND id = ?")
+    let done = sql::query("DELETE FROM resources WHERE coalition_id = ? AND id = ?")
         .bind(coalition)
         .bind(id)
         .execute(&mut **tx)
@@ -229,7 +230,7 @@ pub async fn delete(tx: &mut Tx, coalition: CoalitionId, id: ResourceId) -> Resu
 
 /// How many resources `coalition` added in `[from, to)`.
 pub async fn added_count(store: &Store, coalition: CoalitionId, from: i64, to: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT COUNT(*) FROM resources WHERE coalition_id = ? AND created_at >= ? AND created_at < ?",
     )
     .bind(coalition)

@@ -1,6 +1,7 @@
 //! The scheduler's planning queries. Each reads rows whose `next_*` time has come through a partial
 //! index (so a tick with nothing due touches no table rows) and moves that time past `now`.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -17,7 +18,7 @@ pub const ANYTHING_DUE_SQL: &str =
 /// Whether anything at all has come due: one read over the five partial indexes, so an idle tick
 /// takes no write lock.
 pub async fn anything_due(store: &Store, now: i64) -> Result<bool> {
-    Ok(sqlx::query_scalar(ANYTHING_DUE_SQL)
+    Ok(sql::query_scalar(ANYTHING_DUE_SQL)
         .bind(now)
         .fetch_one(store.pool())
         .await?)
@@ -37,7 +38,7 @@ pub const DUE_DIGESTS_SQL: &str = concat!(
 
 /// Active coalitions whose next check-in is at or before `now`, oldest first.
 pub async fn due_checkins(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<Coalition>> {
-    Ok(sqlx::query_as(DUE_CHECKINS_SQL)
+    Ok(sql::query_as(DUE_CHECKINS_SQL)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut **tx)
@@ -46,7 +47,7 @@ pub async fn due_checkins(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<Coali
 
 /// Active coalitions whose next digest is at or before `now`, oldest first.
 pub async fn due_digests(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<Coalition>> {
-    Ok(sqlx::query_as(DUE_DIGESTS_SQL)
+    Ok(sql::query_as(DUE_DIGESTS_SQL)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut **tx)
@@ -55,7 +56,7 @@ pub async fn due_digests(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<Coalit
 
 /// Moves a coalition's next check-in.
 pub async fn set_next_checkin(tx: &mut Tx, coalition: CoalitionId, next: Option<i64>) -> Result<()> {
-    sqlx::query("UPDATE coalitions SET next_checkin_at = ? WHERE id = ?")
+    sql::query("UPDATE coalitions SET next_checkin_at = ? WHERE id = ?")
         .bind(next)
         .bind(coalition)
         .execute(&mut **tx)
@@ -65,7 +66,7 @@ pub async fn set_next_checkin(tx: &mut Tx, coalition: CoalitionId, next: Option<
 
 /// Moves a coalition's next digest.
 pub async fn set_next_digest(tx: &mut Tx, coalition: CoalitionId, next: Option<i64>) -> Result<()> {
-    sqlx::query("UPDATE coalitions SET next_digest_at = ? WHERE id = ?")
+    sql::query("UPDATE coalitions SET next_digest_at = ? WHERE id = ?")
         .bind(next)
         .bind(coalition)
         .execute(&mut **tx)
@@ -97,7 +98,7 @@ pub const DUE_NUDGES_SQL: &str = "SELECT r.id AS round_id, r.coalition_id, r.ope
 
 /// Rounds whose nudge time is at or before `now`, oldest first.
 pub async fn due_nudges(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DueNudge>> {
-    Ok(sqlx::query_as(DUE_NUDGES_SQL)
+    Ok(sql::query_as(DUE_NUDGES_SQL)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut **tx)
@@ -106,7 +107,7 @@ pub async fn due_nudges(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DueNudg
 
 /// Members of the round's coalition who have not answered it.
 pub async fn unanswered(tx: &mut Tx, coalition: CoalitionId, round: RoundId) -> Result<Vec<UserId>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT m.user_id FROM members m
          WHERE m.coalition_id = ?
            AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.round_id = ? AND k.user_id = m.user_id)
@@ -120,7 +121,7 @@ pub async fn unanswered(tx: &mut Tx, coalition: CoalitionId, round: RoundId) -> 
 
 /// Marks a round's nudges as planned.
 pub async fn clear_nudge(tx: &mut Tx, round: RoundId) -> Result<()> {
-    sqlx::query("UPDATE checkin_rounds SET nudge_at = NULL WHERE id = ?")
+    sql::query("UPDATE checkin_rounds SET nudge_at = NULL WHERE id = ?")
         .bind(round)
         .execute(&mut **tx)
         .await?;
@@ -152,7 +153,7 @@ pub const DUE_TASK_PINGS_SQL: &str =
 
 /// Tasks whose next ping is at or before `now`, oldest first.
 pub async fn due_task_pings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DuePing>> {
-    Ok(sqlx::query_as(DUE_TASK_PINGS_SQL)
+    Ok(sql::query_as(DUE_TASK_PINGS_SQL)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut **tx)
@@ -168,7 +169,7 @@ pub const DUE_DEADLINE_PINGS_SQL: &str =
 
 /// Milestones whose next ping is at or before `now`, oldest first.
 pub async fn due_deadline_pings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<DuePing>> {
-    Ok(sqlx::query_as(DUE_DEADLINE_PINGS_SQL)
+    Ok(sql::query_as(DUE_DEADLINE_PINGS_SQL)
         .bind(now)
         .bind(limit)
         .fetch_all(&mut **tx)
@@ -177,7 +178,7 @@ pub async fn due_deadline_pings(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec
 
 /// Moves a task's next ping.
 pub async fn set_task_next_ping(tx: &mut Tx, id: TaskId, next: Option<i64>) -> Result<()> {
-    sqlx::query("UPDATE tasks SET next_ping_at = ? WHERE id = ?")
+    sql::query("UPDATE tasks SET next_ping_at = ? WHERE id = ?")
         .bind(next)
         .bind(id)
         .execute(&mut **tx)
@@ -187,7 +188,7 @@ pub async fn set_task_next_ping(tx: &mut Tx, id: TaskId, next: Option<i64>) -> R
 
 /// Moves a milestone's next ping.
 pub async fn set_deadline_next_ping(tx: &mut Tx, id: DeadlineId, next: Option<i64>) -> Result<()> {
-    sqlx::query("UPDATE deadlines SET next_ping_at = ? WHERE id = ?")
+    sql::query("UPDATE deadlines SET next_ping_at = ? WHERE id = ?")
         .bind(next)
         .bind(id)
         .execute(&mut **tx)
@@ -197,7 +198,7 @@ pub async fn set_deadline_next_ping(tx: &mut Tx, id: DeadlineId, next: Option<i6
 
 /// The leads of a coalition, read inside the planning transaction.
 pub async fn lead_ids(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<UserId>> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT user_id FROM members WHERE coalition_id = ? AND role = 'lead' ORDER BY user_id",
     )
     .bind(coalition)
@@ -214,7 +215,7 @@ pub async fn round_is_current(
     round: RoundId,
     now: i64,
 ) -> Result<bool> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM checkin_rounds n, checkin_rounds r
                             WHERE r.id = ? AND r.coalition_id = ? AND n.coalition_id = r.coalition_id
                               AND n.opens_at > r.opens_at AND n.opens_at <= ?)",
@@ -229,7 +230,7 @@ pub async fn round_is_current(
 /// The role of `user` in `coalition`, if they are a member.
 pub async fn role_of(store: &Store, coalition: CoalitionId, user: UserId) -> Result<Option<Role>> {
     Ok(
-        sqlx::query_scalar("SELECT role FROM members WHERE coalition_id = ? AND user_id = ?")
+        sql::query_scalar("SELECT role FROM members WHERE coalition_id = ? AND user_id = ?")
             .bind(coalition)
             .bind(user)
             .fetch_optional(store.pool())
@@ -240,7 +241,7 @@ pub async fn role_of(store: &Store, coalition: CoalitionId, user: UserId) -> Res
 /// A member's remembered display name (or `user <id>`).
 pub async fn display_name(store: &Store, coalition: CoalitionId, user: UserId) -> Result<String> {
     let name: Option<String> =
-        sqlx::query_scalar("SELECT display_name FROM members WHERE coalition_id = ? AND user_id = ?")
+        sql::query_scalar("SELECT display_name FROM members WHERE coalition_id = ? AND user_id = ?")
             .bind(coalition)
             .bind(user)
             .fetch_optional(store.pool())
@@ -257,7 +258,7 @@ pub async fn goal_progress(
     goal: GoalId,
 ) -> Result<Option<(String, f64, Option<f64>, Option<String>)>> {
     Ok(
-        sqlx::query_as("SELECT title, current, target, unit FROM goals WHERE coalition_id = ? AND id = ?")
+        sql::query_as("SELECT title, current, target, unit FROM goals WHERE coalition_id = ? AND id = ?")
             .bind(coalition)
             .bind(goal)
             .fetch_optional(store.pool())

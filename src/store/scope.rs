@@ -1,12 +1,10 @@
 //! What every command starts from: the guild's active coalitions, each with the acting user's
 //! membership (and the time zone they set for themselves), in one statement.
 
-use sqlx::{FromRow, Row};
+use super::sql;
 
 use crate::domain::*;
 use crate::error::Result;
-
-use sqlx::sqlite::SqliteRow;
 
 use super::Store;
 use super::overview::{Overview, overview_columns};
@@ -31,7 +29,7 @@ pub async fn candidates(
     user: UserId,
     name: Option<&str>,
 ) -> Result<Vec<Candidate>> {
-    let rows = candidate_rows!()
+    let rows = sql::query(candidate_rows!())
         .bind(name.map(str::trim))
         .bind(user)
         .bind(guild)
@@ -48,12 +46,15 @@ pub async fn with_overview(
     user: UserId,
     name: Option<&str>,
 ) -> Result<(Vec<Candidate>, Vec<Overview>)> {
-    let rows = candidate_rows!(, overview_columns!())
-        .bind(name.map(str::trim))
-        .bind(user)
-        .bind(guild)
-        .fetch_all(store.pool())
-        .await?;
+    let rows = sql::query_for(
+        candidate_rows!(, overview_columns!(sqlite)),
+        candidate_rows!(, overview_columns!(postgres)),
+    )
+    .bind(name.map(str::trim))
+    .bind(user)
+    .bind(guild)
+    .fetch_all(store.pool())
+    .await?;
     let both: Vec<(Candidate, Overview)> = rows
         .iter()
         .map(|row| Ok((candidate(row)?, Overview::read(row)?)))
@@ -61,13 +62,13 @@ pub async fn with_overview(
     Ok(both.into_iter().unzip())
 }
 
-/// The candidates statement, with more columns when given (`, overview_columns!()`); binds ?1
+/// The candidates statement's text, with more columns when given (`, overview_columns!(…)`); binds ?1
 /// name, ?2 user, ?3 guild.
 macro_rules! candidate_rows {
     ($($more:tt)*) => {
-        sqlx::query(concat!(
+        concat!(
             select_coalition!(
-                ", COALESCE(name = ?1, 0) AS named,
+                ", COALESCE(lower(name) = lower(?1), FALSE) AS named,
                m.user_id AS m_user_id, m.role AS m_role, m.org_id AS m_org_id,
                m.display_name AS m_display_name, m.joined_at AS m_joined_at,
                (SELECT p.timezone FROM member_prefs p WHERE p.guild_id = c.guild_id AND p.user_id = ?2)
@@ -75,15 +76,15 @@ macro_rules! candidate_rows {
                 $($more)*
             ),
             "c LEFT JOIN members m ON m.coalition_id = c.id AND m.user_id = ?2
-         WHERE c.guild_id = ?3 AND c.archived_at IS NULL ORDER BY c.name"
-        ))
+         WHERE c.guild_id = ?3 AND c.archived_at IS NULL ORDER BY c.name COLLATE NOCASE"
+        )
     };
 }
 use candidate_rows;
 
 /// A candidate from a row of [`candidate_rows!`].
-fn candidate(row: &SqliteRow) -> Result<Candidate> {
-    let coalition = Coalition::from_row(row)?;
+fn candidate(row: &sql::Row) -> Result<Candidate> {
+    let coalition: Coalition = row.read()?;
     let member_id: Option<UserId> = row.try_get("m_user_id")?;
     let member = match member_id {
         Some(user_id) => Some(Member {

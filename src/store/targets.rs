@@ -1,6 +1,7 @@
 //! Advocacy targets, the outreach logged with them, their stance history (append-only) and
 //! leads' private notes. Every query takes the coalition it belongs to.
 
+use super::sql;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -43,7 +44,7 @@ pub async fn insert(tx: &mut Tx, t: &NewTarget<'_>, now: i64) -> Result<Option<T
          ON CONFLICT (coalition_id, name_key) DO NOTHING
          RETURNING ", target_columns!(), ""
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(t.coalition)
         .bind(t.name)
         .bind(name_key(t.name))
@@ -66,7 +67,7 @@ pub async fn by_name(store: &Store, coalition: CoalitionId, name: &str) -> Resul
         target_columns!(),
         " FROM targets WHERE coalition_id = ? AND name_key = ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(name_key(name))
         .fetch_optional(store.pool())
@@ -82,7 +83,7 @@ pub async fn by_prefix(store: &Store, coalition: CoalitionId, prefix: &str) -> R
         " FROM targets WHERE coalition_id = ? AND name_key LIKE ? ESCAPE '\\'
          ORDER BY name_key LIMIT ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(format!("{}%", super::escape_like(&name_key(prefix))))
         .bind(super::TITLE_MATCH_LIMIT)
@@ -97,7 +98,7 @@ pub async fn get_in(tx: &mut Tx, coalition: CoalitionId, id: TargetId) -> Result
         target_columns!(),
         " FROM targets WHERE coalition_id = ? AND id = ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -111,7 +112,7 @@ pub async fn get(store: &Store, coalition: CoalitionId, id: TargetId) -> Result<
         target_columns!(),
         " FROM targets WHERE coalition_id = ? AND id = ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(id)
         .fetch_optional(store.pool())
@@ -125,10 +126,7 @@ pub async fn all(store: &Store, coalition: CoalitionId) -> Result<Vec<Target>> {
         target_columns!(),
         " FROM targets WHERE coalition_id = ? ORDER BY name_key"
     );
-    Ok(sqlx::query_as(sql)
-        .bind(coalition)
-        .fetch_all(store.pool())
-        .await?)
+    Ok(sql::query_as(sql).bind(coalition).fetch_all(store.pool()).await?)
 }
 
 /// Every target of `coalition`, inside a write (to recount goals that count them).
@@ -138,7 +136,7 @@ pub async fn all_in(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<Target>> 
         target_columns!(),
         " FROM targets WHERE coalition_id = ? ORDER BY name_key"
     );
-    Ok(sqlx::query_as(sql).bind(coalition).fetch_all(&mut **tx).await?)
+    Ok(sql::query_as(sql).bind(coalition).fetch_all(&mut **tx).await?)
 }
 
 /// A listed target with its last outreach and how many there were.
@@ -167,7 +165,7 @@ pub async fn list(
     influence: Option<Influence>,
     page: Page,
 ) -> Result<(Vec<TargetRow>, i64)> {
-    let rows: Vec<Counted> = sqlx::query_as(
+    let rows: Vec<Counted> = sql::query_as(
         "SELECT t.id, t.coalition_id, t.name, t.role, t.office, t.jurisdiction, t.stance, t.influence,
                 t.created_by, t.created_at, t.updated_at,
                 (SELECT COUNT(*) FROM outreach o WHERE o.coalition_id = t.coalition_id AND o.target_id = t.id) AS outreach_count,
@@ -199,7 +197,7 @@ pub async fn count(
     stance: Option<Stance>,
     influence: Option<Influence>,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT COUNT(*) FROM targets
          WHERE coalition_id = ?1 AND (?2 IS NULL OR stance = ?2) AND (?3 IS NULL OR influence = ?3)",
     )
@@ -218,7 +216,7 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
         " FROM targets WHERE coalition_id = ? AND name_key LIKE ? ESCAPE '\\'
          ORDER BY name_key LIMIT ?"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(format!("%{}%", super::escape_like(&name_key(typed))))
         .bind(limit)
@@ -255,7 +253,7 @@ pub async fn update(
     now: i64,
 ) -> Result<Updated> {
     if let Some(name) = c.name {
-        let taken: bool = sqlx::query_scalar(
+        let taken: bool = sql::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM targets WHERE coalition_id = ? AND name_key = ? AND id <> ?)",
         )
         .bind(coalition)
@@ -282,7 +280,7 @@ pub async fn update(
         target_columns!(),
         ""
     );
-    let row: Option<Target> = sqlx::query_as(sql)
+    let row: Option<Target> = sql::query_as(sql)
         .bind(c.name)
         .bind(c.name.map(name_key))
         .bind(c.role)
@@ -305,12 +303,12 @@ pub async fn update(
 /// Returns how many notes went with it, or `None` when it was already gone.
 pub async fn delete(tx: &mut Tx, coalition: CoalitionId, id: TargetId) -> Result<Option<i64>> {
     let notes: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM target_notes WHERE coalition_id = ? AND target_id = ?")
+        sql::query_scalar("SELECT COUNT(*) FROM target_notes WHERE coalition_id = ? AND target_id = ?")
             .bind(coalition)
             .bind(id)
             .fetch_one(&mut **tx)
             .await?;
-    let done = sqlx::query("DELETE FROM targets WHERE coalition_id = ? AND id = ?")
+    let done = sql::query("DELETE FROM targets WHERE coalition_id = ? AND id = ?")
         .bind(coalition)
         .bind(id)
         .execute(&mut **tx)
@@ -328,7 +326,7 @@ pub async fn record_stance(
     outreach: Option<OutreachId>,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO stance_changes (coalition_id, target_id, target_name, changed_by, from_stance, to_stance, outreach_id, at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -354,7 +352,7 @@ pub async fn set_stance(
     to: Stance,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE targets SET stance = ?, updated_at = ? WHERE coalition_id = ? AND id = ? AND stance = ?",
     )
     .bind(to)
@@ -385,7 +383,7 @@ pub async fn insert_outreach(tx: &mut Tx, o: &NewOutreach<'_>, now: i64) -> Resu
          VALUES (?1, ?2, ?3, ?4, ?5, (SELECT name FROM orgs WHERE coalition_id = ?1 AND id = ?5), ?6, ?7, ?8, ?9, ?10)
          RETURNING ", outreach_columns!(), ""
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(o.target.coalition_id)
         .bind(o.target.id)
         .bind(&o.target.name)
@@ -407,7 +405,7 @@ pub async fn set_outreach_task(
     id: OutreachId,
     task: TaskId,
 ) -> Result<()> {
-    sqlx::query("UPDATE outreach SET task_id = ? WHERE coalition_id = ? AND id = ?")
+    sql::query("UPDATE outreach SET task_id = ? WHERE coalition_id = ? AND id = ?")
         .bind(task)
         .bind(coalition)
         .bind(id)
@@ -453,7 +451,7 @@ pub async fn timeline(
     target: TargetId,
     limit: i64,
 ) -> Result<(Vec<TimelineEntry>, i64)> {
-    let outreach: Vec<OutreachRowCounted> = sqlx::query_as(
+    let outreach: Vec<OutreachRowCounted> = sql::query_as(
         "SELECT o.id, o.coalition_id, o.target_id, o.target_name, o.user_id, o.org_id,
                 COALESCE(g.name, o.org_name) AS org_name, o.kind, o.ask, o.outcome, o.stance_seen,
                 o.task_id, o.created_at, m.display_name AS user_name, t.number AS task_number,
@@ -471,7 +469,7 @@ pub async fn timeline(
     .fetch_all(store.pool())
     .await?;
     let total = outreach.first().map_or(0, |r| r.matching);
-    let changes: Vec<StanceChange> = sqlx::query_as(
+    let changes: Vec<StanceChange> = sql::query_as(
         "SELECT id, coalition_id, target_id, target_name, changed_by, from_stance, to_stance, outreach_id, at
          FROM stance_changes WHERE coalition_id = ? AND target_id = ?
          ORDER BY at DESC, id DESC LIMIT ?",
@@ -508,7 +506,7 @@ struct OutreachRowCounted {
 
 /// The whole stance history of a target, oldest first.
 pub async fn history(store: &Store, coalition: CoalitionId, target: TargetId) -> Result<Vec<StanceChange>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, target_id, target_name, changed_by, from_stance, to_stance, outreach_id, at
          FROM stance_changes WHERE coalition_id = ? AND target_id = ? ORDER BY at, id",
     )
@@ -520,7 +518,7 @@ pub async fn history(store: &Store, coalition: CoalitionId, target: TargetId) ->
 
 /// Appends a lead's private note to a target.
 pub async fn insert_note(tx: &mut Tx, target: &Target, author: UserId, text: &str, now: i64) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO target_notes (coalition_id, target_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(target.coalition_id)
@@ -535,7 +533,7 @@ pub async fn insert_note(tx: &mut Tx, target: &Target, author: UserId, text: &st
 
 /// A target's private notes, newest first (for leads only: the caller checks).
 pub async fn notes(store: &Store, coalition: CoalitionId, target: TargetId) -> Result<Vec<TargetNote>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, target_id, author_id, text, created_at FROM target_notes
          WHERE coalition_id = ? AND target_id = ? ORDER BY created_at DESC, id DESC LIMIT 10",
     )
@@ -567,7 +565,7 @@ pub async fn moved_between(
     to: i64,
     limit: i64,
 ) -> Result<Vec<Moved>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT s.target_name, s.from_stance, s.to_stance, s.at, o.kind,
                 COALESCE(g.name, o.org_name) AS org_name, m.display_name AS user_name
          FROM stance_changes s
@@ -587,7 +585,7 @@ pub async fn moved_between(
 
 /// Every stance change of `coalition` up to `until` (for the report's distributions), oldest first.
 pub async fn stances_until(store: &Store, coalition: CoalitionId, until: i64) -> Result<Vec<StanceChange>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, target_id, target_name, changed_by, from_stance, to_stance, outreach_id, at
          FROM stance_changes WHERE coalition_id = ? AND at < ? ORDER BY at, id",
     )
@@ -610,7 +608,7 @@ pub async fn outreach_between(
         " FROM outreach WHERE coalition_id = ? AND created_at >= ? AND created_at < ?
          ORDER BY created_at, id"
     );
-    Ok(sqlx::query_as(sql)
+    Ok(sql::query_as(sql)
         .bind(coalition)
         .bind(from)
         .bind(to)
@@ -621,17 +619,15 @@ pub async fn outreach_between(
 /// The coalition a target belongs to (for buttons and forms, which carry only its id; the
 /// caller checks that coalition is in the clicking user's guild).
 pub async fn coalition_of(store: &Store, id: TargetId) -> Result<Option<CoalitionId>> {
-    Ok(
-        sqlx::query_scalar("SELECT coalition_id FROM targets WHERE id = ?")
-            .bind(id)
-            .fetch_optional(store.pool())
-            .await?,
-    )
+    Ok(sql::query_scalar("SELECT coalition_id FROM targets WHERE id = ?")
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
 }
 
 /// Active goals of `coalition` whose metric may count targets (`targets …`).
 pub async fn target_goals(tx: &mut Tx, coalition: CoalitionId) -> Result<Vec<Goal>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, number, title, metric, unit, target, current, due_at, status,
                 created_by, created_at, closed_at
          FROM goals WHERE coalition_id = ? AND status = 'active' AND lower(trim(metric)) LIKE 'targets%'",
@@ -650,7 +646,7 @@ pub async fn set_goal_count(
     value: f64,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE goals SET current = ? WHERE coalition_id = ? AND id = ? AND status = 'active' AND current <> ?",
     )
     .bind(value)
@@ -668,7 +664,7 @@ pub async fn set_goal_count(
 
 /// How many stance changes (not first stances) `coalition` had in `[from, to)`.
 pub async fn moved_count(store: &Store, coalition: CoalitionId, from: i64, to: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT COUNT(*) FROM stance_changes WHERE coalition_id = ? AND from_stance IS NOT NULL AND at >= ? AND at < ?",
     )
     .bind(coalition)

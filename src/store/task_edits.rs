@@ -1,6 +1,7 @@
 //! Correcting and closing tasks: title and goal edits, cancelling, repeat rules, the next copy of
 //! a repeating task, and the pending messages a closed task no longer needs.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -15,7 +16,7 @@ pub async fn set_title_goal(
     goal: Option<GoalId>,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE tasks SET title = ?, goal_id = ?, updated_at = ?
          WHERE coalition_id = ? AND id = ? AND status <> 'cancelled'",
     )
@@ -39,7 +40,7 @@ pub async fn cancel(
     reason: Option<&str>,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE tasks SET status = 'cancelled', cancel_reason = ?, cancelled_at = ?, blocked_reason = NULL,
                           next_ping_at = NULL, updated_at = ?
          WHERE coalition_id = ? AND id = ? AND status = ?",
@@ -63,7 +64,7 @@ pub async fn set_repeat(
     rule: Option<&str>,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(concat!(
+    let done = sql::query(concat!(
         "UPDATE tasks SET repeat_every = ?, updated_at = ?
              WHERE coalition_id = ? AND id = ? AND ",
         live_task!("tasks")
@@ -79,11 +80,15 @@ pub async fn set_repeat(
 
 /// Cancels the not-yet-sent pings, alerts and assignment DMs about a task; returns how many.
 pub async fn cancel_pending_about(tx: &mut Tx, coalition: CoalitionId, id: TaskId, why: &str) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sql::query_for(
         "UPDATE deliveries SET status = 'cancelled', last_error = ?
          WHERE coalition_id = ? AND subject_id = ? AND status = 'pending'
            AND kind IN ('task_ping', 'task_assigned', 'blocker_alert')
            AND json_extract(payload, '$.source') IS NOT 'checkin'",
+        "UPDATE deliveries SET status = 'cancelled', last_error = ?
+         WHERE coalition_id = ? AND subject_id = ? AND status = 'pending'
+           AND kind IN ('task_ping', 'task_assigned', 'blocker_alert')
+           AND (CAST(payload AS json) ->> 'source') IS DISTINCT FROM 'checkin'",
     )
     .bind(why)
     .bind(coalition)
@@ -102,7 +107,7 @@ pub async fn insert_copy(
     next_ping_at: Option<i64>,
     now: i64,
 ) -> Result<(TaskId, i64)> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "INSERT INTO tasks (coalition_id, number, title, assignee_id, org_id, goal_id, due_at,
                             next_ping_at, created_by, created_at, updated_at, repeat_every, repeat_of)
          VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE coalition_id = ?),
@@ -128,7 +133,7 @@ pub async fn insert_copy(
 
 /// A task by id inside a write (the repeat job reads and copies it in one transaction).
 pub async fn get_tx(tx: &mut Tx, coalition: CoalitionId, id: TaskId) -> Result<Option<Task>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, number, title, assignee_id, org_id, goal_id, due_at, status, blocked_reason,
                 created_by, created_at, updated_at, completed_at, next_ping_at, channel_id, message_id,
                 cancel_reason, cancelled_at, repeat_every, repeat_of

@@ -1,5 +1,6 @@
 //! Tasks: numbered per coalition, assigned to members (and so to their org).
 
+use super::sql;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -58,7 +59,7 @@ pub struct NewTask<'a> {
 /// Inserts a task with the coalition's next number; returns it as stored.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut Tx, t: &NewTask<'_>, now: i64) -> Result<Task> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "INSERT INTO tasks (coalition_id, number, title, assignee_id, org_id, goal_id, due_at,
                             next_ping_at, created_by, created_at, updated_at)
          VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE coalition_id = ?),
@@ -85,7 +86,7 @@ pub async fn insert(tx: &mut Tx, t: &NewTask<'_>, now: i64) -> Result<Task> {
 /// A task of `coalition` by row id.
 pub async fn get(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Option<Task>> {
     Ok(
-        sqlx::query_as(concat!(select_task!(), "WHERE t.coalition_id = ? AND t.id = ?"))
+        sql::query_as(concat!(select_task!(), "WHERE t.coalition_id = ? AND t.id = ?"))
             .bind(coalition)
             .bind(id)
             .fetch_optional(store.pool())
@@ -95,7 +96,7 @@ pub async fn get(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Op
 
 /// A task by row id, only if its coalition belongs to `guild` (button ids are untrusted).
 pub async fn get_in_guild(store: &Store, guild: GuildId, id: TaskId) -> Result<Option<Task>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_task!(),
         "JOIN coalitions c ON c.id = t.coalition_id WHERE c.guild_id = ? AND t.id = ?"
     ))
@@ -107,7 +108,7 @@ pub async fn get_in_guild(store: &Store, guild: GuildId, id: TaskId) -> Result<O
 
 /// A task of `coalition` by its number, whatever its status.
 pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Result<Option<Task>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_task!(),
         "WHERE t.coalition_id = ? AND t.number = ?"
     ))
@@ -120,7 +121,7 @@ pub async fn by_number(store: &Store, coalition: CoalitionId, number: i64) -> Re
 /// Not-done tasks of `coalition` whose title starts with `prefix` (case-insensitive), at most
 /// [`super::TITLE_MATCH_LIMIT`].
 pub async fn open_by_title(store: &Store, coalition: CoalitionId, prefix: &str) -> Result<Vec<Task>> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_task!(),
         "WHERE t.coalition_id = ? AND ",
         live_task!("t"),
@@ -216,7 +217,7 @@ pub async fn list(
         None => LIVE_PAGE_SQL,
         Some(_) => task_page!(one_status),
     };
-    let rows: Vec<Counted> = sqlx::query_as(sql)
+    let rows: Vec<Counted> = sql::query_as(sql)
         .bind(coalition)
         .bind(filter.assignee)
         .bind(filter.org)
@@ -235,7 +236,7 @@ pub async fn count(store: &Store, coalition: CoalitionId, filter: &TaskFilter) -
         None => concat!("SELECT COUNT(*) FROM tasks t ", task_filter!(live)),
         Some(_) => concat!("SELECT COUNT(*) FROM tasks t ", task_filter!(one_status)),
     };
-    Ok(sqlx::query_scalar(sql)
+    Ok(sql::query_scalar(sql)
         .bind(coalition)
         .bind(filter.assignee)
         .bind(filter.org)
@@ -284,7 +285,7 @@ pub async fn set_status(
         NextPing::Clear => (true, None, false, None),
         NextPing::Set { value, due_at } => (true, value, true, due_at),
     };
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE tasks SET status = ?, blocked_reason = ?, completed_at = ?, status_by = ?, updated_at = ?,
                 next_ping_at = CASE WHEN ? THEN ? ELSE next_ping_at END
          WHERE coalition_id = ? AND id = ? AND status = ?
@@ -314,12 +315,12 @@ pub async fn set_status(
 
 /// A task's status as it is now; read it inside a write (`&mut *tx`) to act on it.
 pub async fn status_of(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl sql::Conn<'_>,
     coalition: CoalitionId,
     id: TaskId,
 ) -> Result<Option<TaskStatus>> {
     Ok(
-        sqlx::query_scalar("SELECT status FROM tasks WHERE coalition_id = ? AND id = ?")
+        sql::query_scalar("SELECT status FROM tasks WHERE coalition_id = ? AND id = ?")
             .bind(coalition)
             .bind(id)
             .fetch_optional(db)
@@ -330,7 +331,7 @@ pub async fn status_of(
 /// Who made the task's last status change (unknown for changes from before that was stored).
 pub async fn status_by(store: &Store, coalition: CoalitionId, id: TaskId) -> Result<Option<UserId>> {
     Ok(
-        sqlx::query_scalar("SELECT status_by FROM tasks WHERE coalition_id = ? AND id = ?")
+        sql::query_scalar("SELECT status_by FROM tasks WHERE coalition_id = ? AND id = ?")
             .bind(coalition)
             .bind(id)
             .fetch_optional(store.pool())
@@ -349,7 +350,7 @@ pub async fn set_assignee(
     assignee: UserId,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(concat!(
+    let done = sql::query(concat!(
         "UPDATE tasks SET assignee_id = m.user_id, org_id = m.org_id, updated_at = ?
              FROM (SELECT user_id, org_id FROM members WHERE coalition_id = ? AND user_id = ?) AS m
              WHERE tasks.coalition_id = ? AND tasks.id = ? AND ",
@@ -378,7 +379,7 @@ pub async fn set_due(
     next_ping_at: Option<i64>,
     now: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(concat!(
+    let done = sql::query(concat!(
         "UPDATE tasks SET due_at = ?, next_ping_at = ?, updated_at = ?
              WHERE coalition_id = ? AND id = ? AND ",
         live_task!("tasks"),
@@ -397,7 +398,7 @@ pub async fn set_due(
 
 /// Remembers where a task's card was posted, so its buttons and later edits can find it.
 pub async fn set_message(store: &Store, id: TaskId, channel: ChannelId, message: MessageId) -> Result<()> {
-    sqlx::query("UPDATE tasks SET channel_id = ?, message_id = ? WHERE id = ?")
+    sql::query("UPDATE tasks SET channel_id = ?, message_id = ? WHERE id = ?")
         .bind(channel)
         .bind(message)
         .bind(id)
@@ -409,7 +410,7 @@ pub async fn set_message(store: &Store, id: TaskId, channel: ChannelId, message:
 /// Not-done tasks for autocomplete: title containing `typed`, or number starting with it.
 pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: i64) -> Result<Vec<Task>> {
     let typed = typed.trim().trim_start_matches('#');
-    Ok(sqlx::query_as(concat!(
+    Ok(sql::query_as(concat!(
         select_task!(),
         "WHERE t.coalition_id = ? AND ",
         live_task!("t"),
@@ -426,13 +427,9 @@ pub async fn suggest(store: &Store, coalition: CoalitionId, typed: &str, limit: 
 }
 
 /// A partner organization's name, if `org` belongs to `coalition`.
-pub async fn org_name(
-    db: impl sqlx::SqliteExecutor<'_>,
-    coalition: CoalitionId,
-    org: OrgId,
-) -> Result<Option<String>> {
+pub async fn org_name(db: impl sql::Conn<'_>, coalition: CoalitionId, org: OrgId) -> Result<Option<String>> {
     Ok(
-        sqlx::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
+        sql::query_scalar("SELECT name FROM orgs WHERE coalition_id = ? AND id = ?")
             .bind(coalition)
             .bind(org)
             .fetch_optional(db)

@@ -1,5 +1,6 @@
 //! Withdrawing wins: the row, its amount on the goal, and its celebration post.
 
+use super::sql;
 use crate::domain::*;
 use crate::error::Result;
 
@@ -7,7 +8,7 @@ use super::{Store, Tx};
 
 /// Deletes a win; returns whether it was still there (two removals at once remove it once).
 pub async fn delete(tx: &mut Tx, coalition: CoalitionId, id: WinId) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM wins WHERE coalition_id = ? AND id = ?")
+    let done = sql::query("DELETE FROM wins WHERE coalition_id = ? AND id = ?")
         .bind(coalition)
         .bind(id)
         .execute(&mut **tx)
@@ -24,7 +25,7 @@ pub async fn subtract_from_goal(
     amount: f64,
     now: i64,
 ) -> Result<Option<f64>> {
-    let after: Option<f64> = sqlx::query_scalar(
+    let after: Option<f64> = sql::query_scalar(
         "UPDATE goals SET current = MAX(current - ?, 0) WHERE coalition_id = ? AND id = ? RETURNING current",
     )
     .bind(amount)
@@ -48,12 +49,8 @@ pub enum Celebration {
 }
 
 /// Where a win's celebration stands.
-pub async fn celebration(
-    db: impl sqlx::SqliteExecutor<'_>,
-    coalition: CoalitionId,
-    id: WinId,
-) -> Result<Celebration> {
-    let row: Option<(String, Option<ChannelId>, Option<MessageId>)> = sqlx::query_as(
+pub async fn celebration(db: impl sql::Conn<'_>, coalition: CoalitionId, id: WinId) -> Result<Celebration> {
+    let row: Option<(String, Option<ChannelId>, Option<MessageId>)> = sql::query_as(
         "SELECT status, channel_id, message_id FROM deliveries
          WHERE coalition_id = ? AND kind = 'win_celebration' AND subject_id = ? AND status IN ('sent', 'sending')
          ORDER BY id DESC LIMIT 1",
@@ -71,7 +68,7 @@ pub async fn celebration(
 
 /// Cancels a win's celebration if it has not gone out yet; returns whether it did.
 pub async fn cancel_celebration(tx: &mut Tx, coalition: CoalitionId, id: WinId) -> Result<bool> {
-    let done = sqlx::query(
+    let done = sql::query(
         "UPDATE deliveries SET status = 'cancelled', last_error = 'win withdrawn'
          WHERE coalition_id = ? AND kind = 'win_celebration' AND subject_id = ? AND status = 'pending'",
     )
@@ -92,7 +89,7 @@ pub async fn suggest(
     limit: i64,
 ) -> Result<Vec<Win>> {
     let pattern = format!("%{}%", super::escape_like(typed.trim().trim_start_matches('#')));
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at
          FROM wins
          WHERE coalition_id = ? AND (? IS NULL OR user_id = ?)

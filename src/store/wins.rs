@@ -1,5 +1,6 @@
 //! Wins: small victories, counted in the digest and (with an amount) against a goal.
 
+use super::sql;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -43,7 +44,7 @@ struct Inserted {
 /// as stored and that name.
 #[tracing::instrument(skip_all)]
 pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<(Win, Option<String>)> {
-    let inserted: Inserted = sqlx::query_as(
+    let inserted: Inserted = sql::query_as(
         "INSERT INTO wins (coalition_id, user_id, text, org_id, org_name, goal_id, task_id, amount, created_at)
          VALUES (?, ?, ?, ?, (SELECT name FROM orgs WHERE coalition_id = ? AND id = ?), ?, ?, ?, ?)
          RETURNING id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at, org_name",
@@ -65,7 +66,7 @@ pub async fn insert(tx: &mut Tx, w: &NewWin<'_>, now: i64) -> Result<(Win, Optio
 
 /// A win of `coalition` by row id.
 pub async fn get(store: &Store, coalition: CoalitionId, id: WinId) -> Result<Option<Win>> {
-    Ok(sqlx::query_as(
+    Ok(sql::query_as(
         "SELECT id, coalition_id, user_id, text, org_id, goal_id, task_id, amount, created_at
          FROM wins WHERE coalition_id = ? AND id = ?",
     )
@@ -78,7 +79,7 @@ pub async fn get(store: &Store, coalition: CoalitionId, id: WinId) -> Result<Opt
 /// Whether a win was already logged for `task` (read inside the write so two clicks log one).
 pub async fn exists_for_task(tx: &mut Tx, coalition: CoalitionId, task: TaskId) -> Result<bool> {
     Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
+        sql::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
             .bind(coalition)
             .bind(task)
             .fetch_one(&mut **tx)
@@ -89,7 +90,7 @@ pub async fn exists_for_task(tx: &mut Tx, coalition: CoalitionId, task: TaskId) 
 /// Whether a win was already logged for `task`, outside a write.
 pub async fn logged_for_task(store: &Store, coalition: CoalitionId, task: TaskId) -> Result<bool> {
     Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
+        sql::query_scalar("SELECT EXISTS (SELECT 1 FROM wins WHERE coalition_id = ? AND task_id = ?)")
             .bind(coalition)
             .bind(task)
             .fetch_one(store.pool())
@@ -114,7 +115,7 @@ pub async fn since(
     since: i64,
     page: Page,
 ) -> Result<(Vec<WinRow>, i64)> {
-    let rows: Vec<Counted> = sqlx::query_as(
+    let rows: Vec<Counted> = sql::query_as(
         "SELECT w.id, w.coalition_id, w.user_id, w.text, w.org_id, w.goal_id, w.task_id, w.amount, w.created_at,
                 m.display_name AS user_name, COALESCE(o.name, w.org_name) AS org_name, g.title AS goal_title,
                 COUNT(*) OVER () AS matching
@@ -139,7 +140,7 @@ pub async fn since(
 /// How many wins were logged since `since`.
 pub async fn count_since(store: &Store, coalition: CoalitionId, since: i64) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at >= ?")
+        sql::query_scalar("SELECT COUNT(*) FROM wins WHERE coalition_id = ? AND created_at >= ?")
             .bind(coalition)
             .bind(since)
             .fetch_one(store.pool())

@@ -1,7 +1,13 @@
-//! The world integration tests are built in: a fresh migrated SQLite database in a temp dir,
-//! a fixed clock, and a cast of people in one guild (plus one in another guild).
+//! The world integration tests are built in: a fresh migrated database, a fixed clock, and a cast
+//! of people in one guild (plus one in another guild).
+//!
+//! The database is a SQLite file in a temp dir, or, with `BACKBONE_TEST_DATABASE=postgres`, a
+//! fresh database in a throwaway PostgreSQL cluster that this test process starts (one cluster per
+//! process, one database per world, dropped with it): the same tests run on both stores.
 #![allow(dead_code)]
 
+#[path = "../pg/mod.rs"]
+pub mod pg;
 pub mod recording;
 #[allow(unused_imports)]
 pub use recording::{RecordingNotifier, Scripted, Sent};
@@ -25,19 +31,42 @@ pub struct World {
     pub store: Store,
     pub now: DateTime<Utc>,
     _dir: tempfile::TempDir,
+    _database: Option<pg::Database>,
+}
+
+/// Whether the tests run on PostgreSQL (`BACKBONE_TEST_DATABASE=postgres`) rather than SQLite.
+pub fn on_postgres() -> bool {
+    match std::env::var("BACKBONE_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("BACKBONE_TEST_DATABASE={other:?}: use `sqlite` (the default) or `postgres`"),
+    }
+}
+
+/// A fresh, migrated store: a SQLite file in `dir`, or a new PostgreSQL database (see the
+/// module's notes), kept while the returned guard lives.
+pub async fn fresh_store(dir: &std::path::Path) -> (Store, Option<pg::Database>) {
+    if on_postgres() {
+        let database = pg::Cluster::shared().database();
+        let store = Store::connect(&database.url)
+            .await
+            .expect("open PostgreSQL store");
+        return (store, Some(database));
+    }
+    let store = Store::open_file(&dir.join("test.db")).await.expect("open store");
+    (store, None)
 }
 
 impl World {
     /// A fresh, migrated database; the clock reads Monday 2026-11-23 10:00 UTC.
     pub async fn new() -> World {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open_file(&dir.path().join("test.db"))
-            .await
-            .expect("open store");
+        let (store, database) = fresh_store(dir.path()).await;
         World {
             store,
             now: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap(),
             _dir: dir,
+            _database: database,
         }
     }
 
@@ -206,7 +235,7 @@ impl World {
     pub async fn raw_task(&self, c: &Coalition, t: RawTask<'_>) -> (TaskId, i64) {
         let now = self.now.timestamp();
         let status = if t.status.is_empty() { "open" } else { t.status };
-        sqlx::query_as(
+        backbone::store::sql::query_as(
             "INSERT INTO tasks (coalition_id, number, title, assignee_id, due_at, status, blocked_reason,
                                 created_by, created_at, updated_at, completed_at)
              VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM tasks WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -230,7 +259,7 @@ impl World {
 
     /// Inserts a win by `user` at `at` (unix seconds).
     pub async fn raw_win(&self, c: &Coalition, user: UserId, text: &str, at: i64) -> WinId {
-        sqlx::query_scalar(
+        backbone::store::sql::query_scalar(
             "INSERT INTO wins (coalition_id, user_id, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(c.id)
@@ -252,7 +281,7 @@ impl World {
         unit: Option<&str>,
         status: &str,
     ) -> GoalId {
-        let id: GoalId = sqlx::query_scalar(
+        let id: GoalId = backbone::store::sql::query_scalar(
             "INSERT INTO goals (coalition_id, number, title, unit, target, current, status, created_by, created_at)
              VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM goals WHERE coalition_id = ?), ?, ?, ?, ?, ?, ?, ?)
              RETURNING id",
@@ -269,7 +298,7 @@ impl World {
         .fetch_one(self.store.pool())
         .await
         .expect("insert goal");
-        sqlx::query(
+        backbone::store::sql::query(
             "INSERT INTO goal_values (goal_id, coalition_id, value, at, cause) VALUES (?, ?, ?, ?, 'created')",
         )
         .bind(id)
@@ -284,7 +313,7 @@ impl World {
 
     /// Inserts a milestone due at `due_at` with `status` (`open` or `met`).
     pub async fn raw_deadline(&self, c: &Coalition, title: &str, due_at: i64, status: &str) -> DeadlineId {
-        sqlx::query_scalar(
+        backbone::store::sql::query_scalar(
             "INSERT INTO deadlines (coalition_id, number, title, due_at, status, created_by, created_at)
              VALUES (?, (SELECT COALESCE(MAX(number), 0) + 1 FROM deadlines WHERE coalition_id = ?), ?, ?, ?, ?, ?)
              RETURNING id",
@@ -303,7 +332,7 @@ impl World {
 
     /// Rows of `table` (a literal table name with a coalition_id column) belonging to `c`.
     pub async fn rows_in(&self, table: &str, c: &Coalition) -> i64 {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        backbone::store::sql::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM {table} WHERE coalition_id = ?"
         )))
         .bind(c.id)
@@ -331,7 +360,7 @@ pub async fn people_state(w: &World) -> String {
     ];
     let mut out = Vec::new();
     for q in queries {
-        let row: Option<String> = sqlx::query_scalar(q)
+        let row: Option<String> = backbone::store::sql::query_scalar(q)
             .fetch_one(w.store.pool())
             .await
             .expect("state query");
@@ -403,7 +432,7 @@ pub async fn row(w: &World, task: &Task) -> Task {
 }
 
 pub async fn deliveries(w: &World, kind: &str) -> Vec<(String, i64, String)> {
-    sqlx::query_as(
+    backbone::store::sql::query_as(
         "SELECT dedupe_key, target_id, target_kind FROM deliveries WHERE kind = ? ORDER BY target_id",
     )
     .bind(kind)

@@ -152,25 +152,12 @@ impl Cluster {
     }
 
     fn run(&self, program: &str, args: &[&str]) -> Output {
-        let exe = self.bin.join(program);
-        let exe = if exe.is_file() {
-            exe
-        } else {
-            // createdb is a client program: PATH has it when the server directory does not.
-            Path::new(program).to_path_buf()
-        };
-        let mut cmd = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&exe);
-            c
-        } else {
-            Command::new(&exe)
-        };
+        let mut cmd = self.command(program);
         let out = cmd
             .args(args)
             .current_dir(self.dir.path())
             .output()
-            .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()));
+            .unwrap_or_else(|e| panic!("run {program}: {e}"));
         assert!(
             out.status.success(),
             "{program} {args:?} failed: {}\n{}\nserver log:\n{}",
@@ -179,6 +166,93 @@ impl Cluster {
             std::fs::read_to_string(self.log()).unwrap_or_default()
         );
         out
+    }
+}
+
+/// The cluster one test process shares ([`Cluster::shared`]).
+static SHARED: std::sync::OnceLock<Cluster> = std::sync::OnceLock::new();
+static NEXT_DATABASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A database of the shared cluster, dropped (`dropdb --force`) with this.
+pub struct Database {
+    pub url: String,
+    name: String,
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(cluster) = SHARED.get() {
+            let port = cluster.port.to_string();
+            let _ = cluster
+                .command("dropdb")
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port,
+                    "-U",
+                    "backbone",
+                    "--force",
+                    &self.name,
+                ])
+                .output();
+        }
+    }
+}
+
+impl Cluster {
+    /// The cluster this test process shares, started on first use. A statics is never dropped, so
+    /// a watchdog stops the server and deletes its directory once this process is gone. Panics
+    /// when PostgreSQL cannot be started: the caller asked for it.
+    pub fn shared() -> &'static Cluster {
+        SHARED.get_or_init(|| {
+            let cluster = Cluster::start().expect("BACKBONE_TEST_DATABASE=postgres needs Debian's `postgresql` package (initdb, pg_ctl)");
+            let stop = format!(
+                "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {runuser}'{pg_ctl}' -D '{data}' -m immediate -w stop >/dev/null 2>&1; rm -rf '{dir}'",
+                pid = std::process::id(),
+                runuser = if cluster.as_postgres { "runuser -u postgres -- " } else { "" },
+                pg_ctl = cluster.bin.join("pg_ctl").display(),
+                data = cluster.data().display(),
+                dir = cluster.dir.path().display(),
+            );
+            let watchdog = Command::new("sh")
+                .args(["-c", &stop])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("start the cluster's watchdog");
+            std::mem::forget(watchdog);
+            cluster
+        })
+    }
+
+    /// A fresh, empty database of this cluster.
+    pub fn database(&self) -> Database {
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            NEXT_DATABASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let url = self.create_database(&name);
+        Database { url, name }
+    }
+
+    /// `program` of this cluster's version, as the `postgres` user when the tests run as root.
+    fn command(&self, program: &str) -> Command {
+        let exe = self.bin.join(program);
+        let exe = if exe.is_file() {
+            exe
+        } else {
+            Path::new(program).to_path_buf()
+        };
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        }
     }
 }
 

@@ -479,7 +479,7 @@ pub(crate) async fn plan_next(tx: &mut Tx, c: &Coalition, m: &Meeting, now: i64)
         return Ok(None);
     };
     // A series has one occurrence ahead: a retry or a race plans it once.
-    let exists: bool = sqlx::query_scalar(
+    let exists: bool = crate::store::sql::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM meetings WHERE coalition_id = ? AND series_id = ? AND starts_at = ?)",
     )
     .bind(c.id)

@@ -126,7 +126,7 @@ pub(crate) async fn resolve(
 
 /// The member a task can go to; anyone else is refused with how to add them.
 pub(crate) async fn require_assignee(
-    db: impl sqlx::SqliteExecutor<'_>,
+    db: impl crate::store::sql::Conn<'_>,
     scope: &Scope,
     user: UserId,
     name: &str,
