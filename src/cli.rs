@@ -117,6 +117,15 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Copy a SQLite deployment into an empty PostgreSQL database (stop the bot first).
+    MigrateStore {
+        /// The SQLite database, e.g. `sqlite:///var/lib/backbone/backbone.db`.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, created and empty, e.g. `postgres://backbone:PASSWORD@db/backbone`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// Export formats.
@@ -207,6 +216,9 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             }
         }
         Command::Restore { file } => {
+            if crate::store::is_postgres_url(&config.database_url) {
+                return Err(Error::user(crate::store::POSTGRES_BACKUP));
+            }
             let db = crate::ops::lock::db_path(&config.database_url).ok_or_else(|| {
                 Error::user("database_url points at no file (in-memory database) — nothing to restore into.")
             })?;
@@ -256,7 +268,48 @@ pub async fn execute(command: Command, config: Config) -> Result<()> {
             println!("Wrote {} ({} bytes).", path.display(), html.len());
             Ok(())
         }
+        Command::MigrateStore { from, to } => {
+            let Some(db) = crate::ops::lock::db_path(&from) else {
+                return Err(Error::user(format!(
+                    "--from `{}` is not a SQLite database file — give e.g. `sqlite:///var/lib/backbone/backbone.db`.",
+                    crate::store::without_password(&from)
+                )));
+            };
+            if !crate::store::is_postgres_url(&to) {
+                return Err(Error::user(format!(
+                    "--to `{}` is not a PostgreSQL URL — give e.g. `postgres://backbone:PASSWORD@localhost/backbone`.",
+                    crate::store::without_password(&to)
+                )));
+            }
+            if !db.exists() {
+                return Err(Error::user(format!(
+                    "--from: there is no database at `{}`.",
+                    db.display()
+                )));
+            }
+            // No copy of the bot may write the SQLite file meanwhile.
+            let _lock = crate::ops::lock::RunLock::acquire(&db)?;
+            let source = Store::connect(&from).await?;
+            let target = Store::connect(&to).await?;
+            let copied = crate::store::transfer::sqlite_to_postgres(&source, &target).await?;
+            let rows: u64 = copied.iter().map(|(_, n)| n).sum();
+            for (table, n) in &copied {
+                println!("{table:>20}  {n}");
+            }
+            println!(
+                "Copied {rows} rows in {} tables into `{}`. Set BACKBONE_DATABASE_URL to it and start `backbone serve` (or `run`); keep `{}` until you are sure.",
+                copied.len(),
+                crate::store::without_password(&to),
+                db.display()
+            );
+            source.close().await;
+            target.close().await;
+            Ok(())
+        }
         Command::Backup { out } => {
+            if crate::store::is_postgres_url(&config.database_url) {
+                return Err(Error::user(crate::store::POSTGRES_BACKUP));
+            }
             let store = Store::connect(&config.database_url).await?;
             let path = out.unwrap_or_else(|| {
                 PathBuf::from(format!(

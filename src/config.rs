@@ -295,7 +295,7 @@ mod tests {
     fn bad_values_say_how_to_fix() {
         let e = Config::from_sources(None, env(&[("DISCORD_GUILD_ID", "my server")])).unwrap_err();
         assert!(e.to_string().contains("Copy Server ID"), "{e}");
-        let e = Config::from_sources(None, env(&[("BACKBONE_DATABASE_URL", "postgres://x")])).unwrap_err();
+        let e = Config::from_sources(None, env(&[("BACKBONE_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(e.to_string().contains("sqlite://"), "{e}");
         let e = Config::from_sources(None, env(&[("DISCORD_API_BASE", "localhost:80")])).unwrap_err();
         assert!(e.to_string().contains("http://"), "{e}");

@@ -178,6 +178,9 @@ async fn create_refuses_a_channel_that_is_already_a_home() {
 
 #[tokio::test]
 async fn a_home_shared_by_old_data_is_ambiguous_not_the_first_one() {
+    if sqlite_only("old data written around SQLite's trigger") {
+        return;
+    }
     let w = World::new().await;
     let (climate, housing) = two_coalitions(&w).await;
     for c in [&climate, &housing] {

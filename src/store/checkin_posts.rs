@@ -175,7 +175,7 @@ pub async fn round_posts(
 
 /// Records the round's thread.
 pub async fn set_thread(db: impl sql::Conn<'_>, round: RoundId, thread: ChannelId) -> Result<()> {
-    sql::query("UPDATE checkin_rounds SET thread_id = ?, thread_failed = 0 WHERE id = ?")
+    sql::query("UPDATE checkin_rounds SET thread_id = ?, thread_failed = FALSE WHERE id = ?")
         .bind(thread)
         .bind(round)
         .execute(db)
@@ -186,7 +186,7 @@ pub async fn set_thread(db: impl sql::Conn<'_>, round: RoundId, thread: ChannelI
 /// Records that the round's thread can't be used (never made, deleted, no permission): its posts go
 /// to the home channel from now on.
 pub async fn set_thread_failed(db: impl sql::Conn<'_>, round: RoundId) -> Result<()> {
-    sql::query("UPDATE checkin_rounds SET thread_failed = 1 WHERE id = ?")
+    sql::query("UPDATE checkin_rounds SET thread_failed = TRUE WHERE id = ?")
         .bind(round)
         .execute(db)
         .await?;
@@ -416,7 +416,7 @@ pub async fn queued_posts(
     subject: i64,
 ) -> Result<(bool, i64)> {
     Ok(sql::query_as(
-        "SELECT COALESCE(SUM(status = 'pending'), 0) > 0, COUNT(*) FROM deliveries
+        "SELECT COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) > 0, COUNT(*) FROM deliveries
          WHERE coalition_id = ? AND kind = ? AND subject_id = ?",
     )
     .bind(coalition)

@@ -119,10 +119,10 @@ pub async fn overview(
                      COUNT(*) OVER (PARTITION BY grp) AS grp_total
            FROM (SELECT id, coalition_id, number, title, goal_id, due_at, status, created_by, created_at,
                         met_at, next_ping_at,
-                        CASE WHEN status = 'met' THEN 2 WHEN due_at >= ?1 THEN 0 ELSE 1 END AS grp
+                        CAST(CASE WHEN status = 'met' THEN 2 WHEN due_at >= ?1 THEN 0 ELSE 1 END AS INTEGER) AS grp
                  FROM deadlines
                  WHERE coalition_id = ?2
-                   AND (status = 'open' OR (status = 'met' AND met_at >= ?3))))
+                   AND (status = 'open' OR (status = 'met' AND met_at >= ?3))) AS d) AS ranked
          WHERE rn <= ?4 ORDER BY grp, rn",
     )
     .bind(now)

@@ -106,7 +106,7 @@ pub async fn recent(store: &Store, coalition: CoalitionId, limit: i64) -> Result
 /// How many items `coalition` has in all and how many await acknowledgement.
 pub async fn counts(store: &Store, coalition: CoalitionId) -> Result<(i64, i64)> {
     Ok(sql::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(acknowledged_at IS NULL), 0) FROM feedback WHERE coalition_id = ?",
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN acknowledged_at IS NULL THEN 1 ELSE 0 END), 0) FROM feedback WHERE coalition_id = ?",
     )
     .bind(coalition)
     .fetch_one(store.pool())
@@ -116,8 +116,8 @@ pub async fn counts(store: &Store, coalition: CoalitionId) -> Result<(i64, i64)>
 /// Feedback received and acknowledged in `[from, to)` (for the digest; never the text).
 pub async fn period_counts(store: &Store, coalition: CoalitionId, from: i64, to: i64) -> Result<(i64, i64)> {
     Ok(sql::query_as(
-        "SELECT COALESCE(SUM(created_at >= ?2 AND created_at < ?3), 0),
-                COALESCE(SUM(acknowledged_at >= ?2 AND acknowledged_at < ?3), 0)
+        "SELECT COALESCE(SUM(CASE WHEN created_at >= ?2 AND created_at < ?3 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN acknowledged_at >= ?2 AND acknowledged_at < ?3 THEN 1 ELSE 0 END), 0)
          FROM feedback WHERE coalition_id = ?1",
     )
     .bind(coalition)

@@ -482,7 +482,7 @@ pub async fn carry_over(
         "INSERT INTO meeting_items (coalition_id, meeting_id, kind, text, proposed_by, carried_from, carried_at, created_at)
          SELECT coalition_id, NULL, 'carried', text, proposed_by, meeting_id, ?, ?
          FROM meeting_items
-         WHERE coalition_id = ? AND meeting_id = ? AND covered = 0 AND kind IN ('proposed', 'carried')
+         WHERE coalition_id = ? AND meeting_id = ? AND NOT covered AND kind IN ('proposed', 'carried')
          ORDER BY position, id",
     )
     .bind(held_at)
@@ -502,7 +502,7 @@ pub async fn toggle_covered(
     item: ItemId,
 ) -> Result<Option<(MeetingId, bool)>> {
     Ok(sql::query_as(
-        "UPDATE meeting_items SET covered = 1 - covered
+        "UPDATE meeting_items SET covered = NOT covered
          WHERE coalition_id = ? AND id = ?
            AND meeting_id IN (SELECT id FROM meetings WHERE coalition_id = ? AND status = 'running')
          RETURNING meeting_id, covered",
@@ -686,7 +686,7 @@ pub async fn digest_summary(
         .fetch_all(store.pool())
         .await?;
         (out.actions, out.actions_done) = sql::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(t.status = 'done'), 0) FROM meeting_minutes n
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.status = 'done' THEN 1 ELSE 0 END), 0) FROM meeting_minutes n
              LEFT JOIN tasks t ON t.id = n.task_id AND t.coalition_id = n.coalition_id
              WHERE n.coalition_id = ? AND n.meeting_id = ? AND n.kind = 'action'",
         )

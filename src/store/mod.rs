@@ -60,6 +60,7 @@ pub mod sql;
 pub mod targets;
 pub mod task_edits;
 pub mod tasks;
+pub mod transfer;
 pub mod win_edits;
 pub mod wins;
 

@@ -45,7 +45,7 @@ macro_rules! tasks_by_org {
 macro_rules! groups_by_org {
     ($groups:expr) => {
         concat!(
-            "SELECT COALESCE(g.org_id, m.org_id), SUM(g.n) FROM (",
+            "SELECT COALESCE(g.org_id, m.org_id), CAST(SUM(g.n) AS BIGINT) FROM (",
             $groups,
             ") g
              LEFT JOIN members m ON m.coalition_id = ?1 AND m.user_id = g.assignee_id

@@ -299,7 +299,9 @@ macro_rules! run {
             }
             On::Db(Db::Postgres(pool)) => {
                 let ($sql, args) = stmt.postgres();
-                if std::env::var_os("BB_DEBUG_SQL").is_some() { eprintln!("PGSQL: {}", $sql.as_str()); }
+                if std::env::var_os("BB_DEBUG_SQL").is_some() {
+                    eprintln!("PGSQL: {}", $sql.as_str());
+                }
                 let $args = args?;
                 let $e = pool;
                 $body
@@ -312,7 +314,9 @@ macro_rules! run {
             }
             On::Tx(TxConn::Postgres(tx)) => {
                 let ($sql, args) = stmt.postgres();
-                if std::env::var_os("BB_DEBUG_SQL").is_some() { eprintln!("PGSQL: {}", $sql.as_str()); }
+                if std::env::var_os("BB_DEBUG_SQL").is_some() {
+                    eprintln!("PGSQL: {}", $sql.as_str());
+                }
                 let $args = args?;
                 let $e = &mut **tx;
                 $body
@@ -702,7 +706,9 @@ mod tests {
             "SET c = GREATEST(COALESCE(c, 0), $1), m = MAX(x), n = LEAST(a, (b))"
         );
         assert_eq!(
-            postgres_text("a IS ? AND b IS NOT ?2 AND c IS NULL AND d IS NOT NULL AND e IS 'x' AND f IS NOT TRUE"),
+            postgres_text(
+                "a IS ? AND b IS NOT ?2 AND c IS NULL AND d IS NOT NULL AND e IS 'x' AND f IS NOT TRUE"
+            ),
             "a IS NOT DISTINCT FROM $1 AND b IS DISTINCT FROM $2 AND c IS NULL AND d IS NOT NULL AND e IS NOT DISTINCT FROM 'x' AND f IS NOT TRUE"
         );
         assert_eq!(
