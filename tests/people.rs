@@ -240,7 +240,7 @@ fn send(text: &str, anonymous: bool) -> SendFeedback {
     }
 }
 
-async fn feedback_rows(w: &World) -> Vec<(Option<i64>, i64, String)> {
+async fn feedback_rows(w: &World) -> Vec<(Option<i64>, bool, String)> {
     backbone::store::sql::query_as("SELECT author_id, anonymous, text FROM feedback ORDER BY id")
         .fetch_all(w.store.pool())
         .await
@@ -273,7 +273,7 @@ async fn anonymous_feedback_stores_no_author_in_the_row_the_events_or_the_export
 
     assert_eq!(
         feedback_rows(&w).await,
-        [(None, 1, "Meetings run long".to_string())]
+        [(None, true, "Meetings run long".to_string())]
     );
     let actors: Vec<(Option<i64>, String, String)> = backbone::store::sql::query_as(
         "SELECT actor_id, subject, detail FROM events WHERE kind = 'feedback.send'",

@@ -35,7 +35,7 @@ macro_rules! tasks_by_org {
         groups_by_org!(concat!(
             "SELECT org_id, assignee_id, COUNT(*) AS n FROM (",
             $tasks,
-            ") GROUP BY org_id, assignee_id"
+            ") AS t GROUP BY org_id, assignee_id"
         ))
     };
 }
@@ -151,7 +151,7 @@ pub async fn wins_per_period(store: &Store, coalition: CoalitionId, bounds: &[i6
 pub async fn completed(store: &Store, coalition: CoalitionId, w: Window) -> Result<i64> {
     count(
         store,
-        concat!("SELECT COUNT(*) FROM (", completed_in!("1"), ")"),
+        concat!("SELECT COUNT(*) FROM (", completed_in!("1"), ") AS t"),
         &[coalition.0, w.after, w.end],
     )
     .await
@@ -185,7 +185,7 @@ pub async fn cancelled(store: &Store, coalition: CoalitionId, w: Window) -> Resu
 pub async fn overdue(store: &Store, coalition: CoalitionId, at: i64) -> Result<i64> {
     count(
         store,
-        concat!("SELECT COUNT(*) FROM (", overdue_at!("1"), ")"),
+        concat!("SELECT COUNT(*) FROM (", overdue_at!("1"), ") AS t"),
         &[coalition.0, at],
     )
     .await

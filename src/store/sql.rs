@@ -299,7 +299,6 @@ macro_rules! run {
             }
             On::Db(Db::Postgres(pool)) => {
                 let ($sql, args) = stmt.postgres();
-                if std::env::var_os("BB_DEBUG_SQL").is_some() {
                     eprintln!("PGSQL: {}", $sql.as_str());
                 }
                 let $args = args?;
@@ -314,7 +313,6 @@ macro_rules! run {
             }
             On::Tx(TxConn::Postgres(tx)) => {
                 let ($sql, args) = stmt.postgres();
-                if std::env::var_os("BB_DEBUG_SQL").is_some() {
                     eprintln!("PGSQL: {}", $sql.as_str());
                 }
                 let $args = args?;
