@@ -299,8 +299,6 @@ macro_rules! run {
             }
             On::Db(Db::Postgres(pool)) => {
                 let ($sql, args) = stmt.postgres();
-                    eprintln!("PGSQL: {}", $sql.as_str());
-                }
                 let $args = args?;
                 let $e = pool;
                 $body
@@ -313,8 +311,6 @@ macro_rules! run {
             }
             On::Tx(TxConn::Postgres(tx)) => {
                 let ($sql, args) = stmt.postgres();
-                    eprintln!("PGSQL: {}", $sql.as_str());
-                }
                 let $args = args?;
                 let $e = &mut **tx;
                 $body
