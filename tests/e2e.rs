@@ -434,9 +434,7 @@ async fn scheduled_posts_carry_their_deliverys_nonce(bot: &Bot) {
         .filter(|r| r.method == "POST" && r.path.starts_with("/channels/") && r.path.ends_with("/messages"))
         .collect();
     assert!(posts.len() >= 10, "{posts:?}");
-    let pool = sqlx::SqlitePool::connect(&bot.db_url)
-        .await
-        .expect("the bot's database");
+    let store = bot.store().await;
     for p in &posts {
         assert_eq!(p.body["enforce_nonce"], serde_json::json!(true), "{p:?}");
         let nonce = p.body["nonce"]
@@ -450,12 +448,13 @@ async fn scheduled_posts_carry_their_deliverys_nonce(bot: &Bot) {
         // A send that just happened may take a moment to be recorded.
         let mut tries = 0;
         let (status, message_id, channel_id) = loop {
-            let row: (String, Option<i64>, Option<i64>) =
-                sqlx::query_as("SELECT status, message_id, channel_id FROM deliveries WHERE id = ?")
-                    .bind(id)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap_or_else(|e| panic!("no delivery #{id} for nonce {nonce:?}: {e}"));
+            let row: (String, Option<i64>, Option<i64>) = backbone::store::sql::query_as(
+                "SELECT status, message_id, channel_id FROM deliveries WHERE id = ?",
+            )
+            .bind(id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("no delivery #{id} for nonce {nonce:?}: {e}"));
             tries += 1;
             if row.0 != "sending" || tries == 100 {
                 break row;
@@ -476,7 +475,7 @@ async fn scheduled_posts_carry_their_deliverys_nonce(bot: &Bot) {
             );
         }
     }
-    pool.close().await;
+    store.close().await;
 
     let mut opened: Vec<String> = bot
         .fake
@@ -989,15 +988,13 @@ async fn wait_followup(bot: &Bot, r: &Reply) -> Msg {
 
 /// How many wins the bot's database holds for task row `task`.
 async fn wins_for_task(bot: &Bot, task: i64) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&bot.db_url)
-        .await
-        .expect("the bot's database");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wins WHERE task_id = ?")
+    let store = bot.store().await;
+    let n: i64 = backbone::store::sql::query_scalar("SELECT COUNT(*) FROM wins WHERE task_id = ?")
         .bind(task)
-        .fetch_one(&pool)
+        .fetch_one(store.pool())
         .await
         .expect("count wins");
-    pool.close().await;
+    store.close().await;
     n
 }
 

@@ -8,14 +8,12 @@ use fake_discord::*;
 
 /// Runs SQL on the bot's database.
 async fn sql(bot: &Bot, query: &str) {
-    let pool = sqlx::SqlitePool::connect(&bot.db_url)
-        .await
-        .expect("the bot's database");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(query.to_string()))
-        .execute(&pool)
+    let store = bot.store().await;
+    backbone::store::sql::query(sqlx::AssertSqlSafe(query.to_string()))
+        .execute(store.pool())
         .await
         .expect("sql");
-    pool.close().await;
+    store.close().await;
 }
 
 /// Page through 60 tasks with the ◀ ▶ buttons of `/task list`, after a restart: the buttons carry
@@ -118,15 +116,14 @@ fn posts_containing(bot: &Bot, channel: u64, needle: &str) -> Vec<Msg> {
 /// Waits until the bot has recorded where task #1's card is (it reads the card back after
 /// answering, so a command typed at machine speed could otherwise beat it).
 async fn card_remembered(bot: &Bot) {
-    let pool = sqlx::SqlitePool::connect(&bot.db_url)
-        .await
-        .expect("the bot's database");
+    let store = bot.store().await;
     let deadline = tokio::time::Instant::now() + SCHEDULED;
     loop {
-        let id: Option<i64> = sqlx::query_scalar("SELECT message_id FROM tasks WHERE number = 1")
-            .fetch_one(&pool)
-            .await
-            .expect("task #1");
+        let id: Option<i64> =
+            backbone::store::sql::query_scalar("SELECT message_id FROM tasks WHERE number = 1")
+                .fetch_one(store.pool())
+                .await
+                .expect("task #1");
         if id.is_some() {
             break;
         }
@@ -136,7 +133,7 @@ async fn card_remembered(bot: &Bot) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    pool.close().await;
+    store.close().await;
 }
 
 /// Editing a task's title redraws its posted card in place, and `/task list` shows the new title.

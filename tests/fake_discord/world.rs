@@ -493,6 +493,8 @@ pub struct Bot {
     /// Set when the bot serves interactions over HTTP (`backbone serve`): interactions are posted
     /// to it, signed, instead of dispatched on the gateway.
     pub http: Option<HttpTransport>,
+    /// The bot's PostgreSQL database, dropped with the bot (None on SQLite).
+    _database: Option<super::pg::Database>,
 }
 
 /// Posts interactions to `backbone serve`'s `POST /interactions`, signed as Discord signs them.
@@ -517,6 +519,37 @@ impl HttpTransport {
             client: reqwest::Client::new(),
             statuses: Arc::default(),
         }
+    }
+
+    /// [`Self::new`] opening a new connection for every request, as a load balancer in front of
+    /// several copies would spread them (a kept-alive connection sticks to one copy).
+    pub fn without_keep_alive(addr: std::net::SocketAddr) -> HttpTransport {
+        HttpTransport {
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("http client"),
+            ..HttpTransport::new(addr)
+        }
+    }
+
+    /// Posts `body` signed at `at`; the status, or None when the connection failed (the copy it
+    /// reached died).
+    pub async fn try_post(&self, body: &Value, at: DateTime<Utc>) -> Option<u16> {
+        let body = serde_json::to_vec(body).expect("json");
+        let ts = at.timestamp().to_string();
+        let sig = self.sign(&ts, &body);
+        let resp = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("X-Signature-Ed25519", sig)
+            .header("X-Signature-Timestamp", ts)
+            .body(body)
+            .send()
+            .await
+            .ok()?;
+        Some(resp.status().as_u16())
     }
 
     /// The application's public key in hex (`DISCORD_PUBLIC_KEY`).
@@ -764,7 +797,15 @@ impl Bot {
         let fake = FakeDiscord::start(world.clone(), TOKEN).await;
         fake.state().clock_now = Some(at);
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}", dir.path().join("backbone.db").display());
+        let (db_url, database) = if super::on_postgres() {
+            let database = super::pg::Cluster::shared().database();
+            (database.url.clone(), Some(database))
+        } else {
+            (
+                format!("sqlite://{}", dir.path().join("backbone.db").display()),
+                None,
+            )
+        };
         Bot {
             fake,
             clock: Arc::new(ManualClock::new(at)),
@@ -775,6 +816,7 @@ impl Bot {
             handle: None,
             dir,
             http: None,
+            _database: database,
         }
     }
 
@@ -894,6 +936,18 @@ impl Bot {
     pub fn slash_interaction(&self, user: u64, command: &str, options: &[(&str, &str)]) -> (String, Value) {
         let data = self.command_data(GUILD, command, options, None);
         self.interaction(2, GUILD, HOME, user, data, None)
+    }
+
+    /// [`Self::slash_interaction`] in `channel` of the test guild.
+    pub fn slash_interaction_in(
+        &self,
+        channel: u64,
+        user: u64,
+        command: &str,
+        options: &[(&str, &str)],
+    ) -> (String, Value) {
+        let data = self.command_data(GUILD, command, options, None);
+        self.interaction(2, GUILD, channel, user, data, None)
     }
 
     /// Builds an interaction and records it in the fake (so its answers are accepted); returns
@@ -1318,6 +1372,9 @@ impl Bot {
     /// Every row of every table (deliveries: only id and dedupe key), to prove that a refused
     /// command changed nothing.
     pub async fn db_fingerprint(&self) -> String {
+        if super::on_postgres() {
+            return self.postgres_fingerprint().await;
+        }
         let pool = sqlx::SqlitePool::connect(&self.db_url)
             .await
             .expect("open the bot's database");
@@ -1346,6 +1403,57 @@ impl Bot {
                 .join(" || '|' || ");
             let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT {expr} FROM \"{t}\" ORDER BY rowid"
+            )))
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+            out.push_str(&format!("## {t}\n{}\n", rows.join("\n")));
+        }
+        pool.close().await;
+        out
+    }
+
+    /// The bot's store, opened beside the bot (SQLite or PostgreSQL, as the bot has it): read it
+    /// with `backbone::store::sql`.
+    pub async fn store(&self) -> backbone::store::Store {
+        backbone::store::Store::connect(&self.db_url)
+            .await
+            .expect("open the bot's database")
+    }
+
+    /// [`Self::db_fingerprint`] of a PostgreSQL database: every row of every table as text, sorted.
+    async fn postgres_fingerprint(&self) -> String {
+        let pool = sqlx::PgPool::connect(&self.db_url)
+            .await
+            .expect("open the bot's database");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables
+              WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("tables");
+        let mut out = String::new();
+        for t in tables {
+            let cols: Vec<String> = if t == "deliveries" {
+                vec!["id".into(), "dedupe_key".into()]
+            } else {
+                sqlx::query_scalar(
+                    "SELECT column_name::text FROM information_schema.columns
+                      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                )
+                .bind(&t)
+                .fetch_all(&pool)
+                .await
+                .expect("columns")
+            };
+            let expr = cols
+                .iter()
+                .map(|c| format!("COALESCE(quote_literal(\"{c}\"), 'NULL')"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT {expr} FROM \"{t}\" ORDER BY 1"
             )))
             .fetch_all(&pool)
             .await

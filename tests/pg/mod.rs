@@ -46,20 +46,30 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// Whether PostgreSQL's programs are here; when not, says loudly that the caller skips (and
+/// fails instead under CI, which installs them).
+pub fn available() -> bool {
+    if bin_dir().is_some() {
+        return true;
+    }
+    // `.ci/run` installs PostgreSQL and sets CI: there, the PostgreSQL half must run.
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but no PostgreSQL binaries (initdb, pg_ctl) were found: install Debian's `postgresql` package"
+    );
+    eprintln!(
+        "\n!!!!!!!! SKIPPING the PostgreSQL half: no initdb/pg_ctl found (install Debian's `postgresql` package) !!!!!!!!\n"
+    );
+    false
+}
+
 impl Cluster {
     /// Starts a fresh cluster, or says loudly why PostgreSQL is skipped.
     pub fn start() -> Option<Cluster> {
-        let Some(bin) = bin_dir() else {
-            // `.ci/run` installs PostgreSQL and sets CI: there, the PostgreSQL half must run.
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but no PostgreSQL binaries (initdb, pg_ctl) were found: install Debian's `postgresql` package"
-            );
-            eprintln!(
-                "\n!!!!!!!! SKIPPING the PostgreSQL half: no initdb/pg_ctl found (install Debian's `postgresql` package) !!!!!!!!\n"
-            );
+        if !available() {
             return None;
-        };
+        }
+        let bin = bin_dir()?;
         let as_postgres = is_root();
         // The server runs as `postgres` under root: its directory must be reachable by that user,
         // so it goes in /tmp rather than wherever TMPDIR points.
