@@ -380,15 +380,18 @@ async fn sigterm_waits_for_the_command_in_flight() {
     let mut proc = spawn_bot(&bot, &[]);
     wait_ready(&bot, &mut proc).await;
 
-    // A second bot on the same database is turned away by the run lock.
-    let mut second = spawn_bot(&bot, &[]);
-    let status = second.wait_exit(START_TIMEOUT).await;
-    assert_eq!(status.code(), Some(2), "stderr:\n{}", second.stderr());
-    assert!(
-        second.stderr().contains("Backbone is running on"),
-        "{}",
-        second.stderr()
-    );
+    // A second bot on the same SQLite file is turned away by the run lock (PostgreSQL takes
+    // several copies: see tests/chaos.rs).
+    if !on_postgres() {
+        let mut second = spawn_bot(&bot, &[]);
+        let status = second.wait_exit(START_TIMEOUT).await;
+        assert_eq!(status.code(), Some(2), "stderr:\n{}", second.stderr());
+        assert!(
+            second.stderr().contains("Backbone is running on"),
+            "{}",
+            second.stderr()
+        );
+    }
 
     bot.fake.state().slow_callbacks = Some(Duration::from_millis(1500));
     let token = bot.send_slash_in(GUILD, HOME, ADMIN, "coalition create", &[("name", "In Flight")]);
