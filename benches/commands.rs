@@ -15,6 +15,9 @@
 //! `BENCH_HTTP=1` measures the same commands once more with interactions posted, signed, to
 //! `backbone serve` instead of dispatched on the gateway.
 //!
+//! `BACKBONE_TEST_DATABASE=postgres` runs Backbone on a PostgreSQL database (a throwaway cluster
+//! started for the run) instead of a SQLite file, to compare the two stores.
+//!
 //! Run with `cargo bench --bench commands`.
 
 #![recursion_limit = "256"]

@@ -8,6 +8,9 @@
 //!   its channel (a resend after a takeover carries the same nonce, which Discord deduplicates);
 //! * every command the balancer got to a live copy is answered;
 //! * the lease moves to a live copy within its time plus 2 s of the holder's death.
+//!
+//! And PostgreSQL itself stopping (every connection cut) in the middle of a fan-out and coming
+//! back: the copies reconnect, nothing sent is lost or doubled, and commands are answered again.
 
 #![recursion_limit = "256"]
 mod fake_discord;
@@ -103,8 +106,9 @@ impl Balancer {
     }
 
     async fn connect(&self) -> Option<TcpStream> {
-        for _ in 0..COPIES {
-            let i = self.next.fetch_add(1, Ordering::Relaxed) % COPIES;
+        let n = self.backends.lock().unwrap().len();
+        for _ in 0..n {
+            let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
             let (addr, up) = self.backends.lock().unwrap()[i];
             if up && let Ok(s) = TcpStream::connect(addr).await {
                 return Some(s);
@@ -207,6 +211,80 @@ async fn coalitions_due_soon(store: &Store) {
         .expect("digests due soon");
 }
 
+/// Waits until every digest (one per coalition) and celebration is sent, then checks each shows
+/// exactly once in its channel; returns how many there are and how many were posted more than
+/// once (a resend after a crash, deduplicated by its nonce).
+async fn each_sent_and_shown_once(bot: &Bot, store: &Store, run: &str) -> (usize, usize) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let rows: Vec<(i64, String, String, Option<i64>)> = loop {
+        let rows: Vec<(i64, String, String, Option<i64>)> = sql::query_as(
+            "SELECT id, kind, status, channel_id FROM deliveries
+              WHERE kind IN ('digest', 'win_celebration') ORDER BY id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap_or_default();
+        let digests = rows.iter().filter(|r| r.1 == "digest").count();
+        if digests == COALITIONS as usize && rows.iter().all(|r| r.2 == "sent") {
+            break rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{run}: not everything was sent: {:?}",
+            rows.iter().filter(|r| r.2 != "sent").collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let resent = {
+        let state = bot.fake.state();
+        let mut resent = 0;
+        for (id, kind, _, _) in &rows {
+            let nonce = format!("bb{id}");
+            let shown = state
+                .messages
+                .values()
+                .filter(|m| m.interaction_token.is_none() && m.json["nonce"].as_str() == Some(nonce.as_str()))
+                .count();
+            assert_eq!(shown, 1, "{run}: {kind} #{id} shows {shown} times");
+            let posts = state
+                .requests
+                .iter()
+                .filter(|r| r.method == "POST" && r.body["nonce"].as_str() == Some(nonce.as_str()))
+                .count();
+            resent += posts.saturating_sub(1);
+        }
+        resent
+    };
+    for i in 0..COALITIONS {
+        let digests = rows
+            .iter()
+            .filter(|r| r.1 == "digest" && r.3 == Some(hub(i) as i64))
+            .count();
+        assert_eq!(digests, 1, "{run}: hub {i} got {digests} digests");
+    }
+    (rows.len(), resent)
+}
+
+/// Waits until the first digest has gone out: the fan-out is under way.
+async fn fan_out_started(store: &Store) {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let sent: i64 = sql::query_scalar(
+                "SELECT COUNT(*) FROM deliveries WHERE kind = 'digest' AND status = 'sent'",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap_or(0);
+            if sent > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the fan-out starts");
+}
+
 /// One run of the scenario with `seed`.
 async fn chaos(seed: u64) {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
@@ -238,22 +316,7 @@ async fn chaos(seed: u64) {
             for k in 0..3 {
                 if k == 0 {
                     // The holder dies in the middle of the digests' fan-out.
-                    tokio::time::timeout(Duration::from_secs(60), async {
-                        loop {
-                            let sent: i64 = sql::query_scalar(
-                                "SELECT COUNT(*) FROM deliveries WHERE kind = 'digest' AND status = 'sent'",
-                            )
-                            .fetch_one(store.pool())
-                            .await
-                            .expect("count digests");
-                            if sent > 0 {
-                                return;
-                            }
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                        }
-                    })
-                    .await
-                    .expect("the fan-out starts");
+                    fan_out_started(&store).await;
                 } else {
                     tokio::time::sleep(Duration::from_millis(1_500 + 500 * rng.below(4))).await;
                 }
@@ -365,60 +428,14 @@ async fn chaos(seed: u64) {
     }
 
     // Every scheduled post of the fan-out is sent, and shows exactly once in its channel.
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let rows: Vec<(i64, String, String, Option<i64>)> = loop {
-        let rows: Vec<(i64, String, String, Option<i64>)> = sql::query_as(
-            "SELECT id, kind, status, channel_id FROM deliveries
-              WHERE kind IN ('digest', 'win_celebration') ORDER BY id",
-        )
-        .fetch_all(store.pool())
-        .await
-        .expect("deliveries");
-        let digests = rows.iter().filter(|r| r.1 == "digest").count();
-        if digests == COALITIONS as usize && rows.iter().all(|r| r.2 == "sent") {
-            break rows;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "seed {seed}: not everything was sent: {:?}",
-            rows.iter().filter(|r| r.2 != "sent").collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
-    let resent = {
-        let state = bot.fake.state();
-        let mut resent = 0;
-        for (id, kind, _, _) in &rows {
-            let nonce = format!("bb{id}");
-            let shown = state
-                .messages
-                .values()
-                .filter(|m| m.interaction_token.is_none() && m.json["nonce"].as_str() == Some(nonce.as_str()))
-                .count();
-            assert_eq!(shown, 1, "seed {seed}: {kind} #{id} shows {shown} times");
-            let posts = state
-                .requests
-                .iter()
-                .filter(|r| r.method == "POST" && r.body["nonce"].as_str() == Some(nonce.as_str()))
-                .count();
-            resent += posts.saturating_sub(1);
-        }
-        resent
-    };
-    for i in 0..COALITIONS {
-        let digests = rows
-            .iter()
-            .filter(|r| r.1 == "digest" && r.3 == Some(hub(i) as i64))
-            .count();
-        assert_eq!(digests, 1, "seed {seed}: hub {i} got {digests} digests");
-    }
+    let (posts, resent) = each_sent_and_shown_once(&bot, &store, &format!("seed {seed}")).await;
     bot.fake.assert_no_violations();
 
     eprintln!(
         "chaos seed {seed}: {} scheduled posts each shown once ({resent} resent after a kill, deduplicated by nonce); \
          {answered} commands answered, {refused_at_dead} refused at a dead copy, {near_a_kill} lost with a copy killed after acknowledging; \
          lease moved after {takeovers:?} (limit {:?})",
-        rows.len(),
+        posts,
         LEASE + Duration::from_secs(2)
     );
     for c in &mut copies {
@@ -436,4 +453,68 @@ async fn three_copies_survive_three_kills_with_nothing_lost_or_doubled() {
     for seed in [1, 2, 3] {
         chaos(seed).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_restart_mid_fan_out_loses_and_doubles_nothing() {
+    // A cluster of its own: it is stopped and started again.
+    let Some(cluster) = pg::Cluster::start() else {
+        return;
+    };
+    let mut bot = Bot::without_bot_in(world(), Utc::now()).await;
+    bot.db_url = cluster.create_database("restart");
+    let store = Store::connect(&bot.db_url).await.expect("the shared database");
+    coalitions_due_soon(&store).await;
+    let env = CopyEnv {
+        dir: bot.dir().to_path_buf(),
+        api_base: bot.fake.api_base(),
+        db_url: bot.db_url.clone(),
+    };
+    let addrs: Vec<SocketAddr> = (0..2).map(|_| free_addr()).collect();
+    let mut copies: Vec<Process> = addrs.iter().map(|a| spawn_copy(&env, *a)).collect();
+    for c in &mut copies {
+        listening(c).await;
+    }
+    let (_balancer, front) = Balancer::start(&addrs).await;
+    let transport = HttpTransport::without_keep_alive(front);
+
+    fan_out_started(&store).await;
+    cluster.stop_server();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    cluster.start_server();
+
+    // Commands after the restart are answered (each copy's pool replaces its cut connections).
+    let mut answered = 0;
+    for i in 0..20u64 {
+        let (user, command) = if i % 2 == 0 {
+            (MEMBER, "coalition info")
+        } else {
+            (MEMBER, "task list")
+        };
+        let (token, body) = bot.slash_interaction_in(hub(i % COALITIONS), user, command, &[]);
+        let status = transport.try_post(&body, Utc::now()).await;
+        assert!(
+            matches!(status, Some(200 | 202)),
+            "command {i} after the restart: {status:?}"
+        );
+        let r = bot.reply(&token).await;
+        assert!(
+            !r.text().is_empty() && !r.text().contains("went wrong"),
+            "{}",
+            r.text()
+        );
+        answered += 1;
+    }
+
+    let (posts, resent) = each_sent_and_shown_once(&bot, &store, "restart").await;
+    bot.fake.assert_no_violations();
+    for c in &mut copies {
+        let log = c.stderr();
+        assert!(!log.contains("panicked"), "{log}");
+        c.kill9();
+    }
+    eprintln!(
+        "PostgreSQL restart mid fan-out: {posts} scheduled posts each shown once ({resent} resent, deduplicated by nonce); {answered} commands answered after it"
+    );
+    store.close().await;
 }

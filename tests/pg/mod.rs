@@ -111,11 +111,19 @@ impl Cluster {
                 "--no-sync",
             ],
         );
+        cluster.start_server();
+        Some(cluster)
+    }
+
+    /// Starts the server (again) on its port, waiting until it accepts connections.
+    pub fn start_server(&self) {
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            cluster.dir.path().display()
+            "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            self.port,
+            self.dir.path().display()
         );
-        cluster.run(
+        let data = self.data();
+        self.run(
             "pg_ctl",
             &[
                 "-D",
@@ -123,12 +131,27 @@ impl Cluster {
                 "-o",
                 &options,
                 "-l",
-                cluster.log().to_str().expect("utf-8 path"),
+                self.log().to_str().expect("utf-8 path"),
                 "-w",
                 "start",
             ],
         );
-        Some(cluster)
+    }
+
+    /// Stops the server at once (`-m immediate`: every connection is cut, as in a crash).
+    pub fn stop_server(&self) {
+        let data = self.data();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().expect("utf-8 path"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
     }
 
     fn data(&self) -> PathBuf {
