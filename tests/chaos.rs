@@ -518,3 +518,50 @@ async fn a_postgres_restart_mid_fan_out_loses_and_doubles_nothing() {
     );
     store.close().await;
 }
+
+/// A signed interaction replayed to another copy within its five minutes is refused there too:
+/// the ids taken are in the shared database, not only in the memory of the copy that took it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_to_another_copy_is_refused() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::Cluster::shared().database();
+    let mut bot = Bot::without_bot_in(world(), Utc::now()).await;
+    bot.db_url = database.url.clone();
+    let env = CopyEnv {
+        dir: bot.dir().to_path_buf(),
+        api_base: bot.fake.api_base(),
+        db_url: bot.db_url.clone(),
+    };
+    let addrs: Vec<SocketAddr> = (0..2).map(|_| free_addr()).collect();
+    let mut copies: Vec<Process> = addrs.iter().map(|a| spawn_copy(&env, *a)).collect();
+    for c in &mut copies {
+        listening(c).await;
+    }
+    let (a, b) = (HttpTransport::new(addrs[0]), HttpTransport::new(addrs[1]));
+    let (token, body) = bot.slash_interaction(ADMIN, "coalition create", &[("name", "Replayed")]);
+    assert_eq!(a.try_post(&body, Utc::now()).await, Some(202));
+    let r = bot.reply(&token).await;
+    assert!(r.text().contains("Replayed"), "{}", r.text());
+    assert_eq!(
+        b.try_post(&body, Utc::now()).await,
+        Some(401),
+        "the replay at the other copy"
+    );
+    assert_eq!(
+        a.try_post(&body, Utc::now()).await,
+        Some(401),
+        "the replay at the same copy"
+    );
+    let store = Store::connect(&bot.db_url).await.expect("the shared database");
+    let created: i64 = sql::query_scalar("SELECT COUNT(*) FROM coalitions")
+        .fetch_one(store.pool())
+        .await
+        .expect("count coalitions");
+    assert_eq!(created, 1, "the replays changed nothing");
+    for c in &mut copies {
+        c.kill9();
+    }
+    store.close().await;
+}

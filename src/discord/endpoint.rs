@@ -4,7 +4,8 @@
 //! Each request is checked before anything else happens: its Ed25519 signature
 //! (`X-Signature-Ed25519` over `X-Signature-Timestamp` + body) against the application's public
 //! key, then its timestamp, which must lie within five minutes of now, then its interaction id,
-//! which must not have been seen in those five minutes. A request failing any of these gets
+//! which must not have been taken in those five minutes by any copy on the same database
+//! (`store::interactions`; this copy's memory too). A request failing any of these gets
 //! 401 and changes nothing. A PING gets its PONG in the HTTP response (Discord checks the URL
 //! that way). Every other interaction goes to the same dispatcher as the gateway's
 //! (`poise::dispatch_event` with the same framework options), so the same handlers answer it
@@ -13,6 +14,7 @@
 //! has finished or [`HOLD`] has passed (by then the responder has deferred).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +33,7 @@ use super::{Data, detached::Detached};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::ops::http;
+use crate::store;
 
 /// How old (or how far ahead) a request's timestamp may be; older is a replay.
 pub const MAX_AGE_SECONDS: i64 = 300;
@@ -155,7 +158,12 @@ pub struct Endpoint {
     options: poise::FrameworkOptions<Data, Error>,
     data: Data,
     seen: Mutex<Seen>,
+    /// Interactions taken, to forget old ids every [`FORGET_EVERY`].
+    taken: AtomicU64,
 }
+
+/// How often (in interactions taken) the ids older than the window are deleted.
+const FORGET_EVERY: u64 = 64;
 
 impl Endpoint {
     pub fn new(
@@ -174,6 +182,7 @@ impl Endpoint {
             options,
             data,
             seen: Mutex::default(),
+            taken: AtomicU64::new(0),
         }
     }
 
@@ -206,8 +215,7 @@ impl Endpoint {
         if let Interaction::Ping(_) = interaction {
             return Answer::Json(r#"{"type":1}"#.into());
         }
-        let id = interaction.id().get();
-        if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).first(id, now) {
+        if !self.first_time(interaction.id().get(), now).await {
             return Answer::Unauthorized(Refusal::Replay);
         }
         let this = self.clone();
@@ -215,6 +223,31 @@ impl Endpoint {
         // The handler goes on if it takes longer; its answer is the responder's.
         let _ = tokio::time::timeout(HOLD, task).await;
         Answer::Accepted
+    }
+
+    /// Whether interaction `id` is new: recorded in the database, which every copy shares; in
+    /// this copy's memory when the database cannot say (it is restarting, say), so a replay to
+    /// this copy is refused even then.
+    async fn first_time(&self, id: u64, now: i64) -> bool {
+        let fresh_here = self.seen.lock().unwrap_or_else(|e| e.into_inner()).first(id, now);
+        let store = &self.data.store;
+        match store::interactions::first_time(store, id as i64, now).await {
+            Ok(fresh) => {
+                if self
+                    .taken
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(FORGET_EVERY)
+                    && let Err(e) = store::interactions::forget_before(store, now - MAX_AGE_SECONDS).await
+                {
+                    tracing::warn!(error = %e, "interaction endpoint: could not forget old interaction ids");
+                }
+                fresh && fresh_here
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "interaction endpoint: the database could not record an interaction id; checked in this copy's memory only");
+                fresh_here
+            }
+        }
     }
 
     fn refused(&self, reason: &str) {

@@ -43,6 +43,7 @@ pub mod export;
 pub mod feedback;
 pub mod goals;
 pub mod held;
+pub mod interactions;
 pub mod lease;
 pub mod maintenance;
 pub mod meetings;

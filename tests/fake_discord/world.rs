@@ -1369,7 +1369,8 @@ impl Bot {
         }
     }
 
-    /// Every row of every table (deliveries: only id and dedupe key), to prove that a refused
+    /// Every row of every table (deliveries: only id and dedupe key; not the interaction ids
+    /// `backbone serve` took, which every request it accepts adds), to prove that a refused
     /// command changed nothing.
     pub async fn db_fingerprint(&self) -> String {
         if super::on_postgres() {
@@ -1379,7 +1380,7 @@ impl Bot {
             .await
             .expect("open the bot's database");
         let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name",
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_sqlx_migrations', 'interactions_seen') ORDER BY name",
         )
         .fetch_all(&pool)
         .await
@@ -1428,7 +1429,7 @@ impl Bot {
             .expect("open the bot's database");
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT table_name::text FROM information_schema.tables
-              WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1",
+              WHERE table_schema = current_schema() AND table_name NOT IN ('_sqlx_migrations', 'interactions_seen') ORDER BY 1",
         )
         .fetch_all(&pool)
         .await
