@@ -21,8 +21,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use backbone::actions::{self, Actor};
-use backbone::domain::{ChannelId, GuildId, UserId};
 use backbone::store::{Store, sql};
 use chrono::Utc;
 use tokio::net::{TcpListener, TcpStream};
@@ -36,31 +34,15 @@ const COMMANDS: usize = 200;
 const LEASE: Duration = Duration::from_secs(3);
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// The first hub channel.
+const FIRST_HUB: u64 = 1_300_000_000_000_002_200;
+
 fn hub(i: u64) -> u64 {
-    1_300_000_000_000_002_200 + i
+    FIRST_HUB + i
 }
 
-/// The standard world plus one home channel per coalition.
 fn world() -> WorldSpec {
-    let mut w = WorldSpec::standard();
-    for i in 0..COALITIONS {
-        w.channels.push(ChannelSpec {
-            id: hub(i),
-            guild: GUILD,
-            name: format!("hub-{i}"),
-        });
-    }
-    w
-}
-
-fn actor(user: u64, name: &str, manage_server: bool, channel: u64) -> Actor {
-    Actor {
-        user: UserId(user as i64),
-        guild: GuildId(GUILD as i64),
-        manage_server,
-        name: name.into(),
-        channel: Some(ChannelId(channel as i64)),
-    }
+    hub_world(FIRST_HUB, COALITIONS)
 }
 
 /// A small deterministic generator: the seed decides the victims and the pauses.
@@ -165,6 +147,22 @@ async fn listening(p: &mut Process) {
     .await;
 }
 
+/// `n` copies on free ports, each serving interactions; what they were started with, their
+/// addresses and processes.
+async fn start_copies(bot: &Bot, n: usize) -> (CopyEnv, Vec<SocketAddr>, Vec<Process>) {
+    let env = CopyEnv {
+        dir: bot.dir().to_path_buf(),
+        api_base: bot.fake.api_base(),
+        db_url: bot.db_url.clone(),
+    };
+    let addrs: Vec<SocketAddr> = (0..n).map(|_| free_addr()).collect();
+    let mut copies: Vec<Process> = addrs.iter().map(|a| spawn_copy(&env, *a)).collect();
+    for c in &mut copies {
+        listening(c).await;
+    }
+    (env, addrs, copies)
+}
+
 /// The process id of the copy holding a live scheduler lease.
 async fn holder(store: &Store) -> Option<u32> {
     let now_ms = Utc::now().timestamp_millis();
@@ -179,31 +177,7 @@ async fn holder(store: &Store) -> Option<u32> {
 /// The coalitions, each with a member and a win, their digests due a few seconds from now.
 async fn coalitions_due_soon(store: &Store) {
     let now = Utc::now();
-    for i in 0..COALITIONS {
-        let admin = actor(ADMIN, "Ada Admin", true, hub(i));
-        let input = actions::coalitions::CreateCoalition {
-            name: format!("Hub {i}"),
-            channel: Some(ChannelId(hub(i) as i64)),
-            timezone: None,
-        };
-        actions::coalitions::create(store, &admin, now, input)
-            .await
-            .expect("create a coalition");
-        let member = actor(MEMBER, "Milo Member", false, hub(i));
-        actions::members::join(store, &member, now, None, None)
-            .await
-            .expect("join");
-        let win = actions::wins::LogWin {
-            coalition: None,
-            text: format!("Hub {i} met the council"),
-            goal: None,
-            amount: None,
-            org: None,
-        };
-        actions::wins::log(store, &member, now, win)
-            .await
-            .expect("log a win");
-    }
+    seed_hubs(store, FIRST_HUB, COALITIONS, now).await;
     sql::query("UPDATE coalitions SET next_digest_at = ?")
         .bind(now.timestamp() + 6)
         .execute(store.pool())
@@ -294,16 +268,7 @@ async fn chaos(seed: u64) {
     let store = Store::connect(&bot.db_url).await.expect("the shared database");
     coalitions_due_soon(&store).await;
 
-    let env = CopyEnv {
-        dir: bot.dir().to_path_buf(),
-        api_base: bot.fake.api_base(),
-        db_url: bot.db_url.clone(),
-    };
-    let addrs: Vec<SocketAddr> = (0..COPIES).map(|_| free_addr()).collect();
-    let mut copies: Vec<Process> = addrs.iter().map(|a| spawn_copy(&env, *a)).collect();
-    for c in &mut copies {
-        listening(c).await;
-    }
+    let (env, addrs, mut copies) = start_copies(&bot, COPIES).await;
     let (balancer, front) = Balancer::start(&addrs).await;
     let transport = HttpTransport::without_keep_alive(front);
 
@@ -465,16 +430,7 @@ async fn a_postgres_restart_mid_fan_out_loses_and_doubles_nothing() {
     bot.db_url = cluster.create_database("restart");
     let store = Store::connect(&bot.db_url).await.expect("the shared database");
     coalitions_due_soon(&store).await;
-    let env = CopyEnv {
-        dir: bot.dir().to_path_buf(),
-        api_base: bot.fake.api_base(),
-        db_url: bot.db_url.clone(),
-    };
-    let addrs: Vec<SocketAddr> = (0..2).map(|_| free_addr()).collect();
-    let mut copies: Vec<Process> = addrs.iter().map(|a| spawn_copy(&env, *a)).collect();
-    for c in &mut copies {
-        listening(c).await;
-    }
+    let (_env, addrs, mut copies) = start_copies(&bot, 2).await;
     let (_balancer, front) = Balancer::start(&addrs).await;
     let transport = HttpTransport::without_keep_alive(front);
 
@@ -529,16 +485,7 @@ async fn a_replay_to_another_copy_is_refused() {
     let database = pg::Cluster::shared().database();
     let mut bot = Bot::without_bot_in(world(), Utc::now()).await;
     bot.db_url = database.url.clone();
-    let env = CopyEnv {
-        dir: bot.dir().to_path_buf(),
-        api_base: bot.fake.api_base(),
-        db_url: bot.db_url.clone(),
-    };
-    let addrs: Vec<SocketAddr> = (0..2).map(|_| free_addr()).collect();
-    let mut copies: Vec<Process> = addrs.iter().map(|a| spawn_copy(&env, *a)).collect();
-    for c in &mut copies {
-        listening(c).await;
-    }
+    let (_env, addrs, mut copies) = start_copies(&bot, 2).await;
     let (a, b) = (HttpTransport::new(addrs[0]), HttpTransport::new(addrs[1]));
     let (token, body) = bot.slash_interaction(ADMIN, "coalition create", &[("name", "Replayed")]);
     assert_eq!(a.try_post(&body, Utc::now()).await, Some(202));

@@ -8,8 +8,6 @@ mod fake_discord;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use backbone::actions::{self, Actor};
-use backbone::domain::{ChannelId, GuildId, UserId};
 use backbone::store::Store;
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -20,31 +18,15 @@ const COALITIONS: u64 = 60;
 /// Commands dispatched at once during the fan-out.
 const COMMANDS: usize = 200;
 
+/// The first hub channel.
+const FIRST_HUB: u64 = 1_300_000_000_000_001_200;
+
 fn hub(i: u64) -> u64 {
-    1_300_000_000_000_001_200 + i
+    FIRST_HUB + i
 }
 
-/// The standard world plus one home channel per coalition.
 fn world() -> WorldSpec {
-    let mut w = WorldSpec::standard();
-    for i in 0..COALITIONS {
-        w.channels.push(ChannelSpec {
-            id: hub(i),
-            guild: GUILD,
-            name: format!("hub-{i}"),
-        });
-    }
-    w
-}
-
-fn actor(user: u64, name: &str, manage_server: bool, channel: u64) -> Actor {
-    Actor {
-        user: UserId(user as i64),
-        guild: GuildId(GUILD as i64),
-        manage_server,
-        name: name.into(),
-        channel: Some(ChannelId(channel as i64)),
-    }
+    hub_world(FIRST_HUB, COALITIONS)
 }
 
 /// Monday 2026-11-30, `h:m` UTC: the default digest runs Mondays at 9:00.
@@ -58,32 +40,7 @@ async fn seed(bot: &Bot) {
     let store = Store::connect(&bot.db_url)
         .await
         .expect("open the bot's database");
-    let now = monday(8, 59, 0);
-    for i in 0..COALITIONS {
-        let admin = actor(ADMIN, "Ada Admin", true, hub(i));
-        let input = actions::coalitions::CreateCoalition {
-            name: format!("Hub {i}"),
-            channel: Some(ChannelId(hub(i) as i64)),
-            timezone: None,
-        };
-        actions::coalitions::create(&store, &admin, now, input)
-            .await
-            .expect("create a coalition");
-        let member = actor(MEMBER, "Milo Member", false, hub(i));
-        actions::members::join(&store, &member, now, None, None)
-            .await
-            .expect("join");
-        let win = actions::wins::LogWin {
-            coalition: None,
-            text: format!("Hub {i} met the council"),
-            goal: None,
-            amount: None,
-            org: None,
-        };
-        actions::wins::log(&store, &member, now, win)
-            .await
-            .expect("log a win");
-    }
+    seed_hubs(&store, FIRST_HUB, COALITIONS, monday(8, 59, 0)).await;
     store.close().await;
 }
 

@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod gateway;
+pub mod hubs;
 #[path = "../pg/mod.rs"]
 pub mod pg;
 pub mod process;
@@ -15,27 +16,10 @@ pub mod threads;
 pub mod validate;
 pub mod world;
 
+pub use hubs::*;
 pub use process::Process;
 pub use scenario::*;
 pub use server::{FakeDiscord, Msg, Request};
 pub use world::*;
 
-/// Whether the bot's database is PostgreSQL (`BACKBONE_TEST_DATABASE=postgres`) rather than a
-/// SQLite file: the same end-to-end tests run on both stores.
-pub fn on_postgres() -> bool {
-    match std::env::var("BACKBONE_TEST_DATABASE").as_deref() {
-        Ok("postgres") => true,
-        Ok("sqlite") | Err(_) => false,
-        Ok(other) => panic!("BACKBONE_TEST_DATABASE={other:?}: use `sqlite` (the default) or `postgres`"),
-    }
-}
-
-/// True (after saying so on stderr) on PostgreSQL, for a test that opens the bot's SQLite file
-/// itself: it returns early there.
-pub fn sqlite_only(what: &str) -> bool {
-    if on_postgres() {
-        eprintln!("SQLite only, not run on PostgreSQL: {what}");
-        return true;
-    }
-    false
-}
+pub use pg::{on_postgres, sqlite_only};

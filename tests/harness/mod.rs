@@ -34,25 +34,8 @@ pub struct World {
     _database: Option<pg::Database>,
 }
 
-/// Whether the tests run on PostgreSQL (`BACKBONE_TEST_DATABASE=postgres`) rather than SQLite.
-pub fn on_postgres() -> bool {
-    match std::env::var("BACKBONE_TEST_DATABASE").as_deref() {
-        Ok("postgres") => true,
-        Ok("sqlite") | Err(_) => false,
-        Ok(other) => panic!("BACKBONE_TEST_DATABASE={other:?}: use `sqlite` (the default) or `postgres`"),
-    }
-}
-
-/// True (after saying so on stderr) when the tests run on PostgreSQL and this test checks
-/// something only SQLite has (`EXPLAIN QUERY PLAN`, its trigger names, `randomblob`): the test
-/// returns early there. Everything it exercises besides is covered by the other tests on both.
-pub fn sqlite_only(what: &str) -> bool {
-    if on_postgres() {
-        eprintln!("SQLite only, not run on PostgreSQL: {what}");
-        return true;
-    }
-    false
-}
+#[allow(unused_imports)]
+pub use pg::{on_postgres, sqlite_only};
 
 /// A fresh, migrated store: a SQLite file in `dir`, or a new PostgreSQL database (see the
 /// module's notes), kept while the returned guard lives.

@@ -46,6 +46,28 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// Whether the tests run on PostgreSQL (`BACKBONE_TEST_DATABASE=postgres`) rather than SQLite:
+/// the harness and the end-to-end bot then put their database in [`Cluster::shared`].
+pub fn on_postgres() -> bool {
+    match std::env::var("BACKBONE_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("BACKBONE_TEST_DATABASE={other:?}: use `sqlite` (the default) or `postgres`"),
+    }
+}
+
+/// True (after saying so on stderr) when the tests run on PostgreSQL and this test checks
+/// something only SQLite has (its query plans, trigger names, file bytes, write lock,
+/// `randomblob`): the test returns early there. What it exercises besides is covered by the
+/// other tests on both.
+pub fn sqlite_only(what: &str) -> bool {
+    if on_postgres() {
+        eprintln!("SQLite only, not run on PostgreSQL: {what}");
+        return true;
+    }
+    false
+}
+
 /// Whether PostgreSQL's programs are here; when not, says loudly that the caller skips (and
 /// fails instead under CI, which installs them).
 pub fn available() -> bool {
