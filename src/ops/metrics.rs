@@ -46,6 +46,8 @@ pub struct Metrics {
     pub tick_seconds: Histogram,
     /// Backups that failed.
     pub backup_failures: IntCounter,
+    /// Commands whose scope came from memory rather than the database (SQLite; `store::scope`).
+    scopes_from_memory: IntCounter,
     /// The scheduler's clock time (unix seconds) of the last round it finished, planning and
     /// sending: a stalled scheduler shows as a value falling behind.
     pub scheduler_round: IntGauge,
@@ -171,6 +173,13 @@ impl Metrics {
                 &r,
                 counter("backbone_backup_failures_total", "Backups that failed."),
             ),
+            scopes_from_memory: metric(
+                &r,
+                counter(
+                    "backbone_scopes_from_memory_total",
+                    "Commands that found their coalition and the actor's membership in memory, with no statement (SQLite only).",
+                ),
+            ),
             deliveries: metric(
                 &r,
                 IntGaugeVec::new(
@@ -260,6 +269,9 @@ impl Metrics {
         self.backup_last_success
             .set(health.last_backup_ok().map_or(0, |t| t.timestamp()));
         self.backup_failing.set(i64::from(health.backup_failing()));
+        let hits = store.scope_memory().map_or(0, |m| m.hits());
+        self.scopes_from_memory
+            .inc_by(hits.saturating_sub(self.scopes_from_memory.get()));
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)

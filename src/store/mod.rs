@@ -83,6 +83,8 @@ const WRITE_LOCK: i64 = 0x6261_636b_626f_6e65; // "backbone"
 #[derive(Clone, Debug)]
 pub struct Store {
     db: sql::Db,
+    /// Scopes kept in memory (SQLite only; see [`scope`]).
+    scopes: Option<std::sync::Arc<scope::Memory>>,
 }
 
 /// Whether `url` names a PostgreSQL database.
@@ -126,8 +128,20 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // Every connection tells the scope memory of each change to what a scope is read from.
+        let scopes = std::sync::Arc::new(scope::Memory::new(0));
+        let hooked = scopes.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .after_connect(move |conn, _| {
+                let scopes = hooked.clone();
+                Box::pin(async move {
+                    conn.lock_handle()
+                        .await?
+                        .set_update_hook(move |change| scopes.saw(change));
+                    Ok(())
+                })
+            })
             // sqlx pings a connection before lending it out by default: for SQLite that is one
             // more round trip to the connection's worker thread before every statement and
             // transaction, and it proves only that the thread is alive, which the statement
@@ -139,8 +153,13 @@ impl Store {
             .map_err(|e| Error::internal(format!("cannot open database `{url}`: {e}")))?;
         let store = Store {
             db: sql::Db::Sqlite(held::Db(pool)),
+            scopes: Some(scopes.clone()),
         };
         store.migrate().await?;
+        let count: Option<i64> = sql::query_scalar("SELECT MAX(id) FROM scope_changes")
+            .fetch_one(store.pool())
+            .await?;
+        scopes.saw_count(count.unwrap_or(0));
         Ok(store)
     }
 
@@ -159,6 +178,7 @@ impl Store {
             .map_err(|e| Error::user(postgres_refusal(&shown, &e)))?;
         let store = Store {
             db: sql::Db::Postgres(pool),
+            scopes: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -167,6 +187,11 @@ impl Store {
     /// Opens a fresh database file at `path` (for tests, tools and benchmarks).
     pub async fn open_file(path: &std::path::Path) -> Result<Store> {
         Store::connect(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// The scopes kept in memory: SQLite only ([`scope`]).
+    pub fn scope_memory(&self) -> Option<&scope::Memory> {
+        self.scopes.as_deref()
     }
 
     /// Which database this is.

@@ -1,5 +1,28 @@
 //! What every command starts from: the guild's active coalitions, each with the acting user's
 //! membership (and the time zone they set for themselves), in one statement.
+//!
+//! On SQLite the process also keeps the answer in memory ([`Memory`]), per guild and user, so a
+//! command finds its scope without asking the database. What may be kept is decided by the
+//! database itself: triggers (migration 0260) count every change to coalitions, members and
+//! member preferences in `scope_changes`, whose one row's id is the count. The scope statement
+//! reads that count in the same snapshot as the scope; SQLite's update hook, on every connection
+//! of the pool, tells the process each new count as the change is made, before it commits. A kept
+//! scope is used only while its count is the newest the process has seen, so:
+//!
+//! * a scope read before a change commits carries the old count, which the change has already
+//!   passed in memory: it is never used once the change is made;
+//! * a change that rolls back leaves memory one ahead of the database until the next change
+//!   commits: scopes are read afresh (and not kept) until then, never served stale.
+//!
+//! This holds for the writes of this process, which on SQLite is the only one: `backbone run` and
+//! `serve` hold the database's run lock. PostgreSQL copies keep nothing (another copy's writes
+//! would not reach this one's memory).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sqlx::sqlite::{SqliteOperation, UpdateHookResult};
 
 use super::sql;
 
@@ -21,6 +44,115 @@ pub struct Candidate {
     pub own_timezone: Option<String>,
 }
 
+/// Most scopes kept at once (one per guild and user); past it, the memory starts again empty.
+const KEPT_SCOPES: usize = 2048;
+
+/// Scopes kept in memory while no change to what they came from has been made (see the module's
+/// notes). One per SQLite store; its update hook feeds it.
+#[derive(Debug)]
+pub struct Memory {
+    /// The newest count of `scope_changes` this process has seen.
+    seen: AtomicI64,
+    kept: Mutex<HashMap<(GuildId, UserId), Arc<Kept>>>,
+    /// Scopes served from memory, for the metrics.
+    hits: AtomicU64,
+}
+
+/// A kept scope: the candidates (each with `named` false) and the count they were read at.
+#[derive(Debug)]
+struct Kept {
+    count: i64,
+    candidates: Vec<Candidate>,
+}
+
+impl Memory {
+    /// A memory that has seen `count` changes.
+    pub(super) fn new(count: i64) -> Memory {
+        Memory {
+            seen: AtomicI64::new(count),
+            kept: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+        }
+    }
+
+    /// SQLite's update hook: a change to a coalition, member or member preference was just made
+    /// (its trigger inserted the next count). Runs on the connection's thread, inside the
+    /// statement: it only moves a number.
+    pub(super) fn saw(&self, change: UpdateHookResult<'_>) {
+        if change.table == "scope_changes" && matches!(change.operation, SqliteOperation::Insert) {
+            self.seen.fetch_max(change.rowid, Ordering::SeqCst);
+        }
+    }
+
+    /// Also counts `count` as seen (the count when the store opened).
+    pub(super) fn saw_count(&self, count: i64) {
+        self.seen.fetch_max(count, Ordering::SeqCst);
+    }
+
+    /// How many scopes were served from memory.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(GuildId, UserId), Arc<Kept>>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The kept scope of `user` in `guild`, if no change was made since it was read.
+    fn get(&self, guild: GuildId, user: UserId) -> Option<Arc<Kept>> {
+        let kept = self.lock().get(&(guild, user)).cloned()?;
+        if kept.count != self.seen.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(kept)
+    }
+
+    /// Keeps `candidates`, read at `count`, unless a change was made since (they would never be
+    /// used).
+    fn keep(&self, guild: GuildId, user: UserId, count: i64, candidates: &[Candidate]) {
+        if count != self.seen.load(Ordering::SeqCst) {
+            return;
+        }
+        let candidates = candidates
+            .iter()
+            .map(|c| Candidate {
+                named: false,
+                ..c.clone()
+            })
+            .collect();
+        let mut kept = self.lock();
+        if kept.len() >= KEPT_SCOPES {
+            kept.clear();
+        }
+        kept.insert((guild, user), Arc::new(Kept { count, candidates }));
+    }
+}
+
+/// Whether `name` (trimmed) names `coalition`, as the scope statement compares them on SQLite:
+/// `lower()` there folds ASCII letters only.
+fn names(coalition: &Coalition, name: Option<&str>) -> bool {
+    name.is_some_and(|n| coalition.name.eq_ignore_ascii_case(n))
+}
+
+/// Keeps the scope just read (on SQLite), at the count its first row carries.
+fn remember(
+    store: &Store,
+    guild: GuildId,
+    user: UserId,
+    rows: &[sql::Row],
+    found: &[Candidate],
+) -> Result<()> {
+    let (Some(memory), Some(first)) = (store.scope_memory(), rows.first()) else {
+        return Ok(());
+    };
+    let count: Option<i64> = first.try_get("scope_count")?;
+    if let Some(count) = count {
+        memory.keep(guild, user, count, found);
+    }
+    Ok(())
+}
+
 /// The active coalitions of `guild` by name, with `user`'s membership in each, and which one
 /// `name` names.
 pub async fn candidates(
@@ -29,13 +161,26 @@ pub async fn candidates(
     user: UserId,
     name: Option<&str>,
 ) -> Result<Vec<Candidate>> {
+    let name = name.map(str::trim);
+    if let Some(kept) = store.scope_memory().and_then(|m| m.get(guild, user)) {
+        return Ok(kept
+            .candidates
+            .iter()
+            .map(|c| Candidate {
+                named: names(&c.coalition, name),
+                ..c.clone()
+            })
+            .collect());
+    }
     let rows = sql::query(candidate_rows!())
-        .bind(name.map(str::trim))
+        .bind(name)
         .bind(user)
         .bind(guild)
         .fetch_all(store.pool())
         .await?;
-    rows.iter().map(candidate).collect()
+    let found = rows.iter().map(candidate).collect::<Result<Vec<_>>>()?;
+    remember(store, guild, user, &rows, &found)?;
+    Ok(found)
 }
 
 /// [`candidates`] and, beside each at the same index, its [`Overview`] (for `/coalition info`),
@@ -59,11 +204,14 @@ pub async fn with_overview(
         .iter()
         .map(|row| Ok((candidate(row)?, Overview::read(row)?)))
         .collect::<Result<_>>()?;
-    Ok(both.into_iter().unzip())
+    let (found, overviews): (Vec<Candidate>, Vec<Overview>) = both.into_iter().unzip();
+    remember(store, guild, user, &rows, &found)?;
+    Ok((found, overviews))
 }
 
 /// The candidates statement's text, with more columns when given (`, overview_columns!(…)`); binds ?1
-/// name, ?2 user, ?3 guild.
+/// name, ?2 user, ?3 guild. `scope_count` is the count of changes the rows were read at (see the
+/// module's notes).
 macro_rules! candidate_rows {
     ($($more:tt)*) => {
         concat!(
@@ -72,7 +220,8 @@ macro_rules! candidate_rows {
                m.user_id AS m_user_id, m.role AS m_role, m.org_id AS m_org_id,
                m.display_name AS m_display_name, m.joined_at AS m_joined_at,
                (SELECT p.timezone FROM member_prefs p WHERE p.guild_id = c.guild_id AND p.user_id = ?2)
-                 AS own_timezone"
+                 AS own_timezone,
+               (SELECT MAX(id) FROM scope_changes) AS scope_count"
                 $($more)*
             ),
             "c LEFT JOIN members m ON m.coalition_id = c.id AND m.user_id = ?2
