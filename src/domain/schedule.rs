@@ -1,7 +1,9 @@
 //! Recurring schedules for check-ins and digests: cron or plain words, kept in local wall-clock
 //! time so a 09:00 schedule stays at 09:00 across DST changes.
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
@@ -21,6 +23,16 @@ const SLACK_HOURS: i64 = 3;
 const MAX_STEPS: usize = 2000;
 /// The longest repeat `every N weeks` may ask for.
 const MAX_EVERY_WEEKS: u32 = 8;
+/// Schedules remembered once read (see [`Schedule::parse`]); past it, the memo starts again empty.
+const REMEMBERED: usize = 256;
+
+/// Schedules already read, by their text: each coalition's two stored schedules are read again
+/// by every `/coalition info`, digest and scheduler round, and reading one (words, cron, and the
+/// frequency check) costs far more than looking it up. Only schedules that were valid are kept.
+fn remembered() -> &'static Mutex<HashMap<String, Arc<Schedule>>> {
+    static MEMO: OnceLock<Mutex<HashMap<String, Arc<Schedule>>>> = OnceLock::new();
+    MEMO.get_or_init(|| Mutex::new(HashMap::new()))
+}
 
 /// A recurring schedule, as typed by a lead and validated.
 #[derive(Clone, Debug)]
@@ -47,8 +59,24 @@ impl Schedule {
     /// In 5-field cron the day of week counts from `0` = Sunday (as in crontab); 6- and 7-field
     /// cron is read as the `cron` crate does (`1` = Sunday). Every `N` weeks fires in the weeks
     /// whose number since Monday 1970-01-05 is a multiple of `N`.
+    /// A text read once is remembered: the same text gives the same schedule.
     pub fn parse(text: &str) -> Result<Schedule> {
         let source = text.trim();
+        let memo = remembered();
+        if let Some(known) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
+            return Ok(Schedule::clone(known));
+        }
+        let schedule = Schedule::read(source)?;
+        let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+        if memo.len() >= REMEMBERED {
+            memo.clear();
+        }
+        memo.insert(source.to_string(), Arc::new(schedule.clone()));
+        Ok(schedule)
+    }
+
+    /// [`Schedule::parse`] without the memo.
+    fn read(source: &str) -> Result<Schedule> {
         let shown = echo(source);
         if source.is_empty() {
             return Err(Error::user(format!("Give a schedule — {HINT}.")));
@@ -327,6 +355,25 @@ mod tests {
 
     fn schedule(text: &str) -> Schedule {
         Schedule::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn a_remembered_schedule_is_the_schedule_read_afresh() {
+        let now = utc(2026, 3, 4, 12, 0);
+        for text in ["every 2 weeks on wednesday at 3pm", " 0 30 9 * * Mon,Thu "] {
+            let first = schedule(text);
+            let again = schedule(text);
+            let fresh = Schedule::read(text.trim()).expect("valid");
+            for s in [&again, &fresh] {
+                assert_eq!(s.source(), first.source());
+                assert_eq!(s.describe(), first.describe());
+                assert_eq!(s.upcoming(now, Berlin, 6), first.upcoming(now, Berlin, 6));
+            }
+        }
+        // A text that was refused is refused again: only valid schedules are remembered.
+        for _ in 0..2 {
+            assert!(Schedule::parse("every minute").is_err());
+        }
     }
 
     fn refused(text: &str) -> String {
