@@ -1,5 +1,5 @@
 //! Round trips per command: a read runs at most 2 SQL statements before it answers (the scope, then
-//! what it shows), and 1 once its scope is kept in memory (`store::scope`); a write runs one short
+//! what it shows), and 1 once its scope is kept in memory (`store::scope`; `/coalition info` none); a write runs one short
 //! write transaction, after its scope read when the scope is not kept. Counted from sqlx's own statement log
 //! (`sqlx::query` debug events) and the store's "write transaction" event, through a tracing
 //! layer installed for this test binary (one test, so nothing else runs statements meanwhile).
@@ -136,6 +136,11 @@ async fn reads_take_one_statement_once_their_scope_is_kept_and_writes_one_transa
     assert_eq!(info.leads.len(), 2, "{info:?}");
     assert!(statements == 1 && writes == 0, "/coalition info ran {log:#?}");
     eprintln!("/coalition info: {statements} statements");
+    // Asked again with nothing changed: all from memory.
+    let (again, statements, _, log) =
+        counted(&w.store, coalitions::info(&w.store, &member, w.now, None)).await;
+    assert_eq!(again.expect("info").member_count, 5);
+    assert!(statements == 0, "/coalition info again ran {log:#?}");
 
     // /task list: the scope (kept by /coalition info), then the page with its total.
     let (list, statements, writes, log) = counted(

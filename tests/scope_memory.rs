@@ -186,3 +186,48 @@ async fn scopes_are_kept_per_person_and_server() {
         assert!(err.contains("coalition"), "{err}");
     }
 }
+
+#[tokio::test]
+async fn coalition_info_shows_every_change_to_its_leads_orgs_members_and_goals() {
+    let w = World::new().await;
+    let c = w.climate().await;
+    let member = w.actor(MEMBER);
+    let info = || actions::coalitions::info(&w.store, &member, w.now, None);
+    let first = info().await.expect("info");
+    assert_eq!((first.orgs.len(), first.goals.len()), (0, 0));
+    let before = hits(&w);
+    let again = info().await.expect("info");
+    assert_eq!(again.member_count, first.member_count);
+    if let Some(before) = before {
+        assert_eq!(hits(&w), Some(before + 1), "asked again: from memory");
+    }
+
+    actions::orgs::add(
+        &w.store,
+        &w.actor(LEAD),
+        w.now,
+        actions::orgs::AddOrg {
+            coalition: None,
+            name: "Green Org".into(),
+        },
+    )
+    .await
+    .expect("add an org");
+    assert_eq!(info().await.unwrap().orgs, vec!["Green Org".to_string()]);
+
+    w.add_member(&c, OUTSIDER, Role::Lead).await;
+    let shown = info().await.unwrap();
+    assert_eq!(shown.member_count, first.member_count + 1);
+    assert_eq!(shown.leads.len(), first.leads.len() + 1, "{:?}", shown.leads);
+
+    sql::query("INSERT INTO goals (coalition_id, number, title, current, target, status, created_by, created_at) SELECT id, 1, 'Sign 500 petitions', 0, 500, 'active', 2, 0 FROM coalitions")
+        .execute(w.store.pool())
+        .await
+        .expect("a goal");
+    assert_eq!(info().await.unwrap().goals.len(), 1);
+    sql::query("UPDATE goals SET current = 120")
+        .execute(w.store.pool())
+        .await
+        .expect("progress");
+    assert_eq!(info().await.unwrap().goals[0].current, 120.0);
+}

@@ -2,9 +2,10 @@
 //! membership (and the time zone they set for themselves), in one statement.
 //!
 //! On SQLite the process also keeps the answer in memory ([`Memory`]), per guild and user, so a
-//! command finds its scope without asking the database. What may be kept is decided by the
-//! database itself: triggers (migration 0260) count every change to coalitions, members and
-//! member preferences in `scope_changes`, whose one row's id is the count. The scope statement
+//! command finds its scope without asking the database (and `/coalition info` its overview too:
+//! leads, orgs, member count and goals). What may be kept is decided by the database itself:
+//! triggers (migration 0260) count every change to coalitions, members, member preferences, orgs
+//! and goals in `scope_changes`, whose one row's id is the count. The scope statement
 //! reads that count in the same snapshot as the scope; SQLite's update hook, on every connection
 //! of the pool, tells the process each new count as the change is made, before it commits. A kept
 //! scope is used only while its count is the newest the process has seen, so:
@@ -58,11 +59,13 @@ pub struct Memory {
     hits: AtomicU64,
 }
 
-/// A kept scope: the candidates (each with `named` false) and the count they were read at.
+/// A kept scope: the candidates (each with `named` false), their overviews when they were read
+/// with them (`/coalition info`), and the count they were read at.
 #[derive(Debug)]
 struct Kept {
     count: i64,
     candidates: Vec<Candidate>,
+    overviews: Option<Vec<Overview>>,
 }
 
 impl Memory {
@@ -75,8 +78,8 @@ impl Memory {
         }
     }
 
-    /// SQLite's update hook: a change to a coalition, member or member preference was just made
-    /// (its trigger inserted the next count). Runs on the connection's thread, inside the
+    /// SQLite's update hook: a change to a coalition, member, member preference, org or goal was
+    /// just made (its trigger inserted the next count). Runs on the connection's thread, inside the
     /// statement: it only moves a number.
     pub(super) fn saw(&self, change: UpdateHookResult<'_>) {
         if change.table == "scope_changes" && matches!(change.operation, SqliteOperation::Insert) {
@@ -98,19 +101,27 @@ impl Memory {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The kept scope of `user` in `guild`, if no change was made since it was read.
-    fn get(&self, guild: GuildId, user: UserId) -> Option<Arc<Kept>> {
+    /// The kept scope of `user` in `guild` if no change was made since it was read, and (when
+    /// `overviews`) it was read with its overviews; counted as served.
+    fn get(&self, guild: GuildId, user: UserId, overviews: bool) -> Option<Arc<Kept>> {
         let kept = self.lock().get(&(guild, user)).cloned()?;
-        if kept.count != self.seen.load(Ordering::SeqCst) {
+        if kept.count != self.seen.load(Ordering::SeqCst) || (overviews && kept.overviews.is_none()) {
             return None;
         }
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(kept)
     }
 
-    /// Keeps `candidates`, read at `count`, unless a change was made since (they would never be
-    /// used).
-    fn keep(&self, guild: GuildId, user: UserId, count: i64, candidates: &[Candidate]) {
+    /// Keeps `candidates` (and their `overviews`), read at `count`, unless a change was made since
+    /// (they would never be used).
+    fn keep(
+        &self,
+        guild: GuildId,
+        user: UserId,
+        count: i64,
+        candidates: &[Candidate],
+        overviews: Option<&[Overview]>,
+    ) {
         if count != self.seen.load(Ordering::SeqCst) {
             return;
         }
@@ -125,7 +136,28 @@ impl Memory {
         if kept.len() >= KEPT_SCOPES {
             kept.clear();
         }
-        kept.insert((guild, user), Arc::new(Kept { count, candidates }));
+        let overviews = overviews.map(<[Overview]>::to_vec);
+        kept.insert(
+            (guild, user),
+            Arc::new(Kept {
+                count,
+                candidates,
+                overviews,
+            }),
+        );
+    }
+}
+
+impl Kept {
+    /// The kept candidates, each marked as named by `name` or not.
+    fn named(&self, name: Option<&str>) -> Vec<Candidate> {
+        self.candidates
+            .iter()
+            .map(|c| Candidate {
+                named: names(&c.coalition, name),
+                ..c.clone()
+            })
+            .collect()
     }
 }
 
@@ -142,13 +174,14 @@ fn remember(
     user: UserId,
     rows: &[sql::Row],
     found: &[Candidate],
+    overviews: Option<&[Overview]>,
 ) -> Result<()> {
     let (Some(memory), Some(first)) = (store.scope_memory(), rows.first()) else {
         return Ok(());
     };
     let count: Option<i64> = first.try_get("scope_count")?;
     if let Some(count) = count {
-        memory.keep(guild, user, count, found);
+        memory.keep(guild, user, count, found, overviews);
     }
     Ok(())
 }
@@ -162,15 +195,8 @@ pub async fn candidates(
     name: Option<&str>,
 ) -> Result<Vec<Candidate>> {
     let name = name.map(str::trim);
-    if let Some(kept) = store.scope_memory().and_then(|m| m.get(guild, user)) {
-        return Ok(kept
-            .candidates
-            .iter()
-            .map(|c| Candidate {
-                named: names(&c.coalition, name),
-                ..c.clone()
-            })
-            .collect());
+    if let Some(kept) = store.scope_memory().and_then(|m| m.get(guild, user, false)) {
+        return Ok(kept.named(name));
     }
     let rows = sql::query(candidate_rows!())
         .bind(name)
@@ -179,7 +205,7 @@ pub async fn candidates(
         .fetch_all(store.pool())
         .await?;
     let found = rows.iter().map(candidate).collect::<Result<Vec<_>>>()?;
-    remember(store, guild, user, &rows, &found)?;
+    remember(store, guild, user, &rows, &found, None)?;
     Ok(found)
 }
 
@@ -191,11 +217,16 @@ pub async fn with_overview(
     user: UserId,
     name: Option<&str>,
 ) -> Result<(Vec<Candidate>, Vec<Overview>)> {
+    let name = name.map(str::trim);
+    if let Some(kept) = store.scope_memory().and_then(|m| m.get(guild, user, true)) {
+        let overviews = kept.overviews.clone().unwrap_or_default();
+        return Ok((kept.named(name), overviews));
+    }
     let rows = sql::query_for(
         candidate_rows!(, overview_columns!(sqlite)),
         candidate_rows!(, overview_columns!(postgres)),
     )
-    .bind(name.map(str::trim))
+    .bind(name)
     .bind(user)
     .bind(guild)
     .fetch_all(store.pool())
@@ -205,7 +236,7 @@ pub async fn with_overview(
         .map(|row| Ok((candidate(row)?, Overview::read(row)?)))
         .collect::<Result<_>>()?;
     let (found, overviews): (Vec<Candidate>, Vec<Overview>) = both.into_iter().unzip();
-    remember(store, guild, user, &rows, &found)?;
+    remember(store, guild, user, &rows, &found, Some(&overviews))?;
     Ok((found, overviews))
 }
 
