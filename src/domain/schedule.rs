@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
@@ -29,8 +29,8 @@ const REMEMBERED: usize = 256;
 /// Schedules already read, by their text: each coalition's two stored schedules are read again
 /// by every `/coalition info`, digest and scheduler round, and reading one (words, cron, and the
 /// frequency check) costs far more than looking it up. Only schedules that were valid are kept.
-fn remembered() -> &'static Mutex<HashMap<String, Arc<Schedule>>> {
-    static MEMO: OnceLock<Mutex<HashMap<String, Arc<Schedule>>>> = OnceLock::new();
+fn remembered() -> &'static Mutex<HashMap<String, Schedule>> {
+    static MEMO: OnceLock<Mutex<HashMap<String, Schedule>>> = OnceLock::new();
     MEMO.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -64,14 +64,14 @@ impl Schedule {
         let source = text.trim();
         let memo = remembered();
         if let Some(known) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(source) {
-            return Ok(Schedule::clone(known));
+            return Ok(known.clone());
         }
         let schedule = Schedule::read(source)?;
         let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
         if memo.len() >= REMEMBERED {
             memo.clear();
         }
-        memo.insert(source.to_string(), Arc::new(schedule.clone()));
+        memo.insert(source.to_string(), schedule.clone());
         Ok(schedule)
     }
 

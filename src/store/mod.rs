@@ -129,7 +129,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         // Every connection tells the scope memory of each change to what a scope is read from.
-        let scopes = std::sync::Arc::new(scope::Memory::new(0));
+        let scopes = std::sync::Arc::new(scope::Memory::default());
         let hooked = scopes.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

@@ -50,7 +50,7 @@ const KEPT_SCOPES: usize = 2048;
 
 /// Scopes kept in memory while no change to what they came from has been made (see the module's
 /// notes). One per SQLite store; its update hook feeds it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Memory {
     /// The newest count of `scope_changes` this process has seen.
     seen: AtomicI64,
@@ -69,15 +69,6 @@ struct Kept {
 }
 
 impl Memory {
-    /// A memory that has seen `count` changes.
-    pub(super) fn new(count: i64) -> Memory {
-        Memory {
-            seen: AtomicI64::new(count),
-            kept: Mutex::new(HashMap::new()),
-            hits: AtomicU64::new(0),
-        }
-    }
-
     /// SQLite's update hook: a change to a coalition, member, member preference, org or goal was
     /// just made (its trigger inserted the next count). Runs on the connection's thread, inside the
     /// statement: it only moves a number.
