@@ -48,6 +48,8 @@ pub struct Metrics {
     pub backup_failures: IntCounter,
     /// Commands whose scope came from memory rather than the database (SQLite; `store::scope`).
     scopes_from_memory: IntCounter,
+    /// Task lists answered from memory rather than by a page statement (SQLite; `store::task_memory`).
+    task_lists_from_memory: IntCounter,
     /// The scheduler's clock time (unix seconds) of the last round it finished, planning and
     /// sending: a stalled scheduler shows as a value falling behind.
     pub scheduler_round: IntGauge,
@@ -180,6 +182,13 @@ impl Metrics {
                     "Commands that found their coalition and the actor's membership in memory, with no statement (SQLite only).",
                 ),
             ),
+            task_lists_from_memory: metric(
+                &r,
+                counter(
+                    "backbone_task_lists_from_memory_total",
+                    "Task lists answered from the coalition's live tasks kept in memory: as kept, or with only the tasks changed since read (SQLite only).",
+                ),
+            ),
             deliveries: metric(
                 &r,
                 IntGaugeVec::new(
@@ -272,6 +281,9 @@ impl Metrics {
         let hits = store.scope_memory().map_or(0, |m| m.hits());
         self.scopes_from_memory
             .inc_by(hits.saturating_sub(self.scopes_from_memory.get()));
+        let lists = store.task_memory().map_or(0, |m| m.hits());
+        self.task_lists_from_memory
+            .inc_by(lists.saturating_sub(self.task_lists_from_memory.get()));
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut out)

@@ -60,6 +60,7 @@ pub mod scope;
 pub mod sql;
 pub mod targets;
 pub mod task_edits;
+pub mod task_memory;
 pub mod tasks;
 pub mod transfer;
 pub mod win_edits;
@@ -85,6 +86,8 @@ pub struct Store {
     db: sql::Db,
     /// Scopes kept in memory (SQLite only; see [`scope`]).
     scopes: Option<std::sync::Arc<scope::Memory>>,
+    /// Live task lists kept in memory (SQLite only; see [`task_memory`]).
+    tasks: Option<std::sync::Arc<task_memory::Memory>>,
 }
 
 /// Whether `url` names a PostgreSQL database.
@@ -128,17 +131,20 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        // Every connection tells the scope memory of each change to what a scope is read from.
+        // Every connection tells the scope memory of each change to what a scope is read from,
+        // and the task memory of each change to what the task list shows.
         let scopes = std::sync::Arc::new(scope::Memory::default());
-        let hooked = scopes.clone();
+        let tasks = std::sync::Arc::new(task_memory::Memory::default());
+        let hooked = (scopes.clone(), tasks.clone());
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .after_connect(move |conn, _| {
-                let scopes = hooked.clone();
+                let (scopes, tasks) = hooked.clone();
                 Box::pin(async move {
-                    conn.lock_handle()
-                        .await?
-                        .set_update_hook(move |change| scopes.saw(change));
+                    conn.lock_handle().await?.set_update_hook(move |change| {
+                        tasks.saw(&change);
+                        scopes.saw(change);
+                    });
                     Ok(())
                 })
             })
@@ -154,12 +160,17 @@ impl Store {
         let store = Store {
             db: sql::Db::Sqlite(held::Db(pool)),
             scopes: Some(scopes.clone()),
+            tasks: Some(tasks.clone()),
         };
         store.migrate().await?;
         let count: Option<i64> = sql::query_scalar("SELECT MAX(id) FROM scope_changes")
             .fetch_one(store.pool())
             .await?;
         scopes.saw_count(count.unwrap_or(0));
+        let newest: Option<i64> = sql::query_scalar("SELECT MAX(id) FROM task_changes")
+            .fetch_one(store.pool())
+            .await?;
+        tasks.saw_id(newest.unwrap_or(0));
         Ok(store)
     }
 
@@ -179,6 +190,7 @@ impl Store {
         let store = Store {
             db: sql::Db::Postgres(pool),
             scopes: None,
+            tasks: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -192,6 +204,11 @@ impl Store {
     /// The scopes kept in memory: SQLite only ([`scope`]).
     pub fn scope_memory(&self) -> Option<&scope::Memory> {
         self.scopes.as_deref()
+    }
+
+    /// The live task lists kept in memory: SQLite only ([`task_memory`]).
+    pub fn task_memory(&self) -> Option<&task_memory::Memory> {
+        self.tasks.as_deref()
     }
 
     /// Which database this is.

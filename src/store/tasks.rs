@@ -200,7 +200,8 @@ struct Counted {
 }
 
 /// Tasks matching `filter`: overdue first, then by due date (undated last), then number; the rows
-/// of `page`, with how many matched in all — one statement. A page past the end has no rows to
+/// of `page`, with how many matched in all. On SQLite the live tasks come from memory
+/// ([`super::task_memory`]); otherwise one statement, where a page past the end has no rows to
 /// carry the count: it comes back as 0, and the caller counts separately.
 ///
 /// Overdue tasks come first because they are due earliest: a list holds either the live tasks or
@@ -213,6 +214,9 @@ pub async fn list(
     filter: &TaskFilter,
     page: Page,
 ) -> Result<(Vec<ListedTask>, i64)> {
+    if let Some(found) = super::task_memory::page(store, coalition, filter, page).await? {
+        return Ok(found);
+    }
     let sql = match filter.status {
         None => LIVE_PAGE_SQL,
         Some(_) => task_page!(one_status),
