@@ -37,7 +37,7 @@ use super::Store;
 /// Most live tasks a coalition may have for its list to be kept.
 pub const MOST_KEPT: usize = 5_000;
 /// Most live tasks kept over all coalitions; past it, the memory starts again empty.
-const MOST_KEPT_IN_ALL: usize = 50_000;
+const MOST_KEPT_IN_ALL: usize = 20_000;
 /// A coalition found too big is looked at again after this many lists.
 const RECHECK_TOO_BIG: u32 = 256;
 
