@@ -1,5 +1,6 @@
 //! Round trips per command: a read runs at most 2 SQL statements before it answers (the scope, then
-//! what it shows), and 1 once its scope is kept in memory (`store::scope`; `/coalition info` none); a write runs one short
+//! what it shows), and 1 once its scope is kept in memory (`store::scope`; `/coalition info` none,
+//! `/task list` none while its coalition's live tasks are kept unchanged); a write runs one short
 //! write transaction, after its scope read when the scope is not kept. Counted from sqlx's own statement log
 //! (`sqlx::query` debug events) and the store's "write transaction" event, through a tracing
 //! layer installed for this test binary (one test, so nothing else runs statements meanwhile).
@@ -142,8 +143,7 @@ async fn reads_take_one_statement_once_their_scope_is_kept_and_writes_one_transa
     assert_eq!(again.expect("info").member_count, 5);
     assert!(statements == 0, "/coalition info again ran {log:#?}");
 
-    // /task list: the scope (kept by /coalition info), then the coalition's live tasks (kept on
-    // SQLite; the page with its total on PostgreSQL).
+    // /task list: the scope (kept by /coalition info), then the coalition's live tasks (kept).
     let (list, statements, writes, log) = counted(
         &w.store,
         tasks::list(&w.store, &member, w.now, tasks::ListTasks::default()),
@@ -154,25 +154,20 @@ async fn reads_take_one_statement_once_their_scope_is_kept_and_writes_one_transa
     assert!(statements == 1 && writes == 0, "/task list ran {log:#?}");
     eprintln!("/task list: {statements} statements");
 
-    // Someone else asks: their scope is read (and kept); the list is kept on SQLite.
+    // Someone else asks: their scope is read (and kept); the list is kept.
     let (_, statements, _, log) = counted(
         &w.store,
         tasks::list(&w.store, &w.actor(MEMBER2), w.now, tasks::ListTasks::default()),
     )
     .await;
-    let kept_lists = w.store.task_memory().is_some();
-    let expected = if kept_lists { 1 } else { 2 };
-    assert!(statements == expected, "/task list by another ran {log:#?}");
-    // Asked again with nothing changed: no statement on SQLite.
+    assert!(statements == 1, "/task list by another ran {log:#?}");
+    // Asked again with nothing changed: no statement.
     let (_, statements, _, log) = counted(
         &w.store,
         tasks::list(&w.store, &member, w.now, tasks::ListTasks::default()),
     )
     .await;
-    assert!(
-        statements == usize::from(!kept_lists),
-        "/task list again ran {log:#?}"
-    );
+    assert!(statements == 0, "/task list again ran {log:#?}");
 
     // /task assign: the scope (with the assignee's membership) outside, one write transaction.
     let input = tasks::AssignTask {
@@ -191,7 +186,7 @@ async fn reads_take_one_statement_once_their_scope_is_kept_and_writes_one_transa
     assert!(statements <= 4, "/task assign ran {log:#?}");
     eprintln!("/task assign: {statements} statements, {writes} write transaction");
 
-    // /task list after the change: one statement (on SQLite, the changed task alone).
+    // /task list after the change: one statement (the changed task alone).
     let (list, statements, _, log) = counted(
         &w.store,
         tasks::list(&w.store, &member, w.now, tasks::ListTasks::default()),
