@@ -57,6 +57,7 @@ pub mod report;
 pub mod resources;
 pub mod schedule;
 pub mod scope;
+mod seen;
 pub mod sql;
 pub mod targets;
 pub mod task_edits;

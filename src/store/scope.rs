@@ -20,10 +20,10 @@
 //! would not reach this one's memory).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use sqlx::sqlite::{SqliteOperation, UpdateHookResult};
+use sqlx::sqlite::UpdateHookResult;
 
 use super::sql;
 
@@ -53,7 +53,7 @@ const KEPT_SCOPES: usize = 2048;
 #[derive(Debug, Default)]
 pub struct Memory {
     /// The newest count of `scope_changes` this process has seen.
-    seen: AtomicI64,
+    seen: super::seen::Seen,
     kept: Mutex<HashMap<(GuildId, UserId), Arc<Kept>>>,
     /// Scopes served from memory, for the metrics.
     hits: AtomicU64,
@@ -70,17 +70,14 @@ struct Kept {
 
 impl Memory {
     /// SQLite's update hook: a change to a coalition, member, member preference, org or goal was
-    /// just made (its trigger inserted the next count). Runs on the connection's thread, inside the
-    /// statement: it only moves a number.
+    /// just made (its trigger inserted the next count).
     pub(super) fn saw(&self, change: UpdateHookResult<'_>) {
-        if change.table == "scope_changes" && matches!(change.operation, SqliteOperation::Insert) {
-            self.seen.fetch_max(change.rowid, Ordering::SeqCst);
-        }
+        self.seen.saw("scope_changes", &change);
     }
 
     /// Also counts `count` as seen (the count when the store opened).
     pub(super) fn saw_count(&self, count: i64) {
-        self.seen.fetch_max(count, Ordering::SeqCst);
+        self.seen.at_least(count);
     }
 
     /// How many scopes were served from memory.
@@ -96,7 +93,7 @@ impl Memory {
     /// `overviews`) it was read with its overviews; counted as served.
     fn get(&self, guild: GuildId, user: UserId, overviews: bool) -> Option<Arc<Kept>> {
         let kept = self.lock().get(&(guild, user)).cloned()?;
-        if kept.count != self.seen.load(Ordering::SeqCst) || (overviews && kept.overviews.is_none()) {
+        if kept.count != self.seen.newest() || (overviews && kept.overviews.is_none()) {
             return None;
         }
         self.hits.fetch_add(1, Ordering::Relaxed);
@@ -113,7 +110,7 @@ impl Memory {
         candidates: &[Candidate],
         overviews: Option<&[Overview]>,
     ) {
-        if count != self.seen.load(Ordering::SeqCst) {
+        if count != self.seen.newest() {
             return;
         }
         let candidates = candidates

@@ -21,10 +21,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::FromRow;
-use sqlx::sqlite::{SqliteOperation, UpdateHookResult};
+use sqlx::sqlite::UpdateHookResult;
 
 use super::sql;
 use super::tasks::{ListedTask, TaskFilter};
@@ -45,7 +45,7 @@ const RECHECK_TOO_BIG: u32 = 256;
 #[derive(Debug, Default)]
 pub struct Memory {
     /// The newest id of `task_changes` this process has seen.
-    seen: AtomicI64,
+    seen: super::seen::Seen,
     kept: Mutex<Kept>,
     /// Lists served from memory (as kept or brought up to date), for the metrics and tests.
     hits: AtomicU64,
@@ -92,17 +92,14 @@ impl Live {
 }
 
 impl Memory {
-    /// SQLite's update hook: a change was logged in `task_changes`. Runs on the connection's
-    /// thread, inside the statement: it only moves a number.
+    /// SQLite's update hook: a change may have been logged in `task_changes`.
     pub(super) fn saw(&self, change: &UpdateHookResult<'_>) {
-        if change.table == "task_changes" && matches!(change.operation, SqliteOperation::Insert) {
-            self.seen.fetch_max(change.rowid, Ordering::SeqCst);
-        }
+        self.seen.saw("task_changes", change);
     }
 
     /// Also counts `id` as seen (the newest log id when the store opened).
     pub(super) fn saw_id(&self, id: i64) {
-        self.seen.fetch_max(id, Ordering::SeqCst);
+        self.seen.at_least(id);
     }
 
     /// How many lists were served from memory.
@@ -180,7 +177,7 @@ pub async fn page(
     let Ok(kept) = memory.take(coalition) else {
         return Ok(None);
     };
-    let seen = memory.seen.load(Ordering::SeqCst);
+    let seen = memory.seen.newest();
     let brought = match kept {
         Some((upto, tasks)) if upto == seen => Some((upto, tasks)),
         Some((upto, tasks)) => changes_since(store, coalition, upto, tasks).await?,
