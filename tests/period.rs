@@ -26,18 +26,6 @@ struct Row {
 const DAY: i64 = 86_400;
 const T0: i64 = 1_780_000_000;
 
-/// A small deterministic generator (the test needs variety, not randomness).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> i64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) % n) as i64
-    }
-}
-
 async fn exec(w: &World, sql: &'static str, binds: &[Option<i64>]) {
     let mut q = backbone::store::sql::query(sql);
     for b in binds {

@@ -71,19 +71,6 @@ async fn same_as_database(w: &World, c: &Coalition, org: OrgId, step: &str) {
     }
 }
 
-/// A small deterministic generator for the steps.
-struct Steps(u64);
-
-impl Steps {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
-}
-
 async fn add_org(w: &World, c: &Coalition, name: &str) -> OrgId {
     sql::query_scalar("INSERT INTO orgs (coalition_id, name, created_at) VALUES (?, ?, 0) RETURNING id")
         .bind(c.id)
@@ -126,7 +113,7 @@ async fn the_list_served_is_the_databases_after_every_kind_of_change() {
     same_as_database(&w, &c, org, "start").await;
     let first_hits = hits(&w);
 
-    let mut steps = Steps(17);
+    let mut steps = Lcg(17);
     for step in 0..120 {
         let task: i64 = sql::query_scalar(
             "SELECT id FROM tasks WHERE coalition_id = ? ORDER BY (id * 7919 + ?) % 101 LIMIT 1",
@@ -145,7 +132,7 @@ async fn the_list_served_is_the_databases_after_every_kind_of_change() {
                     RawTask {
                         title: "a new task",
                         assignee: Some([MEMBER, LEAD, OUTSIDER][steps.next(3) as usize]),
-                        due_at: (steps.next(2) == 0).then_some(start + steps.next(20) as i64 * 3600),
+                        due_at: (steps.next(2) == 0).then_some(start + steps.next(20) * 3600),
                         ..Default::default()
                     },
                 )
@@ -169,7 +156,7 @@ async fn the_list_served_is_the_databases_after_every_kind_of_change() {
                     .expect("blocked");
             }
             3 => {
-                let due = (steps.next(3) != 0).then_some(start - day + steps.next(30) as i64 * 7200);
+                let due = (steps.next(3) != 0).then_some(start - day + steps.next(30) * 7200);
                 run(&w, "UPDATE tasks SET due_at = ? WHERE id = ?", &[due, t]).await;
             }
             4 => {

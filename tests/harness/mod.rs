@@ -435,3 +435,17 @@ pub async fn deliveries(w: &World, kind: &str) -> Vec<(String, i64, String)> {
     .await
     .unwrap()
 }
+
+/// A small deterministic generator (tests that need variety, not randomness).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next number below `n`.
+    pub fn next(&mut self, n: u64) -> i64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n) as i64
+    }
+}
