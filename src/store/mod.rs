@@ -164,14 +164,12 @@ impl Store {
             tasks: Some(tasks.clone()),
         };
         store.migrate().await?;
-        let count: Option<i64> = sql::query_scalar("SELECT MAX(id) FROM scope_changes")
-            .fetch_one(store.pool())
-            .await?;
-        scopes.saw_count(count.unwrap_or(0));
-        let newest: Option<i64> = sql::query_scalar("SELECT MAX(id) FROM task_changes")
-            .fetch_one(store.pool())
-            .await?;
-        tasks.saw_id(newest.unwrap_or(0));
+        let (scope_count, task_change): (Option<i64>, Option<i64>) =
+            sql::query_as("SELECT (SELECT MAX(id) FROM scope_changes), (SELECT MAX(id) FROM task_changes)")
+                .fetch_one(store.pool())
+                .await?;
+        scopes.saw_count(scope_count.unwrap_or(0));
+        tasks.saw_id(task_change.unwrap_or(0));
         Ok(store)
     }
 

@@ -47,7 +47,8 @@ pub struct Memory {
     /// The newest id of `task_changes` this process has seen.
     seen: super::seen::Seen,
     kept: Mutex<Kept>,
-    /// Lists served from memory (as kept or brought up to date), for the metrics and tests.
+    /// Lists served from a kept list (as kept or brought up to date; not those read whole), for
+    /// the metrics and tests.
     hits: AtomicU64,
 }
 
@@ -102,7 +103,7 @@ impl Memory {
         self.seen.at_least(id);
     }
 
-    /// How many lists were served from memory.
+    /// How many lists were served from a kept list.
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
     }
@@ -183,6 +184,7 @@ pub async fn page(
         Some((upto, tasks)) => changes_since(store, coalition, upto, tasks).await?,
         None => None,
     };
+    let from_memory = brought.is_some();
     let (upto, tasks) = match brought {
         Some(brought) => brought,
         None => match whole(store, coalition).await? {
@@ -195,14 +197,11 @@ pub async fn page(
     };
     let matching: Vec<&Live> = tasks.iter().filter(|t| t.matches(filter)).collect();
     let total = matching.len() as i64;
-    let rows = matching
-        .into_iter()
-        .skip(page.offset().max(0) as usize)
-        .take(page.limit().max(0) as usize)
-        .map(|t| t.row.clone())
-        .collect();
+    let rows = page.slice(&matching).iter().map(|t| t.row.clone()).collect();
     memory.keep(coalition, upto, tasks);
-    memory.hits.fetch_add(1, Ordering::Relaxed);
+    if from_memory {
+        memory.hits.fetch_add(1, Ordering::Relaxed);
+    }
     Ok(Some((rows, total)))
 }
 
